@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages needed to build, run and test Convene.
+#
+# Checks with dpkg-query which packages are missing; when nothing is missing it
+# does nothing at all (no apt-get update). Otherwise it runs `apt-get update`
+# and `apt-get install -y --no-install-recommends` for the missing packages
+# only, non-interactively, via sudo when not running as root.
+set -euo pipefail
+
+# Packages needed to build and run Convene.
+BASE_PACKAGES=(
+    build-essential
+    cmake
+    pkg-config
+    libcivetweb-dev
+    # CivetWeb's CMake config (from libcivetweb-dev) also references the
+    # stand-alone server binary, so find_package fails without this one.
+    civetweb
+    libpq-dev
+    postgresql
+    postgresql-contrib
+    libsodium-dev
+    libcurl4-openssl-dev
+    libjansson-dev
+    check
+    curl
+    ca-certificates
+    python3
+)
+
+# Extra packages for tests, linting, benchmarks and browser tests (--test).
+TEST_PACKAGES=(
+    wrk
+    clang-format
+    clang-tidy
+    cppcheck
+    python3-icalendar
+    nodejs
+    npm
+    chromium
+)
+
+PROG=${0##*/}
+
+usage() {
+    cat <<EOF
+Usage: $PROG [--test] [--dry-run] [--help]
+
+Install the Debian packages Convene needs (idempotent; a no-op when all are
+already installed).
+
+  --test      also install the test/lint/benchmark tools:
+              ${TEST_PACKAGES[*]}
+  --dry-run   only print which packages are missing and the commands that
+              would be run; change nothing
+  -h, --help  show this help
+
+Base packages: ${BASE_PACKAGES[*]}
+
+A package counts as present when it is installed or when an installed
+package Provides it (e.g. NodeSource's nodejs provides npm).
+EOF
+}
+
+die() {
+    printf '%s: error: %s\n' "$PROG" "$*" >&2
+    exit 1
+}
+
+with_test=0
+dry_run=0
+while (($#)); do
+    case $1 in
+        --test) with_test=1 ;;
+        --dry-run | -n) dry_run=1 ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            usage >&2
+            die "unknown argument: $1"
+            ;;
+    esac
+    shift
+done
+
+command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found; this script supports Debian/Ubuntu only"
+
+wanted=("${BASE_PACKAGES[@]}")
+if ((with_test)); then
+    wanted+=("${TEST_PACKAGES[@]}")
+fi
+
+# Collect every installed package name plus every virtual name provided by an
+# installed package. One dpkg-query call; status "?i " means unpacked and
+# configured without errors (ii = install ok installed, hi = held).
+declare -A present=()
+while IFS='|' read -r status pkg provides; do
+    [[ ${status:1:2} == "i " ]] || continue
+    present[$pkg]=1
+    # Provides looks like "foo, bar (= 1.2), baz:any".
+    IFS=',' read -r -a provided <<<"$provides"
+    for p in "${provided[@]}"; do
+        p=${p#"${p%%[![:space:]]*}"} # trim leading blanks
+        p=${p%% *}                   # drop version constraint
+        p=${p%%:*}                   # drop architecture qualifier
+        if [[ -n $p ]]; then
+            present[$p]=1
+        fi
+    done
+done < <(dpkg-query -W -f='${db:Status-Abbrev}|${Package}|${Provides}\n' 2>/dev/null || true)
+
+missing=()
+for pkg in "${wanted[@]}"; do
+    [[ -n ${present[$pkg]:-} ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "$PROG: all ${#wanted[@]} packages already installed; nothing to do."
+    exit 0
+fi
+
+echo "$PROG: missing packages: ${missing[*]}"
+
+sudo_cmd=()
+if ((EUID != 0)); then
+    if command -v sudo >/dev/null 2>&1; then
+        sudo_cmd=(sudo)
+    elif ((!dry_run)); then
+        die "not running as root and sudo is not available; re-run as root to install: ${missing[*]}"
+    else
+        sudo_cmd=(sudo) # only printed
+    fi
+fi
+
+apt_env=(env DEBIAN_FRONTEND=noninteractive)
+apt_opts=(
+    -o DPkg::Lock::Timeout=300
+    -o Dpkg::Options::=--force-confdef
+    -o Dpkg::Options::=--force-confold
+)
+update_cmd=("${sudo_cmd[@]}" "${apt_env[@]}" apt-get "${apt_opts[@]}" update)
+install_cmd=("${sudo_cmd[@]}" "${apt_env[@]}" apt-get "${apt_opts[@]}"
+    install -y --no-install-recommends "${missing[@]}")
+
+if ((dry_run)); then
+    echo "$PROG: dry run; would run:"
+    printf '  %s\n' "${update_cmd[*]}" "${install_cmd[*]}"
+    exit 0
+fi
+
+"${update_cmd[@]}"
+"${install_cmd[@]}"
+echo "$PROG: installed: ${missing[*]}"

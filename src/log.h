@@ -1,0 +1,38 @@
+/*
+ * log.h - structured logging: one JSON object per line on stderr.
+ *
+ * Every line carries ts, level and msg; callers add fields as a pre-built
+ * JSON fragment. Lines are written with a single write(2) so lines from
+ * different threads never interleave.
+ */
+#ifndef CONVENE_LOG_H
+#define CONVENE_LOG_H
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Sets the lowest level written. Default LOG_INFO. */
+void log_set_level(enum log_level level);
+/* Parses "debug", "info", "warn", "error". Returns 0 or -1. */
+int log_parse_level(const char *s, enum log_level *out);
+
+/* Logs msg (printf-style) at level. The message is JSON-escaped. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Logs a line whose extra fields are given as a JSON object body without
+ * braces, e.g. "\"id\":\"ab12\",\"status\":200". `fields` may be NULL. The
+ * caller is responsible for the fragment being valid JSON.
+ */
+void log_fields(enum log_level level, const char *msg, const char *fields);
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/* Appends s as a JSON string literal (with quotes) to the strbuf-like sink.
+ * Invalid UTF-8 bytes are replaced by U+FFFD. Returns 0 or -1 (cap). */
+struct strbuf;
+int log_json_string(struct strbuf *b, const char *s);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * main.c - the `convene` command line: parses the subcommand, loads the
+ * settings and wires the modules together. The only place that knows every
+ * module; none of them knows it.
+ */
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "paths.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CONVENE_VERSION
+#define CONVENE_VERSION "0.0.0-dev"
+#endif
+
+#define EXIT_USAGE 2
+
+/* How long a stop waits for requests in flight. */
+#define SHUTDOWN_GRACE_MS 30000
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static int cmd_serve(int argc, char **argv);
+static int cmd_migrate(int argc, char **argv);
+
+static const struct command commands[] = {
+    {"serve", cmd_serve, "run the HTTP server (applies pending migrations first)"},
+    {"migrate", cmd_migrate, "apply pending database migrations and exit"},
+};
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "Usage: convene COMMAND [OPTIONS]\n\n"
+                 "Registration and awards-submission server for networks of cities.\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nOptions:\n  --help     show this help (also after a command)\n"
+                 "  --version  print the version\n\n"
+                 "Run `convene COMMAND --help` for the settings a command takes.\n");
+}
+
+/* Loads defaults, environment and flags. Returns 0, 1 for --help (help
+ * printed), or EXIT_USAGE after printing the error. */
+static int load_config(struct config *cfg, int argc, char **argv, const char *summary, int *next)
+{
+    char err[512];
+    config_defaults(cfg);
+    if (config_from_env(cfg, err, sizeof err) != 0)
+        goto bad;
+    int rc = config_from_args(cfg, argc, argv, next, err, sizeof err);
+    if (rc == 1) {
+        printf("Usage: convene %s [OPTIONS]\n\n%s.\n\n", argv[0], summary);
+        config_print_help(stdout);
+        return 1;
+    }
+    if (rc != 0)
+        goto bad;
+    if (config_finish(cfg, err, sizeof err) != 0)
+        goto bad;
+    return 0;
+bad:
+    fprintf(stderr, "convene: %s\n", err);
+    return EXIT_USAGE;
+}
+
+/* Runs migrations on a connection of its own. 0 or -1 (logged). */
+static int run_migrations(const struct config *cfg, const char *data_dir)
+{
+    char err[512];
+    struct db_conn *c =
+        db_connect(cfg->database_url, (int)cfg->db_connect_timeout_s, err, sizeof err);
+    if (c == NULL) {
+        log_error("cannot connect to the database: %s", err);
+        return -1;
+    }
+    char *dir = xasprintf("%s/sql/migrations", data_dir);
+    int applied = 0;
+    int rc = migrate_apply(c, dir, &applied, err, sizeof err);
+    free(dir);
+    db_close(c);
+    if (rc != 0) {
+        log_error("migrations failed: %s", err);
+        return -1;
+    }
+    log_info("database schema is current (%d migration%s applied now)", applied,
+             applied == 1 ? "" : "s");
+    return 0;
+}
+
+static char *find_data_dir(const struct config *cfg)
+{
+    char *dir = paths_data_dir(cfg->data_dir);
+    if (dir == NULL)
+        fprintf(stderr, "convene: cannot find the data directory (sql/, web/); "
+                        "set CONVENE_DATA_DIR\n");
+    return dir;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    struct config cfg;
+    int next = 0;
+    int rc = load_config(&cfg, argc, argv, "Apply pending database migrations", &next);
+    if (rc != 0) {
+        config_free(&cfg);
+        return rc == 1 ? 0 : rc;
+    }
+    char *data_dir = find_data_dir(&cfg);
+    rc = data_dir && run_migrations(&cfg, data_dir) == 0 ? 0 : 1;
+    free(data_dir);
+    config_free(&cfg);
+    return rc;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    uint64_t t0 = time_mono_ns();
+    struct config cfg;
+    int next = 0;
+    int rc = load_config(&cfg, argc, argv, "Run the HTTP server", &next);
+    if (rc != 0) {
+        config_free(&cfg);
+        return rc == 1 ? 0 : rc;
+    }
+    if (next < argc) {
+        fprintf(stderr, "convene: serve: unexpected argument \"%s\"\n", argv[next]);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    rc = 1;
+    struct db_pool *pool = NULL;
+    struct http_server *srv = NULL;
+    char *web_root = NULL;
+    char *data_dir = find_data_dir(&cfg);
+    if (data_dir == NULL)
+        goto out;
+    web_root = cfg.web_root ? xstrdup(cfg.web_root) : xasprintf("%s/web", data_dir);
+
+    char err[512];
+    char *mig_dir = xasprintf("%s/sql/migrations", data_dir);
+    int latest = migrate_latest_version(mig_dir, err, sizeof err);
+    free(mig_dir);
+    if (latest < 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (cfg.migrate_on_start && run_migrations(&cfg, data_dir) != 0)
+        goto out;
+
+    struct db_pool_config pc = {.conninfo = cfg.database_url,
+                                .size = (int)cfg.db_pool_size,
+                                .wait_ms = (int)cfg.db_pool_wait_ms,
+                                .connect_timeout_s = (int)cfg.db_connect_timeout_s};
+    pool = db_pool_new(&pc);
+    struct app app = {.cfg = &cfg, .db = pool, .data_dir = data_dir, .latest_migration = latest};
+
+    struct http_options ho = {.host = cfg.listen_host,
+                              .port = cfg.listen_port,
+                              .threads = (int)cfg.threads,
+                              .body_limit = cfg.body_limit,
+                              .request_timeout_ms = cfg.request_timeout_ms,
+                              .web_root = web_root,
+                              .app = &app};
+    srv = http_server_new(&ho);
+    const char *test_routes = getenv("CONVENE_TEST_ROUTES");
+    if (test_routes && str_eq(test_routes, "1")) {
+        log_warn("CONVENE_TEST_ROUTES=1: diagnostic endpoints under /api/_test/ are enabled");
+        if (testroutes_register(srv) != 0) {
+            log_error("route table is inconsistent");
+            goto out;
+        }
+    }
+    if (ops_routes(srv) != 0) {
+        log_error("route table is inconsistent");
+        goto out;
+    }
+
+    /* Block the stop signals in every thread; main waits for them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (http_server_start(srv, err, sizeof err) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    log_info("Convene %s listening on http://%s%s%s:%d/ (public URL %s) in %.0f ms",
+             CONVENE_VERSION, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+             strchr(cfg.listen_host, ':') ? "]" : "", http_server_port(srv), cfg.base_url,
+             (double)(time_mono_ns() - t0) / 1e6);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("received %s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (!http_server_drain(srv, SHUTDOWN_GRACE_MS))
+        log_warn("requests still running after %d ms; stopping anyway", SHUTDOWN_GRACE_MS);
+    http_server_stop(srv);
+    log_info("stopped");
+    rc = 0;
+out:
+    http_server_free(srv);
+    db_pool_free(pool);
+    free(web_root);
+    free(data_dir);
+    config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (str_eq(argv[1], "--help") || str_eq(argv[1], "-h") || str_eq(argv[1], "help")) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (str_eq(argv[1], "--version")) {
+        printf("convene %s (CivetWeb %s)\n", CONVENE_VERSION, http_library_version());
+        return 0;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+        if (str_eq(argv[1], commands[i].name)) {
+            http_library_init();
+            int rc = commands[i].run(argc - 1, argv + 1);
+            http_library_exit();
+            return rc;
+        }
+    }
+    fprintf(stderr, "convene: unknown command \"%s\"\n\n", argv[1]);
+    print_usage(stderr);
+    return EXIT_USAGE;
+}
