@@ -52,12 +52,16 @@ struct http_server {
     atomic_bool draining; /* set by http_server_drain */
 };
 
-/* Per-connection state, reset at the start of each request on it. */
+/* Per-request state kept from begin_request to end_request. A CivetWeb
+ * worker thread serves one request at a time from begin to end, so the
+ * state lives in a thread-local and needs no allocation. */
 struct conn_state {
     uint64_t start_ns;
     int route;
     char id[24];
 };
+
+static _Thread_local struct conn_state thread_state;
 
 struct alloc_node {
     struct alloc_node *next;
@@ -107,26 +111,11 @@ static bool acceptable_request_id(const char *s)
 
 /* ---- CivetWeb callbacks ---- */
 
-static int on_init_connection(const struct mg_connection *conn, void **conn_data)
-{
-    (void)conn;
-    *conn_data = xcalloc(1, sizeof(struct conn_state));
-    return 0;
-}
-
-static void on_connection_closed(const struct mg_connection *conn)
-{
-    free(mg_get_user_connection_data(conn));
-    mg_set_user_connection_data(conn, NULL);
-}
-
 static int on_begin_request(struct mg_connection *conn)
 {
     struct http_server *srv = mg_get_user_data(mg_get_context(conn));
     atomic_fetch_add(&srv->in_flight, 1);
-    struct conn_state *cs = mg_get_user_connection_data(conn);
-    if (cs == NULL)
-        return 0;
+    struct conn_state *cs = &thread_state;
     cs->start_ns = time_mono_ns();
     cs->route = -1;
     const char *given = mg_get_header(conn, "X-Request-Id");
@@ -158,9 +147,9 @@ static void on_end_request(const struct mg_connection *conn, int status)
 {
     struct http_server *srv = mg_get_user_data(mg_get_context(conn));
     atomic_fetch_sub(&srv->in_flight, 1);
-    struct conn_state *cs = mg_get_user_connection_data(conn);
+    struct conn_state *cs = &thread_state;
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    if (cs == NULL || ri == NULL)
+    if (ri == NULL)
         return;
     uint64_t dur = time_mono_ns() - cs->start_ns;
     metrics_observe_request(cs->route, status, dur);
@@ -224,7 +213,6 @@ static int send_error_raw(struct mg_connection *conn, int status, const char *co
     json_decref(body);
     if (text == NULL)
         return -1;
-    struct conn_state *cs = mg_get_user_connection_data(conn);
     char len[24];
     snprintf(len, sizeof len, "%zu", strlen(text));
     int rc = mg_response_header_start(conn, status);
@@ -232,7 +220,7 @@ static int send_error_raw(struct mg_connection *conn, int status, const char *co
         mg_response_header_add(conn, "Content-Type", "application/json", -1);
         mg_response_header_add(conn, "Content-Length", len, -1);
         mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-        add_common_headers(conn, cs ? cs->id : NULL);
+        add_common_headers(conn, thread_state.id);
         rc = mg_response_header_send(conn);
     }
     if (rc == 0) {
@@ -259,30 +247,80 @@ static bool has_extra_header(const struct http_req *req, const char *name)
     return false;
 }
 
+/* The security headers as one pre-built block for our own responses;
+ * filled once by http_server_start before any worker runs. */
+static char security_block_text[1024];
+
+static void build_security_block(void)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < ARRAY_LEN(security_headers); i++)
+        used += (size_t)snprintf(security_block_text + used, sizeof security_block_text - used,
+                                 "%s: %s\r\n", security_headers[i][0], security_headers[i][1]);
+}
+
+/* The HTTP Date of now, cached per thread for the current second. */
+static const char *http_date(void)
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[40];
+    time_t now = time(NULL);
+    if (now != cached_sec) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cached, sizeof cached, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cached_sec = now;
+    }
+    return cached;
+}
+
+static bool client_wants_close(const struct http_req *req)
+{
+    const char *c = mg_get_header(req->conn, "Connection");
+    bool v10 = req->ri->http_version && str_eq(req->ri->http_version, "1.0");
+    if (c && strcasestr(c, "close"))
+        return true;
+    return v10 && !(c && strcasestr(c, "keep-alive"));
+}
+
+/*
+ * Serialises the status line and headers. Our responses are written with
+ * one mg_write where they fit (headers and body together): header-by-header
+ * writes would cost a system call and, with TCP_NODELAY, a packet each.
+ */
+static void build_head(struct http_req *req, strbuf *h, int status, const char *content_type,
+                       long long content_length)
+{
+    bool keep = !req->close_after && !client_wants_close(req);
+    if (!keep)
+        mg_disable_keep_alive(req->conn); /* unread body bytes must not become a request */
+    strbuf_printf(h, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: %s\r\n", status,
+                  mg_get_response_code_text(req->conn, status), http_date(),
+                  keep ? "keep-alive" : "close");
+    if (content_type)
+        strbuf_printf(h, "Content-Type: %s\r\n", content_type);
+    if (content_length >= 0)
+        strbuf_printf(h, "Content-Length: %lld\r\n", content_length);
+    else if (content_length == -1)
+        strbuf_puts(h, "Transfer-Encoding: chunked\r\n");
+    if (!has_extra_header(req, "Cache-Control"))
+        strbuf_puts(h, "Cache-Control: no-store\r\n");
+    strbuf_puts(h, security_block_text);
+    strbuf_printf(h, "X-Request-Id: %s\r\n", req->cs->id);
+    strbuf_append(h, strbuf_cstr(&req->extra_headers), req->extra_headers.len);
+    strbuf_puts(h, "\r\n");
+    req->replied = true;
+    req->status = status;
+}
+
 static void send_headers(struct http_req *req, int status, const char *content_type,
                          long long content_length)
 {
-    struct mg_connection *conn = req->conn;
-    if (req->close_after)
-        mg_disable_keep_alive(conn); /* unread body bytes must not become a request */
-    mg_response_header_start(conn, status);
-    if (content_type)
-        mg_response_header_add(conn, "Content-Type", content_type, -1);
-    if (content_length >= 0) {
-        char len[24];
-        snprintf(len, sizeof len, "%lld", content_length);
-        mg_response_header_add(conn, "Content-Length", len, -1);
-    } else {
-        mg_response_header_add(conn, "Transfer-Encoding", "chunked", -1);
-    }
-    if (!has_extra_header(req, "Cache-Control"))
-        mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-    add_common_headers(conn, req->cs ? req->cs->id : NULL);
-    if (req->extra_headers.len)
-        mg_response_header_add_lines(conn, strbuf_cstr(&req->extra_headers));
-    mg_response_header_send(conn);
-    req->replied = true;
-    req->status = status;
+    strbuf h;
+    strbuf_init(&h, 0);
+    build_head(req, &h, status, content_type, content_length);
+    mg_write(req->conn, strbuf_cstr(&h), h.len);
+    strbuf_free(&h);
 }
 
 int http_add_header(struct http_req *req, const char *name, const char *value)
@@ -299,9 +337,16 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
         log_error("second reply to request %s ignored (status %d)", http_request_id(req), status);
         return;
     }
-    send_headers(req, status, content_type, (long long)len);
-    if (len > 0 && !req->head)
+    strbuf h;
+    strbuf_init(&h, 0);
+    build_head(req, &h, status, content_type, (long long)len);
+    bool send_body = len > 0 && !req->head;
+    if (send_body && len <= 65536 && strbuf_append(&h, body, len) == 0)
+        send_body = false;
+    mg_write(req->conn, strbuf_cstr(&h), h.len);
+    if (send_body)
         mg_write(req->conn, body, len);
+    strbuf_free(&h);
 }
 
 void http_reply_empty(struct http_req *req, int status)
@@ -309,7 +354,7 @@ void http_reply_empty(struct http_req *req, int status)
     if (req->replied)
         return;
     if (status == 204 || status == 304) {
-        send_headers(req, status, NULL, -2);
+        send_headers(req, status, NULL, -2); /* no body, no length */
         return;
     }
     http_reply(req, status, NULL, NULL, 0);
@@ -445,7 +490,7 @@ const char *http_remote_addr(const struct http_req *req)
 
 const char *http_request_id(const struct http_req *req)
 {
-    return req->cs ? req->cs->id : "-";
+    return req->cs->id;
 }
 
 void *http_alloc(struct http_req *req, size_t n)
@@ -564,7 +609,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     req->conn = conn;
     req->ri = ri;
     req->srv = srv;
-    req->cs = mg_get_user_connection_data(conn);
+    req->cs = &thread_state;
     req->head = str_eq(ri->request_method, "HEAD");
     strbuf_init(&req->extra_headers, 16384);
 
@@ -574,8 +619,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         goto out; /* static file: CivetWeb serves it */
 
     if (rr == ROUTER_FOUND) {
-        if (req->cs)
-            req->cs->route = req->match.route_index;
+        req->cs->route = req->match.route_index;
         srv->handlers[req->match.route_index](req);
         if (!req->replied) {
             log_error("handler for %s %s returned without answering", ri->request_method,
@@ -647,6 +691,7 @@ int http_route(struct http_server *s, const char *method, const char *pattern, h
 
 int http_server_start(struct http_server *s, char *err, size_t errlen)
 {
+    build_security_block();
     if (getrandom(&process_tag, sizeof process_tag, 0) != (ssize_t)sizeof process_tag)
         process_tag = (unsigned)time_mono_ns();
 
@@ -698,8 +743,6 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
     cb.end_request = on_end_request;
     cb.log_message = on_log_message;
     cb.http_error = on_http_error;
-    cb.init_connection = on_init_connection;
-    cb.connection_closed = on_connection_closed;
 
     struct mg_init_data init = {.callbacks = &cb, .user_data = s, .configuration_options = options};
     struct mg_error_data error;

@@ -79,7 +79,7 @@ static int scan(const char *dir, struct migration **out, int *count, char *err, 
         n++;
     }
     closedir(d);
-    if (rc == 0) {
+    if (rc == 0 && n > 0) {
         qsort(list, (size_t)n, sizeof *list, cmp_migration);
         for (int i = 1; i < n; i++) {
             if (list[i].version == list[i - 1].version) {

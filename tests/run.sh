@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# tests/run.sh - set up and run Convene's whole test suite (the README's
+# test command; .ci/run calls it too).
+#
+#   1. installs the Debian packages it needs (deploy/deps.sh --test)
+#   2. checks formatting (.clang-format), cppcheck and clang-tidy
+#   3. builds with -Werror and runs every ctest suite (unit + integration
+#      against a throwaway PostgreSQL started by the tests themselves)
+#   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
+#      runs every suite once more
+#   5. runs the short benchmarks and prints their ratios (informational)
+#
+# Works as root or as a normal user (sudo is used for packages when needed).
+# Environment: CONVENE_SKIP_BENCH=1 skips step 5; JOBS sets build parallelism.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+jobs=${JOBS:-$(nproc)}
+failures=()
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "packages"
+bash deploy/deps.sh --test
+
+step "format check (clang-format)"
+mapfile -t c_files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src tests bench -name '*.[ch]')
+if clang-format --dry-run --Werror "${c_files[@]}"; then
+    echo "formatting: ok (${#c_files[@]} files)"
+else
+    failures+=("clang-format")
+fi
+
+step "cppcheck"
+if cppcheck --quiet --enable=warning,performance,portability --std=c11 --inline-suppr \
+    --error-exitcode=1 -D_GNU_SOURCE -I src src; then
+    echo "cppcheck: ok"
+else
+    failures+=("cppcheck")
+fi
+
+step "build (-Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVENE_WERROR=ON >/dev/null
+cmake --build build -j "$jobs"
+
+step "clang-tidy"
+mapfile -t src_files < <(ls src/*.c)
+if clang-tidy --quiet -p build "${src_files[@]}" 2>/dev/null | tee build/clang-tidy.txt | grep -E 'warning:|error:'; then
+    failures+=("clang-tidy")
+else
+    echo "clang-tidy: ok (${#src_files[@]} files)"
+fi
+
+step "tests"
+if ! (cd build && ctest --output-on-failure); then
+    failures+=("tests")
+fi
+
+step "build with ASan + UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCONVENE_SANITIZE=ON -DCONVENE_WERROR=ON >/dev/null
+cmake --build build-asan -j "$jobs"
+
+step "tests under ASan + UBSan"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if ! (cd build-asan && ctest --output-on-failure); then
+    failures+=("tests (ASan+UBSan)")
+fi
+
+if [ "${CONVENE_SKIP_BENCH:-0}" != 1 ]; then
+    step "benchmarks (informational)"
+    bash bench/run.sh --quick || echo "benchmarks: did not complete (not a test failure)"
+fi
+
+step "summary"
+if [ ${#failures[@]} -gt 0 ]; then
+    printf 'FAILED: %s\n' "${failures[@]}"
+    exit 1
+fi
+echo "all checks passed"
