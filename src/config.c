@@ -59,6 +59,22 @@ static const struct setting settings[] = {
      "apply pending migrations when serve starts (--no-migrate turns it off)"},
     {"log-level", "CONVENE_LOG_LEVEL", K_LEVEL, OFF(log_level), 0, 0, "info",
      "debug, info, warn or error"},
+    {"mail-senders", "CONVENE_MAIL_SENDERS", K_INT, OFF(mail_senders), 0, 16, "2",
+     "mail sender threads (0: this node sends no mail)"},
+    {"mail-max-attempts", "CONVENE_MAIL_MAX_ATTEMPTS", K_INT, OFF(mail_max_attempts), 1, 100,
+     "10", "delivery attempts before a mail is marked failed"},
+    {"argon2-memlimit", "CONVENE_ARGON2_MEMLIMIT", K_SIZE, OFF(argon2_memlimit), 8L << 20,
+     1L << 30, "19M", "Argon2id memory per password hash (OWASP minimum: 19M)"},
+    {"argon2-opslimit", "CONVENE_ARGON2_OPSLIMIT", K_INT, OFF(argon2_opslimit), 1, 20, "2",
+     "Argon2id iterations per password hash (OWASP minimum: 2)"},
+    {"hash-concurrency", "CONVENE_HASH_CONCURRENCY", K_INT, OFF(hash_concurrency), 1, 64,
+     "cores", "password hashes computed at once; the rest wait"},
+    {"session-idle-minutes", "CONVENE_SESSION_IDLE_MINUTES", K_INT, OFF(session_idle_min), 5,
+     100000, "720", "a session unused this long expires"},
+    {"session-max-hours", "CONVENE_SESSION_MAX_HOURS", K_INT, OFF(session_max_hours), 1, 8760,
+     "336", "a session expires this long after log-in, used or not"},
+    {"login-limit-per-ip", "CONVENE_LOGIN_LIMIT_PER_IP", K_INT, OFF(login_limit_ip), 5,
+     1000000, "200", "log-in attempts allowed per client address per 15 minutes"},
 };
 
 void config_defaults(struct config *c)
@@ -80,6 +96,14 @@ void config_defaults(struct config *c)
     c->db_connect_timeout_s = 2;
     c->request_timeout_ms = 10000;
     c->migrate_on_start = true;
+    c->mail_senders = 2;
+    c->mail_max_attempts = 10;
+    c->argon2_memlimit = 19L << 20;
+    c->argon2_opslimit = 2;
+    c->hash_concurrency = cores > 0 ? cores : 1;
+    c->session_idle_min = 720;
+    c->session_max_hours = 336;
+    c->login_limit_ip = 200;
 }
 
 void config_free(struct config *c)

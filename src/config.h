@@ -27,6 +27,16 @@ struct config {
     long db_connect_timeout_s;
     long request_timeout_ms;
     bool migrate_on_start;
+    /* Mail */
+    long mail_senders;       /* sender threads */
+    long mail_max_attempts;  /* give up after this many tries */
+    /* Passwords and sessions */
+    long argon2_memlimit;    /* bytes */
+    long argon2_opslimit;    /* iterations */
+    long hash_concurrency;   /* Argon2id hashes in flight */
+    long session_idle_min;   /* idle expiry, minutes */
+    long session_max_hours;  /* absolute expiry, hours */
+    long login_limit_ip;     /* login attempts per address per 15 minutes */
 };
 
 /* Fills c with defaults. Strings are heap-allocated (or NULL). */

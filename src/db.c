@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,13 +103,26 @@ static void set_error(struct db_conn *c, const PGresult *res, const char *what)
     strbuf_free(&f);
 }
 
+/* Server notices (e.g. "relation already exists, skipping") are chatter,
+ * not errors: keep them out of stderr unless debugging. */
+static void on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", message);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_debug("database notice: %s", msg);
+}
+
 static PGconn *open_pg(const char *conninfo, int timeout_s)
 {
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", timeout_s);
     const char *keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding", NULL};
     const char *vals[] = {conninfo, timeout, "convene", "UTF8", NULL};
-    return PQconnectdbParams(keys, vals, 1);
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    PQsetNoticeProcessor(pg, on_notice, NULL);
+    return pg;
 }
 
 struct db_conn *db_connect(const char *conninfo, int connect_timeout_s, char *err, size_t errlen)
@@ -489,4 +503,51 @@ char *db_literal(struct db_conn *c, const char *s)
     char *out = xstrdup(q);
     PQfreemem(q);
     return out;
+}
+
+/* ---- LISTEN / NOTIFY ---- */
+
+int db_listen(struct db_conn *c, const char *channel)
+{
+    for (const char *p = channel; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_' || (*p >= '0' && *p <= '9')))
+            return -1;
+    }
+    char *sql = xasprintf("LISTEN %s", channel);
+    int rc = db_exec(c, sql);
+    free(sql);
+    return rc;
+}
+
+/* Drains queued notifications; returns how many there were. */
+static int drain_notifies(struct db_conn *c)
+{
+    int n = 0;
+    PGnotify *note;
+    while ((note = PQnotifies(c->pg)) != NULL) {
+        PQfreemem(note);
+        n++;
+    }
+    return n;
+}
+
+int db_wait_notify(struct db_conn *c, int timeout_ms)
+{
+    if (!usable(c))
+        return -1;
+    if (PQconsumeInput(c->pg) == 0)
+        return -1;
+    if (drain_notifies(c) > 0)
+        return 1;
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (pfd.fd < 0)
+        return -1;
+    int rc = poll(&pfd, 1, timeout_ms);
+    if (rc < 0)
+        return 0; /* interrupted: treat as a timeout */
+    if (rc == 0)
+        return 0;
+    if (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) != CONNECTION_OK)
+        return -1;
+    return drain_notifies(c) > 0 ? 1 : 0;
 }

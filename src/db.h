@@ -129,4 +129,17 @@ int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
  * free(). NULL when s is not valid in the encoding. */
 char *db_literal(struct db_conn *c, const char *s);
 
+/* ---- LISTEN / NOTIFY ---- */
+
+/* Subscribes a standalone connection to `channel` (a plain identifier).
+ * 0 or -1. */
+int db_listen(struct db_conn *c, const char *channel);
+
+/*
+ * Waits up to timeout_ms for notifications on a listening connection and
+ * drains them. Returns 1 when at least one arrived, 0 on timeout, -1 when
+ * the connection failed (the caller reconnects and listens again).
+ */
+int db_wait_notify(struct db_conn *c, int timeout_ms);
+
 #endif

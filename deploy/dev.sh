@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# deploy/dev.sh - set up and run Convene on this machine (the README's run
+# command). On a fresh Debian 12 machine it:
+#
+#   1. installs the Debian packages (deploy/deps.sh; sudo when not root)
+#   2. builds the `convene` binary into build/
+#   3. starts a private PostgreSQL in .local/pg (data kept across runs)
+#   4. applies the migrations
+#   5. serves on http://127.0.0.1:8080/ until Ctrl-C, then stops PostgreSQL
+#
+# Environment: CONVENE_LISTEN (default 127.0.0.1:8080), CONVENE_DEV_DIR
+# (default .local), and every CONVENE_* setting `convene serve` reads.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+state=${CONVENE_DEV_DIR:-$here/.local}
+pgdir="$state/pg"
+pgport=54320
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+say "Installing packages (if any are missing)"
+bash deploy/deps.sh
+
+say "Building"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVENE_TESTS=ON >/dev/null
+cmake --build build -j "$(nproc)" >/dev/null
+
+say "Starting PostgreSQL in $pgdir"
+mkdir -p "$state"
+bash deploy/pg.sh start "$pgdir" --port "$pgport"
+export CONVENE_DATABASE_URL=${CONVENE_DATABASE_URL:-$(bash deploy/pg.sh url "$pgdir" --port "$pgport")}
+export CONVENE_DATA_DIR=$here
+export CONVENE_LISTEN=${CONVENE_LISTEN:-127.0.0.1:8080}
+
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    say "Stopping PostgreSQL (data kept in $pgdir)"
+    bash deploy/pg.sh stop "$pgdir" --port "$pgport" || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "Migrating"
+./build/convene migrate
+
+say "Serving"
+./build/convene serve &
+server_pid=$!
+url="http://${CONVENE_LISTEN}/"
+for _ in $(seq 100); do
+    curl -fs -o /dev/null "${url}readyz" && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "convene exited; see the log above" >&2; exit 1; }
+    sleep 0.1
+done
+cat <<EOF2
+
+  Convene is running at $url
+  Readiness: ${url}readyz   Metrics: ${url}metrics
+  Database:  $CONVENE_DATABASE_URL
+  Press Ctrl-C to stop.
+
+EOF2
+wait "$server_pid"
