@@ -26,6 +26,7 @@ BASE_PACKAGES=(
     curl
     ca-certificates
     python3
+    python3-aiosmtpd
 )
 
 # Extra packages for tests, linting, benchmarks and browser tests (--test).

@@ -6,10 +6,14 @@
 #   2. builds the `convene` binary into build/
 #   3. starts a private PostgreSQL in .local/pg (data kept across runs)
 #   4. applies the migrations
-#   5. serves on http://127.0.0.1:8080/ until Ctrl-C, then stops PostgreSQL
+#   5. starts a mail catcher (deploy/mailcatcher.py): SMTP on 127.0.0.1:1025,
+#      web inbox on http://127.0.0.1:1080/, messages kept in .local/mail
+#   6. serves on http://127.0.0.1:8080/ until Ctrl-C, then stops the mail
+#      catcher and PostgreSQL
 #
 # Environment: CONVENE_LISTEN (default 127.0.0.1:8080), CONVENE_DEV_DIR
-# (default .local), and every CONVENE_* setting `convene serve` reads.
+# (default .local), and every CONVENE_* setting `convene serve` reads. With
+# CONVENE_SMTP_URL set, mail goes there and no catcher is started.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,10 +39,15 @@ export CONVENE_DATA_DIR=$here
 export CONVENE_LISTEN=${CONVENE_LISTEN:-127.0.0.1:8080}
 
 server_pid=
+catcher_pid=
 cleanup() {
     if [ -n "$server_pid" ]; then
         kill -TERM "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ -n "$catcher_pid" ]; then
+        kill -TERM "$catcher_pid" 2>/dev/null || true
+        wait "$catcher_pid" 2>/dev/null || true
     fi
     say "Stopping PostgreSQL (data kept in $pgdir)"
     bash deploy/pg.sh stop "$pgdir" --port "$pgport" || true
@@ -49,6 +58,20 @@ trap 'exit 130' INT TERM
 say "Migrating"
 ./build/convene migrate
 
+if [ -z "${CONVENE_SMTP_URL:-}" ]; then
+    say "Starting the mail catcher (messages in $state/mail)"
+    # Debian's interpreter: it has python3-aiosmtpd, a pyenv/venv python3 may not.
+    python=/usr/bin/python3
+    [ -x "$python" ] || python=python3
+    "$python" deploy/mailcatcher.py --smtp 127.0.0.1:1025 --http 127.0.0.1:1080 \
+        --dir "$state/mail" >>"$state/mailcatcher.log" 2>&1 &
+    catcher_pid=$!
+    export CONVENE_SMTP_URL=smtp://127.0.0.1:1025
+    mail_line="Mail:      http://127.0.0.1:1080/  (log: $state/mailcatcher.log)"
+else
+    mail_line="Mail:      sent through CONVENE_SMTP_URL"
+fi
+
 say "Serving"
 ./build/convene serve &
 server_pid=$!
@@ -58,11 +81,16 @@ for _ in $(seq 100); do
     kill -0 "$server_pid" 2>/dev/null || { echo "convene exited; see the log above" >&2; exit 1; }
     sleep 0.1
 done
+if [ -n "$catcher_pid" ] && ! kill -0 "$catcher_pid" 2>/dev/null; then
+    echo "warning: the mail catcher exited (port 1025 or 1080 in use?); see $state/mailcatcher.log" >&2
+    catcher_pid=
+fi
 cat <<EOF2
 
   Convene is running at $url
   Readiness: ${url}readyz   Metrics: ${url}metrics
   Database:  $CONVENE_DATABASE_URL
+  $mail_line
   Press Ctrl-C to stop.
 
 EOF2

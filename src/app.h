@@ -20,6 +20,9 @@ struct app {
 /* Registers the operations endpoints (/healthz, /readyz, /metrics). */
 int ops_routes(struct http_server *s);
 
+/* Registers the accounts API (auth, me, organisations, admin). */
+int accounts_routes(struct http_server *s);
+
 /* Registers the diagnostic endpoints under /api/_test/ used by the
  * integration tests; main only calls it when CONVENE_TEST_ROUTES=1. */
 int testroutes_register(struct http_server *s);

@@ -59,22 +59,24 @@ static const struct setting settings[] = {
      "apply pending migrations when serve starts (--no-migrate turns it off)"},
     {"log-level", "CONVENE_LOG_LEVEL", K_LEVEL, OFF(log_level), 0, 0, "info",
      "debug, info, warn or error"},
+    {"trusted-proxies", "CONVENE_TRUSTED_PROXIES", K_STRING, OFF(trusted_proxies), 0, 0, "none",
+     "comma-separated proxy addresses whose X-Forwarded-For gives the client address"},
     {"mail-senders", "CONVENE_MAIL_SENDERS", K_INT, OFF(mail_senders), 0, 16, "2",
      "mail sender threads (0: this node sends no mail)"},
-    {"mail-max-attempts", "CONVENE_MAIL_MAX_ATTEMPTS", K_INT, OFF(mail_max_attempts), 1, 100,
-     "10", "delivery attempts before a mail is marked failed"},
-    {"argon2-memlimit", "CONVENE_ARGON2_MEMLIMIT", K_SIZE, OFF(argon2_memlimit), 8L << 20,
-     1L << 30, "19M", "Argon2id memory per password hash (OWASP minimum: 19M)"},
+    {"mail-max-attempts", "CONVENE_MAIL_MAX_ATTEMPTS", K_INT, OFF(mail_max_attempts), 1, 100, "10",
+     "delivery attempts before a mail is marked failed"},
+    {"argon2-memlimit", "CONVENE_ARGON2_MEMLIMIT", K_SIZE, OFF(argon2_memlimit), 8L << 20, 1L << 30,
+     "19M", "Argon2id memory per password hash (OWASP minimum: 19M)"},
     {"argon2-opslimit", "CONVENE_ARGON2_OPSLIMIT", K_INT, OFF(argon2_opslimit), 1, 20, "2",
      "Argon2id iterations per password hash (OWASP minimum: 2)"},
-    {"hash-concurrency", "CONVENE_HASH_CONCURRENCY", K_INT, OFF(hash_concurrency), 1, 64,
-     "cores", "password hashes computed at once; the rest wait"},
+    {"hash-concurrency", "CONVENE_HASH_CONCURRENCY", K_INT, OFF(hash_concurrency), 1, 64, "cores",
+     "password hashes computed at once; the rest wait"},
     {"session-idle-minutes", "CONVENE_SESSION_IDLE_MINUTES", K_INT, OFF(session_idle_min), 5,
      100000, "720", "a session unused this long expires"},
     {"session-max-hours", "CONVENE_SESSION_MAX_HOURS", K_INT, OFF(session_max_hours), 1, 8760,
      "336", "a session expires this long after log-in, used or not"},
-    {"login-limit-per-ip", "CONVENE_LOGIN_LIMIT_PER_IP", K_INT, OFF(login_limit_ip), 5,
-     1000000, "200", "log-in attempts allowed per client address per 15 minutes"},
+    {"login-limit-per-ip", "CONVENE_LOGIN_LIMIT_PER_IP", K_INT, OFF(login_limit_ip), 5, 1000000,
+     "200", "log-in attempts allowed per client address per 15 minutes"},
 };
 
 void config_defaults(struct config *c)
@@ -118,6 +120,7 @@ void config_free(struct config *c)
     free(c->smtp_url);
     free(c->mail_from);
     free(c->log_level);
+    free(c->trusted_proxies);
     memset(c, 0, sizeof *c);
 }
 

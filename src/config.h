@@ -11,32 +11,33 @@
 #include <stdio.h>
 
 struct config {
-    char *database_url;   /* libpq conninfo or URI */
-    char *listen_host;    /* "127.0.0.1" or "::1" (no brackets) */
-    int listen_port;      /* 0 lets the kernel choose */
-    char *base_url;       /* without a trailing slash; NULL -> derived */
-    char *web_root;       /* NULL -> <data dir>/web */
-    char *data_dir;       /* NULL -> discovered (see paths.h) */
-    char *smtp_url;       /* smtp://host:port, smtps://user:pass@host:port */
-    char *mail_from;      /* sender address */
-    char *log_level;      /* debug, info, warn, error */
-    long threads;         /* CivetWeb worker threads */
-    long body_limit;      /* bytes; cap on every request body */
-    long db_pool_size;    /* PostgreSQL connections per node */
-    long db_pool_wait_ms; /* wait for a free connection before 503 */
+    char *database_url;    /* libpq conninfo or URI */
+    char *listen_host;     /* "127.0.0.1" or "::1" (no brackets) */
+    int listen_port;       /* 0 lets the kernel choose */
+    char *base_url;        /* without a trailing slash; NULL -> derived */
+    char *web_root;        /* NULL -> <data dir>/web */
+    char *data_dir;        /* NULL -> discovered (see paths.h) */
+    char *smtp_url;        /* smtp://host:port, smtps://user:pass@host:port */
+    char *mail_from;       /* sender address */
+    char *log_level;       /* debug, info, warn, error */
+    char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For counts */
+    long threads;          /* CivetWeb worker threads */
+    long body_limit;       /* bytes; cap on every request body */
+    long db_pool_size;     /* PostgreSQL connections per node */
+    long db_pool_wait_ms;  /* wait for a free connection before 503 */
     long db_connect_timeout_s;
     long request_timeout_ms;
     bool migrate_on_start;
     /* Mail */
-    long mail_senders;       /* sender threads */
-    long mail_max_attempts;  /* give up after this many tries */
+    long mail_senders;      /* sender threads */
+    long mail_max_attempts; /* give up after this many tries */
     /* Passwords and sessions */
-    long argon2_memlimit;    /* bytes */
-    long argon2_opslimit;    /* iterations */
-    long hash_concurrency;   /* Argon2id hashes in flight */
-    long session_idle_min;   /* idle expiry, minutes */
-    long session_max_hours;  /* absolute expiry, hours */
-    long login_limit_ip;     /* login attempts per address per 15 minutes */
+    long argon2_memlimit;   /* bytes */
+    long argon2_opslimit;   /* iterations */
+    long hash_concurrency;  /* Argon2id hashes in flight */
+    long session_idle_min;  /* idle expiry, minutes */
+    long session_max_hours; /* absolute expiry, hours */
+    long login_limit_ip;    /* login attempts per address per 15 minutes */
 };
 
 /* Fills c with defaults. Strings are heap-allocated (or NULL). */

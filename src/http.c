@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -48,6 +49,7 @@ struct http_server {
     long request_timeout_ms;
     char *web_root;
     void *app;
+    char **proxies;       /* trusted proxy addresses, NULL-terminated */
     atomic_int in_flight; /* requests between begin and end */
     atomic_bool draining; /* set by http_server_drain */
 };
@@ -80,6 +82,8 @@ struct http_req {
     bool close_after;
     int status;
     struct alloc_node *allocs;
+    void *local;
+    char client[48]; /* resolved client address, "" until asked */
 };
 
 /* ---- Request ids ---- */
@@ -483,14 +487,82 @@ const char *http_header(const struct http_req *req, const char *name)
     return mg_get_header(req->conn, name);
 }
 
-const char *http_remote_addr(const struct http_req *req)
+static bool is_trusted(const struct http_server *s, const char *addr)
 {
-    return req->ri->remote_addr;
+    for (char **p = s->proxies; p && *p; p++) {
+        if (str_eq(*p, addr))
+            return true;
+    }
+    return false;
+}
+
+static bool plain_ip(const char *s)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+const char *http_remote_addr(struct http_req *req)
+{
+    if (req->client[0])
+        return req->client;
+    snprintf(req->client, sizeof req->client, "%s", req->ri->remote_addr);
+    const char *xff = mg_get_header(req->conn, "X-Forwarded-For");
+    if (xff == NULL || !is_trusted(req->srv, req->ri->remote_addr) || strlen(xff) > 2048)
+        return req->client;
+    /* Walk from the right: the nearest hop first, skipping our proxies. */
+    char *copy = xstrdup(xff);
+    char *end = copy + strlen(copy);
+    while (end > copy) {
+        char *comma = end;
+        while (comma > copy && comma[-1] != ',')
+            comma--;
+        char *item = comma;
+        *end = '\0';
+        while (*item == ' ')
+            item++;
+        size_t n = strlen(item);
+        while (n > 0 && item[n - 1] == ' ')
+            item[--n] = '\0';
+        if (!plain_ip(item))
+            break;
+        snprintf(req->client, sizeof req->client, "%s", item);
+        if (!is_trusted(req->srv, item))
+            break;
+        end = comma > copy ? comma - 1 : copy;
+    }
+    free(copy);
+    return req->client;
 }
 
 const char *http_request_id(const struct http_req *req)
 {
     return req->cs->id;
+}
+
+int http_cookie(const struct http_req *req, const char *name, char *buf, size_t buflen)
+{
+    const char *header = mg_get_header(req->conn, "Cookie");
+    if (header == NULL)
+        return -1;
+    int n = mg_get_cookie(header, name, buf, buflen);
+    return n >= 0 ? n : -1;
+}
+
+void http_set_local(struct http_req *req, void *p)
+{
+    req->local = p;
+}
+
+void *http_local(const struct http_req *req)
+{
+    return req->local;
+}
+
+bool http_is_unsafe_method(const struct http_req *req)
+{
+    const char *m = req->ri->request_method;
+    return str_eq(m, "POST") || str_eq(m, "PUT") || str_eq(m, "PATCH") || str_eq(m, "DELETE");
 }
 
 void *http_alloc(struct http_req *req, size_t n)
@@ -676,6 +748,17 @@ struct http_server *http_server_new(const struct http_options *o)
     s->request_timeout_ms = o->request_timeout_ms;
     s->web_root = o->web_root ? xstrdup(o->web_root) : NULL;
     s->app = o->app;
+    if (o->trusted_proxies) {
+        char *list = xstrdup(o->trusted_proxies);
+        size_t n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+            s->proxies = xrealloc(s->proxies, (n + 2) * sizeof *s->proxies);
+            s->proxies[n++] = xstrdup(t);
+            s->proxies[n] = NULL;
+        }
+        free(list);
+    }
     return s;
 }
 
@@ -793,6 +876,9 @@ void http_server_free(struct http_server *s)
     if (s == NULL)
         return;
     router_free(s->router);
+    for (char **p = s->proxies; p && *p; p++)
+        free(*p);
+    free(s->proxies);
     free(s->host);
     free(s->web_root);
     free(s);

@@ -31,7 +31,10 @@ struct http_options {
     long body_limit;
     long request_timeout_ms;
     const char *web_root; /* NULL: no static files */
-    void *app;            /* handed to handlers through http_app() */
+    /* Comma-separated proxy addresses (NULL: none). Requests from them are
+     * attributed to the last untrusted address in X-Forwarded-For. */
+    const char *trusted_proxies;
+    void *app; /* handed to handlers through http_app() */
 };
 
 /* ---- Server ---- */
@@ -83,8 +86,22 @@ const char *http_param(const struct http_req *req, const char *name);
 int http_query(const struct http_req *req, const char *name, char *buf, size_t buflen);
 /* A request header, or NULL. */
 const char *http_header(const struct http_req *req, const char *name);
-const char *http_remote_addr(const struct http_req *req);
+/* The client's address: the peer, or behind a trusted proxy the last
+ * untrusted address of X-Forwarded-For. */
+const char *http_remote_addr(struct http_req *req);
 const char *http_request_id(const struct http_req *req);
+
+/* Copies the value of cookie `name` into buf. Returns its length, or -1
+ * when absent or too long. */
+int http_cookie(const struct http_req *req, const char *name, char *buf, size_t buflen);
+
+/* One pointer of per-request state for the layers above (the caller's
+ * session); not freed by the layer (use http_alloc for its memory). */
+void http_set_local(struct http_req *req, void *p);
+void *http_local(const struct http_req *req);
+
+/* True for POST, PUT, PATCH and DELETE. */
+bool http_is_unsafe_method(const struct http_req *req);
 
 /*
  * Reads the whole body into out (initialised by the caller), enforcing the

@@ -4,10 +4,13 @@
  * module; none of them knows it.
  */
 #include "app.h"
+#include "auth.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
+#include "mail.h"
 #include "migrate.h"
 #include "paths.h"
 #include "util.h"
@@ -35,10 +38,14 @@ struct command {
 
 static int cmd_serve(int argc, char **argv);
 static int cmd_migrate(int argc, char **argv);
+static int cmd_user(int argc, char **argv);
+static int cmd_seed(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "run the HTTP server (applies pending migrations first)"},
     {"migrate", cmd_migrate, "apply pending database migrations and exit"},
+    {"seed", cmd_seed, "load CityNet's organisations and demo accounts (idempotent)"},
+    {"user", cmd_user, "add accounts, grant roles, set passwords (see `convene user --help`)"},
 };
 
 static void print_usage(FILE *out)
@@ -126,6 +133,45 @@ static int cmd_migrate(int argc, char **argv)
     return rc;
 }
 
+/* Settings from the environment only (for commands with flags of their
+ * own). Returns 0 or EXIT_USAGE after printing the error. */
+static int load_env_config(struct config *cfg)
+{
+    char err[512];
+    config_defaults(cfg);
+    if (config_from_env(cfg, err, sizeof err) != 0 || config_finish(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "convene: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    struct config cfg;
+    int rc = load_env_config(&cfg);
+    if (rc == 0)
+        rc = cli_user(&cfg, argc, argv);
+    config_free(&cfg);
+    return rc;
+}
+
+static int cmd_seed(int argc, char **argv)
+{
+    struct config cfg;
+    int next = 0;
+    int rc = load_config(&cfg, argc, argv, "Load organisations and demo accounts", &next);
+    if (rc != 0) {
+        config_free(&cfg);
+        return rc == 1 ? 0 : rc;
+    }
+    char *data_dir = find_data_dir(&cfg);
+    rc = data_dir && run_migrations(&cfg, data_dir) == 0 ? cli_seed(&cfg, data_dir) : 1;
+    free(data_dir);
+    config_free(&cfg);
+    return rc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     uint64_t t0 = time_mono_ns();
@@ -144,6 +190,7 @@ static int cmd_serve(int argc, char **argv)
     rc = 1;
     struct db_pool *pool = NULL;
     struct http_server *srv = NULL;
+    struct mail_sender *mailer = NULL;
     char *web_root = NULL;
     char *data_dir = find_data_dir(&cfg);
     if (data_dir == NULL)
@@ -160,12 +207,29 @@ static int cmd_serve(int argc, char **argv)
     }
     if (cfg.migrate_on_start && run_migrations(&cfg, data_dir) != 0)
         goto out;
+    if (auth_init(&cfg) != 0)
+        goto out;
 
     struct db_pool_config pc = {.conninfo = cfg.database_url,
                                 .size = (int)cfg.db_pool_size,
                                 .wait_ms = (int)cfg.db_pool_wait_ms,
                                 .connect_timeout_s = (int)cfg.db_connect_timeout_s};
     pool = db_pool_new(&pc);
+    if (cfg.mail_senders > 0) {
+        char *tpl_dir = xasprintf("%s/mail-templates", data_dir);
+        struct mail_sender_config mc = {.conninfo = cfg.database_url,
+                                        .smtp_url = cfg.smtp_url,
+                                        .mail_from = cfg.mail_from,
+                                        .templates_dir = tpl_dir,
+                                        .base_url = cfg.base_url,
+                                        .threads = (int)cfg.mail_senders,
+                                        .max_attempts = (int)cfg.mail_max_attempts,
+                                        .db_connect_timeout_s = (int)cfg.db_connect_timeout_s};
+        mailer = mail_sender_start(&mc);
+        free(tpl_dir);
+        if (mailer == NULL)
+            goto out;
+    }
     struct app app = {.cfg = &cfg, .db = pool, .data_dir = data_dir, .latest_migration = latest};
 
     struct http_options ho = {.host = cfg.listen_host,
@@ -174,6 +238,7 @@ static int cmd_serve(int argc, char **argv)
                               .body_limit = cfg.body_limit,
                               .request_timeout_ms = cfg.request_timeout_ms,
                               .web_root = web_root,
+                              .trusted_proxies = cfg.trusted_proxies,
                               .app = &app};
     srv = http_server_new(&ho);
     const char *test_routes = getenv("CONVENE_TEST_ROUTES");
@@ -184,7 +249,7 @@ static int cmd_serve(int argc, char **argv)
             goto out;
         }
     }
-    if (ops_routes(srv) != 0) {
+    if (ops_routes(srv) != 0 || accounts_routes(srv) != 0) {
         log_error("route table is inconsistent");
         goto out;
     }
@@ -212,10 +277,13 @@ static int cmd_serve(int argc, char **argv)
     if (!http_server_drain(srv, SHUTDOWN_GRACE_MS))
         log_warn("requests still running after %d ms; stopping anyway", SHUTDOWN_GRACE_MS);
     http_server_stop(srv);
+    mail_sender_stop(mailer);
+    mailer = NULL;
     log_info("stopped");
     rc = 0;
 out:
     http_server_free(srv);
+    mail_sender_stop(mailer);
     db_pool_free(pool);
     free(web_root);
     free(data_dir);

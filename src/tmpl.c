@@ -34,21 +34,6 @@ struct render {
     size_t errlen;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the message into err (when there is room for one) and returns -1. */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err != NULL && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* ---- Rendering ---- */
 
 static int line_of(const char *src, const char *at)
@@ -97,7 +82,7 @@ static int put_escaped(strbuf *out, const char *s, size_t n, enum tmpl_mode mode
 
 static int too_large(const struct render *r)
 {
-    return fail(r->err, r->errlen, "output exceeds %zu bytes", r->out->cap);
+    return errf(r->err, r->errlen, "output exceeds %zu bytes", r->out->cap);
 }
 
 /* Copies the name between a and b, spaces trimmed, into name. Fails unless it is
@@ -153,20 +138,20 @@ static int put_value(struct render *r, const char *name, const char *at)
     }
     const json_t *v = lookup(r->vars, name);
     if (v == NULL)
-        return fail(r->err, r->errlen, "missing variable '%s' (line %d)", name,
+        return errf(r->err, r->errlen, "missing variable '%s' (line %d)", name,
                     line_of(r->src, at));
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
         size_t n = json_string_length(v);
         if (memchr(s, '\0', n) != NULL)
-            return fail(r->err, r->errlen, "variable '%s' contains a NUL byte", name);
+            return errf(r->err, r->errlen, "variable '%s' contains a NUL byte", name);
         rc = put_escaped(r->out, s, n, r->mode);
     } else if (json_is_integer(v)) {
         rc = strbuf_printf(r->out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     } else if (json_is_real(v)) {
         rc = strbuf_printf(r->out, "%.15g", json_real_value(v));
     } else {
-        return fail(r->err, r->errlen, "variable '%s' is not a string or a number", name);
+        return errf(r->err, r->errlen, "variable '%s' is not a string or a number", name);
     }
     return rc != 0 ? too_large(r) : 0;
 }
@@ -177,9 +162,9 @@ static int placeholder(struct render *r, const char *open, const char **next)
     const char *close = strstr(open + 2, "}}");
     char name[NAME_MAX_LEN + 1];
     if (close == NULL)
-        return fail(r->err, r->errlen, "unterminated {{ (line %d)", line_of(r->src, open));
+        return errf(r->err, r->errlen, "unterminated {{ (line %d)", line_of(r->src, open));
     if (parse_name(open + 2, close, name) != 0)
-        return fail(r->err, r->errlen, "invalid placeholder name (line %d)", line_of(r->src, open));
+        return errf(r->err, r->errlen, "invalid placeholder name (line %d)", line_of(r->src, open));
     if (put_value(r, name, open) != 0)
         return -1;
     *next = close + 2;
@@ -193,13 +178,13 @@ static int raw_slot(struct render *r, const char *open, const char **next)
     const char *close = strstr(open + 3, "}}}");
     char name[NAME_MAX_LEN + 1];
     if (r->slots == NULL)
-        return fail(r->err, r->errlen, "{{{...}}} is only allowed in layouts (line %d)", line);
+        return errf(r->err, r->errlen, "{{{...}}} is only allowed in layouts (line %d)", line);
     if (close == NULL)
-        return fail(r->err, r->errlen, "unterminated {{{ (line %d)", line);
+        return errf(r->err, r->errlen, "unterminated {{{ (line %d)", line);
     if (parse_name(open + 3, close, name) != 0 || strcmp(name, "body") != 0)
-        return fail(r->err, r->errlen, "only {{{body}}} may be unescaped (line %d)", line);
+        return errf(r->err, r->errlen, "only {{{body}}} may be unescaped (line %d)", line);
     if (r->body_slots > 0)
-        return fail(r->err, r->errlen, "{{{body}}} appears more than once (line %d)", line);
+        return errf(r->err, r->errlen, "{{{body}}} appears more than once (line %d)", line);
     r->body_slots++;
     if (strbuf_puts(r->out, r->slots->body) != 0)
         return too_large(r);
@@ -240,17 +225,17 @@ static int render_common(const char *src, const json_t *vars, enum tmpl_mode mod
                        .err = err,
                        .errlen = errlen};
     if (src == NULL) {
-        fail(err, errlen, "no template");
+        errf(err, errlen, "no template");
         goto out;
     }
     if (render_all(&r) != 0)
         goto out;
     if (slots != NULL && r.body_slots != 1) {
-        fail(err, errlen, "layout has no {{{body}}} slot");
+        errf(err, errlen, "layout has no {{{body}}} slot");
         goto out;
     }
     if (strbuf_append(out, strbuf_cstr(&scratch), scratch.len) != 0) {
-        fail(err, errlen, "output exceeds %zu bytes", out->cap);
+        errf(err, errlen, "output exceeds %zu bytes", out->cap);
         goto out;
     }
     rc = 0;
@@ -280,7 +265,7 @@ static int render_part(const struct tmpl_set *set, const char *ext, const char *
     strbuf_init(&body, TMPL_OUTPUT_CAP);
     strbuf_init(&full, TMPL_OUTPUT_CAP);
     if (render_common(src, vars, mode, NULL, &body, msg, sizeof msg) != 0) {
-        fail(err, errlen, "%s.%s: %s", set->name, ext, msg);
+        errf(err, errlen, "%s.%s: %s", set->name, ext, msg);
         goto out;
     }
     if (layout == NULL) {
@@ -290,7 +275,7 @@ static int render_part(const struct tmpl_set *set, const char *ext, const char *
     }
     slots.body = strbuf_cstr(&body);
     if (render_common(layout, vars, mode, &slots, &full, msg, sizeof msg) != 0) {
-        fail(err, errlen, "_layout.%s (for %s): %s", ext, set->name, msg);
+        errf(err, errlen, "_layout.%s (for %s): %s", ext, set->name, msg);
         goto out;
     }
     *result = strbuf_detach(&full, NULL);
@@ -319,14 +304,14 @@ int tmpl_render_set(const struct tmpl_set *set, const json_t *vars, struct tmpl_
     memset(out, 0, sizeof *out);
     if (set == NULL || set->name == NULL || set->subject == NULL || set->text == NULL ||
         set->html == NULL) {
-        fail(err, errlen, "template set not loaded");
+        errf(err, errlen, "template set not loaded");
         goto out;
     }
     if (render_part(set, "subject.txt", set->subject, NULL, vars, TMPL_TEXT, NULL, &out->subject,
                     err, errlen) != 0)
         goto out;
     if (!subject_is_one_line(out->subject)) {
-        fail(err, errlen, "%s.subject.txt: rendered subject is not a single line", set->name);
+        errf(err, errlen, "%s.subject.txt: rendered subject is not a single line", set->name);
         goto out;
     }
     if (render_part(set, "txt", set->text, set->layout_text, vars, TMPL_TEXT, out->subject,
@@ -386,7 +371,7 @@ static int read_file(const char *path, char **out, char *err, size_t errlen)
         if (e == ENOENT)
             rc = 0;
         else
-            fail(err, errlen, "cannot open %s: %s", path, strerror_r(e, why, sizeof why));
+            errf(err, errlen, "cannot open %s: %s", path, strerror_r(e, why, sizeof why));
         goto out;
     }
     for (;;) {
@@ -395,17 +380,17 @@ static int read_file(const char *path, char **out, char *err, size_t errlen)
         if (n == 0)
             break;
         if (strbuf_append(&buf, chunk, n) != 0) {
-            fail(err, errlen, "%s is larger than %u bytes", path, TMPL_FILE_MAX);
+            errf(err, errlen, "%s is larger than %u bytes", path, TMPL_FILE_MAX);
             goto out;
         }
     }
     if (ferror(f)) {
-        fail(err, errlen, "cannot read %s", path);
+        errf(err, errlen, "cannot read %s", path);
         goto out;
     }
     text = strbuf_cstr(&buf);
     if (!str_valid_utf8(text, buf.len)) {
-        fail(err, errlen, "%s is not valid UTF-8 (or contains a NUL byte)", path);
+        errf(err, errlen, "%s is not valid UTF-8 (or contains a NUL byte)", path);
         goto out;
     }
     if (str_starts_with(text, "\xEF\xBB\xBF"))
@@ -484,16 +469,16 @@ int tmpl_load(const char *root, const char *name, const char *lang, struct tmpl_
     memset(out, 0, sizeof *out);
     const char *used = lang != NULL ? lang : "en";
     if (root == NULL) {
-        fail(err, errlen, "no template directory");
+        errf(err, errlen, "no template directory");
         goto out;
     }
     /* Never echo a rejected name or language: it may be user input. */
     if (!valid_ident(name, TMPL_NAME_MAX) || name[0] == '_') {
-        fail(err, errlen, "invalid template name (want [a-z0-9_-]+, not starting with '_')");
+        errf(err, errlen, "invalid template name (want [a-z0-9_-]+, not starting with '_')");
         goto out;
     }
     if (!valid_ident(used, TMPL_LANG_MAX)) {
-        fail(err, errlen, "invalid template language (want [a-z0-9_-]+)");
+        errf(err, errlen, "invalid template language (want [a-z0-9_-]+)");
         goto out;
     }
     out->name = xstrdup(name);
@@ -505,7 +490,7 @@ int tmpl_load(const char *root, const char *name, const char *lang, struct tmpl_
             goto out;
     }
     if (!found) {
-        fail(err, errlen, "template %s not found: need %s/en/%s{.subject.txt,.txt,.html}", name,
+        errf(err, errlen, "template %s not found: need %s/en/%s{.subject.txt,.txt,.html}", name,
              root, name);
         goto out;
     }

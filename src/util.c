@@ -259,6 +259,17 @@ int str_to_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err != NULL && errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
 /* ---- Time ---- */
 
 uint64_t time_mono_ns(void)

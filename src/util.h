@@ -85,6 +85,10 @@ bool str_has_crlf(const char *s, size_t n);
  */
 int str_to_long(const char *s, long min, long max, long *out);
 
+/* Formats a message into err (when err is not NULL and errlen > 0) and
+ * returns -1, so failure paths can `return errf(err, errlen, ...)`. */
+int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* ---- Time ---- */
 
 /* Monotonic clock in nanoseconds, for durations. */

@@ -4,6 +4,8 @@
  */
 #include "harness.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -267,6 +269,173 @@ int harness_run_convene(const char *const *args, const char *const *env, char *e
     if (waitpid(pid, &st, 0) != pid)
         return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ---- Mail catcher ---- */
+
+int harness_catcher_start(struct catcher *m)
+{
+    if (m->smtp_port == 0) {
+        m->smtp_port = harness_free_port();
+        m->http_port = harness_free_port();
+        snprintf(m->dir, sizeof m->dir, "/tmp/convene-mail-XXXXXX");
+        if (mkdtemp(m->dir) == NULL)
+            return -1;
+    }
+    char smtp[64], http[64], script[1024];
+    snprintf(smtp, sizeof smtp, "127.0.0.1:%d", m->smtp_port);
+    snprintf(http, sizeof http, "127.0.0.1:%d", m->http_port);
+    snprintf(script, sizeof script, "%s/deploy/mailcatcher.py", env_or_die("CONVENE_SOURCE_DIR"));
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open("mailcatcher.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        /* Debian's python3 has aiosmtpd; a python3 earlier on PATH may not. */
+        execl("/usr/bin/python3", "python3", script, "--smtp", smtp, "--http", http, "--dir",
+              m->dir, (char *)NULL);
+        _exit(127);
+    }
+    m->pid = pid;
+    struct server probe;
+    memset(&probe, 0, sizeof probe);
+    snprintf(probe.base, sizeof probe.base, "http://127.0.0.1:%d", m->http_port);
+    double deadline = harness_now_ms() + 10000;
+    while (harness_now_ms() < deadline) {
+        struct hresp r;
+        int rc = hget(&probe, "/api/messages", &r);
+        long st = r.status;
+        hresp_free(&r);
+        if (rc == 0 && st == 200) {
+            /* The SMTP side must accept connections too. */
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in a;
+            memset(&a, 0, sizeof a);
+            a.sin_family = AF_INET;
+            a.sin_port = htons((uint16_t)m->smtp_port);
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+            close(fd);
+            if (ok)
+                return 0;
+        }
+        usleep(50000);
+    }
+    harness_catcher_stop(m);
+    return -1;
+}
+
+void harness_catcher_stop(struct catcher *m)
+{
+    if (m->pid <= 0)
+        return;
+    kill(m->pid, SIGTERM);
+    int st;
+    double deadline = harness_now_ms() + 5000;
+    while (harness_now_ms() < deadline) {
+        if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
+            m->pid = 0;
+            return;
+        }
+        usleep(20000);
+    }
+    kill(m->pid, SIGKILL);
+    waitpid(m->pid, &st, 0);
+    m->pid = 0;
+}
+
+const char *harness_catcher_env(const struct catcher *m)
+{
+    static char env[96];
+    snprintf(env, sizeof env, "CONVENE_SMTP_URL=smtp://127.0.0.1:%d", m->smtp_port);
+    return env;
+}
+
+json_t *harness_catcher_messages(const struct catcher *m)
+{
+    struct server probe;
+    memset(&probe, 0, sizeof probe);
+    snprintf(probe.base, sizeof probe.base, "http://127.0.0.1:%d", m->http_port);
+    struct hresp r;
+    json_t *j = NULL;
+    if (hget(&probe, "/api/messages", &r) == 0 && r.status == 200)
+        j = json_loads(r.body, 0, NULL);
+    hresp_free(&r);
+    return j;
+}
+
+static bool mail_is_to(json_t *msg, const char *to)
+{
+    json_t *field = json_object_get(msg, "to");
+    const char *s = json_string_value(field);
+    if (s)
+        return strcasestr(s, to) != NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(field, i, v)
+    {
+        if (json_string_value(v) && strcasestr(json_string_value(v), to))
+            return true;
+    }
+    return false;
+}
+
+json_t *harness_wait_mail(const struct catcher *m, const char *to, const char *subject_part,
+                          int timeout_ms)
+{
+    double deadline = harness_now_ms() + timeout_ms;
+    do {
+        json_t *all = harness_catcher_messages(m);
+        size_t i;
+        json_t *msg;
+        json_array_foreach(all, i, msg)
+        {
+            const char *subject = json_string_value(json_object_get(msg, "subject"));
+            if (mail_is_to(msg, to) &&
+                (subject_part == NULL || (subject && strstr(subject, subject_part)))) {
+                json_incref(msg);
+                json_decref(all);
+                return msg;
+            }
+        }
+        json_decref(all);
+        usleep(50000);
+    } while (harness_now_ms() < deadline);
+    return NULL;
+}
+
+int harness_count_mail(const struct catcher *m, const char *to)
+{
+    json_t *all = harness_catcher_messages(m);
+    int n = 0;
+    size_t i;
+    json_t *msg;
+    json_array_foreach(all, i, msg)
+    {
+        if (mail_is_to(msg, to))
+            n++;
+    }
+    json_decref(all);
+    return n;
+}
+
+int harness_token_from(const char *text, char *out, size_t outlen)
+{
+    const char *p = text ? strstr(text, "token=") : NULL;
+    if (p == NULL)
+        return -1;
+    p += 6;
+    size_t n = 0;
+    while (p[n] && (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '_') && n + 1 < outlen)
+        n++;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return n > 0 ? 0 : -1;
 }
 
 /* ---- HTTP client ---- */

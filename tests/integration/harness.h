@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <sys/types.h>
 
 /* ---- PostgreSQL ---- */
@@ -52,6 +53,38 @@ bool harness_server_alive(const struct server *s);
 /* Runs the convene binary with args and env ("NAME=value", NULL-ended);
  * captures stderr into err (truncated). Returns the exit status or -1. */
 int harness_run_convene(const char *const *args, const char *const *env, char *err, size_t errlen);
+
+/* ---- Mail catcher (deploy/mailcatcher.py) ---- */
+
+struct catcher {
+    pid_t pid;
+    int smtp_port;
+    int http_port;
+    char dir[256];
+};
+
+/* Starts the catcher on free ports with a fresh message folder (or, when
+ * m->smtp_port is already set, on the same ports and folder again). Waits
+ * until it answers. 0 or -1. */
+int harness_catcher_start(struct catcher *m);
+/* Stops it (SIGTERM, then waits). */
+void harness_catcher_stop(struct catcher *m);
+/* "CONVENE_SMTP_URL=smtp://127.0.0.1:PORT" for the server (static buffer). */
+const char *harness_catcher_env(const struct catcher *m);
+/* All caught messages as the catcher's /api/messages JSON array (new
+ * reference), or NULL. */
+json_t *harness_catcher_messages(const struct catcher *m);
+/*
+ * Waits up to timeout_ms for a message to `to` whose subject contains
+ * `subject_part` (may be NULL) and returns it (new reference), or NULL.
+ */
+json_t *harness_wait_mail(const struct catcher *m, const char *to, const char *subject_part,
+                          int timeout_ms);
+/* Number of messages caught for `to`. */
+int harness_count_mail(const struct catcher *m, const char *to);
+/* Extracts the value of the query parameter `token` from the first URL in
+ * text into out. 0 or -1. */
+int harness_token_from(const char *text, char *out, size_t outlen);
 
 /* ---- HTTP client ---- */
 

@@ -1,0 +1,85 @@
+/*
+ * api.h - helpers shared by the feature handlers: input validation with
+ * per-field errors (422), replies for database failures, pagination, and
+ * turning database rows into JSON.
+ */
+#ifndef CONVENE_API_H
+#define CONVENE_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct http_req;
+struct db_conn;
+struct db_result;
+
+/* ---- Field validation ---- */
+
+/* Collects "field": "problem" pairs; one reply lists them all. */
+struct api_fields {
+    json_t *errors; /* object, created on first error */
+};
+
+enum {
+    API_REQUIRED = 1u << 0,  /* absent or null is an error */
+    API_MULTILINE = 1u << 1, /* allow \n and \t (otherwise no control chars) */
+    API_TRIM = 1u << 2,      /* strip surrounding spaces before checking */
+};
+
+void api_fields_init(struct api_fields *f);
+void api_fields_free(struct api_fields *f);
+/* Records a problem with a field (the first one per field wins). */
+void api_field_error(struct api_fields *f, const char *field, const char *message);
+bool api_fields_ok(const struct api_fields *f);
+/*
+ * When errors were recorded: answers 422 {"error":{"code":"validation_failed",
+ * "message":..., "fields":{...}}}, frees f and returns true. Otherwise
+ * frees f and returns false.
+ */
+bool api_fields_reply(struct http_req *req, struct api_fields *f);
+
+/*
+ * Reads string member `key` of obj: valid UTF-8, between min_chars and
+ * max_bytes, no control characters unless API_MULTILINE. Returns the
+ * string (borrowed from obj, or request-scoped when trimmed), NULL when
+ * absent (an error only with API_REQUIRED) or invalid (error recorded).
+ */
+const char *api_string(struct http_req *req, json_t *obj, const char *key, struct api_fields *f,
+                       unsigned flags, size_t min_chars, size_t max_bytes);
+/* Reads integer member `key` in [min, max] into *out. Returns true when
+ * present and valid; records an error when invalid (or absent and
+ * required). */
+bool api_integer(json_t *obj, const char *key, struct api_fields *f, unsigned flags, long min,
+                 long max, long *out);
+
+/* Number of Unicode code points in a valid UTF-8 string. */
+size_t api_utf8_chars(const char *s);
+
+/* ---- Replies ---- */
+
+/* After a failed query: 503 for a lost connection, 500 otherwise. */
+void api_reply_db_error(struct http_req *req, struct db_conn *c);
+/* 404 with a standard message. */
+void api_reply_not_found(struct http_req *req, const char *what);
+
+/*
+ * Answers 200 with the JSON text in column 0 of row 0 of r (queries that
+ * build their JSON in SQL); 404 when there is no row or the value is NULL.
+ * Frees r. r may be NULL (then answers the database error of c).
+ */
+void api_reply_row_json(struct http_req *req, struct db_conn *c, struct db_result *r, int status,
+                        const char *what);
+
+/* ---- Pagination ---- */
+
+struct api_page {
+    long page;     /* 1-based */
+    long per_page; /* 1..100 */
+    long offset;
+};
+/* Reads ?page= and ?per_page= (default 1 and `def`). Answers 400 and
+ * returns false when they are not positive integers in range. */
+bool api_page(struct http_req *req, long def, struct api_page *out);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * seed.c - `convene seed`: loads CityNet's organisations from
+ * sql/seed/organisations-2023.json and creates demo accounts (an admin,
+ * staff, a judge and participants from several member cities), printing
+ * the passwords of the accounts it creates. Idempotent: what exists is left
+ * as it is.
+ */
+#include "auth.h"
+#include "cli.h"
+#include "config.h"
+#include "db.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct demo_account {
+    const char *email;
+    const char *name;
+    const char *organisation;
+    const char *position;
+    const char *roles; /* comma-separated */
+};
+
+/* Names in several scripts on purpose: the pages and mails must carry them. */
+static const struct demo_account demo_accounts[] = {
+    {"admin@convene.example.org", "Convene Administrator", "CityNet Secretariat",
+     "System administrator", "admin,staff"},
+    {"staff@convene.example.org", "Programme Officer", "CityNet Secretariat", "Programme officer",
+     "staff"},
+    {"judge@convene.example.org", "Aiko Tanaka", "City of Yokohama", "SDG Awards juror",
+     "judge,participant"},
+    {"minjun.kim@seoul.example.org", "김민준", "Seoul Metropolitan Government",
+     "Urban planning officer", "participant"},
+    {"somchai@bangkok.example.org", "สมชาย ใจดี", "Bangkok Metropolitan Administration",
+     "Climate policy analyst", "participant"},
+    {"amit.sharma@kathmandu.example.org", "अमित शर्मा", "Kathmandu Metropolitan City",
+     "Municipal engineer", "participant"},
+    {"maria.santos@makati.example.org", "Maria Santos", "Makati City Government",
+     "Disaster risk reduction officer", "participant"},
+    {"nguyen.lan@hanoi.example.org", "Nguyễn Thị Lan", "Hanoi People's Committee",
+     "International cooperation officer", "participant"},
+};
+
+static int seed_organisations(struct db_conn *c, const char *data_dir, int *added)
+{
+    char *path = xasprintf("%s/sql/seed/organisations-2023.json", data_dir);
+    json_error_t err;
+    json_t *orgs = json_load_file(path, 0, &err);
+    if (!json_is_array(orgs)) {
+        fprintf(stderr, "convene: %s: %s\n", path, err.text);
+        free(path);
+        json_decref(orgs);
+        return -1;
+    }
+    free(path);
+    int rc = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(orgs, i, o)
+    {
+        const char *p[] = {json_string_value(json_object_get(o, "name")),
+                           json_string_value(json_object_get(o, "city")),
+                           json_string_value(json_object_get(o, "country")),
+                           json_string_value(json_object_get(o, "kind"))};
+        struct db_result *r = db_query(c,
+                                       "INSERT INTO organisations (name, city, country, kind) "
+                                       "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+                                       4, p);
+        if (r == NULL) {
+            fprintf(stderr, "convene: organisation %s: %s\n", p[0] ? p[0] : "?",
+                    db_error_message(c));
+            rc = -1;
+            break;
+        }
+        *added += (int)db_affected(r);
+        db_result_free(r);
+    }
+    json_decref(orgs);
+    return rc;
+}
+
+static int seed_account(struct db_conn *c, const struct demo_account *d)
+{
+    char pw[48];
+    auth_random_token(pw);
+    pw[20] = '\0'; /* 20 URL-safe characters, about 120 bits */
+    char hash[crypto_pwhash_STRBYTES];
+    if (auth_hash_password(pw, hash) != 0)
+        return -1;
+    const char *p[] = {d->email, hash, d->name, d->organisation, d->position};
+    struct db_result *r = db_query(
+        c,
+        "INSERT INTO accounts (email, password_hash, name, organisation_id, position, country, "
+        " email_verified_at) "
+        "SELECT $1, $2, $3, o.id, $5, o.country, now() FROM organisations o WHERE o.name = $4 "
+        "ON CONFLICT (email) DO NOTHING RETURNING id",
+        5, p);
+    if (r == NULL) {
+        fprintf(stderr, "convene: account %s: %s\n", d->email, db_error_message(c));
+        return -1;
+    }
+    bool created = db_nrows(r) == 1;
+    char *id = created ? xstrdup(db_value(r, 0, 0)) : NULL;
+    db_result_free(r);
+    if (!created) {
+        printf("  %-36s exists; password unchanged\n", d->email);
+        return 0;
+    }
+    char roles[64];
+    snprintf(roles, sizeof roles, "%s", d->roles);
+    char *save = NULL;
+    int rc = 0;
+    for (char *role = strtok_r(roles, ",", &save); role && rc == 0;
+         role = strtok_r(NULL, ",", &save)) {
+        const char *rp[] = {id, role};
+        struct db_result *rr =
+            db_query(c, "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)", 2, rp);
+        rc = rr ? 0 : -1;
+        db_result_free(rr);
+    }
+    free(id);
+    if (rc == 0)
+        printf("  %-36s %-22s password: %s\n", d->email, d->roles, pw);
+    return rc;
+}
+
+int cli_seed(const struct config *cfg, const char *data_dir)
+{
+    char err[512];
+    struct db_conn *c =
+        db_connect(cfg->database_url, (int)cfg->db_connect_timeout_s, err, sizeof err);
+    if (c == NULL) {
+        fprintf(stderr, "convene: cannot connect to the database: %s\n", err);
+        return 1;
+    }
+    if (auth_init(cfg) != 0) {
+        db_close(c);
+        return 1;
+    }
+    int rc = 1, added = 0;
+    if (db_begin(c) != 0 || seed_organisations(c, data_dir, &added) != 0)
+        goto out;
+    printf("organisations: %d added\n", added);
+    printf("demo accounts:\n");
+    for (size_t i = 0; i < ARRAY_LEN(demo_accounts); i++) {
+        if (seed_account(c, &demo_accounts[i]) != 0)
+            goto out;
+    }
+    if (db_commit(c) == 0)
+        rc = 0;
+out:
+    if (rc != 0)
+        db_rollback(c);
+    db_close(c);
+    return rc;
+}
