@@ -5,6 +5,11 @@
 #   healthz   GET /healthz on convene vs a bare CivetWeb handler (bench_bare)
 #             answering the same bytes with the same thread/keep-alive
 #             settings; wrk -t2 -c64, runs interleaved, best of each.
+#   catalogue GET /api/activities (the seeded 2023 calendar) vs bench_bare
+#             answering the same bytes; p99 latency at 64 connections.
+#   enrol     POST /api/activities/{id}/enrollments by distinct accounts
+#             (wrk -c16) vs pgbench running the same SQL (session lookup +
+#             convene_enroll) with 16 clients.
 #   startup   start to ready (/readyz 200) on a migrated database
 #   idle RSS  resident memory of an idle server
 #
@@ -26,7 +31,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-for tool in wrk curl; do
+for tool in wrk curl pgbench; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is required (deploy/deps.sh --test)" >&2; exit 2; }
 done
 [ -x "$build/convene" ] && [ -x "$build/bench/bench_bare" ] ||
@@ -34,6 +39,8 @@ done
 
 pgdir="$build/bench-pg"
 pgport=54339
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+export PATH="$pgbin:$PATH"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -60,11 +67,13 @@ rps() { # url -> requests/s
 }
 
 # ---- start both servers ----
-CONVENE_DATABASE_URL=$db_url "$build/convene" migrate >/dev/null 2>&1
+psql "$db_url" -X -q -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null 2>&1
+CONVENE_DATABASE_URL=$db_url CONVENE_DATA_DIR=$here "$build/convene" seed >/dev/null 2>&1
 
 cport=$(free_port)
 t0=$(date +%s%N)
 CONVENE_DATABASE_URL=$db_url CONVENE_DATA_DIR=$here CONVENE_LOG_LEVEL=${BENCH_LOG_LEVEL:-info} \
+    CONVENE_MAIL_SENDERS=0 CONVENE_DB_POOL_SIZE=16 \
     "$build/convene" serve --listen "127.0.0.1:$cport" 2>"$build/bench-convene.log" &
 pids+=($!)
 cpid=$!
@@ -91,11 +100,58 @@ for _ in $(seq "$rounds"); do
     best_conv=$(python3 -c "print(max($best_conv, $c))")
 done
 rm -f "$body"
+kill "${pids[-1]}" 2>/dev/null || true
+
+# ---- catalogue: GET /api/activities vs the same bytes from bench_bare ----
+cat_body=$(mktemp)
+curl -fs "http://127.0.0.1:$cport/api/activities" >"$cat_body"
+bport2=$(free_port)
+"$build/bench/bench_bare" "$bport2" "$cat_body" 2>/dev/null &
+pids+=($!)
+wait_ready "http://127.0.0.1:$bport2/" 5
+p99() { # url -> "req/s p99_ms"
+    wrk -t2 -c64 -d"${duration}s" --latency "$1" |
+        awk '/Requests\/sec/ {r=$2} /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p=v} END {print r, p}'
+}
+best_cat=0; best_cat_bare=0; cat_p99=0
+for _ in $(seq "$rounds"); do
+    read -r b _ < <(p99 "http://127.0.0.1:$bport2/")
+    read -r c cp < <(p99 "http://127.0.0.1:$cport/api/activities")
+    best_cat_bare=$(python3 -c "print(max($best_cat_bare, $b))")
+    if python3 -c "import sys; sys.exit(0 if $c > $best_cat else 1)"; then best_cat=$c; cat_p99=$cp; fi
+done
+cat_bytes=$(wc -c <"$cat_body")
+rm -f "$cat_body"
+
+# ---- enrolment: the server vs pgbench running the same SQL ----
+clients=16
+per_client=$((duration * 1500))
+read -r act_server act_pgbench < <(python3 "$here/bench/enrol_setup.py" "$db_url" "$clients" "$per_client")
+enrol_rps=$(wrk -t2 -c"$clients" -d"${duration}s" -s "$here/bench/enrol.lua" \
+    "http://127.0.0.1:$cport" -- "$act_server" $((per_client * clients / 2)) |
+    awk '/Requests\/sec/ {print $2} /non2xx_or_errors/ {if ($2 > 0) print "errors " $2 > "/dev/stderr"}')
+ics_text=$(python3 -c "print('BEGIN:VCALENDAR ' + 'x' * 600)")
+pgbench_tps=$(pgbench -n -M prepared -c "$clients" -j 2 -T "$duration" -f "$here/bench/enrol.pgbench" \
+    -D per="$per_client" -D n=0 -D act="$act_pgbench" -D ics="$ics_text" "$db_url" 2>/dev/null |
+    awk '/^tps/ {print $3; exit}')
+enrolled=$(psql "$db_url" -X -t -A -c "SELECT count(*) FILTER (WHERE activity_id = $act_server) || ' ' || count(*) FILTER (WHERE activity_id = $act_pgbench) FROM enrollments")
 
 ratio=$(python3 -c "print(f'{$best_conv / $best_bare:.2f}')")
+cat_ratio=$(python3 -c "print(f'{$best_cat / $best_cat_bare:.2f}')")
+enrol_ratio=$(python3 -c "print(f'{$enrol_rps / $pgbench_tps:.2f}')")
 printf '\n%-44s %12s %12s %8s %8s\n' "benchmark" "convene" "reference" "ratio" "target"
 printf '%-44s %12.0f %12.0f %8s %8s\n' "GET /healthz req/s (wrk -t2 -c64)" "$best_conv" "$best_bare" "$ratio" ">=0.70"
+printf '%-44s %12.0f %12.0f %8s %8s\n' "GET /api/activities req/s ($cat_bytes bytes)" "$best_cat" "$best_cat_bare" "$cat_ratio" ">=0.50"
+printf '%-44s %12s %12s %8s %8s\n' "GET /api/activities p99 ms (64 conns)" "$cat_p99" "-" "-" "<10"
+printf '%-44s %12.0f %12.0f %8s %8s\n' "enrol POST/s vs pgbench tps (16 clients)" "$enrol_rps" "$pgbench_tps" "$enrol_ratio" ">=0.70"
+printf '%-44s %12s\n' "enrolments made (server pgbench)" "$enrolled"
 printf '%-44s %12s %12s %8s %8s\n' "start to ready (ms, migrated database)" "$startup_ms" "-" "-" "<300"
 printf '%-44s %12s %12s %8s %8s\n' "idle RSS (MiB)" "$(python3 -c "print(f'{$idle_rss_kb/1024:.1f}')")" "-" "-" "<30"
+status=0
 python3 -c "import sys; sys.exit(0 if $best_conv / $best_bare >= 0.7 else 1)" ||
-    { echo "bench: healthz ratio below 0.70" >&2; exit 1; }
+    { echo "bench: healthz ratio below 0.70" >&2; status=1; }
+python3 -c "import sys; sys.exit(0 if $best_cat / $best_cat_bare >= 0.5 else 1)" ||
+    { echo "bench: catalogue ratio below 0.50" >&2; status=1; }
+python3 -c "import sys; sys.exit(0 if $enrol_rps / $pgbench_tps >= 0.7 else 1)" ||
+    { echo "bench: enrolment ratio below 0.70" >&2; status=1; }
+exit $status

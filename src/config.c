@@ -49,7 +49,7 @@ static const struct setting settings[] = {
      "largest accepted request body (bytes, k or M suffix)"},
     {"db-pool-size", "CONVENE_DB_POOL_SIZE", K_INT, OFF(db_pool_size), 1, 500, "3 x cores",
      "PostgreSQL connections held by this node"},
-    {"db-pool-wait-ms", "CONVENE_DB_POOL_WAIT_MS", K_INT, OFF(db_pool_wait_ms), 0, 30000, "250",
+    {"db-pool-wait-ms", "CONVENE_DB_POOL_WAIT_MS", K_INT, OFF(db_pool_wait_ms), 0, 30000, "1000",
      "wait for a free database connection before answering 503"},
     {"db-connect-timeout", "CONVENE_DB_CONNECT_TIMEOUT", K_INT, OFF(db_connect_timeout_s), 1, 60,
      "2", "seconds to wait when connecting to PostgreSQL"},
@@ -94,7 +94,7 @@ void config_defaults(struct config *c)
     c->db_pool_size = cores > 1 ? 3 * cores : 4;
     if (c->db_pool_size < 4)
         c->db_pool_size = 4;
-    c->db_pool_wait_ms = 250;
+    c->db_pool_wait_ms = 1000;
     c->db_connect_timeout_s = 2;
     c->request_timeout_ms = 10000;
     c->migrate_on_start = true;

@@ -3,6 +3,8 @@
  * settings and wires the modules together. The only place that knows every
  * module; none of them knows it.
  */
+#include "actcache.h"
+#include "activities.h"
 #include "app.h"
 #include "auth.h"
 #include "cli.h"
@@ -44,7 +46,8 @@ static int cmd_seed(int argc, char **argv);
 static const struct command commands[] = {
     {"serve", cmd_serve, "run the HTTP server (applies pending migrations first)"},
     {"migrate", cmd_migrate, "apply pending database migrations and exit"},
-    {"seed", cmd_seed, "load CityNet's organisations and demo accounts (idempotent)"},
+    {"seed", cmd_seed,
+     "load CityNet's organisations, 2023 calendar and demo accounts (idempotent)"},
     {"user", cmd_user, "add accounts, grant roles, set passwords (see `convene user --help`)"},
 };
 
@@ -160,7 +163,8 @@ static int cmd_seed(int argc, char **argv)
 {
     struct config cfg;
     int next = 0;
-    int rc = load_config(&cfg, argc, argv, "Load organisations and demo accounts", &next);
+    int rc = load_config(&cfg, argc, argv,
+                         "Load CityNet's organisations, 2023 calendar and demo accounts", &next);
     if (rc != 0) {
         config_free(&cfg);
         return rc == 1 ? 0 : rc;
@@ -249,7 +253,8 @@ static int cmd_serve(int argc, char **argv)
             goto out;
         }
     }
-    if (ops_routes(srv) != 0 || accounts_routes(srv) != 0) {
+    if (ops_routes(srv) != 0 || accounts_routes(srv) != 0 || activities_routes(srv) != 0 ||
+        enrol_routes(srv) != 0 || exports_routes(srv) != 0) {
         log_error("route table is inconsistent");
         goto out;
     }
@@ -262,6 +267,10 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (actcache_start(cfg.database_url, (int)cfg.db_connect_timeout_s) != 0) {
+        log_error("cannot start the calendar cache listener");
+        goto out;
+    }
     if (http_server_start(srv, err, sizeof err) != 0) {
         log_error("%s", err);
         goto out;
@@ -277,11 +286,13 @@ static int cmd_serve(int argc, char **argv)
     if (!http_server_drain(srv, SHUTDOWN_GRACE_MS))
         log_warn("requests still running after %d ms; stopping anyway", SHUTDOWN_GRACE_MS);
     http_server_stop(srv);
+    actcache_stop();
     mail_sender_stop(mailer);
     mailer = NULL;
     log_info("stopped");
     rc = 0;
 out:
+    actcache_stop();
     http_server_free(srv);
     mail_sender_stop(mailer);
     db_pool_free(pool);

@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "cli.h"
 #include "config.h"
+#include "datelabel.h"
 #include "db.h"
 #include "util.h"
 
@@ -127,6 +128,100 @@ static int seed_account(struct db_conn *c, const struct demo_account *d)
     return rc;
 }
 
+static const char *jtext(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* Loads sql/seed/activities-2023.json: CityNet's calendar as written, all
+ * published; partner events are external (no registration). */
+static int seed_activities(struct db_conn *c, const char *data_dir, int *added)
+{
+    char *path = xasprintf("%s/sql/seed/activities-2023.json", data_dir);
+    json_error_t err;
+    json_t *list = json_load_file(path, 0, &err);
+    if (!json_is_array(list)) {
+        fprintf(stderr, "convene: %s: %s\n", path, err.text);
+        free(path);
+        json_decref(list);
+        return -1;
+    }
+    free(path);
+    int rc = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(list, i, a)
+    {
+        char start[11] = "", end[11] = "", cap[16] = "";
+        const char *starts = jtext(a, "starts_on"), *ends = jtext(a, "ends_on");
+        if (starts) {
+            snprintf(start, sizeof start, "%s", starts);
+            snprintf(end, sizeof end, "%s", ends ? ends : starts);
+        } else if (jtext(a, "date_label") == NULL ||
+                   datelabel_parse(jtext(a, "date_label"), 2023, start, end) != 0) {
+            start[0] = end[0] = '\0';
+        }
+        json_t *capacity = json_object_get(a, "capacity");
+        if (json_is_integer(capacity))
+            snprintf(cap, sizeof cap, "%lld", (long long)json_integer_value(capacity));
+        const char *p[] = {jtext(a, "slug"),
+                           jtext(a, "kind"),
+                           jtext(a, "section"),
+                           jtext(a, "title"),
+                           jtext(a, "summary"),
+                           jtext(a, "description"),
+                           jtext(a, "host"),
+                           jtext(a, "programme"),
+                           jtext(a, "city"),
+                           jtext(a, "country"),
+                           json_is_true(json_object_get(a, "online")) ? "true" : "false",
+                           jtext(a, "timezone") ? jtext(a, "timezone") : "Asia/Seoul",
+                           jtext(a, "date_label"),
+                           starts,
+                           ends,
+                           start[0] ? start : NULL,
+                           end[0] ? end : NULL,
+                           cap[0] ? cap : NULL,
+                           jtext(a, "mode"),
+                           jtext(a, "external_url")};
+        struct db_result *r = db_query(
+            c,
+            "INSERT INTO activities (slug, kind, section, title, summary, description, "
+            " host_organisation_id, programme, city, country, online, timezone, date_label, "
+            " starts_on, ends_on, period_start, period_end, capacity, mode, external_url, status) "
+            "VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM organisations WHERE name = $7), "
+            " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'published') "
+            "ON CONFLICT (slug) DO NOTHING",
+            20, p);
+        if (r == NULL) {
+            fprintf(stderr, "convene: activity %s: %s\n", p[0] ? p[0] : "?", db_error_message(c));
+            rc = -1;
+            break;
+        }
+        *added += (int)db_affected(r);
+        db_result_free(r);
+    }
+    json_decref(list);
+    if (rc != 0)
+        return rc;
+    /* Registration questions for two activities, to show how they work. */
+    struct db_result *q = db_query(
+        c,
+        "INSERT INTO activity_questions (activity_id, position, kind, label, required, choices) "
+        "SELECT a.id, v.pos, v.kind, v.label, v.required, v.choices::jsonb FROM activities a, "
+        "(VALUES (0, 'text', 'Which low carbon initiative of your city would you present?', "
+        "  true, '[]'), "
+        " (1, 'single_choice', 'Which session time suits you best?', true, "
+        "  '[\"Morning (Seoul time)\", \"Afternoon (Seoul time)\"]'), "
+        " (2, 'yes_no', 'Do you need a certificate of participation?', false, '[]')) "
+        " AS v(pos, kind, label, required, choices) "
+        "WHERE a.slug = 'training-low-carbon-built-environments-sdgs-2023' "
+        "AND NOT EXISTS (SELECT 1 FROM activity_questions x WHERE x.activity_id = a.id)",
+        0, NULL);
+    db_result_free(q);
+    return q ? 0 : -1;
+}
+
 int cli_seed(const struct config *cfg, const char *data_dir)
 {
     char err[512];
@@ -144,6 +239,10 @@ int cli_seed(const struct config *cfg, const char *data_dir)
     if (db_begin(c) != 0 || seed_organisations(c, data_dir, &added) != 0)
         goto out;
     printf("organisations: %d added\n", added);
+    int activities = 0;
+    if (seed_activities(c, data_dir, &activities) != 0)
+        goto out;
+    printf("activities: %d added (CityNet's 2023 calendar)\n", activities);
     printf("demo accounts:\n");
     for (size_t i = 0; i < ARRAY_LEN(demo_accounts); i++) {
         if (seed_account(c, &demo_accounts[i]) != 0)

@@ -645,7 +645,13 @@ START_TEST(login_flood_keeps_the_server_responsive)
             "login flood: %d threads x %d logins; healthz p50 %.2f ms p99 %.2f ms; RSS %ld -> "
             "peak %ld KiB\n",
             THREADS, PER, p50, p99, rss_before, rss_peak);
+#if defined(__SANITIZE_ADDRESS__)
+    /* Under AddressSanitizer everything is several times slower: the
+     * latency bound is checked by the plain build. */
+    (void)p99;
+#else
     ck_assert_msg(p99 < 50.0, "healthz p99 %.1f ms during the flood", p99);
+#endif
     /* Hashes in flight are bounded: memory cannot grow with the flood
      * (19 MiB per hash, at most hash_concurrency at once). */
     ck_assert_msg(rss_peak - rss_before < 160 * 1024, "RSS grew by %ld KiB", rss_peak - rss_before);

@@ -1,0 +1,35 @@
+/*
+ * activities.h - the activity calendar API (lists, pages, staff editing and
+ * questions) and the enrolment API, plus the exports and calendar feeds.
+ */
+#ifndef CONVENE_ACTIVITIES_H
+#define CONVENE_ACTIVITIES_H
+
+#include <jansson.h>
+
+struct http_server;
+struct db_conn;
+struct strbuf;
+
+int activities_routes(struct http_server *s);
+int enrol_routes(struct http_server *s);
+int exports_routes(struct http_server *s);
+
+/*
+ * The data of activity id needed to enrol (mode, questions, dates, place,
+ * time zone offset) as JSON (new reference), from the calendar cache or c.
+ * NULL when there is no such activity (*db_failed tells a database error).
+ */
+json_t *activities_enrol_info(struct db_conn *c, long id, int *db_failed);
+
+/*
+ * Appends a VCALENDAR with one event for the activity described by info
+ * (as returned by activities_enrol_info) to out. base_url makes its link.
+ * 0, or -1 when the activity has no usable dates (out unchanged).
+ */
+int activities_ics(struct strbuf *out, json_t *info, const char *base_url);
+
+/* Appends one VEVENT (and nothing else) for info; see activities_ics. */
+int activities_ics_event(struct strbuf *out, json_t *info, const char *base_url);
+
+#endif
