@@ -5,7 +5,8 @@
 #   1. installs the Debian packages (deploy/deps.sh; sudo when not root)
 #   2. builds the `convene` binary into build/
 #   3. starts a private PostgreSQL in .local/pg (data kept across runs)
-#   4. applies the migrations
+#   4. applies the migrations and seeds CityNet's 2023 calendar and demo
+#      accounts (their passwords are printed and kept in .local/demo-accounts.txt)
 #   5. starts a mail catcher (deploy/mailcatcher.py): SMTP on 127.0.0.1:1025,
 #      web inbox on http://127.0.0.1:1080/, messages kept in .local/mail
 #   6. serves on http://127.0.0.1:8080/ until Ctrl-C, then stops the mail
@@ -55,8 +56,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "Migrating"
+say "Migrating and seeding CityNet's 2023 calendar and demo accounts"
 ./build/convene migrate
+# The demo passwords are printed once, when the accounts are created; keep
+# them in the (git-ignored) state folder so they can be found again.
+seed_out=$(./build/convene seed)
+printf '%s\n' "$seed_out"
+if grep -q 'password: ' <<<"$seed_out"; then
+    grep 'password: ' <<<"$seed_out" >"$state/demo-accounts.txt"
+    chmod 600 "$state/demo-accounts.txt"
+fi
 
 if [ -z "${CONVENE_SMTP_URL:-}" ]; then
     say "Starting the mail catcher (messages in $state/mail)"
@@ -91,6 +100,7 @@ cat <<EOF2
   Readiness: ${url}readyz   Metrics: ${url}metrics
   Database:  $CONVENE_DATABASE_URL
   $mail_line
+  Demo accounts and passwords: $state/demo-accounts.txt
   Press Ctrl-C to stop.
 
 EOF2

@@ -360,9 +360,14 @@ static void h_signup(struct http_req *req)
     if (c == NULL && (c = acquire(req)) == NULL)
         goto out;
 
-    char key[96];
+    char key[300], lower[260];
     snprintf(key, sizeof key, "signup:ip:%s", http_remote_addr(req));
     if (!within_limit(req, c, key, 30, HOUR_S))
+        goto out;
+    /* Per address too: nobody can make us mail one inbox over and over. */
+    lower_ascii(email, lower, sizeof lower);
+    snprintf(key, sizeof key, "signup:acct:%s", lower);
+    if (!within_limit(req, c, key, 5, HOUR_S))
         goto out;
     /* Hash before looking anything up: known and new addresses cost the
      * same time. */

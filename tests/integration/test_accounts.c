@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -658,6 +659,75 @@ START_TEST(login_flood_keeps_the_server_responsive)
 }
 END_TEST
 
+START_TEST(stronger_limits_rehash_at_login_and_https_cookies_are_host_only)
+{
+    verified_account("rehash@seoul.example.org", "Rehash Test");
+    char *before = harness_psql(DB, "SELECT password_hash FROM accounts WHERE email = "
+                                    "'rehash@seoul.example.org'");
+    ck_assert_ptr_nonnull(strstr(before, "t=2,"));
+    /* A second node with more Argon2id iterations, behind https. */
+    struct server s2;
+    const char *env[] = {"CONVENE_ARGON2_OPSLIMIT=3", "CONVENE_BASE_URL=https://convene.test",
+                         "CONVENE_MAIL_SENDERS=0", NULL};
+    ck_assert_int_eq(harness_server_start(&s2, DB, env), 0);
+    struct hresp r;
+    const char *h[] = {"Content-Type: application/json", NULL};
+    const char *body = "{\"email\":\"rehash@seoul.example.org\",\"password\":\"" PASSWORD "\"}";
+    ck_assert_int_eq(hreq(&s2, "POST", "/api/auth/login", h, body, strlen(body), &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    char cookie[300];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Set-Cookie", cookie, sizeof cookie));
+    ck_assert(strncmp(cookie, "__Host-convene_session=", 23) == 0);
+    ck_assert_ptr_nonnull(strstr(cookie, "; Secure"));
+    ck_assert_ptr_nonnull(strstr(cookie, "Path=/"));
+    hresp_free(&r);
+    harness_server_stop(&s2);
+    char *after = harness_psql(DB, "SELECT password_hash FROM accounts WHERE email = "
+                                   "'rehash@seoul.example.org'");
+    ck_assert_ptr_nonnull(strstr(after, "t=3,"));
+    free(before);
+    free(after);
+    /* The old limits still verify the new hash. */
+    ck_assert_int_eq(login("rehash@seoul.example.org", PASSWORD, NULL), 200);
+}
+END_TEST
+
+START_TEST(command_line_passwd_and_signup_limits)
+{
+    verified_account("cli.pw@seoul.example.org", "Cli Password");
+    struct session s;
+    ck_assert_int_eq(login("cli.pw@seoul.example.org", PASSWORD, &s), 200);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "echo 'a password from the shell' | CONVENE_DATABASE_URL='%s' '%s' user passwd "
+             "cli.pw@seoul.example.org >/dev/null 2>&1",
+             harness_pg_url(DB), getenv("CONVENE_BIN"));
+    ck_assert_int_eq(system(cmd), 0);
+    struct hresp r;
+    ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 401); /* sessions ended */
+    hresp_free(&r);
+    ck_assert_int_eq(login("cli.pw@seoul.example.org", "a password from the shell", NULL), 200);
+    /* Too short on the command line: refused with status 2. */
+    snprintf(cmd, sizeof cmd,
+             "echo 'short' | CONVENE_DATABASE_URL='%s' '%s' user passwd "
+             "cli.pw@seoul.example.org >/dev/null 2>&1",
+             harness_pg_url(DB), getenv("CONVENE_BIN"));
+    int st = system(cmd);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    /* Sign-ups for one address are limited (5 an hour). */
+    int limited = 0;
+    for (int i = 0; i < 7; i++) {
+        long code = signup("many.signups@seoul.example.org", "Many Signups", &r);
+        if (code == 429)
+            limited++;
+        else
+            ck_assert_int_eq(code, 202);
+        hresp_free(&r);
+    }
+    ck_assert_int_eq(limited, 2);
+}
+END_TEST
+
 Suite *make_accounts_suite(void)
 {
     Suite *s = suite_create("accounts");
@@ -675,6 +745,8 @@ Suite *make_accounts_suite(void)
     tcase_add_test(tc, failed_logins_are_rate_limited_per_account);
     tcase_add_test(tc, mail_waits_while_smtp_is_down);
     tcase_add_test(tc, login_flood_keeps_the_server_responsive);
+    tcase_add_test(tc, stronger_limits_rehash_at_login_and_https_cookies_are_host_only);
+    tcase_add_test(tc, command_line_passwd_and_signup_limits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -768,6 +768,33 @@ START_TEST(hundred_thousand_rows_stream_in_constant_memory)
 }
 END_TEST
 
+START_TEST(cross_activity_export_covers_a_date_range)
+{
+    struct user u[1];
+    make_users("range", "Range", 1, NULL, "participant", u);
+    long a = create_activity("\"title\":\"Range inside\",\"starts_on\":\"2031-03-10\","
+                             "\"ends_on\":\"2031-03-12\"");
+    long b = create_activity("\"title\":\"Range outside\",\"starts_on\":\"2031-09-10\","
+                             "\"ends_on\":\"2031-09-12\"");
+    long st = 0;
+    json_decref(enrol(a, u, NULL, &st));
+    ck_assert_int_eq(st, 201);
+    json_decref(enrol(b, u, NULL, &st));
+    ck_assert_int_eq(st, 201);
+    struct hresp r;
+    ck_assert_int_eq(
+        call("GET", "/api/exports/participants.csv?from=March%202031", NULL, &staff, &r), 400);
+    hresp_free(&r);
+    download("/api/exports/participants.csv?from=2031-03-01&to=2031-03-31", &staff, "range.csv");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/tests/tools/check_csv.py' range.csv 1 Activity 'Range inside' "
+             "range-1@test.example.org",
+             getenv("CONVENE_SOURCE_DIR"));
+    ck_assert_msg(system(cmd) == 0, "range CSV check failed");
+}
+END_TEST
+
 START_TEST(calendar_feeds_parse)
 {
     struct user u[1];
@@ -825,6 +852,7 @@ Suite *make_activities_suite(void)
     tcase_add_test(tc, cancelling_an_activity_tells_everyone);
     tcase_add_test(tc, participants_csv_is_safe_and_parses);
     tcase_add_test(tc, hundred_thousand_rows_stream_in_constant_memory);
+    tcase_add_test(tc, cross_activity_export_covers_a_date_range);
     tcase_add_test(tc, calendar_feeds_parse);
     suite_add_tcase(s, tc);
     return s;
