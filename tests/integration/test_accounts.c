@@ -411,6 +411,29 @@ START_TEST(csrf_and_roles)
     ck_assert_int_eq(call("GET", "/api/admin/audit?action=role.", NULL, &admin, false, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "role.granted"));
     hresp_free(&r);
+
+    /* The outbox: admins list it and send a failed mail again. */
+    char *failed_id = harness_psql(
+        DB, "INSERT INTO mail_outbox (template, to_address, to_name, vars, status, attempts, "
+            "last_error) VALUES ('password_changed', 'retry.me@seoul.example.org', 'Retry Me', "
+            "'{\"name\": \"Retry Me\"}', 'failed', 10, 'smtp: gave up') RETURNING id");
+    ck_assert_ptr_nonnull(failed_id);
+    ck_assert_int_eq(call("GET", "/api/admin/outbox?status=failed", NULL, &admin, false, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "retry.me@seoul.example.org"));
+    hresp_free(&r);
+    ck_assert_int_eq(call("GET", "/api/admin/outbox?status=lost", NULL, &admin, false, &r), 400);
+    hresp_free(&r);
+    ck_assert_int_eq(call("GET", "/api/admin/outbox", NULL, &s, false, &r), 403);
+    hresp_free(&r);
+    snprintf(path, sizeof path, "/api/admin/outbox/%s/retry", failed_id);
+    ck_assert_int_eq(call("POST", path, NULL, &admin, true, &r), 200);
+    hresp_free(&r);
+    json_t *again = harness_wait_mail(&mail, "retry.me@seoul.example.org", NULL, 5000);
+    ck_assert_msg(again != NULL, "the retried mail did not arrive");
+    json_decref(again);
+    ck_assert_int_eq(call("POST", path, NULL, &admin, true, &r), 404); /* not failed any more */
+    hresp_free(&r);
+    free(failed_id);
 }
 END_TEST
 
