@@ -353,6 +353,9 @@ int activities_ics_event(strbuf *out, json_t *info, const char *base_url)
                  jstr(info, "city") && jstr(info, "country") ? ", " : "",
                  jstr(info, "country") ? jstr(info, "country") : "");
     const char *status = jstr(info, "status");
+    /* Feeds give timed events in UTC (utc_* fields); a single event (the
+     * email attachment) keeps the activity's own zone. */
+    bool utc = st && jstr(info, "utc_start_date") != NULL;
     struct ics_event e = {
         .uid = uid,
         .summary = jstr(info, "title"),
@@ -360,12 +363,12 @@ int activities_ics_event(strbuf *out, json_t *info, const char *base_url)
         .location = location[0] ? location : NULL,
         .url = url,
         .status = status && str_eq(status, "cancelled") ? "CANCELLED" : "CONFIRMED",
-        .tzid = st ? jstr(info, "timezone") : NULL,
+        .tzid = st && !utc ? jstr(info, "timezone") : NULL,
         .all_day = st == NULL,
-        .start_date = start,
-        .end_date = end ? end : start,
-        .start_time = st,
-        .end_time = et ? et : st,
+        .start_date = utc ? jstr(info, "utc_start_date") : start,
+        .end_date = utc ? jstr(info, "utc_end_date") : (end ? end : start),
+        .start_time = utc ? jstr(info, "utc_start_time") : st,
+        .end_time = utc ? jstr(info, "utc_end_time") : (et ? et : st),
         .dtstamp_unix = time_wall_ms() / 1000,
         .sequence = 0,
     };

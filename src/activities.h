@@ -29,7 +29,9 @@ json_t *activities_enrol_info(struct db_conn *c, long id, int *db_failed);
  */
 int activities_ics(struct strbuf *out, json_t *info, const char *base_url);
 
-/* Appends one VEVENT (and nothing else) for info; see activities_ics. */
+/* Appends one VEVENT (and nothing else) for info; see activities_ics.
+ * When info carries utc_start_date/_time and utc_end_date/_time (feeds),
+ * a timed event is written in UTC instead of the activity's zone. */
 int activities_ics_event(struct strbuf *out, json_t *info, const char *base_url);
 
 #endif

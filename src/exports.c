@@ -26,11 +26,19 @@
 static int st_questions = -1, st_activity_title = -1, st_feed_items = -1, st_token_account = -1,
            st_token_set = -1, st_token_get = -1;
 
-/* The activity fields an event needs, one JSON object per row. */
+/* The activity fields an event needs, one JSON object per row. Feeds hold
+ * events of many dates and zones, so timed events are given in UTC (a
+ * single fixed-offset VTIMEZONE per zone would be wrong across daylight
+ * saving changes); PostgreSQL converts them with its time zone rules. */
 #define FEED_ITEM                                                                                  \
-    "(v.item || jsonb_build_object('utc_offset', (SELECT extract(epoch FROM (l - (l AT TIME "      \
-    "ZONE a.timezone AT TIME ZONE 'UTC')))::int FROM (SELECT (coalesce(a.starts_on, "              \
-    "current_date) + coalesce(a.start_time, '12:00'))::timestamp AS l) t)))::text"
+    "(v.item || CASE WHEN a.start_time IS NULL THEN '{}'::jsonb ELSE jsonb_build_object("          \
+    "'utc_start_date', to_char(s.u, 'YYYY-MM-DD'), 'utc_start_time', to_char(s.u, 'HH24:MI'), "    \
+    "'utc_end_date', to_char(s.e, 'YYYY-MM-DD'), 'utc_end_time', to_char(s.e, 'HH24:MI')) END)"    \
+    "::text"
+#define FEED_UTC                                                                                   \
+    " CROSS JOIN LATERAL (SELECT ((a.starts_on + a.start_time) AT TIME ZONE a.timezone) AT TIME "  \
+    "ZONE 'UTC' AS u, ((coalesce(a.ends_on, a.starts_on) + coalesce(a.end_time, a.start_time)) "   \
+    "AT TIME ZONE a.timezone) AT TIME ZONE 'UTC' AS e) s "
 
 __attribute__((constructor)) static void exports_register(void)
 {
@@ -41,12 +49,12 @@ __attribute__((constructor)) static void exports_register(void)
         db_register("exp_activity_title", "SELECT slug FROM activities WHERE id = $1");
     st_feed_items = db_register("exp_feed_items",
                                 "SELECT " FEED_ITEM " FROM activity_items v JOIN activities a ON "
-                                "a.id = v.id WHERE a.status <> 'draft' AND a.starts_on IS NOT "
-                                "NULL ORDER BY a.starts_on, a.id");
+                                "a.id = v.id" FEED_UTC "WHERE a.status <> 'draft' AND a.starts_on "
+                                "IS NOT NULL ORDER BY a.starts_on, a.id");
     st_token_account = db_register(
         "exp_token_items",
         "SELECT " FEED_ITEM " FROM accounts acc JOIN enrollments e ON e.account_id = acc.id "
-        "JOIN activities a ON a.id = e.activity_id JOIN activity_items v ON v.id = a.id "
+        "JOIN activities a ON a.id = e.activity_id JOIN activity_items v ON v.id = a.id" FEED_UTC
         "WHERE acc.calendar_token = $1 AND acc.disabled_at IS NULL AND a.status <> 'draft' "
         "AND a.starts_on IS NOT NULL AND e.status IN ('confirmed', 'attended', 'waitlisted', "
         "'pending_approval') ORDER BY a.starts_on, a.id");
@@ -246,31 +254,12 @@ out:
 static void build_calendar(strbuf *out, struct db_result *r, const char *name, const char *base_url)
 {
     ics_begin(out, "-//CityNet//Convene//EN", name, "PUBLISH");
-    /* One VTIMEZONE per zone used by a timed event. */
-    char seen[32][64];
-    int nseen = 0;
-    json_t **items = xcalloc((size_t)db_nrows(r) + 1, sizeof(json_t *));
     for (int i = 0; i < db_nrows(r); i++) {
-        items[i] = json_loads(db_value(r, i, 0), 0, NULL);
-        const char *tz = json_string_value(json_object_get(items[i], "timezone"));
-        if (items[i] == NULL || tz == NULL ||
-            json_string_value(json_object_get(items[i], "start_time")) == NULL)
-            continue;
-        bool known = false;
-        for (int k = 0; k < nseen; k++)
-            known |= str_eq(seen[k], tz);
-        if (!known && nseen < 32) {
-            snprintf(seen[nseen++], 64, "%s", tz);
-            ics_vtimezone(out, tz,
-                          (int)json_integer_value(json_object_get(items[i], "utc_offset")));
-        }
+        json_t *item = json_loads(db_value(r, i, 0), 0, NULL);
+        if (item)
+            activities_ics_event(out, item, base_url);
+        json_decref(item);
     }
-    for (int i = 0; i < db_nrows(r); i++) {
-        if (items[i])
-            activities_ics_event(out, items[i], base_url);
-        json_decref(items[i]);
-    }
-    free(items);
     ics_end(out);
 }
 

@@ -803,6 +803,18 @@ START_TEST(calendar_feeds_parse)
     long st = 0;
     json_decref(enrol(id, u, NULL, &st));
     ck_assert_int_eq(st, 201);
+    /* Timed events in a zone with daylight saving: UTC in the feed, each
+     * with its own offset (Dublin is UTC+1 in July, UTC+0 in January). */
+    create_activity("\"title\":\"Dublin summer\",\"timezone\":\"Europe/Dublin\","
+                    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-07-01\"");
+    create_activity("\"title\":\"Dublin winter\",\"timezone\":\"Europe/Dublin\","
+                    "\"starts_on\":\"2030-01-15\",\"ends_on\":\"2030-01-15\"");
+    struct hresp feed;
+    ck_assert_int_eq(call("GET", "/api/calendar.ics", NULL, NULL, &feed), 200);
+    ck_assert_ptr_nonnull(strstr(feed.body, "DTSTART:20300701T080000Z"));
+    ck_assert_ptr_nonnull(strstr(feed.body, "DTSTART:20300115T090000Z"));
+    ck_assert_ptr_nonnull(strstr(feed.body, "DTSTART:20300522T000000Z")); /* 09:00 Seoul */
+    hresp_free(&feed);
     download("/api/calendar.ics", NULL, "public.ics");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
