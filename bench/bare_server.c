@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     const char *options[] = {"listening_ports",
                              ports,
                              "num_threads",
-                             "1024",
+                             "512",
                              "enable_keep_alive",
                              "yes",
                              "keep_alive_timeout_ms",

@@ -43,7 +43,7 @@ static const struct setting settings[] = {
      "mail server: smtp://host:port or smtps://user:pass@host:port"},
     {"mail-from", "CONVENE_MAIL_FROM", K_EMAIL, OFF(mail_from), 0, 0, "convene@localhost",
      "sender address of outgoing mail"},
-    {"threads", "CONVENE_THREADS", K_INT, OFF(threads), 8, 8192, "1024",
+    {"threads", "CONVENE_THREADS", K_INT, OFF(threads), 8, 8192, "512",
      "HTTP worker threads (one per open connection)"},
     {"body-limit", "CONVENE_BODY_LIMIT", K_SIZE, OFF(body_limit), 1024, 512L << 20, "1M",
      "largest accepted request body (bytes, k or M suffix)"},
@@ -88,7 +88,7 @@ void config_defaults(struct config *c)
     c->smtp_url = xstrdup("smtp://127.0.0.1:1025");
     c->mail_from = xstrdup("convene@localhost");
     c->log_level = xstrdup("info");
-    c->threads = 1024;
+    c->threads = 512;
     c->body_limit = 1L << 20;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->db_pool_size = cores > 1 ? 3 * cores : 4;
