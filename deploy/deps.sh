@@ -39,6 +39,11 @@ TEST_PACKAGES=(
     nodejs
     npm
     chromium
+    # Fonts for the names the browser tests show (Thai, Devanagari, Hangul);
+    # without them screenshots show empty boxes and text widths are wrong.
+    fonts-tlwg-loma
+    fonts-lohit-deva
+    fonts-wqy-microhei
 )
 
 PROG=${0##*/}

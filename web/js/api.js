@@ -1,20 +1,29 @@
 // api.js - the one way pages talk to the server: JSON in and out, the
 // session's CSRF token on every state-changing request, errors as values.
+//
+// The token comes with log-in and with GET /api/me. It is kept for the tab
+// in sessionStorage; when there is none (a new tab, a reload after the
+// storage was cleared) or the server refuses it, it is fetched again from
+// GET /api/me before the request is (re)sent.
+import { t, hasKey } from "./i18n.js";
 
-let csrfToken = sessionStorage.getItem("convene.csrf") || "";
+const STORE = "convene.csrf";
+let csrfToken = sessionStorage.getItem(STORE) || "";
 
 export function setCsrf(token) {
   csrfToken = token || "";
-  if (csrfToken) sessionStorage.setItem("convene.csrf", csrfToken);
-  else sessionStorage.removeItem("convene.csrf");
+  if (csrfToken) sessionStorage.setItem(STORE, csrfToken);
+  else sessionStorage.removeItem(STORE);
 }
 
-// Returns {ok, status, data}; data is the parsed JSON body (or null).
-// A network failure comes back as status 0 with a readable error.
-export async function api(method, path, body) {
+function unsafe(method) {
+  return method !== "GET" && method !== "HEAD";
+}
+
+async function send(method, path, body) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET" && method !== "HEAD" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  if (unsafe(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let res;
   try {
     res = await fetch(path, {
@@ -24,51 +33,79 @@ export async function api(method, path, body) {
       credentials: "same-origin",
     });
   } catch (e) {
-    return { ok: false, status: 0, data: { error: { code: "network", message: "The server could not be reached. Check your connection and try again." } } };
+    return { ok: false, status: 0, data: { error: { code: "network", message: t("error.network") } } };
   }
   let data = null;
   const type = res.headers.get("Content-Type") || "";
   if (type.startsWith("application/json")) {
-    try { data = await res.json(); } catch (e) { data = null; }
-  }
-  return { ok: res.ok, status: res.status, data };
-}
-
-// The message of an API error answer, for people.
-export function errorMessage(result) {
-  return (result.data && result.data.error && result.data.error.message) ||
-    `Something went wrong (HTTP ${result.status}). Please try again.`;
-}
-
-// Shows 422 field errors next to their fields: elements with
-// data-error-for="field" receive the text. Returns true when any was shown.
-export function showFieldErrors(form, result) {
-  for (const el of form.querySelectorAll("[data-error-for]")) {
-    el.textContent = "";
-    el.hidden = true;
-  }
-  const fields = result.data && result.data.error && result.data.error.fields;
-  if (!fields) return false;
-  let shown = false;
-  for (const [name, message] of Object.entries(fields)) {
-    const el = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
-    if (el) {
-      el.textContent = message;
-      el.hidden = false;
-      const input = form.querySelector(`[name="${CSS.escape(name)}"]`);
-      if (input) input.setAttribute("aria-invalid", "true");
-      shown = true;
+    try {
+      data = await res.json();
+    } catch (e) {
+      data = null;
     }
   }
-  return shown;
+  return { ok: res.ok, status: res.status, data, headers: res.headers };
+}
+
+// The logged-in account (GET /api/me), or null when nobody is logged in.
+// Keeps the CSRF token it carries. A failure other than 401 comes back as
+// {error: result}.
+export async function fetchMe() {
+  const r = await send("GET", "/api/me");
+  if (r.ok && r.data) {
+    setCsrf(r.data.csrf_token);
+    return r.data;
+  }
+  if (r.status === 401) {
+    setCsrf("");
+    return null;
+  }
+  return { error: r };
+}
+
+async function refreshCsrf() {
+  const me = await fetchMe();
+  return Boolean(me && !me.error && csrfToken);
+}
+
+function errorCode(r) {
+  return r.data && r.data.error && r.data.error.code;
+}
+
+// Returns {ok, status, data}; data is the parsed JSON body (or null).
+// A network failure comes back as status 0 with a readable error.
+export async function api(method, path, body) {
+  const publicAuth = path.startsWith("/api/auth/") && path !== "/api/auth/logout";
+  if (unsafe(method) && !csrfToken && !publicAuth) await refreshCsrf();
+  let r = await send(method, path, body);
+  if (r.status === 403 && errorCode(r) === "csrf_failed" && (await refreshCsrf())) {
+    r = await send(method, path, body);
+  }
+  return r;
+}
+
+// A query string from an object, leaving out empty values.
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+// The message of an API error answer, for people: the translation of the
+// error code when the dictionary has one, else the server's message.
+export function errorMessage(result) {
+  const err = result && result.data && result.data.error;
+  if (err && err.code === "rate_limited" && result.headers && result.headers.get("Retry-After")) {
+    return t("error.rate_limited", { seconds: result.headers.get("Retry-After") });
+  }
+  if (err && err.code && hasKey(`error.${err.code}`)) return t(`error.${err.code}`);
+  if (err && err.message) return err.message;
+  return t("error.http", { status: result ? result.status : 0 });
 }
 
 export function queryParam(name) {
   return new URLSearchParams(window.location.search).get(name);
-}
-
-export function notice(el, kind, text) {
-  el.className = `notice ${kind}`;
-  el.textContent = text;
-  el.hidden = false;
 }

@@ -1,20 +1,19 @@
 // forgot-password.js - asks for a reset link; the answer is the same
 // whether or not the address has an account.
-import { api, errorMessage, notice, showFieldErrors } from "./api.js";
+import { api } from "./api.js";
+import { byId } from "./dom.js";
+import { notice, submit, value } from "./form.js";
+import { t } from "./i18n.js";
+import { initPage } from "./layout.js";
 
-const form = document.getElementById("form");
-const result = document.getElementById("result");
+await initPage();
+const form = byId("forgot-form");
+const result = byId("result");
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const button = form.querySelector("button");
-  button.disabled = true;
-  const r = await api("POST", "/api/auth/password/forgot", { email: form.email.value });
-  button.disabled = false;
-  if (r.ok) {
+  await submit(form, result, () => api("POST", "/api/auth/password/forgot", { email: value(form, "email") }), () => {
     form.hidden = true;
-    notice(result, "ok", r.data.message);
-  } else if (!showFieldErrors(form, r)) {
-    notice(result, "bad", errorMessage(r));
-  }
+    notice(result, "ok", t("forgot.done"));
+  });
 });

@@ -1,25 +1,30 @@
 // reset-password.js - sets a new password with the token from the email.
-import { api, errorMessage, notice, queryParam, showFieldErrors } from "./api.js";
+import { api, queryParam } from "./api.js";
+import { byId } from "./dom.js";
+import { notice, submit } from "./form.js";
+import { t } from "./i18n.js";
+import { initPage } from "./layout.js";
 
-const form = document.getElementById("form");
-const result = document.getElementById("result");
+await initPage();
+const form = byId("reset-form");
+const result = byId("result");
 const token = queryParam("token");
 
 if (!token) {
   form.hidden = true;
-  notice(result, "bad", "This link is incomplete. Open the link from the email again.");
+  notice(result, "bad", t("error.link_incomplete"));
+  byId("again").hidden = false;
 }
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const button = form.querySelector("button");
-  button.disabled = true;
-  const r = await api("POST", "/api/auth/password/reset", { token, password: form.password.value });
-  button.disabled = false;
-  if (r.ok) {
+  const r = await submit(form, result, () => api("POST", "/api/auth/password/reset", {
+    token,
+    password: form.elements.password.value,
+  }), () => {
     form.hidden = true;
-    notice(result, "ok", "Your password is changed and your other sessions were ended. You can log in now.");
-  } else if (!showFieldErrors(form, r)) {
-    notice(result, "bad", errorMessage(r));
-  }
+    notice(result, "ok", t("reset.done"));
+    byId("next").hidden = false;
+  });
+  if (r.status === 400) byId("again").hidden = false;
 });

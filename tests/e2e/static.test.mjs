@@ -1,0 +1,166 @@
+// static.test.mjs - checks on the web files that need no browser: every
+// string key used exists in the English dictionary and the English text in
+// the HTML matches it; nothing the Content-Security-Policy would refuse
+// (inline scripts, inline styles, event-handler attributes, eval); every
+// page has the shared frame and a title saying where it is; and the
+// log-in redirect only goes to paths on this site.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { test } from "node:test";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const web = process.env.E2E_WEB_ROOT || path.resolve(here, "../../web");
+const en = (await import(pathToFileURL(path.join(web, "i18n/en.js")))).default;
+const { safeNext } = await import(pathToFileURL(path.join(web, "js/url.js")));
+
+function files(dir, ext) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...files(full, ext));
+    else if (name.endsWith(ext)) out.push(full);
+  }
+  return out.sort();
+}
+
+const htmlFiles = files(web, ".html");
+const jsFiles = files(path.join(web, "js"), ".js");
+const rel = (f) => path.relative(web, f);
+
+function decode(s) {
+  return s.replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+}
+
+test("every data-i18n key exists and the HTML's English text matches the dictionary", () => {
+  const problems = [];
+  for (const f of htmlFiles) {
+    const html = readFileSync(f, "utf8");
+    // Elements whose text is the key's: <tag ... data-i18n="key" ...>text</tag>
+    for (const m of html.matchAll(/<(\w+)[^>]*\sdata-i18n="([^"]+)"[^>]*>([^<]*)<\/\1>/g)) {
+      const [, , key, text] = m;
+      if (!(key in en)) problems.push(`${rel(f)}: unknown key ${key}`);
+      else if (decode(text) !== en[key]) problems.push(`${rel(f)}: ${key} reads "${text}", en.js "${en[key]}"`);
+    }
+    for (const m of html.matchAll(/data-i18n="([^"]+)"/g)) {
+      if (!(m[1] in en)) problems.push(`${rel(f)}: unknown key ${m[1]}`);
+    }
+    for (const m of html.matchAll(/<(\w+)([^>]*)\sdata-i18n-attr="([^"]+)"/g)) {
+      for (const pair of m[3].split(/\s+/)) {
+        const [attr, key] = pair.split(":");
+        if (!(key in en)) problems.push(`${rel(f)}: unknown key ${key}`);
+        const current = new RegExp(`\\s${attr}="([^"]*)"`).exec(m[2] + m[0]);
+        if (current && key in en && decode(current[1]) !== en[key]) {
+          problems.push(`${rel(f)}: ${attr} is "${current[1]}", en.js ${key} "${en[key]}"`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("every string key the scripts name exists in en.js", () => {
+  const problems = [];
+  for (const f of jsFiles) {
+    const js = readFileSync(f, "utf8");
+    for (const m of js.matchAll(/\bt\(\s*"([^"]+)"/g)) {
+      if (!(m[1] in en)) problems.push(`${rel(f)}: t("${m[1]}")`);
+    }
+    for (const m of js.matchAll(/\btn\(\s*"([^"]+)"/g)) {
+      if (!(`${m[1]}.other` in en)) problems.push(`${rel(f)}: tn("${m[1]}") needs ${m[1]}.other`);
+    }
+    // Keys passed around as strings: ("nav.x", "flash.x", "error.x"...)
+    for (const m of js.matchAll(/\b(?:key|Key)\s*[:=]\s*"([a-z_]+\.[a-z_.]+)"/g)) {
+      if (!(m[1] in en)) problems.push(`${rel(f)}: key "${m[1]}"`);
+    }
+    for (const m of js.matchAll(/(?:setFlash|replaceMain|setBusy)\(([^)]*)\)/g)) {
+      for (const k of m[1].matchAll(/"([a-z_]+\.[a-z_.]+)"/g)) {
+        if (!(k[1] in en)) problems.push(`${rel(f)}: key "${k[1]}"`);
+      }
+    }
+    for (const m of js.matchAll(/\?\s*"([a-z_]+\.[a-z_.]+)"\s*:\s*"([a-z_]+\.[a-z_.]+)"/g)) {
+      for (const k of [m[1], m[2]]) if (!(k in en)) problems.push(`${rel(f)}: key "${k}"`);
+    }
+  }
+  for (const role of ["participant", "judge", "staff", "admin"]) {
+    for (const k of [`role.${role}`, `role.${role}.about`]) if (!(k in en)) problems.push(`en.js lacks ${k}`);
+  }
+  for (const s of ["pending", "sending", "sent", "failed"]) {
+    if (!(`outbox.status.${s}` in en)) problems.push(`en.js lacks outbox.status.${s}`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("the dictionary's strings are all non-empty text", () => {
+  for (const [k, v] of Object.entries(en)) {
+    assert.equal(typeof v, "string", k);
+    assert.ok(v.trim().length > 0, k);
+  }
+});
+
+test("nothing the Content-Security-Policy refuses", () => {
+  const problems = [];
+  for (const f of htmlFiles) {
+    const html = readFileSync(f, "utf8");
+    for (const m of html.matchAll(/<script\b([^>]*)>/g)) {
+      if (!/\bsrc=/.test(m[1])) problems.push(`${rel(f)}: inline <script>`);
+    }
+    if (/<style\b/i.test(html)) problems.push(`${rel(f)}: <style> element`);
+    if (/\sstyle=/i.test(html)) problems.push(`${rel(f)}: style attribute`);
+    if (/\son[a-z]+=/i.test(html)) problems.push(`${rel(f)}: event-handler attribute`);
+    if (/javascript:/i.test(html)) problems.push(`${rel(f)}: javascript: URL`);
+    if (/(src|href)="(https?:)?\/\//i.test(html)) problems.push(`${rel(f)}: resource from another site`);
+  }
+  for (const f of jsFiles) {
+    const js = readFileSync(f, "utf8");
+    if (/\beval\(|new Function\(|setTimeout\(\s*["'`]/.test(js)) problems.push(`${rel(f)}: eval or a string as code`);
+    if (/\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML/.test(js)) problems.push(`${rel(f)}: markup from strings`);
+    if (/setAttribute\(\s*["']style["']|\.style\.cssText/.test(js)) problems.push(`${rel(f)}: inline style`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("every page has the shared frame and a title saying where it is", () => {
+  const problems = [];
+  for (const f of htmlFiles) {
+    const html = readFileSync(f, "utf8");
+    const need = [
+      [/<html lang="en">/, "<html lang>"],
+      [/<meta name="viewport" content="width=device-width, initial-scale=1">/, "viewport"],
+      [/<link rel="stylesheet" href="\/css\/app\.css">/, "app.css"],
+      [/<link rel="icon" href="\/favicon\.svg"/, "favicon"],
+      [/<script type="module" src="\/js\/[a-z-]+\.js"><\/script>/, "a module script"],
+      [/<header class="site">[\s\S]*<nav class="site-nav"/, "header with navigation"],
+      [/<main id="main"/, "<main id=main>"],
+      [/<footer class="site">/, "footer"],
+      [/class="skip-link" href="#main"/, "skip link"],
+    ];
+    for (const [re, what] of need) if (!re.test(html)) problems.push(`${rel(f)}: no ${what}`);
+    const title = /<title[^>]*>([^<]+)<\/title>/.exec(html);
+    if (!title) problems.push(`${rel(f)}: no <title>`);
+    else if (!/ · Convene$|^Convene · CityNet$/.test(title[1])) problems.push(`${rel(f)}: title "${title[1]}"`);
+    if ((html.match(/<h1\b/g) || []).length !== 1) problems.push(`${rel(f)}: not exactly one <h1>`);
+    // Every field has a label.
+    for (const m of html.matchAll(/<(input|select|textarea)\b([^>]*)>/g)) {
+      const id = /\sid="([^"]+)"/.exec(m[2]);
+      if (/type="hidden"|\shidden\b/.test(m[2])) continue;
+      if (!id || !new RegExp(`<label[^>]*for="${id[1]}"`).test(html)) problems.push(`${rel(f)}: <${m[1]}> without a label`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("after log-in only paths on this site are followed", () => {
+  const origin = "https://convene.example.org";
+  assert.equal(safeNext("/profile.html", origin), "/profile.html");
+  assert.equal(safeNext("/admin/accounts.html?q=kim&page=2#x", origin), "/admin/accounts.html?q=kim&page=2#x");
+  for (const bad of [null, "", "profile.html", "//evil.example/x", "/\\evil.example", "https://evil.example/",
+    "javascript:alert(1)", "/login.html", "/%0a/evil", "/\t/evil.example", " /x"]) {
+    const got = safeNext(bad, origin);
+    assert.ok(got === "/index.html" || (got.startsWith("/") && !got.startsWith("//")), `${bad} -> ${got}`);
+    assert.notEqual(new URL(got, origin).origin === origin, false, `${bad} leaves the site`);
+  }
+  assert.equal(safeNext("//evil.example/x", origin), "/index.html");
+  assert.equal(safeNext("/login.html?next=/x", origin), "/index.html");
+});

@@ -1,0 +1,116 @@
+// admin-accounts.js - accounts with search and paging
+// (GET /api/admin/accounts) and their roles (PUT / DELETE
+// /api/admin/accounts/{id}/roles/{role}).
+import { api, errorMessage, query } from "./api.js";
+import { byId, h } from "./dom.js";
+import { openDialog } from "./dialog.js";
+import { focusNotice, notice } from "./form.js";
+import { formatDateTime, t } from "./i18n.js";
+import { initPage } from "./layout.js";
+import { loadOrganisations } from "./orgpicker.js";
+import { ROLES, roleChips } from "./roles.js";
+import { DataTable, pageFromUrl, saveState } from "./table.js";
+
+const { me } = await initPage({ auth: "required", role: "admin" });
+const form = byId("filter");
+const result = byId("result");
+const params = new URLSearchParams(location.search);
+form.elements.q.value = params.get("q") || "";
+
+const orgNames = new Map();
+loadOrganisations().then((r) => {
+  if (r.ok && r.data) for (const o of r.data.items) orgNames.set(o.id, o.name);
+});
+
+function nameCell(a) {
+  return h("span", { class: "name" }, a.name);
+}
+
+function rolesCell(a) {
+  return h("span", { class: "chips" }, roleChips(a.roles));
+}
+
+function actionCell(a) {
+  const button = h("button", { type: "button", class: "secondary small" }, t("accounts.edit_roles"));
+  button.setAttribute("aria-label", t("accounts.edit_roles_of", { name: a.name }));
+  button.addEventListener("click", () => editRoles(a));
+  return button;
+}
+
+const table = new DataTable(byId("list"), {
+  caption: t("accounts.caption"),
+  perPage: 20,
+  empty: t("accounts.empty"),
+  columns: [
+    { label: t("accounts.col.name"), cell: nameCell },
+    { label: t("accounts.col.email"), cell: (a) => a.email },
+    { label: t("accounts.col.organisation"), cell: (a) => orgNames.get(a.organisation_id) || "" },
+    { label: t("accounts.col.verified"), cell: (a) => t(a.email_verified ? "accounts.yes" : "accounts.no") },
+    { label: t("accounts.col.roles"), cell: rolesCell },
+    { label: t("accounts.col.created"), cell: (a) => formatDateTime(a.created_at), className: "date" },
+    { label: t("accounts.col.action"), cell: actionCell, className: "actions-cell" },
+  ],
+  load: async (page, perPage) => {
+    await loadOrganisations();
+    return api("GET", `/api/admin/accounts${query({ q: form.elements.q.value.trim(), page, per_page: perPage })}`);
+  },
+  onPage: (page) => saveState({ q: form.elements.q.value.trim(), page }),
+});
+await table.show(pageFromUrl());
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  result.hidden = true;
+  saveState({ q: form.elements.q.value.trim(), page: 1 });
+  await table.show(1);
+});
+
+async function editRoles(account) {
+  const boxes = ROLES.map((role) => {
+    const id = `role-${role}`;
+    const self = account.id === me.id && role === "admin";
+    return h("div", { class: "check" },
+      h("input", { type: "checkbox", id, name: role, checked: account.roles.includes(role), disabled: self }),
+      h("label", { for: id }, t(`role.${role}`),
+        h("span", { class: "hint" }, self ? t("accounts.own_admin") : t(`role.${role}.about`))));
+  });
+  const error = h("p", { class: "notice bad", role: "alert", hidden: true });
+  let updated = null;
+  const saved = await openDialog({
+    title: t("accounts.roles_title", { name: account.name }),
+    body: [h("fieldset", { class: "roles" }, h("legend", { class: "visually-hidden" }, t("accounts.col.roles")), boxes), error],
+    buttons: [
+      { label: t("dialog.cancel"), value: false, kind: "secondary" },
+      {
+        label: t("accounts.save_roles"),
+        value: true,
+        onPress: async (dialog, button) => {
+          button.disabled = true;
+          error.hidden = true;
+          let current = account;
+          for (const role of ROLES) {
+            const want = dialog.querySelector(`input[name="${role}"]`).checked;
+            const has = current.roles.includes(role);
+            if (want === has) continue;
+            const r = await api(want ? "PUT" : "DELETE", `/api/admin/accounts/${account.id}/roles/${role}`);
+            if (!r.ok) {
+              button.disabled = false;
+              error.textContent = errorMessage(r);
+              error.hidden = false;
+              if (updated) account.roles = updated.roles;
+              return false;
+            }
+            updated = r.data;
+            current = { ...current, roles: r.data.roles };
+          }
+          return true;
+        },
+      },
+    ],
+  });
+  if (saved && updated) {
+    await table.show();
+    notice(result, "ok", t("accounts.roles_saved", { name: account.name }));
+    focusNotice(result);
+  }
+}

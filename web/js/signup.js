@@ -1,0 +1,42 @@
+// signup.js - creating an account; a verification email follows.
+import { api } from "./api.js";
+import { byId } from "./dom.js";
+import { focusNotice, notice, submit, value } from "./form.js";
+import { t } from "./i18n.js";
+import { fillLanguages } from "./languages.js";
+import { initPage } from "./layout.js";
+import { fillCountries, setupOrgPicker } from "./orgpicker.js";
+
+await initPage();
+const form = byId("signup-form");
+const result = byId("result");
+fillLanguages(form.elements.locale, null);
+fillCountries(byId("countries"));
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = {
+    email: value(form, "email"),
+    password: form.elements.password.value,
+    name: value(form, "name"),
+    locale: form.elements.locale.value,
+  };
+  for (const k of ["position", "country"]) {
+    if (value(form, k)) body[k] = value(form, k);
+  }
+  const org = form.elements.organisation_id.value;
+  if (org) body.organisation_id = Number(org);
+  await submit(form, result, () => api("POST", "/api/auth/signup", body), () => {
+    form.hidden = true;
+    notice(result, "ok", t("signup.done", { email: body.email }));
+    focusNotice(result);
+  });
+});
+
+// After the handler: Enter in a field never posts the form natively.
+await setupOrgPicker({
+  search: byId("org-search"),
+  select: byId("organisation"),
+  count: byId("org-count"),
+  country: byId("country"),
+});
