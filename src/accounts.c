@@ -94,11 +94,14 @@ __attribute__((constructor)) static void accounts_register(void)
         " 'ip', ip, 'current', id = $2) ORDER BY last_seen_at DESC), '[]')::text "
         "FROM sessions WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now() "
         " AND last_seen_at > now() - make_interval(mins => $3::int)");
-    st_profile = db_register(
-        "acct_profile",
-        "UPDATE accounts SET name = coalesce($2, name), position = coalesce($3, position), "
-        " country = coalesce($4, country), locale = coalesce($5, locale), "
-        " organisation_id = coalesce($6::bigint, organisation_id) WHERE id = $1");
+    st_profile =
+        db_register("acct_profile",
+                    "UPDATE accounts SET name = coalesce($2, name), "
+                    " position = CASE WHEN $7::boolean THEN NULL ELSE coalesce($3, position) END, "
+                    " country = CASE WHEN $8::boolean THEN NULL ELSE coalesce($4, country) END, "
+                    " locale = coalesce($5, locale), "
+                    " organisation_id = CASE WHEN $9::boolean THEN NULL "
+                    "   ELSE coalesce($6::bigint, organisation_id) END WHERE id = $1");
     st_hash_by_id =
         db_register("acct_hash_by_id", "SELECT password_hash, email, name, locale FROM accounts "
                                        "WHERE id = $1");
@@ -112,6 +115,8 @@ __attribute__((constructor)) static void accounts_register(void)
         " || '%' ORDER BY a.id LIMIT $2 OFFSET $3) "
         "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
         " 'id', m.id, 'email', m.email, 'name', m.name, 'organisation_id', m.organisation_id, "
+        " 'organisation', (SELECT json_build_object('id', o.id, 'name', o.name) "
+        "   FROM organisations o WHERE o.id = m.organisation_id), "
         " 'email_verified', m.email_verified_at IS NOT NULL, 'disabled', m.disabled_at IS NOT "
         " NULL, 'created_at', m.created_at, "
         " 'roles', coalesce((SELECT json_agg(role ORDER BY role) FROM account_roles r "
@@ -911,9 +916,18 @@ static void h_me_update(struct http_req *req)
         goto out;
     char ids[24];
     snprintf(ids, sizeof ids, "%ld", me->id);
-    const char *params[] = {
-        ids, name, position, country, has_locale ? locale : NULL, has_org ? org_s : NULL};
-    struct db_result *r = db_run(c, st_profile, 6, params);
+    /* A member sent as null clears it; an absent one is left alone. */
+    const char *params[] = {ids,
+                            name,
+                            position,
+                            country,
+                            has_locale ? locale : NULL,
+                            has_org ? org_s : NULL,
+                            json_is_null(json_object_get(body, "position")) ? "true" : "false",
+                            json_is_null(json_object_get(body, "country")) ? "true" : "false",
+                            json_is_null(json_object_get(body, "organisation_id")) ? "true"
+                                                                                   : "false"};
+    struct db_result *r = db_run(c, st_profile, 9, params);
     if (r == NULL) {
         api_reply_db_error(req, c);
         goto out;

@@ -392,6 +392,11 @@ START_TEST(csrf_and_roles)
     ck_assert_int_eq(call("GET", "/api/admin/accounts?q=role.test", NULL, &admin, false, &r), 200);
     json_t *list = json_loads(r.body, 0, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(list, "total")), 1);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(list, "items"), 0), "organisation"),
+            "name")),
+        "Seoul Metropolitan Government");
     long id = (long)json_integer_value(
         json_object_get(json_array_get(json_object_get(list, "items"), 0), "id"));
     json_decref(list);
@@ -469,6 +474,41 @@ START_TEST(sessions_can_be_listed_and_revoked)
     hresp_free(&r);
     /* Someone else's session id is not found. */
     ck_assert_int_eq(call("DELETE", "/api/me/sessions/999999", NULL, &a, true, &r), 404);
+    hresp_free(&r);
+}
+END_TEST
+
+START_TEST(profile_fields_can_be_changed_and_cleared)
+{
+    verified_account("profile@seoul.example.org", "Profile Test");
+    struct session s;
+    struct hresp r;
+    ck_assert_int_eq(login("profile@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(call("PATCH", "/api/me",
+                          "{\"name\":\"김민준\",\"position\":\"Planner\",\"locale\":\"KO\"}", &s,
+                          true, &r),
+                     200);
+    json_t *me = json_loads(r.body, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(me, "name")), "김민준");
+    ck_assert_str_eq(json_string_value(json_object_get(me, "locale")), "ko");
+    ck_assert_ptr_nonnull(json_object_get(me, "organisation"));
+    ck_assert(!json_is_null(json_object_get(me, "organisation")));
+    json_decref(me);
+    hresp_free(&r);
+    /* null clears; absent leaves alone. */
+    ck_assert_int_eq(
+        call("PATCH", "/api/me", "{\"position\":null,\"organisation_id\":null}", &s, true, &r),
+        200);
+    me = json_loads(r.body, 0, NULL);
+    ck_assert(json_is_null(json_object_get(me, "position")));
+    ck_assert(json_is_null(json_object_get(me, "organisation")));
+    ck_assert_str_eq(json_string_value(json_object_get(me, "name")), "김민준");
+    json_decref(me);
+    hresp_free(&r);
+    ck_assert_int_eq(call("PATCH", "/api/me", "{\"name\":null}", &s, true, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "김민준")); /* a name cannot be cleared */
+    hresp_free(&r);
+    ck_assert_int_eq(call("PATCH", "/api/me", "{\"organisation_id\":424242}", &s, true, &r), 422);
     hresp_free(&r);
 }
 END_TEST
@@ -763,6 +803,7 @@ Suite *make_accounts_suite(void)
     tcase_add_test(tc, expired_reset_token_fails);
     tcase_add_test(tc, csrf_and_roles);
     tcase_add_test(tc, sessions_can_be_listed_and_revoked);
+    tcase_add_test(tc, profile_fields_can_be_changed_and_cleared);
     tcase_add_test(tc, validation_errors_name_fields);
     tcase_add_test(tc, non_latin_names_arrive_intact);
     tcase_add_test(tc, failed_logins_are_rate_limited_per_account);
