@@ -150,15 +150,7 @@ __attribute__((constructor)) static void accounts_register(void)
 
 static const struct config *config_of(struct http_req *req)
 {
-    return ((struct app *)http_app(req))->cfg;
-}
-
-static struct db_conn *acquire(struct http_req *req)
-{
-    struct db_conn *c = db_acquire(((struct app *)http_app(req))->db);
-    if (c == NULL)
-        http_reply_unavailable(req);
-    return c;
+    return api_app(req)->cfg;
 }
 
 static void lower_ascii(const char *in, char *out, size_t outlen)
@@ -299,7 +291,7 @@ static void fail_tx(struct http_req *req, struct db_conn *c)
 
 static void h_organisations(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     struct db_result *r = db_run(c, st_org_list, 0, NULL);
@@ -345,7 +337,7 @@ static void h_signup(struct http_req *req)
     }
     struct db_conn *c = NULL;
     if (api_fields_ok(&f) && has_org) {
-        c = acquire(req);
+        c = api_acquire(req);
         if (c == NULL)
             goto out;
         char org_s[24];
@@ -362,7 +354,7 @@ static void h_signup(struct http_req *req)
     }
     if (api_fields_reply(req, &f))
         goto out;
-    if (c == NULL && (c = acquire(req)) == NULL)
+    if (c == NULL && (c = api_acquire(req)) == NULL)
         goto out;
 
     char key[300], lower[260];
@@ -453,7 +445,7 @@ static void h_verify(struct http_req *req)
         http_reply_error(req, 400, "invalid_token", "This link is not valid.");
         goto out;
     }
-    if ((c = acquire(req)) == NULL)
+    if ((c = api_acquire(req)) == NULL)
         goto out;
     char hash[72];
     auth_token_hash_hex(token, hash);
@@ -498,7 +490,7 @@ static const char *begin_email_request(struct http_req *req, json_t *body, const
     const char *email = read_email(req, body, &f);
     if (api_fields_reply(req, &f))
         return NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return NULL;
     *out = c;
@@ -570,7 +562,7 @@ static void h_login(struct http_req *req)
     struct db_conn *c = NULL;
     if (api_fields_reply(req, &f))
         goto out;
-    if ((c = acquire(req)) == NULL)
+    if ((c = api_acquire(req)) == NULL)
         goto out;
     char lower[260], acct_key[300], ip_key[96];
     lower_ascii(email, lower, sizeof lower);
@@ -611,7 +603,7 @@ static void h_login(struct http_req *req)
     }
     char new_hash[crypto_pwhash_STRBYTES];
     bool have_new = ok == 1 && rehash && auth_hash_password(password, new_hash) == 0;
-    if ((c = acquire(req)) == NULL)
+    if ((c = api_acquire(req)) == NULL)
         goto out;
     if (ok != 1) {
         ratelimit_hit(c, acct_key, LOGIN_FAILS_PER_ACCOUNT, LOGIN_WINDOW_S, &retry);
@@ -640,7 +632,7 @@ out:
 
 static void h_logout(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -731,7 +723,7 @@ static void h_reset(struct http_req *req)
         http_reply_unavailable(req);
         goto out;
     }
-    if ((c = acquire(req)) == NULL)
+    if ((c = api_acquire(req)) == NULL)
         goto out;
     char token_hash[72];
     auth_token_hash_hex(token, token_hash);
@@ -787,7 +779,7 @@ out:
 static void h_change_password(struct http_req *req)
 {
     json_t *body = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -861,7 +853,7 @@ out:
 
 static void h_me(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -882,7 +874,7 @@ static void h_me(struct http_req *req)
 static void h_me_update(struct http_req *req)
 {
     json_t *body = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -941,7 +933,7 @@ out:
 
 static void h_sessions(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -966,7 +958,7 @@ static void h_sessions(struct http_req *req)
 
 static void h_session_revoke(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -1006,7 +998,7 @@ static void h_admin_accounts(struct http_req *req)
         http_reply_error(req, 400, "bad_request", "q is too long or not valid UTF-8.");
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     if (auth_require(req, c, ROLE_ADMIN, 0)) {
@@ -1026,7 +1018,7 @@ static void change_role(struct http_req *req, bool grant)
         api_reply_not_found(req, "role (use participant, judge, staff or admin)");
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_ADMIN, 0);
@@ -1094,7 +1086,7 @@ static void h_admin_audit(struct http_req *req)
         http_reply_error(req, 400, "bad_request", "action is too long.");
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     if (auth_require(req, c, ROLE_ADMIN, 0)) {
@@ -1120,7 +1112,7 @@ static void h_admin_outbox(struct http_req *req)
                          "status must be pending, sending, sent or failed.");
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     if (auth_require(req, c, ROLE_ADMIN, 0)) {
@@ -1136,7 +1128,7 @@ static void h_admin_outbox(struct http_req *req)
 
 static void h_admin_outbox_retry(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_ADMIN, 0);

@@ -107,19 +107,6 @@ __attribute__((constructor)) static void activities_register(void)
 
 /* ---- Helpers ---- */
 
-static struct app *app_of(struct http_req *req)
-{
-    return http_app(req);
-}
-
-static struct db_conn *acquire(struct http_req *req)
-{
-    struct db_conn *c = db_acquire(app_of(req)->db);
-    if (c == NULL)
-        http_reply_unavailable(req);
-    return c;
-}
-
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -236,7 +223,7 @@ static void h_list(struct http_req *req)
         free(body);
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     if (all && auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
@@ -278,7 +265,7 @@ out:
 
 static void h_detail(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     bool failed = false;
@@ -656,7 +643,7 @@ static void reply_activity(struct http_req *req, struct db_conn *c, const char *
 static void h_create(struct http_req *req)
 {
     json_t *body = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
@@ -725,7 +712,7 @@ out:
 static void h_update(struct http_req *req)
 {
     json_t *body = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
@@ -787,7 +774,7 @@ out:
 
 static void h_publish(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
@@ -814,13 +801,13 @@ out:
 
 static void h_cancel(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
     if (me == NULL)
         goto out;
-    const char *p[] = {http_param(req, "id"), app_of(req)->cfg->base_url};
+    const char *p[] = {http_param(req, "id"), api_app(req)->cfg->base_url};
     if (db_begin(c) != 0) {
         api_reply_db_error(req, c);
         goto out;
@@ -857,7 +844,7 @@ static const char *const question_kinds[] = {"text", "single_choice", "multiple_
 static void h_questions_put(struct http_req *req)
 {
     json_t *body = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);

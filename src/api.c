@@ -3,6 +3,7 @@
  */
 #include "api.h"
 
+#include "app.h"
 #include "db.h"
 #include "http.h"
 #include "util.h"
@@ -138,6 +139,21 @@ bool api_integer(json_t *obj, const char *key, struct api_fields *f, unsigned fl
     }
     *out = (long)json_integer_value(v);
     return true;
+}
+
+/* ---- Request context ---- */
+
+struct app *api_app(struct http_req *req)
+{
+    return http_app(req);
+}
+
+struct db_conn *api_acquire(struct http_req *req)
+{
+    struct db_conn *c = db_acquire(api_app(req)->db);
+    if (c == NULL)
+        http_reply_unavailable(req);
+    return c;
 }
 
 /* ---- Replies ---- */

@@ -56,6 +56,15 @@ bool api_integer(json_t *obj, const char *key, struct api_fields *f, unsigned fl
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t api_utf8_chars(const char *s);
 
+/* ---- Request context ---- */
+
+struct app;
+/* The running server's shared state (http_app with its type). */
+struct app *api_app(struct http_req *req);
+/* Borrows a pooled database connection, or answers 503 with Retry-After
+ * and returns NULL. Give it back with db_release. */
+struct db_conn *api_acquire(struct http_req *req);
+
 /* ---- Replies ---- */
 
 /* After a failed query: 503 for a lost connection, 500 otherwise. */

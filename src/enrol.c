@@ -72,19 +72,6 @@ __attribute__((constructor)) static void enrol_register(void)
                                           "WHERE id = $1 AND disabled_at IS NULL");
 }
 
-static struct app *app_of(struct http_req *req)
-{
-    return http_app(req);
-}
-
-static struct db_conn *acquire(struct http_req *req)
-{
-    struct db_conn *c = db_acquire(app_of(req)->db);
-    if (c == NULL)
-        http_reply_unavailable(req);
-    return c;
-}
-
 /* ---- Answers ---- */
 
 static bool choice_allowed(json_t *choices, const char *v)
@@ -203,7 +190,7 @@ static void reply_enrol_error(struct http_req *req, struct db_conn *c)
 static void h_enrol(struct http_req *req)
 {
     json_t *body = NULL, *info = NULL, *clean = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, AUTH_VERIFIED);
@@ -255,14 +242,14 @@ static void h_enrol(struct http_req *req)
     }
     strbuf ics;
     strbuf_init(&ics, 256 * 1024);
-    bool has_ics = activities_ics(&ics, info, app_of(req)->cfg->base_url) == 0;
+    bool has_ics = activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
     char *answers = json_dumps(clean, JSON_COMPACT);
     char act[24], acc[24], by[24];
     snprintf(act, sizeof act, "%ld", activity);
     snprintf(acc, sizeof acc, "%ld", account);
     snprintf(by, sizeof by, "%ld", me->id);
     const char *p[] = {
-        act, acc, answers, by, has_ics ? strbuf_cstr(&ics) : NULL, app_of(req)->cfg->base_url};
+        act, acc, answers, by, has_ics ? strbuf_cstr(&ics) : NULL, api_app(req)->cfg->base_url};
     struct db_result *r = db_run(c, st_enroll, 6, p);
     free(answers);
     strbuf_free(&ics);
@@ -291,7 +278,7 @@ out:
 static void h_cancel_own(struct http_req *req)
 {
     json_t *info = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -309,11 +296,11 @@ static void h_cancel_own(struct http_req *req)
     }
     strbuf ics;
     strbuf_init(&ics, 256 * 1024);
-    bool has_ics = activities_ics(&ics, info, app_of(req)->cfg->base_url) == 0;
+    bool has_ics = activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
     char acc[24];
     snprintf(acc, sizeof acc, "%ld", me->id);
     const char *p[] = {http_param(req, "id"), acc, has_ics ? strbuf_cstr(&ics) : NULL,
-                       app_of(req)->cfg->base_url};
+                       api_app(req)->cfg->base_url};
     struct db_result *r = db_run(c, st_cancel_own, 4, p);
     strbuf_free(&ics);
     if (r == NULL) {
@@ -334,7 +321,7 @@ out:
 
 static void h_mine(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);
@@ -375,7 +362,7 @@ static void h_list(struct http_req *req)
                          "rejected or attended.");
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0)) {
@@ -403,7 +390,7 @@ static void h_action(struct http_req *req)
         return;
     }
     json_t *info = NULL;
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
@@ -426,11 +413,11 @@ static void h_action(struct http_req *req)
     info = activities_enrol_info(c, activity, &failed);
     strbuf ics;
     strbuf_init(&ics, 256 * 1024);
-    bool has_ics = info && activities_ics(&ics, info, app_of(req)->cfg->base_url) == 0;
+    bool has_ics = info && activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
     char by[24];
     snprintf(by, sizeof by, "%ld", me->id);
     const char *p[] = {id, action, by, has_ics ? strbuf_cstr(&ics) : NULL,
-                       app_of(req)->cfg->base_url};
+                       api_app(req)->cfg->base_url};
     if (db_begin(c) != 0) {
         strbuf_free(&ics);
         api_reply_db_error(req, c);

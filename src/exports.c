@@ -64,19 +64,6 @@ __attribute__((constructor)) static void exports_register(void)
         db_register("exp_token_get", "SELECT calendar_token FROM accounts WHERE id = $1");
 }
 
-static struct app *app_of(struct http_req *req)
-{
-    return http_app(req);
-}
-
-static struct db_conn *acquire(struct http_req *req)
-{
-    struct db_conn *c = db_acquire(app_of(req)->db);
-    if (c == NULL)
-        http_reply_unavailable(req);
-    return c;
-}
-
 /* ---- CSV streaming ---- */
 
 struct csv_stream {
@@ -135,7 +122,7 @@ static const char *const participant_header[] = {
 
 static void h_participants(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const char **header = NULL;
@@ -207,7 +194,7 @@ static void h_all_participants(struct http_req *req)
         http_reply_error(req, 400, "bad_request", "from and to must be dates like 2023-04-24.");
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
@@ -274,7 +261,7 @@ static void h_public_feed(struct http_req *req)
         free(body);
         return;
     }
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     uint64_t gen = actcache_generation();
@@ -286,7 +273,7 @@ static void h_public_feed(struct http_req *req)
     }
     strbuf out;
     strbuf_init(&out, 0);
-    build_calendar(&out, r, "CityNet activities", app_of(req)->cfg->base_url);
+    build_calendar(&out, r, "CityNet activities", api_app(req)->cfg->base_url);
     db_result_free(r);
     db_release(c);
     actcache_put("ics|public", strbuf_cstr(&out), out.len, gen);
@@ -307,7 +294,7 @@ static void h_private_feed(struct http_req *req)
     char token[48];
     memcpy(token, param, 43);
     token[43] = '\0';
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const char *p[] = {token};
@@ -322,7 +309,7 @@ static void h_private_feed(struct http_req *req)
      * so; we cannot tell them apart without a second query. */
     strbuf out;
     strbuf_init(&out, 0);
-    build_calendar(&out, r, "My CityNet activities", app_of(req)->cfg->base_url);
+    build_calendar(&out, r, "My CityNet activities", api_app(req)->cfg->base_url);
     db_result_free(r);
     db_release(c);
     http_add_header(req, "Cache-Control", "private, no-cache");
@@ -336,14 +323,14 @@ static void reply_feed_url(struct http_req *req, const char *token)
         http_reply_json(req, 200, json_pack("{s:n}", "url"));
         return;
     }
-    char *url = xasprintf("%s/api/feeds/%s.ics", app_of(req)->cfg->base_url, token);
+    char *url = xasprintf("%s/api/feeds/%s.ics", api_app(req)->cfg->base_url, token);
     http_reply_json(req, 200, json_pack("{s:s}", "url", url));
     free(url);
 }
 
 static void h_token(struct http_req *req)
 {
-    struct db_conn *c = acquire(req);
+    struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
     const struct account *me = auth_require(req, c, 0, 0);

@@ -134,6 +134,21 @@ int harness_pg_start(void)
 
 /* ---- Server ---- */
 
+long harness_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kb = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return kb;
+}
+
 int harness_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -110,6 +110,9 @@ int hget(const struct server *s, const char *path, struct hresp *out);
 const char *hresp_header(const struct hresp *r, const char *name, char *buf, size_t buflen);
 void hresp_free(struct hresp *r);
 
+/* The resident memory of process pid in KiB (0 when unreadable). */
+long harness_rss_kb(pid_t pid);
+
 /* A free TCP port on 127.0.0.1. */
 int harness_free_port(void);
 /* Milliseconds since an arbitrary point (monotonic). */

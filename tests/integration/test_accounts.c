@@ -658,21 +658,6 @@ static void *flood_logins(void *p)
     return NULL;
 }
 
-static long rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    }
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -682,7 +667,7 @@ static int cmp_double(const void *a, const void *b)
 START_TEST(login_flood_keeps_the_server_responsive)
 {
     verified_account("flood@seoul.example.org", "Flood Test");
-    long rss_before = rss_kb(srv.pid);
+    long rss_before = harness_rss_kb(srv.pid);
     enum { THREADS = 32, PER = 4, PROBES = 200 };
     pthread_t t[THREADS];
     struct flood_arg arg = {.n = PER};
@@ -696,7 +681,7 @@ START_TEST(login_flood_keeps_the_server_responsive)
         ck_assert_int_eq(r.status, 200);
         lat[i] = r.seconds * 1000;
         hresp_free(&r);
-        long rss = rss_kb(srv.pid);
+        long rss = harness_rss_kb(srv.pid);
         if (rss > rss_peak)
             rss_peak = rss;
         usleep(10000);

@@ -689,21 +689,6 @@ START_TEST(participants_csv_is_safe_and_parses)
 }
 END_TEST
 
-static long rss_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    }
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 struct watch {
     pid_t pid;
     volatile bool stop;
@@ -714,7 +699,7 @@ static void *watch_rss(void *p)
 {
     struct watch *w = p;
     while (!w->stop) {
-        long kb = rss_kb(w->pid);
+        long kb = harness_rss_kb(w->pid);
         if (kb > w->peak)
             w->peak = kb;
         usleep(5000);
@@ -741,7 +726,7 @@ START_TEST(hundred_thousand_rows_stream_in_constant_memory)
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/participants.csv", id);
     download(path, &staff, "bulk-warm.csv");
-    long before = rss_kb(srv.pid);
+    long before = harness_rss_kb(srv.pid);
     struct watch w = {.pid = srv.pid};
     pthread_t t;
     pthread_create(&t, NULL, watch_rss, &w);
