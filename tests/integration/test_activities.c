@@ -833,6 +833,85 @@ START_TEST(calendar_feeds_parse)
 }
 END_TEST
 
+/* Bad input never gets a 5xx: a sweep of malformed requests, as staff (who
+ * can reach every handler) and anonymously. */
+START_TEST(bad_input_never_gets_a_server_error)
+{
+    long id = create_activity("\"capacity\":2");
+    char p1[96], p2[96], p3[96], p4[96];
+    snprintf(p1, sizeof p1, "/api/activities/%ld", id);
+    snprintf(p2, sizeof p2, "/api/activities/%ld/enrollments", id);
+    snprintf(p3, sizeof p3, "/api/activities/%ld/questions", id);
+    snprintf(p4, sizeof p4, "/api/activities/%ld/enrollments?status=nope&page=-1", id);
+    struct {
+        const char *method, *path, *body;
+    } cases[] = {
+        {"POST", "/api/activities", "{\"kind\":1,\"title\":[],\"mode\":{}}"},
+        {"POST", "/api/activities",
+         "{\"kind\":\"workshop\",\"title\":\"x\",\"mode\":\"open\","
+         "\"capacity\":99999999999999999999}"},
+        {"POST", "/api/activities",
+         "{\"kind\":\"workshop\",\"title\":\"x\",\"mode\":\"open\","
+         "\"registration_opens_at\":\"not a time\"}"},
+        {"POST", "/api/activities",
+         "{\"kind\":\"workshop\",\"title\":\"x\",\"mode\":\"open\","
+         "\"starts_on\":\"2030-05-02\",\"ends_on\":\"2030-05-01\"}"},
+        {"POST", "/api/activities",
+         "{\"kind\":\"workshop\",\"title\":\"x\",\"mode\":\"open\","
+         "\"host_organisation_id\":987654321}"},
+        {"POST", "/api/activities",
+         "{\"kind\":\"workshop\",\"title\":\"x\\u0000y\",\"mode\":"
+         "\"open\"}"},
+        {"PATCH", p1, "{\"slug\":\"Bad Slug!\",\"online\":\"yes\",\"start_time\":\"25:61\"}"},
+        {"PATCH", p1, "[]"},
+        {"PATCH", "/api/activities/999999999", "{\"title\":\"ghost\"}"},
+        {"PUT", p3,
+         "{\"questions\":[{\"kind\":\"single_choice\",\"label\":\"x\",\"choices\":"
+         "[1,2]},{\"id\":\"abc\"},7]}"},
+        {"PUT", p3, "{\"questions\":[{\"id\":123456789,\"kind\":\"text\",\"label\":\"x\"}]}"},
+        {"PUT", p3, "{\"questions\":\"none\"}"},
+        {"POST", p2, "{\"answers\":[1,2,3]}"},
+        {"POST", p2, "{\"account_id\":-5}"},
+        {"POST", p2, "{\"account_id\":99999999}"},
+        {"POST", "/api/activities/999999999/enrollments", "{}"},
+        {"POST", "/api/enrollments/999999999/approve", NULL},
+        {"POST", "/api/enrollments/1/explode", NULL},
+        {"GET", p4, NULL},
+        {"GET", "/api/activities?per_page=1000", NULL},
+        {"GET", "/api/activities?page=0", NULL},
+        {"GET", "/api/activities?q=%ff%fe", NULL},
+        {"GET", "/api/activities?month=2030-13", NULL},
+        {"GET", "/api/activities/99999999999999999999", NULL},
+        {"GET", "/api/activities/1/participants.csv.exe", NULL},
+        {"GET", "/api/exports/participants.csv?from=2030-02-30", NULL},
+        {"GET", "/api/feeds/%2e%2e%2f%2e%2e%2fetc%2fpasswd.ics", NULL},
+        {"DELETE", "/api/activities/999999999/enrollments/me", NULL},
+        {"POST", "/api/auth/login",
+         "{\"email\":\"a\",\"password\":\"b\",\"extra\":{\"deep\":[[[[]]]]}}"},
+        {"POST", "/api/auth/signup",
+         "{\"email\":\"\\ud800@x.org\",\"password\":\"x\",\"name\":\"y\"}"},
+        {"PATCH", "/api/me", "{\"locale\":\"en-\\u00e9\",\"organisation_id\":1.5}"},
+        {"DELETE", "/api/me/sessions/0", NULL},
+        {"PUT", "/api/admin/accounts/1/roles/", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int who = 0; who < 2; who++) {
+            struct hresp r;
+            long st = call(cases[i].method, cases[i].path, cases[i].body, who ? &staff : NULL, &r);
+            ck_assert_msg(st >= 400 && st < 500, "%s %s as %s gave %ld: %s", cases[i].method,
+                          cases[i].path, who ? "staff" : "anonymous", st, r.body);
+            if (st != 405 && strlen(r.body) > 0) {
+                json_t *j = json_loads(r.body, 0, NULL);
+                ck_assert_msg(json_object_get(json_object_get(j, "error"), "code") != NULL,
+                              "no JSON error for %s %s", cases[i].method, cases[i].path);
+                json_decref(j);
+            }
+            hresp_free(&r);
+        }
+    }
+}
+END_TEST
+
 Suite *make_activities_suite(void)
 {
     Suite *s = suite_create("activities");
@@ -851,6 +930,7 @@ Suite *make_activities_suite(void)
     tcase_add_test(tc, hundred_thousand_rows_stream_in_constant_memory);
     tcase_add_test(tc, cross_activity_export_covers_a_date_range);
     tcase_add_test(tc, calendar_feeds_parse);
+    tcase_add_test(tc, bad_input_never_gets_a_server_error);
     suite_add_tcase(s, tc);
     return s;
 }
