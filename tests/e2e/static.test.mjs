@@ -89,6 +89,25 @@ test("every string key the scripts name exists in en.js", () => {
   for (const s of ["pending", "sending", "sent", "failed"]) {
     if (!(`outbox.status.${s}` in en)) problems.push(`en.js lacks outbox.status.${s}`);
   }
+  // Keys made from the API's values: kinds, modes, statuses, actions.
+  const info = readFileSync(path.join(web, "js/activity-info.js"), "utf8");
+  const list = (name) => {
+    const m = new RegExp(`export const ${name} = \\[([^\\]]*)\\]`).exec(info);
+    assert.ok(m, `activity-info.js exports ${name}`);
+    return [...m[1].matchAll(/"([a-z_]+)"/g)].map((x) => x[1]);
+  };
+  const need = [
+    ...list("KINDS").map((k) => `kind.${k}`),
+    ...list("MODES").map((k) => `mode.${k}`),
+    "mode.partner",
+    ...list("ENROLMENT_STATUSES").map((k) => `enrolment.${k}`),
+    ...["draft", "published", "cancelled"].flatMap((k) => [`status.${k}`, `staff.status_help.${k}`]),
+    ...list("SECTIONS").map((k) => `section.${k}`),
+    ...["approve", "reject", "promote", "waitlist", "attended", "cancel"].map((k) => `staff.action.${k}`),
+    ...["reject", "cancel"].map((k) => `staff.action_confirm.${k}`),
+    ...["text", "single_choice", "multiple_choice", "yes_no"].map((k) => `question.kind.${k}`),
+  ];
+  for (const k of need) if (!(k in en)) problems.push(`en.js lacks ${k}`);
   assert.deepEqual(problems, []);
 });
 

@@ -23,16 +23,24 @@ function errorElement(form, name, input) {
     el.hidden = true;
     input.insertAdjacentElement("afterend", el);
   }
-  if (el && !el.id) el.id = `${form.id || "form"}-${name}-error`;
+  if (el && !el.id) el.id = `${form.id || "form"}-${name.replace(/[^A-Za-z0-9_-]/g, "-")}-error`;
   return el;
+}
+
+// The controls named `name`: one field, or every radio button or check box
+// of a group (a RadioNodeList). [] when the form has none.
+function controls(form, name) {
+  const item = form.elements.namedItem(name);
+  if (!item) return [];
+  if (item.setAttribute) return [item];
+  return Array.from(item).filter((el) => el.setAttribute);
 }
 
 export function clearErrors(form) {
   for (const el of form.querySelectorAll("[data-error-for]")) {
     el.textContent = "";
     el.hidden = true;
-    const input = form.elements.namedItem(el.dataset.errorFor);
-    if (input && input.setAttribute) {
+    for (const input of controls(form, el.dataset.errorFor)) {
       input.removeAttribute("aria-invalid");
       setDescribedBy(input, describedBy(input).filter((id) => id !== el.id));
     }
@@ -51,19 +59,23 @@ export function showFieldErrors(form, result) {
   const unmatched = [];
   let first = null;
   for (const [name, message] of Object.entries(fields)) {
-    const input = form.elements.namedItem(name);
-    if (!input || !input.setAttribute) {
+    const inputs = controls(form, name);
+    if (!inputs.length) {
       unmatched.push([name, message]);
       continue;
     }
-    const el = errorElement(form, name, input);
+    // A group of radio buttons or check boxes shares one error element
+    // (its data-error-for one, or one made after the last of them).
+    const el = errorElement(form, name, inputs[inputs.length - 1]);
     el.textContent = message;
     el.hidden = false;
-    input.setAttribute("aria-invalid", "true");
-    const ids = describedBy(input).filter((id) => id !== el.id);
-    ids.unshift(el.id);
-    setDescribedBy(input, ids);
-    if (!first) first = input;
+    for (const input of inputs) {
+      input.setAttribute("aria-invalid", "true");
+      const ids = describedBy(input).filter((id) => id !== el.id);
+      ids.unshift(el.id);
+      setDescribedBy(input, ids);
+    }
+    if (!first) first = inputs[0];
   }
   if (first) first.focus();
   return unmatched;

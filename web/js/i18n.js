@@ -116,12 +116,18 @@ export function formatNumber(n) {
 }
 
 // A date and time from the API (ISO 8601) for people, in their time zone.
+// The locale dates are written in: plain English ones as in Britain ("24
+// April 2023", 24-hour times), as the strings' spelling is.
+function dateLocale() {
+  return lang === "en" ? "en-GB" : lang;
+}
+
 export function formatDateTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   try {
-    return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(d);
+    return new Intl.DateTimeFormat(dateLocale(), { dateStyle: "medium", timeStyle: "short" }).format(d);
   } catch (e) {
     return d.toISOString();
   }
@@ -139,4 +145,40 @@ export function languageName(tag) {
     return tag;
   }
   return own === here ? own : `${own} (${here})`;
+}
+
+// A calendar day from the API ("2023-04-24", no time of day) for people,
+// the same day in every time zone.
+function dayDate(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(day || ""));
+  return m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+}
+
+function dayFormat(options) {
+  try {
+    return new Intl.DateTimeFormat(dateLocale(), { ...options, timeZone: "UTC" });
+  } catch (e) {
+    return new Intl.DateTimeFormat("en", { ...options, timeZone: "UTC" });
+  }
+}
+
+export function formatDate(day) {
+  const d = dayDate(day);
+  return d ? dayFormat({ dateStyle: "long" }).format(d) : String(day || "");
+}
+
+// "24 April – 12 May 2023" (one day when both are the same).
+export function formatDateRange(start, end) {
+  const a = dayDate(start);
+  const b = dayDate(end);
+  if (!a) return "";
+  if (!b || b.getTime() === a.getTime()) return formatDate(start);
+  const f = dayFormat({ dateStyle: "long" });
+  return typeof f.formatRange === "function" ? f.formatRange(a, b) : `${f.format(a)} – ${f.format(b)}`;
+}
+
+// "April 2023" for "2023-04".
+export function formatMonth(month) {
+  const d = dayDate(`${month}-01`);
+  return d ? dayFormat({ month: "long", year: "numeric" }).format(d) : String(month || "");
 }

@@ -9,7 +9,9 @@
 // translates the page, fills the navigation and shows a message left by the
 // previous page (flash). auth: "optional" (default) or "required" (sends
 // people who are not logged in to the log-in page, then back). role: a role
-// the page needs ("admin"); others see a message instead of the page.
+// the page needs ("admin"), or a list of roles any one of which will do
+// (["staff", "admin"]); others see a message instead of the page
+// (forbiddenKey: its text, for pages that are not the administrators').
 // For "required" and role, the returned promise never resolves when the
 // page cannot be shown, so the page's script stops there.
 import { api, fetchMe, setCsrf } from "./api.js";
@@ -34,6 +36,12 @@ export const NAV = [
     current: (p) => p === "/profile.html" || p === "/sessions.html",
   },
   {
+    key: "nav.staff",
+    href: "/staff/activities.html",
+    show: (me) => isStaff(me),
+    current: (p) => p.startsWith("/staff/"),
+  },
+  {
     key: "nav.admin",
     href: "/admin/accounts.html",
     show: (me) => hasRole(me, "admin"),
@@ -51,7 +59,13 @@ document.addEventListener("submit", (event) => {
 }, true);
 
 export function hasRole(me, role) {
+  if (Array.isArray(role)) return role.some((r) => hasRole(me, r));
   return Boolean(me && Array.isArray(me.roles) && me.roles.includes(role));
+}
+
+// Staff pages are for staff and administrators (as the API allows).
+export function isStaff(me) {
+  return hasRole(me, ["staff", "admin"]);
 }
 
 // Leaves a message (a dictionary key) for the next page this tab shows.
@@ -142,7 +156,7 @@ function replaceMain(titleKey, textKey, link) {
 
 const never = () => new Promise(() => {});
 
-export async function initPage({ auth = "optional", role = null } = {}) {
+export async function initPage({ auth = "optional", role = null, forbiddenKey = "layout.forbidden_text" } = {}) {
   let me = await fetchMe();
   let failed = null;
   if (me && me.error) {
@@ -167,7 +181,7 @@ export async function initPage({ auth = "optional", role = null } = {}) {
     return never();
   }
   if (role && !hasRole(me, role)) {
-    replaceMain("layout.forbidden_title", "layout.forbidden_text", { href: "/index.html", key: "nav.calendar" });
+    replaceMain("layout.forbidden_title", forbiddenKey, { href: "/index.html", key: "nav.calendar" });
     return never();
   }
   return { me };

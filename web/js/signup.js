@@ -1,17 +1,25 @@
 // signup.js - creating an account; a verification email follows.
-import { api } from "./api.js";
+import { api, queryParam } from "./api.js";
 import { byId } from "./dom.js";
 import { focusNotice, notice, submit, value } from "./form.js";
 import { t } from "./i18n.js";
 import { fillLanguages } from "./languages.js";
 import { initPage } from "./layout.js";
 import { fillCountries, setupOrgPicker } from "./orgpicker.js";
+import { safeNext } from "./url.js";
 
 await initPage();
 const form = byId("signup-form");
 const result = byId("result");
 fillLanguages(form.elements.locale, null);
 fillCountries(byId("countries"));
+
+// Coming from a page (?next=, such as an activity to register for): the
+// log-in link leads back there.
+const next = queryParam("next");
+if (next && safeNext(next, location.origin) !== "/index.html") {
+  byId("login-link").href = `/login.html?next=${encodeURIComponent(safeNext(next, location.origin))}`;
+}
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -1,0 +1,187 @@
+// my-registrations.js - the account's registrations (GET /api/me/enrollments)
+// with their status and waiting-list position, each cancellable after
+// confirming (DELETE /api/activities/{id}/enrollments/me); and the private
+// calendar feed: its address shown with a copy button, created, renewed or
+// turned off (GET, POST, DELETE /api/me/calendar-token).
+import { api, errorMessage } from "./api.js";
+import { byId, clear, h } from "./dom.js";
+import { openDialog } from "./dialog.js";
+import { focusNotice, notice, setBusy } from "./form.js";
+import { formatDateTime, t } from "./i18n.js";
+import { initPage } from "./layout.js";
+import {
+  ACTIVE, activityHref, badges, dateNodes, enrolmentChip, enrolmentText, kindLabel, placeText,
+} from "./activity-info.js";
+import { DataTable } from "./table.js";
+
+await initPage({ auth: "required" });
+const result = byId("result");
+
+// ---- Registrations ----------------------------------------------------------
+
+function activityCell(e) {
+  const a = e.activity || {};
+  return [
+    h("a", { href: activityHref(a), class: "strong" }, a.title),
+    h("span", { class: "sub" }, kindLabel(a.kind)),
+    a.status === "cancelled" ? h("span", { class: "sub" }, badges(a)) : null,
+  ];
+}
+
+function statusCell(e) {
+  const position = e.status === "waitlisted" && e.waitlist_position
+    ? h("span", { class: "sub" }, t("mine.position", { position: e.waitlist_position }))
+    : null;
+  return [enrolmentChip(e), position];
+}
+
+function actionCell(e) {
+  const a = e.activity || {};
+  if (!ACTIVE.includes(e.status) || a.status === "cancelled") return "";
+  const button = h("button", { type: "button", class: "danger small" }, t("mine.cancel"));
+  button.setAttribute("aria-label", t("mine.cancel_label", { title: a.title }));
+  button.addEventListener("click", () => cancel(e, button));
+  return button;
+}
+
+const table = new DataTable(byId("list"), {
+  caption: t("mine.caption"),
+  perPage: 1000,
+  empty: t("mine.empty"),
+  columns: [
+    { label: t("mine.col.activity"), cell: activityCell, className: "title-cell" },
+    { label: t("mine.col.dates"), cell: (e) => dateNodes(e.activity || {}) },
+    { label: t("mine.col.place"), cell: (e) => placeText(e.activity || {}) },
+    { label: t("mine.col.status"), cell: statusCell },
+    { label: t("mine.col.registered"), cell: (e) => formatDateTime(e.registered_at), className: "date" },
+    { label: t("mine.col.action"), cell: actionCell, className: "actions-cell" },
+  ],
+  load: async () => {
+    const r = await api("GET", "/api/me/enrollments");
+    if (r.ok && r.data && Array.isArray(r.data.items)) r.data.total = r.data.items.length;
+    return r;
+  },
+});
+
+async function cancel(e, button) {
+  const title = e.activity ? e.activity.title : "";
+  const sure = await openDialog({
+    title: t("register.cancel_title"),
+    body: [
+      h("p", null, t("register.cancel_text", { title })),
+      h("p", { class: "hint" }, t("mine.cancel_status", { status: enrolmentText(e) })),
+    ],
+    buttons: [
+      { label: t("register.keep"), value: false, kind: "secondary" },
+      { label: t("register.cancel_confirm"), value: true, kind: "danger" },
+    ],
+    initial: false,
+  });
+  if (!sure) return;
+  setBusy(button, true);
+  const r = await api("DELETE", `/api/activities/${e.activity.id}/enrollments/me`);
+  setBusy(button, false);
+  if (r.ok) {
+    await table.show(1);
+    notice(result, "ok", t("mine.cancelled", { title }));
+    focusNotice(result);
+  } else {
+    notice(result, "bad", errorMessage(r));
+    focusNotice(result);
+  }
+}
+
+// ---- The private calendar feed ------------------------------------------------
+
+const feedBody = byId("feed-body");
+const feedResult = byId("feed-result");
+
+async function copy(url, input) {
+  try {
+    await navigator.clipboard.writeText(url);
+    return true;
+  } catch (e) {
+    // No clipboard permission: select the text and use the older way.
+    input.focus();
+    input.select();
+    try {
+      return document.execCommand("copy");
+    } catch (e2) {
+      return false;
+    }
+  }
+}
+
+function renderFeed(url) {
+  clear(feedBody);
+  if (!url) {
+    const create = h("button", { type: "button", id: "feed-create" }, t("feed.create"));
+    create.addEventListener("click", () => change("POST", create, "feed.created"));
+    feedBody.append(h("p", null, t("feed.none")), h("p", { class: "actions" }, create));
+    return;
+  }
+  // A text area, so that the whole address shows (wrapped) on a phone.
+  const input = h("textarea", { id: "feed-url", readonly: true, rows: "3", spellcheck: "false", class: "feed-url" }, url);
+  const copyButton = h("button", { type: "button", class: "secondary" }, t("feed.copy"));
+  copyButton.addEventListener("click", async () => {
+    const ok = await copy(url, input);
+    notice(feedResult, ok ? "ok" : "bad", t(ok ? "feed.copied" : "feed.copy_failed"));
+  });
+  const renew = h("button", { type: "button", class: "secondary" }, t("feed.renew"));
+  renew.addEventListener("click", async () => {
+    const sure = await openDialog({
+      title: t("feed.renew_title"),
+      body: [h("p", null, t("feed.renew_text"))],
+      buttons: [
+        { label: t("dialog.cancel"), value: false, kind: "secondary" },
+        { label: t("feed.renew"), value: true },
+      ],
+      initial: false,
+    });
+    if (sure) await change("POST", renew, "feed.renewed");
+  });
+  const revoke = h("button", { type: "button", class: "danger" }, t("feed.revoke"));
+  revoke.addEventListener("click", async () => {
+    const sure = await openDialog({
+      title: t("feed.revoke_title"),
+      body: [h("p", null, t("feed.revoke_text"))],
+      buttons: [
+        { label: t("dialog.cancel"), value: false, kind: "secondary" },
+        { label: t("feed.revoke"), value: true, kind: "danger" },
+      ],
+      initial: false,
+    });
+    if (sure) await change("DELETE", revoke, "feed.revoked");
+  });
+  feedBody.append(
+    h("div", { class: "field" },
+      h("label", { for: "feed-url" }, t("feed.url")),
+      h("div", { class: "inline" }, input, copyButton)),
+    h("p", { class: "actions" }, renew, revoke));
+}
+
+async function change(method, button, doneKey) {
+  setBusy(button, true);
+  const r = await api(method, "/api/me/calendar-token");
+  if (!button.isConnected) return;
+  setBusy(button, false);
+  if (r.ok && r.data) {
+    renderFeed(r.data.url);
+    notice(feedResult, "ok", t(doneKey));
+    focusNotice(feedResult);
+  } else {
+    notice(feedResult, "bad", errorMessage(r));
+  }
+}
+
+async function loadFeed() {
+  const r = await api("GET", "/api/me/calendar-token");
+  if (r.ok && r.data) renderFeed(r.data.url);
+  else {
+    clear(feedBody);
+    notice(feedResult, "bad", errorMessage(r));
+  }
+}
+
+await Promise.all([table.show(1), loadFeed()]);
+if (location.hash === "#feed") byId("feed").focus();

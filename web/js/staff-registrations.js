@@ -1,0 +1,247 @@
+// staff-registrations.js - the registrations of one activity
+// (GET /api/activities/{id}/enrollments, filtered by status, the waiting
+// list in order) with the staff's actions on each (POST
+// /api/enrollments/{id}/{action}: approve, reject, promote, waitlist,
+// attended, cancel), registering someone on their behalf (POST
+// /api/activities/{id}/enrollments with account_id; administrators find the
+// account by name, other staff give its number) and the participants'
+// CSV (a plain link: the session cookie authorises the download).
+import { api, errorMessage, query, queryParam } from "./api.js";
+import { byId, clear, h } from "./dom.js";
+import { confirmDialog } from "./dialog.js";
+import { focusNotice, notice, clearNotice, submit } from "./form.js";
+import { formatDateTime, formatNumber, t, tn } from "./i18n.js";
+import { hasRole, initPage, setFlash } from "./layout.js";
+import {
+  ENROLMENT_STATUSES, activityHref, dateText, enrolmentChip, enrolmentText, modeLabel, placeText, seatsText,
+} from "./activity-info.js";
+import { answerList, collectAnswers, questionFields } from "./questions.js";
+import { DataTable, pageFromUrl, saveState } from "./table.js";
+
+const { me } = await initPage({ auth: "required", role: ["staff", "admin"], forbiddenKey: "layout.forbidden_staff" });
+const id = queryParam("id");
+const result = byId("result");
+const filter = byId("filter");
+let activity = null;
+
+async function loadActivity() {
+  if (!id || !/^\d+$/.test(id)) return { ok: false, status: 404 };
+  return api("GET", `/api/activities/${id}`);
+}
+
+const first = await loadActivity();
+if (!first.ok || !first.data) {
+  setFlash("bad", first.status === 404 ? "staff.not_found" : "error.me_failed");
+  location.replace("/staff/activities.html");
+  await new Promise(() => {});
+}
+
+function showActivity(a) {
+  activity = a;
+  document.title = t("title.staff_registrations_of", { title: a.title });
+  byId("heading").textContent = t("staff.registrations_of", { title: a.title });
+  const parts = [dateText(a), placeText(a), modeLabel(a)];
+  const seats = seatsText(a);
+  if (seats) parts.push(seats);
+  if (a.status !== "published") parts.push(t(`status.${a.status}`));
+  byId("activity-meta").textContent = parts.join(" · ");
+  byId("csv").href = `/api/activities/${a.id}/participants.csv`;
+  byId("link-edit").href = `/staff/activity.html?id=${a.id}`;
+  byId("link-public").href = activityHref(a);
+}
+showActivity(first.data);
+
+// ---- The list ----------------------------------------------------------------
+
+const statusSelect = filter.elements.status;
+statusSelect.append(...ENROLMENT_STATUSES.map((s) => h("option", { value: s }, t(`enrolment.${s}`))));
+const wanted = new URLSearchParams(location.search).get("status") || "";
+statusSelect.value = ENROLMENT_STATUSES.includes(wanted) ? wanted : "";
+
+// The actions each status allows (as the API does).
+const ACTIONS = {
+  pending_approval: ["approve", "reject", "waitlist", "cancel"],
+  confirmed: ["attended", "waitlist", "reject", "cancel"],
+  waitlisted: ["promote", "reject", "cancel"],
+};
+const CONFIRM = ["reject", "cancel"];
+
+function personCell(e) {
+  return [
+    h("span", { class: "strong" }, e.name),
+    h("span", { class: "sub" }, e.email),
+    e.organisation ? h("span", { class: "sub" }, e.organisation) : null,
+  ];
+}
+
+function statusCell(e) {
+  return [
+    enrolmentChip(e),
+    e.status === "waitlisted" && e.waitlist_position
+      ? h("span", { class: "sub" }, t("mine.position", { position: formatNumber(e.waitlist_position) }))
+      : null,
+  ];
+}
+
+function answersCell(e) {
+  return answerList(activity.questions, e.answers) || "";
+}
+
+function actionsCell(e) {
+  const actions = activity.status === "cancelled" ? [] : ACTIONS[e.status] || [];
+  if (!actions.length) return "";
+  return h("div", { class: "row-actions" }, actions.map((action) => {
+    const label = t(`staff.action.${action}`);
+    const button = h("button", {
+      type: "button",
+      class: CONFIRM.includes(action) ? "danger small" : action === "approve" || action === "promote" || action === "attended" ? "small" : "secondary small",
+      "aria-label": t("staff.action_of", { action: label, name: e.name }),
+    }, label);
+    button.addEventListener("click", () => act(e, action, button));
+    return button;
+  }));
+}
+
+function params(page) {
+  return { status: statusSelect.value, page };
+}
+
+const table = new DataTable(byId("list"), {
+  caption: t("staff.registrations_caption"),
+  perPage: 50,
+  empty: t("staff.registrations_empty"),
+  columns: [
+    { label: t("staff.col.person"), cell: personCell },
+    { label: t("staff.col.status"), cell: statusCell },
+    { label: t("staff.col.answers"), cell: answersCell, className: "answers-cell" },
+    { label: t("staff.col.registered"), cell: (e) => formatDateTime(e.registered_at), className: "date" },
+    { label: t("staff.col.actions"), cell: actionsCell, className: "actions-cell" },
+  ],
+  load: (page, perPage) => api("GET", `/api/activities/${activity.id}/enrollments${query({ status: statusSelect.value, page, per_page: perPage })}`),
+  onPage: (page) => saveState({ id: activity.id, ...params(page) }),
+});
+
+filter.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearNotice(result);
+  saveState({ id: activity.id, ...params(1) });
+  await table.show(1);
+});
+
+async function refresh() {
+  const r = await loadActivity();
+  if (r.ok && r.data) showActivity(r.data);
+  await table.show();
+}
+
+async function act(e, action, button) {
+  const label = t(`staff.action.${action}`);
+  if (CONFIRM.includes(action)) {
+    const sure = await confirmDialog({
+      title: t("staff.action_confirm_title", { action: label, name: e.name }),
+      text: t(`staff.action_confirm.${action}`, { name: e.name }),
+      confirmLabel: label,
+    });
+    if (!sure) return;
+  }
+  button.disabled = true;
+  clearNotice(result);
+  const r = await api("POST", `/api/enrollments/${e.id}/${action}`);
+  if (r.ok && r.data) {
+    await refresh();
+    notice(result, "ok", t("staff.action_done", { name: e.name, status: enrolmentText({ status: r.data.status }) }));
+  } else {
+    if (button.isConnected) button.disabled = false;
+    notice(result, "bad", errorMessage(r));
+    if (r.status === 409) await refresh();
+  }
+  focusNotice(result);
+}
+
+// ---- Register someone ----------------------------------------------------------
+
+const behalf = byId("behalf-form");
+const behalfResult = byId("behalf-result");
+const admin = hasRole(me, "admin");
+let accountLabels = new Map();
+
+function whoFields() {
+  const error = h("p", { class: "field-error", dataset: { errorFor: "account_id" }, hidden: true });
+  if (!admin) {
+    return [h("div", { class: "field" },
+      h("label", { for: "behalf-account" }, t("staff.behalf_account")),
+      h("input", { id: "behalf-account", name: "account_id", type: "text", inputmode: "numeric", autocomplete: "off",
+        "aria-describedby": "behalf-account-hint", maxlength: "16" }),
+      h("p", { class: "hint", id: "behalf-account-hint" }, t("staff.behalf_account_hint")),
+      error)];
+  }
+  const search = h("input", { id: "behalf-search", type: "search", autocomplete: "off", "aria-describedby": "behalf-count", "aria-controls": "behalf-account" });
+  const find = h("button", { type: "button", class: "secondary" }, t("staff.behalf_find"));
+  const select = h("select", { id: "behalf-account", name: "account_id", size: "5" });
+  const count = h("p", { class: "hint", id: "behalf-count", "aria-live": "polite" }, t("staff.behalf_search_first"));
+  async function run() {
+    const q = search.value.trim();
+    if (!q) return;
+    find.disabled = true;
+    const r = await api("GET", `/api/admin/accounts${query({ q, per_page: 20 })}`);
+    find.disabled = false;
+    clear(select);
+    accountLabels = new Map();
+    if (!r.ok || !r.data) {
+      count.textContent = errorMessage(r);
+      return;
+    }
+    for (const a of r.data.items) {
+      const text = t("staff.behalf_option", { name: a.name, email: a.email });
+      accountLabels.set(String(a.id), a.name);
+      select.append(h("option", { value: String(a.id) }, text));
+    }
+    if (r.data.items.length) select.value = String(r.data.items[0].id);
+    count.textContent = tn("staff.behalf_found", r.data.total);
+  }
+  find.addEventListener("click", run);
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      run();
+    }
+  });
+  return [
+    h("div", { class: "field" },
+      h("label", { for: "behalf-search" }, t("staff.behalf_search")),
+      h("div", { class: "inline" }, search, find)),
+    h("div", { class: "field" },
+      h("label", { for: "behalf-account" }, t("staff.behalf_choose")),
+      select, count, error),
+  ];
+}
+
+clear(byId("behalf-who")).append(...whoFields());
+
+function behalfQuestions() {
+  clear(byId("behalf-questions")).append(...questionFields(activity.questions, "behalf"));
+}
+behalfQuestions();
+
+behalf.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const raw = behalf.elements.account_id.value.trim();
+  const who = accountLabels.get(raw) || t("staff.behalf_account_n", { id: raw });
+  const body = { account_id: /^\d+$/.test(raw) ? Number(raw) : raw, answers: collectAnswers(behalf, activity.questions) };
+  const request = raw
+    ? () => api("POST", `/api/activities/${activity.id}/enrollments`, body)
+    : async () => ({ ok: false, status: 422, data: { error: { code: "validation_failed", fields: { account_id: t("staff.behalf_missing") } } } });
+  const r = await submit(behalf, behalfResult, request);
+  if (!r.ok) return;
+  const status = enrolmentText(r.data);
+  notice(behalfResult, r.data.created ? "ok" : "info",
+    t(r.data.created ? "staff.behalf_done" : "staff.behalf_already", { name: who, status }));
+  behalf.reset();
+  await refresh();
+  focusNotice(behalfResult);
+});
+
+if (activity.status === "cancelled") byId("behalf").hidden = true;
+byId("loading").hidden = true;
+byId("content").hidden = false;
+await table.show(pageFromUrl());
