@@ -152,7 +152,8 @@ static void reply_etag(struct http_req *req, const char *body, size_t len, const
 
 static void h_list(struct http_req *req)
 {
-    char kind[40], from[16], to[16], month[16], city[120], online[8], q[200], section[16],
+    /* Text filters: 200 characters of any script (3 bytes each in UTF-8). */
+    char kind[40], from[16], to[16], month[16], city[600], online[8], q[600], section[16],
         status[8];
     int nk = http_query(req, "kind", kind, sizeof kind);
     int nf = http_query(req, "from", from, sizeof from);
@@ -211,7 +212,7 @@ static void h_list(struct http_req *req)
     bool all = nst > 0 && str_eq(status, "all");
 
     /* Public answers come from the cache, keyed by the normalised query. */
-    char key[700];
+    char key[1400];
     snprintf(key, sizeof key, "list|%s|%s|%s|%s|%s|%s|%s|%ld|%ld", nk > 0 ? kind : "",
              nf > 0 ? from : "", nt > 0 ? to : "", nc > 0 ? city : "", no > 0 ? online : "",
              nq > 0 ? q : "", ns > 0 ? section : "", pg.page, pg.per_page);
@@ -626,7 +627,8 @@ static void reply_write_error(struct http_req *req, struct db_conn *c)
     else if (str_eq(state, "23503"))
         api_field_error(&f, "host_organisation_id", "No such organisation.");
     else if (str_eq(state, "23514"))
-        api_field_error(&f, "dates", "Dates or times are out of order (end before start).");
+        api_field_error(&f, "ends_on",
+                        "The end (dates, times or registration window) comes before the start.");
     else if (str_starts_with(state, "22"))
         api_field_error(&f, "registration_opens_at",
                         "Dates and times must look like 2023-04-24T09:00:00+09:00.");

@@ -317,6 +317,39 @@ static void h_private_feed(struct http_req *req)
     strbuf_free(&out);
 }
 
+/* One activity as a calendar file, in its own time zone. */
+static void h_activity_ics(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    int failed = 0;
+    json_t *info = activities_enrol_info(c, strtol(http_param(req, "id"), NULL, 10), &failed);
+    db_release(c);
+    const char *status = json_string_value(json_object_get(info, "status"));
+    if (info == NULL || status == NULL || str_eq(status, "draft")) {
+        if (failed)
+            http_reply_unavailable(req);
+        else
+            api_reply_not_found(req, "activity");
+        json_decref(info);
+        return;
+    }
+    strbuf out;
+    strbuf_init(&out, 0);
+    if (activities_ics(&out, info, api_app(req)->cfg->base_url) != 0) {
+        http_reply_error(req, 404, "no_dates", "This activity has no exact dates yet.");
+    } else {
+        char disp[200];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s.ics\"",
+                 json_string_value(json_object_get(info, "slug")));
+        http_add_header(req, "Content-Disposition", disp);
+        http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
+    }
+    strbuf_free(&out);
+    json_decref(info);
+}
+
 static void reply_feed_url(struct http_req *req, const char *token)
 {
     if (token == NULL) {
@@ -373,6 +406,7 @@ int exports_routes(struct http_server *s)
     rc |= http_route(s, "GET", "/api/activities/{id:int}/participants.csv", h_participants);
     rc |= http_route(s, "GET", "/api/exports/participants.csv", h_all_participants);
     rc |= http_route(s, "GET", "/api/calendar.ics", h_public_feed);
+    rc |= http_route(s, "GET", "/api/activities/{id:int}/calendar.ics", h_activity_ics);
     rc |= http_route(s, "GET", "/api/feeds/{token}", h_private_feed);
     rc |= http_route(s, "GET", "/api/me/calendar-token", h_token);
     rc |= http_route(s, "POST", "/api/me/calendar-token", h_token);

@@ -253,7 +253,12 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   assert.equal(await registration.getByRole("button", { name: "Cancel my registration" }).count(), 1);
   const confirmation = await waitForMail(me.email, /^You are registered:/, { after: mailBefore2 });
   assert.ok(confirmation.attachments.some((a) => /\.ics$/.test(a.filename)), "with a calendar file");
-  assert.equal(await page.getByRole("link", { name: "Add to calendar" }).getAttribute("href"), "/api/calendar.ics");
+  const addHref = await page.getByRole("link", { name: "Add to calendar" }).getAttribute("href");
+  assert.match(addHref, /^\/api\/activities\/\d+\/calendar\.ics$/);
+  const oneIcs = await page.request.get(`${env.base}${addHref}`);
+  assert.equal(oneIcs.status(), 200);
+  assert.match(oneIcs.headers()["content-type"], /^text\/calendar/);
+  assert.match(await oneIcs.text(), /BEGIN:VEVENT/);
   await checkPage(page, "activity-confirmed");
 
   // A full workshop: the waiting list, with the position.

@@ -802,6 +802,18 @@ START_TEST(calendar_feeds_parse)
     hresp_free(&feed);
     download("/api/calendar.ics", NULL, "public.ics");
     char cmd[1024];
+    /* One activity as a file of its own, in its own zone. */
+    char one[96];
+    snprintf(one, sizeof one, "/api/activities/%ld/calendar.ics", id);
+    download(one, NULL, "one.ics");
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/tests/tools/check_ics.py' one.ics 1 'Feed workshop สมชาย' && "
+             "grep -q 'DTSTART;TZID=Asia/Seoul:20300522T090000' one.ics",
+             getenv("CONVENE_SOURCE_DIR"));
+    ck_assert_msg(system(cmd) == 0, "single activity calendar check failed");
+    struct hresp nf;
+    ck_assert_int_eq(call("GET", "/api/activities/999999/calendar.ics", NULL, NULL, &nf), 404);
+    hresp_free(&nf);
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 '%s/tests/tools/check_ics.py' public.ics 1 'Feed workshop สมชาย'",
              getenv("CONVENE_SOURCE_DIR"));

@@ -143,7 +143,7 @@ export default {
   "activity.about": "About this activity",
   "activity.calendar_heading": "In your calendar",
   "activity.add_to_calendar": "Add to calendar",
-  "activity.add_to_calendar_hint": "Subscribes your calendar app to CityNet's public calendar, which holds this activity and the others with dates, kept up to date.",
+  "activity.add_to_calendar_hint": "Downloads this activity as a calendar file (.ics) that your calendar app can open.",
   "activity.no_exact_dates": "This activity has no exact dates yet, so calendar apps cannot show it; it joins the calendar feed once it has them.",
   "activity.calendar_cancelled": "Calendars subscribed to CityNet's feed show this activity as cancelled.",
   "activity.private_feed": "Your own feed of the activities you registered for",

@@ -243,7 +243,7 @@ function renderCalendar(a) {
     body.append(para(t("activity.calendar_cancelled"), "hint"));
   } else if (a.starts_on && a.status !== "draft") {
     body.append(
-      h("p", null, h("a", { href: "/api/calendar.ics", id: "add-to-calendar" }, t("activity.add_to_calendar"))),
+      h("p", null, h("a", { href: `/api/activities/${a.id}/calendar.ics`, id: "add-to-calendar" }, t("activity.add_to_calendar"))),
       para(t("activity.add_to_calendar_hint"), "hint"));
   } else {
     body.append(para(t("activity.no_exact_dates"), "hint"),
