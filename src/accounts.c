@@ -987,12 +987,13 @@ static void h_session_revoke(struct http_req *req)
 
 /* ---- Admin ---- */
 
-static void h_admin_accounts(struct http_req *req)
+/* Lists accounts matching ?q= for callers holding one of `roles`. */
+static void list_accounts(struct http_req *req, unsigned roles)
 {
     struct api_page pg;
     if (!api_page(req, 50, &pg))
         return;
-    char q[200];
+    char q[600];
     int qn = http_query(req, "q", q, sizeof q);
     if (qn == -2) {
         http_reply_error(req, 400, "bad_request", "q is too long or not valid UTF-8.");
@@ -1001,7 +1002,7 @@ static void h_admin_accounts(struct http_req *req)
     struct db_conn *c = api_acquire(req);
     if (c == NULL)
         return;
-    if (auth_require(req, c, ROLE_ADMIN, 0)) {
+    if (auth_require(req, c, roles, 0)) {
         char lim[24], off[24];
         snprintf(lim, sizeof lim, "%ld", pg.per_page);
         snprintf(off, sizeof off, "%ld", pg.offset);
@@ -1009,6 +1010,17 @@ static void h_admin_accounts(struct http_req *req)
         api_reply_row_json(req, c, db_run(c, st_admin_accounts, 3, p), 200, "accounts");
     }
     db_release(c);
+}
+
+static void h_admin_accounts(struct http_req *req)
+{
+    list_accounts(req, ROLE_ADMIN);
+}
+
+/* Staff find the people they register on someone's behalf. */
+static void h_staff_accounts(struct http_req *req)
+{
+    list_accounts(req, ROLE_STAFF | ROLE_ADMIN);
 }
 
 static void change_role(struct http_req *req, bool grant)
@@ -1161,6 +1173,7 @@ int accounts_routes(struct http_server *s)
     rc |= http_route(s, "GET", "/api/me/sessions", h_sessions);
     rc |= http_route(s, "DELETE", "/api/me/sessions/{id:int}", h_session_revoke);
     rc |= http_route(s, "GET", "/api/admin/accounts", h_admin_accounts);
+    rc |= http_route(s, "GET", "/api/accounts", h_staff_accounts);
     rc |= http_route(s, "PUT", "/api/admin/accounts/{id:int}/roles/{role}", h_role_grant);
     rc |= http_route(s, "DELETE", "/api/admin/accounts/{id:int}/roles/{role}", h_role_revoke);
     rc |= http_route(s, "GET", "/api/admin/audit", h_admin_audit);

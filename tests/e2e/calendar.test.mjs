@@ -506,19 +506,18 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await staff.getByRole("button", { name: "Filter" }).click();
   await settle(staff);
 
-  // Registering someone on their behalf (staff give the account number).
-  const adminContext = await newContext(browser);
-  const admin = await apiSession(adminContext, env.adminEmail, env.adminPassword);
-  const maria = await accountId(admin, "maria.santos@makati.example.org");
-  await adminContext.close();
+  // Registering someone on their behalf: staff find the person by name.
   const behalf = staff.getByRole("region", { name: "Register someone" });
-  await behalf.getByLabel("Account number").fill(String(maria));
+  await behalf.getByLabel("Find the person by name or email address").fill("Maria Santos");
+  await behalf.getByRole("button", { name: "Find", exact: true }).click();
+  await behalf.getByText("1 account found.").waitFor();
+  assert.match(await behalf.getByLabel("Person to register").inputValue(), /^\d+$/);
   await behalf.getByRole("button", { name: "Register them" }).click();
   const behalfError = behalf.locator('[data-error-for^="answers."]').first();
   await behalfError.waitFor({ state: "visible" });
   await behalf.getByLabel(/^Which heat problem/).fill("Flash floods after heat waves in Makati");
   await behalf.getByRole("button", { name: "Register them" }).click();
-  await behalf.getByText(`Account ${maria} is registered: Confirmed.`).waitFor();
+  await behalf.getByText("Maria Santos is registered: Confirmed.").waitFor();
   await settle(staff);
   await staff.locator("#list tbody tr", { hasText: "Maria Santos" }).waitFor();
 

@@ -378,6 +378,8 @@ START_TEST(csrf_and_roles)
     hresp_free(&r);
     ck_assert_int_eq(call("GET", "/api/admin/accounts", NULL, NULL, false, &r), 401);
     hresp_free(&r);
+    ck_assert_int_eq(call("GET", "/api/accounts?q=role", NULL, &s, false, &r), 403);
+    hresp_free(&r);
 
     /* The first admin comes from the command line; the password on stdin. */
     char cmd[1024];
@@ -412,6 +414,12 @@ START_TEST(csrf_and_roles)
     hresp_free(&r);
     ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"staff\""));
+    hresp_free(&r);
+    /* Now staff, the account may search accounts (not the admin list). */
+    ck_assert_int_eq(call("GET", "/api/accounts?q=boss%40citynet", NULL, &s, false, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "boss@citynet.example.org"));
+    hresp_free(&r);
+    ck_assert_int_eq(call("GET", "/api/admin/accounts", NULL, &s, false, &r), 403);
     hresp_free(&r);
     ck_assert_int_eq(call("GET", "/api/admin/audit?action=role.", NULL, &admin, false, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "role.granted"));

@@ -613,8 +613,6 @@ export default {
   "staff.behalf_heading": "Register someone",
   "staff.behalf_intro": "For invited participants or people who asked by email. They are told by email. Staff registrations skip approval and the registration dates, but not the seats: when the activity is full, they join the waiting list.",
   "staff.behalf_submit": "Register them",
-  "staff.behalf_account": "Account number",
-  "staff.behalf_account_hint": "The number of the person's Convene account. An administrator can look it up by name.",
   "staff.behalf_search": "Find the person by name or email address",
   "staff.behalf_find": "Find",
   "staff.behalf_choose": "Person to register",

@@ -3,15 +3,15 @@
 // list in order) with the staff's actions on each (POST
 // /api/enrollments/{id}/{action}: approve, reject, promote, waitlist,
 // attended, cancel), registering someone on their behalf (POST
-// /api/activities/{id}/enrollments with account_id; administrators find the
-// account by name, other staff give its number) and the participants'
+// /api/activities/{id}/enrollments with account_id; staff find the
+// account by name or email through GET /api/accounts) and the participants'
 // CSV (a plain link: the session cookie authorises the download).
 import { api, errorMessage, query, queryParam } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { confirmDialog } from "./dialog.js";
 import { focusNotice, notice, clearNotice, submit } from "./form.js";
 import { formatDateTime, formatNumber, t, tn } from "./i18n.js";
-import { hasRole, initPage, setFlash } from "./layout.js";
+import { initPage, setFlash } from "./layout.js";
 import {
   ENROLMENT_STATUSES, activityHref, dateText, enrolmentChip, enrolmentText, modeLabel, placeText, seatsText,
 } from "./activity-info.js";
@@ -162,19 +162,10 @@ async function act(e, action, button) {
 
 const behalf = byId("behalf-form");
 const behalfResult = byId("behalf-result");
-const admin = hasRole(me, "admin");
 let accountLabels = new Map();
 
 function whoFields() {
   const error = h("p", { class: "field-error", dataset: { errorFor: "account_id" }, hidden: true });
-  if (!admin) {
-    return [h("div", { class: "field" },
-      h("label", { for: "behalf-account" }, t("staff.behalf_account")),
-      h("input", { id: "behalf-account", name: "account_id", type: "text", inputmode: "numeric", autocomplete: "off",
-        "aria-describedby": "behalf-account-hint", maxlength: "16" }),
-      h("p", { class: "hint", id: "behalf-account-hint" }, t("staff.behalf_account_hint")),
-      error)];
-  }
   const search = h("input", { id: "behalf-search", type: "search", autocomplete: "off", "aria-describedby": "behalf-count", "aria-controls": "behalf-account" });
   const find = h("button", { type: "button", class: "secondary" }, t("staff.behalf_find"));
   const select = h("select", { id: "behalf-account", name: "account_id", size: "5" });
@@ -183,7 +174,7 @@ function whoFields() {
     const q = search.value.trim();
     if (!q) return;
     find.disabled = true;
-    const r = await api("GET", `/api/admin/accounts${query({ q, per_page: 20 })}`);
+    const r = await api("GET", `/api/accounts${query({ q, per_page: 20 })}`);
     find.disabled = false;
     clear(select);
     accountLabels = new Map();
