@@ -987,16 +987,23 @@ static void h_session_revoke(struct http_req *req)
 
 /* ---- Admin ---- */
 
-/* Lists accounts matching ?q= for callers holding one of `roles`. */
-static void list_accounts(struct http_req *req, unsigned roles)
+/*
+ * Answers a paginated list from `stmt` (parameters: the optional text filter
+ * `param` of at most filter_size - 1 bytes, the limit and the offset) for
+ * callers holding one of `roles`.
+ */
+static void filtered_list(struct http_req *req, unsigned roles, const char *param,
+                          size_t filter_size, int stmt, const char *what)
 {
     struct api_page pg;
     if (!api_page(req, 50, &pg))
         return;
-    char q[600];
-    int qn = http_query(req, "q", q, sizeof q);
-    if (qn == -2) {
-        http_reply_error(req, 400, "bad_request", "q is too long or not valid UTF-8.");
+    char filter[600];
+    if (filter_size > sizeof filter)
+        filter_size = sizeof filter;
+    int n = http_query(req, param, filter, filter_size);
+    if (n == -2) {
+        http_reply_error(req, 400, "bad_request", "%s is too long or not valid UTF-8.", param);
         return;
     }
     struct db_conn *c = api_acquire(req);
@@ -1006,21 +1013,21 @@ static void list_accounts(struct http_req *req, unsigned roles)
         char lim[24], off[24];
         snprintf(lim, sizeof lim, "%ld", pg.per_page);
         snprintf(off, sizeof off, "%ld", pg.offset);
-        const char *p[] = {qn > 0 ? q : NULL, lim, off};
-        api_reply_row_json(req, c, db_run(c, st_admin_accounts, 3, p), 200, "accounts");
+        const char *p[] = {n > 0 ? filter : NULL, lim, off};
+        api_reply_row_json(req, c, db_run(c, stmt, 3, p), 200, what);
     }
     db_release(c);
 }
 
 static void h_admin_accounts(struct http_req *req)
 {
-    list_accounts(req, ROLE_ADMIN);
+    filtered_list(req, ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts");
 }
 
 /* Staff find the people they register on someone's behalf. */
 static void h_staff_accounts(struct http_req *req)
 {
-    list_accounts(req, ROLE_STAFF | ROLE_ADMIN);
+    filtered_list(req, ROLE_STAFF | ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts");
 }
 
 static void change_role(struct http_req *req, bool grant)
@@ -1089,26 +1096,7 @@ static void h_role_revoke(struct http_req *req)
 
 static void h_admin_audit(struct http_req *req)
 {
-    struct api_page pg;
-    if (!api_page(req, 50, &pg))
-        return;
-    char action[64];
-    int an = http_query(req, "action", action, sizeof action);
-    if (an == -2) {
-        http_reply_error(req, 400, "bad_request", "action is too long.");
-        return;
-    }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    if (auth_require(req, c, ROLE_ADMIN, 0)) {
-        char lim[24], off[24];
-        snprintf(lim, sizeof lim, "%ld", pg.per_page);
-        snprintf(off, sizeof off, "%ld", pg.offset);
-        const char *p[] = {an > 0 ? action : NULL, lim, off};
-        api_reply_row_json(req, c, db_run(c, st_audit_list, 3, p), 200, "audit log");
-    }
-    db_release(c);
+    filtered_list(req, ROLE_ADMIN, "action", 64, st_audit_list, "audit log");
 }
 
 static void h_admin_outbox(struct http_req *req)
