@@ -3,12 +3,12 @@
  */
 #include "cli.h"
 
-#include "auth.h"
-#include "config.h"
-#include "db.h"
-#include "log.h"
-#include "mailfmt.h"
-#include "util.h"
+#include "api/auth.h"
+#include "base/config.h"
+#include "db/db.h"
+#include "base/log.h"
+#include "mail/mailfmt.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

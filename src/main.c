@@ -3,19 +3,23 @@
  * settings and wires the modules together. The only place that knows every
  * module; none of them knows it.
  */
-#include "actcache.h"
-#include "activities.h"
-#include "app.h"
-#include "auth.h"
+#include "db/cache.h"
+#include "accounts/accounts.h"
+#include "activities/activities.h"
+#include "api/audit.h"
+#include "api/ratelimit.h"
+#include "ops/ops.h"
+#include "api/app.h"
+#include "api/auth.h"
 #include "cli.h"
-#include "config.h"
-#include "db.h"
-#include "http.h"
-#include "log.h"
-#include "mail.h"
-#include "migrate.h"
-#include "paths.h"
-#include "util.h"
+#include "base/config.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "base/log.h"
+#include "mail/mail.h"
+#include "db/migrate.h"
+#include "base/paths.h"
+#include "base/util.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +54,36 @@ static const struct command commands[] = {
      "load CityNet's organisations, 2023 calendar and demo accounts (idempotent)"},
     {"user", cmd_user, "add accounts, grant roles, set passwords (see `convene user --help`)"},
 };
+
+/*
+ * The wiring, in one place: every module that prepares statements, and
+ * every feature's routes. Statements are registered once at start, before
+ * any command connects; routes when the server is built.
+ */
+static void (*const statement_sets[])(void) = {
+    audit_statements,    auth_statements,       ratelimit_statements,
+    accounts_statements, activities_statements,
+};
+
+static int (*const route_sets[])(struct http_server *) = {
+#ifdef CONVENE_TEST_ROUTES
+    testroutes_register,
+#endif
+    ops_routes,
+    accounts_routes,
+    activities_routes,
+};
+
+static int register_routes(struct http_server *srv)
+{
+#ifdef CONVENE_TEST_ROUTES
+    log_warn("test build: diagnostic endpoints under /api/_test/ are compiled in");
+#endif
+    for (size_t i = 0; i < ARRAY_LEN(route_sets); i++)
+        if (route_sets[i](srv) != 0)
+            return -1;
+    return 0;
+}
 
 static void print_usage(FILE *out)
 {
@@ -245,16 +279,7 @@ static int cmd_serve(int argc, char **argv)
                               .trusted_proxies = cfg.trusted_proxies,
                               .app = &app};
     srv = http_server_new(&ho);
-    const char *test_routes = getenv("CONVENE_TEST_ROUTES");
-    if (test_routes && str_eq(test_routes, "1")) {
-        log_warn("CONVENE_TEST_ROUTES=1: diagnostic endpoints under /api/_test/ are enabled");
-        if (testroutes_register(srv) != 0) {
-            log_error("route table is inconsistent");
-            goto out;
-        }
-    }
-    if (ops_routes(srv) != 0 || accounts_routes(srv) != 0 || activities_routes(srv) != 0 ||
-        enrol_routes(srv) != 0 || exports_routes(srv) != 0) {
+    if (register_routes(srv) != 0) {
         log_error("route table is inconsistent");
         goto out;
     }
@@ -267,7 +292,7 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (actcache_start(cfg.database_url, (int)cfg.db_connect_timeout_s) != 0) {
+    if (cache_start(cfg.database_url, (int)cfg.db_connect_timeout_s) != 0) {
         log_error("cannot start the calendar cache listener");
         goto out;
     }
@@ -286,13 +311,13 @@ static int cmd_serve(int argc, char **argv)
     if (!http_server_drain(srv, SHUTDOWN_GRACE_MS))
         log_warn("requests still running after %d ms; stopping anyway", SHUTDOWN_GRACE_MS);
     http_server_stop(srv);
-    actcache_stop();
+    cache_stop();
     mail_sender_stop(mailer);
     mailer = NULL;
     log_info("stopped");
     rc = 0;
 out:
-    actcache_stop();
+    cache_stop();
     http_server_free(srv);
     mail_sender_stop(mailer);
     db_pool_free(pool);
@@ -318,6 +343,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
         if (str_eq(argv[1], commands[i].name)) {
+            for (size_t k = 0; k < ARRAY_LEN(statement_sets); k++)
+                statement_sets[k]();
             http_library_init();
             int rc = commands[i].run(argc - 1, argv + 1);
             http_library_exit();

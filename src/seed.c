@@ -5,12 +5,12 @@
  * the passwords of the accounts it creates. Idempotent: what exists is left
  * as it is.
  */
-#include "auth.h"
+#include "api/auth.h"
 #include "cli.h"
-#include "config.h"
-#include "datelabel.h"
-#include "db.h"
-#include "util.h"
+#include "base/config.h"
+#include "formats/datelabel.h"
+#include "db/db.h"
+#include "base/util.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -44,11 +44,11 @@ else
 fi
 
 step "build (-Werror)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVENE_WERROR=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVENE_WERROR=ON -DCONVENE_TEST_ROUTES=ON >/dev/null
 cmake --build build -j "$jobs"
 
 step "clang-tidy"
-mapfile -t src_files < <(ls src/*.c)
+mapfile -t src_files < <(find src -name "*.c" | sort)
 if clang-tidy --quiet -p build "${src_files[@]}" 2>/dev/null | tee build/clang-tidy.txt | grep -E 'warning:|error:'; then
     failures+=("clang-tidy")
 else
@@ -61,7 +61,7 @@ if ! (cd build && ctest --output-on-failure); then
 fi
 
 step "build with ASan + UBSan"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCONVENE_SANITIZE=ON -DCONVENE_WERROR=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCONVENE_SANITIZE=ON -DCONVENE_WERROR=ON -DCONVENE_TEST_ROUTES=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 
 step "tests under ASan + UBSan"

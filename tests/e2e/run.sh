@@ -65,7 +65,7 @@ fi
 
 if [ ! -x "$bin" ]; then
     say "Building $bin"
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVENE_TEST_ROUTES=ON >/dev/null
     cmake --build build -j "$(nproc)" >/dev/null
 fi
 

@@ -195,7 +195,6 @@ int harness_server_start(struct server *s, const char *db, const char *const *en
         setenv("CONVENE_DATABASE_URL", url, 1);
         setenv("CONVENE_LISTEN", listen, 1);
         setenv("CONVENE_DATA_DIR", env_or_die("CONVENE_SOURCE_DIR"), 1);
-        setenv("CONVENE_TEST_ROUTES", "1", 1);
         for (size_t i = 0; env && env[i]; i++)
             putenv(strdup(env[i]));
         const char *bin = env_or_die("CONVENE_BIN");

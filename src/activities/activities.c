@@ -1,0 +1,1003 @@
+/*
+ * activities.c - the activity calendar: the public list (served from the
+ * calendar cache, with ETag / If-None-Match), one activity with the
+ * caller's own registration, and staff editing: create, update, publish,
+ * cancel (which tells everyone registered) and registration questions.
+ */
+#include "activities/activities.h"
+#include "activities/internal.h"
+
+#include "db/cache.h"
+#include "api/api.h"
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/auth.h"
+#include "base/config.h"
+#include "formats/datelabel.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "formats/ics.h"
+#include "base/log.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+static const char *const kinds[] = {"online_course",
+                                    "masterclass",
+                                    "training_programme",
+                                    "benchmarking_programme",
+                                    "workshop",
+                                    "study_visit",
+                                    "meeting",
+                                    "forum",
+                                    "congress",
+                                    "conference",
+                                    "committee_meeting",
+                                    "awards_ceremony",
+                                    "service"};
+static const char *const modes[] = {"open", "approval", "invitation", "external"};
+static const char *const sections[] = {"citynet", "partner"};
+
+static int st_list = -1, st_detail = -1, st_enrol_info = -1, st_tz_ok = -1, st_period = -1,
+           st_set_period = -1, st_publish = -1, st_cancel = -1, st_questions = -1;
+
+static void calendar_statements(void)
+{
+    st_list = db_register(
+        "act_list",
+        "WITH f AS (SELECT item, sort_start, title FROM activity_items "
+        " WHERE (CASE WHEN $10::boolean THEN true ELSE status <> 'draft' END) "
+        "   AND ($1::text IS NULL OR kind = $1) "
+        "   AND ($2::date IS NULL OR sort_end >= $2::date) "
+        "   AND ($3::date IS NULL OR sort_start <= $3::date) "
+        "   AND ($4::text IS NULL OR lower(city) = lower($4)) "
+        "   AND ($5::boolean IS NULL OR online = $5) "
+        "   AND ($6::text IS NULL OR strpos(lower(concat_ws(' ', title, summary, description, "
+        "        host_name, programme, city, country)), lower($6)) > 0) "
+        "   AND ($9::text IS NULL OR section = $9)) "
+        "SELECT json_build_object('items', coalesce((SELECT json_agg(item ORDER BY sort_start "
+        " NULLS LAST, title) FROM (SELECT item, sort_start, title FROM f ORDER BY sort_start "
+        " NULLS LAST, title LIMIT $7 OFFSET $8) p), '[]'), 'page', $11::int, 'per_page', $7, "
+        " 'total', (SELECT count(*) FROM f))::text");
+    st_detail = db_register(
+        "act_detail",
+        "SELECT (v.item || jsonb_build_object('description', v.description, "
+        " 'questions', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', q.id, 'kind', q.kind, "
+        "   'label', q.label, 'required', q.required, 'choices', q.choices, 'max_length', "
+        "   q.max_length) ORDER BY q.position), '[]') FROM activity_questions q "
+        "   WHERE q.activity_id = v.id), "
+        " 'my_enrollment', (SELECT jsonb_build_object('id', e.id, 'status', e.status, "
+        "   'waitlist_position', CASE WHEN e.status = 'waitlisted' THEN (SELECT count(*) + 1 "
+        "     FROM enrollments w WHERE w.activity_id = e.activity_id AND w.status = "
+        "     'waitlisted' AND w.waitlist_seq < e.waitlist_seq) END, "
+        "   'answers', e.answers, 'registered_at', e.created_at) FROM enrollments e "
+        "   WHERE e.activity_id = v.id AND e.account_id = $2::bigint)))::text "
+        "FROM activity_items v WHERE v.id = $1 AND (v.status <> 'draft' OR $3::boolean)");
+    st_enrol_info = db_register(
+        "act_enrol_info",
+        "SELECT (v.item || jsonb_build_object('description', v.description, "
+        " 'utc_offset', (SELECT extract(epoch FROM (l - (l AT TIME ZONE a.timezone AT TIME ZONE "
+        "   'UTC')))::int FROM (SELECT (coalesce(a.starts_on, current_date) + "
+        "   coalesce(a.start_time, '12:00'))::timestamp AS l) t), "
+        " 'questions', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', q.id, 'kind', q.kind, "
+        "   'label', q.label, 'required', q.required, 'choices', q.choices, 'max_length', "
+        "   q.max_length) ORDER BY q.position), '[]') FROM activity_questions q "
+        "   WHERE q.activity_id = v.id)))::text "
+        "FROM activity_items v JOIN activities a ON a.id = v.id WHERE v.id = $1");
+    st_tz_ok = db_register("act_tz_ok", "SELECT 1 FROM pg_timezone_names WHERE name = $1");
+    st_period = db_register(
+        "act_period",
+        "SELECT starts_on, ends_on, date_label, extract(year FROM coalesce(period_start, "
+        " starts_on, created_at))::int FROM activities WHERE id = $1");
+    st_set_period = db_register(
+        "act_set_period",
+        "UPDATE activities SET period_start = $2::date, period_end = $3::date WHERE id = $1");
+    st_publish =
+        db_register("act_publish", "UPDATE activities SET status = 'published' WHERE id = $1 AND "
+                                   "status = 'draft' RETURNING id");
+    st_cancel = db_register("act_cancel", "SELECT convene_activity_cancel($1, $2)");
+    st_questions = db_register(
+        "act_questions",
+        "SELECT coalesce(json_agg(json_build_object('id', id, 'kind', kind, 'label', label, "
+        " 'required', required, 'choices', choices, 'max_length', max_length) ORDER BY "
+        " position), '[]')::text FROM activity_questions WHERE activity_id = $1");
+}
+
+/* ---- Helpers ---- */
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (str_eq(s, list[i]))
+            return true;
+    }
+    return false;
+}
+
+/* "YYYY-MM-DD" with a real day. */
+static bool valid_date(const char *s)
+{
+    char a[11], b[11];
+    if (strlen(s) != 10)
+        return false;
+    char label[32];
+    snprintf(label, sizeof label, "%s", s);
+    return datelabel_parse(label, 2000, a, b) == 0 && str_eq(a, s) && str_eq(b, s);
+}
+
+static bool valid_time(const char *s)
+{
+    return strlen(s) == 5 && s[2] == ':' && s[0] >= '0' && s[0] <= '2' && s[1] >= '0' &&
+           s[1] <= '9' && (s[0] < '2' || s[1] <= '3') && s[3] >= '0' && s[3] <= '5' &&
+           s[4] >= '0' && s[4] <= '9';
+}
+
+/* Sends a cached or fresh JSON body with an ETag, honouring If-None-Match. */
+static void reply_etag(struct http_req *req, const char *body, size_t len, const char *etag,
+                       const char *cache_control)
+{
+    http_add_header(req, "ETag", etag);
+    http_add_header(req, "Cache-Control", cache_control);
+    const char *inm = http_header(req, "If-None-Match");
+    if (inm && strstr(inm, etag)) {
+        http_reply_empty(req, 304);
+        return;
+    }
+    http_reply(req, 200, "application/json", body, len);
+}
+
+/* ---- The public list ---- */
+
+static void h_list(struct http_req *req)
+{
+    /* Text filters: 200 characters of any script (3 bytes each in UTF-8). */
+    char kind[40], from[16], to[16], month[16], city[600], online[8], q[600], section[16],
+        status[8];
+    int nk = http_query(req, "kind", kind, sizeof kind);
+    int nf = http_query(req, "from", from, sizeof from);
+    int nt = http_query(req, "to", to, sizeof to);
+    int nm = http_query(req, "month", month, sizeof month);
+    int nc = http_query(req, "city", city, sizeof city);
+    int no = http_query(req, "online", online, sizeof online);
+    int nq = http_query(req, "q", q, sizeof q);
+    int ns = http_query(req, "section", section, sizeof section);
+    int nst = http_query(req, "status", status, sizeof status);
+    struct api_page pg;
+    if (!api_page(req, 50, &pg))
+        return;
+    const char *bad = NULL;
+    if (nk == -2 || (nk > 0 && !in_list(kind, kinds, ARRAY_LEN(kinds))))
+        bad = "kind is not a known kind of activity.";
+    else if (nf == -2 || (nf > 0 && !valid_date(from)))
+        bad = "from must be a date like 2023-04-24.";
+    else if (nt == -2 || (nt > 0 && !valid_date(to)))
+        bad = "to must be a date like 2023-05-12.";
+    else if (nc == -2 || nq == -2)
+        bad = "city and q must be short UTF-8 text.";
+    else if (no == -2 || (no > 0 && !str_eq(online, "true") && !str_eq(online, "false")))
+        bad = "online must be true or false.";
+    else if (ns == -2 || (ns > 0 && !in_list(section, sections, ARRAY_LEN(sections))))
+        bad = "section must be citynet or partner.";
+    else if (nst == -2 || (nst > 0 && !str_eq(status, "all") && !str_eq(status, "public")))
+        bad = "status must be public or all.";
+    if (nm >= 0 && bad == NULL) {
+        /* month=YYYY-MM: the first to the last day of that month. */
+        char label[32], start[11], end[11];
+        snprintf(label, sizeof label, "%s-01", month);
+        if (nm != 7 || datelabel_parse(label, 2000, start, end) != 0) {
+            bad = "month must look like 2023-04.";
+        } else {
+            char m[32];
+            snprintf(m, sizeof m, "%.4s", month);
+            static const char *const names[] = {"January",   "February", "March",    "April",
+                                                "May",       "June",     "July",     "August",
+                                                "September", "October",  "November", "December"};
+            int mi = (int)strtol(month + 5, NULL, 10);
+            int yr = (int)strtol(m, NULL, 10);
+            if (mi < 1 || mi > 12 || datelabel_parse(names[mi - 1], yr, start, end) != 0) {
+                bad = "month must look like 2023-04.";
+            } else {
+                snprintf(from, sizeof from, "%s", start);
+                snprintf(to, sizeof to, "%s", end);
+                nf = nt = 10;
+            }
+        }
+    }
+    if (bad) {
+        http_reply_error(req, 400, "bad_request", "%s", bad);
+        return;
+    }
+    bool all = nst > 0 && str_eq(status, "all");
+
+    /* Public answers come from the cache, keyed by the normalised query. */
+    char key[1400];
+    snprintf(key, sizeof key, "list|%s|%s|%s|%s|%s|%s|%s|%ld|%ld", nk > 0 ? kind : "",
+             nf > 0 ? from : "", nt > 0 ? to : "", nc > 0 ? city : "", no > 0 ? online : "",
+             nq > 0 ? q : "", ns > 0 ? section : "", pg.page, pg.per_page);
+    char *body = NULL;
+    size_t len = 0;
+    char etag[24];
+    if (!all && cache_get(key, &body, &len, etag) == 0) {
+        reply_etag(req, body, len, etag, "public, max-age=0, must-revalidate");
+        free(body);
+        return;
+    }
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    if (all && auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
+        goto out;
+    uint64_t gen = cache_generation();
+    char lim[24], off[24], page[24];
+    snprintf(lim, sizeof lim, "%ld", pg.per_page);
+    snprintf(off, sizeof off, "%ld", pg.offset);
+    snprintf(page, sizeof page, "%ld", pg.page);
+    const char *p[] = {nk > 0 ? kind : NULL,
+                       nf > 0 ? from : NULL,
+                       nt > 0 ? to : NULL,
+                       nc > 0 ? city : NULL,
+                       no > 0 ? online : NULL,
+                       nq > 0 ? q : NULL,
+                       lim,
+                       off,
+                       ns > 0 ? section : NULL,
+                       all ? "true" : "false",
+                       page};
+    struct db_result *r = db_run(c, st_list, 11, p);
+    if (r == NULL) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    const char *text = db_value(r, 0, 0);
+    len = strlen(text);
+    cache_etag(text, len, etag);
+    if (!all)
+        cache_put(key, text, len, gen);
+    reply_etag(req, text, len, etag,
+               all ? "private, no-store" : "public, max-age=0, must-revalidate");
+    db_result_free(r);
+out:
+    db_release(c);
+}
+
+/* ---- One activity ---- */
+
+static void h_detail(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    bool failed = false;
+    const struct account *me = auth_caller(req, c, &failed);
+    if (failed) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    char aid[24];
+    snprintf(aid, sizeof aid, "%ld", me ? me->id : 0L);
+    bool staff = me && (me->roles & (ROLE_STAFF | ROLE_ADMIN));
+    const char *p[] = {http_param(req, "id"), aid, staff ? "true" : "false"};
+    api_reply_row_json(req, c, db_run(c, st_detail, 3, p), 200, "activity");
+out:
+    db_release(c);
+}
+
+json_t *activities_enrol_info(struct db_conn *c, long id, int *db_failed)
+{
+    *db_failed = 0;
+    char key[48];
+    snprintf(key, sizeof key, "enrol|%ld", id);
+    char *body = NULL;
+    size_t len = 0;
+    char etag[24];
+    if (cache_get(key, &body, &len, etag) == 0) {
+        json_t *j = json_loadb(body, len, 0, NULL);
+        free(body);
+        return j;
+    }
+    uint64_t gen = cache_generation();
+    char ids[24];
+    snprintf(ids, sizeof ids, "%ld", id);
+    const char *p[] = {ids};
+    struct db_result *r = db_run(c, st_enrol_info, 1, p);
+    if (r == NULL) {
+        *db_failed = 1;
+        return NULL;
+    }
+    json_t *j = NULL;
+    const char *text = db_value(r, 0, 0);
+    if (text) {
+        cache_put(key, text, strlen(text), gen);
+        j = json_loads(text, 0, NULL);
+    }
+    db_result_free(r);
+    return j;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+int activities_ics_event(strbuf *out, json_t *info, const char *base_url)
+{
+    const char *start = jstr(info, "starts_on");
+    if (start == NULL)
+        return -1;
+    const char *end = jstr(info, "ends_on");
+    const char *st = jstr(info, "start_time");
+    const char *et = jstr(info, "end_time");
+    char uid[96], url[512], location[512];
+    snprintf(uid, sizeof uid, "activity-%lld@convene",
+             (long long)json_integer_value(json_object_get(info, "id")));
+    snprintf(url, sizeof url, "%s/activity.html?id=%lld", base_url,
+             (long long)json_integer_value(json_object_get(info, "id")));
+    if (json_is_true(json_object_get(info, "online")))
+        snprintf(location, sizeof location, "Online");
+    else
+        snprintf(location, sizeof location, "%s%s%s", jstr(info, "city") ? jstr(info, "city") : "",
+                 jstr(info, "city") && jstr(info, "country") ? ", " : "",
+                 jstr(info, "country") ? jstr(info, "country") : "");
+    const char *status = jstr(info, "status");
+    /* Feeds give timed events in UTC (utc_* fields); a single event (the
+     * email attachment) keeps the activity's own zone. */
+    bool utc = st && jstr(info, "utc_start_date") != NULL;
+    struct ics_event e = {
+        .uid = uid,
+        .summary = jstr(info, "title"),
+        .description = jstr(info, "summary"),
+        .location = location[0] ? location : NULL,
+        .url = url,
+        .status = status && str_eq(status, "cancelled") ? "CANCELLED" : "CONFIRMED",
+        .tzid = st && !utc ? jstr(info, "timezone") : NULL,
+        .all_day = st == NULL,
+        .start_date = utc ? jstr(info, "utc_start_date") : start,
+        .end_date = utc ? jstr(info, "utc_end_date") : (end ? end : start),
+        .start_time = utc ? jstr(info, "utc_start_time") : st,
+        .end_time = utc ? jstr(info, "utc_end_time") : (et ? et : st),
+        .dtstamp_unix = time_wall_ms() / 1000,
+        .sequence = 0,
+    };
+    return ics_event(out, &e);
+}
+
+int activities_ics(strbuf *out, json_t *info, const char *base_url)
+{
+    if (jstr(info, "starts_on") == NULL)
+        return -1;
+    strbuf tmp;
+    strbuf_init(&tmp, 256 * 1024);
+    ics_begin(&tmp, "-//CityNet//Convene//EN", NULL, "PUBLISH");
+    if (jstr(info, "start_time"))
+        ics_vtimezone(&tmp, jstr(info, "timezone"),
+                      (int)json_integer_value(json_object_get(info, "utc_offset")));
+    int rc = activities_ics_event(&tmp, info, base_url);
+    ics_end(&tmp);
+    if (rc == 0)
+        strbuf_append(out, strbuf_cstr(&tmp), tmp.len);
+    strbuf_free(&tmp);
+    return rc;
+}
+
+/* ---- Staff editing ---- */
+
+enum ftype {
+    F_TEXT,
+    F_LONGTEXT,
+    F_ENUM_KIND,
+    F_ENUM_MODE,
+    F_ENUM_SECTION,
+    F_BOOL,
+    F_INT,
+    F_DATE,
+    F_TIME,
+    F_TIMESTAMP,
+    F_URL,
+    F_TZ,
+    F_ORG,
+    F_SLUG
+};
+
+struct field {
+    const char *name;
+    size_t max;
+    enum ftype type;
+    bool required; /* on create */
+};
+
+static const struct field fields[] = {
+    {"slug", 80, F_SLUG, false},
+    {"kind", 0, F_ENUM_KIND, true},
+    {"section", 0, F_ENUM_SECTION, false},
+    {"title", 300, F_TEXT, true},
+    {"summary", 1000, F_LONGTEXT, false},
+    {"description", 20000, F_LONGTEXT, false},
+    {"host_organisation_id", 0, F_ORG, false},
+    {"programme", 200, F_TEXT, false},
+    {"city", 200, F_TEXT, false},
+    {"country", 100, F_TEXT, false},
+    {"online", 0, F_BOOL, false},
+    {"timezone", 64, F_TZ, false},
+    {"date_label", 100, F_TEXT, false},
+    {"starts_on", 0, F_DATE, false},
+    {"ends_on", 0, F_DATE, false},
+    {"start_time", 0, F_TIME, false},
+    {"end_time", 0, F_TIME, false},
+    {"capacity", 100000, F_INT, false},
+    {"per_org_limit", 10000, F_INT, false},
+    {"registration_opens_at", 0, F_TIMESTAMP, false},
+    {"registration_closes_at", 0, F_TIMESTAMP, false},
+    {"mode", 0, F_ENUM_MODE, true},
+    {"external_url", 1000, F_URL, false},
+};
+
+struct column_values {
+    const char *names[ARRAY_LEN(fields)];
+    const char *values[ARRAY_LEN(fields)]; /* NULL: SQL NULL */
+    int n;
+};
+
+static bool valid_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 80 || s[0] == '-' || s[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              (ch == '-' && s[i + 1] != '-')))
+            return false;
+    }
+    return true;
+}
+
+/* Reads the activity fields present in body into cv (text forms for SQL),
+ * recording field errors. Request-scoped strings. */
+static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, bool create,
+                        struct api_fields *f, struct column_values *cv)
+{
+    cv->n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
+        const struct field *fd = &fields[i];
+        json_t *v = json_object_get(body, fd->name);
+        if (v == NULL) {
+            if (create && fd->required)
+                api_field_error(f, fd->name, "This field is required.");
+            continue;
+        }
+        const char *text = NULL;
+        if (json_is_null(v)) {
+            if (fd->required || fd->type == F_BOOL || fd->type == F_TZ) {
+                api_field_error(f, fd->name, "This field cannot be empty.");
+                continue;
+            }
+        } else {
+            switch (fd->type) {
+            case F_TEXT:
+            case F_LONGTEXT:
+            case F_URL:
+            case F_SLUG:
+            case F_TZ:
+            case F_DATE:
+            case F_TIME:
+            case F_TIMESTAMP:
+            case F_ENUM_KIND:
+            case F_ENUM_MODE:
+            case F_ENUM_SECTION:
+                text = api_string(req, body, fd->name, f,
+                                  API_TRIM | (fd->type == F_LONGTEXT ? API_MULTILINE : 0),
+                                  fd->type == F_LONGTEXT ? 0 : 1, fd->max ? fd->max : 100);
+                if (text == NULL)
+                    continue;
+                break;
+            case F_BOOL:
+                if (!json_is_boolean(v)) {
+                    api_field_error(f, fd->name, "Must be true or false.");
+                    continue;
+                }
+                text = json_is_true(v) ? "true" : "false";
+                break;
+            case F_INT:
+            case F_ORG: {
+                long n = 0;
+                if (!api_integer(body, fd->name, f, 0, 1,
+                                 fd->type == F_ORG ? (1L << 53) : (long)fd->max, &n))
+                    continue;
+                char *s = http_alloc(req, 24);
+                snprintf(s, 24, "%ld", n);
+                text = s;
+                break;
+            }
+            }
+            const char *problem = NULL;
+            switch (fd->type) {
+            case F_ENUM_KIND:
+                if (!in_list(text, kinds, ARRAY_LEN(kinds)))
+                    problem = "Unknown kind of activity.";
+                break;
+            case F_ENUM_MODE:
+                if (!in_list(text, modes, ARRAY_LEN(modes)))
+                    problem = "Use open, approval, invitation or external.";
+                break;
+            case F_ENUM_SECTION:
+                if (!in_list(text, sections, ARRAY_LEN(sections)))
+                    problem = "Use citynet or partner.";
+                break;
+            case F_DATE:
+                if (!valid_date(text))
+                    problem = "Use a date like 2023-04-24.";
+                break;
+            case F_TIME:
+                if (!valid_time(text))
+                    problem = "Use a time like 09:30.";
+                break;
+            case F_URL:
+                if (!str_starts_with(text, "https://") && !str_starts_with(text, "http://"))
+                    problem = "Use an http:// or https:// address.";
+                break;
+            case F_SLUG:
+                if (!valid_slug(text))
+                    problem = "Use lowercase letters, digits and single hyphens.";
+                break;
+            case F_TZ: {
+                const char *p[] = {text};
+                struct db_result *r = db_run(c, st_tz_ok, 1, p);
+                if (r && db_nrows(r) == 0)
+                    problem = "Use a time zone name like Asia/Seoul.";
+                db_result_free(r);
+                break;
+            }
+            default:
+                break;
+            }
+            if (problem) {
+                api_field_error(f, fd->name, problem);
+                continue;
+            }
+        }
+        cv->names[cv->n] = fd->name;
+        cv->values[cv->n] = text;
+        cv->n++;
+    }
+}
+
+/* Makes a slug from the title: ascii letters and digits, hyphens, and a
+ * random suffix so two activities never collide. */
+static char *slug_from_title(struct http_req *req, const char *title)
+{
+    char *out = http_alloc(req, 80);
+    size_t n = 0;
+    bool dash = false;
+    for (const unsigned char *p = (const unsigned char *)title; *p && n < 60; p++) {
+        unsigned char ch = *p;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch - 'A' + 'a');
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+            if (dash && n > 0)
+                out[n++] = '-';
+            out[n++] = (char)ch;
+            dash = false;
+        } else {
+            dash = true;
+        }
+    }
+    unsigned int rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        rnd = (unsigned int)time_mono_ns();
+    snprintf(out + n, 80 - n, "%s%04x", n ? "-" : "activity-", rnd & 0xffff);
+    return out;
+}
+
+/* Recomputes the period the activity's dates or label cover. 0 or -1. */
+static int update_period(struct db_conn *c, const char *id)
+{
+    const char *p[] = {id};
+    struct db_result *r = db_run(c, st_period, 1, p);
+    if (r == NULL || db_nrows(r) != 1) {
+        db_result_free(r);
+        return -1;
+    }
+    char start[11] = "", end[11] = "";
+    const char *starts = db_value(r, 0, 0), *ends = db_value(r, 0, 1), *label = db_value(r, 0, 2);
+    int year = (int)strtol(db_value(r, 0, 3), NULL, 10);
+    if (starts) {
+        snprintf(start, sizeof start, "%s", starts);
+        snprintf(end, sizeof end, "%s", ends ? ends : starts);
+    } else if (label == NULL || datelabel_parse(label, year, start, end) != 0) {
+        start[0] = end[0] = '\0';
+    }
+    db_result_free(r);
+    const char *sp[] = {id, start[0] ? start : NULL, end[0] ? end : NULL};
+    struct db_result *u = db_run(c, st_set_period, 3, sp);
+    db_result_free(u);
+    return u ? 0 : -1;
+}
+
+/* Answers a failed INSERT/UPDATE of an activity: constraint problems are
+ * the caller's (422/409), the rest ours. */
+static void reply_write_error(struct http_req *req, struct db_conn *c)
+{
+    const char *state = db_error_state(c);
+    struct api_fields f;
+    api_fields_init(&f);
+    if (str_eq(state, "23505"))
+        api_field_error(&f, "slug", "Another activity already uses this slug.");
+    else if (str_eq(state, "23503"))
+        api_field_error(&f, "host_organisation_id", "No such organisation.");
+    else if (str_eq(state, "23514"))
+        api_field_error(&f, "ends_on",
+                        "The end (dates, times or registration window) comes before the start.");
+    else if (str_starts_with(state, "22"))
+        api_field_error(&f, "registration_opens_at",
+                        "Dates and times must look like 2023-04-24T09:00:00+09:00.");
+    if (!api_fields_reply(req, &f))
+        api_reply_db_error(req, c);
+}
+
+static void reply_activity(struct http_req *req, struct db_conn *c, const char *id, int status)
+{
+    const char *p[] = {id, "0", "true"};
+    api_reply_row_json(req, c, db_run(c, st_detail, 3, p), status, "activity");
+}
+
+static void h_create(struct http_req *req)
+{
+    json_t *body = NULL;
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
+    if (me == NULL || http_json_body(req, &body) != 0)
+        goto out;
+    struct api_fields f;
+    api_fields_init(&f);
+    struct column_values cv;
+    read_fields(req, c, body, true, &f, &cv);
+    if (api_fields_reply(req, &f))
+        goto out;
+    bool has_slug = false;
+    const char *title = NULL;
+    for (int i = 0; i < cv.n; i++) {
+        has_slug |= str_eq(cv.names[i], "slug");
+        if (str_eq(cv.names[i], "title"))
+            title = cv.values[i];
+    }
+    if (!has_slug) {
+        cv.names[cv.n] = "slug";
+        cv.values[cv.n] = slug_from_title(req, title ? title : "activity");
+        cv.n++;
+    }
+    strbuf sql;
+    strbuf_init(&sql, 0);
+    strbuf_puts(&sql, "INSERT INTO activities (created_by");
+    for (int i = 0; i < cv.n; i++)
+        strbuf_printf(&sql, ", %s", cv.names[i]);
+    strbuf_puts(&sql, ") VALUES ($1");
+    for (int i = 0; i < cv.n; i++)
+        strbuf_printf(&sql, ", $%d", i + 2);
+    strbuf_puts(&sql, ") RETURNING id");
+    const char *params[ARRAY_LEN(fields) + 2];
+    char by[24];
+    snprintf(by, sizeof by, "%ld", me->id);
+    params[0] = by;
+    for (int i = 0; i < cv.n; i++)
+        params[i + 1] = cv.values[i];
+    if (db_begin(c) != 0) {
+        strbuf_free(&sql);
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    struct db_result *r = db_query(c, strbuf_cstr(&sql), cv.n + 1, params);
+    strbuf_free(&sql);
+    if (r == NULL) {
+        reply_write_error(req, c);
+        db_rollback(c);
+        goto out;
+    }
+    char *id = http_strdup(req, db_value(r, 0, 0));
+    db_result_free(r);
+    if (update_period(c, id) != 0 ||
+        audit_log(c, req, me->id, "activity.created", "activity", id, NULL) != 0 ||
+        db_commit(c) != 0) {
+        api_reply_db_error(req, c);
+        db_rollback(c);
+        goto out;
+    }
+    reply_activity(req, c, id, 201);
+out:
+    db_release(c);
+    json_decref(body);
+}
+
+static void h_update(struct http_req *req)
+{
+    json_t *body = NULL;
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
+    if (me == NULL || http_json_body(req, &body) != 0)
+        goto out;
+    struct api_fields f;
+    api_fields_init(&f);
+    struct column_values cv;
+    read_fields(req, c, body, false, &f, &cv);
+    if (api_fields_reply(req, &f))
+        goto out;
+    const char *id = http_param(req, "id");
+    if (db_begin(c) != 0) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    if (cv.n > 0) {
+        strbuf sql;
+        strbuf_init(&sql, 0);
+        strbuf_puts(&sql, "UPDATE activities SET ");
+        for (int i = 0; i < cv.n; i++)
+            strbuf_printf(&sql, "%s%s = $%d", i ? ", " : "", cv.names[i], i + 2);
+        strbuf_puts(&sql, " WHERE id = $1 RETURNING id");
+        const char *params[ARRAY_LEN(fields) + 1];
+        params[0] = id;
+        for (int i = 0; i < cv.n; i++)
+            params[i + 1] = cv.values[i];
+        struct db_result *r = db_query(c, strbuf_cstr(&sql), cv.n + 1, params);
+        strbuf_free(&sql);
+        if (r == NULL) {
+            reply_write_error(req, c);
+            db_rollback(c);
+            goto out;
+        }
+        bool found = db_nrows(r) == 1;
+        db_result_free(r);
+        if (!found) {
+            db_rollback(c);
+            api_reply_not_found(req, "activity");
+            goto out;
+        }
+    }
+    if (update_period(c, id) != 0) {
+        db_rollback(c);
+        api_reply_not_found(req, "activity");
+        goto out;
+    }
+    if (audit_log(c, req, me->id, "activity.updated", "activity", id, NULL) != 0 ||
+        db_commit(c) != 0) {
+        api_reply_db_error(req, c);
+        db_rollback(c);
+        goto out;
+    }
+    reply_activity(req, c, id, 200);
+out:
+    db_release(c);
+    json_decref(body);
+}
+
+static void h_publish(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
+    if (me == NULL)
+        goto out;
+    const char *p[] = {http_param(req, "id")};
+    struct db_result *r = db_run(c, st_publish, 1, p);
+    if (r == NULL) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    bool done = db_nrows(r) == 1;
+    db_result_free(r);
+    if (!done) {
+        http_reply_error(req, 409, "invalid_transition",
+                         "Only a draft activity can be published (or it does not exist).");
+        goto out;
+    }
+    audit_log(c, req, me->id, "activity.published", "activity", p[0], NULL);
+    reply_activity(req, c, p[0], 200);
+out:
+    db_release(c);
+}
+
+static void h_cancel(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
+    if (me == NULL)
+        goto out;
+    const char *p[] = {http_param(req, "id"), api_app(req)->cfg->base_url};
+    if (db_begin(c) != 0) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    struct db_result *r = db_run(c, st_cancel, 2, p);
+    if (r == NULL) {
+        bool transition = str_eq(db_error_state(c), "P0001");
+        db_rollback(c);
+        if (transition)
+            http_reply_error(req, 409, "invalid_transition",
+                             "Only a published activity can be cancelled.");
+        else
+            api_reply_db_error(req, c);
+        goto out;
+    }
+    json_t *details = json_pack("{s:I}", "told", (json_int_t)strtoll(db_value(r, 0, 0), NULL, 10));
+    db_result_free(r);
+    int rc = audit_log(c, req, me->id, "activity.cancelled", "activity", p[0], details);
+    json_decref(details);
+    if (rc != 0 || db_commit(c) != 0) {
+        api_reply_db_error(req, c);
+        db_rollback(c);
+        goto out;
+    }
+    reply_activity(req, c, p[0], 200);
+out:
+    db_release(c);
+}
+
+/* ---- Questions ---- */
+
+static const char *const question_kinds[] = {"text", "single_choice", "multiple_choice", "yes_no"};
+
+static void h_questions_put(struct http_req *req)
+{
+    json_t *body = NULL;
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
+    if (me == NULL || http_json_body(req, &body) != 0)
+        goto out;
+    json_t *list = json_object_get(body, "questions");
+    struct api_fields f;
+    api_fields_init(&f);
+    if (!json_is_array(list) || json_array_size(list) > 50) {
+        api_field_error(&f, "questions", "Send a list of at most 50 questions.");
+        api_fields_reply(req, &f);
+        goto out;
+    }
+    size_t i;
+    json_t *q;
+    json_array_foreach(list, i, q)
+    {
+        char field[48];
+        if (!json_is_object(q)) {
+            snprintf(field, sizeof field, "questions[%zu]", i);
+            api_field_error(&f, field, "Must be an object.");
+            continue;
+        }
+        snprintf(field, sizeof field, "questions[%zu].kind", i);
+        const char *kind = json_string_value(json_object_get(q, "kind"));
+        if (kind == NULL || !in_list(kind, question_kinds, ARRAY_LEN(question_kinds)))
+            api_field_error(&f, field, "Use text, single_choice, multiple_choice or yes_no.");
+        snprintf(field, sizeof field, "questions[%zu].label", i);
+        const char *label = json_string_value(json_object_get(q, "label"));
+        if (label == NULL || *label == '\0' || strlen(label) > 500 ||
+            !str_valid_utf8(label, strlen(label)) || str_has_crlf(label, strlen(label)))
+            api_field_error(&f, field, "A one-line label of at most 500 bytes is required.");
+        json_t *choices = json_object_get(q, "choices");
+        bool choice_kind = kind && strstr(kind, "choice");
+        snprintf(field, sizeof field, "questions[%zu].choices", i);
+        if (choice_kind && (!json_is_array(choices) || json_array_size(choices) < 2 ||
+                            json_array_size(choices) > 50)) {
+            api_field_error(&f, field, "Give between 2 and 50 choices.");
+        } else if (json_is_array(choices)) {
+            size_t k;
+            json_t *ch;
+            json_array_foreach(choices, k, ch)
+            {
+                const char *s = json_string_value(ch);
+                if (s == NULL || *s == '\0' || strlen(s) > 200 || str_has_crlf(s, strlen(s)))
+                    api_field_error(&f, field, "Each choice is a short one-line text.");
+            }
+        }
+        json_t *req_v = json_object_get(q, "required");
+        snprintf(field, sizeof field, "questions[%zu].required", i);
+        if (req_v && !json_is_boolean(req_v))
+            api_field_error(&f, field, "Must be true or false.");
+        json_t *id_v = json_object_get(q, "id");
+        snprintf(field, sizeof field, "questions[%zu].id", i);
+        if (id_v && !json_is_null(id_v) && !json_is_integer(id_v))
+            api_field_error(&f, field, "Must be the id of an existing question.");
+        json_t *ml = json_object_get(q, "max_length");
+        snprintf(field, sizeof field, "questions[%zu].max_length", i);
+        if (ml && !json_is_null(ml) &&
+            (!json_is_integer(ml) || json_integer_value(ml) < 1 || json_integer_value(ml) > 10000))
+            api_field_error(&f, field, "Must be from 1 to 10000.");
+    }
+    if (api_fields_reply(req, &f))
+        goto out;
+    /* One statement: delete the questions not listed, update those with an
+     * id of this activity, insert the new ones, in the order given. */
+    char *text = json_dumps(list, JSON_COMPACT);
+    const char *p[] = {http_param(req, "id"), text};
+    if (db_begin(c) != 0) {
+        free(text);
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    struct db_result *r = db_query(
+        c,
+        "WITH src AS (SELECT (ord - 1)::int AS position, "
+        "   nullif(q->>'id', '')::bigint AS id, q->>'kind' AS kind, q->>'label' AS label, "
+        "   coalesce((q->>'required')::boolean, false) AS required, "
+        "   coalesce(q->'choices', '[]') AS choices, "
+        "   coalesce((q->>'max_length')::int, 1000) AS max_length "
+        "  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(q, ord)), "
+        "act AS (SELECT id FROM activities WHERE id = $1 FOR UPDATE), "
+        "del AS (DELETE FROM activity_questions d USING act WHERE d.activity_id = act.id "
+        "   AND d.id NOT IN (SELECT id FROM src WHERE id IS NOT NULL) RETURNING d.id), "
+        "upd AS (UPDATE activity_questions u SET position = s.position, kind = s.kind, "
+        "   label = s.label, required = s.required, choices = s.choices, "
+        "   max_length = s.max_length FROM src s, act WHERE u.id = s.id "
+        "   AND u.activity_id = act.id RETURNING u.id), "
+        "ins AS (INSERT INTO activity_questions (activity_id, position, kind, label, required, "
+        "   choices, max_length) SELECT act.id, s.position, s.kind, s.label, s.required, "
+        "   s.choices, s.max_length FROM src s, act WHERE s.id IS NULL RETURNING id) "
+        "SELECT (SELECT count(*) FROM act), (SELECT count(*) FROM src WHERE id IS NOT NULL), "
+        " (SELECT count(*) FROM upd)",
+        2, p);
+    free(text);
+    if (r == NULL) {
+        db_rollback(c);
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    bool found = str_eq(db_value(r, 0, 0), "1");
+    bool ids_ok = str_eq(db_value(r, 0, 1), db_value(r, 0, 2));
+    db_result_free(r);
+    if (!found || !ids_ok) {
+        db_rollback(c);
+        if (!found)
+            api_reply_not_found(req, "activity");
+        else
+            http_reply_error(req, 422, "validation_failed",
+                             "A question id does not belong to this activity.");
+        goto out;
+    }
+    if (audit_log(c, req, me->id, "activity.questions_changed", "activity", p[0], NULL) != 0 ||
+        db_commit(c) != 0) {
+        db_rollback(c);
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    struct db_result *qr = db_run(c, st_questions, 1, p);
+    if (qr == NULL) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    char *out_body = xasprintf("{\"questions\":%s}", db_value(qr, 0, 0));
+    http_reply(req, 200, "application/json", out_body, strlen(out_body));
+    free(out_body);
+    db_result_free(qr);
+out:
+    db_release(c);
+    json_decref(body);
+}
+
+void activities_statements(void)
+{
+    calendar_statements();
+    enrol_statements();
+    exports_statements();
+}
+
+int activities_routes(struct http_server *s)
+{
+    int rc = 0;
+    rc |= enrol_routes(s);
+    rc |= exports_routes(s);
+    rc |= http_route(s, "GET", "/api/activities", h_list);
+    rc |= http_route(s, "POST", "/api/activities", h_create);
+    rc |= http_route(s, "GET", "/api/activities/{id:int}", h_detail);
+    rc |= http_route(s, "PATCH", "/api/activities/{id:int}", h_update);
+    rc |= http_route(s, "POST", "/api/activities/{id:int}/publish", h_publish);
+    rc |= http_route(s, "POST", "/api/activities/{id:int}/cancel", h_cancel);
+    rc |= http_route(s, "PUT", "/api/activities/{id:int}/questions", h_questions_put);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,459 @@
+/*
+ * enrol.c - registering for activities: enrol (with answers to the
+ * activity's questions), cancel one's own registration, one's registrations
+ * list, and the staff side: the registrations of an activity, approve,
+ * reject, promote, move back to the waiting list, mark attended, register
+ * someone on their behalf.
+ *
+ * Capacity, per-organisation limits and the waiting list are decided in
+ * PostgreSQL (convene_enroll, convene_enrollment_action) under the
+ * activity's row lock, together with the email, in one statement.
+ */
+#include "activities/internal.h"
+#include "api/api.h"
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/auth.h"
+#include "base/config.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "base/log.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int st_enroll = -1, st_cancel_own = -1, st_action = -1, st_list = -1, st_mine = -1,
+           st_enrollment_activity = -1, st_account_exists = -1;
+
+void enrol_statements(void)
+{
+    st_enroll = db_register("enr_enroll", "SELECT enrollment_id, status, waitlist_position, "
+                                          "created FROM convene_enroll($1, $2, $3::jsonb, $4, "
+                                          "$5, $6)");
+    st_cancel_own =
+        db_register("enr_cancel_own",
+                    "SELECT convene_enrollment_action(id, 'cancel', $2, $3, $4) FROM enrollments "
+                    "WHERE activity_id = $1 AND account_id = $2");
+    st_action = db_register("enr_action", "SELECT convene_enrollment_action($1, $2, $3, $4, $5)");
+    st_list = db_register(
+        "enr_list",
+        "WITH f AS (SELECT e.*, a.name, a.email, o.name AS org, count(*) OVER () AS total "
+        " FROM enrollments e JOIN accounts a ON a.id = e.account_id "
+        " LEFT JOIN organisations o ON o.id = e.organisation_id "
+        " WHERE e.activity_id = $1 AND ($2::text IS NULL OR e.status = $2) "
+        " ORDER BY CASE e.status WHEN 'waitlisted' THEN 1 ELSE 0 END, e.waitlist_seq, "
+        "  e.created_at, e.id LIMIT $3 OFFSET $4) "
+        "SELECT json_build_object('items', coalesce(json_agg(json_build_object('id', f.id, "
+        " 'account_id', f.account_id, 'name', f.name, 'email', f.email, 'organisation', f.org, "
+        " 'status', f.status, 'waitlist_position', CASE WHEN f.status = 'waitlisted' THEN "
+        "   (SELECT count(*) + 1 FROM enrollments w WHERE w.activity_id = f.activity_id AND "
+        "    w.status = 'waitlisted' AND w.waitlist_seq < f.waitlist_seq) END, "
+        " 'answers', f.answers, 'registered_at', f.created_at, 'updated_at', f.updated_at) "
+        " ORDER BY CASE f.status WHEN 'waitlisted' THEN 1 ELSE 0 END, f.waitlist_seq, "
+        " f.created_at, f.id), '[]'), "
+        " 'total', coalesce(max(f.total), (SELECT count(*) FROM enrollments e WHERE "
+        "   e.activity_id = $1 AND ($2::text IS NULL OR e.status = $2))))::text FROM f");
+    st_mine = db_register(
+        "enr_mine",
+        "SELECT coalesce(json_agg(json_build_object('id', e.id, 'status', e.status, "
+        " 'waitlist_position', CASE WHEN e.status = 'waitlisted' THEN (SELECT count(*) + 1 "
+        "   FROM enrollments w WHERE w.activity_id = e.activity_id AND w.status = 'waitlisted' "
+        "   AND w.waitlist_seq < e.waitlist_seq) END, "
+        " 'registered_at', e.created_at, 'answers', e.answers, 'activity', v.item) "
+        " ORDER BY v.sort_start NULLS LAST, e.id), '[]')::text "
+        "FROM enrollments e JOIN activity_items v ON v.id = e.activity_id "
+        "WHERE e.account_id = $1");
+    st_enrollment_activity =
+        db_register("enr_activity", "SELECT activity_id FROM enrollments WHERE id = $1");
+    st_account_exists =
+        db_register("enr_account_exists", "SELECT email_verified_at IS NOT NULL FROM accounts "
+                                          "WHERE id = $1 AND disabled_at IS NULL");
+}
+
+/* ---- Answers ---- */
+
+static bool choice_allowed(json_t *choices, const char *v)
+{
+    size_t i;
+    json_t *ch;
+    json_array_foreach(choices, i, ch)
+    {
+        if (str_eq(json_string_value(ch), v))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Checks answers (an object keyed by question id) against the questions;
+ * records one field error per bad answer ("answers.<id>"). Returns the
+ * cleaned answers (new reference) holding only known questions.
+ */
+static json_t *check_answers(json_t *questions, json_t *answers, struct api_fields *f)
+{
+    json_t *clean = json_object();
+    if (answers && !json_is_null(answers) && !json_is_object(answers)) {
+        api_field_error(f, "answers", "Send the answers as an object keyed by question id.");
+        return clean;
+    }
+    size_t i;
+    json_t *q;
+    json_array_foreach(questions, i, q)
+    {
+        char key[32], field[48];
+        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(q, "id")));
+        snprintf(field, sizeof field, "answers.%s", key);
+        const char *kind = json_string_value(json_object_get(q, "kind"));
+        bool required = json_is_true(json_object_get(q, "required"));
+        json_t *choices = json_object_get(q, "choices");
+        json_int_t max = json_integer_value(json_object_get(q, "max_length"));
+        json_t *a = answers ? json_object_get(answers, key) : NULL;
+        bool empty = a == NULL || json_is_null(a) ||
+                     (json_is_string(a) && json_string_length(a) == 0) ||
+                     (json_is_array(a) && json_array_size(a) == 0);
+        if (empty) {
+            if (required)
+                api_field_error(f, field, "Please answer this question.");
+            continue;
+        }
+        if (str_eq(kind, "text")) {
+            const char *s = json_string_value(a);
+            if (s == NULL || strlen(s) != json_string_length(a))
+                api_field_error(f, field, "Must be text.");
+            else if ((json_int_t)strlen(s) > max)
+                api_field_error(f, field, "This answer is too long.");
+            else
+                json_object_set(clean, key, a);
+        } else if (str_eq(kind, "yes_no")) {
+            if (!json_is_boolean(a))
+                api_field_error(f, field, "Answer yes (true) or no (false).");
+            else
+                json_object_set(clean, key, a);
+        } else if (str_eq(kind, "single_choice")) {
+            const char *s = json_string_value(a);
+            if (s == NULL || !choice_allowed(choices, s))
+                api_field_error(f, field, "Pick one of the offered choices.");
+            else
+                json_object_set(clean, key, a);
+        } else {
+            bool ok = json_is_array(a);
+            size_t k;
+            json_t *v;
+            if (ok) {
+                json_array_foreach(a, k, v)
+                {
+                    if (!json_is_string(v) || !choice_allowed(choices, json_string_value(v)))
+                        ok = false;
+                }
+            }
+            if (!ok)
+                api_field_error(f, field, "Pick from the offered choices.");
+            else
+                json_object_set(clean, key, a);
+        }
+    }
+    return clean;
+}
+
+/* Maps the codes raised by the enrolment functions to answers. */
+static void reply_enrol_error(struct http_req *req, struct db_conn *c)
+{
+    const char *msg = db_error_message(c);
+    if (!str_eq(db_error_state(c), "P0001")) {
+        api_reply_db_error(req, c);
+        return;
+    }
+    if (str_eq(msg, "activity_not_found") || str_eq(msg, "enrollment_not_found"))
+        api_reply_not_found(req, str_eq(msg, "activity_not_found") ? "activity" : "registration");
+    else if (str_eq(msg, "activity_cancelled"))
+        http_reply_error(req, 409, "activity_cancelled", "This activity has been cancelled.");
+    else if (str_eq(msg, "registration_external"))
+        http_reply_error(req, 409, "registration_external",
+                         "This activity is run by a partner: register on its own website.");
+    else if (str_eq(msg, "invitation_only"))
+        http_reply_error(req, 403, "invitation_only",
+                         "This activity is by invitation only; the Secretariat registers "
+                         "participants.");
+    else if (str_eq(msg, "registration_closed"))
+        http_reply_error(req, 409, "registration_closed", "Registration is not open now.");
+    else if (str_eq(msg, "invalid_transition"))
+        http_reply_error(req, 409, "invalid_transition",
+                         "This registration cannot make that change from its current status.");
+    else
+        api_reply_db_error(req, c);
+}
+
+/* ---- Enrol ---- */
+
+static void h_enrol(struct http_req *req)
+{
+    json_t *body = NULL, *info = NULL, *clean = NULL;
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, 0, AUTH_VERIFIED);
+    if (me == NULL || http_json_body(req, &body) != 0)
+        goto out;
+    long activity = strtol(http_param(req, "id"), NULL, 10);
+    int failed = 0;
+    info = activities_enrol_info(c, activity, &failed);
+    if (info == NULL) {
+        if (failed)
+            api_reply_db_error(req, c);
+        else
+            api_reply_not_found(req, "activity");
+        goto out;
+    }
+    /* Staff may register someone else: {"account_id": n}. */
+    long account = me->id;
+    struct api_fields f;
+    api_fields_init(&f);
+    if (json_object_get(body, "account_id")) {
+        if (!(me->roles & (ROLE_STAFF | ROLE_ADMIN))) {
+            api_fields_free(&f);
+            http_reply_error(req, 403, "forbidden", "Only staff may register someone else.");
+            goto out;
+        }
+        api_integer(body, "account_id", &f, API_REQUIRED, 1, 1L << 53, &account);
+    }
+    clean = check_answers(json_object_get(info, "questions"), json_object_get(body, "answers"), &f);
+    if (api_fields_reply(req, &f))
+        goto out;
+    if (account != me->id) {
+        char ids[24];
+        snprintf(ids, sizeof ids, "%ld", account);
+        const char *ap[] = {ids};
+        struct db_result *ar = db_run(c, st_account_exists, 1, ap);
+        if (ar == NULL) {
+            api_reply_db_error(req, c);
+            goto out;
+        }
+        bool exists = db_nrows(ar) == 1;
+        db_result_free(ar);
+        if (!exists) {
+            struct api_fields g;
+            api_fields_init(&g);
+            api_field_error(&g, "account_id", "No such account.");
+            api_fields_reply(req, &g);
+            goto out;
+        }
+    }
+    strbuf ics;
+    strbuf_init(&ics, 256 * 1024);
+    bool has_ics = activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
+    char *answers = json_dumps(clean, JSON_COMPACT);
+    char act[24], acc[24], by[24];
+    snprintf(act, sizeof act, "%ld", activity);
+    snprintf(acc, sizeof acc, "%ld", account);
+    snprintf(by, sizeof by, "%ld", me->id);
+    const char *p[] = {
+        act, acc, answers, by, has_ics ? strbuf_cstr(&ics) : NULL, api_app(req)->cfg->base_url};
+    struct db_result *r = db_run(c, st_enroll, 6, p);
+    free(answers);
+    strbuf_free(&ics);
+    if (r == NULL) {
+        reply_enrol_error(req, c);
+        goto out;
+    }
+    bool created = str_eq(db_value(r, 0, 3), "t");
+    const char *pos = db_value(r, 0, 2);
+    json_t *res = json_pack(
+        "{s:I,s:I,s:s,s:o,s:b}", "id", (json_int_t)strtoll(db_value(r, 0, 0), NULL, 10),
+        "activity_id", (json_int_t)activity, "status", db_value(r, 0, 1), "waitlist_position",
+        pos ? json_integer(strtoll(pos, NULL, 10)) : json_null(), "created", created);
+    db_result_free(r);
+    if (account != me->id && created)
+        audit_log(c, req, me->id, "enrollment.registered_for", "activity", act,
+                  json_pack("{s:I}", "account_id", (json_int_t)account));
+    http_reply_json(req, created ? 201 : 200, res);
+out:
+    json_decref(clean);
+    json_decref(info);
+    json_decref(body);
+    db_release(c);
+}
+
+static void h_cancel_own(struct http_req *req)
+{
+    json_t *info = NULL;
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, 0, 0);
+    if (me == NULL)
+        goto out;
+    long activity = strtol(http_param(req, "id"), NULL, 10);
+    int failed = 0;
+    info = activities_enrol_info(c, activity, &failed);
+    if (info == NULL) {
+        if (failed)
+            api_reply_db_error(req, c);
+        else
+            api_reply_not_found(req, "activity");
+        goto out;
+    }
+    strbuf ics;
+    strbuf_init(&ics, 256 * 1024);
+    bool has_ics = activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
+    char acc[24];
+    snprintf(acc, sizeof acc, "%ld", me->id);
+    const char *p[] = {http_param(req, "id"), acc, has_ics ? strbuf_cstr(&ics) : NULL,
+                       api_app(req)->cfg->base_url};
+    struct db_result *r = db_run(c, st_cancel_own, 4, p);
+    strbuf_free(&ics);
+    if (r == NULL) {
+        reply_enrol_error(req, c);
+        goto out;
+    }
+    if (db_nrows(r) == 0) {
+        db_result_free(r);
+        http_reply_error(req, 404, "not_found", "You are not registered for this activity.");
+        goto out;
+    }
+    db_result_free(r);
+    http_reply_json(req, 200, json_pack("{s:s}", "status", "cancelled"));
+out:
+    json_decref(info);
+    db_release(c);
+}
+
+static void h_mine(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, 0, 0);
+    if (me) {
+        char acc[24];
+        snprintf(acc, sizeof acc, "%ld", me->id);
+        const char *p[] = {acc};
+        struct db_result *r = db_run(c, st_mine, 1, p);
+        if (r == NULL) {
+            api_reply_db_error(req, c);
+        } else {
+            char *out = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
+            http_reply(req, 200, "application/json", out, strlen(out));
+            free(out);
+            db_result_free(r);
+        }
+    }
+    db_release(c);
+}
+
+/* ---- Staff ---- */
+
+static void h_list(struct http_req *req)
+{
+    struct api_page pg;
+    if (!api_page(req, 100, &pg))
+        return;
+    char status[24];
+    int sn = http_query(req, "status", status, sizeof status);
+    static const char *const statuses[] = {"pending_approval", "confirmed", "waitlisted",
+                                           "cancelled",        "rejected",  "attended"};
+    bool ok = sn < 0;
+    for (size_t i = 0; i < ARRAY_LEN(statuses) && !ok; i++)
+        ok = sn > 0 && str_eq(status, statuses[i]);
+    if (!ok) {
+        http_reply_error(req, 400, "bad_request",
+                         "status must be pending_approval, confirmed, waitlisted, cancelled, "
+                         "rejected or attended.");
+        return;
+    }
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0)) {
+        char lim[24], off[24];
+        snprintf(lim, sizeof lim, "%ld", pg.per_page);
+        snprintf(off, sizeof off, "%ld", pg.offset);
+        const char *p[] = {http_param(req, "id"), sn > 0 ? status : NULL, lim, off};
+        api_reply_row_json(req, c, db_run(c, st_list, 4, p), 200, "activity");
+    }
+    db_release(c);
+}
+
+static void h_action(struct http_req *req)
+{
+    const char *action = http_param(req, "action");
+    static const char *const actions[] = {"approve",  "reject",   "promote",
+                                          "waitlist", "attended", "cancel"};
+    bool known = false;
+    for (size_t i = 0; i < ARRAY_LEN(actions); i++)
+        known |= str_eq(action, actions[i]);
+    if (!known) {
+        http_reply_error(req, 404, "not_found",
+                         "Unknown action; use approve, reject, promote, waitlist, attended or "
+                         "cancel.");
+        return;
+    }
+    json_t *info = NULL;
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
+    if (me == NULL)
+        goto out;
+    const char *id = http_param(req, "id");
+    const char *ip[] = {id};
+    struct db_result *ar = db_run(c, st_enrollment_activity, 1, ip);
+    if (ar == NULL || db_nrows(ar) != 1) {
+        if (ar == NULL)
+            api_reply_db_error(req, c);
+        else
+            api_reply_not_found(req, "registration");
+        db_result_free(ar);
+        goto out;
+    }
+    long activity = strtol(db_value(ar, 0, 0), NULL, 10);
+    db_result_free(ar);
+    int failed = 0;
+    info = activities_enrol_info(c, activity, &failed);
+    strbuf ics;
+    strbuf_init(&ics, 256 * 1024);
+    bool has_ics = info && activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
+    char by[24];
+    snprintf(by, sizeof by, "%ld", me->id);
+    const char *p[] = {id, action, by, has_ics ? strbuf_cstr(&ics) : NULL,
+                       api_app(req)->cfg->base_url};
+    if (db_begin(c) != 0) {
+        strbuf_free(&ics);
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    struct db_result *r = db_run(c, st_action, 5, p);
+    strbuf_free(&ics);
+    if (r == NULL) {
+        reply_enrol_error(req, c); /* before the rollback clears the error */
+        db_rollback(c);
+        goto out;
+    }
+    char *status = http_strdup(req, db_value(r, 0, 0));
+    db_result_free(r);
+    char what[48];
+    snprintf(what, sizeof what, "enrollment.%s", action);
+    if (audit_log(c, req, me->id, what, "enrollment", id, NULL) != 0 || db_commit(c) != 0) {
+        db_rollback(c);
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    http_reply_json(
+        req, 200,
+        json_pack("{s:I,s:s}", "id", (json_int_t)strtoll(id, NULL, 10), "status", status));
+out:
+    json_decref(info);
+    db_release(c);
+}
+
+int enrol_routes(struct http_server *s)
+{
+    int rc = 0;
+    rc |= http_route(s, "POST", "/api/activities/{id:int}/enrollments", h_enrol);
+    rc |= http_route(s, "GET", "/api/activities/{id:int}/enrollments", h_list);
+    rc |= http_route(s, "DELETE", "/api/activities/{id:int}/enrollments/me", h_cancel_own);
+    rc |= http_route(s, "GET", "/api/me/enrollments", h_mine);
+    rc |= http_route(s, "POST", "/api/enrollments/{id:int}/{action}", h_action);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,415 @@
+/*
+ * exports.c - what leaves Convene in bulk: participant lists as CSV
+ * (streamed from COPY in constant memory, UTF-8 with BOM, CRLF, RFC 4180
+ * quoting, formula cells neutralised) and iCalendar feeds (the public
+ * calendar, and each account's own registrations behind a revocable token).
+ */
+#include "db/cache.h"
+#include "activities/internal.h"
+#include "api/api.h"
+#include "api/app.h"
+#include "api/audit.h"
+#include "api/auth.h"
+#include "base/config.h"
+#include "formats/csv.h"
+#include "formats/datelabel.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "formats/ics.h"
+#include "base/log.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int st_questions = -1, st_activity_title = -1, st_feed_items = -1, st_token_account = -1,
+           st_token_set = -1, st_token_get = -1;
+
+/* The activity fields an event needs, one JSON object per row. Feeds hold
+ * events of many dates and zones, so timed events are given in UTC (a
+ * single fixed-offset VTIMEZONE per zone would be wrong across daylight
+ * saving changes); PostgreSQL converts them with its time zone rules. */
+#define FEED_ITEM                                                                                  \
+    "(v.item || CASE WHEN a.start_time IS NULL THEN '{}'::jsonb ELSE jsonb_build_object("          \
+    "'utc_start_date', to_char(s.u, 'YYYY-MM-DD'), 'utc_start_time', to_char(s.u, 'HH24:MI'), "    \
+    "'utc_end_date', to_char(s.e, 'YYYY-MM-DD'), 'utc_end_time', to_char(s.e, 'HH24:MI')) END)"    \
+    "::text"
+#define FEED_UTC                                                                                   \
+    " CROSS JOIN LATERAL (SELECT ((a.starts_on + a.start_time) AT TIME ZONE a.timezone) AT TIME "  \
+    "ZONE 'UTC' AS u, ((coalesce(a.ends_on, a.starts_on) + coalesce(a.end_time, a.start_time)) "   \
+    "AT TIME ZONE a.timezone) AT TIME ZONE 'UTC' AS e) s "
+
+void exports_statements(void)
+{
+    st_questions = db_register("exp_questions",
+                               "SELECT id, label FROM activity_questions WHERE activity_id = $1 "
+                               "ORDER BY position");
+    st_activity_title =
+        db_register("exp_activity_title", "SELECT slug FROM activities WHERE id = $1");
+    st_feed_items = db_register("exp_feed_items",
+                                "SELECT " FEED_ITEM " FROM activity_items v JOIN activities a ON "
+                                "a.id = v.id" FEED_UTC "WHERE a.status <> 'draft' AND a.starts_on "
+                                "IS NOT NULL ORDER BY a.starts_on, a.id");
+    st_token_account = db_register(
+        "exp_token_items",
+        "SELECT " FEED_ITEM " FROM accounts acc JOIN enrollments e ON e.account_id = acc.id "
+        "JOIN activities a ON a.id = e.activity_id JOIN activity_items v ON v.id = a.id" FEED_UTC
+        "WHERE acc.calendar_token = $1 AND acc.disabled_at IS NULL AND a.status <> 'draft' "
+        "AND a.starts_on IS NOT NULL AND e.status IN ('confirmed', 'attended', 'waitlisted', "
+        "'pending_approval') ORDER BY a.starts_on, a.id");
+    st_token_set =
+        db_register("exp_token_set", "UPDATE accounts SET calendar_token = $2 WHERE id = $1");
+    st_token_get =
+        db_register("exp_token_get", "SELECT calendar_token FROM accounts WHERE id = $1");
+}
+
+/* ---- CSV streaming ---- */
+
+struct csv_stream {
+    struct http_req *req;
+    struct csv_crlf crlf;
+    strbuf buf;
+};
+
+/* Receives COPY output: LF row ends become CRLF, then it goes out as a
+ * chunk. Returns -1 when the client has gone (the copy is abandoned). */
+static int csv_sink(const char *data, size_t len, void *ud)
+{
+    struct csv_stream *s = ud;
+    strbuf_reset(&s->buf);
+    if (csv_crlf_feed(&s->crlf, data, len, &s->buf) != 0)
+        return -1;
+    return http_stream_write(s->req, strbuf_cstr(&s->buf), s->buf.len);
+}
+
+/* Streams the header row then the COPY of `select` (a query whose columns
+ * are already passed through convene_csv_safe). */
+static void stream_csv(struct http_req *req, struct db_conn *c, const char *filename,
+                       const char *const *header, size_t ncols, const char *select)
+{
+    char disp[200];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+    http_add_header(req, "Content-Disposition", disp);
+    http_stream_begin(req, 200, "text/csv; charset=utf-8");
+    struct csv_stream s = {.req = req};
+    csv_crlf_init(&s.crlf);
+    strbuf_init(&s.buf, 0);
+    strbuf_puts(&s.buf, csv_bom());
+    csv_row(&s.buf, header, ncols);
+    int rc = http_stream_write(req, strbuf_cstr(&s.buf), s.buf.len);
+    if (rc == 0) {
+        char *copy = xasprintf("COPY (%s) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)", select);
+        uint64_t t0 = time_mono_ns();
+        rc = db_copy_out(c, copy, csv_sink, &s);
+        free(copy);
+        log_info("csv export %s: %s in %.0f ms", filename, rc == 0 ? "sent" : "interrupted",
+                 (double)(time_mono_ns() - t0) / 1e6);
+    }
+    strbuf_free(&s.buf);
+    http_stream_end(req);
+}
+
+#define PARTICIPANT_COLUMNS                                                                        \
+    "convene_csv_safe(acc.name), convene_csv_safe(acc.email::text), "                              \
+    "convene_csv_safe(o.name), convene_csv_safe(o.city), "                                         \
+    "convene_csv_safe(coalesce(acc.country, o.country)), convene_csv_safe(acc.position), "         \
+    "e.status, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static const char *const participant_header[] = {
+    "Name",    "Email",    "Organisation", "City",
+    "Country", "Position", "Status",       "Registered at (UTC)"};
+
+static void h_participants(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const char **header = NULL;
+    strbuf sel;
+    strbuf_init(&sel, 0);
+    if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
+        goto out;
+    const char *id = http_param(req, "id");
+    const char *p[] = {id};
+    struct db_result *t = db_run(c, st_activity_title, 1, p);
+    if (t == NULL || db_nrows(t) != 1) {
+        if (t == NULL)
+            api_reply_db_error(req, c);
+        else
+            api_reply_not_found(req, "activity");
+        db_result_free(t);
+        goto out;
+    }
+    char filename[160];
+    snprintf(filename, sizeof filename, "participants-%s.csv", db_value(t, 0, 0));
+    db_result_free(t);
+    struct db_result *q = db_run(c, st_questions, 1, p);
+    if (q == NULL) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    size_t nfixed = ARRAY_LEN(participant_header);
+    size_t nq = (size_t)db_nrows(q);
+    header = xcalloc(nfixed + nq, sizeof *header);
+    for (size_t i = 0; i < nfixed; i++)
+        header[i] = participant_header[i];
+    /* Ids are integers from the database and activity ids come from an
+     * {id:int} route: safe to write into the COPY text. */
+    strbuf_printf(&sel, "SELECT " PARTICIPANT_COLUMNS);
+    for (size_t i = 0; i < nq; i++) {
+        const char *qid = db_value(q, (int)i, 0);
+        header[nfixed + i] = http_strdup(req, db_value(q, (int)i, 1));
+        strbuf_printf(&sel,
+                      ", convene_csv_safe(CASE jsonb_typeof(e.answers->'%s') WHEN 'array' THEN "
+                      "(SELECT string_agg(x, '; ') FROM jsonb_array_elements_text(e.answers->'%s') "
+                      "x) WHEN 'boolean' THEN CASE WHEN (e.answers->>'%s')::boolean THEN 'yes' "
+                      "ELSE 'no' END ELSE e.answers->>'%s' END)",
+                      qid, qid, qid, qid);
+    }
+    db_result_free(q);
+    strbuf_printf(&sel,
+                  " FROM enrollments e JOIN accounts acc ON acc.id = e.account_id "
+                  "LEFT JOIN organisations o ON o.id = e.organisation_id "
+                  "WHERE e.activity_id = %ld ORDER BY e.created_at, e.id",
+                  strtol(id, NULL, 10));
+    stream_csv(req, c, filename, header, nfixed + nq, strbuf_cstr(&sel));
+out:
+    free(header);
+    strbuf_free(&sel);
+    db_release(c);
+}
+
+static void h_all_participants(struct http_req *req)
+{
+    char from[16], to[16];
+    int nf = http_query(req, "from", from, sizeof from);
+    int nt = http_query(req, "to", to, sizeof to);
+    char a[11], b[11];
+    /* A whole ISO date parses to itself; labels like "March 2024" do not. */
+    bool from_ok =
+        nf < 0 || (nf == 10 && datelabel_parse(from, 2000, a, b) == 0 && str_eq(a, from));
+    bool to_ok = nt < 0 || (nt == 10 && datelabel_parse(to, 2000, a, b) == 0 && str_eq(a, to));
+    if (!from_ok || !to_ok) {
+        http_reply_error(req, 400, "bad_request", "from and to must be dates like 2023-04-24.");
+        return;
+    }
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
+        goto out;
+    char *lf = nf > 0 ? db_literal(c, from) : xstrdup("NULL");
+    char *lt = nt > 0 ? db_literal(c, to) : xstrdup("NULL");
+    char *select =
+        xasprintf("SELECT convene_csv_safe(act.title), convene_csv_safe(act.kind), "
+                  "convene_csv_safe(coalesce(act.date_label, act.starts_on::text)), act.starts_on, "
+                  "act.ends_on, " PARTICIPANT_COLUMNS " FROM enrollments e "
+                  "JOIN activities act ON act.id = e.activity_id "
+                  "JOIN accounts acc ON acc.id = e.account_id "
+                  "LEFT JOIN organisations o ON o.id = e.organisation_id "
+                  "WHERE act.status <> 'draft' "
+                  "AND (%s::date IS NULL OR coalesce(act.period_end, act.ends_on, act.starts_on) "
+                  ">= %s::date) "
+                  "AND (%s::date IS NULL OR coalesce(act.period_start, act.starts_on) <= %s::date) "
+                  "ORDER BY coalesce(act.period_start, act.starts_on), act.id, e.created_at, e.id",
+                  lf, lf, lt, lt);
+    free(lf);
+    free(lt);
+    static const char *const header[] = {"Activity",
+                                         "Kind",
+                                         "Dates",
+                                         "Starts on",
+                                         "Ends on",
+                                         "Name",
+                                         "Email",
+                                         "Organisation",
+                                         "City",
+                                         "Country",
+                                         "Position",
+                                         "Status",
+                                         "Registered at (UTC)"};
+    stream_csv(req, c, "participants.csv", header, ARRAY_LEN(header), select);
+    free(select);
+out:
+    db_release(c);
+}
+
+/* ---- iCalendar feeds ---- */
+
+/* Builds a VCALENDAR from rows of activity JSON (column 0). */
+static void build_calendar(strbuf *out, struct db_result *r, const char *name, const char *base_url)
+{
+    ics_begin(out, "-//CityNet//Convene//EN", name, "PUBLISH");
+    for (int i = 0; i < db_nrows(r); i++) {
+        json_t *item = json_loads(db_value(r, i, 0), 0, NULL);
+        if (item)
+            activities_ics_event(out, item, base_url);
+        json_decref(item);
+    }
+    ics_end(out);
+}
+
+static void h_public_feed(struct http_req *req)
+{
+    char *body = NULL;
+    size_t len = 0;
+    char etag[24];
+    if (cache_get("ics|public", &body, &len, etag) == 0) {
+        http_add_header(req, "ETag", etag);
+        http_reply(req, 200, "text/calendar; charset=utf-8", body, len);
+        free(body);
+        return;
+    }
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    uint64_t gen = cache_generation();
+    struct db_result *r = db_run(c, st_feed_items, 0, NULL);
+    if (r == NULL) {
+        api_reply_db_error(req, c);
+        db_release(c);
+        return;
+    }
+    strbuf out;
+    strbuf_init(&out, 0);
+    build_calendar(&out, r, "CityNet activities", api_app(req)->cfg->base_url);
+    db_result_free(r);
+    db_release(c);
+    cache_put("ics|public", strbuf_cstr(&out), out.len, gen);
+    cache_etag(strbuf_cstr(&out), out.len, etag);
+    http_add_header(req, "ETag", etag);
+    http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
+    strbuf_free(&out);
+}
+
+static void h_private_feed(struct http_req *req)
+{
+    const char *param = http_param(req, "token");
+    size_t n = strlen(param);
+    if (n != 47 || !str_ends_with(param, ".ics")) {
+        api_reply_not_found(req, "calendar feed");
+        return;
+    }
+    char token[48];
+    memcpy(token, param, 43);
+    token[43] = '\0';
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const char *p[] = {token};
+    struct db_result *r = db_run(c, st_token_account, 1, p);
+    if (r == NULL) {
+        api_reply_db_error(req, c);
+        db_release(c);
+        return;
+    }
+    /* An unknown token and a token with no registrations look alike: an
+     * empty calendar would reveal nothing, but a revoked link should say
+     * so; we cannot tell them apart without a second query. */
+    strbuf out;
+    strbuf_init(&out, 0);
+    build_calendar(&out, r, "My CityNet activities", api_app(req)->cfg->base_url);
+    db_result_free(r);
+    db_release(c);
+    http_add_header(req, "Cache-Control", "private, no-cache");
+    http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
+    strbuf_free(&out);
+}
+
+/* One activity as a calendar file, in its own time zone. */
+static void h_activity_ics(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    int failed = 0;
+    json_t *info = activities_enrol_info(c, strtol(http_param(req, "id"), NULL, 10), &failed);
+    db_release(c);
+    const char *status = json_string_value(json_object_get(info, "status"));
+    if (info == NULL || status == NULL || str_eq(status, "draft")) {
+        if (failed)
+            http_reply_unavailable(req);
+        else
+            api_reply_not_found(req, "activity");
+        json_decref(info);
+        return;
+    }
+    strbuf out;
+    strbuf_init(&out, 0);
+    if (activities_ics(&out, info, api_app(req)->cfg->base_url) != 0) {
+        http_reply_error(req, 404, "no_dates", "This activity has no exact dates yet.");
+    } else {
+        char disp[200];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s.ics\"",
+                 json_string_value(json_object_get(info, "slug")));
+        http_add_header(req, "Content-Disposition", disp);
+        http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
+    }
+    strbuf_free(&out);
+    json_decref(info);
+}
+
+static void reply_feed_url(struct http_req *req, const char *token)
+{
+    if (token == NULL) {
+        http_reply_json(req, 200, json_pack("{s:n}", "url"));
+        return;
+    }
+    char *url = xasprintf("%s/api/feeds/%s.ics", api_app(req)->cfg->base_url, token);
+    http_reply_json(req, 200, json_pack("{s:s}", "url", url));
+    free(url);
+}
+
+static void h_token(struct http_req *req)
+{
+    struct db_conn *c = api_acquire(req);
+    if (c == NULL)
+        return;
+    const struct account *me = auth_require(req, c, 0, 0);
+    if (me == NULL)
+        goto out;
+    char id[24];
+    snprintf(id, sizeof id, "%ld", me->id);
+    const char *method = http_method(req);
+    if (str_eq(method, "GET") || str_eq(method, "HEAD")) {
+        const char *p[] = {id};
+        struct db_result *r = db_run(c, st_token_get, 1, p);
+        if (r == NULL)
+            api_reply_db_error(req, c);
+        else
+            reply_feed_url(req, db_value(r, 0, 0));
+        db_result_free(r);
+        goto out;
+    }
+    char token[48];
+    bool revoke = str_eq(method, "DELETE");
+    if (!revoke)
+        auth_random_token(token);
+    const char *p[] = {id, revoke ? NULL : token};
+    struct db_result *r = db_run(c, st_token_set, 2, p);
+    if (r == NULL) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    db_result_free(r);
+    audit_log(c, req, me->id, revoke ? "calendar_feed.revoked" : "calendar_feed.created", "account",
+              id, NULL);
+    reply_feed_url(req, revoke ? NULL : token);
+out:
+    db_release(c);
+}
+
+int exports_routes(struct http_server *s)
+{
+    int rc = 0;
+    rc |= http_route(s, "GET", "/api/activities/{id:int}/participants.csv", h_participants);
+    rc |= http_route(s, "GET", "/api/exports/participants.csv", h_all_participants);
+    rc |= http_route(s, "GET", "/api/calendar.ics", h_public_feed);
+    rc |= http_route(s, "GET", "/api/activities/{id:int}/calendar.ics", h_activity_ics);
+    rc |= http_route(s, "GET", "/api/feeds/{token}", h_private_feed);
+    rc |= http_route(s, "GET", "/api/me/calendar-token", h_token);
+    rc |= http_route(s, "POST", "/api/me/calendar-token", h_token);
+    rc |= http_route(s, "DELETE", "/api/me/calendar-token", h_token);
+    return rc ? -1 : 0;
+}

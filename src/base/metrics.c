@@ -1,0 +1,143 @@
+/*
+ * metrics.c - counters and histogram behind atomics. See metrics.h.
+ */
+#include "base/metrics.h"
+
+#include "base/util.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+/* Statuses we count individually; everything else lands in "other". */
+static const int tracked_status[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404,
+                                     405, 409, 410, 413, 415, 422, 429, 500, 501, 502, 503};
+#define NSTATUS (ARRAY_LEN(tracked_status) + 1)
+
+static const double buckets_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                   0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
+#define NBUCKETS ARRAY_LEN(buckets_s)
+
+/* Slot 0 is "unrouted"; route i lives in slot i + 1. */
+#define NSLOTS (METRICS_MAX_ROUTES + 1)
+
+static const char *route_labels[NSLOTS];
+static atomic_ullong req_count[NSLOTS][NSTATUS];
+static atomic_ullong hist_bucket[NSLOTS][NBUCKETS];
+static atomic_ullong hist_count[NSLOTS];
+static atomic_ullong hist_sum_us[NSLOTS];
+static atomic_ullong db_errors;
+static atomic_ullong db_connects_ok;
+static atomic_ullong db_connects_failed;
+
+void metrics_set_route_label(int i, const char *label)
+{
+    if (i >= 0 && i < METRICS_MAX_ROUTES)
+        route_labels[i + 1] = label;
+}
+
+static size_t status_slot(int status)
+{
+    for (size_t i = 0; i < ARRAY_LEN(tracked_status); i++) {
+        if (tracked_status[i] == status)
+            return i;
+    }
+    return NSTATUS - 1;
+}
+
+void metrics_observe_request(int route, int status, uint64_t duration_ns)
+{
+    size_t slot = (route >= 0 && route < METRICS_MAX_ROUTES) ? (size_t)route + 1 : 0;
+    atomic_fetch_add_explicit(&req_count[slot][status_slot(status)], 1, memory_order_relaxed);
+    double secs = (double)duration_ns / 1e9;
+    for (size_t b = 0; b < NBUCKETS; b++) {
+        if (secs <= buckets_s[b]) {
+            atomic_fetch_add_explicit(&hist_bucket[slot][b], 1, memory_order_relaxed);
+            break;
+        }
+    }
+    atomic_fetch_add_explicit(&hist_count[slot], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&hist_sum_us[slot], duration_ns / 1000, memory_order_relaxed);
+}
+
+void metrics_db_error(void)
+{
+    atomic_fetch_add_explicit(&db_errors, 1, memory_order_relaxed);
+}
+
+void metrics_db_connect(int ok)
+{
+    atomic_fetch_add_explicit(ok ? &db_connects_ok : &db_connects_failed, 1, memory_order_relaxed);
+}
+
+static const char *label_of(size_t slot)
+{
+    if (slot == 0)
+        return "unrouted";
+    return route_labels[slot] ? route_labels[slot] : "unknown";
+}
+
+void metrics_render(strbuf *b, const struct metrics_gauges *g)
+{
+    strbuf_puts(b, "# HELP convene_http_requests_total HTTP requests by route and status.\n"
+                   "# TYPE convene_http_requests_total counter\n");
+    for (size_t s = 0; s < NSLOTS; s++) {
+        for (size_t k = 0; k < NSTATUS; k++) {
+            unsigned long long v = atomic_load_explicit(&req_count[s][k], memory_order_relaxed);
+            if (v == 0)
+                continue;
+            char status[8];
+            if (k < ARRAY_LEN(tracked_status))
+                snprintf(status, sizeof status, "%d", tracked_status[k]);
+            else
+                snprintf(status, sizeof status, "other");
+            strbuf_printf(b, "convene_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                          label_of(s), status, v);
+        }
+    }
+    strbuf_puts(b, "# HELP convene_http_request_duration_seconds Time to answer a request.\n"
+                   "# TYPE convene_http_request_duration_seconds histogram\n");
+    for (size_t s = 0; s < NSLOTS; s++) {
+        unsigned long long count = atomic_load_explicit(&hist_count[s], memory_order_relaxed);
+        if (count == 0)
+            continue;
+        unsigned long long cumulative = 0;
+        for (size_t k = 0; k < NBUCKETS; k++) {
+            cumulative += atomic_load_explicit(&hist_bucket[s][k], memory_order_relaxed);
+            strbuf_printf(b,
+                          "convene_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
+                          "%llu\n",
+                          label_of(s), buckets_s[k], cumulative);
+        }
+        strbuf_printf(b,
+                      "convene_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                      "%llu\n",
+                      label_of(s), count);
+        strbuf_printf(b, "convene_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                      label_of(s),
+                      (double)atomic_load_explicit(&hist_sum_us[s], memory_order_relaxed) / 1e6);
+        strbuf_printf(b, "convene_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                      label_of(s), count);
+    }
+    strbuf_printf(b,
+                  "# HELP convene_db_errors_total Database statements that failed.\n"
+                  "# TYPE convene_db_errors_total counter\n"
+                  "convene_db_errors_total %llu\n"
+                  "# HELP convene_db_connects_total Connection attempts to PostgreSQL.\n"
+                  "# TYPE convene_db_connects_total counter\n"
+                  "convene_db_connects_total{result=\"ok\"} %llu\n"
+                  "convene_db_connects_total{result=\"failed\"} %llu\n",
+                  atomic_load(&db_errors), atomic_load(&db_connects_ok),
+                  atomic_load(&db_connects_failed));
+    if (g) {
+        strbuf_printf(b,
+                      "# HELP convene_db_pool_connections Database pool connections by state.\n"
+                      "# TYPE convene_db_pool_connections gauge\n"
+                      "convene_db_pool_connections{state=\"size\"} %d\n"
+                      "convene_db_pool_connections{state=\"in_use\"} %d\n"
+                      "convene_db_pool_connections{state=\"connected\"} %d\n"
+                      "# HELP convene_db_pool_waiting Requests waiting for a connection.\n"
+                      "# TYPE convene_db_pool_waiting gauge\n"
+                      "convene_db_pool_waiting %d\n",
+                      g->db_pool_size, g->db_pool_in_use, g->db_pool_connected, g->db_pool_waiting);
+    }
+}

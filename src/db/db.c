@@ -1,0 +1,553 @@
+/*
+ * db.c - connection pool, lazy prepared statements, query helpers and COPY
+ * streaming over libpq. See db.h for the contracts.
+ */
+#include "db/db.h"
+
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/util.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How long a failed connect makes further attempts fail at once. Short, so
+ * that service comes back quickly once the database does. */
+#define CONNECT_BACKOFF_NS (200ull * 1000 * 1000)
+
+struct statement {
+    const char *name;
+    const char *sql;
+};
+
+static struct statement statements[DB_MAX_STATEMENTS];
+static int nstatements;
+
+struct db_conn {
+    PGconn *pg;
+    struct db_pool *pool; /* NULL for standalone connections */
+    bool in_use;
+    bool prepared[DB_MAX_STATEMENTS];
+    char err_state[6];
+    char err_msg[256];
+    bool err_connection;
+};
+
+struct db_pool {
+    char *conninfo;
+    int connect_timeout_s;
+    int wait_ms;
+    int size;
+    struct db_conn *conns;
+    pthread_mutex_t mu;
+    pthread_cond_t freed;
+    int in_use;
+    int waiting;
+    uint64_t down_until_ns; /* fail fast until then after a failed connect */
+};
+
+/* ---- Statements ---- */
+
+int db_register(const char *name, const char *sql)
+{
+    if (nstatements == DB_MAX_STATEMENTS)
+        return -1;
+    for (int i = 0; i < nstatements; i++) {
+        if (str_eq(statements[i].name, name))
+            return -1;
+    }
+    statements[nstatements].name = name;
+    statements[nstatements].sql = sql;
+    return nstatements++;
+}
+
+/* ---- Connections ---- */
+
+static void clear_error(struct db_conn *c)
+{
+    c->err_state[0] = '\0';
+    c->err_msg[0] = '\0';
+    c->err_connection = false;
+}
+
+static void set_error(struct db_conn *c, const PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    snprintf(c->err_state, sizeof c->err_state, "%s", state ? state : "");
+    snprintf(c->err_msg, sizeof c->err_msg, "%s",
+             msg ? msg : (c->pg ? PQerrorMessage(c->pg) : "no connection"));
+    size_t n = strlen(c->err_msg);
+    while (n > 0 && (c->err_msg[n - 1] == '\n' || c->err_msg[n - 1] == ' '))
+        c->err_msg[--n] = '\0';
+    c->err_connection = c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK;
+    metrics_db_error();
+    /* Constraint violations are expected outcomes (duplicates, capacity);
+     * the caller decides how loud they are. Everything else is logged. */
+    if (state && str_starts_with(state, "23"))
+        return;
+    strbuf f;
+    strbuf_init(&f, 4096);
+    strbuf_puts(&f, "\"sqlstate\":");
+    log_json_string(&f, c->err_state);
+    strbuf_puts(&f, ",\"error\":");
+    log_json_string(&f, c->err_msg);
+    strbuf_puts(&f, ",\"statement\":");
+    log_json_string(&f, what);
+    log_fields(LOG_WARN, "database error", strbuf_cstr(&f));
+    strbuf_free(&f);
+}
+
+/* Server notices (e.g. "relation already exists, skipping") are chatter,
+ * not errors: keep them out of stderr unless debugging. */
+static void on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", message);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_debug("database notice: %s", msg);
+}
+
+static PGconn *open_pg(const char *conninfo, int timeout_s)
+{
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", timeout_s);
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", "client_encoding", NULL};
+    const char *vals[] = {conninfo, timeout, "convene", "UTF8", NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    PQsetNoticeProcessor(pg, on_notice, NULL);
+    return pg;
+}
+
+struct db_conn *db_connect(const char *conninfo, int connect_timeout_s, char *err, size_t errlen)
+{
+    PGconn *pg = open_pg(conninfo, connect_timeout_s);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        snprintf(err, errlen, "%s", PQerrorMessage(pg));
+        size_t n = strlen(err);
+        while (n > 0 && err[n - 1] == '\n')
+            err[--n] = '\0';
+        PQfinish(pg);
+        return NULL;
+    }
+    struct db_conn *c = xcalloc(1, sizeof *c);
+    c->pg = pg;
+    return c;
+}
+
+void db_close(struct db_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->pg)
+        PQfinish(c->pg);
+    free(c);
+}
+
+static void drop_pg(struct db_conn *c)
+{
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    memset(c->prepared, 0, sizeof c->prepared);
+}
+
+/* ---- Pool ---- */
+
+struct db_pool *db_pool_new(const struct db_pool_config *cfg)
+{
+    struct db_pool *p = xcalloc(1, sizeof *p);
+    p->conninfo = xstrdup(cfg->conninfo);
+    p->size = cfg->size > 0 ? cfg->size : 1;
+    p->wait_ms = cfg->wait_ms;
+    p->connect_timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 2;
+    p->conns = xcalloc((size_t)p->size, sizeof *p->conns);
+    for (int i = 0; i < p->size; i++)
+        p->conns[i].pool = p;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->freed, NULL);
+    return p;
+}
+
+void db_pool_free(struct db_pool *p)
+{
+    if (p == NULL)
+        return;
+    for (int i = 0; i < p->size; i++)
+        drop_pg(&p->conns[i]);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->freed);
+    free(p->conns);
+    free(p->conninfo);
+    free(p);
+}
+
+static struct db_conn *take_free(struct db_pool *p)
+{
+    /* Prefer a slot that is already connected. */
+    struct db_conn *fallback = NULL;
+    for (int i = 0; i < p->size; i++) {
+        struct db_conn *c = &p->conns[i];
+        if (c->in_use)
+            continue;
+        if (c->pg)
+            return c;
+        if (fallback == NULL)
+            fallback = c;
+    }
+    return fallback;
+}
+
+static void give_back(struct db_pool *p, struct db_conn *c)
+{
+    pthread_mutex_lock(&p->mu);
+    c->in_use = false;
+    p->in_use--;
+    pthread_cond_signal(&p->freed);
+    pthread_mutex_unlock(&p->mu);
+}
+
+struct db_conn *db_acquire(struct db_pool *p)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += p->wait_ms / 1000;
+    deadline.tv_nsec += (long)(p->wait_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+
+    pthread_mutex_lock(&p->mu);
+    if (time_mono_ns() < p->down_until_ns) {
+        pthread_mutex_unlock(&p->mu);
+        return NULL;
+    }
+    struct db_conn *c = take_free(p);
+    while (c == NULL) {
+        p->waiting++;
+        int rc = pthread_cond_timedwait(&p->freed, &p->mu, &deadline);
+        p->waiting--;
+        c = take_free(p);
+        if (c == NULL && rc != 0) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+    }
+    c->in_use = true;
+    p->in_use++;
+    pthread_mutex_unlock(&p->mu);
+
+    if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+        drop_pg(c);
+    if (c->pg == NULL) {
+        c->pg = open_pg(p->conninfo, p->connect_timeout_s);
+        bool ok = PQstatus(c->pg) == CONNECTION_OK;
+        metrics_db_connect(ok);
+        if (!ok) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
+            msg[strcspn(msg, "\n")] = '\0';
+            drop_pg(c);
+            pthread_mutex_lock(&p->mu);
+            p->down_until_ns = time_mono_ns() + CONNECT_BACKOFF_NS;
+            pthread_mutex_unlock(&p->mu);
+            log_warn("cannot connect to the database: %s", msg);
+            give_back(p, c);
+            return NULL;
+        }
+    }
+    clear_error(c);
+    return c;
+}
+
+void db_release(struct db_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+        drop_pg(c);
+    if (c->pg) {
+        PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+        if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+            PGresult *res = PQexec(c->pg, "ROLLBACK");
+            if (PQresultStatus(res) != PGRES_COMMAND_OK)
+                drop_pg(c);
+            PQclear(res);
+        } else if (ts != PQTRANS_IDLE) {
+            drop_pg(c); /* a command still active or unknown state */
+        }
+    }
+    if (c->pool == NULL)
+        return;
+    give_back(c->pool, c);
+}
+
+void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
+{
+    pthread_mutex_lock(&p->mu);
+    out->size = p->size;
+    out->in_use = p->in_use;
+    out->waiting = p->waiting;
+    out->connected = 0;
+    for (int i = 0; i < p->size; i++) {
+        if (p->conns[i].pg)
+            out->connected++;
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- Queries ---- */
+
+/* Turns a PGresult into our result, or records the error and returns NULL. */
+static struct db_result *finish(struct db_conn *c, PGresult *res, const char *what)
+{
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return (struct db_result *)res;
+    set_error(c, res, what);
+    PQclear(res);
+    if (c->err_connection)
+        drop_pg(c);
+    return NULL;
+}
+
+static bool usable(struct db_conn *c)
+{
+    if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+        return true;
+    set_error(c, NULL, "(no connection)");
+    c->err_connection = true;
+    return false;
+}
+
+struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *const *params)
+{
+    clear_error(c);
+    if (stmt < 0 || stmt >= nstatements) {
+        snprintf(c->err_msg, sizeof c->err_msg, "unknown statement %d", stmt);
+        return NULL;
+    }
+    if (!usable(c))
+        return NULL;
+    const struct statement *s = &statements[stmt];
+    if (!c->prepared[stmt]) {
+        PGresult *res = PQprepare(c->pg, s->name, s->sql, 0, NULL);
+        struct db_result *r = finish(c, res, s->name);
+        if (r == NULL)
+            return NULL;
+        db_result_free(r);
+        c->prepared[stmt] = true;
+    }
+    PGresult *res = PQexecPrepared(c->pg, s->name, nparams, params, NULL, NULL, 0);
+    return finish(c, res, s->name);
+}
+
+struct db_result *db_query(struct db_conn *c, const char *sql, int nparams,
+                           const char *const *params)
+{
+    clear_error(c);
+    if (!usable(c))
+        return NULL;
+    PGresult *res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    return finish(c, res, sql);
+}
+
+int db_exec(struct db_conn *c, const char *sql)
+{
+    struct db_result *r = db_query(c, sql, 0, NULL);
+    db_result_free(r);
+    return r ? 0 : -1;
+}
+
+int db_exec_script(struct db_conn *c, const char *sql)
+{
+    clear_error(c);
+    if (!usable(c))
+        return -1;
+    PGresult *res = PQexec(c->pg, sql);
+    struct db_result *r = finish(c, res, "(script)");
+    db_result_free(r);
+    return r ? 0 : -1;
+}
+
+int db_begin(struct db_conn *c)
+{
+    return db_exec(c, "BEGIN");
+}
+
+int db_commit(struct db_conn *c)
+{
+    return db_exec(c, "COMMIT");
+}
+
+int db_rollback(struct db_conn *c)
+{
+    return db_exec(c, "ROLLBACK");
+}
+
+const char *db_error_state(const struct db_conn *c)
+{
+    return c->err_state;
+}
+
+const char *db_error_message(const struct db_conn *c)
+{
+    return c->err_msg;
+}
+
+bool db_error_is_connection(const struct db_conn *c)
+{
+    return c->err_connection;
+}
+
+/* ---- Results ---- */
+
+int db_nrows(const struct db_result *r)
+{
+    return r ? PQntuples((const PGresult *)r) : 0;
+}
+
+int db_ncols(const struct db_result *r)
+{
+    return r ? PQnfields((const PGresult *)r) : 0;
+}
+
+long db_affected(const struct db_result *r)
+{
+    if (r == NULL)
+        return 0;
+    const char *s = PQcmdTuples((PGresult *)r);
+    return s && *s ? strtol(s, NULL, 10) : 0;
+}
+
+const char *db_value(const struct db_result *r, int row, int col)
+{
+    const PGresult *res = (const PGresult *)r;
+    if (r == NULL || row < 0 || col < 0 || row >= PQntuples(res) || col >= PQnfields(res))
+        return NULL;
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    return PQgetvalue(res, row, col);
+}
+
+int db_col(const struct db_result *r, const char *name)
+{
+    return r ? PQfnumber((const PGresult *)r, name) : -1;
+}
+
+void db_result_free(struct db_result *r)
+{
+    PQclear((PGresult *)r);
+}
+
+/* ---- COPY out ---- */
+
+int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
+{
+    clear_error(c);
+    if (!usable(c))
+        return -1;
+    PGresult *res = PQexec(c->pg, sql);
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        set_error(c, res, sql);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    int status = 0;
+    for (;;) {
+        char *buf = NULL;
+        int n = PQgetCopyData(c->pg, &buf, 0);
+        if (n > 0) {
+            int rc = status == 0 ? sink(buf, (size_t)n, ud) : 0;
+            PQfreemem(buf);
+            if (rc != 0 && status == 0) {
+                /* The client went away: stop reading; dropping the
+                 * connection is the only way to abandon a COPY OUT. */
+                drop_pg(c);
+                return -1;
+            }
+            continue;
+        }
+        if (n == -2) {
+            set_error(c, NULL, sql);
+            drop_pg(c);
+            return -1;
+        }
+        break; /* -1: copy done */
+    }
+    while ((res = PQgetResult(c->pg)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            set_error(c, res, sql);
+            status = -1;
+        }
+        PQclear(res);
+    }
+    return status;
+}
+
+char *db_literal(struct db_conn *c, const char *s)
+{
+    if (!usable(c))
+        return NULL;
+    char *q = PQescapeLiteral(c->pg, s, strlen(s));
+    if (q == NULL)
+        return NULL;
+    char *out = xstrdup(q);
+    PQfreemem(q);
+    return out;
+}
+
+/* ---- LISTEN / NOTIFY ---- */
+
+int db_listen(struct db_conn *c, const char *channel)
+{
+    for (const char *p = channel; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_' || (*p >= '0' && *p <= '9')))
+            return -1;
+    }
+    char *sql = xasprintf("LISTEN %s", channel);
+    int rc = db_exec(c, sql);
+    free(sql);
+    return rc;
+}
+
+/* Drains queued notifications; returns how many there were. */
+static int drain_notifies(struct db_conn *c)
+{
+    int n = 0;
+    PGnotify *note;
+    while ((note = PQnotifies(c->pg)) != NULL) {
+        PQfreemem(note);
+        n++;
+    }
+    return n;
+}
+
+int db_wait_notify(struct db_conn *c, int timeout_ms)
+{
+    if (!usable(c))
+        return -1;
+    if (PQconsumeInput(c->pg) == 0)
+        return -1;
+    if (drain_notifies(c) > 0)
+        return 1;
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (pfd.fd < 0)
+        return -1;
+    int rc = poll(&pfd, 1, timeout_ms);
+    if (rc < 0)
+        return 0; /* interrupted: treat as a timeout */
+    if (rc == 0)
+        return 0;
+    if (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) != CONNECTION_OK)
+        return -1;
+    return drain_notifies(c) > 0 ? 1 : 0;
+}

@@ -1,0 +1,474 @@
+/*
+ * ics.c - iCalendar (RFC 5545) writing: strict date and time parsing, the
+ * proleptic Gregorian arithmetic an exclusive all-day end and a UTC DTSTAMP
+ * need, TEXT escaping and 75-octet line folding. Holds no state; see ics.h
+ * for the contracts.
+ */
+#include "formats/ics.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* RFC 5545 3.1: lines SHOULD NOT be longer than 75 octets, excluding the
+ * line break; a continuation line starts with one space, which counts. */
+#define LINE_MAX_OCTETS 75
+
+/* Offsets beyond +-18 hours exist nowhere (real ones stay within +-14). */
+#define OFFSET_MAX (18 * 3600)
+
+/* 9999-12-31T23:59:59Z: the last instant with a four-digit year. */
+#define UNIX_MAX INT64_C(253402300799)
+
+#define SECONDS_PER_DAY    86400
+#define DAYS_PER_400_YEARS 146097
+
+/* Undoes appends made since the buffer was mark bytes long. */
+static void truncate_to(strbuf *b, size_t mark)
+{
+    if (b->data == NULL)
+        return;
+    b->len = mark;
+    b->data[mark] = '\0';
+}
+
+/* ---- Dates ---- */
+
+struct ymd {
+    int y, m, d;
+};
+
+static bool is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Reads n digits at s; false when any is not a digit. */
+static bool read_digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Exactly "YYYY-MM-DD" naming a real day in years 0001..9999. */
+static int parse_date(const char *s, struct ymd *out)
+{
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    struct ymd d;
+    if (!read_digits(s, 4, &d.y) || !read_digits(s + 5, 2, &d.m) || !read_digits(s + 8, 2, &d.d))
+        return -1;
+    if (d.y < 1 || d.m < 1 || d.m > 12 || d.d < 1 || d.d > days_in_month(d.y, d.m))
+        return -1;
+    *out = d;
+    return 0;
+}
+
+/* Exactly "HH:MM", 00:00..23:59; stored as minutes since midnight. */
+static int parse_time(const char *s, int *minutes)
+{
+    int h, m;
+    if (s == NULL || strlen(s) != 5 || s[2] != ':')
+        return -1;
+    if (!read_digits(s, 2, &h) || !read_digits(s + 3, 2, &m) || h > 23 || m > 59)
+        return -1;
+    *minutes = h * 60 + m;
+    return 0;
+}
+
+static int cmp_ymd(const struct ymd *a, const struct ymd *b)
+{
+    if (a->y != b->y)
+        return a->y < b->y ? -1 : 1;
+    if (a->m != b->m)
+        return a->m < b->m ? -1 : 1;
+    if (a->d != b->d)
+        return a->d < b->d ? -1 : 1;
+    return 0;
+}
+
+static void next_day(struct ymd *d)
+{
+    if (d->d < days_in_month(d->y, d->m)) {
+        d->d++;
+        return;
+    }
+    d->d = 1;
+    if (d->m < 12) {
+        d->m++;
+        return;
+    }
+    d->m = 1;
+    d->y++;
+}
+
+/*
+ * The UTC calendar day of a non-negative day count since 1970-01-01. The
+ * Gregorian leap pattern repeats every 400 years from any starting year, so
+ * whole 400-year blocks are skipped first; what is left takes at most 400
+ * years and 12 months of stepping.
+ */
+static struct ymd day_from_epoch(int64_t days)
+{
+    struct ymd r = {1970, 1, 1};
+    r.y += (int)(days / DAYS_PER_400_YEARS) * 400;
+    days %= DAYS_PER_400_YEARS;
+    for (;;) {
+        int year_days = is_leap(r.y) ? 366 : 365;
+        if (days < year_days)
+            break;
+        days -= year_days;
+        r.y++;
+    }
+    for (;;) {
+        int month_days = days_in_month(r.y, r.m);
+        if (days < month_days)
+            break;
+        days -= month_days;
+        r.m++;
+    }
+    r.d += (int)days;
+    return r;
+}
+
+/* ---- Content lines ---- */
+
+/* Appends line to out folded at 75 octets (continuations start with a
+ * space), never cutting inside a UTF-8 sequence, ending with CRLF. */
+static int fold_into(strbuf *out, const strbuf *line)
+{
+    const char *s = strbuf_cstr(line);
+    size_t n = line->len, pos = 0, room = LINE_MAX_OCTETS;
+    while (n - pos > room) {
+        size_t cut = pos + room;
+        /* Back off continuation bytes (10xxxxxx) so the cut is at the start
+         * of a character; a sequence has at most 3 of them, room is >= 74. */
+        while (cut > pos && ((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut--;
+        if (strbuf_append(out, s + pos, cut - pos) != 0 || strbuf_append(out, "\r\n ", 3) != 0)
+            return -1;
+        pos = cut;
+        room = LINE_MAX_OCTETS - 1;
+    }
+    if (strbuf_append(out, s + pos, n - pos) != 0 || strbuf_append(out, "\r\n", 2) != 0)
+        return -1;
+    return 0;
+}
+
+/* Appends text escaped as an RFC 5545 TEXT value. */
+static int escape_text(strbuf *line, const char *text)
+{
+    size_t run = 0, i = 0;
+    for (; text[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)text[i];
+        const char *rep;
+        if (c == '\\' || c == ';' || c == ',')
+            rep = c == '\\' ? "\\\\" : c == ';' ? "\\;" : "\\,";
+        else if (c == '\n')
+            rep = "\\n";
+        else if ((c < 0x20 && c != '\t') || c == 0x7F)
+            rep = ""; /* CR and other controls: not allowed in TEXT */
+        else
+            continue;
+        if (strbuf_append(line, text + run, i - run) != 0 || strbuf_puts(line, rep) != 0)
+            return -1;
+        run = i + 1;
+    }
+    return strbuf_append(line, text + run, i - run);
+}
+
+static bool valid_text(const char *s)
+{
+    return s == NULL || str_valid_utf8(s, strlen(s));
+}
+
+/* Writes "NAME:escaped text" when text is not NULL. */
+static int text_prop(strbuf *out, strbuf *line, const char *name, const char *text)
+{
+    if (text == NULL)
+        return 0;
+    strbuf_reset(line);
+    if (strbuf_puts(line, name) != 0 || strbuf_putc(line, ':') != 0 || escape_text(line, text) != 0)
+        return -1;
+    return fold_into(out, line);
+}
+
+/* Writes "NAME:uri" when uri is not NULL. A URI is not TEXT: it is written
+ * as it is (valid_url has kept out what would break the line). */
+static int uri_prop(strbuf *out, strbuf *line, const char *name, const char *uri)
+{
+    if (uri == NULL)
+        return 0;
+    strbuf_reset(line);
+    if (strbuf_puts(line, name) != 0 || strbuf_putc(line, ':') != 0 || strbuf_puts(line, uri) != 0)
+        return -1;
+    return fold_into(out, line);
+}
+
+/* Writes one short line built from a format; the caller vouches for its
+ * bytes (ASCII names, validated TZIDs and tokens, numbers). */
+__attribute__((format(printf, 3, 4))) static int raw_prop(strbuf *out, strbuf *line,
+                                                          const char *fmt, ...)
+{
+    strbuf_reset(line);
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof small)
+        return -1; /* cannot happen: every raw line here is short */
+    if (strbuf_append(line, small, (size_t)n) != 0)
+        return -1;
+    return fold_into(out, line);
+}
+
+/* ---- Validation ---- */
+
+/* Letters, digits, '/', '_', '+', '-': every IANA zone name, and safe
+ * unquoted in a parameter (no ';', ':', ',' or '"'). */
+static bool valid_tzid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > ICS_TZID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '/' ||
+                  c == '_' || c == '+' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool valid_token(const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        return false;
+    for (const char *p = s; *p != '\0'; p++) {
+        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit(*p) || *p == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* A URI value is not escaped, so it must not hold anything that would
+ * break the line: no spaces, no control characters, valid UTF-8. */
+static bool valid_url(const char *s)
+{
+    if (s == NULL)
+        return true;
+    size_t n = strlen(s);
+    if (n == 0 || n > 2000 || !str_valid_utf8(s, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+static bool valid_status(const char *s)
+{
+    return s == NULL || strcmp(s, "CONFIRMED") == 0 || strcmp(s, "TENTATIVE") == 0 ||
+           strcmp(s, "CANCELLED") == 0;
+}
+
+/* ---- Calendar ---- */
+
+int ics_begin(strbuf *out, const char *prodid, const char *calname, const char *method)
+{
+    if (prodid == NULL || !valid_text(prodid) || !valid_text(calname))
+        return -1;
+    if (method != NULL && (!valid_token(method) || strlen(method) > 64))
+        return -1;
+    size_t mark = out->len;
+    strbuf line;
+    strbuf_init(&line, out->cap);
+    int rc = -1;
+    if (raw_prop(out, &line, "BEGIN:VCALENDAR") != 0 || raw_prop(out, &line, "VERSION:2.0") != 0 ||
+        text_prop(out, &line, "PRODID", prodid) != 0 ||
+        raw_prop(out, &line, "CALSCALE:GREGORIAN") != 0)
+        goto out;
+    if (method != NULL && raw_prop(out, &line, "METHOD:%s", method) != 0)
+        goto out;
+    if (text_prop(out, &line, "NAME", calname) != 0 ||
+        text_prop(out, &line, "X-WR-CALNAME", calname) != 0)
+        goto out;
+    rc = 0;
+out:
+    strbuf_free(&line);
+    if (rc != 0)
+        truncate_to(out, mark);
+    return rc;
+}
+
+int ics_end(strbuf *out)
+{
+    return strbuf_puts(out, "END:VCALENDAR\r\n");
+}
+
+/* Writes an offset as +HHMM or +HHMMSS (RFC 5545 UTC-OFFSET; "-0000" is
+ * not allowed, so zero is "+0000"). */
+static void format_offset(int seconds, char out[16])
+{
+    char sign = seconds < 0 ? '-' : '+';
+    int a = seconds < 0 ? -seconds : seconds;
+    if (a % 60 != 0)
+        snprintf(out, 16, "%c%02d%02d%02d", sign, a / 3600, a / 60 % 60, a % 60);
+    else
+        snprintf(out, 16, "%c%02d%02d", sign, a / 3600, a / 60 % 60);
+}
+
+int ics_vtimezone(strbuf *out, const char *tzid, int utc_offset_seconds)
+{
+    if (!valid_tzid(tzid) || utc_offset_seconds < -OFFSET_MAX || utc_offset_seconds > OFFSET_MAX)
+        return -1;
+    char offset[16];
+    format_offset(utc_offset_seconds, offset);
+    size_t mark = out->len;
+    strbuf line;
+    strbuf_init(&line, out->cap);
+    int rc = -1;
+    if (raw_prop(out, &line, "BEGIN:VTIMEZONE") != 0 ||
+        raw_prop(out, &line, "TZID:%s", tzid) != 0 || raw_prop(out, &line, "BEGIN:STANDARD") != 0 ||
+        raw_prop(out, &line, "DTSTART:19700101T000000") != 0 ||
+        raw_prop(out, &line, "TZOFFSETFROM:%s", offset) != 0 ||
+        raw_prop(out, &line, "TZOFFSETTO:%s", offset) != 0 ||
+        raw_prop(out, &line, "END:STANDARD") != 0 || raw_prop(out, &line, "END:VTIMEZONE") != 0)
+        goto out;
+    rc = 0;
+out:
+    strbuf_free(&line);
+    if (rc != 0)
+        truncate_to(out, mark);
+    return rc;
+}
+
+/* ---- Events ---- */
+
+/* An event's start and end, checked and resolved. */
+struct when {
+    struct ymd start, end; /* for all-day events, end is already exclusive */
+    int start_min, end_min;
+    bool has_end;
+};
+
+static int resolve_when(const struct ics_event *e, struct when *w)
+{
+    if (parse_date(e->start_date, &w->start) != 0)
+        return -1;
+    if (e->end_date == NULL)
+        w->end = w->start;
+    else if (parse_date(e->end_date, &w->end) != 0)
+        return -1;
+    int order = cmp_ymd(&w->start, &w->end);
+    if (order > 0)
+        return -1;
+    if (e->all_day) {
+        if (w->end.y == 9999 && w->end.m == 12 && w->end.d == 31)
+            return -1; /* the exclusive end would need a five-digit year */
+        next_day(&w->end);
+        w->has_end = true;
+        return 0;
+    }
+    if (parse_time(e->start_time, &w->start_min) != 0)
+        return -1;
+    w->has_end = e->end_time != NULL;
+    if (!w->has_end)
+        return 0;
+    if (parse_time(e->end_time, &w->end_min) != 0)
+        return -1;
+    if (order == 0 && w->end_min < w->start_min)
+        return -1;
+    return 0;
+}
+
+static int date_time_prop(strbuf *out, strbuf *line, const char *name, const char *tzid,
+                          const struct ymd *d, int minutes)
+{
+    if (tzid != NULL)
+        return raw_prop(out, line, "%s;TZID=%s:%04d%02d%02dT%02d%02d00", name, tzid, d->y, d->m,
+                        d->d, minutes / 60, minutes % 60);
+    return raw_prop(out, line, "%s:%04d%02d%02dT%02d%02d00Z", name, d->y, d->m, d->d, minutes / 60,
+                    minutes % 60);
+}
+
+static int write_when(strbuf *out, strbuf *line, const struct ics_event *e, const struct when *w)
+{
+    if (e->all_day) {
+        if (raw_prop(out, line, "DTSTART;VALUE=DATE:%04d%02d%02d", w->start.y, w->start.m,
+                     w->start.d) != 0)
+            return -1;
+        return raw_prop(out, line, "DTEND;VALUE=DATE:%04d%02d%02d", w->end.y, w->end.m, w->end.d);
+    }
+    if (date_time_prop(out, line, "DTSTART", e->tzid, &w->start, w->start_min) != 0)
+        return -1;
+    if (w->has_end && date_time_prop(out, line, "DTEND", e->tzid, &w->end, w->end_min) != 0)
+        return -1;
+    return 0;
+}
+
+static bool valid_event(const struct ics_event *e)
+{
+    return e->uid != NULL && e->uid[0] != '\0' && valid_text(e->uid) && valid_text(e->summary) &&
+           valid_text(e->description) && valid_text(e->location) && valid_url(e->url) &&
+           valid_status(e->status) && (e->all_day || e->tzid == NULL || valid_tzid(e->tzid)) &&
+           e->sequence >= 0 && e->dtstamp_unix >= 0 && e->dtstamp_unix <= UNIX_MAX;
+}
+
+int ics_event(strbuf *out, const struct ics_event *e)
+{
+    struct when w;
+    if (e == NULL || !valid_event(e) || resolve_when(e, &w) != 0)
+        return -1;
+    struct ymd stamp = day_from_epoch(e->dtstamp_unix / SECONDS_PER_DAY);
+    int secs = (int)(e->dtstamp_unix % SECONDS_PER_DAY);
+
+    size_t mark = out->len;
+    strbuf line;
+    strbuf_init(&line, out->cap);
+    int rc = -1;
+    if (raw_prop(out, &line, "BEGIN:VEVENT") != 0 || text_prop(out, &line, "UID", e->uid) != 0 ||
+        raw_prop(out, &line, "DTSTAMP:%04d%02d%02dT%02d%02d%02dZ", stamp.y, stamp.m, stamp.d,
+                 secs / 3600, secs / 60 % 60, secs % 60) != 0 ||
+        write_when(out, &line, e, &w) != 0 || raw_prop(out, &line, "SEQUENCE:%d", e->sequence) != 0)
+        goto out;
+    if (text_prop(out, &line, "SUMMARY", e->summary) != 0 ||
+        text_prop(out, &line, "DESCRIPTION", e->description) != 0 ||
+        text_prop(out, &line, "LOCATION", e->location) != 0)
+        goto out;
+    if (uri_prop(out, &line, "URL", e->url) != 0)
+        goto out;
+    if (e->status != NULL && raw_prop(out, &line, "STATUS:%s", e->status) != 0)
+        goto out;
+    if (raw_prop(out, &line, "END:VEVENT") != 0)
+        goto out;
+    rc = 0;
+out:
+    strbuf_free(&line);
+    if (rc != 0)
+        truncate_to(out, mark);
+    return rc;
+}

@@ -1,0 +1,885 @@
+/*
+ * http.c - CivetWeb wiring: server lifecycle, dispatch through the router,
+ * request state, capped body reading, JSON bodies, responses with security
+ * headers, streaming, the access log and request metrics. See http.h.
+ */
+#include "http/http.h"
+
+#include "base/log.h"
+#include "base/metrics.h"
+#include "http/router.h"
+
+#include <civetweb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* Sent with every response, static files included (CivetWeb's
+ * additional_header carries them there). No inline scripts or styles. */
+#define CSP_VALUE                                                                                  \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "                    \
+    "form-action 'self'; frame-ancestors 'none'"
+
+static const char *const security_headers[][2] = {
+    {"Content-Security-Policy", CSP_VALUE},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "same-origin"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+};
+
+#define MAX_HANDLERS METRICS_MAX_ROUTES
+
+struct http_server {
+    struct mg_context *ctx;
+    struct router *router;
+    http_handler handlers[MAX_HANDLERS];
+    char *host;
+    int port;
+    int bound_port;
+    int threads;
+    long body_limit;
+    long request_timeout_ms;
+    char *web_root;
+    void *app;
+    char **proxies;       /* trusted proxy addresses, NULL-terminated */
+    atomic_int in_flight; /* requests between begin and end */
+    atomic_bool draining; /* set by http_server_drain */
+};
+
+/* Per-request state kept from begin_request to end_request. A CivetWeb
+ * worker thread serves one request at a time from begin to end, so the
+ * state lives in a thread-local and needs no allocation. */
+struct conn_state {
+    uint64_t start_ns;
+    int route;
+    char id[24];
+};
+
+static _Thread_local struct conn_state thread_state;
+
+struct alloc_node {
+    struct alloc_node *next;
+};
+
+struct http_req {
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    struct http_server *srv;
+    struct conn_state *cs;
+    struct route_match match;
+    strbuf extra_headers;
+    bool replied;
+    bool streaming;
+    bool head;
+    bool close_after;
+    int status;
+    struct alloc_node *allocs;
+    void *local;
+    char client[48]; /* resolved client address, "" until asked */
+};
+
+/* ---- Request ids ---- */
+
+static atomic_ullong request_counter;
+static unsigned process_tag;
+
+static void new_request_id(char *out, size_t outlen)
+{
+    unsigned long long n = atomic_fetch_add(&request_counter, 1) + 1;
+    snprintf(out, outlen, "%08x%012llx", process_tag, n);
+}
+
+/* Accepts a client's X-Request-Id when it is short and plain. */
+static bool acceptable_request_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 23)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* ---- CivetWeb callbacks ---- */
+
+static int on_begin_request(struct mg_connection *conn)
+{
+    struct http_server *srv = mg_get_user_data(mg_get_context(conn));
+    atomic_fetch_add(&srv->in_flight, 1);
+    struct conn_state *cs = &thread_state;
+    cs->start_ns = time_mono_ns();
+    cs->route = -1;
+    const char *given = mg_get_header(conn, "X-Request-Id");
+    if (given && acceptable_request_id(given))
+        snprintf(cs->id, sizeof cs->id, "%s", given);
+    else
+        new_request_id(cs->id, sizeof cs->id);
+    if (atomic_load(&srv->draining)) {
+        /* Shutting down: new work goes elsewhere (the balancer retries). */
+        mg_disable_keep_alive(conn);
+        mg_response_header_start(conn, 503);
+        mg_response_header_add(conn, "Retry-After", "1", -1);
+        mg_response_header_add(conn, "Content-Type", "application/json", -1);
+        static const char body[] =
+            "{\"error\":{\"code\":\"shutting_down\",\"message\":\"The server is restarting; "
+            "please retry.\"}}";
+        char len[16];
+        snprintf(len, sizeof len, "%zu", sizeof body - 1);
+        mg_response_header_add(conn, "Content-Length", len, -1);
+        mg_response_header_add(conn, "X-Request-Id", cs->id, -1);
+        mg_response_header_send(conn);
+        mg_write(conn, body, sizeof body - 1);
+        return 503;
+    }
+    return 0;
+}
+
+static void on_end_request(const struct mg_connection *conn, int status)
+{
+    struct http_server *srv = mg_get_user_data(mg_get_context(conn));
+    atomic_fetch_sub(&srv->in_flight, 1);
+    struct conn_state *cs = &thread_state;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    if (ri == NULL)
+        return;
+    uint64_t dur = time_mono_ns() - cs->start_ns;
+    metrics_observe_request(cs->route, status, dur);
+
+    strbuf f;
+    strbuf_init(&f, 8192);
+    strbuf_puts(&f, "\"id\":");
+    log_json_string(&f, cs->id);
+    strbuf_puts(&f, ",\"method\":");
+    log_json_string(&f, ri->request_method ? ri->request_method : "");
+    strbuf_puts(&f, ",\"path\":");
+    log_json_string(&f, ri->local_uri_raw ? ri->local_uri_raw : "");
+    strbuf_printf(&f, ",\"status\":%d,\"ms\":%.3f,\"remote\":", status, (double)dur / 1e6);
+    log_json_string(&f, ri->remote_addr);
+    log_fields(LOG_INFO, "request", strbuf_cstr(&f));
+    strbuf_free(&f);
+}
+
+static int on_log_message(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    log_warn("civetweb: %s", message);
+    return 1;
+}
+
+static int send_error_raw(struct mg_connection *conn, int status, const char *code,
+                          const char *message);
+
+/* Errors CivetWeb raises itself (missing static file, bad request line...)
+ * get the same JSON shape as ours. */
+static int on_http_error(struct mg_connection *conn, int status, const char *errmsg)
+{
+    (void)errmsg;
+    const char *code = status == 404   ? "not_found"
+                       : status == 405 ? "method_not_allowed"
+                       : status == 413 ? "payload_too_large"
+                       : status < 500  ? "bad_request"
+                                       : "server_error";
+    const char *message = status == 404   ? "No such page or resource."
+                          : status == 405 ? "Method not allowed here."
+                          : status < 500  ? "The request could not be understood."
+                                          : "The server could not answer this request.";
+    return send_error_raw(conn, status, code, message) == 0 ? 0 : 1;
+}
+
+/* ---- Responses ---- */
+
+static void add_common_headers(struct mg_connection *conn, const char *request_id)
+{
+    for (size_t i = 0; i < ARRAY_LEN(security_headers); i++)
+        mg_response_header_add(conn, security_headers[i][0], security_headers[i][1], -1);
+    if (request_id && *request_id)
+        mg_response_header_add(conn, "X-Request-Id", request_id, -1);
+}
+
+static int send_error_raw(struct mg_connection *conn, int status, const char *code,
+                          const char *message)
+{
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (text == NULL)
+        return -1;
+    char len[24];
+    snprintf(len, sizeof len, "%zu", strlen(text));
+    int rc = mg_response_header_start(conn, status);
+    if (rc == 0) {
+        mg_response_header_add(conn, "Content-Type", "application/json", -1);
+        mg_response_header_add(conn, "Content-Length", len, -1);
+        mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+        add_common_headers(conn, thread_state.id);
+        rc = mg_response_header_send(conn);
+    }
+    if (rc == 0) {
+        const struct mg_request_info *ri = mg_get_request_info(conn);
+        if (!(ri && ri->request_method && str_eq(ri->request_method, "HEAD")))
+            mg_write(conn, text, strlen(text));
+    }
+    free(text);
+    return rc == 0 ? 0 : -1;
+}
+
+static bool has_extra_header(const struct http_req *req, const char *name)
+{
+    const char *h = strbuf_cstr(&req->extra_headers);
+    size_t n = strlen(name);
+    while (*h) {
+        if (strncasecmp(h, name, n) == 0 && h[n] == ':')
+            return true;
+        const char *eol = strstr(h, "\r\n");
+        if (eol == NULL)
+            break;
+        h = eol + 2;
+    }
+    return false;
+}
+
+/* The security headers as one pre-built block for our own responses;
+ * filled once by http_server_start before any worker runs. */
+static char security_block_text[1024];
+
+static void build_security_block(void)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < ARRAY_LEN(security_headers); i++)
+        used += (size_t)snprintf(security_block_text + used, sizeof security_block_text - used,
+                                 "%s: %s\r\n", security_headers[i][0], security_headers[i][1]);
+}
+
+/* The HTTP Date of now, cached per thread for the current second. */
+static const char *http_date(void)
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[40];
+    time_t now = time(NULL);
+    if (now != cached_sec) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cached, sizeof cached, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cached_sec = now;
+    }
+    return cached;
+}
+
+static bool client_wants_close(const struct http_req *req)
+{
+    const char *c = mg_get_header(req->conn, "Connection");
+    bool v10 = req->ri->http_version && str_eq(req->ri->http_version, "1.0");
+    if (c && strcasestr(c, "close"))
+        return true;
+    return v10 && !(c && strcasestr(c, "keep-alive"));
+}
+
+/*
+ * Serialises the status line and headers. Our responses are written with
+ * one mg_write where they fit (headers and body together): header-by-header
+ * writes would cost a system call and, with TCP_NODELAY, a packet each.
+ */
+static void build_head(struct http_req *req, strbuf *h, int status, const char *content_type,
+                       long long content_length)
+{
+    bool keep = !req->close_after && !client_wants_close(req);
+    if (!keep)
+        mg_disable_keep_alive(req->conn); /* unread body bytes must not become a request */
+    strbuf_printf(h, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: %s\r\n", status,
+                  mg_get_response_code_text(req->conn, status), http_date(),
+                  keep ? "keep-alive" : "close");
+    if (content_type)
+        strbuf_printf(h, "Content-Type: %s\r\n", content_type);
+    if (content_length >= 0)
+        strbuf_printf(h, "Content-Length: %lld\r\n", content_length);
+    else if (content_length == -1)
+        strbuf_puts(h, "Transfer-Encoding: chunked\r\n");
+    if (!has_extra_header(req, "Cache-Control"))
+        strbuf_puts(h, "Cache-Control: no-store\r\n");
+    strbuf_puts(h, security_block_text);
+    strbuf_printf(h, "X-Request-Id: %s\r\n", req->cs->id);
+    strbuf_append(h, strbuf_cstr(&req->extra_headers), req->extra_headers.len);
+    strbuf_puts(h, "\r\n");
+    req->replied = true;
+    req->status = status;
+}
+
+static void send_headers(struct http_req *req, int status, const char *content_type,
+                         long long content_length)
+{
+    strbuf h;
+    strbuf_init(&h, 0);
+    build_head(req, &h, status, content_type, content_length);
+    mg_write(req->conn, strbuf_cstr(&h), h.len);
+    strbuf_free(&h);
+}
+
+int http_add_header(struct http_req *req, const char *name, const char *value)
+{
+    if (str_has_crlf(name, strlen(name)) || str_has_crlf(value, strlen(value)) || strchr(name, ':'))
+        return -1;
+    return strbuf_printf(&req->extra_headers, "%s: %s\r\n", name, value);
+}
+
+void http_reply(struct http_req *req, int status, const char *content_type, const void *body,
+                size_t len)
+{
+    if (req->replied) {
+        log_error("second reply to request %s ignored (status %d)", http_request_id(req), status);
+        return;
+    }
+    strbuf h;
+    strbuf_init(&h, 0);
+    build_head(req, &h, status, content_type, (long long)len);
+    bool send_body = len > 0 && !req->head;
+    if (send_body && len <= 65536 && strbuf_append(&h, body, len) == 0)
+        send_body = false;
+    mg_write(req->conn, strbuf_cstr(&h), h.len);
+    if (send_body)
+        mg_write(req->conn, body, len);
+    strbuf_free(&h);
+}
+
+void http_reply_empty(struct http_req *req, int status)
+{
+    if (req->replied)
+        return;
+    if (status == 204 || status == 304) {
+        send_headers(req, status, NULL, -2); /* no body, no length */
+        return;
+    }
+    http_reply(req, status, NULL, NULL, 0);
+}
+
+void http_reply_json(struct http_req *req, int status, json_t *json)
+{
+    char *text = json ? json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("null");
+    json_decref(json);
+    if (text == NULL) {
+        http_reply_error(req, 500, "server_error", "The response could not be encoded.");
+        return;
+    }
+    http_reply(req, status, "application/json", text, strlen(text));
+    free(text);
+}
+
+static void reply_error_v(struct http_req *req, int status, const char *code, json_t *extra,
+                          const char *fmt, va_list ap)
+{
+    char *message = xvasprintf(fmt, ap);
+    json_t *err = json_pack("{s:s,s:s}", "code", code, "message", message);
+    free(message);
+    if (extra) {
+        json_object_update(err, extra);
+        json_decref(extra);
+    }
+    if (status >= 500)
+        json_object_set_new(err, "request_id", json_string(http_request_id(req)));
+    http_reply_json(req, status, json_pack("{s:o}", "error", err));
+}
+
+void http_reply_error(struct http_req *req, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_error_v(req, status, code, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void http_reply_error_with(struct http_req *req, int status, const char *code, json_t *extra,
+                           const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_error_v(req, status, code, extra, fmt, ap);
+    va_end(ap);
+}
+
+void http_reply_unavailable(struct http_req *req)
+{
+    http_add_header(req, "Retry-After", "1");
+    http_reply_error(req, 503, "unavailable",
+                     "The service is briefly unavailable; please retry in a moment.");
+}
+
+int http_stream_begin(struct http_req *req, int status, const char *content_type)
+{
+    if (req->replied)
+        return -1;
+    send_headers(req, status, content_type, -1);
+    req->streaming = true;
+    return 0;
+}
+
+int http_stream_write(struct http_req *req, const void *data, size_t len)
+{
+    if (!req->streaming || req->head)
+        return req->streaming ? 0 : -1;
+    if (len == 0)
+        return 0;
+    return mg_send_chunk(req->conn, data, (unsigned)len) > 0 ? 0 : -1;
+}
+
+void http_stream_end(struct http_req *req)
+{
+    if (!req->streaming)
+        return;
+    if (!req->head)
+        mg_send_chunk(req->conn, "", 0);
+    req->streaming = false;
+}
+
+bool http_replied(const struct http_req *req)
+{
+    return req->replied;
+}
+
+/* ---- Request accessors ---- */
+
+void *http_app(const struct http_req *req)
+{
+    return req->srv->app;
+}
+
+const char *http_method(const struct http_req *req)
+{
+    return req->ri->request_method;
+}
+
+const char *http_path(const struct http_req *req)
+{
+    return req->ri->local_uri;
+}
+
+const char *http_param(const struct http_req *req, const char *name)
+{
+    return route_param(&req->match, name);
+}
+
+int http_query(const struct http_req *req, const char *name, char *buf, size_t buflen)
+{
+    const char *qs = req->ri->query_string;
+    if (qs == NULL)
+        return -1;
+    int n = mg_get_var2(qs, strlen(qs), name, buf, buflen, 0);
+    if (n == -1)
+        return -1;
+    if (n < 0 || !str_valid_utf8(buf, (size_t)n))
+        return -2;
+    return n;
+}
+
+const char *http_header(const struct http_req *req, const char *name)
+{
+    return mg_get_header(req->conn, name);
+}
+
+static bool is_trusted(const struct http_server *s, const char *addr)
+{
+    for (char **p = s->proxies; p && *p; p++) {
+        if (str_eq(*p, addr))
+            return true;
+    }
+    return false;
+}
+
+static bool plain_ip(const char *s)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+const char *http_remote_addr(struct http_req *req)
+{
+    if (req->client[0])
+        return req->client;
+    snprintf(req->client, sizeof req->client, "%s", req->ri->remote_addr);
+    const char *xff = mg_get_header(req->conn, "X-Forwarded-For");
+    if (xff == NULL || !is_trusted(req->srv, req->ri->remote_addr) || strlen(xff) > 2048)
+        return req->client;
+    /* Walk from the right: the nearest hop first, skipping our proxies. */
+    char *copy = xstrdup(xff);
+    char *end = copy + strlen(copy);
+    while (end > copy) {
+        char *comma = end;
+        while (comma > copy && comma[-1] != ',')
+            comma--;
+        char *item = comma;
+        *end = '\0';
+        while (*item == ' ')
+            item++;
+        size_t n = strlen(item);
+        while (n > 0 && item[n - 1] == ' ')
+            item[--n] = '\0';
+        if (!plain_ip(item))
+            break;
+        snprintf(req->client, sizeof req->client, "%s", item);
+        if (!is_trusted(req->srv, item))
+            break;
+        end = comma > copy ? comma - 1 : copy;
+    }
+    free(copy);
+    return req->client;
+}
+
+const char *http_request_id(const struct http_req *req)
+{
+    return req->cs->id;
+}
+
+int http_cookie(const struct http_req *req, const char *name, char *buf, size_t buflen)
+{
+    const char *header = mg_get_header(req->conn, "Cookie");
+    if (header == NULL)
+        return -1;
+    int n = mg_get_cookie(header, name, buf, buflen);
+    return n >= 0 ? n : -1;
+}
+
+void http_set_local(struct http_req *req, void *p)
+{
+    req->local = p;
+}
+
+void *http_local(const struct http_req *req)
+{
+    return req->local;
+}
+
+bool http_is_unsafe_method(const struct http_req *req)
+{
+    const char *m = req->ri->request_method;
+    return str_eq(m, "POST") || str_eq(m, "PUT") || str_eq(m, "PATCH") || str_eq(m, "DELETE");
+}
+
+void *http_alloc(struct http_req *req, size_t n)
+{
+    struct alloc_node *node = xmalloc(sizeof *node + n);
+    node->next = req->allocs;
+    req->allocs = node;
+    return node + 1;
+}
+
+char *http_strdup(struct http_req *req, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = http_alloc(req, n);
+    memcpy(p, s, n);
+    return p;
+}
+
+/* ---- Bodies ---- */
+
+int http_read_body(struct http_req *req, strbuf *out)
+{
+    long long declared = req->ri->content_length;
+    long limit = req->srv->body_limit;
+    if (declared > limit) {
+        req->close_after = true;
+        http_reply_error(req, 413, "payload_too_large",
+                         "The request body is larger than the limit of %ld bytes.", limit);
+        return -1;
+    }
+    out->cap = (size_t)limit;
+    char chunk[16384];
+    for (;;) {
+        int n = mg_read(req->conn, chunk, sizeof chunk);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            req->close_after = true;
+            http_reply_error(req, 400, "bad_request", "The request body could not be read.");
+            return -1;
+        }
+        if (strbuf_append(out, chunk, (size_t)n) != 0) {
+            req->close_after = true;
+            http_reply_error(req, 413, "payload_too_large",
+                             "The request body is larger than the limit of %ld bytes.", limit);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool is_json_type(const char *ct)
+{
+    if (ct == NULL)
+        return false;
+    const char *mime = "application/json";
+    size_t n = strlen(mime);
+    if (strncasecmp(ct, mime, n) != 0)
+        return false;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+int http_json_body(struct http_req *req, json_t **out)
+{
+    *out = NULL;
+    if (!is_json_type(http_header(req, "Content-Type"))) {
+        req->close_after = req->ri->content_length != 0;
+        http_reply_error(req, 415, "unsupported_media_type", "Send the body as application/json.");
+        return -1;
+    }
+    strbuf body;
+    strbuf_init(&body, 0);
+    if (http_read_body(req, &body) != 0) {
+        strbuf_free(&body);
+        return -1;
+    }
+    if (body.len == 0) {
+        strbuf_free(&body);
+        http_reply_error(req, 400, "invalid_json", "A JSON object is required in the body.");
+        return -1;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadb(strbuf_cstr(&body), body.len, JSON_REJECT_DUPLICATES, &jerr);
+    strbuf_free(&body);
+    if (j == NULL) {
+        json_t *where = json_pack("{s:i,s:i,s:i}", "line", jerr.line, "column", jerr.column,
+                                  "position", jerr.position);
+        http_reply_error_with(req, 400, "invalid_json", where,
+                              "Malformed JSON at line %d, column %d (byte %d): %s", jerr.line,
+                              jerr.column, jerr.position, jerr.text);
+        return -1;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        http_reply_error(req, 400, "invalid_json", "The body must be a JSON object.");
+        return -1;
+    }
+    *out = j;
+    return 0;
+}
+
+/* ---- Dispatch ---- */
+
+static bool is_api_path(const char *path)
+{
+    return str_eq(path, "/api") || str_starts_with(path, "/api/");
+}
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+    struct http_server *srv = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *path = ri->local_uri ? ri->local_uri : "/";
+
+    struct http_req *req = xcalloc(1, sizeof *req);
+    req->conn = conn;
+    req->ri = ri;
+    req->srv = srv;
+    req->cs = &thread_state;
+    req->head = str_eq(ri->request_method, "HEAD");
+    strbuf_init(&req->extra_headers, 16384);
+
+    enum router_result rr = router_match(srv->router, ri->request_method, path, &req->match);
+    int status = 0;
+    if (rr == ROUTER_NOT_FOUND && !is_api_path(path))
+        goto out; /* static file: CivetWeb serves it */
+
+    if (rr == ROUTER_FOUND) {
+        req->cs->route = req->match.route_index;
+        srv->handlers[req->match.route_index](req);
+        if (!req->replied) {
+            log_error("handler for %s %s returned without answering", ri->request_method,
+                      req->match.pattern);
+            http_reply_error(req, 500, "server_error", "The server could not answer.");
+        }
+        if (req->streaming) {
+            http_stream_end(req);
+        }
+    } else if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+        http_add_header(req, "Allow", req->match.allow);
+        http_reply_error(req, 405, "method_not_allowed", "%s is not allowed here; use %s.",
+                         ri->request_method, req->match.allow);
+    } else {
+        http_reply_error(req, 404, "not_found", "No such API resource.");
+    }
+    status = req->status;
+out:
+    while (req->allocs) {
+        struct alloc_node *next = req->allocs->next;
+        free(req->allocs);
+        req->allocs = next;
+    }
+    strbuf_free(&req->extra_headers);
+    free(req);
+    return status;
+}
+
+/* ---- Server ---- */
+
+void http_library_init(void)
+{
+    mg_init_library(0);
+}
+
+void http_library_exit(void)
+{
+    mg_exit_library();
+}
+
+const char *http_library_version(void)
+{
+    return mg_version();
+}
+
+struct http_server *http_server_new(const struct http_options *o)
+{
+    struct http_server *s = xcalloc(1, sizeof *s);
+    s->router = router_new();
+    s->host = xstrdup(o->host);
+    s->port = o->port;
+    s->threads = o->threads;
+    s->body_limit = o->body_limit;
+    s->request_timeout_ms = o->request_timeout_ms;
+    s->web_root = o->web_root ? xstrdup(o->web_root) : NULL;
+    s->app = o->app;
+    if (o->trusted_proxies) {
+        char *list = xstrdup(o->trusted_proxies);
+        size_t n = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+            s->proxies = xrealloc(s->proxies, (n + 2) * sizeof *s->proxies);
+            s->proxies[n++] = xstrdup(t);
+            s->proxies[n] = NULL;
+        }
+        free(list);
+    }
+    return s;
+}
+
+int http_route(struct http_server *s, const char *method, const char *pattern, http_handler h)
+{
+    int idx = router_add(s->router, method, pattern, NULL, 0);
+    if (idx < 0 || idx >= MAX_HANDLERS)
+        return -1;
+    s->handlers[idx] = h;
+    metrics_set_route_label(idx, router_pattern(s->router, idx));
+    return 0;
+}
+
+int http_server_start(struct http_server *s, char *err, size_t errlen)
+{
+    build_security_block();
+    if (getrandom(&process_tag, sizeof process_tag, 0) != (ssize_t)sizeof process_tag)
+        process_tag = (unsigned)time_mono_ns();
+
+    char ports[96], threads[16], timeout[16], additional[1024];
+    bool v6 = strchr(s->host, ':') != NULL;
+    snprintf(ports, sizeof ports, v6 ? "[%s]:%d" : "%s:%d", s->host, s->port);
+    snprintf(threads, sizeof threads, "%d", s->threads);
+    snprintf(timeout, sizeof timeout, "%ld", s->request_timeout_ms);
+    size_t used = 0;
+    additional[0] = '\0';
+    for (size_t i = 0; i < ARRAY_LEN(security_headers); i++) {
+        used += (size_t)snprintf(additional + used, sizeof additional - used, "%s%s: %s",
+                                 i ? "\r\n" : "", security_headers[i][0], security_headers[i][1]);
+    }
+
+    const char *options[40];
+    int n = 0;
+    options[n++] = "listening_ports";
+    options[n++] = ports;
+    options[n++] = "num_threads";
+    options[n++] = threads;
+    options[n++] = "request_timeout_ms";
+    options[n++] = timeout;
+    options[n++] = "enable_keep_alive";
+    options[n++] = "yes";
+    options[n++] = "keep_alive_timeout_ms";
+    options[n++] = "5000";
+    options[n++] = "tcp_nodelay";
+    options[n++] = "1";
+    options[n++] = "max_request_size";
+    options[n++] = "16384";
+    options[n++] = "enable_directory_listing";
+    options[n++] = "no";
+    options[n++] = "listen_backlog";
+    options[n++] = "1024";
+    if (s->web_root) {
+        options[n++] = "document_root";
+        options[n++] = s->web_root;
+        options[n++] = "static_file_cache_control";
+        options[n++] = "no-cache";
+        options[n++] = "additional_header";
+        options[n++] = additional;
+    }
+    options[n] = NULL;
+
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.begin_request = on_begin_request;
+    cb.end_request = on_end_request;
+    cb.log_message = on_log_message;
+    cb.http_error = on_http_error;
+
+    struct mg_init_data init = {.callbacks = &cb, .user_data = s, .configuration_options = options};
+    struct mg_error_data error;
+    char ebuf[256] = "";
+    memset(&error, 0, sizeof error);
+    error.text = ebuf;
+    error.text_buffer_size = sizeof ebuf;
+    s->ctx = mg_start2(&init, &error);
+    if (s->ctx == NULL) {
+        snprintf(err, errlen, "cannot listen on %s: %s", ports, ebuf[0] ? ebuf : "unknown error");
+        return -1;
+    }
+    mg_set_request_handler(s->ctx, "/", dispatch, s);
+
+    struct mg_server_port sp[4];
+    int np = mg_get_server_ports(s->ctx, 4, sp);
+    s->bound_port = np > 0 ? sp[0].port : s->port;
+    return 0;
+}
+
+int http_server_port(const struct http_server *s)
+{
+    return s->bound_port;
+}
+
+bool http_server_drain(struct http_server *s, int timeout_ms)
+{
+    atomic_store(&s->draining, true);
+    uint64_t deadline = time_mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+    while (atomic_load(&s->in_flight) > 0) {
+        if (time_mono_ns() > deadline)
+            return false;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
+void http_server_stop(struct http_server *s)
+{
+    if (s->ctx)
+        mg_stop(s->ctx);
+    s->ctx = NULL;
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (s == NULL)
+        return;
+    router_free(s->router);
+    for (char **p = s->proxies; p && *p; p++)
+        free(*p);
+    free(s->proxies);
+    free(s->host);
+    free(s->web_root);
+    free(s);
+}

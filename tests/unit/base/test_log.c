@@ -1,0 +1,66 @@
+/*
+ * test_log.c - JSON string escaping used by every log line.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/util.h"
+
+Suite *make_log_suite(void);
+
+static char *escape(const char *s)
+{
+    strbuf b;
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(log_json_string(&b, s), 0);
+    return strbuf_detach(&b, NULL);
+}
+
+START_TEST(escapes_round_trip_through_a_json_parser)
+{
+    const char *inputs[] = {"plain", "quote \" backslash \\", "new\nline\ttab\r", "\x01\x1f\x7f",
+                            "김민준 สมชาย अमित"};
+    for (size_t i = 0; i < ARRAY_LEN(inputs); i++) {
+        char *lit = escape(inputs[i]);
+        json_error_t e;
+        json_t *j = json_loads(lit, JSON_DECODE_ANY, &e);
+        ck_assert_msg(j != NULL, "not JSON: %s (%s)", lit, e.text);
+        ck_assert_str_eq(json_string_value(j), inputs[i]);
+        json_decref(j);
+        free(lit);
+    }
+}
+END_TEST
+
+START_TEST(invalid_utf8_is_replaced)
+{
+    char *lit = escape("bad \xff\xfe end");
+    json_t *j = json_loads(lit, JSON_DECODE_ANY, NULL);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(json_string_value(j), "bad \xEF\xBF\xBD\xEF\xBF\xBD end");
+    json_decref(j);
+    free(lit);
+}
+END_TEST
+
+START_TEST(levels_parse)
+{
+    enum log_level l;
+    ck_assert_int_eq(log_parse_level("warn", &l), 0);
+    ck_assert_int_eq(l, LOG_WARN);
+    ck_assert_int_eq(log_parse_level("verbose", &l), -1);
+}
+END_TEST
+
+Suite *make_log_suite(void)
+{
+    Suite *s = suite_create("log");
+    TCase *tc = tcase_create("json");
+    tcase_add_test(tc, escapes_round_trip_through_a_json_parser);
+    tcase_add_test(tc, invalid_utf8_is_replaced);
+    tcase_add_test(tc, levels_parse);
+    suite_add_tcase(s, tc);
+    return s;
+}

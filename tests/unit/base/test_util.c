@@ -1,0 +1,129 @@
+/*
+ * test_util.c - the capped buffer, UTF-8 validation, integer parsing.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+Suite *make_util_suite(void);
+
+START_TEST(strbuf_grows_and_stays_terminated)
+{
+    strbuf b;
+    strbuf_init(&b, 0);
+    ck_assert_str_eq(strbuf_cstr(&b), "");
+    for (int i = 0; i < 1000; i++)
+        ck_assert_int_eq(strbuf_printf(&b, "%d,", i), 0);
+    ck_assert_uint_eq(b.len, strlen(b.data));
+    ck_assert(str_starts_with(b.data, "0,1,2,"));
+    ck_assert(str_ends_with(b.data, "998,999,"));
+    strbuf_free(&b);
+}
+END_TEST
+
+START_TEST(strbuf_refuses_to_pass_its_cap)
+{
+    strbuf b;
+    strbuf_init(&b, 8);
+    ck_assert_int_eq(strbuf_puts(&b, "12345678"), 0);
+    ck_assert_int_eq(strbuf_putc(&b, '9'), -1);
+    ck_assert_int_eq(strbuf_puts(&b, "x"), -1);
+    ck_assert_str_eq(strbuf_cstr(&b), "12345678");
+    ck_assert_int_eq(strbuf_printf(&b, "%s", ""), 0);
+    strbuf_reset(&b);
+    ck_assert_int_eq(strbuf_printf(&b, "%0300d", 1), -1);
+    ck_assert_uint_eq(b.len, 0);
+    strbuf_free(&b);
+}
+END_TEST
+
+START_TEST(strbuf_detach_hands_over)
+{
+    strbuf b;
+    strbuf_init(&b, 0);
+    size_t n = 99;
+    char *empty = strbuf_detach(&b, &n);
+    ck_assert_str_eq(empty, "");
+    ck_assert_uint_eq(n, 0);
+    free(empty);
+    strbuf_puts(&b, "abc");
+    char *s = strbuf_detach(&b, &n);
+    ck_assert_str_eq(s, "abc");
+    ck_assert_uint_eq(n, 3);
+    ck_assert_ptr_null(b.data);
+    free(s);
+}
+END_TEST
+
+START_TEST(utf8_accepts_asian_scripts)
+{
+    const char *ok[] = {"plain", "김민준", "สมชาย ใจดี", "अमित शर्मा", "Đà Nẵng", "😀", ""};
+    for (size_t i = 0; i < ARRAY_LEN(ok); i++)
+        ck_assert_msg(str_valid_utf8(ok[i], strlen(ok[i])), "rejected %s", ok[i]);
+}
+END_TEST
+
+START_TEST(utf8_rejects_malformed)
+{
+    const char *bad[] = {
+        "\xc0\xaf",         /* overlong slash */
+        "\xe0\x80\xaf",     /* overlong */
+        "\xed\xa0\x80",     /* surrogate */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
+        "\xff",             /* never valid */
+        "abc\xe2\x82",      /* truncated */
+        "\x80",             /* lone continuation */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        ck_assert_msg(!str_valid_utf8(bad[i], strlen(bad[i])), "accepted case %zu", i);
+    ck_assert(!str_valid_utf8("a\0b", 3));
+}
+END_TEST
+
+START_TEST(to_long_is_strict)
+{
+    long v = 0;
+    ck_assert_int_eq(str_to_long("42", 0, 100, &v), 0);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(str_to_long("-5", -10, 10, &v), 0);
+    ck_assert_int_eq(v, -5);
+    const char *bad[] = {"", " 1", "1 ", "+1", "1x", "101", "-1", "99999999999999999999", "0x10"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        ck_assert_msg(str_to_long(bad[i], 0, 100, &v) == -1, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(crlf_detection)
+{
+    ck_assert(str_has_crlf("a\r\nb", 4));
+    ck_assert(str_has_crlf("a\nb", 3));
+    ck_assert(str_has_crlf("a\rb", 3));
+    ck_assert(!str_has_crlf("a b", 3));
+}
+END_TEST
+
+START_TEST(rfc3339_format)
+{
+    char out[40];
+    time_format_rfc3339(1682326800123LL, out, sizeof out);
+    ck_assert_str_eq(out, "2023-04-24T09:00:00.123Z");
+}
+END_TEST
+
+Suite *make_util_suite(void)
+{
+    Suite *s = suite_create("util");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, strbuf_grows_and_stays_terminated);
+    tcase_add_test(tc, strbuf_refuses_to_pass_its_cap);
+    tcase_add_test(tc, strbuf_detach_hands_over);
+    tcase_add_test(tc, utf8_accepts_asian_scripts);
+    tcase_add_test(tc, utf8_rejects_malformed);
+    tcase_add_test(tc, to_long_is_strict);
+    tcase_add_test(tc, crlf_detection);
+    tcase_add_test(tc, rfc3339_format);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,157 @@
+/*
+ * test_router.c - patterns, parameters, precedence, 404 versus 405.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "http/router.h"
+#include "base/util.h"
+
+Suite *make_router_suite(void);
+
+static struct router *r;
+static int h_list, h_create, h_one, h_mine, h_export, h_slug;
+
+static void setup(void)
+{
+    r = router_new();
+    ck_assert_int_ge(router_add(r, "GET", "/api/activities", &h_list, 0), 0);
+    ck_assert_int_ge(router_add(r, "POST", "/api/activities", &h_create, 1), 0);
+    ck_assert_int_ge(router_add(r, "GET", "/api/activities/{id:int}", &h_one, 0), 0);
+    ck_assert_int_ge(router_add(r, "DELETE", "/api/activities/{id:int}/enrollments/me", &h_mine, 0),
+                     0);
+    ck_assert_int_ge(router_add(r, "POST", "/api/activities/export", &h_export, 0), 0);
+    ck_assert_int_ge(router_add(r, "GET", "/api/pages/{slug}", &h_slug, 0), 0);
+}
+
+static void teardown(void)
+{
+    router_free(r);
+}
+
+START_TEST(literal_route_matches)
+{
+    struct route_match m;
+    ck_assert_int_eq(router_match(r, "GET", "/api/activities", &m), ROUTER_FOUND);
+    ck_assert_ptr_eq(m.handler, &h_list);
+    ck_assert_int_eq(router_match(r, "POST", "/api/activities", &m), ROUTER_FOUND);
+    ck_assert_ptr_eq(m.handler, &h_create);
+    ck_assert_uint_eq(m.flags, 1);
+    ck_assert_str_eq(m.pattern, "/api/activities");
+}
+END_TEST
+
+START_TEST(parameters_are_captured)
+{
+    struct route_match m;
+    ck_assert_int_eq(router_match(r, "DELETE", "/api/activities/42/enrollments/me", &m),
+                     ROUTER_FOUND);
+    ck_assert_ptr_eq(m.handler, &h_mine);
+    ck_assert_str_eq(route_param(&m, "id"), "42");
+    ck_assert_ptr_null(route_param(&m, "other"));
+    ck_assert_int_eq(router_match(r, "GET", "/api/pages/about-citynet", &m), ROUTER_FOUND);
+    ck_assert_str_eq(route_param(&m, "slug"), "about-citynet");
+}
+END_TEST
+
+START_TEST(int_parameters_reject_non_digits)
+{
+    struct route_match m;
+    ck_assert_int_eq(router_match(r, "GET", "/api/activities/abc", &m), ROUTER_NOT_FOUND);
+    ck_assert_int_eq(router_match(r, "GET", "/api/activities/-1", &m), ROUTER_NOT_FOUND);
+    ck_assert_int_eq(router_match(r, "GET", "/api/activities/1234567890123456789", &m),
+                     ROUTER_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(literal_beats_parameter_and_gives_405)
+{
+    struct route_match m;
+    /* "export" is a literal POST route: GET on it is 405, not {slug}. */
+    ck_assert_int_eq(router_match(r, "GET", "/api/activities/export", &m),
+                     ROUTER_METHOD_NOT_ALLOWED);
+    ck_assert_str_eq(m.allow, "POST");
+    ck_assert_int_eq(router_match(r, "POST", "/api/activities/export", &m), ROUTER_FOUND);
+    ck_assert_ptr_eq(m.handler, &h_export);
+}
+END_TEST
+
+START_TEST(wrong_method_lists_allowed)
+{
+    struct route_match m;
+    ck_assert_int_eq(router_match(r, "PUT", "/api/activities", &m), ROUTER_METHOD_NOT_ALLOWED);
+    ck_assert_str_eq(m.allow, "GET, HEAD, POST");
+    ck_assert_int_eq(router_match(r, "POST", "/api/activities/7", &m), ROUTER_METHOD_NOT_ALLOWED);
+    ck_assert_str_eq(m.allow, "GET, HEAD");
+}
+END_TEST
+
+START_TEST(head_answers_get_routes)
+{
+    struct route_match m;
+    ck_assert_int_eq(router_match(r, "HEAD", "/api/activities/7", &m), ROUTER_FOUND);
+    ck_assert_ptr_eq(m.handler, &h_one);
+}
+END_TEST
+
+START_TEST(odd_paths_never_match)
+{
+    struct route_match m;
+    const char *paths[] = {"/api/activities/",
+                           "/api//activities",
+                           "/api/activities/7/..",
+                           "/api/./activities",
+                           "api/activities",
+                           "/api/activities/7/extra",
+                           "",
+                           "/"};
+    for (size_t i = 0; i < ARRAY_LEN(paths); i++)
+        ck_assert_msg(router_match(r, "GET", paths[i], &m) == ROUTER_NOT_FOUND, "matched '%s'",
+                      paths[i]);
+}
+END_TEST
+
+START_TEST(long_parameters_are_refused)
+{
+    char path[600];
+    strcpy(path, "/api/pages/");
+    memset(path + strlen(path), 'a', 400);
+    path[11 + 400] = '\0';
+    struct route_match m;
+    ck_assert_int_eq(router_match(r, "GET", path, &m), ROUTER_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(bad_patterns_are_rejected)
+{
+    struct router *x = router_new();
+    const char *bad[] = {"api/x",   "/api/{",  "/api/{}",   "/api/{id:float}",
+                         "/api//x", "/api/x/", "/api/{Id}", "/api/a{b}"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        ck_assert_msg(router_add(x, "GET", bad[i], NULL, 0) == -1, "accepted %s", bad[i]);
+    ck_assert_int_eq(router_add(x, "GET", "/ok", NULL, 0), 0);
+    ck_assert_int_eq(router_add(x, "GET", "/ok", NULL, 0), -1);
+    ck_assert_int_eq(router_count(x), 1);
+    router_free(x);
+}
+END_TEST
+
+Suite *make_router_suite(void)
+{
+    Suite *s = suite_create("router");
+    TCase *tc = tcase_create("match");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, literal_route_matches);
+    tcase_add_test(tc, parameters_are_captured);
+    tcase_add_test(tc, int_parameters_reject_non_digits);
+    tcase_add_test(tc, literal_beats_parameter_and_gives_405);
+    tcase_add_test(tc, wrong_method_lists_allowed);
+    tcase_add_test(tc, head_answers_get_routes);
+    tcase_add_test(tc, odd_paths_never_match);
+    tcase_add_test(tc, long_parameters_are_refused);
+    suite_add_tcase(s, tc);
+    TCase *tp = tcase_create("patterns");
+    tcase_add_test(tp, bad_patterns_are_rejected);
+    suite_add_tcase(s, tp);
+    return s;
+}

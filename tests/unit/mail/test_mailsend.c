@@ -1,0 +1,162 @@
+/*
+ * test_mailsend.c - the pure pieces of mail.c: the retry backoff and the
+ * attachment checks. (The outbox and the senders are covered end to end by
+ * tests/integration/test_mail.c.)
+ */
+#include <check.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail/mail.h"
+
+Suite *make_mailsend_suite(void);
+
+#define MID    0x80000000u /* jitter factor 1.0 */
+#define CAP_MS (10L * 60 * 1000)
+
+START_TEST(backoff_doubles_from_the_base)
+{
+    ck_assert_int_eq(mail_backoff_ms(1, 2000, CAP_MS, MID), 2000);
+    ck_assert_int_eq(mail_backoff_ms(2, 2000, CAP_MS, MID), 4000);
+    ck_assert_int_eq(mail_backoff_ms(3, 2000, CAP_MS, MID), 8000);
+    ck_assert_int_eq(mail_backoff_ms(9, 2000, CAP_MS, MID), 512000);
+}
+END_TEST
+
+START_TEST(backoff_is_capped)
+{
+    ck_assert_int_eq(mail_backoff_ms(10, 2000, CAP_MS, MID), CAP_MS);
+    ck_assert_int_eq(mail_backoff_ms(100, 2000, CAP_MS, MID), CAP_MS);
+    ck_assert_int_eq(mail_backoff_ms(1000000, 2000, CAP_MS, MID), CAP_MS);
+    /* No overflow near the top of long. */
+    ck_assert_int_eq(mail_backoff_ms(200, 1L << 40, 1L << 50, MID), 1L << 50);
+}
+END_TEST
+
+START_TEST(backoff_jitter_stays_within_a_quarter)
+{
+    ck_assert_int_eq(mail_backoff_ms(1, 2000, CAP_MS, 0), 1500);
+    long hi = mail_backoff_ms(1, 2000, CAP_MS, UINT32_MAX);
+    ck_assert_int_ge(hi, 2499);
+    ck_assert_int_le(hi, 2500);
+    ck_assert_int_le(mail_backoff_ms(50, 2000, CAP_MS, UINT32_MAX), CAP_MS * 5 / 4);
+    ck_assert_int_ge(mail_backoff_ms(50, 2000, CAP_MS, 0), CAP_MS * 3 / 4);
+    /* Different random values give different delays. */
+    ck_assert_int_ne(mail_backoff_ms(3, 2000, CAP_MS, 12345),
+                     mail_backoff_ms(3, 2000, CAP_MS, 3000000000u));
+}
+END_TEST
+
+START_TEST(backoff_odd_arguments)
+{
+    ck_assert_int_ge(mail_backoff_ms(0, 2000, CAP_MS, MID), 1);
+    ck_assert_int_ge(mail_backoff_ms(-5, 2000, CAP_MS, MID), 1);
+    ck_assert_int_ge(mail_backoff_ms(1, 0, 0, 0), 1);
+    ck_assert_int_eq(mail_backoff_ms(5, 3000, 1000, MID), 3000); /* cap below base */
+}
+END_TEST
+
+static int check_json(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    char err[160];
+    int rc = mail_attachments_check(j, err, sizeof err);
+    json_decref(j);
+    return rc;
+}
+
+START_TEST(attachments_accepted)
+{
+    ck_assert_int_eq(mail_attachments_check(NULL, NULL, 0), 0);
+    ck_assert_int_eq(check_json("[]"), 0);
+    ck_assert_int_eq(check_json("[{\"filename\": \"invite.ics\", \"content_type\": "
+                                "\"text/calendar; charset=UTF-8; method=REQUEST\", \"data\": "
+                                "\"BEGIN:VCALENDAR\\r\\n\"}]"),
+                     0);
+    ck_assert_int_eq(check_json("[{\"filename\": \"Participants 2023_v2-final.csv\", "
+                                "\"content_type\": \"text/csv\", \"data\": \"\"}]"),
+                     0);
+}
+END_TEST
+
+START_TEST(attachments_refused)
+{
+    static const char *bad[] = {
+        "{}",
+        "[1]",
+        "[{\"content_type\": \"text/plain\", \"data\": \"x\"}]",
+        "[{\"filename\": \"\", \"content_type\": \"text/plain\", \"data\": \"x\"}]",
+        "[{\"filename\": \"../x.txt\", \"content_type\": \"text/plain\", \"data\": \"x\"}]",
+        "[{\"filename\": \".hidden\", \"content_type\": \"text/plain\", \"data\": \"x\"}]",
+        "[{\"filename\": \"a\\\"b.txt\", \"content_type\": \"text/plain\", \"data\": \"x\"}]",
+        "[{\"filename\": \"a\\r\\nBcc: x.txt\", \"content_type\": \"text/plain\", \"data\": "
+        "\"x\"}]",
+        "[{\"filename\": \"café.txt\", \"content_type\": \"text/plain\", \"data\": \"x\"}]",
+        "[{\"filename\": \"a.txt\", \"data\": \"x\"}]",
+        "[{\"filename\": \"a.txt\", \"content_type\": \"text\", \"data\": \"x\"}]",
+        "[{\"filename\": \"a.txt\", \"content_type\": \"text/plain\\r\\nBcc: e@example.org\", "
+        "\"data\": \"x\"}]",
+        "[{\"filename\": \"a.txt\", \"content_type\": \"text/plain; name=\\\"x\\\"\", \"data\": "
+        "\"x\"}]",
+        "[{\"filename\": \"a.txt\", \"content_type\": \"text/plain;\", \"data\": \"x\"}]",
+        "[{\"filename\": \"a.txt\", \"content_type\": \"text/plain\", \"data\": 5}]",
+        "[{\"filename\": \"a.txt\", \"content_type\": \"text/plain\"}]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(check_json(bad[i]) == -1, "accepted: %s", bad[i]);
+
+    char name[MAIL_FILENAME_MAX + 2];
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    json_t *j =
+        json_pack("[{s:s, s:s, s:s}]", "filename", name, "content_type", "text/plain", "data", "x");
+    ck_assert_int_eq(mail_attachments_check(j, NULL, 0), -1);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(attachments_size_and_count_caps)
+{
+    size_t n = (size_t)MAIL_ATTACHMENTS_MAX / 2 + 1;
+    char *big = malloc(n + 1);
+    memset(big, 'x', n);
+    big[n] = '\0';
+    json_t *one = json_pack("{s:s, s:s, s:s}", "filename", "a.bin", "content_type",
+                            "application/octet-stream", "data", big);
+    json_t *list = json_array();
+    json_array_append(list, one);
+    ck_assert_int_eq(mail_attachments_check(list, NULL, 0), 0);
+    json_array_append(list, one);
+    char err[160];
+    ck_assert_int_eq(mail_attachments_check(list, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "bytes"));
+    json_decref(list);
+    json_decref(one);
+    free(big);
+
+    list = json_array();
+    for (int i = 0; i < 21; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "filename", "a.txt",
+                                              "content_type", "text/plain", "data", "x"));
+    ck_assert_int_eq(mail_attachments_check(list, NULL, 0), -1);
+    json_decref(list);
+}
+END_TEST
+
+Suite *make_mailsend_suite(void)
+{
+    Suite *s = suite_create("mailsend");
+    TCase *tc = tcase_create("pure");
+    tcase_add_test(tc, backoff_doubles_from_the_base);
+    tcase_add_test(tc, backoff_is_capped);
+    tcase_add_test(tc, backoff_jitter_stays_within_a_quarter);
+    tcase_add_test(tc, backoff_odd_arguments);
+    tcase_add_test(tc, attachments_accepted);
+    tcase_add_test(tc, attachments_refused);
+    tcase_add_test(tc, attachments_size_and_count_caps);
+    suite_add_tcase(s, tc);
+    return s;
+}
