@@ -157,34 +157,6 @@ static json_t *check_answers(json_t *questions, json_t *answers, struct api_fiel
     return clean;
 }
 
-/* Maps the codes raised by the enrolment functions to answers. */
-static void reply_enrol_error(struct http_req *req, struct db_conn *c)
-{
-    const char *msg = db_error_message(c);
-    if (!str_eq(db_error_state(c), "P0001")) {
-        api_reply_db_error(req, c);
-        return;
-    }
-    if (str_eq(msg, "activity_not_found") || str_eq(msg, "enrollment_not_found"))
-        api_reply_not_found(req, str_eq(msg, "activity_not_found") ? "activity" : "registration");
-    else if (str_eq(msg, "activity_cancelled"))
-        http_reply_error(req, 409, "activity_cancelled", "This activity has been cancelled.");
-    else if (str_eq(msg, "registration_external"))
-        http_reply_error(req, 409, "registration_external",
-                         "This activity is run by a partner: register on its own website.");
-    else if (str_eq(msg, "invitation_only"))
-        http_reply_error(req, 403, "invitation_only",
-                         "This activity is by invitation only; the Secretariat registers "
-                         "participants.");
-    else if (str_eq(msg, "registration_closed"))
-        http_reply_error(req, 409, "registration_closed", "Registration is not open now.");
-    else if (str_eq(msg, "invalid_transition"))
-        http_reply_error(req, 409, "invalid_transition",
-                         "This registration cannot make that change from its current status.");
-    else
-        api_reply_db_error(req, c);
-}
-
 /* ---- Enrol ---- */
 
 static void h_enrol(struct http_req *req)
@@ -254,7 +226,7 @@ static void h_enrol(struct http_req *req)
     free(answers);
     strbuf_free(&ics);
     if (r == NULL) {
-        reply_enrol_error(req, c);
+        api_reply_db_error(req, c);
         goto out;
     }
     bool created = str_eq(db_value(r, 0, 3), "t");
@@ -304,7 +276,7 @@ static void h_cancel_own(struct http_req *req)
     struct db_result *r = db_run(c, st_cancel_own, 4, p);
     strbuf_free(&ics);
     if (r == NULL) {
-        reply_enrol_error(req, c);
+        api_reply_db_error(req, c);
         goto out;
     }
     if (db_nrows(r) == 0) {
@@ -426,7 +398,7 @@ static void h_action(struct http_req *req)
     struct db_result *r = db_run(c, st_action, 5, p);
     strbuf_free(&ics);
     if (r == NULL) {
-        reply_enrol_error(req, c); /* before the rollback clears the error */
+        api_reply_db_error(req, c); /* before the rollback clears the error */
         db_rollback(c);
         goto out;
     }

@@ -158,10 +158,88 @@ struct db_conn *api_acquire(struct http_req *req)
 
 /* ---- Replies ---- */
 
+/* ---- The error map ---- */
+
+/*
+ * Rules live in SQL functions, which refuse with RAISE EXCEPTION 'code'
+ * (SQLSTATE P0001). This table is the one place that says what each code
+ * means to a client. A code missing here is a bug, answered 500 (the
+ * database layer has logged the statement and the message).
+ */
+static const struct sql_error {
+    const char *raised; /* the text of RAISE EXCEPTION */
+    int status;
+    const char *code; /* the API's error code */
+    const char *message;
+} sql_errors[] = {
+    {"activity_not_found", 404, "not_found", "No such activity."},
+    {"enrollment_not_found", 404, "not_found", "No such registration."},
+    {"activity_cancelled", 409, "activity_cancelled", "This activity has been cancelled."},
+    {"registration_external", 409, "registration_external",
+     "This activity is run by a partner: register on its own website."},
+    {"invitation_only", 403, "invitation_only",
+     "This activity is by invitation only; the Secretariat registers participants."},
+    {"registration_closed", 409, "registration_closed", "Registration is not open now."},
+    {"invalid_transition", 409, "invalid_transition",
+     "This registration cannot make that change from its current status."},
+};
+
+/* The field a constraint violation is about: the column PostgreSQL names,
+ * else the column part of a conventionally named constraint
+ * (table_column_check, table_column_fkey), else "". */
+static void violated_field(struct db_conn *c, char *out, size_t size)
+{
+    const char *col = db_error_column(c);
+    if (col[0] != '\0') {
+        snprintf(out, size, "%s", col);
+        return;
+    }
+    snprintf(out, size, "%s", db_error_constraint(c));
+    char *first = strchr(out, '_');
+    char *last = strrchr(out, '_');
+    if (first == NULL || last == NULL || last <= first) {
+        out[0] = '\0';
+        return;
+    }
+    *last = '\0';
+    memmove(out, first + 1, strlen(first + 1) + 1);
+}
+
+static void reply_violation(struct http_req *req, struct db_conn *c, const char *code,
+                            const char *message)
+{
+    char field[64];
+    violated_field(c, field, sizeof field);
+    struct api_fields f;
+    api_fields_init(&f);
+    api_field_error(&f, field[0] ? field : "body", message);
+    (void)code;
+    api_fields_reply(req, &f);
+}
+
 void api_reply_db_error(struct http_req *req, struct db_conn *c)
 {
     if (db_error_is_connection(c)) {
         http_reply_unavailable(req);
+        return;
+    }
+    const char *state = db_error_state(c);
+    if (str_eq(state, "P0001")) {
+        for (size_t i = 0; i < ARRAY_LEN(sql_errors); i++) {
+            const struct sql_error *e = &sql_errors[i];
+            if (str_eq(db_error_message(c), e->raised)) {
+                http_reply_error(req, e->status, e->code, "%s", e->message);
+                return;
+            }
+        }
+    } else if (str_eq(state, "23502")) {
+        reply_violation(req, c, "required", "A value is required.");
+        return;
+    } else if (str_eq(state, "23514") || str_eq(state, "23503") || str_starts_with(state, "22")) {
+        reply_violation(req, c, "invalid", "This value is not accepted.");
+        return;
+    } else if (str_eq(state, "23505")) {
+        http_reply_error(req, 409, "conflict", "That already exists.");
         return;
     }
     http_reply_error(req, 500, "server_error",

@@ -35,6 +35,8 @@ struct db_conn {
     bool prepared[DB_MAX_STATEMENTS];
     char err_state[6];
     char err_msg[256];
+    char err_column[64];
+    char err_constraint[64];
     bool err_connection;
 };
 
@@ -72,6 +74,8 @@ static void clear_error(struct db_conn *c)
 {
     c->err_state[0] = '\0';
     c->err_msg[0] = '\0';
+    c->err_column[0] = '\0';
+    c->err_constraint[0] = '\0';
     c->err_connection = false;
 }
 
@@ -79,7 +83,11 @@ static void set_error(struct db_conn *c, const PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *column = res ? PQresultErrorField(res, PG_DIAG_COLUMN_NAME) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
     snprintf(c->err_state, sizeof c->err_state, "%s", state ? state : "");
+    snprintf(c->err_column, sizeof c->err_column, "%s", column ? column : "");
+    snprintf(c->err_constraint, sizeof c->err_constraint, "%s", constraint ? constraint : "");
     snprintf(c->err_msg, sizeof c->err_msg, "%s",
              msg ? msg : (c->pg ? PQerrorMessage(c->pg) : "no connection"));
     size_t n = strlen(c->err_msg);
@@ -400,6 +408,16 @@ const char *db_error_state(const struct db_conn *c)
 const char *db_error_message(const struct db_conn *c)
 {
     return c->err_msg;
+}
+
+const char *db_error_column(const struct db_conn *c)
+{
+    return c->err_column;
+}
+
+const char *db_error_constraint(const struct db_conn *c)
+{
+    return c->err_constraint;
 }
 
 bool db_error_is_connection(const struct db_conn *c)

@@ -98,6 +98,11 @@ int db_rollback(struct db_conn *c);
  * a lost connection), and its primary message. Valid until the next call. */
 const char *db_error_state(const struct db_conn *c);
 const char *db_error_message(const struct db_conn *c);
+/* The column and the constraint a failed statement names (a NOT NULL or
+ * CHECK violation, a unique index), "" when it names none. Valid until the
+ * next call. */
+const char *db_error_column(const struct db_conn *c);
+const char *db_error_constraint(const struct db_conn *c);
 /* True when the last failure was a lost or unusable connection. */
 bool db_error_is_connection(const struct db_conn *c);
 
