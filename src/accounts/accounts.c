@@ -196,7 +196,7 @@ static const char *read_email(struct http_req *req, json_t *body, struct api_fie
 {
     const char *email = api_string(req, body, "email", f, API_REQUIRED | API_TRIM, 3, 254);
     if (email && !mailfmt_valid_address(email)) {
-        api_field_error(f, "email", "This does not look like an email address.");
+        api_field_error(f, "email", "invalid_format", "This does not look like an email address.");
         return NULL;
     }
     return email;
@@ -234,7 +234,7 @@ static bool read_locale(struct http_req *req, json_t *body, struct api_fields *f
         return true;
     lower_ascii(loc, out, outlen);
     if (!valid_locale(out)) {
-        api_field_error(f, "locale", "Use a language code such as en, ko or th.");
+        api_field_error(f, "locale", "invalid_format", "Use a language code such as en, ko or th.");
         return false;
     }
     return true;
@@ -334,7 +334,7 @@ static void h_signup(struct http_req *req)
     if (password) {
         const char *problem = auth_password_problem(password, email, name);
         if (problem)
-            api_field_error(&f, "password", problem);
+            api_field_error(&f, "password", "weak_password", problem);
     }
     struct db_conn *c = NULL;
     if (api_fields_ok(&f) && has_org) {
@@ -350,7 +350,7 @@ static void h_signup(struct http_req *req)
             goto out;
         }
         if (db_nrows(r) == 0)
-            api_field_error(&f, "organisation_id", "No such organisation.");
+            api_field_error(&f, "organisation_id", "not_found", "No such organisation.");
         db_result_free(r);
     }
     if (api_fields_reply(req, &f))
@@ -714,7 +714,7 @@ static void h_reset(struct http_req *req)
     if (password) {
         const char *problem = auth_password_problem(password, NULL, NULL);
         if (problem)
-            api_field_error(&f, "password", problem);
+            api_field_error(&f, "password", "weak_password", problem);
     }
     struct db_conn *c = NULL;
     if (api_fields_reply(req, &f))
@@ -755,7 +755,7 @@ static void h_reset(struct http_req *req)
         db_rollback(c);
         struct api_fields g;
         api_fields_init(&g);
-        api_field_error(&g, "password", problem);
+        api_field_error(&g, "password", "weak_password", problem);
         api_fields_reply(req, &g);
         goto out;
     }
@@ -793,7 +793,7 @@ static void h_change_password(struct http_req *req)
     if (next) {
         const char *problem = auth_password_problem(next, me->email, me->name);
         if (problem)
-            api_field_error(&f, "new_password", problem);
+            api_field_error(&f, "new_password", "weak_password", problem);
     }
     if (api_fields_reply(req, &f))
         goto out;
@@ -818,7 +818,8 @@ static void h_change_password(struct http_req *req)
     if (ok == 0) {
         struct api_fields g;
         api_fields_init(&g);
-        api_field_error(&g, "current_password", "This is not your current password.");
+        api_field_error(&g, "current_password", "wrong_password",
+                        "This is not your current password.");
         api_fields_reply(req, &g);
         goto out;
     }
@@ -902,7 +903,7 @@ static void h_me_update(struct http_req *req)
             goto out;
         }
         if (db_nrows(r) == 0)
-            api_field_error(&f, "organisation_id", "No such organisation.");
+            api_field_error(&f, "organisation_id", "not_found", "No such organisation.");
         db_result_free(r);
     }
     if (api_fields_reply(req, &f))

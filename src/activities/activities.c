@@ -465,13 +465,13 @@ static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, b
         json_t *v = json_object_get(body, fd->name);
         if (v == NULL) {
             if (create && fd->required)
-                api_field_error(f, fd->name, "This field is required.");
+                api_field_error(f, fd->name, "required", "This field is required.");
             continue;
         }
         const char *text = NULL;
         if (json_is_null(v)) {
             if (fd->required || fd->type == F_BOOL || fd->type == F_TZ) {
-                api_field_error(f, fd->name, "This field cannot be empty.");
+                api_field_error(f, fd->name, "required", "This field cannot be empty.");
                 continue;
             }
         } else {
@@ -495,7 +495,7 @@ static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, b
                 break;
             case F_BOOL:
                 if (!json_is_boolean(v)) {
-                    api_field_error(f, fd->name, "Must be true or false.");
+                    api_field_error(f, fd->name, "invalid_type", "Must be true or false.");
                     continue;
                 }
                 text = json_is_true(v) ? "true" : "false";
@@ -554,7 +554,7 @@ static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, b
                 break;
             }
             if (problem) {
-                api_field_error(f, fd->name, problem);
+                api_field_error(f, fd->name, "invalid_format", problem);
                 continue;
             }
         }
@@ -624,14 +624,14 @@ static void reply_write_error(struct http_req *req, struct db_conn *c)
     struct api_fields f;
     api_fields_init(&f);
     if (str_eq(state, "23505"))
-        api_field_error(&f, "slug", "Another activity already uses this slug.");
+        api_field_error(&f, "slug", "taken", "Another activity already uses this slug.");
     else if (str_eq(state, "23503"))
-        api_field_error(&f, "host_organisation_id", "No such organisation.");
+        api_field_error(&f, "host_organisation_id", "not_found", "No such organisation.");
     else if (str_eq(state, "23514"))
-        api_field_error(&f, "ends_on",
+        api_field_error(&f, "ends_on", "end_before_start",
                         "The end (dates, times or registration window) comes before the start.");
     else if (str_starts_with(state, "22"))
-        api_field_error(&f, "registration_opens_at",
+        api_field_error(&f, "registration_opens_at", "invalid_format",
                         "Dates and times must look like 2023-04-24T09:00:00+09:00.");
     if (!api_fields_reply(req, &f))
         api_reply_db_error(req, c);
@@ -857,7 +857,7 @@ static void h_questions_put(struct http_req *req)
     struct api_fields f;
     api_fields_init(&f);
     if (!json_is_array(list) || json_array_size(list) > 50) {
-        api_field_error(&f, "questions", "Send a list of at most 50 questions.");
+        api_field_error(&f, "questions", "invalid_type", "Send a list of at most 50 questions.");
         api_fields_reply(req, &f);
         goto out;
     }
@@ -868,24 +868,26 @@ static void h_questions_put(struct http_req *req)
         char field[48];
         if (!json_is_object(q)) {
             snprintf(field, sizeof field, "questions[%zu]", i);
-            api_field_error(&f, field, "Must be an object.");
+            api_field_error(&f, field, "invalid_type", "Must be an object.");
             continue;
         }
         snprintf(field, sizeof field, "questions[%zu].kind", i);
         const char *kind = json_string_value(json_object_get(q, "kind"));
         if (kind == NULL || !in_list(kind, question_kinds, ARRAY_LEN(question_kinds)))
-            api_field_error(&f, field, "Use text, single_choice, multiple_choice or yes_no.");
+            api_field_error(&f, field, "invalid_choice",
+                            "Use text, single_choice, multiple_choice or yes_no.");
         snprintf(field, sizeof field, "questions[%zu].label", i);
         const char *label = json_string_value(json_object_get(q, "label"));
         if (label == NULL || *label == '\0' || strlen(label) > 500 ||
             !str_valid_utf8(label, strlen(label)) || str_has_crlf(label, strlen(label)))
-            api_field_error(&f, field, "A one-line label of at most 500 bytes is required.");
+            api_field_error(&f, field, "invalid_format",
+                            "A one-line label of at most 500 bytes is required.");
         json_t *choices = json_object_get(q, "choices");
         bool choice_kind = kind && strstr(kind, "choice");
         snprintf(field, sizeof field, "questions[%zu].choices", i);
         if (choice_kind && (!json_is_array(choices) || json_array_size(choices) < 2 ||
                             json_array_size(choices) > 50)) {
-            api_field_error(&f, field, "Give between 2 and 50 choices.");
+            api_field_error(&f, field, "out_of_range", "Give between 2 and 50 choices.");
         } else if (json_is_array(choices)) {
             size_t k;
             json_t *ch;
@@ -893,22 +895,23 @@ static void h_questions_put(struct http_req *req)
             {
                 const char *s = json_string_value(ch);
                 if (s == NULL || *s == '\0' || strlen(s) > 200 || str_has_crlf(s, strlen(s)))
-                    api_field_error(&f, field, "Each choice is a short one-line text.");
+                    api_field_error(&f, field, "invalid_format",
+                                    "Each choice is a short one-line text.");
             }
         }
         json_t *req_v = json_object_get(q, "required");
         snprintf(field, sizeof field, "questions[%zu].required", i);
         if (req_v && !json_is_boolean(req_v))
-            api_field_error(&f, field, "Must be true or false.");
+            api_field_error(&f, field, "invalid_type", "Must be true or false.");
         json_t *id_v = json_object_get(q, "id");
         snprintf(field, sizeof field, "questions[%zu].id", i);
         if (id_v && !json_is_null(id_v) && !json_is_integer(id_v))
-            api_field_error(&f, field, "Must be the id of an existing question.");
+            api_field_error(&f, field, "not_found", "Must be the id of an existing question.");
         json_t *ml = json_object_get(q, "max_length");
         snprintf(field, sizeof field, "questions[%zu].max_length", i);
         if (ml && !json_is_null(ml) &&
             (!json_is_integer(ml) || json_integer_value(ml) < 1 || json_integer_value(ml) > 10000))
-            api_field_error(&f, field, "Must be from 1 to 10000.");
+            api_field_error(&f, field, "out_of_range", "Must be from 1 to 10000.");
     }
     if (api_fields_reply(req, &f))
         goto out;

@@ -95,7 +95,8 @@ static json_t *check_answers(json_t *questions, json_t *answers, struct api_fiel
 {
     json_t *clean = json_object();
     if (answers && !json_is_null(answers) && !json_is_object(answers)) {
-        api_field_error(f, "answers", "Send the answers as an object keyed by question id.");
+        api_field_error(f, "answers", "invalid_type",
+                        "Send the answers as an object keyed by question id.");
         return clean;
     }
     size_t i;
@@ -115,26 +116,26 @@ static json_t *check_answers(json_t *questions, json_t *answers, struct api_fiel
                      (json_is_array(a) && json_array_size(a) == 0);
         if (empty) {
             if (required)
-                api_field_error(f, field, "Please answer this question.");
+                api_field_error(f, field, "required", "Please answer this question.");
             continue;
         }
         if (str_eq(kind, "text")) {
             const char *s = json_string_value(a);
             if (s == NULL || strlen(s) != json_string_length(a))
-                api_field_error(f, field, "Must be text.");
+                api_field_error(f, field, "invalid_type", "Must be text.");
             else if ((json_int_t)strlen(s) > max)
-                api_field_error(f, field, "This answer is too long.");
+                api_field_error(f, field, "too_long", "This answer is too long.");
             else
                 json_object_set(clean, key, a);
         } else if (str_eq(kind, "yes_no")) {
             if (!json_is_boolean(a))
-                api_field_error(f, field, "Answer yes (true) or no (false).");
+                api_field_error(f, field, "invalid_type", "Answer yes (true) or no (false).");
             else
                 json_object_set(clean, key, a);
         } else if (str_eq(kind, "single_choice")) {
             const char *s = json_string_value(a);
             if (s == NULL || !choice_allowed(choices, s))
-                api_field_error(f, field, "Pick one of the offered choices.");
+                api_field_error(f, field, "invalid_choice", "Pick one of the offered choices.");
             else
                 json_object_set(clean, key, a);
         } else {
@@ -149,7 +150,7 @@ static json_t *check_answers(json_t *questions, json_t *answers, struct api_fiel
                 }
             }
             if (!ok)
-                api_field_error(f, field, "Pick from the offered choices.");
+                api_field_error(f, field, "invalid_choice", "Pick from the offered choices.");
             else
                 json_object_set(clean, key, a);
         }
@@ -207,7 +208,7 @@ static void h_enrol(struct http_req *req)
         if (!exists) {
             struct api_fields g;
             api_fields_init(&g);
-            api_field_error(&g, "account_id", "No such account.");
+            api_field_error(&g, "account_id", "not_found", "No such account.");
             api_fields_reply(req, &g);
             goto out;
         }

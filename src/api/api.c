@@ -25,12 +25,36 @@ void api_fields_free(struct api_fields *f)
     f->errors = NULL;
 }
 
-void api_field_error(struct api_fields *f, const char *field, const char *message)
+void api_field_error(struct api_fields *f, const char *field, const char *code, const char *message)
 {
     if (f->errors == NULL)
         f->errors = json_object();
     if (json_object_get(f->errors, field) == NULL)
-        json_object_set_new(f->errors, field, json_string(message));
+        json_object_set_new(f->errors, field,
+                            json_pack("{s:s,s:s}", "code", code, "message", message));
+}
+
+void api_reject_unknown(struct api_fields *f, json_t *body, const char *const *allowed,
+                        const char *const *read_only)
+{
+    if (!json_is_object(body))
+        return;
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        bool known = false;
+        for (size_t i = 0; read_only && read_only[i]; i++) {
+            if (str_eq(key, read_only[i])) {
+                api_field_error(f, key, "read_only", "This member cannot be set here.");
+                known = true;
+            }
+        }
+        for (size_t i = 0; !known && allowed[i]; i++)
+            known = str_eq(key, allowed[i]);
+        if (!known)
+            api_field_error(f, key, "unknown_member", "This member is not part of the request.");
+    }
 }
 
 bool api_fields_ok(const struct api_fields *f)
@@ -76,17 +100,18 @@ const char *api_string(struct http_req *req, json_t *obj, const char *key, struc
     json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v)) {
         if (flags & API_REQUIRED)
-            api_field_error(f, key, "This field is required.");
+            api_field_error(f, key, "required", "This field is required.");
         return NULL;
     }
     if (!json_is_string(v)) {
-        api_field_error(f, key, "Must be a string.");
+        api_field_error(f, key, "invalid_type", "Must be a string.");
         return NULL;
     }
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (strlen(s) != len || !str_valid_utf8(s, len)) {
-        api_field_error(f, key, "Must be valid UTF-8 text without NUL characters.");
+        api_field_error(f, key, "invalid_format",
+                        "Must be valid UTF-8 text without NUL characters.");
         return NULL;
     }
     if (flags & API_TRIM) {
@@ -101,13 +126,13 @@ const char *api_string(struct http_req *req, json_t *obj, const char *key, struc
         s = copy;
     }
     if (has_control(s, (flags & API_MULTILINE) != 0)) {
-        api_field_error(f, key, "Must not contain control characters.");
+        api_field_error(f, key, "invalid_format", "Must not contain control characters.");
         return NULL;
     }
     if (len > max_bytes) {
         char msg[96];
         snprintf(msg, sizeof msg, "Must be at most %zu bytes long.", max_bytes);
-        api_field_error(f, key, msg);
+        api_field_error(f, key, "too_long", msg);
         return NULL;
     }
     if (api_utf8_chars(s) < min_chars) {
@@ -116,7 +141,7 @@ const char *api_string(struct http_req *req, json_t *obj, const char *key, struc
             snprintf(msg, sizeof msg, "Must not be empty.");
         else
             snprintf(msg, sizeof msg, "Must be at least %zu characters long.", min_chars);
-        api_field_error(f, key, msg);
+        api_field_error(f, key, min_chars == 1 ? "required" : "too_short", msg);
         return NULL;
     }
     return s;
@@ -128,13 +153,13 @@ bool api_integer(json_t *obj, const char *key, struct api_fields *f, unsigned fl
     json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v)) {
         if (flags & API_REQUIRED)
-            api_field_error(f, key, "This field is required.");
+            api_field_error(f, key, "required", "This field is required.");
         return false;
     }
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
         char msg[96];
         snprintf(msg, sizeof msg, "Must be a whole number from %ld to %ld.", min, max);
-        api_field_error(f, key, msg);
+        api_field_error(f, key, json_is_integer(v) ? "out_of_range" : "invalid_type", msg);
         return false;
     }
     *out = (long)json_integer_value(v);
@@ -212,8 +237,7 @@ static void reply_violation(struct http_req *req, struct db_conn *c, const char 
     violated_field(c, field, sizeof field);
     struct api_fields f;
     api_fields_init(&f);
-    api_field_error(&f, field[0] ? field : "body", message);
-    (void)code;
+    api_field_error(&f, field[0] ? field : "body", code, message);
     api_fields_reply(req, &f);
 }
 

@@ -16,7 +16,12 @@ struct db_result;
 
 /* ---- Field validation ---- */
 
-/* Collects "field": "problem" pairs; one reply lists them all. */
+/*
+ * Collects per-field problems; one reply lists them all as
+ * "fields": {"email": {"code": "required", "message": "This field is
+ * required."}, ...}. The code is for programs and translations (see
+ * docs/openapi.yaml, FieldError, for the list); the message is English.
+ */
 struct api_fields {
     json_t *errors; /* object, created on first error */
 };
@@ -29,8 +34,21 @@ enum {
 
 void api_fields_init(struct api_fields *f);
 void api_fields_free(struct api_fields *f);
-/* Records a problem with a field (the first one per field wins). */
-void api_field_error(struct api_fields *f, const char *field, const char *message);
+/* Records a problem with a field (the first one per field wins). code is
+ * one of the documented field codes: required, invalid_type,
+ * invalid_format, invalid_choice, too_long, too_short, out_of_range,
+ * not_found, taken, weak_password, wrong_password, end_before_start,
+ * unknown_member, read_only. */
+void api_field_error(struct api_fields *f, const char *field, const char *code,
+                     const char *message);
+/*
+ * Records unknown_member for every member of the object body not listed in
+ * allowed (a NULL-terminated list), and read_only for those listed in
+ * read_only (NULL-terminated, may be NULL). A body that is not an object
+ * is left to the caller.
+ */
+void api_reject_unknown(struct api_fields *f, json_t *body, const char *const *allowed,
+                        const char *const *read_only);
 bool api_fields_ok(const struct api_fields *f);
 /*
  * When errors were recorded: answers 422 {"error":{"code":"validation_failed",

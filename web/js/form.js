@@ -1,7 +1,7 @@
 // form.js - helpers shared by the forms: field errors from a 422 answer
 // shown next to their fields, a busy state on buttons, and notice areas.
 import { errorMessage } from "./api.js";
-import { t } from "./i18n.js";
+import { own, t } from "./i18n.js";
 
 function describedBy(input) {
   return (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
@@ -52,13 +52,22 @@ export function clearErrors(form) {
 // the first. Returns the field errors that match no field of the form, as
 // [[name, message]], so the caller can show them elsewhere; null when the
 // answer had no field errors.
+// A field error is {code, message}: a translation words the code
+// ("field.required" in its dictionary); English keeps the server's message,
+// which is more precise ("Must be at most 200 bytes long.").
+export function fieldMessage(error) {
+  if (typeof error === "string") return error;
+  return own(`field.${error.code}`) || error.message;
+}
+
 export function showFieldErrors(form, result) {
   clearErrors(form);
   const fields = result && result.data && result.data.error && result.data.error.fields;
   if (!fields || typeof fields !== "object") return null;
   const unmatched = [];
   let first = null;
-  for (const [name, message] of Object.entries(fields)) {
+  for (const [name, error] of Object.entries(fields)) {
+    const message = fieldMessage(error);
     const inputs = controls(form, name);
     if (!inputs.length) {
       unmatched.push([name, message]);

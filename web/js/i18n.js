@@ -17,6 +17,12 @@ import en from "/i18n/en.js";
 let dict = en;
 let lang = "en";
 
+// The chosen language's own wording of key, or null when it has none (so
+// a caller can keep a more precise English text from the server).
+export function own(key) {
+  return dict !== en && Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : null;
+}
+
 export function t(key, vars) {
   let s = Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : en[key];
   if (s === undefined) {
