@@ -473,6 +473,37 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/*
+ * When CONVENE_TEST_RESPONSE_LOG names a file, appends one JSON line per
+ * response (method, path, status, content_type, retry_after, body) for
+ * tests/spec/check_responses.py, which checks each against
+ * docs/openapi.yaml.
+ */
+static void record_response(const char *method, const char *path, const struct hresp *r)
+{
+    const char *log = getenv("CONVENE_TEST_RESPONSE_LOG");
+    if (log == NULL || *log == '\0')
+        return;
+    char ct[256], ra[32];
+    const char *type = hresp_header(r, "Content-Type", ct, sizeof ct);
+    const char *retry = hresp_header(r, "Retry-After", ra, sizeof ra);
+    bool json = type && strncmp(type, "application/json", 16) == 0;
+    json_t *rec = json_pack("{s:s,s:s,s:I,s:s?,s:s?,s:s?,s:I}", "method", method, "path", path,
+                            "status", (json_int_t)r->status, "content_type", type, "retry_after",
+                            retry, "body", json ? r->body : NULL, "length", (json_int_t)r->len);
+    char *line = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    int fd = line ? open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+    if (fd >= 0) {
+        size_t n = strlen(line);
+        line[n] = '\n'; /* one write per line: concurrent tests do not interleave */
+        if (write(fd, line, n + 1) != (ssize_t)(n + 1))
+            fprintf(stderr, "harness: could not append to %s\n", log);
+        close(fd);
+    }
+    free(line);
+}
+
 int hreq(const struct server *s, const char *method, const char *path, const char *const *headers,
          const char *body, size_t len, struct hresp *out)
 {
@@ -512,6 +543,8 @@ int hreq(const struct server *s, const char *method, const char *path, const cha
     out->body = b.data ? b.data : strdup("");
     out->len = b.len;
     out->headers = h.data ? h.data : strdup("");
+    if (rc == CURLE_OK)
+        record_response(method, path, out);
     return rc == CURLE_OK ? 0 : -1;
 }
 
