@@ -36,6 +36,9 @@ TEST_PACKAGES=(
     clang-tidy
     cppcheck
     python3-icalendar
+    # tests/spec/check_responses.py: the spec is YAML, its schemas JSON Schema.
+    python3-yaml
+    python3-jsonschema
     nodejs
     npm
     chromium

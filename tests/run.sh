@@ -3,9 +3,11 @@
 # test command; .ci/run calls it too).
 #
 #   1. installs the Debian packages it needs (deploy/deps.sh --test)
-#   2. checks formatting (.clang-format), cppcheck and clang-tidy
+#   2. checks formatting (.clang-format), the API description (tests/spec:
+#      swagger-parser, Redocly lint, the route table), cppcheck and clang-tidy
 #   3. builds with -Werror and runs every ctest suite (unit + integration
-#      against a throwaway PostgreSQL started by the tests themselves)
+#      against a throwaway PostgreSQL started by the tests themselves; every
+#      response they receive is then checked against docs/openapi.yaml)
 #   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #      runs every suite once more
 #   5. runs the browser end-to-end tests (tests/e2e/run.sh: Debian's
@@ -33,6 +35,11 @@ if clang-format --dry-run --Werror "${c_files[@]}"; then
     echo "formatting: ok (${#c_files[@]} files)"
 else
     failures+=("clang-format")
+fi
+
+step "API description (docs/openapi.yaml: validators and route table)"
+if ! bash tests/spec/run.sh; then
+    failures+=("API description")
 fi
 
 step "cppcheck"

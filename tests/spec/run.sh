@@ -17,6 +17,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 dir=$here/tests/spec
 spec=$here/docs/openapi.yaml
 failed=()
+python=/usr/bin/python3 # Debian's: deploy/deps.sh gives it python3-yaml
+[ -x "$python" ] || python=python3
 
 # One install at a time: ctest -j and tests/run.sh may start two runs.
 exec 8>"$dir/.npm.lock"
@@ -38,7 +40,7 @@ echo "==> redocly lint (recommended)"
     failed+=("redocly lint")
 
 echo "==> route table"
-python3 "$dir/check_routes.py" "$spec" "$here/src" || failed+=("route table")
+"$python" "$dir/check_routes.py" "$spec" "$here/src" || failed+=("route table")
 
 if [ ${#failed[@]} -gt 0 ]; then
     echo "spec.validate: FAILED: ${failed[*]}"
