@@ -5,7 +5,9 @@
  * libcurl client.
  *
  * Environment (set by tests/CMakeLists.txt): CONVENE_BIN,
- * CONVENE_SOURCE_DIR, CONVENE_TEST_PG_DIR, CONVENE_TEST_PG_PORT.
+ * CONVENE_SOURCE_DIR, CONVENE_TEST_PG_DIR, CONVENE_TEST_PG_PORT, and
+ * CONVENE_TEST_RESPONSE_LOG (hreq logs every response of a convene server
+ * there, one JSON line each, for the spec.responses check).
  */
 #ifndef CONVENE_HARNESS_H
 #define CONVENE_HARNESS_H
