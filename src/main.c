@@ -46,6 +46,7 @@ static int cmd_serve(int argc, char **argv);
 static int cmd_migrate(int argc, char **argv);
 static int cmd_user(int argc, char **argv);
 static int cmd_seed(int argc, char **argv);
+static int cmd_routes(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "run the HTTP server (applies pending migrations first)"},
@@ -53,6 +54,7 @@ static const struct command commands[] = {
     {"seed", cmd_seed,
      "load CityNet's organisations, 2023 calendar and demo accounts (idempotent)"},
     {"user", cmd_user, "add accounts, grant roles, set passwords (see `convene user --help`)"},
+    {"routes", cmd_routes, "list every route of the HTTP API, one \"METHOD pattern\" a line"},
 };
 
 /*
@@ -207,6 +209,31 @@ static int cmd_seed(int argc, char **argv)
     rc = data_dir && run_migrations(&cfg, data_dir) == 0 ? cli_seed(&cfg, data_dir) : 1;
     free(data_dir);
     config_free(&cfg);
+    return rc;
+}
+
+/* Prints the route table as `serve` builds it (the authorisation matrix
+ * test checks that every route has a row). Needs no database. */
+static int cmd_routes(int argc, char **argv)
+{
+    if (argc > 1) {
+        FILE *out = str_eq(argv[1], "--help") ? stdout : stderr;
+        fprintf(out, "Usage: convene routes\n\nLists every route of the HTTP API, one "
+                     "\"METHOD pattern\" a line, in registration order.\n");
+        return out == stdout ? 0 : EXIT_USAGE;
+    }
+    struct http_options ho = {.host = "127.0.0.1", .threads = 1};
+    struct http_server *srv = http_server_new(&ho);
+    int rc = 1;
+    if (register_routes(srv) != 0) {
+        fprintf(stderr, "convene: route table is inconsistent\n");
+        goto out;
+    }
+    for (int i = 0; i < http_route_count(srv); i++)
+        printf("%s %s\n", http_route_method(srv, i), http_route_pattern(srv, i));
+    rc = 0;
+out:
+    http_server_free(srv);
     return rc;
 }
 

@@ -762,6 +762,21 @@ struct http_server *http_server_new(const struct http_options *o)
     return s;
 }
 
+int http_route_count(const struct http_server *s)
+{
+    return router_count(s->router);
+}
+
+const char *http_route_method(const struct http_server *s, int i)
+{
+    return router_method(s->router, i);
+}
+
+const char *http_route_pattern(const struct http_server *s, int i)
+{
+    return router_pattern(s->router, i);
+}
+
 int http_route(struct http_server *s, const char *method, const char *pattern, http_handler h)
 {
     int idx = router_add(s->router, method, pattern, NULL, 0);

@@ -55,6 +55,12 @@ struct http_server *http_server_new(const struct http_options *o);
  */
 int http_route(struct http_server *s, const char *method, const char *pattern, http_handler h);
 
+/* The routes added so far, in order: their count, and the method and
+ * pattern of route i (NULL past the end; strings live as long as s). */
+int http_route_count(const struct http_server *s);
+const char *http_route_method(const struct http_server *s, int i);
+const char *http_route_pattern(const struct http_server *s, int i);
+
 /* Starts listening and serving. 0, or -1 with a reason in err. */
 int http_server_start(struct http_server *s, char *err, size_t errlen);
 /* The bound port (useful when 0 was asked). */

@@ -321,6 +321,10 @@ struct sender_thread {
     CURL *curl;
     long reconnect_ms; /* next wait after a database failure */
     bool db_down;      /* a failure was logged and no reconnect yet */
+    /* The advisory lock this thread's connection holds; written into the
+     * rows it claims (see migration 0006). Positive, random, kept across
+     * reconnects so the thread's own claims stay its own. */
+    char lock_key[24];
 };
 
 struct mail_sender {
@@ -425,21 +429,30 @@ static void outcome_clear(struct outcome *o)
     memset(o, 0, sizeof *o);
 }
 
-/* Claims the next due row. 1 with *row filled, 0 when none is due, -1 on a
- * database failure. */
-static int claim_row(struct db_conn *db, struct outbox_row *row)
+/*
+ * Claims the next due row for the sender holding advisory lock lock_key: a
+ * pending row that is due, or a 'sending' row whose claim ran out or whose
+ * claimer's lock is gone (its process or connection died). 1 with *row
+ * filled, 0 when none is due, -1 on a database failure.
+ */
+static int claim_row(struct db_conn *db, const char *lock_key, struct outbox_row *row)
 {
+    const char *p[] = {lock_key};
     struct db_result *r = db_query(
         db,
         "UPDATE mail_outbox SET status = 'sending', attempts = attempts + 1, "
-        "locked_until = now() + interval '5 minutes' "
-        "WHERE id = (SELECT id FROM mail_outbox "
+        "locked_until = now() + interval '5 minutes', claimed_by = $1 "
+        "WHERE id = (SELECT id FROM mail_outbox o "
         "WHERE (status = 'pending' AND next_attempt_at <= now()) "
-        "OR (status = 'sending' AND locked_until < now()) "
+        "OR (status = 'sending' AND (locked_until < now() OR claimed_by IS NULL OR NOT EXISTS ("
+        "SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
+        "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database "
+        "WHERE datname = current_database()) "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = o.claimed_by))) "
         "ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, template, locale, to_address, to_name, vars::text, attachments::text, "
         "attempts",
-        0, NULL);
+        1, p);
     if (r == NULL)
         return -1;
     int got = db_nrows(r) == 1 ? 1 : 0;
@@ -858,6 +871,26 @@ static int connect_and_listen(struct sender_thread *t)
     }
     if (db_listen(t->db, LISTEN_CHANNEL) != 0)
         return -1;
+    /* Hold this thread's lock for as long as the connection lives. A key
+     * another connection holds (a 1 in 2^63 chance) is simply not ours:
+     * draw another. */
+    for (int tries = 0;; tries++) {
+        if (t->lock_key[0] == '\0' || tries > 0) {
+            uint64_t k = 0;
+            randombytes_buf(&k, sizeof k);
+            snprintf(t->lock_key, sizeof t->lock_key, "%llu", (unsigned long long)((k >> 1) | 1u));
+        }
+        const char *p[] = {t->lock_key};
+        struct db_result *r = db_query(t->db, "SELECT pg_try_advisory_lock($1::bigint)", 1, p);
+        if (r == NULL)
+            return -1;
+        bool locked = str_eq(db_value(r, 0, 0), "t");
+        db_result_free(r);
+        if (locked)
+            break;
+        if (tries >= 8)
+            return -1;
+    }
     if (t->db_down)
         log_info("mail sender %d: database connection restored", t->index);
     t->db_down = false;
@@ -903,7 +936,7 @@ static void *sender_main(void *arg)
             outcome_clear(&unrecorded);
         }
         struct outbox_row row = {0};
-        int got = claim_row(t->db, &row);
+        int got = claim_row(t->db, t->lock_key, &row);
         if (got < 0) {
             db_failed(t, "claim");
             continue;

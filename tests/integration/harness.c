@@ -423,6 +423,19 @@ json_t *harness_wait_mail(const struct catcher *m, const char *to, const char *s
     return NULL;
 }
 
+int harness_count_mail_in(json_t *all, const char *to)
+{
+    int n = 0;
+    size_t i;
+    json_t *msg;
+    json_array_foreach(all, i, msg)
+    {
+        if (mail_is_to(msg, to))
+            n++;
+    }
+    return n;
+}
+
 int harness_count_mail(const struct catcher *m, const char *to)
 {
     json_t *all = harness_catcher_messages(m);

@@ -84,6 +84,9 @@ json_t *harness_wait_mail(const struct catcher *m, const char *to, const char *s
                           int timeout_ms);
 /* Number of messages caught for `to`. */
 int harness_count_mail(const struct catcher *m, const char *to);
+/* Number of messages for `to` in all (as from harness_catcher_messages;
+ * borrowed): many counts from one fetch. */
+int harness_count_mail_in(json_t *all, const char *to);
 /* Extracts the value of the query parameter `token` from the first URL in
  * text into out. 0 or -1. */
 int harness_token_from(const char *text, char *out, size_t outlen);
