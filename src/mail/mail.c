@@ -432,7 +432,8 @@ static void outcome_clear(struct outcome *o)
 /*
  * Claims the next due row for the sender holding advisory lock lock_key: a
  * pending row that is due, or a 'sending' row whose claim ran out or whose
- * claimer's lock is gone (its process or connection died). 1 with *row
+ * claimer's lock is gone (its process or connection died; a row claimed
+ * before migration 0006 names no claimer and waits for its claim to run out). 1 with *row
  * filled, 0 when none is due, -1 on a database failure.
  */
 static int claim_row(struct db_conn *db, const char *lock_key, struct outbox_row *row)
@@ -444,11 +445,12 @@ static int claim_row(struct db_conn *db, const char *lock_key, struct outbox_row
         "locked_until = now() + interval '5 minutes', claimed_by = $1 "
         "WHERE id = (SELECT id FROM mail_outbox o "
         "WHERE (status = 'pending' AND next_attempt_at <= now()) "
-        "OR (status = 'sending' AND (locked_until < now() OR claimed_by IS NULL OR NOT EXISTS ("
+        "OR (status = 'sending' AND (locked_until < now() OR (claimed_by IS NOT NULL AND NOT "
+        "EXISTS ("
         "SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
         "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database "
         "WHERE datname = current_database()) "
-        "AND ((l.classid::bigint << 32) | l.objid::bigint) = o.claimed_by))) "
+        "AND ((l.classid::bigint << 32) | l.objid::bigint) = o.claimed_by)))) "
         "ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, template, locale, to_address, to_name, vars::text, attachments::text, "
         "attempts",

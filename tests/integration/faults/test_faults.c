@@ -484,6 +484,26 @@ START_TEST(smtp_outage_under_signup_load_loses_no_mail)
 }
 END_TEST
 
+START_TEST(a_mail_claimed_by_a_dead_sender_is_taken_over_at_once)
+{
+    /* A row left 'sending' by a sender whose connection is gone (its lock
+     * key is held by nobody), with four minutes left on its claim: taken
+     * over without waiting for them. */
+    sql("INSERT INTO mail_outbox (template, to_address, vars, status, attempts, locked_until, "
+        "claimed_by) VALUES ('verify_email', 'orphan@faults.test', "
+        "'{\"name\": \"Orphan\", \"link\": \"http://convene.test/verify\", \"expires_hours\": "
+        "24}', 'sending', 1, "
+        "now() + interval '4 minutes', 4242424242)");
+    sql("NOTIFY mail_outbox");
+    json_t *m = harness_wait_mail(&mail, "orphan@faults.test", NULL, 30000);
+    ck_assert_msg(m != NULL, "the orphaned mail was not taken over");
+    json_decref(m);
+    ck_assert_int_eq(sql_long("SELECT attempts FROM mail_outbox WHERE to_address = "
+                              "'orphan@faults.test' AND status = 'sent'"),
+                     2);
+}
+END_TEST
+
 Suite *make_faults_suite(void)
 {
     Suite *s = suite_create("faults");
@@ -493,6 +513,7 @@ Suite *make_faults_suite(void)
     tcase_add_test(tc, postgres_restart_under_enrolment_load);
     tcase_add_test(tc, kill_9_under_enrolment_load_leaves_nothing_half_written);
     tcase_add_test(tc, smtp_outage_under_signup_load_loses_no_mail);
+    tcase_add_test(tc, a_mail_claimed_by_a_dead_sender_is_taken_over_at_once);
     suite_add_tcase(s, tc);
     return s;
 }
