@@ -59,7 +59,8 @@ static const char *user_usage =
     "  convene user role EMAIL ROLE [--remove]\n"
     "  convene user passwd EMAIL\n\n"
     "Passwords are read from standard input (one line). Roles: participant, judge,\n"
-    "staff, admin. Settings (database) come from the CONVENE_* environment.\n";
+    "staff, admin. An organisation given to `user add` counts as confirmed.\n"
+    "Settings (database) come from the CONVENE_* environment.\n";
 
 /* Runs sql with params; prints the error. Returns the result or NULL. */
 static struct db_result *run(struct db_conn *c, const char *sql, int n, const char *const *p)
@@ -150,7 +151,8 @@ static int user_add(const struct config *cfg, int argc, char **argv)
     const char *p[] = {email, hash, name, org};
     struct db_result *r = run(c,
                               "INSERT INTO accounts (email, password_hash, name, organisation_id, "
-                              "email_verified_at) VALUES ($1, $2, $3, $4, now()) "
+                              "organisation_confirmed_at, email_verified_at) VALUES ($1, $2, $3, "
+                              "$4::bigint, CASE WHEN $4::bigint IS NOT NULL THEN now() END, now()) "
                               "ON CONFLICT (email) DO NOTHING RETURNING id",
                               4, p);
     if (r == NULL)
@@ -173,7 +175,12 @@ static int user_add(const struct config *cfg, int argc, char **argv)
         ok = rr != NULL;
         db_result_free(rr);
     }
-    ok = ok && audit_cli(c, "account.created", id, "{}") == 0;
+    /* An organisation given here is confirmed: the operator vouches for it. */
+    char details[64];
+    snprintf(details, sizeof details, "{\"organisation_id\":%s}", org ? org : "null");
+    ok = ok && audit_cli(c, "account.created", id, details) == 0;
+    if (ok && org)
+        ok = audit_cli(c, "account.organisation_confirmed", id, details) == 0;
     if (ok && db_commit(c) == 0) {
         printf("created account %s (id %s)\n", email, id);
         rc = 0;
