@@ -1229,21 +1229,23 @@ static void change_role(struct http_req *req, bool grant)
     const char *ep[] = {target};
     const char *gp[] = {target, role, by};
     struct db_result *ex = db_run(x.c, st_account_exists, 1, ep);
+    bool found = ex && db_nrows(ex) == 1;
     struct db_result *r = NULL;
-    if (ex && db_nrows(ex) == 1)
+    if (found)
         r = grant ? db_run(x.c, st_role_grant, 3, gp) : db_run(x.c, st_role_revoke, 2, gp);
-    json_t *details = json_pack("{s:s}", "role", role);
-    if (ex == NULL || (db_nrows(ex) == 1 && r == NULL))
+    int rc = ex && (!found || r) ? 0 : -1;
+    if (rc == 0 && found && db_nrows(r) == 1) {
+        json_t *details = json_pack("{s:s}", "role", role);
+        rc = audit_log(x.c, req, x.me->id, grant ? "role.granted" : "role.revoked", "account",
+                       target, details);
+        json_decref(details);
+    }
+    if (rc != 0)
         api_reply_db_error(req, x.c);
-    else if (db_nrows(ex) == 0)
+    else if (!found)
         api_reply_not_found(req, "account");
-    else if (db_nrows(r) == 1 &&
-             audit_log(x.c, req, x.me->id, grant ? "role.granted" : "role.revoked", "account",
-                       target, details) != 0)
-        api_reply_db_error(req, x.c);
     else
         reply_me(req, x.c, strtol(target, NULL, 10), 200, NULL);
-    json_decref(details);
     db_result_free(ex);
     db_result_free(r);
 out:

@@ -1291,6 +1291,11 @@ START_TEST(confirmed_affiliation)
     struct session staff, p, anon = {"", ""};
     ck_assert_int_eq(login("confirming.staff@citynet.example.org", PASSWORD, &staff), 200);
     ck_assert(me_confirmed(&staff));
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = "
+                              "'account.organisation_confirmed' AND ip = 'cli' AND target_id = "
+                              "(SELECT id::text FROM accounts WHERE email = "
+                              "'confirming.staff@citynet.example.org')"),
+                     1);
     /* Self-declared at sign-up: not confirmed. */
     verified_account("declared@seoul.example.org", "Declared Member");
     ck_assert_int_eq(login("declared@seoul.example.org", PASSWORD, &p), 200);
