@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include "api/audit.h"
 #include "api/auth.h"
 #include "base/config.h"
 #include "db/db.h"
@@ -59,7 +60,8 @@ static const char *user_usage =
     "  convene user role EMAIL ROLE [--remove]\n"
     "  convene user passwd EMAIL\n\n"
     "Passwords are read from standard input (one line). Roles: participant, judge,\n"
-    "staff, admin. Settings (database) come from the CONVENE_* environment.\n";
+    "staff, admin. An organisation given to `user add` counts as confirmed.\n"
+    "Settings (database) come from the CONVENE_* environment.\n";
 
 /* Runs sql with params; prints the error. Returns the result or NULL. */
 static struct db_result *run(struct db_conn *c, const char *sql, int n, const char *const *p)
@@ -70,15 +72,15 @@ static struct db_result *run(struct db_conn *c, const char *sql, int n, const ch
     return r;
 }
 
-static int audit_cli(struct db_conn *c, const char *action, const char *target, const char *details)
+/* Audits a command-line action on account `target` through the one path
+ * into the audit log (no actor, the address "cli"). details is borrowed
+ * (may be NULL). 0 or -1. */
+static int audit_cli(struct db_conn *c, const char *action, const char *target, json_t *details)
 {
-    const char *p[] = {action, target, details};
-    struct db_result *r = run(c,
-                              "INSERT INTO audit_log (action, target_type, target_id, ip, details) "
-                              "VALUES ($1, 'account', $2, 'command line', $3::jsonb)",
-                              3, p);
-    db_result_free(r);
-    return r ? 0 : -1;
+    int rc = audit_log(c, NULL, 0, action, "account", target, details);
+    if (rc != 0)
+        fprintf(stderr, "convene: database error: %s\n", db_error_message(c));
+    return rc;
 }
 
 /* ---- user add ---- */
@@ -150,7 +152,8 @@ static int user_add(const struct config *cfg, int argc, char **argv)
     const char *p[] = {email, hash, name, org};
     struct db_result *r = run(c,
                               "INSERT INTO accounts (email, password_hash, name, organisation_id, "
-                              "email_verified_at) VALUES ($1, $2, $3, $4, now()) "
+                              "organisation_confirmed_at, email_verified_at) VALUES ($1, $2, $3, "
+                              "$4::bigint, CASE WHEN $4::bigint IS NOT NULL THEN now() END, now()) "
                               "ON CONFLICT (email) DO NOTHING RETURNING id",
                               4, p);
     if (r == NULL)
@@ -173,7 +176,13 @@ static int user_add(const struct config *cfg, int argc, char **argv)
         ok = rr != NULL;
         db_result_free(rr);
     }
-    ok = ok && audit_cli(c, "account.created", id, "{}") == 0;
+    /* An organisation given here is confirmed: the operator vouches for it. */
+    json_t *details = json_pack("{s:o}", "organisation_id",
+                                org ? json_integer(strtoll(org, NULL, 10)) : json_null());
+    ok = ok && audit_cli(c, "account.created", id, details) == 0;
+    if (ok && org)
+        ok = audit_cli(c, "account.organisation_confirmed", id, details) == 0;
+    json_decref(details);
     if (ok && db_commit(c) == 0) {
         printf("created account %s (id %s)\n", email, id);
         rc = 0;
@@ -213,9 +222,9 @@ static int user_role(const struct config *cfg, int argc, char **argv)
                      2, p);
     int rc = 1;
     if (r && db_nrows(r) == 1) {
-        char details[64];
-        snprintf(details, sizeof details, "{\"role\":\"%s\"}", argv[2]);
+        json_t *details = json_pack("{s:s}", "role", argv[2]);
         audit_cli(c, remove ? "role.revoked" : "role.granted", db_value(r, 0, 0), details);
+        json_decref(details);
         printf("%s %s role %s\n", argv[1], remove ? "no longer has" : "has", argv[2]);
         rc = 0;
     } else if (r) {
@@ -260,7 +269,7 @@ static int user_passwd(const struct config *cfg, int argc, char **argv)
             2, p);
     int rc = 1;
     if (r && db_nrows(r) == 1) {
-        audit_cli(c, "password.set", db_value(r, 0, 0), "{}");
+        audit_cli(c, "password.set", db_value(r, 0, 0), NULL);
         printf("password of %s changed; its sessions were ended\n", argv[1]);
         rc = 0;
     } else if (r) {

@@ -1,11 +1,18 @@
 /*
  * accounts.c - the accounts API: sign-up and email verification, log-in and
  * log-out, forgotten and changed passwords, the caller's profile and
- * sessions, the organisation list, and the admin views of accounts, roles,
- * the audit log and the mail outbox.
+ * sessions, the organisation list and confirmed affiliations, and the admin
+ * views of accounts, roles, the audit log and the mail outbox.
+ *
+ * Every handler has one shape: open a context (request, connection, caller,
+ * strict body) with ctx_open, read and check the members, count the attempt
+ * against its rate limits before any password hash, run the SQL, answer
+ * once, and close the context at the one `out:` label.
  *
  * Every email is queued in the outbox inside the transaction of the action
- * that causes it; none is sent from a request.
+ * that causes it; none is sent from a request. json_t arguments are
+ * borrowed (audit_log, mail_enqueue): the caller keeps and drops its own
+ * reference; only http_reply_json and http_reply_error_with take one.
  */
 #include "accounts/accounts.h"
 #include "api/api.h"
@@ -26,17 +33,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VERIFY_TOKEN_MINUTES    (48 * 60)
-#define RESET_TOKEN_MINUTES     60
-#define LOGIN_WINDOW_S          (15 * 60)
-#define LOGIN_FAILS_PER_ACCOUNT 10
-#define HOUR_S                  3600
+#define VERIFY_TOKEN_MINUTES (48 * 60)
+#define RESET_TOKEN_MINUTES  60
+#define HOUR_S               3600
+#define LOGIN_WINDOW_S       (15 * 60)
+/* Wrong passwords for one account from one client address per window: the
+ * owner elsewhere is not locked out by someone guessing. */
+#define LOGIN_FAILS_PER_PAIR 10
+/* And from everywhere together: a ceiling for guessing spread over many
+ * addresses, high enough that one address cannot reach it alone. */
+#define LOGIN_FAILS_PER_ACCOUNT 100
+/* Password resets (valid token or not) and password changes per window. */
+#define RESET_PER_ADDRESS     20
+#define CHANGE_PW_PER_ACCOUNT 10
 
-static int st_org_list = -1, st_org_exists = -1, st_signup = -1, st_account_by_email = -1,
-           st_token_insert = -1, st_verify = -1, st_login_lookup = -1, st_set_hash = -1,
+static int st_org_list = -1, st_signup = -1, st_account_by_email = -1, st_token_insert = -1,
+           st_verify = -1, st_login_lookup = -1, st_set_hash = -1, st_reset_lookup = -1,
            st_reset = -1, st_session_revoke = -1, st_sessions = -1, st_profile = -1,
            st_hash_by_id = -1, st_revoke_others = -1, st_admin_accounts = -1, st_role_grant = -1,
-           st_role_revoke = -1, st_audit_list = -1, st_account_exists = -1;
+           st_role_revoke = -1, st_audit_list = -1, st_account_exists = -1, st_confirm_org = -1;
 
 void accounts_statements(void)
 {
@@ -44,14 +59,17 @@ void accounts_statements(void)
         "org_list", "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'city', "
                     "city, 'country', country, 'kind', kind) ORDER BY name), '[]')::text "
                     "FROM organisations");
-    st_org_exists = db_register("org_exists", "SELECT 1 FROM organisations WHERE id = $1");
+    /* Column 0: whether the organisation exists (or none was given);
+     * column 1: the new account's id, NULL when the address is taken. */
     st_signup = db_register(
         "acct_signup",
-        "WITH ins AS (INSERT INTO accounts (email, password_hash, name, organisation_id, "
-        " position, country, locale) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-        " ON CONFLICT (email) DO NOTHING RETURNING id), "
+        "WITH org AS (SELECT $4::bigint IS NULL OR EXISTS (SELECT 1 FROM organisations "
+        "  WHERE id = $4::bigint) AS ok), "
+        "ins AS (INSERT INTO accounts (email, password_hash, name, organisation_id, "
+        " position, country, locale) SELECT $1, $2, $3, $4::bigint, $5, $6, $7 "
+        " WHERE (SELECT ok FROM org) ON CONFLICT (email) DO NOTHING RETURNING id), "
         "r AS (INSERT INTO account_roles (account_id, role) SELECT id, 'participant' FROM ins) "
-        "SELECT id FROM ins");
+        "SELECT (SELECT ok FROM org), (SELECT id FROM ins)");
     st_account_by_email = db_register(
         "acct_by_email", "SELECT id, name, locale, email_verified_at IS NOT NULL, email "
                          "FROM accounts WHERE email = $1 AND disabled_at IS NULL");
@@ -71,6 +89,13 @@ void accounts_statements(void)
         "SELECT id, password_hash FROM accounts WHERE email = $1 AND disabled_at IS NULL");
     st_set_hash =
         db_register("acct_set_hash", "UPDATE accounts SET password_hash = $2 WHERE id = $1");
+    /* A cheap look at a reset token before any hash is computed. */
+    st_reset_lookup =
+        db_register("acct_reset_lookup",
+                    "SELECT a.id, a.email, a.name FROM one_time_tokens t JOIN accounts a "
+                    " ON a.id = t.account_id WHERE t.token_hash = $1::bytea AND t.purpose = "
+                    " 'reset_password' AND t.used_at IS NULL AND t.expires_at > now() "
+                    " AND a.disabled_at IS NULL");
     st_reset = db_register(
         "acct_reset",
         "WITH t AS (UPDATE one_time_tokens SET used_at = now() WHERE token_hash = $1::bytea "
@@ -95,14 +120,26 @@ void accounts_statements(void)
         " 'ip', ip, 'current', id = $2) ORDER BY last_seen_at DESC), '[]')::text "
         "FROM sessions WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now() "
         " AND last_seen_at > now() - make_interval(mins => $3::int)");
+    /* Column 0: whether the organisation exists (or none was given); 1 and
+     * 2: the organisation before and after, when it changed. The trigger
+     * of 0004_accounts_hardening.sql clears the confirmation and refuses
+     * the change while a limited registration is live. */
     st_profile =
         db_register("acct_profile",
-                    "UPDATE accounts SET name = coalesce($2, name), "
+                    "WITH old AS (SELECT organisation_id FROM accounts WHERE id = $1), "
+                    "org AS (SELECT $6::bigint IS NULL OR EXISTS (SELECT 1 FROM organisations "
+                    "  WHERE id = $6::bigint) AS ok), "
+                    "u AS (UPDATE accounts SET name = coalesce($2, name), "
                     " position = CASE WHEN $7::boolean THEN NULL ELSE coalesce($3, position) END, "
                     " country = CASE WHEN $8::boolean THEN NULL ELSE coalesce($4, country) END, "
                     " locale = coalesce($5, locale), "
                     " organisation_id = CASE WHEN $9::boolean THEN NULL "
-                    "   ELSE coalesce($6::bigint, organisation_id) END WHERE id = $1");
+                    "   ELSE coalesce($6::bigint, organisation_id) END "
+                    " WHERE id = $1 AND (SELECT ok FROM org) RETURNING organisation_id) "
+                    "SELECT (SELECT ok FROM org), (SELECT organisation_id FROM old), "
+                    " (SELECT organisation_id FROM u), "
+                    " EXISTS (SELECT 1 FROM u WHERE u.organisation_id IS DISTINCT FROM "
+                    "   (SELECT organisation_id FROM old))");
     st_hash_by_id =
         db_register("acct_hash_by_id", "SELECT password_hash, email, name, locale FROM accounts "
                                        "WHERE id = $1");
@@ -118,6 +155,7 @@ void accounts_statements(void)
         " 'id', m.id, 'email', m.email, 'name', m.name, 'organisation_id', m.organisation_id, "
         " 'organisation', (SELECT json_build_object('id', o.id, 'name', o.name) "
         "   FROM organisations o WHERE o.id = m.organisation_id), "
+        " 'organisation_confirmed', m.organisation_confirmed_at IS NOT NULL, "
         " 'email_verified', m.email_verified_at IS NOT NULL, 'disabled', m.disabled_at IS NOT "
         " NULL, 'created_at', m.created_at, "
         " 'roles', coalesce((SELECT json_agg(role ORDER BY role) FROM account_roles r "
@@ -145,6 +183,83 @@ void accounts_statements(void)
         " 'total', (SELECT count(*) FROM audit_log l WHERE $1::text IS NULL "
         "   OR l.action LIKE $1 || '%'))::text FROM m");
     st_account_exists = db_register("acct_exists", "SELECT 1 FROM accounts WHERE id = $1");
+    /* Column 0: whether this call confirmed it; 1: the organisation. */
+    st_confirm_org = db_register("acct_confirm_org",
+                                 "SELECT convene_confirm_organisation($1::bigint, $2::bigint), "
+                                 " (SELECT organisation_id FROM accounts WHERE id = $1::bigint)");
+}
+
+/* ---- The handler context ---- */
+
+enum {
+    CTX_BODY = 1u << 0,    /* read a strict JSON object body */
+    CTX_DB = 1u << 1,      /* borrow a connection now */
+    CTX_SESSION = 1u << 2, /* require a session (implies CTX_DB) */
+};
+
+struct ctx {
+    struct http_req *req;
+    struct db_conn *c;        /* NULL until borrowed; ctx_close gives it back */
+    const struct account *me; /* the caller with CTX_SESSION, else NULL */
+    json_t *body;             /* with CTX_BODY: the object, else NULL */
+    struct api_fields f;      /* field problems found so far */
+};
+
+/*
+ * Opens the context of a request in the one order every handler follows:
+ * the connection and the caller (401/403 before anything is read, roles_any
+ * and auth_flags as for auth_require), then the body, whose members outside
+ * `members` are recorded as unknown_member and those in `read_only` as
+ * read_only (both NULL-terminated; members may be NULL without CTX_BODY).
+ * Returns false after answering; ctx_close is still to be called.
+ */
+static bool ctx_open(struct ctx *x, struct http_req *req, unsigned flags, unsigned roles_any,
+                     unsigned auth_flags, const char *const *members, const char *const *read_only)
+{
+    memset(x, 0, sizeof *x);
+    x->req = req;
+    api_fields_init(&x->f);
+    if ((flags & (CTX_DB | CTX_SESSION)) && (x->c = api_acquire(req)) == NULL)
+        return false;
+    if ((flags & CTX_SESSION) && (x->me = auth_require(req, x->c, roles_any, auth_flags)) == NULL)
+        return false;
+    if (flags & CTX_BODY) {
+        if (http_json_body(req, &x->body) != 0)
+            return false;
+        api_reject_unknown(&x->f, x->body, members, read_only);
+    }
+    return true;
+}
+
+/* Borrows the connection when the context has none yet. False after
+ * answering 503. */
+static bool ctx_db(struct ctx *x)
+{
+    if (x->c == NULL)
+        x->c = api_acquire(x->req);
+    return x->c != NULL;
+}
+
+/* Gives the connection back (while a password is hashed, for instance). */
+static void ctx_release(struct ctx *x)
+{
+    db_release(x->c);
+    x->c = NULL;
+}
+
+static void ctx_close(struct ctx *x)
+{
+    api_fields_free(&x->f);
+    db_release(x->c);
+    json_decref(x->body);
+}
+
+/* After a failed statement inside a transaction: answers the error of the
+ * statement, then rolls back. */
+static void fail_tx(struct ctx *x)
+{
+    api_reply_db_error(x->req, x->c);
+    db_rollback(x->c);
 }
 
 /* ---- Small helpers ---- */
@@ -154,7 +269,13 @@ static const struct config *config_of(struct http_req *req)
     return api_app(req)->cfg;
 }
 
-static void lower_ascii(const char *in, char *out, size_t outlen)
+/*
+ * The rate-limit key part for an email address: lower case (the accounts
+ * table compares addresses ignoring case), without the surrounding spaces
+ * that API_TRIM already removed, so "Ann@X.org" and " ann@x.org " count as
+ * one account.
+ */
+static void email_key(const char *in, char *out, size_t outlen)
 {
     size_t i = 0;
     for (; in[i] && i + 1 < outlen; i++)
@@ -172,23 +293,26 @@ static void reply_limited(struct http_req *req, int retry_after)
 }
 
 /*
- * Counts an attempt against key; answers 429 (or the database error) and
- * returns false when the caller must stop.
+ * Counts an attempt against key (one atomic statement) before any costly
+ * work; answers 429 with Retry-After (or the database error) and returns
+ * false when the caller must stop.
  */
-static bool within_limit(struct http_req *req, struct db_conn *c, const char *key, int limit,
-                         int window_s)
+static bool within_limit(struct ctx *x, const char *key, int limit, int window_s)
 {
     int retry = 0;
-    int rc = ratelimit_hit(c, key, limit, window_s, &retry);
-    if (rc < 0) {
-        api_reply_db_error(req, c);
-        return false;
-    }
-    if (rc == 0) {
-        reply_limited(req, retry);
-        return false;
-    }
-    return true;
+    int rc = ratelimit_hit(x->c, key, limit, window_s, &retry);
+    if (rc < 0)
+        api_reply_db_error(x->req, x->c);
+    else if (rc == 0)
+        reply_limited(x->req, retry);
+    return rc == 1;
+}
+
+static void reply_invalid_token(struct http_req *req)
+{
+    http_reply_error(req, 400, "invalid_token",
+                     "This link is not valid any more (used or expired). You can ask for a "
+                     "new one.");
 }
 
 /* Reads and checks an email member; records a field error. Trimmed. */
@@ -224,20 +348,17 @@ static bool valid_locale(const char *s)
 }
 
 /* Reads an optional locale, lowercased, into out ("en" when absent). */
-static bool read_locale(struct http_req *req, json_t *body, struct api_fields *f, char *out,
+static void read_locale(struct http_req *req, json_t *body, struct api_fields *f, char *out,
                         size_t outlen, bool *present)
 {
     const char *loc = api_string(req, body, "locale", f, API_TRIM, 2, 12);
     *present = loc != NULL;
     snprintf(out, outlen, "%s", "en");
     if (loc == NULL)
-        return true;
-    lower_ascii(loc, out, outlen);
-    if (!valid_locale(out)) {
+        return;
+    email_key(loc, out, outlen);
+    if (!valid_locale(out))
         api_field_error(f, "locale", "invalid_format", "Use a language code such as en, ko or th.");
-        return false;
-    }
-    return true;
 }
 
 /* Creates a one-time token for account_id and returns the link to the
@@ -258,55 +379,62 @@ static char *make_token_link(struct http_req *req, struct db_conn *c, long accou
     return xasprintf("%s/%s?token=%s", config_of(req)->base_url, page, token);
 }
 
-/* Queues a mail; vars is stolen. 0 or -1. */
-static int queue_mail(struct db_conn *c, const char *tmpl, const char *locale, const char *to,
-                      const char *name, json_t *vars)
+/*
+ * Queues the mail `tmpl` with a link (a fresh one-time token of `purpose`
+ * for account_id, valid `minutes`, leading to `page`) for the account in
+ * row 0 of r (st_account_by_email columns). 0 or -1.
+ */
+static int queue_link_mail(struct ctx *x, const struct db_result *r, const char *tmpl,
+                           const char *purpose, int minutes, const char *page,
+                           const char *minutes_var)
 {
-    int rc = mail_enqueue(c, tmpl, locale, to, name, vars, NULL);
+    long id = strtol(db_value(r, 0, 0), NULL, 10);
+    char *link = make_token_link(x->req, x->c, id, purpose, minutes, page);
+    if (link == NULL)
+        return -1;
+    int amount = str_eq(minutes_var, "expires_hours") ? minutes / 60 : minutes;
+    json_t *vars =
+        json_pack("{s:s,s:s,s:i}", "name", db_value(r, 0, 1), "link", link, minutes_var, amount);
+    int rc = mail_enqueue(x->c, tmpl, db_value(r, 0, 2), db_value(r, 0, 4), db_value(r, 0, 1), vars,
+                          NULL);
     json_decref(vars);
+    free(link);
     return rc;
 }
 
-/* Answers the JSON of GET /api/me for account_id with status. */
+/* Answers the JSON of GET /api/me for account_id with status (and the
+ * CSRF token, when given, beside it). */
 static void reply_me(struct http_req *req, struct db_conn *c, long account_id, int status,
                      const char *csrf)
 {
     json_t *me = auth_me_json(c, account_id);
-    if (me == NULL) {
+    if (me == NULL)
         api_reply_db_error(req, c);
-        return;
-    }
-    if (csrf)
+    else if (csrf)
         http_reply_json(req, status, json_pack("{s:o,s:s}", "account", me, "csrf_token", csrf));
     else
         http_reply_json(req, status, me);
-}
-
-static void fail_tx(struct http_req *req, struct db_conn *c)
-{
-    api_reply_db_error(req, c);
-    db_rollback(c);
 }
 
 /* ---- Organisations ---- */
 
 static void h_organisations(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    struct db_result *r = db_run(c, st_org_list, 0, NULL);
-    if (r == NULL) {
-        api_reply_db_error(req, c);
-    } else {
-        const char *items = db_value(r, 0, 0);
-        char *body = xasprintf("{\"items\":%s}", items);
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_DB, 0, 0, NULL, NULL))
+        goto out;
+    struct db_result *r = db_run(x.c, st_org_list, 0, NULL);
+    if (r) {
+        char *body = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
         http_add_header(req, "Cache-Control", "public, max-age=300");
         http_reply(req, 200, "application/json", body, strlen(body));
         free(body);
         db_result_free(r);
+    } else {
+        api_reply_db_error(req, x.c);
     }
-    db_release(c);
+out:
+    ctx_close(&x);
 }
 
 /* ---- Sign-up and verification ---- */
@@ -314,58 +442,84 @@ static void h_organisations(struct http_req *req)
 static const char *signup_message =
     "If this address can be used, we have sent a message to it; follow its link to continue.";
 
+static const char *const signup_members[] = {"email",    "password", "name",   "organisation_id",
+                                             "position", "country",  "locale", NULL};
+
+/*
+ * The transaction of a sign-up whose password is hashed: creates the
+ * account and mails a verification link, or, when the address is taken,
+ * tells its owner instead. *org_ok is false when organisation_id names no
+ * organisation (nothing written). 0, or -1 with the transaction failed.
+ */
+static int signup_tx(struct ctx *x, const char *const params[7], bool *org_ok)
+{
+    struct db_result *r = db_run(x->c, st_signup, 7, params);
+    if (r == NULL)
+        return -1;
+    *org_ok = str_eq(db_value(r, 0, 0), "t");
+    const char *id = db_value(r, 0, 1);
+    bool created = id != NULL;
+    char ids[24];
+    snprintf(ids, sizeof ids, "%s", created ? id : "");
+    db_result_free(r);
+    if (!*org_ok)
+        return 0;
+    /* Either way: the row the mail goes to (the new account, or the one
+     * that holds the address). */
+    const char *p[] = {params[0]};
+    struct db_result *acct = db_run(x->c, st_account_by_email, 1, p);
+    int rc = acct ? 0 : -1;
+    if (rc == 0 && db_nrows(acct) == 1) {
+        if (created) {
+            rc = queue_link_mail(x, acct, "verify_email", "verify_email", VERIFY_TOKEN_MINUTES,
+                                 "verify-email.html", "expires_hours");
+            if (rc == 0)
+                rc = audit_log(x->c, x->req, strtol(ids, NULL, 10), "account.signup", "account",
+                               ids, NULL);
+        } else {
+            /* The address is taken: tell its owner, not the caller. */
+            const char *base = config_of(x->req)->base_url;
+            char *reset = xasprintf("%s/forgot-password.html", base);
+            json_t *vars = json_pack("{s:s,s:s,s:s}", "name", db_value(acct, 0, 1), "link", base,
+                                     "reset_link", reset);
+            rc = mail_enqueue(x->c, "account_exists", db_value(acct, 0, 2), db_value(acct, 0, 4),
+                              db_value(acct, 0, 1), vars, NULL);
+            json_decref(vars);
+            free(reset);
+        }
+    }
+    db_result_free(acct);
+    return rc;
+}
+
 static void h_signup(struct http_req *req)
 {
-    json_t *body = NULL;
-    if (http_json_body(req, &body) != 0)
-        return;
-    struct api_fields f;
-    api_fields_init(&f);
-    const char *email = read_email(req, body, &f);
-    const char *password = api_string(req, body, "password", &f, API_REQUIRED, 0, 1024);
-    const char *name = api_string(req, body, "name", &f, API_REQUIRED | API_TRIM, 1, 200);
-    const char *position = api_string(req, body, "position", &f, API_TRIM, 0, 200);
-    const char *country = api_string(req, body, "country", &f, API_TRIM, 0, 100);
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_BODY, 0, 0, signup_members, NULL))
+        goto out;
+    const char *email = read_email(req, x.body, &x.f);
+    const char *password = api_string(req, x.body, "password", &x.f, API_REQUIRED, 0, 1024);
+    const char *name = api_string(req, x.body, "name", &x.f, API_REQUIRED | API_TRIM, 1, 200);
+    const char *position = api_string(req, x.body, "position", &x.f, API_TRIM, 0, 200);
+    const char *country = api_string(req, x.body, "country", &x.f, API_TRIM, 0, 100);
     long org = 0;
-    bool has_org = api_integer(body, "organisation_id", &f, 0, 1, 1L << 53, &org);
-    char locale[16];
+    bool has_org = api_integer(x.body, "organisation_id", &x.f, 0, 1, 1L << 53, &org);
+    char locale[16], org_s[24], key[300], lower[260];
     bool has_locale;
-    read_locale(req, body, &f, locale, sizeof locale, &has_locale);
-    if (password) {
-        const char *problem = auth_password_problem(password, email, name);
-        if (problem)
-            api_field_error(&f, "password", "weak_password", problem);
-    }
-    struct db_conn *c = NULL;
-    if (api_fields_ok(&f) && has_org) {
-        c = api_acquire(req);
-        if (c == NULL)
-            goto out;
-        char org_s[24];
-        snprintf(org_s, sizeof org_s, "%ld", org);
-        const char *p[] = {org_s};
-        struct db_result *r = db_run(c, st_org_exists, 1, p);
-        if (r == NULL) {
-            api_reply_db_error(req, c);
-            goto out;
-        }
-        if (db_nrows(r) == 0)
-            api_field_error(&f, "organisation_id", "not_found", "No such organisation.");
-        db_result_free(r);
-    }
-    if (api_fields_reply(req, &f))
+    read_locale(req, x.body, &x.f, locale, sizeof locale, &has_locale);
+    const char *problem = password ? auth_password_problem(password, email, name) : NULL;
+    if (problem)
+        api_field_error(&x.f, "password", "weak_password", problem);
+    if (api_fields_reply(req, &x.f) || !ctx_db(&x))
         goto out;
-    if (c == NULL && (c = api_acquire(req)) == NULL)
-        goto out;
-
-    char key[300], lower[260];
+    /* Per client address, and per address signed up: nobody can make us
+     * mail one inbox over and over. */
     snprintf(key, sizeof key, "signup:ip:%s", http_remote_addr(req));
-    if (!within_limit(req, c, key, 30, HOUR_S))
+    if (!within_limit(&x, key, 30, HOUR_S))
         goto out;
-    /* Per address too: nobody can make us mail one inbox over and over. */
-    lower_ascii(email, lower, sizeof lower);
+    email_key(email, lower, sizeof lower);
     snprintf(key, sizeof key, "signup:acct:%s", lower);
-    if (!within_limit(req, c, key, 5, HOUR_S))
+    if (!within_limit(&x, key, 5, HOUR_S))
         goto out;
     /* Hash before looking anything up: known and new addresses cost the
      * same time. */
@@ -374,542 +528,544 @@ static void h_signup(struct http_req *req)
         http_reply_unavailable(req);
         goto out;
     }
-    char org_s[24];
     snprintf(org_s, sizeof org_s, "%ld", org);
     const char *params[] = {email, hash, name, has_org ? org_s : NULL, position, country, locale};
-    if (db_begin(c) != 0) {
-        api_reply_db_error(req, c);
-        goto out;
-    }
-    struct db_result *r = db_run(c, st_signup, 7, params);
-    if (r == NULL) {
-        fail_tx(req, c);
-        goto out;
-    }
-    bool created = db_nrows(r) == 1;
-    long id = created ? strtol(db_value(r, 0, 0), NULL, 10) : 0;
-    db_result_free(r);
-    int rc = 0;
-    if (created) {
-        char *link =
-            make_token_link(req, c, id, "verify_email", VERIFY_TOKEN_MINUTES, "verify-email.html");
-        rc = link ? 0 : -1;
-        if (rc == 0)
-            rc = queue_mail(c, "verify_email", locale, email, name,
-                            json_pack("{s:s,s:s,s:i}", "name", name, "link", link, "expires_hours",
-                                      VERIFY_TOKEN_MINUTES / 60));
-        free(link);
-        if (rc == 0) {
-            char ids[24];
-            snprintf(ids, sizeof ids, "%ld", id);
-            rc = audit_log(c, req, id, "account.signup", "account", ids, NULL);
-        }
+    bool org_ok = true;
+    if (db_begin(x.c) != 0 || signup_tx(&x, params, &org_ok) != 0 || db_commit(x.c) != 0) {
+        fail_tx(&x);
+    } else if (!org_ok) {
+        api_field_error(&x.f, "organisation_id", "not_found", "No such organisation.");
+        api_fields_reply(req, &x.f);
     } else {
-        /* The address is taken: tell its owner, not the caller. */
-        const char *p[] = {email};
-        struct db_result *ex = db_run(c, st_account_by_email, 1, p);
-        if (ex == NULL) {
-            rc = -1;
-        } else if (db_nrows(ex) == 1) {
-            json_t *vars = json_pack("{s:s,s:s}", "name", db_value(ex, 0, 1), "link",
-                                     config_of(req)->base_url);
-            char *reset = xasprintf("%s/forgot-password.html", config_of(req)->base_url);
-            json_object_set_new(vars, "reset_link", json_string(reset));
-            free(reset);
-            rc = queue_mail(c, "account_exists", db_value(ex, 0, 2), db_value(ex, 0, 4),
-                            db_value(ex, 0, 1), vars);
-        }
-        db_result_free(ex);
+        http_reply_json(req, 202,
+                        json_pack("{s:s,s:s}", "status", "accepted", "message", signup_message));
     }
-    if (rc != 0 || db_commit(c) != 0) {
-        fail_tx(req, c);
-        goto out;
-    }
-    http_reply_json(req, 202,
-                    json_pack("{s:s,s:s}", "status", "accepted", "message", signup_message));
 out:
-    db_release(c);
-    json_decref(body);
+    ctx_close(&x);
 }
+
+static const char *const token_members[] = {"token", NULL};
 
 static void h_verify(struct http_req *req)
 {
-    json_t *body = NULL;
-    if (http_json_body(req, &body) != 0)
-        return;
-    struct api_fields f;
-    api_fields_init(&f);
-    const char *token = api_string(req, body, "token", &f, API_REQUIRED | API_TRIM, 1, 128);
-    struct db_conn *c = NULL;
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_BODY, 0, 0, token_members, NULL))
+        goto out;
+    if (api_fields_reply(req, &x.f))
+        goto out;
+    /* A missing or malformed token is a bad link, not a form to correct. */
+    const char *token = api_string(req, x.body, "token", &x.f, API_REQUIRED | API_TRIM, 1, 128);
     if (token == NULL) {
-        api_fields_free(&f);
-        http_reply_error(req, 400, "invalid_token", "This link is not valid.");
+        reply_invalid_token(req);
         goto out;
     }
-    if ((c = api_acquire(req)) == NULL)
+    if (!ctx_db(&x))
         goto out;
     char hash[72];
     auth_token_hash_hex(token, hash);
     const char *params[] = {hash};
-    struct db_result *r = db_run(c, st_verify, 1, params);
-    if (r == NULL) {
-        api_reply_db_error(req, c);
+    struct db_result *r = NULL;
+    if (db_begin(x.c) != 0 || (r = db_run(x.c, st_verify, 1, params)) == NULL) {
+        fail_tx(&x);
         goto out;
     }
-    bool ok = db_nrows(r) == 1;
-    long id = ok ? strtol(db_value(r, 0, 0), NULL, 10) : 0;
+    const char *id = db_nrows(r) == 1 ? db_value(r, 0, 0) : NULL;
+    if (id &&
+        (audit_log(x.c, req, strtol(id, NULL, 10), "account.verified", "account", id, NULL) != 0 ||
+         db_commit(x.c) != 0))
+        fail_tx(&x);
+    else if (id)
+        http_reply_json(req, 200, json_pack("{s:s}", "status", "verified"));
+    else {
+        db_rollback(x.c);
+        reply_invalid_token(req);
+    }
     db_result_free(r);
-    if (!ok) {
-        http_reply_error(req, 400, "invalid_token",
-                         "This link is not valid any more (used or expired). You can ask for a "
-                         "new one.");
-        goto out;
-    }
-    char ids[24];
-    snprintf(ids, sizeof ids, "%ld", id);
-    audit_log(c, req, id, "account.verified", "account", ids, NULL);
-    http_reply_json(req, 200, json_pack("{s:s}", "status", "verified"));
 out:
-    api_fields_free(&f);
-    db_release(c);
-    json_decref(body);
+    ctx_close(&x);
 }
+
+static const char *const email_members[] = {"email", NULL};
 
 /*
  * The common start of requests that name an email address and send it a
  * link (resend verification, forgotten password): reads the address, counts
  * the attempt per client address and per address (`what` names the
- * counters), and opens a transaction. Returns the address (borrowed from
- * body) with *out holding the connection, or NULL after answering.
+ * counters), opens a transaction and looks the account up. Returns the
+ * lookup (st_account_by_email; no row for an unknown address), or NULL
+ * after answering.
  */
-static const char *begin_email_request(struct http_req *req, json_t *body, const char *what,
-                                       int per_account, struct db_conn **out)
+static struct db_result *begin_email_request(struct ctx *x, const char *what, int per_account)
 {
-    *out = NULL;
-    struct api_fields f;
-    api_fields_init(&f);
-    const char *email = read_email(req, body, &f);
-    if (api_fields_reply(req, &f))
+    const char *email = read_email(x->req, x->body, &x->f);
+    if (api_fields_reply(x->req, &x->f) || !ctx_db(x))
         return NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return NULL;
-    *out = c;
     char lower[260], key[300];
-    lower_ascii(email, lower, sizeof lower);
-    snprintf(key, sizeof key, "%s:ip:%s", what, http_remote_addr(req));
-    if (!within_limit(req, c, key, 30, HOUR_S))
+    email_key(email, lower, sizeof lower);
+    snprintf(key, sizeof key, "%s:ip:%s", what, http_remote_addr(x->req));
+    if (!within_limit(x, key, 30, HOUR_S))
         return NULL;
     snprintf(key, sizeof key, "%s:acct:%s", what, lower);
-    if (!within_limit(req, c, key, per_account, HOUR_S))
+    if (!within_limit(x, key, per_account, HOUR_S))
         return NULL;
-    if (db_begin(c) != 0) {
-        api_reply_db_error(req, c);
-        return NULL;
-    }
-    return email;
+    const char *p[] = {email};
+    struct db_result *r = NULL;
+    if (db_begin(x->c) != 0 || (r = db_run(x->c, st_account_by_email, 1, p)) == NULL)
+        fail_tx(x);
+    return r;
 }
 
 static void h_verify_resend(struct http_req *req)
 {
-    json_t *body = NULL;
-    if (http_json_body(req, &body) != 0)
-        return;
-    struct db_conn *c = NULL;
-    const char *email = begin_email_request(req, body, "resend", 3, &c);
-    if (email == NULL)
+    struct ctx x;
+    struct db_result *r = NULL;
+    if (!ctx_open(&x, req, CTX_BODY, 0, 0, email_members, NULL) ||
+        (r = begin_email_request(&x, "resend", 3)) == NULL)
         goto out;
-    const char *p[] = {email};
-    struct db_result *r = db_run(c, st_account_by_email, 1, p);
-    if (r == NULL) {
-        fail_tx(req, c);
-        goto out;
-    }
     int rc = 0;
-    if (db_nrows(r) == 1 && str_eq(db_value(r, 0, 3), "f")) {
-        long id = strtol(db_value(r, 0, 0), NULL, 10);
-        char *link =
-            make_token_link(req, c, id, "verify_email", VERIFY_TOKEN_MINUTES, "verify-email.html");
-        rc = link ? queue_mail(c, "verify_email", db_value(r, 0, 2), db_value(r, 0, 4),
-                               db_value(r, 0, 1),
-                               json_pack("{s:s,s:s,s:i}", "name", db_value(r, 0, 1), "link", link,
-                                         "expires_hours", VERIFY_TOKEN_MINUTES / 60))
-                  : -1;
-        free(link);
-    }
-    db_result_free(r);
-    if (rc != 0 || db_commit(c) != 0) {
-        fail_tx(req, c);
-        goto out;
-    }
-    http_reply_json(req, 202,
-                    json_pack("{s:s,s:s}", "status", "accepted", "message", signup_message));
+    if (db_nrows(r) == 1 && str_eq(db_value(r, 0, 3), "f"))
+        rc = queue_link_mail(&x, r, "verify_email", "verify_email", VERIFY_TOKEN_MINUTES,
+                             "verify-email.html", "expires_hours");
+    if (rc != 0 || db_commit(x.c) != 0)
+        fail_tx(&x);
+    else
+        http_reply_json(req, 202,
+                        json_pack("{s:s,s:s}", "status", "accepted", "message", signup_message));
 out:
-    db_release(c);
-    json_decref(body);
+    db_result_free(r);
+    ctx_close(&x);
 }
 
 /* ---- Log-in and log-out ---- */
 
+static const char *const login_members[] = {"email", "password", NULL};
+
+/*
+ * Tells the owner of the account with address `email` (key: its normalised
+ * form) that someone is guessing its password: once per log-in window,
+ * counted and queued in one transaction. Best effort: a failure is logged
+ * by the database layer and rolled back; the caller answers 429 anyway.
+ */
+static void warn_owner(struct ctx *x, const char *email, const char *key_part)
+{
+    char key[300];
+    snprintf(key, sizeof key, "login:warned:%s", key_part);
+    const char *p[] = {email};
+    struct db_result *r = NULL;
+    int retry = 0, rc = -1;
+    if (db_begin(x->c) != 0)
+        return;
+    r = db_run(x->c, st_account_by_email, 1, p);
+    if (r && db_nrows(r) == 1 && ratelimit_hit(x->c, key, 1, LOGIN_WINDOW_S, &retry) == 1) {
+        json_t *vars = json_pack("{s:s,s:i}", "name", db_value(r, 0, 1), "window_minutes",
+                                 LOGIN_WINDOW_S / 60);
+        rc = mail_enqueue(x->c, "account_under_attack", db_value(r, 0, 2), db_value(r, 0, 4),
+                          db_value(r, 0, 1), vars, NULL);
+        json_decref(vars);
+        if (rc == 0)
+            rc = audit_log(x->c, x->req, 0, "login.owner_warned", "account", db_value(r, 0, 0),
+                           NULL);
+    }
+    if (rc != 0 || db_commit(x->c) != 0)
+        db_rollback(x->c);
+    db_result_free(r);
+}
+
+/*
+ * Counts a log-in attempt before any hash, each counter one atomic upsert:
+ * per client address, per account and address together, then per account
+ * alone (only attempts that passed the first two count there, so one
+ * address cannot use up the account's ceiling). Returns 1 to go on, 0
+ * after answering 429 (and warning the owner when an account limit was
+ * hit), -1 after answering a database error.
+ */
+static int count_login(struct ctx *x, const char *email, const char *lower)
+{
+    const char *addr = http_remote_addr(x->req);
+    char ip_key[96], pair_key[400], acct_key[300];
+    snprintf(ip_key, sizeof ip_key, "login:ip:%s", addr);
+    snprintf(pair_key, sizeof pair_key, "login:pair:%s|%s", lower, addr);
+    snprintf(acct_key, sizeof acct_key, "login:acct:%s", lower);
+    int retry = 0;
+    int rc =
+        ratelimit_hit(x->c, ip_key, (int)config_of(x->req)->login_limit_ip, LOGIN_WINDOW_S, &retry);
+    bool account_limited = false;
+    if (rc == 1) {
+        rc = ratelimit_hit(x->c, pair_key, LOGIN_FAILS_PER_PAIR, LOGIN_WINDOW_S, &retry);
+        if (rc == 1)
+            rc = ratelimit_hit(x->c, acct_key, LOGIN_FAILS_PER_ACCOUNT, LOGIN_WINDOW_S, &retry);
+        account_limited = rc == 0;
+    }
+    if (rc < 0) {
+        api_reply_db_error(x->req, x->c);
+    } else if (rc == 0) {
+        if (account_limited)
+            warn_owner(x, email, lower);
+        audit_log(x->c, x->req, 0, "login.rate_limited", "email", lower, NULL);
+        reply_limited(x->req, retry);
+    }
+    return rc;
+}
+
+/* After a successful log-in: the owner's own failures from this address
+ * are forgiven, and this attempt is taken off the account's ceiling. */
+static void uncount_login(struct ctx *x, const char *lower)
+{
+    char key[400];
+    snprintf(key, sizeof key, "login:pair:%s|%s", lower, http_remote_addr(x->req));
+    ratelimit_clear(x->c, key);
+    snprintf(key, sizeof key, "login:acct:%s", lower);
+    ratelimit_refund(x->c, key);
+}
+
 static void h_login(struct http_req *req)
 {
-    json_t *body = NULL;
-    if (http_json_body(req, &body) != 0)
-        return;
-    struct api_fields f;
-    api_fields_init(&f);
-    const char *email = api_string(req, body, "email", &f, API_REQUIRED | API_TRIM, 1, 254);
-    const char *password = api_string(req, body, "password", &f, API_REQUIRED, 1, 1024);
-    struct db_conn *c = NULL;
-    if (api_fields_reply(req, &f))
+    struct ctx x;
+    char *stored = NULL;
+    if (!ctx_open(&x, req, CTX_BODY, 0, 0, login_members, NULL))
         goto out;
-    if ((c = api_acquire(req)) == NULL)
+    const char *email = api_string(req, x.body, "email", &x.f, API_REQUIRED | API_TRIM, 1, 254);
+    const char *password = api_string(req, x.body, "password", &x.f, API_REQUIRED, 1, 1024);
+    if (api_fields_reply(req, &x.f) || !ctx_db(&x))
         goto out;
-    char lower[260], acct_key[300], ip_key[96];
-    lower_ascii(email, lower, sizeof lower);
-    snprintf(acct_key, sizeof acct_key, "login:acct:%s", lower);
-    snprintf(ip_key, sizeof ip_key, "login:ip:%s", http_remote_addr(req));
-    int retry = 0;
-    int rc = ratelimit_check(c, acct_key, LOGIN_FAILS_PER_ACCOUNT, LOGIN_WINDOW_S, &retry);
-    if (rc < 0) {
-        api_reply_db_error(req, c);
+    char lower[260];
+    email_key(email, lower, sizeof lower);
+    if (count_login(&x, email, lower) != 1)
         goto out;
-    }
-    if (rc == 0) {
-        audit_log(c, req, 0, "login.rate_limited", "email", lower, NULL);
-        reply_limited(req, retry);
-        goto out;
-    }
-    if (!within_limit(req, c, ip_key, (int)config_of(req)->login_limit_ip, LOGIN_WINDOW_S))
-        goto out;
-
     const char *p[] = {email};
-    struct db_result *r = db_run(c, st_login_lookup, 1, p);
+    struct db_result *r = db_run(x.c, st_login_lookup, 1, p);
     if (r == NULL) {
-        api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c);
         goto out;
     }
     long id = db_nrows(r) == 1 ? strtol(db_value(r, 0, 0), NULL, 10) : 0;
-    char *stored = id ? xstrdup(db_value(r, 0, 1)) : NULL;
+    stored = id ? xstrdup(db_value(r, 0, 1)) : NULL;
     db_result_free(r);
     /* Give the connection back while hashing: it takes a while. */
-    db_release(c);
-    c = NULL;
+    ctx_release(&x);
     bool rehash = false;
     int ok = auth_verify_password(stored, password, &rehash);
-    free(stored);
+    char new_hash[crypto_pwhash_STRBYTES];
+    bool have_new = ok == 1 && rehash && auth_hash_password(password, new_hash) == 0;
     if (ok < 0) {
         http_reply_unavailable(req);
         goto out;
     }
-    char new_hash[crypto_pwhash_STRBYTES];
-    bool have_new = ok == 1 && rehash && auth_hash_password(password, new_hash) == 0;
-    if ((c = api_acquire(req)) == NULL)
+    if (!ctx_db(&x))
         goto out;
-    if (ok != 1) {
-        ratelimit_hit(c, acct_key, LOGIN_FAILS_PER_ACCOUNT, LOGIN_WINDOW_S, &retry);
-        audit_log(c, req, id, "login.failed", "email", lower, NULL);
-        http_reply_error(req, 401, "invalid_credentials", "The email or password is not right.");
-        goto out;
-    }
-    char ids[24];
+    char ids[24], csrf[48];
     snprintf(ids, sizeof ids, "%ld", id);
-    if (have_new) {
-        const char *hp[] = {ids, new_hash};
-        db_result_free(db_run(c, st_set_hash, 2, hp));
+    const char *hp[] = {ids, new_hash};
+    if (ok != 1) {
+        audit_log(x.c, req, id, "login.failed", "email", lower, NULL);
+        http_reply_error(req, 401, "invalid_credentials", "The email or password is not right.");
+    } else if (auth_session_create(req, x.c, id, csrf) != 0) {
+        api_reply_db_error(req, x.c);
+    } else {
+        if (have_new)
+            db_result_free(db_run(x.c, st_set_hash, 2, hp));
+        uncount_login(&x, lower);
+        audit_log(x.c, req, id, "login.succeeded", "account", ids, NULL);
+        reply_me(req, x.c, id, 200, csrf);
     }
-    char csrf[48];
-    if (auth_session_create(req, c, id, csrf) != 0) {
-        api_reply_db_error(req, c);
-        goto out;
-    }
-    ratelimit_clear(c, acct_key);
-    audit_log(c, req, id, "login.succeeded", "account", ids, NULL);
-    reply_me(req, c, id, 200, csrf);
 out:
-    db_release(c);
-    json_decref(body);
+    free(stored);
+    ctx_close(&x);
 }
 
 static void h_logout(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me) {
-        char sid[24], aid[24];
-        snprintf(sid, sizeof sid, "%ld", me->session_id);
-        snprintf(aid, sizeof aid, "%ld", me->id);
-        const char *p[] = {sid, aid};
-        struct db_result *r = db_run(c, st_session_revoke, 2, p);
-        if (r == NULL) {
-            api_reply_db_error(req, c);
-        } else {
-            db_result_free(r);
-            auth_clear_cookie(req);
-            http_reply_empty(req, 204);
-        }
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+        goto out;
+    char sid[24], aid[24];
+    snprintf(sid, sizeof sid, "%ld", x.me->session_id);
+    snprintf(aid, sizeof aid, "%ld", x.me->id);
+    const char *p[] = {sid, aid};
+    struct db_result *r = db_run(x.c, st_session_revoke, 2, p);
+    if (r == NULL) {
+        api_reply_db_error(req, x.c);
+    } else {
+        auth_clear_cookie(req);
+        http_reply_empty(req, 204);
     }
-    db_release(c);
+    db_result_free(r);
+out:
+    ctx_close(&x);
 }
 
 /* ---- Passwords ---- */
 
 static void h_forgot(struct http_req *req)
 {
-    json_t *body = NULL;
-    if (http_json_body(req, &body) != 0)
-        return;
-    struct db_conn *c = NULL;
-    const char *email = begin_email_request(req, body, "reset", 5, &c);
-    if (email == NULL)
+    struct ctx x;
+    struct db_result *r = NULL;
+    if (!ctx_open(&x, req, CTX_BODY, 0, 0, email_members, NULL) ||
+        (r = begin_email_request(&x, "reset", 5)) == NULL)
         goto out;
-    const char *p[] = {email};
-    struct db_result *r = db_run(c, st_account_by_email, 1, p);
-    if (r == NULL) {
-        fail_tx(req, c);
-        goto out;
-    }
     int rc = 0;
     if (db_nrows(r) == 1) {
-        long id = strtol(db_value(r, 0, 0), NULL, 10);
-        char *link = make_token_link(req, c, id, "reset_password", RESET_TOKEN_MINUTES,
-                                     "reset-password.html");
-        rc = link ? queue_mail(c, "password_reset", db_value(r, 0, 2), db_value(r, 0, 4),
-                               db_value(r, 0, 1),
-                               json_pack("{s:s,s:s,s:i}", "name", db_value(r, 0, 1), "link", link,
-                                         "expires_minutes", RESET_TOKEN_MINUTES))
-                  : -1;
-        free(link);
-        if (rc == 0) {
-            char ids[24];
-            snprintf(ids, sizeof ids, "%ld", id);
-            rc = audit_log(c, req, 0, "password.reset_requested", "account", ids, NULL);
-        }
+        rc = queue_link_mail(&x, r, "password_reset", "reset_password", RESET_TOKEN_MINUTES,
+                             "reset-password.html", "expires_minutes");
+        if (rc == 0)
+            rc = audit_log(x.c, req, 0, "password.reset_requested", "account", db_value(r, 0, 0),
+                           NULL);
     }
-    db_result_free(r);
-    if (rc != 0 || db_commit(c) != 0) {
-        fail_tx(req, c);
-        goto out;
-    }
-    http_reply_json(req, 202,
-                    json_pack("{s:s,s:s}", "status", "accepted", "message",
-                              "If an account uses this address, we have sent it a link to "
-                              "choose a new password."));
+    if (rc != 0 || db_commit(x.c) != 0)
+        fail_tx(&x);
+    else
+        http_reply_json(req, 202,
+                        json_pack("{s:s,s:s}", "status", "accepted", "message",
+                                  "If an account uses this address, we have sent it a link to "
+                                  "choose a new password."));
 out:
-    db_release(c);
-    json_decref(body);
+    db_result_free(r);
+    ctx_close(&x);
+}
+
+/* Queues the notice that an account's password changed. 0 or -1. */
+static int queue_password_changed(struct db_conn *c, const char *locale, const char *email,
+                                  const char *name)
+{
+    json_t *vars = json_pack("{s:s}", "name", name);
+    int rc = mail_enqueue(c, "password_changed", locale, email, name, vars, NULL);
+    json_decref(vars);
+    return rc;
+}
+
+static const char *const reset_members[] = {"token", "password", NULL};
+
+/*
+ * The transaction of a reset whose new password is hashed: uses the token
+ * (once: a concurrent reset with the same token finds it used), ends the
+ * sessions, mails a notice. 1 when done, 0 when the token was used in the
+ * meantime (rolled back), -1 with the transaction failed.
+ */
+static int reset_tx(struct ctx *x, const char *token_hash, const char *hash)
+{
+    const char *params[] = {token_hash, hash};
+    struct db_result *r = db_run(x->c, st_reset, 2, params);
+    if (r == NULL)
+        return -1;
+    int rc = db_nrows(r) == 1 ? 1 : 0;
+    if (rc == 1 && (queue_password_changed(x->c, db_value(r, 0, 3), db_value(r, 0, 1),
+                                           db_value(r, 0, 2)) != 0 ||
+                    audit_log(x->c, x->req, strtol(db_value(r, 0, 0), NULL, 10), "password.reset",
+                              "account", db_value(r, 0, 0), NULL) != 0))
+        rc = -1;
+    db_result_free(r);
+    return rc;
 }
 
 static void h_reset(struct http_req *req)
 {
-    json_t *body = NULL;
-    if (http_json_body(req, &body) != 0)
-        return;
-    struct api_fields f;
-    api_fields_init(&f);
-    const char *token = api_string(req, body, "token", &f, API_REQUIRED | API_TRIM, 1, 128);
-    const char *password = api_string(req, body, "password", &f, API_REQUIRED, 0, 1024);
-    if (password) {
-        const char *problem = auth_password_problem(password, NULL, NULL);
-        if (problem)
-            api_field_error(&f, "password", "weak_password", problem);
-    }
-    struct db_conn *c = NULL;
-    if (api_fields_reply(req, &f))
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_BODY, 0, 0, reset_members, NULL))
         goto out;
+    const char *token = api_string(req, x.body, "token", &x.f, API_REQUIRED | API_TRIM, 1, 128);
+    const char *password = api_string(req, x.body, "password", &x.f, API_REQUIRED, 0, 1024);
+    const char *problem = password ? auth_password_problem(password, NULL, NULL) : NULL;
+    if (problem)
+        api_field_error(&x.f, "password", "weak_password", problem);
+    if (api_fields_reply(req, &x.f) || !ctx_db(&x))
+        goto out;
+    /* Counted per client address before anything costs: random tokens
+     * cannot keep the hashing slots busy. */
+    char key[96];
+    snprintf(key, sizeof key, "reset:ip:%s", http_remote_addr(req));
+    if (!within_limit(&x, key, RESET_PER_ADDRESS, LOGIN_WINDOW_S))
+        goto out;
+    /* The token first (one indexed look-up); only a valid one is worth a
+     * hash. Its account's address and name are refused as the password. */
+    char token_hash[72];
+    auth_token_hash_hex(token, token_hash);
+    const char *tp[] = {token_hash};
+    struct db_result *r = db_run(x.c, st_reset_lookup, 1, tp);
+    if (r == NULL) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    bool valid = db_nrows(r) == 1;
+    problem = valid ? auth_password_problem(password, db_value(r, 0, 1), db_value(r, 0, 2)) : NULL;
+    db_result_free(r);
+    if (!valid) {
+        reply_invalid_token(req);
+        goto out;
+    }
+    if (problem) {
+        api_field_error(&x.f, "password", "weak_password", problem);
+        api_fields_reply(req, &x.f);
+        goto out;
+    }
+    ctx_release(&x);
     char hash[crypto_pwhash_STRBYTES];
     if (auth_hash_password(password, hash) != 0) {
         http_reply_unavailable(req);
         goto out;
     }
-    if ((c = api_acquire(req)) == NULL)
+    if (!ctx_db(&x))
         goto out;
-    char token_hash[72];
-    auth_token_hash_hex(token, token_hash);
-    const char *params[] = {token_hash, hash};
-    if (db_begin(c) != 0) {
-        api_reply_db_error(req, c);
-        goto out;
+    int rc = db_begin(x.c) == 0 ? reset_tx(&x, token_hash, hash) : -1;
+    if (rc == 1 && db_commit(x.c) == 0) {
+        http_reply_json(req, 200, json_pack("{s:s}", "status", "password_changed"));
+    } else if (rc == 0) {
+        db_rollback(x.c);
+        reply_invalid_token(req);
+    } else {
+        fail_tx(&x);
     }
-    struct db_result *r = db_run(c, st_reset, 2, params);
-    if (r == NULL) {
-        fail_tx(req, c);
-        goto out;
-    }
-    if (db_nrows(r) != 1) {
-        db_result_free(r);
-        db_rollback(c);
-        http_reply_error(req, 400, "invalid_token",
-                         "This link is not valid any more (used or expired). You can ask for a "
-                         "new one.");
-        goto out;
-    }
-    long id = strtol(db_value(r, 0, 0), NULL, 10);
-    /* Now that the account is known, refuse its email or name as the new
-     * password; nothing is committed yet. */
-    const char *problem = auth_password_problem(password, db_value(r, 0, 1), db_value(r, 0, 2));
-    if (problem) {
-        db_result_free(r);
-        db_rollback(c);
-        struct api_fields g;
-        api_fields_init(&g);
-        api_field_error(&g, "password", "weak_password", problem);
-        api_fields_reply(req, &g);
-        goto out;
-    }
-    int rc = queue_mail(c, "password_changed", db_value(r, 0, 3), db_value(r, 0, 1),
-                        db_value(r, 0, 2), json_pack("{s:s}", "name", db_value(r, 0, 2)));
-    db_result_free(r);
-    char ids[24];
-    snprintf(ids, sizeof ids, "%ld", id);
-    if (rc == 0)
-        rc = audit_log(c, req, id, "password.reset", "account", ids, NULL);
-    if (rc != 0 || db_commit(c) != 0) {
-        fail_tx(req, c);
-        goto out;
-    }
-    http_reply_json(req, 200, json_pack("{s:s}", "status", "password_changed"));
 out:
-    api_fields_free(&f);
-    db_release(c);
-    json_decref(body);
+    ctx_close(&x);
 }
 
-static void h_change_password(struct http_req *req)
+static const char *const change_password_members[] = {"current_password", "new_password", NULL};
+
+/* The transaction of a password change: the new hash, the caller's other
+ * sessions ended, a notice mailed, an audit row. 0 or -1 (failed). */
+static int change_password_tx(struct ctx *x, const char *hash)
 {
-    json_t *body = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me == NULL || http_json_body(req, &body) != 0)
-        goto out;
-    struct api_fields f;
-    api_fields_init(&f);
-    const char *current = api_string(req, body, "current_password", &f, API_REQUIRED, 1, 1024);
-    const char *next = api_string(req, body, "new_password", &f, API_REQUIRED, 0, 1024);
-    if (next) {
-        const char *problem = auth_password_problem(next, me->email, me->name);
-        if (problem)
-            api_field_error(&f, "new_password", "weak_password", problem);
-    }
-    if (api_fields_reply(req, &f))
-        goto out;
-    char ids[24];
-    snprintf(ids, sizeof ids, "%ld", me->id);
-    const char *p[] = {ids};
-    struct db_result *r = db_run(c, st_hash_by_id, 1, p);
-    if (r == NULL || db_nrows(r) != 1) {
-        db_result_free(r);
-        api_reply_db_error(req, c);
-        goto out;
-    }
-    char *stored = xstrdup(db_value(r, 0, 0));
-    db_result_free(r);
-    int ok = auth_verify_password(stored, current, NULL);
-    free(stored);
-    char hash[crypto_pwhash_STRBYTES];
-    if (ok < 0 || (ok == 1 && auth_hash_password(next, hash) != 0)) {
-        http_reply_unavailable(req);
-        goto out;
-    }
-    if (ok == 0) {
-        struct api_fields g;
-        api_fields_init(&g);
-        api_field_error(&g, "current_password", "wrong_password",
-                        "This is not your current password.");
-        api_fields_reply(req, &g);
-        goto out;
-    }
-    char sid[24];
-    snprintf(sid, sizeof sid, "%ld", me->session_id);
+    char ids[24], sid[24];
+    snprintf(ids, sizeof ids, "%ld", x->me->id);
+    snprintf(sid, sizeof sid, "%ld", x->me->session_id);
     const char *hp[] = {ids, hash};
     const char *rp[] = {ids, sid};
-    if (db_begin(c) != 0) {
-        api_reply_db_error(req, c);
-        goto out;
-    }
-    struct db_result *a = db_run(c, st_set_hash, 2, hp);
-    struct db_result *b = a ? db_run(c, st_revoke_others, 2, rp) : NULL;
+    struct db_result *a = db_run(x->c, st_set_hash, 2, hp);
+    struct db_result *b = a ? db_run(x->c, st_revoke_others, 2, rp) : NULL;
     int rc = a && b ? 0 : -1;
     db_result_free(a);
     db_result_free(b);
     if (rc == 0)
-        rc = queue_mail(c, "password_changed", me->locale, me->email, me->name,
-                        json_pack("{s:s}", "name", me->name));
+        rc = queue_password_changed(x->c, x->me->locale, x->me->email, x->me->name);
     if (rc == 0)
-        rc = audit_log(c, req, me->id, "password.changed", "account", ids, NULL);
-    if (rc != 0 || db_commit(c) != 0) {
-        fail_tx(req, c);
+        rc = audit_log(x->c, x->req, x->me->id, "password.changed", "account", ids, NULL);
+    return rc;
+}
+
+static void h_change_password(struct http_req *req)
+{
+    struct ctx x;
+    char *stored = NULL;
+    if (!ctx_open(&x, req, CTX_SESSION | CTX_BODY, 0, 0, change_password_members, NULL))
+        goto out;
+    const char *current = api_string(req, x.body, "current_password", &x.f, API_REQUIRED, 1, 1024);
+    const char *next = api_string(req, x.body, "new_password", &x.f, API_REQUIRED, 0, 1024);
+    const char *problem = next ? auth_password_problem(next, x.me->email, x.me->name) : NULL;
+    if (problem)
+        api_field_error(&x.f, "new_password", "weak_password", problem);
+    if (api_fields_reply(req, &x.f))
+        goto out;
+    /* Guessing the current password through a stolen session is counted
+     * per account and address before any hash. */
+    char key[128], ids[24];
+    snprintf(key, sizeof key, "password:change:%ld|%s", x.me->id, http_remote_addr(req));
+    if (!within_limit(&x, key, CHANGE_PW_PER_ACCOUNT, LOGIN_WINDOW_S))
+        goto out;
+    snprintf(ids, sizeof ids, "%ld", x.me->id);
+    const char *p[] = {ids};
+    struct db_result *r = db_run(x.c, st_hash_by_id, 1, p);
+    if (r == NULL || db_nrows(r) != 1) {
+        db_result_free(r);
+        api_reply_db_error(req, x.c);
         goto out;
     }
-    http_reply_json(req, 200, json_pack("{s:s}", "status", "password_changed"));
+    stored = xstrdup(db_value(r, 0, 0));
+    db_result_free(r);
+    ctx_release(&x);
+    int ok = auth_verify_password(stored, current, NULL);
+    char hash[crypto_pwhash_STRBYTES];
+    if (ok < 0 || (ok == 1 && auth_hash_password(next, hash) != 0)) {
+        http_reply_unavailable(req);
+    } else if (ok == 0) {
+        api_field_error(&x.f, "current_password", "wrong_password",
+                        "This is not your current password.");
+        api_fields_reply(req, &x.f);
+    } else if (!ctx_db(&x)) {
+        /* answered */
+    } else if (db_begin(x.c) != 0 || change_password_tx(&x, hash) != 0 || db_commit(x.c) != 0) {
+        fail_tx(&x);
+    } else {
+        http_reply_json(req, 200, json_pack("{s:s}", "status", "password_changed"));
+    }
 out:
-    db_release(c);
-    json_decref(body);
+    free(stored);
+    ctx_close(&x);
 }
 
 /* ---- The caller ---- */
 
 static void h_me(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me) {
-        /* The page needs the CSRF token again after a reload; only
-         * same-origin scripts can read this answer. */
-        json_t *j = auth_me_json(c, me->id);
-        if (j == NULL) {
-            api_reply_db_error(req, c);
-        } else {
-            json_object_set_new(j, "csrf_token", json_string(me->csrf));
-            http_reply_json(req, 200, j);
-        }
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+        goto out;
+    /* The page needs the CSRF token again after a reload; only same-origin
+     * scripts can read this answer. */
+    json_t *j = auth_me_json(x.c, x.me->id);
+    if (j == NULL) {
+        api_reply_db_error(req, x.c);
+    } else {
+        json_object_set_new(j, "csrf_token", json_string(x.me->csrf));
+        http_reply_json(req, 200, j);
     }
-    db_release(c);
+out:
+    ctx_close(&x);
+}
+
+static const char *const me_members[] = {"name",   "position", "country", "organisation_id",
+                                         "locale", NULL};
+/* What GET /api/me shows but PATCH cannot change. */
+static const char *const me_read_only[] = {
+    "id",         "email",      "roles", "organisation", "organisation_confirmed", "email_verified",
+    "created_at", "csrf_token", NULL};
+
+static const char *null_flag(json_t *body, const char *key)
+{
+    return json_is_null(json_object_get(body, key)) ? "true" : "false";
+}
+
+/*
+ * The transaction of a profile change: the update (refused by the database
+ * while a limited registration is live), and an audit row when the
+ * organisation changed. *org_ok is false when organisation_id names no
+ * organisation (nothing written). 0, or -1 with the transaction failed.
+ */
+static int profile_tx(struct ctx *x, const char *const params[9], bool *org_ok)
+{
+    struct db_result *r = db_run(x->c, st_profile, 9, params);
+    if (r == NULL)
+        return -1;
+    *org_ok = str_eq(db_value(r, 0, 0), "t");
+    int rc = 0;
+    if (str_eq(db_value(r, 0, 3), "t")) {
+        const char *from = db_value(r, 0, 1), *to = db_value(r, 0, 2);
+        json_t *details = json_pack("{s:o,s:o}", "from",
+                                    from ? json_integer(strtoll(from, NULL, 10)) : json_null(),
+                                    "to", to ? json_integer(strtoll(to, NULL, 10)) : json_null());
+        rc = audit_log(x->c, x->req, x->me->id, "account.organisation_changed", "account",
+                       params[0], details);
+        json_decref(details);
+    }
+    db_result_free(r);
+    return rc;
 }
 
 static void h_me_update(struct http_req *req)
 {
-    json_t *body = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me == NULL || http_json_body(req, &body) != 0)
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_SESSION | CTX_BODY, 0, 0, me_members, me_read_only))
         goto out;
-    struct api_fields f;
-    api_fields_init(&f);
-    const char *name = api_string(req, body, "name", &f, API_TRIM, 1, 200);
-    const char *position = api_string(req, body, "position", &f, API_TRIM, 0, 200);
-    const char *country = api_string(req, body, "country", &f, API_TRIM, 0, 100);
+    const char *name = api_string(req, x.body, "name", &x.f, API_TRIM, 1, 200);
+    const char *position = api_string(req, x.body, "position", &x.f, API_TRIM, 0, 200);
+    const char *country = api_string(req, x.body, "country", &x.f, API_TRIM, 0, 100);
     long org = 0;
-    bool has_org = api_integer(body, "organisation_id", &f, 0, 1, 1L << 53, &org);
-    char locale[16];
+    bool has_org = api_integer(x.body, "organisation_id", &x.f, 0, 1, 1L << 53, &org);
+    char locale[16], org_s[24], ids[24];
     bool has_locale;
-    read_locale(req, body, &f, locale, sizeof locale, &has_locale);
-    char org_s[24];
-    snprintf(org_s, sizeof org_s, "%ld", org);
-    if (api_fields_ok(&f) && has_org) {
-        const char *p[] = {org_s};
-        struct db_result *r = db_run(c, st_org_exists, 1, p);
-        if (r == NULL) {
-            api_fields_free(&f);
-            api_reply_db_error(req, c);
-            goto out;
-        }
-        if (db_nrows(r) == 0)
-            api_field_error(&f, "organisation_id", "not_found", "No such organisation.");
-        db_result_free(r);
-    }
-    if (api_fields_reply(req, &f))
+    read_locale(req, x.body, &x.f, locale, sizeof locale, &has_locale);
+    if (api_fields_reply(req, &x.f))
         goto out;
-    char ids[24];
-    snprintf(ids, sizeof ids, "%ld", me->id);
+    snprintf(org_s, sizeof org_s, "%ld", org);
+    snprintf(ids, sizeof ids, "%ld", x.me->id);
     /* A member sent as null clears it; an absent one is left alone. */
     const char *params[] = {ids,
                             name,
@@ -917,77 +1073,71 @@ static void h_me_update(struct http_req *req)
                             country,
                             has_locale ? locale : NULL,
                             has_org ? org_s : NULL,
-                            json_is_null(json_object_get(body, "position")) ? "true" : "false",
-                            json_is_null(json_object_get(body, "country")) ? "true" : "false",
-                            json_is_null(json_object_get(body, "organisation_id")) ? "true"
-                                                                                   : "false"};
-    struct db_result *r = db_run(c, st_profile, 9, params);
-    if (r == NULL) {
-        api_reply_db_error(req, c);
-        goto out;
+                            null_flag(x.body, "position"),
+                            null_flag(x.body, "country"),
+                            null_flag(x.body, "organisation_id")};
+    bool org_ok = true;
+    if (db_begin(x.c) != 0 || profile_tx(&x, params, &org_ok) != 0 || db_commit(x.c) != 0) {
+        fail_tx(&x);
+    } else if (!org_ok) {
+        api_field_error(&x.f, "organisation_id", "not_found", "No such organisation.");
+        api_fields_reply(req, &x.f);
+    } else {
+        reply_me(req, x.c, x.me->id, 200, NULL);
     }
-    db_result_free(r);
-    reply_me(req, c, me->id, 200, NULL);
 out:
-    db_release(c);
-    json_decref(body);
+    ctx_close(&x);
 }
 
 static void h_sessions(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me) {
-        char ids[24], sid[24], idle[24];
-        snprintf(ids, sizeof ids, "%ld", me->id);
-        snprintf(sid, sizeof sid, "%ld", me->session_id);
-        snprintf(idle, sizeof idle, "%ld", config_of(req)->session_idle_min);
-        const char *p[] = {ids, sid, idle};
-        struct db_result *r = db_run(c, st_sessions, 3, p);
-        if (r == NULL) {
-            api_reply_db_error(req, c);
-        } else {
-            char *body = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
-            http_reply(req, 200, "application/json", body, strlen(body));
-            free(body);
-            db_result_free(r);
-        }
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+        goto out;
+    char ids[24], sid[24], idle[24];
+    snprintf(ids, sizeof ids, "%ld", x.me->id);
+    snprintf(sid, sizeof sid, "%ld", x.me->session_id);
+    snprintf(idle, sizeof idle, "%ld", config_of(req)->session_idle_min);
+    const char *p[] = {ids, sid, idle};
+    struct db_result *r = db_run(x.c, st_sessions, 3, p);
+    if (r == NULL) {
+        api_reply_db_error(req, x.c);
+    } else {
+        char *body = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
+        http_reply(req, 200, "application/json", body, strlen(body));
+        free(body);
     }
-    db_release(c);
+    db_result_free(r);
+out:
+    ctx_close(&x);
 }
 
 static void h_session_revoke(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me) {
-        char aid[24];
-        snprintf(aid, sizeof aid, "%ld", me->id);
-        const char *p[] = {http_param(req, "id"), aid};
-        struct db_result *r = db_run(c, st_session_revoke, 2, p);
-        if (r == NULL) {
-            api_reply_db_error(req, c);
-        } else {
-            if (db_nrows(r) == 0) {
-                api_reply_not_found(req, "session");
-            } else {
-                audit_log(c, req, me->id, "session.revoked", "session", http_param(req, "id"),
-                          NULL);
-                if (strtol(http_param(req, "id"), NULL, 10) == me->session_id)
-                    auth_clear_cookie(req);
-                http_reply_empty(req, 204);
-            }
-            db_result_free(r);
-        }
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+        goto out;
+    char aid[24];
+    snprintf(aid, sizeof aid, "%ld", x.me->id);
+    const char *id = http_param(req, "id");
+    const char *p[] = {id, aid};
+    struct db_result *r = db_run(x.c, st_session_revoke, 2, p);
+    if (r == NULL) {
+        api_reply_db_error(req, x.c);
+    } else if (db_nrows(r) == 0) {
+        api_reply_not_found(req, "session");
+    } else {
+        audit_log(x.c, req, x.me->id, "session.revoked", "session", id, NULL);
+        if (strtol(id, NULL, 10) == x.me->session_id)
+            auth_clear_cookie(req);
+        http_reply_empty(req, 204);
     }
-    db_release(c);
+    db_result_free(r);
+out:
+    ctx_close(&x);
 }
 
-/* ---- Admin ---- */
+/* ---- Staff and admin ---- */
 
 /*
  * Answers a paginated list from `stmt` (parameters: the optional text filter
@@ -1008,17 +1158,15 @@ static void filtered_list(struct http_req *req, unsigned roles, const char *para
         http_reply_error(req, 400, "bad_request", "%s is too long or not valid UTF-8.", param);
         return;
     }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    if (auth_require(req, c, roles, 0)) {
+    struct ctx x;
+    if (ctx_open(&x, req, CTX_SESSION, roles, 0, NULL, NULL)) {
         char lim[24], off[24];
         snprintf(lim, sizeof lim, "%ld", pg.per_page);
         snprintf(off, sizeof off, "%ld", pg.offset);
         const char *p[] = {n > 0 ? filter : NULL, lim, off};
-        api_reply_row_json(req, c, db_run(c, stmt, 3, p), 200, what);
+        api_reply_row_json(req, x.c, db_run(x.c, stmt, 3, p), 200, what);
     }
-    db_release(c);
+    ctx_close(&x);
 }
 
 static void h_admin_accounts(struct http_req *req)
@@ -1032,58 +1180,76 @@ static void h_staff_accounts(struct http_req *req)
     filtered_list(req, ROLE_STAFF | ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts");
 }
 
-static void change_role(struct http_req *req, bool grant)
+/* Staff confirm that a person belongs to the organisation they declared. */
+static void h_confirm_organisation(struct http_req *req)
 {
-    const char *role = http_param(req, "role");
-    if (auth_role_from_name(role) == 0) {
-        api_reply_not_found(req, "role (use participant, judge, staff or admin)");
-        return;
-    }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_ADMIN, 0);
-    if (me == NULL)
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_SESSION, ROLE_STAFF | ROLE_ADMIN, 0, NULL, NULL))
         goto out;
     const char *target = http_param(req, "id");
-    if (!grant && str_eq(role, "admin") && strtol(target, NULL, 10) == me->id) {
+    char by[24];
+    snprintf(by, sizeof by, "%ld", x.me->id);
+    const char *p[] = {target, by};
+    struct db_result *r = NULL;
+    int rc = db_begin(x.c) == 0 && (r = db_run(x.c, st_confirm_org, 2, p)) != NULL ? 0 : -1;
+    if (rc == 0 && str_eq(db_value(r, 0, 0), "t")) {
+        json_t *details =
+            json_pack("{s:I}", "organisation_id", (json_int_t)strtoll(db_value(r, 0, 1), NULL, 10));
+        rc = audit_log(x.c, req, x.me->id, "account.organisation_confirmed", "account", target,
+                       details);
+        json_decref(details);
+    }
+    db_result_free(r);
+    if (rc != 0 || db_commit(x.c) != 0)
+        fail_tx(&x);
+    else
+        reply_me(req, x.c, strtol(target, NULL, 10), 200, NULL);
+out:
+    ctx_close(&x);
+}
+
+/* Grants or revokes a role; answers the account. */
+static void change_role(struct http_req *req, bool grant)
+{
+    struct ctx x;
+    const char *role = http_param(req, "role");
+    const char *target = http_param(req, "id");
+    if (!ctx_open(&x, req, CTX_SESSION, ROLE_ADMIN, 0, NULL, NULL))
+        goto out;
+    if (auth_role_from_name(role) == 0) {
+        api_reply_not_found(req, "role (use participant, judge, staff or admin)");
+        goto out;
+    }
+    if (!grant && str_eq(role, "admin") && strtol(target, NULL, 10) == x.me->id) {
         http_reply_error(req, 409, "conflict", "You cannot remove your own admin role.");
         goto out;
     }
-    const char *ep[] = {target};
-    struct db_result *ex = db_run(c, st_account_exists, 1, ep);
-    if (ex == NULL) {
-        api_reply_db_error(req, c);
-        goto out;
-    }
-    bool exists = db_nrows(ex) == 1;
-    db_result_free(ex);
-    if (!exists) {
-        api_reply_not_found(req, "account");
-        goto out;
-    }
     char by[24];
-    snprintf(by, sizeof by, "%ld", me->id);
+    snprintf(by, sizeof by, "%ld", x.me->id);
+    const char *ep[] = {target};
     const char *gp[] = {target, role, by};
-    const char *rp[] = {target, role};
-    struct db_result *r =
-        grant ? db_run(c, st_role_grant, 3, gp) : db_run(c, st_role_revoke, 2, rp);
-    if (r == NULL) {
-        api_reply_db_error(req, c);
-        goto out;
+    struct db_result *ex = db_run(x.c, st_account_exists, 1, ep);
+    bool found = ex && db_nrows(ex) == 1;
+    struct db_result *r = NULL;
+    if (found)
+        r = grant ? db_run(x.c, st_role_grant, 3, gp) : db_run(x.c, st_role_revoke, 2, gp);
+    int rc = ex && (!found || r) ? 0 : -1;
+    if (rc == 0 && found && db_nrows(r) == 1) {
+        json_t *details = json_pack("{s:s}", "role", role);
+        rc = audit_log(x.c, req, x.me->id, grant ? "role.granted" : "role.revoked", "account",
+                       target, details);
+        json_decref(details);
     }
-    bool changed = db_nrows(r) == 1;
-    db_result_free(r);
-    if (changed)
-        audit_log(c, req, me->id, grant ? "role.granted" : "role.revoked", "account", target,
-                  json_pack("{s:s}", "role", role));
-    json_t *account = auth_me_json(c, strtol(target, NULL, 10));
-    if (account == NULL)
-        api_reply_db_error(req, c);
+    if (rc != 0)
+        api_reply_db_error(req, x.c);
+    else if (!found)
+        api_reply_not_found(req, "account");
     else
-        http_reply_json(req, 200, account);
+        reply_me(req, x.c, strtol(target, NULL, 10), 200, NULL);
+    db_result_free(ex);
+    db_result_free(r);
 out:
-    db_release(c);
+    ctx_close(&x);
 }
 
 static void h_role_grant(struct http_req *req)
@@ -1108,42 +1274,38 @@ static void h_admin_outbox(struct http_req *req)
         return;
     char status[16];
     int sn = http_query(req, "status", status, sizeof status);
-    if (sn >= 0 && !str_eq(status, "pending") && !str_eq(status, "sending") &&
-        !str_eq(status, "sent") && !str_eq(status, "failed")) {
+    if (sn == -2 || (sn >= 0 && !str_eq(status, "pending") && !str_eq(status, "sending") &&
+                     !str_eq(status, "sent") && !str_eq(status, "failed"))) {
         http_reply_error(req, 400, "bad_request",
                          "status must be pending, sending, sent or failed.");
         return;
     }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    if (auth_require(req, c, ROLE_ADMIN, 0)) {
+    struct ctx x;
+    if (ctx_open(&x, req, CTX_SESSION, ROLE_ADMIN, 0, NULL, NULL)) {
         json_t *list =
-            mail_outbox_list(c, sn > 0 ? status : NULL, (int)pg.per_page, (int)pg.offset);
+            mail_outbox_list(x.c, sn > 0 ? status : NULL, (int)pg.per_page, (int)pg.offset);
         if (list == NULL)
-            api_reply_db_error(req, c);
+            api_reply_db_error(req, x.c);
         else
             http_reply_json(req, 200, list);
     }
-    db_release(c);
+    ctx_close(&x);
 }
 
 static void h_admin_outbox_retry(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_ADMIN, 0);
-    if (me) {
-        long id = strtol(http_param(req, "id"), NULL, 10);
-        if (mail_outbox_retry(c, id) != 0) {
-            http_reply_error(req, 404, "not_found", "No failed mail with this id.");
-        } else {
-            audit_log(c, req, me->id, "mail.retried", "mail", http_param(req, "id"), NULL);
-            http_reply_json(req, 200, json_pack("{s:s}", "status", "pending"));
-        }
+    struct ctx x;
+    if (!ctx_open(&x, req, CTX_SESSION, ROLE_ADMIN, 0, NULL, NULL))
+        goto out;
+    const char *id = http_param(req, "id");
+    if (mail_outbox_retry(x.c, strtol(id, NULL, 10)) != 0) {
+        http_reply_error(req, 404, "not_found", "No failed mail with this id.");
+    } else {
+        audit_log(x.c, req, x.me->id, "mail.retried", "mail", id, NULL);
+        http_reply_json(req, 200, json_pack("{s:s}", "status", "pending"));
     }
-    db_release(c);
+out:
+    ctx_close(&x);
 }
 
 int accounts_routes(struct http_server *s)
@@ -1164,6 +1326,8 @@ int accounts_routes(struct http_server *s)
     rc |= http_route(s, "DELETE", "/api/me/sessions/{id:int}", h_session_revoke);
     rc |= http_route(s, "GET", "/api/admin/accounts", h_admin_accounts);
     rc |= http_route(s, "GET", "/api/accounts", h_staff_accounts);
+    rc |= http_route(s, "POST", "/api/accounts/{id:int}/organisation/confirm",
+                     h_confirm_organisation);
     rc |= http_route(s, "PUT", "/api/admin/accounts/{id:int}/roles/{role}", h_role_grant);
     rc |= http_route(s, "DELETE", "/api/admin/accounts/{id:int}/roles/{role}", h_role_revoke);
     rc |= http_route(s, "GET", "/api/admin/audit", h_admin_audit);

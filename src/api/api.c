@@ -207,6 +207,12 @@ static const struct sql_error {
     {"registration_closed", 409, "registration_closed", "Registration is not open now."},
     {"invalid_transition", 409, "invalid_transition",
      "This registration cannot make that change from its current status."},
+    {"account_not_found", 404, "not_found", "No such account."},
+    {"no_organisation", 409, "no_organisation",
+     "This account has no organisation to confirm; it must choose one first."},
+    {"organisation_locked", 409, "organisation_locked",
+     "Your organisation cannot change while you hold a registration in an activity that "
+     "limits seats per organisation; cancel that registration first."},
 };
 
 /* The field a constraint violation is about: the column PostgreSQL names,

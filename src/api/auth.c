@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -61,6 +62,7 @@ void auth_statements(void)
         " 'organisation', CASE WHEN o.id IS NULL THEN NULL ELSE json_build_object("
         "    'id', o.id, 'name', o.name, 'city', o.city, 'country', o.country, 'kind', o.kind)"
         "  END,"
+        " 'organisation_confirmed', a.organisation_confirmed_at IS NOT NULL,"
         " 'email_verified', a.email_verified_at IS NOT NULL,"
         " 'position', a.position, 'country', a.country, 'locale', a.locale,"
         " 'created_at', a.created_at)::text "
@@ -154,6 +156,7 @@ int auth_hash_password(const char *password, char out[crypto_pwhash_STRBYTES])
 {
     if (take_slot() != 0)
         return -1;
+    metrics_password_hash();
     int rc = crypto_pwhash_str(out, password, strlen(password), opslimit, memlimit);
     give_slot();
     return rc == 0 ? 0 : -1;
@@ -166,6 +169,7 @@ int auth_verify_password(const char *hash, const char *password, bool *needs_reh
     if (take_slot() != 0)
         return -1;
     const char *h = hash ? hash : dummy_hash;
+    metrics_password_hash();
     int ok = crypto_pwhash_str_verify(h, password, strlen(password)) == 0;
     give_slot();
     if (hash == NULL)

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int stmt_hit = -1, stmt_check = -1, stmt_clear = -1;
+static int stmt_hit = -1, stmt_check = -1, stmt_clear = -1, stmt_refund = -1;
 
 static void prepare(void)
 {
@@ -31,6 +31,8 @@ static void prepare(void)
         "- now())))::int FROM rate_limits "
         "WHERE key = $1 AND window_start >= now() - make_interval(secs => $2::int)");
     stmt_clear = db_register("ratelimit_clear", "DELETE FROM rate_limits WHERE key = $1");
+    stmt_refund = db_register("ratelimit_refund", "UPDATE rate_limits SET count = "
+                                                  "greatest(count - 1, 0) WHERE key = $1");
 }
 
 void ratelimit_statements(void)
@@ -85,6 +87,14 @@ int ratelimit_clear(struct db_conn *c, const char *key)
 {
     const char *params[] = {key};
     struct db_result *r = db_run(c, stmt_clear, 1, params);
+    db_result_free(r);
+    return r ? 0 : -1;
+}
+
+int ratelimit_refund(struct db_conn *c, const char *key)
+{
+    const char *params[] = {key};
+    struct db_result *r = db_run(c, stmt_refund, 1, params);
     db_result_free(r);
     return r ? 0 : -1;
 }

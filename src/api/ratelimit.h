@@ -12,7 +12,10 @@ struct db_conn;
 void ratelimit_statements(void);
 
 /*
- * Counts one attempt against `key` in a window of window_s seconds.
+ * Counts one attempt against `key` in a window of window_s seconds, in one
+ * atomic statement (insert or increment, returning the count): concurrent
+ * attempts each see their own count, so call it before the costly work it
+ * guards (a password hash), never after.
  * Returns 1 when the attempt is within `limit`, 0 when it is over (and
  * stores the seconds until the window ends in *retry_after), -1 on a
  * database error.
@@ -24,5 +27,9 @@ int ratelimit_check(struct db_conn *c, const char *key, int limit, int window_s,
 
 /* Forgets the attempts of `key` (after a successful log-in). 0 or -1. */
 int ratelimit_clear(struct db_conn *c, const char *key);
+
+/* Takes one counted attempt back from `key` (an attempt that turned out to
+ * be the owner's). 0 or -1. */
+int ratelimit_refund(struct db_conn *c, const char *key);
 
 #endif

@@ -28,6 +28,7 @@ static atomic_ullong hist_sum_us[NSLOTS];
 static atomic_ullong db_errors;
 static atomic_ullong db_connects_ok;
 static atomic_ullong db_connects_failed;
+static atomic_ullong password_hashes;
 
 void metrics_set_route_label(int i, const char *label)
 {
@@ -67,6 +68,11 @@ void metrics_db_error(void)
 void metrics_db_connect(int ok)
 {
     atomic_fetch_add_explicit(ok ? &db_connects_ok : &db_connects_failed, 1, memory_order_relaxed);
+}
+
+void metrics_password_hash(void)
+{
+    atomic_fetch_add_explicit(&password_hashes, 1, memory_order_relaxed);
 }
 
 static const char *label_of(size_t slot)
@@ -128,6 +134,12 @@ void metrics_render(strbuf *b, const struct metrics_gauges *g)
                   "convene_db_connects_total{result=\"failed\"} %llu\n",
                   atomic_load(&db_errors), atomic_load(&db_connects_ok),
                   atomic_load(&db_connects_failed));
+    strbuf_printf(b,
+                  "# HELP convene_password_hashes_total Argon2id hashes and verifications "
+                  "started.\n"
+                  "# TYPE convene_password_hashes_total counter\n"
+                  "convene_password_hashes_total %llu\n",
+                  atomic_load(&password_hashes));
     if (g) {
         strbuf_printf(b,
                       "# HELP convene_db_pool_connections Database pool connections by state.\n"

@@ -26,6 +26,9 @@ void metrics_observe_request(int route, int status, uint64_t duration_ns);
 void metrics_db_error(void);
 void metrics_db_connect(int ok);
 
+/* One Argon2id computation (a hash or a verification) started. */
+void metrics_password_hash(void);
+
 /* Gauges supplied at render time by the caller (pool state). */
 struct metrics_gauges {
     int db_pool_size;

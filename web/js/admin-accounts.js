@@ -1,17 +1,20 @@
 // admin-accounts.js - accounts with search and paging
-// (GET /api/admin/accounts) and their roles (PUT / DELETE
-// /api/admin/accounts/{id}/roles/{role}).
+// (GET /api/admin/accounts for admins, GET /api/accounts for staff), their
+// roles (admins: PUT / DELETE /api/admin/accounts/{id}/roles/{role}) and
+// their confirmed affiliation (staff and admins:
+// POST /api/accounts/{id}/organisation/confirm).
 import { api, errorMessage, query } from "./api.js";
 import { byId, h } from "./dom.js";
 import { openDialog } from "./dialog.js";
 import { focusNotice, notice } from "./form.js";
 import { formatDateTime, t } from "./i18n.js";
-import { initPage } from "./layout.js";
+import { hasRole, initPage } from "./layout.js";
 import { loadOrganisations } from "./orgpicker.js";
 import { ROLES, roleChips } from "./roles.js";
 import { DataTable, pageFromUrl, saveState } from "./table.js";
 
-const { me } = await initPage({ auth: "required", role: "admin" });
+const { me } = await initPage({ auth: "required", role: ["admin", "staff"] });
+const isAdmin = hasRole(me, "admin");
 const form = byId("filter");
 const result = byId("result");
 const params = new URLSearchParams(location.search);
@@ -30,11 +33,40 @@ function rolesCell(a) {
   return h("span", { class: "chips" }, roleChips(a.roles));
 }
 
+function affiliationCell(a) {
+  if (!a.organisation_id) return "";
+  return t(a.organisation_confirmed ? "accounts.org_confirmed_yes" : "accounts.org_confirmed_no");
+}
+
+async function confirmOrganisation(a, button) {
+  button.disabled = true;
+  result.hidden = true;
+  const r = await api("POST", `/api/accounts/${a.id}/organisation/confirm`);
+  if (r.ok) {
+    await table.show();
+    notice(result, "ok", t("accounts.org_confirmed", { name: a.name }));
+  } else {
+    button.disabled = false;
+    notice(result, "bad", errorMessage(r));
+  }
+  focusNotice(result);
+}
+
 function actionCell(a) {
-  const button = h("button", { type: "button", class: "secondary small" }, t("accounts.edit_roles"));
-  button.setAttribute("aria-label", t("accounts.edit_roles_of", { name: a.name }));
-  button.addEventListener("click", () => editRoles(a));
-  return button;
+  const buttons = [];
+  if (a.organisation_id && !a.organisation_confirmed) {
+    const confirm = h("button", { type: "button", class: "secondary small" }, t("accounts.confirm_org"));
+    confirm.setAttribute("aria-label", t("accounts.confirm_org_of", { name: a.name }));
+    confirm.addEventListener("click", () => confirmOrganisation(a, confirm));
+    buttons.push(confirm);
+  }
+  if (isAdmin) {
+    const button = h("button", { type: "button", class: "secondary small" }, t("accounts.edit_roles"));
+    button.setAttribute("aria-label", t("accounts.edit_roles_of", { name: a.name }));
+    button.addEventListener("click", () => editRoles(a));
+    buttons.push(button);
+  }
+  return h("span", { class: "actions" }, buttons);
 }
 
 const table = new DataTable(byId("list"), {
@@ -45,6 +77,7 @@ const table = new DataTable(byId("list"), {
     { label: t("accounts.col.name"), cell: nameCell },
     { label: t("accounts.col.email"), cell: (a) => a.email },
     { label: t("accounts.col.organisation"), cell: (a) => orgNames.get(a.organisation_id) || "" },
+    { label: t("accounts.col.affiliation"), cell: affiliationCell },
     { label: t("accounts.col.verified"), cell: (a) => t(a.email_verified ? "accounts.yes" : "accounts.no") },
     { label: t("accounts.col.roles"), cell: rolesCell },
     { label: t("accounts.col.created"), cell: (a) => formatDateTime(a.created_at), className: "date" },
@@ -52,7 +85,8 @@ const table = new DataTable(byId("list"), {
   ],
   load: async (page, perPage) => {
     await loadOrganisations();
-    return api("GET", `/api/admin/accounts${query({ q: form.elements.q.value.trim(), page, per_page: perPage })}`);
+    const path = isAdmin ? "/api/admin/accounts" : "/api/accounts";
+    return api("GET", `${path}${query({ q: form.elements.q.value.trim(), page, per_page: perPage })}`);
   },
   onPage: (page) => saveState({ q: form.elements.q.value.trim(), page }),
 });

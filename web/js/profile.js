@@ -1,7 +1,7 @@
 // profile.js - the account's own details (PATCH /api/me) and password
 // (POST /api/me/password).
 import { api, errorMessage } from "./api.js";
-import { byId, clear } from "./dom.js";
+import { byId, clear, h } from "./dom.js";
 import { notice, setBusy, submit, value } from "./form.js";
 import { t } from "./i18n.js";
 import { fillLanguages } from "./languages.js";
@@ -18,7 +18,16 @@ function showSummary() {
   byId("summary-name").textContent = me.name;
   byId("summary-email").textContent = me.email;
   const org = me.organisation;
-  byId("summary-org").textContent = org ? org.name : t("profile.none");
+  const orgCell = clear(byId("summary-org"));
+  if (org) {
+    // Self-declared until the Secretariat confirms it; a change clears it.
+    const confirmed = me.organisation_confirmed === true;
+    orgCell.append(org.name, " ",
+      h("span", { class: confirmed ? "chip org-confirmed" : "chip org-unconfirmed" },
+        t(confirmed ? "profile.org_confirmed" : "profile.org_unconfirmed")));
+  } else {
+    orgCell.textContent = t("profile.none");
+  }
   byId("summary-position").textContent = me.position || t("profile.none");
   byId("summary-country").textContent = me.country || t("profile.none");
   clear(byId("summary-roles")).append(...roleChips(me.roles));

@@ -22,6 +22,11 @@ Suite *make_accounts_suite(void);
 
 static struct server srv;
 static struct catcher mail;
+/* The client address the next requests claim through X-Forwarded-For (the
+ * server trusts 127.0.0.1 as a proxy), or NULL: each test that signs up or
+ * counts attempts gets its own, so limits never leak from one test to the
+ * next. */
+static const char *client;
 
 struct session {
     char cookie[320];
@@ -34,7 +39,8 @@ static void start_all(void)
     memset(&mail, 0, sizeof mail);
     ck_assert_int_eq(harness_catcher_start(&mail), 0);
     const char *env[] = {harness_catcher_env(&mail), "CONVENE_MAIL_BACKOFF_MS=300",
-                         "CONVENE_BASE_URL=http://convene.test", NULL};
+                         "CONVENE_BASE_URL=http://convene.test",
+                         "CONVENE_TRUSTED_PROXIES=127.0.0.1", NULL};
     ck_assert_int_eq(harness_server_start(&srv, DB, env), 0);
     /* Organisations for sign-up. */
     free(harness_psql(DB, "INSERT INTO organisations (name, city, country, kind) VALUES "
@@ -54,9 +60,13 @@ static void stop_all(void)
 static long call(const char *method, const char *path, const char *json, const struct session *s,
                  bool csrf, struct hresp *r)
 {
-    const char *h[4];
+    const char *h[5];
     int n = 0;
-    char cookie[360], token[100];
+    char cookie[360], token[100], xff[80];
+    if (client) {
+        snprintf(xff, sizeof xff, "X-Forwarded-For: %s", client);
+        h[n++] = xff;
+    }
     if (json)
         h[n++] = "Content-Type: application/json";
     if (s && s->cookie[0]) {
@@ -784,6 +794,659 @@ START_TEST(command_line_passwd_and_signup_limits)
 }
 END_TEST
 
+/* ---- Hardening (issue 9) and routes without a test before (issue 8) ---- */
+
+static void reset_client(void)
+{
+    client = NULL;
+}
+
+/* The value of convene_password_hashes_total in /metrics. */
+static long hashes_so_far(void)
+{
+    struct hresp r;
+    ck_assert_int_eq(hget(&srv, "/metrics", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    const char *line = strstr(r.body, "\nconvene_password_hashes_total ");
+    ck_assert_msg(line != NULL, "no convene_password_hashes_total in /metrics");
+    long v = strtol(line + strlen("\nconvene_password_hashes_total "), NULL, 10);
+    hresp_free(&r);
+    return v;
+}
+
+/* Runs SQL and returns the first line as a number (-1 when not one). */
+static long sql_long(const char *sql)
+{
+    char *v = harness_psql(DB, sql);
+    char *end = NULL;
+    long n = v ? strtol(v, &end, 10) : -1;
+    if (v == NULL || end == v)
+        n = -1;
+    free(v);
+    return n;
+}
+
+/* `convene user add` with a password on stdin; org may be NULL. */
+static void cli_user_add(const char *email, const char *name, const char *roles, const char *org)
+{
+    char cmd[1200], orgopt[64] = "";
+    if (org)
+        snprintf(orgopt, sizeof orgopt, "--organisation %s", org);
+    snprintf(cmd, sizeof cmd,
+             "echo '" PASSWORD "' | CONVENE_DATABASE_URL='%s' '%s' user add %s --name '%s' %s "
+             "%s >/dev/null 2>&1",
+             harness_pg_url(DB), getenv("CONVENE_BIN"), email, name, roles, orgopt);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static long account_id(const char *email)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT id FROM accounts WHERE email = '%s'", email);
+    return sql_long(sql);
+}
+
+/* The code of field `field` in a 422 answer ("" when absent). */
+static const char *field_code(const struct hresp *r, const char *field)
+{
+    static char code[64];
+    json_t *j = json_loads(r->body, 0, NULL);
+    json_t *f = json_object_get(json_object_get(json_object_get(j, "error"), "fields"), field);
+    snprintf(code, sizeof code, "%s",
+             json_string_value(json_object_get(f, "code"))
+                 ? json_string_value(json_object_get(f, "code"))
+                 : "");
+    json_decref(j);
+    return code;
+}
+
+START_TEST(reset_checks_the_token_before_hashing_and_is_limited)
+{
+    client = "127.0.0.21";
+    struct hresp r;
+    long before = hashes_so_far();
+    const char *bad = "{\"token\":\"aW52ZW50ZWQtdG9rZW4tdGhhdC1kb2VzLW5vdC1leGlzdA\","
+                      "\"password\":\"a perfectly good passphrase\"}";
+    for (int i = 1; i <= 20; i++) {
+        ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 400);
+        ck_assert_str_eq(err_code(&r), "invalid_token");
+        hresp_free(&r);
+    }
+    /* Not one hash for a token that does not exist. */
+    ck_assert_int_eq(hashes_so_far(), before);
+    char ra[32];
+    ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 429);
+    ck_assert_str_eq(err_code(&r), "rate_limited");
+    ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
+    ck_assert_int_gt(atoi(ra), 0);
+    hresp_free(&r);
+    ck_assert_int_eq(hashes_so_far(), before);
+    /* Another address is not limited by this one. */
+    client = "127.0.0.121";
+    ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 400);
+    hresp_free(&r);
+    /* Unknown members are refused before anything else. */
+    ck_assert_int_eq(call("POST", "/api/auth/password/reset",
+                          "{\"token\":\"x\",\"password\":\"a perfectly good passphrase\","
+                          "\"email\":\"x@example.org\"}",
+                          NULL, false, &r),
+                     422);
+    ck_assert_str_eq(field_code(&r, "email"), "unknown_member");
+    hresp_free(&r);
+}
+END_TEST
+
+struct parallel_login {
+    const char *email;
+    const char *addr;
+    long status;
+};
+
+static void *one_login(void *p)
+{
+    struct parallel_login *a = p;
+    char body[300], xff[80];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"not the right password\"}",
+             a->email);
+    snprintf(xff, sizeof xff, "X-Forwarded-For: %s", a->addr);
+    const char *h[] = {"Content-Type: application/json", xff, NULL};
+    struct hresp r;
+    a->status =
+        hreq(&srv, "POST", "/api/auth/login", h, body, strlen(body), &r) == 0 ? r.status : -1;
+    if (a->status >= 0)
+        hresp_free(&r);
+    return NULL;
+}
+
+START_TEST(parallel_wrong_passwords_cannot_pass_the_limit)
+{
+    client = "127.0.0.22";
+    verified_account("parallel@seoul.example.org", "Parallel Target");
+    long before = hashes_so_far();
+    enum { THREADS = 40 };
+    pthread_t t[THREADS];
+    struct parallel_login a[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        a[i] = (struct parallel_login){"parallel@seoul.example.org", "127.0.0.22", 0};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, one_login, &a[i]), 0);
+    }
+    int n401 = 0, n429 = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        n401 += a[i].status == 401;
+        n429 += a[i].status == 429;
+    }
+    ck_assert_msg(n401 >= 1 && n401 <= 10, "%d answers were 401 (limit 10)", n401);
+    ck_assert_msg(n401 + n429 == THREADS, "401: %d, 429: %d of %d", n401, n429, THREADS);
+    /* Refused attempts cost no hash. */
+    ck_assert_int_le(hashes_so_far() - before, 10);
+}
+END_TEST
+
+START_TEST(an_attacker_cannot_lock_the_owner_out)
+{
+    client = "127.0.0.24";
+    verified_account("victim@seoul.example.org", "Victim Owner");
+    /* The attacker varies case and padding: all one account. */
+    client = "127.0.0.23";
+    const char *forms[] = {"victim@seoul.example.org", "VICTIM@Seoul.Example.ORG",
+                           "  victim@seoul.example.org  "};
+    struct hresp r;
+    for (int i = 1; i <= 15; i++) {
+        char body[300];
+        snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"guess number %d!\"}",
+                 forms[i % 3], i);
+        long st = call("POST", "/api/auth/login", body, NULL, false, &r);
+        ck_assert_msg(st == (i <= 10 ? 401 : 429), "attempt %d: %ld", i, st);
+        if (st == 429)
+            ck_assert_str_eq(err_code(&r), "rate_limited");
+        hresp_free(&r);
+    }
+    /* Even the right password waits from the attacker's address... */
+    ck_assert_int_eq(login("victim@seoul.example.org", PASSWORD, NULL), 429);
+    /* ...but the owner, elsewhere, gets in. */
+    client = "127.0.0.24";
+    struct session s;
+    ck_assert_int_eq(login("victim@seoul.example.org", PASSWORD, &s), 200);
+    /* The owner is told, once for the window. */
+    json_t *m = harness_wait_mail(&mail, "victim@seoul.example.org", "trying to log in", 5000);
+    ck_assert_msg(m != NULL, "no warning mail");
+    json_decref(m);
+    client = "127.0.0.23";
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(login("Victim@seoul.example.org", "yet another guess", NULL), 429);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox WHERE template = "
+                              "'account_under_attack' AND to_address = "
+                              "'victim@seoul.example.org'"),
+                     1);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = "
+                              "'login.owner_warned' AND target_id = (SELECT id::text FROM "
+                              "accounts WHERE email = 'victim@seoul.example.org')"),
+                     1);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = 'login.failed' "
+                              "AND ip = '127.0.0.23'"),
+                     10);
+}
+END_TEST
+
+START_TEST(changing_the_password)
+{
+    client = "127.0.0.25";
+    verified_account("changer@seoul.example.org", "Password Changer");
+    struct session a, b;
+    struct hresp r;
+    ck_assert_int_eq(login("changer@seoul.example.org", PASSWORD, &a), 200);
+    ck_assert_int_eq(login("changer@seoul.example.org", PASSWORD, &b), 200);
+    ck_assert_int_eq(call("POST", "/api/me/password",
+                          "{\"current_password\":\"not it at all\",\"new_password\":\"a new "
+                          "and long passphrase\"}",
+                          &a, true, &r),
+                     422);
+    ck_assert_str_eq(field_code(&r, "current_password"), "wrong_password");
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/me/password",
+                          "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
+                          "and long passphrase\",\"confirm\":\"x\"}",
+                          &a, true, &r),
+                     422);
+    ck_assert_str_eq(field_code(&r, "confirm"), "unknown_member");
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/me/password",
+                          "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
+                          "and long passphrase\"}",
+                          &a, false, &r),
+                     403); /* CSRF */
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/me/password",
+                          "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
+                          "and long passphrase\"}",
+                          &a, true, &r),
+                     200);
+    hresp_free(&r);
+    /* The other session ended, this one lives, a notice was sent. */
+    ck_assert_int_eq(call("GET", "/api/me", NULL, &b, false, &r), 401);
+    hresp_free(&r);
+    ck_assert_int_eq(call("GET", "/api/me", NULL, &a, false, &r), 200);
+    hresp_free(&r);
+    json_t *m = harness_wait_mail(&mail, "changer@seoul.example.org", "changed", 5000);
+    ck_assert_msg(m != NULL, "no password-changed mail");
+    json_decref(m);
+    ck_assert_int_eq(login("changer@seoul.example.org", "a new and long passphrase", NULL), 200);
+    /* Guessing the current password is limited per account and address
+     * (two counted so far), before any hash. */
+    long st = 0;
+    int i = 0;
+    for (; i < 12 && st != 429; i++) {
+        st = call("POST", "/api/me/password",
+                  "{\"current_password\":\"guessing\",\"new_password\":\"yet another "
+                  "passphrase\"}",
+                  &a, true, &r);
+        hresp_free(&r);
+    }
+    ck_assert_int_eq(st, 429);
+    ck_assert_int_eq(i, 9);
+}
+END_TEST
+
+START_TEST(revoking_a_role)
+{
+    client = "127.0.0.26";
+    cli_user_add("root.revoker@citynet.example.org", "Root Revoker", "--role admin", NULL);
+    verified_account("judge.once@seoul.example.org", "Judge Once");
+    struct session admin;
+    struct hresp r;
+    ck_assert_int_eq(login("root.revoker@citynet.example.org", PASSWORD, &admin), 200);
+    long id = account_id("judge.once@seoul.example.org");
+    char path[128], sql[256];
+    snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
+    ck_assert_int_eq(call("PUT", path, NULL, &admin, true, &r), 200);
+    hresp_free(&r);
+    ck_assert_int_eq(call("DELETE", path, NULL, &admin, true, &r), 200);
+    ck_assert_ptr_null(strstr(r.body, "\"judge\""));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"participant\""));
+    hresp_free(&r);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", id);
+    ck_assert_int_eq(sql_long(sql), 0);
+    /* Revoking what is not held changes nothing and logs nothing. */
+    ck_assert_int_eq(call("DELETE", path, NULL, &admin, true, &r), 200);
+    hresp_free(&r);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE action = 'role.revoked' AND target_id = '%ld' "
+             "AND details->>'role' = 'judge'",
+             id);
+    ck_assert_int_eq(sql_long(sql), 1);
+    /* An admin cannot drop their own admin role; unknown accounts are 404. */
+    snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/admin",
+             account_id("root.revoker@citynet.example.org"));
+    ck_assert_int_eq(call("DELETE", path, NULL, &admin, true, &r), 409);
+    hresp_free(&r);
+    ck_assert_int_eq(
+        call("DELETE", "/api/admin/accounts/99999999/roles/judge", NULL, &admin, true, &r), 404);
+    ck_assert_str_eq(err_code(&r), "not_found");
+    hresp_free(&r);
+    snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
+    ck_assert_int_eq(call("DELETE", path, NULL, NULL, false, &r), 401);
+    hresp_free(&r);
+}
+END_TEST
+
+START_TEST(verify_and_resend)
+{
+    client = "127.0.0.27";
+    struct hresp r;
+    ck_assert_int_eq(signup("resend.me@seoul.example.org", "Resend Me", &r), 202);
+    hresp_free(&r);
+    json_t *m = harness_wait_mail(&mail, "resend.me@seoul.example.org", "confirm your email", 5000);
+    ck_assert_ptr_nonnull(m);
+    json_decref(m);
+    /* A second link on request; the answer says nothing about the account. */
+    ck_assert_int_eq(call("POST", "/api/auth/verify/resend",
+                          "{\"email\":\"resend.me@seoul.example.org\"}", NULL, false, &r),
+                     202);
+    char *known = strdup(r.body);
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/auth/verify/resend",
+                          "{\"email\":\"nobody.here@seoul.example.org\"}", NULL, false, &r),
+                     202);
+    ck_assert_str_eq(r.body, known);
+    free(known);
+    hresp_free(&r);
+    double deadline = harness_now_ms() + 5000;
+    while (harness_count_mail(&mail, "resend.me@seoul.example.org") < 2 &&
+           harness_now_ms() < deadline)
+        usleep(50000);
+    ck_assert_int_eq(harness_count_mail(&mail, "resend.me@seoul.example.org"), 2);
+    /* The newest link verifies; used again, it is refused. */
+    json_t *all = harness_catcher_messages(&mail);
+    char token[80] = "", body[200];
+    size_t i;
+    json_t *msg;
+    json_array_foreach(all, i, msg)
+    {
+        const char *to = json_string_value(json_object_get(msg, "to"));
+        if (to && strstr(to, "resend.me@seoul.example.org"))
+            harness_token_from(json_string_value(json_object_get(msg, "text")), token,
+                               sizeof token);
+    }
+    json_decref(all);
+    ck_assert_str_ne(token, "");
+    snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
+    ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 200);
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 400);
+    ck_assert_str_eq(err_code(&r), "invalid_token");
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/auth/verify", "{\"token\":\"made-up\"}", NULL, false, &r),
+                     400);
+    ck_assert_str_eq(err_code(&r), "invalid_token");
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/auth/verify", "{}", NULL, false, &r), 400);
+    ck_assert_str_eq(err_code(&r), "invalid_token");
+    hresp_free(&r);
+    ck_assert_int_eq(
+        call("POST", "/api/auth/verify", "{\"token\":\"x\",\"extra\":1}", NULL, false, &r), 422);
+    ck_assert_str_eq(field_code(&r, "extra"), "unknown_member");
+    hresp_free(&r);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM accounts WHERE email = "
+                              "'resend.me@seoul.example.org' AND email_verified_at IS NOT NULL"),
+                     1);
+    /* Verified now: a resend queues nothing. */
+    long queued = sql_long("SELECT count(*) FROM mail_outbox WHERE to_address = "
+                           "'resend.me@seoul.example.org'");
+    ck_assert_int_eq(call("POST", "/api/auth/verify/resend",
+                          "{\"email\":\"resend.me@seoul.example.org\"}", NULL, false, &r),
+                     202);
+    hresp_free(&r);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox WHERE to_address = "
+                              "'resend.me@seoul.example.org'"),
+                     queued);
+}
+END_TEST
+
+START_TEST(organisations_are_listed)
+{
+    struct hresp r;
+    ck_assert_int_eq(call("GET", "/api/organisations", NULL, NULL, false, &r), 200);
+    char cc[64];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Cache-Control", cc, sizeof cc));
+    ck_assert_ptr_nonnull(strstr(cc, "max-age"));
+    json_t *j = json_loads(r.body, 0, NULL);
+    json_t *items = json_object_get(j, "items");
+    ck_assert_int_eq(json_array_size(items), sql_long("SELECT count(*) FROM organisations"));
+    /* Sorted by name, with the documented members. */
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "name")),
+                     "CityNet Secretariat");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "kind")),
+                     "secretariat");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 1), "city")), "Seoul");
+    json_decref(j);
+    hresp_free(&r);
+}
+END_TEST
+
+START_TEST(a_trusted_proxy_gives_the_client_address)
+{
+    client = "127.0.0.28";
+    verified_account("proxied@seoul.example.org", "Proxied Person");
+    struct session s;
+    struct hresp r;
+    ck_assert_int_eq(login("proxied@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(call("GET", "/api/me/sessions", NULL, &s, false, &r), 200);
+    json_t *j = json_loads(r.body, 0, NULL);
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "ip")),
+        "127.0.0.28");
+    json_decref(j);
+    hresp_free(&r);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' "
+                              "AND ip = '127.0.0.28'"),
+                     1);
+    /* A server that trusts no proxy ignores the header. */
+    struct server s2;
+    const char *env[] = {"CONVENE_MAIL_SENDERS=0", NULL};
+    ck_assert_int_eq(harness_server_start(&s2, DB, env), 0);
+    const char *h[] = {"Content-Type: application/json", "X-Forwarded-For: 127.0.0.29", NULL};
+    const char *body = "{\"email\":\"proxied@seoul.example.org\",\"password\":\"" PASSWORD "\"}";
+    ck_assert_int_eq(hreq(&s2, "POST", "/api/auth/login", h, body, strlen(body), &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    hresp_free(&r);
+    ck_assert_int_eq(harness_server_stop(&s2), 0);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM sessions WHERE ip = '127.0.0.29'"), 0);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' "
+                              "AND ip = '127.0.0.1' AND target_id = (SELECT id::text FROM "
+                              "accounts WHERE email = 'proxied@seoul.example.org')"),
+                     1);
+}
+END_TEST
+
+START_TEST(bodies_are_strict)
+{
+    client = "127.0.0.30";
+    struct hresp r;
+    ck_assert_int_eq(call("POST", "/api/auth/signup",
+                          "{\"email\":\"strict@seoul.example.org\",\"password\":\"" PASSWORD
+                          "\",\"name\":\"Strict\",\"roles\":[\"admin\"]}",
+                          NULL, false, &r),
+                     422);
+    ck_assert_str_eq(field_code(&r, "roles"), "unknown_member");
+    hresp_free(&r);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM accounts WHERE email = "
+                              "'strict@seoul.example.org'"),
+                     0);
+    ck_assert_int_eq(call("POST", "/api/auth/login",
+                          "{\"email\":\"strict@seoul.example.org\",\"password\":\"x\","
+                          "\"remember\":true}",
+                          NULL, false, &r),
+                     422);
+    ck_assert_str_eq(field_code(&r, "remember"), "unknown_member");
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/auth/password/forgot",
+                          "{\"email\":\"strict@seoul.example.org\",\"x\":1}", NULL, false, &r),
+                     422);
+    hresp_free(&r);
+    verified_account("strict@seoul.example.org", "Strict");
+    struct session s;
+    ck_assert_int_eq(login("strict@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(call("PATCH", "/api/me",
+                          "{\"email\":\"other@seoul.example.org\",\"roles\":[\"admin\"],"
+                          "\"name\":\"Changed\",\"bogus\":1}",
+                          &s, true, &r),
+                     422);
+    ck_assert_str_eq(field_code(&r, "email"), "read_only");
+    ck_assert_str_eq(field_code(&r, "roles"), "read_only");
+    ck_assert_str_eq(field_code(&r, "bogus"), "unknown_member");
+    hresp_free(&r);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM accounts WHERE email = "
+                              "'strict@seoul.example.org' AND name = 'Strict'"),
+                     1);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM account_roles r JOIN accounts a ON a.id = "
+                              "r.account_id WHERE a.email = 'strict@seoul.example.org' AND "
+                              "r.role = 'admin'"),
+                     0);
+}
+END_TEST
+
+static bool me_confirmed(const struct session *s)
+{
+    struct hresp r;
+    ck_assert_int_eq(call("GET", "/api/me", NULL, s, false, &r), 200);
+    json_t *j = json_loads(r.body, 0, NULL);
+    json_t *v = json_object_get(j, "organisation_confirmed");
+    ck_assert_msg(json_is_boolean(v), "organisation_confirmed missing: %s", r.body);
+    bool b = json_is_true(v);
+    json_decref(j);
+    hresp_free(&r);
+    return b;
+}
+
+START_TEST(confirmed_affiliation)
+{
+    client = "127.0.0.31";
+    char org[24], other[24];
+    snprintf(org, sizeof org, "%ld", org_id("Seoul Metropolitan Government"));
+    snprintf(other, sizeof other, "%ld", org_id("CityNet Secretariat"));
+    /* The command line confirms the organisation it is given. */
+    cli_user_add("confirming.staff@citynet.example.org", "Confirming Staff", "--role staff", other);
+    struct session staff, p, anon = {"", ""};
+    ck_assert_int_eq(login("confirming.staff@citynet.example.org", PASSWORD, &staff), 200);
+    ck_assert(me_confirmed(&staff));
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = "
+                              "'account.organisation_confirmed' AND ip = 'cli' AND target_id = "
+                              "(SELECT id::text FROM accounts WHERE email = "
+                              "'confirming.staff@citynet.example.org')"),
+                     1);
+    /* Self-declared at sign-up: not confirmed. */
+    verified_account("declared@seoul.example.org", "Declared Member");
+    ck_assert_int_eq(login("declared@seoul.example.org", PASSWORD, &p), 200);
+    ck_assert(!me_confirmed(&p));
+    long pid = account_id("declared@seoul.example.org");
+    char path[128], sql[1024];
+    snprintf(path, sizeof path, "/api/accounts/%ld/organisation/confirm", pid);
+    struct hresp r;
+    ck_assert_int_eq(call("POST", path, NULL, &anon, false, &r), 401);
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", path, NULL, &p, true, &r), 403);
+    ck_assert_str_eq(err_code(&r), "forbidden");
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", path, NULL, &staff, false, &r), 403);
+    ck_assert_str_eq(err_code(&r), "csrf_failed");
+    hresp_free(&r);
+    ck_assert_int_eq(
+        call("POST", "/api/accounts/99999999/organisation/confirm", NULL, &staff, true, &r), 404);
+    ck_assert_str_eq(err_code(&r), "not_found");
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", path, NULL, &staff, true, &r), 200);
+    json_t *j = json_loads(r.body, 0, NULL);
+    ck_assert(json_is_true(json_object_get(j, "organisation_confirmed")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), pid);
+    json_decref(j);
+    hresp_free(&r);
+    ck_assert(me_confirmed(&p));
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_by = %ld",
+             pid, account_id("confirming.staff@citynet.example.org"));
+    ck_assert_int_eq(sql_long(sql), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_confirmed' AND "
+             "target_id = '%ld' AND (details->>'organisation_id')::bigint = %s",
+             pid, org);
+    ck_assert_int_eq(sql_long(sql), 1);
+    /* Staff see it in the account list. */
+    ck_assert_int_eq(call("GET", "/api/accounts?q=declared%40seoul", NULL, &staff, false, &r), 200);
+    j = json_loads(r.body, 0, NULL);
+    ck_assert(json_is_true(
+        json_object_get(json_array_get(json_object_get(j, "items"), 0), "organisation_confirmed")));
+    json_decref(j);
+    hresp_free(&r);
+
+    /* Changing the organisation clears the confirmation and is logged. */
+    char body[128];
+    snprintf(body, sizeof body, "{\"organisation_id\":%s}", other);
+    ck_assert_int_eq(call("PATCH", "/api/me", body, &p, true, &r), 200);
+    hresp_free(&r);
+    ck_assert(!me_confirmed(&p));
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
+             "target_id = '%ld' AND (details->>'from')::bigint = %s AND (details->>'to')::bigint "
+             "= %s",
+             pid, org, other);
+    ck_assert_int_eq(sql_long(sql), 1);
+    /* Other changes leave the organisation (and the log) alone. */
+    ck_assert_int_eq(call("PATCH", "/api/me", "{\"position\":\"Director\"}", &p, true, &r), 200);
+    hresp_free(&r);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
+             "target_id = '%ld'",
+             pid);
+    ck_assert_int_eq(sql_long(sql), 1);
+
+    /* A live registration under a per-organisation limit locks it; one
+     * without a limit does not. */
+    snprintf(sql, sizeof sql,
+             "WITH a AS (INSERT INTO activities (slug, kind, title, mode, status, per_org_limit) "
+             "VALUES ('limited-forum', 'forum', 'Limited Forum', 'open', 'published', 1) "
+             "RETURNING id), b AS (INSERT INTO activities (slug, kind, title, mode, status) "
+             "VALUES ('open-forum', 'forum', 'Open Forum', 'open', 'published') RETURNING id) "
+             "INSERT INTO enrollments (activity_id, account_id, organisation_id, status, "
+             "waitlist_seq) SELECT id, %ld, %s, 'confirmed', NULL::bigint FROM b UNION ALL "
+             "SELECT id, %ld, %s, 'waitlisted', 1 FROM a",
+             pid, other, pid, other);
+    free(harness_psql(DB, sql));
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM enrollments WHERE account_id = %ld", pid);
+    ck_assert_int_eq(sql_long(sql), 2);
+    snprintf(body, sizeof body, "{\"organisation_id\":%s}", org);
+    ck_assert_int_eq(call("PATCH", "/api/me", body, &p, true, &r), 409);
+    ck_assert_str_eq(err_code(&r), "organisation_locked");
+    hresp_free(&r);
+    ck_assert_int_eq(call("PATCH", "/api/me", "{\"organisation_id\":null}", &p, true, &r), 409);
+    ck_assert_str_eq(err_code(&r), "organisation_locked");
+    hresp_free(&r);
+    /* No path bypasses it, not even SQL by hand. */
+    snprintf(sql, sizeof sql, "UPDATE accounts SET organisation_id = NULL WHERE id = %ld", pid);
+    char *out = harness_psql(DB, sql); /* NULL: psql failed */
+    ck_assert_msg(out == NULL, "the SQL update went through: %s", out);
+    snprintf(sql, sizeof sql, "SELECT organisation_id FROM accounts WHERE id = %ld", pid);
+    ck_assert_int_eq(sql_long(sql), strtol(other, NULL, 10));
+    /* Other changes still go through; once cancelled, the change does too. */
+    ck_assert_int_eq(call("PATCH", "/api/me", "{\"position\":\"Mayor\"}", &p, true, &r), 200);
+    hresp_free(&r);
+    snprintf(sql, sizeof sql,
+             "UPDATE enrollments SET status = 'cancelled', waitlist_seq = NULL WHERE account_id "
+             "= %ld AND activity_id = (SELECT id FROM activities WHERE slug = 'limited-forum')",
+             pid);
+    free(harness_psql(DB, sql));
+    ck_assert_int_eq(call("PATCH", "/api/me", body, &p, true, &r), 200);
+    hresp_free(&r);
+    ck_assert_int_eq(call("PATCH", "/api/me", "{\"organisation_id\":null}", &p, true, &r), 200);
+    hresp_free(&r);
+    /* No organisation: nothing to confirm. */
+    ck_assert_int_eq(call("POST", path, NULL, &staff, true, &r), 409);
+    ck_assert_str_eq(err_code(&r), "no_organisation");
+    hresp_free(&r);
+}
+END_TEST
+
+START_TEST(a_database_outage_is_503_then_service_returns)
+{
+    struct hresp r;
+    ck_assert_int_eq(harness_pg_stop(), 0);
+    ck_assert_int_eq(call("GET", "/api/organisations", NULL, NULL, false, &r), 503);
+    ck_assert_str_eq(err_code(&r), "unavailable");
+    char ra[16];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
+    hresp_free(&r);
+    ck_assert_int_eq(harness_pg_start(), 0);
+    double deadline = harness_now_ms() + 20000;
+    long st = 0;
+    while (st != 200 && harness_now_ms() < deadline) {
+        st = call("GET", "/api/organisations", NULL, NULL, false, &r);
+        ck_assert(st == 200 || st == 503);
+        hresp_free(&r);
+        if (st != 200)
+            usleep(100000);
+    }
+    ck_assert_int_eq(st, 200);
+}
+END_TEST
+
+START_TEST(the_server_exits_cleanly)
+{
+    /* Under AddressSanitizer a leak makes the server exit non-zero. */
+    char log[300];
+    snprintf(log, sizeof log, "%s", srv.log_path);
+    ck_assert_int_eq(harness_server_stop(&srv), 0);
+    FILE *f = fopen(log, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    bool leak = false;
+    while (fgets(line, sizeof line, f))
+        leak = leak || strstr(line, "LeakSanitizer") || strstr(line, "AddressSanitizer");
+    fclose(f);
+    ck_assert_msg(!leak, "the server log %s reports a sanitizer error", log);
+}
+END_TEST
+
 Suite *make_accounts_suite(void)
 {
     Suite *s = suite_create("accounts");
@@ -804,6 +1467,19 @@ Suite *make_accounts_suite(void)
     tcase_add_test(tc, login_flood_keeps_the_server_responsive);
     tcase_add_test(tc, stronger_limits_rehash_at_login_and_https_cookies_are_host_only);
     tcase_add_test(tc, command_line_passwd_and_signup_limits);
+    tcase_add_checked_fixture(tc, reset_client, reset_client);
+    tcase_add_test(tc, reset_checks_the_token_before_hashing_and_is_limited);
+    tcase_add_test(tc, parallel_wrong_passwords_cannot_pass_the_limit);
+    tcase_add_test(tc, an_attacker_cannot_lock_the_owner_out);
+    tcase_add_test(tc, changing_the_password);
+    tcase_add_test(tc, revoking_a_role);
+    tcase_add_test(tc, verify_and_resend);
+    tcase_add_test(tc, organisations_are_listed);
+    tcase_add_test(tc, a_trusted_proxy_gives_the_client_address);
+    tcase_add_test(tc, bodies_are_strict);
+    tcase_add_test(tc, confirmed_affiliation);
+    tcase_add_test(tc, a_database_outage_is_503_then_service_returns);
+    tcase_add_test(tc, the_server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
 }
