@@ -207,6 +207,12 @@ static const struct sql_error {
     {"registration_closed", 409, "registration_closed", "Registration is not open now."},
     {"invalid_transition", 409, "invalid_transition",
      "This registration cannot make that change from its current status."},
+    {"organisation_required", 409, "organisation_required",
+     "This activity limits places per organisation: set your organisation in your profile "
+     "first."},
+    {"organisation_limit_reached", 409, "organisation_limit_reached",
+     "This organisation already has as many places as the activity allows; approve over the "
+     "limit explicitly to go past it."},
 };
 
 /* The field a constraint violation is about: the column PostgreSQL names,
