@@ -495,6 +495,9 @@ static const struct field fields[] = {
     {"external_url", 1000, F_URL, false, false},
 };
 
+/* Routes that take no body refuse any member of one. */
+static const char *const no_members[] = {NULL};
+
 /* Members of an activity that the API shows but a request cannot set. */
 static const char *const activity_read_only[] = {
     "id",         "status",     "seats_left", "period_start",  "period_end",      "created_by",
@@ -909,7 +912,8 @@ static void h_update(struct http_req *req)
 static void h_publish(struct http_req *req)
 {
     struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        act_body(&x, true, no_members, NULL) != 0 || act_fields_reply(&x))
         goto out;
     const char *p[] = {http_param(req, "id")};
     if (db_begin(x.c) != 0) {
@@ -945,7 +949,8 @@ static void h_cancel(struct http_req *req)
 {
     json_t *details = NULL;
     struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        act_body(&x, true, no_members, NULL) != 0 || act_fields_reply(&x))
         goto out;
     const char *p[] = {http_param(req, "id"), api_app(req)->cfg->base_url};
     if (db_begin(x.c) != 0) {
@@ -1074,7 +1079,10 @@ static void h_questions_put(struct http_req *req)
     } else {
         size_t i;
         json_t *q;
-        json_array_foreach(list, i, q) check_question(&x.f, i, q);
+        json_array_foreach(list, i, q)
+        {
+            check_question(&x.f, i, q);
+        }
     }
     if (act_fields_reply(&x))
         goto out;

@@ -271,8 +271,10 @@ out:
 static void h_cancel_own(struct http_req *req)
 {
     json_t *info = NULL;
+    static const char *const nothing[] = {NULL};
     struct act_ctx x;
-    if (act_begin(&x, req, 0, 0) != 0)
+    if (act_begin(&x, req, 0, 0) != 0 || act_body(&x, true, nothing, NULL) != 0 ||
+        act_fields_reply(&x))
         goto out;
     info = enrol_info_or_reply(&x, strtol(http_param(req, "id"), NULL, 10));
     if (info == NULL)

@@ -1027,9 +1027,10 @@ END_TEST
 START_TEST(bad_staff_input_is_422_on_the_field)
 {
     long id = create_activity("\"capacity\":3");
-    char path[96], qpath[96];
+    char path[96], qpath[96], cpath[96];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
     snprintf(qpath, sizeof qpath, "/api/activities/%ld/questions", id);
+    snprintf(cpath, sizeof cpath, "/api/activities/%ld/cancel", id);
     struct {
         const char *method, *path, *body, *field, *code;
     } cases[] = {
@@ -1048,6 +1049,7 @@ START_TEST(bad_staff_input_is_422_on_the_field)
          "questions[0].bogus", "unknown_member"},
         {"PUT", qpath, "{\"questions\":[{\"kind\":\"text\"}]}", "questions[0].label", "required"},
         {"PUT", qpath, "{\"questions\":[],\"bogus\":1}", "bogus", "unknown_member"},
+        {"POST", cpath, "{\"bogus\":1}", "bogus", "unknown_member"},
         {"POST", "/api/activities",
          "{\"kind\":\"workshop\",\"title\":\"Strict one\",\"mode\":\"open\",\"status\":"
          "\"published\"}",
