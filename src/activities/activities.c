@@ -42,7 +42,8 @@ static const char *const modes[] = {"open", "approval", "invitation", "external"
 static const char *const sections[] = {"citynet", "partner"};
 
 static int st_list = -1, st_detail = -1, st_enrol_info = -1, st_tz_ok = -1, st_period = -1,
-           st_set_period = -1, st_publish = -1, st_cancel = -1, st_questions = -1;
+           st_set_period = -1, st_publish = -1, st_cancel = -1, st_questions = -1, st_promote = -1,
+           st_questions_put = -1;
 
 static void calendar_statements(void)
 {
@@ -99,11 +100,90 @@ static void calendar_statements(void)
         db_register("act_publish", "UPDATE activities SET status = 'published' WHERE id = $1 AND "
                                    "status = 'draft' RETURNING id");
     st_cancel = db_register("act_cancel", "SELECT convene_activity_cancel($1, $2)");
+    st_promote = db_register("act_promote", "SELECT convene_promote_waitlist($1, $2, $3)");
+    st_questions_put = db_register(
+        "act_questions_put",
+        "WITH src AS (SELECT (ord - 1)::int AS position, "
+        "   nullif(q->>'id', '')::bigint AS id, q->>'kind' AS kind, q->>'label' AS label, "
+        "   coalesce((q->>'required')::boolean, false) AS required, "
+        "   coalesce(nullif(q->'choices', 'null'::jsonb), '[]') AS choices, "
+        "   coalesce((q->>'max_length')::int, 1000) AS max_length "
+        "  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(q, ord)), "
+        "act AS (SELECT id FROM activities WHERE id = $1 FOR UPDATE), "
+        "del AS (DELETE FROM activity_questions d USING act WHERE d.activity_id = act.id "
+        "   AND d.id NOT IN (SELECT id FROM src WHERE id IS NOT NULL) RETURNING d.id), "
+        "upd AS (UPDATE activity_questions u SET position = s.position, kind = s.kind, "
+        "   label = s.label, required = s.required, choices = s.choices, "
+        "   max_length = s.max_length FROM src s, act WHERE u.id = s.id "
+        "   AND u.activity_id = act.id RETURNING u.id), "
+        "ins AS (INSERT INTO activity_questions (activity_id, position, kind, label, required, "
+        "   choices, max_length) SELECT act.id, s.position, s.kind, s.label, s.required, "
+        "   s.choices, s.max_length FROM src s, act WHERE s.id IS NULL RETURNING id) "
+        "SELECT (SELECT count(*) FROM act), (SELECT count(*) FROM src WHERE id IS NOT NULL), "
+        " (SELECT count(*) FROM upd)");
     st_questions = db_register(
         "act_questions",
         "SELECT coalesce(json_agg(json_build_object('id', id, 'kind', kind, 'label', label, "
         " 'required', required, 'choices', choices, 'max_length', max_length) ORDER BY "
         " position), '[]')::text FROM activity_questions WHERE activity_id = $1");
+}
+
+/* ---- The handler context (internal.h) ---- */
+
+int act_begin(struct act_ctx *x, struct http_req *req, unsigned roles_any, unsigned auth_flags)
+{
+    *x = (struct act_ctx){.req = req};
+    api_fields_init(&x->f);
+    x->c = api_acquire(req);
+    if (x->c == NULL)
+        return -1;
+    if (auth_flags & ACT_ANONYMOUS)
+        return 0;
+    if (auth_flags & ACT_PUBLIC) {
+        bool failed = false;
+        x->me = auth_caller(req, x->c, &failed);
+        if (failed) {
+            api_reply_db_error(req, x->c);
+            return -1;
+        }
+        return 0;
+    }
+    x->me = auth_require(req, x->c, roles_any, auth_flags);
+    return x->me ? 0 : -1;
+}
+
+int act_body(struct act_ctx *x, bool optional, const char *const *allowed,
+             const char *const *read_only)
+{
+    const char *length = http_header(x->req, "Content-Length");
+    if (optional && http_header(x->req, "Transfer-Encoding") == NULL &&
+        (length == NULL || str_eq(length, "0")))
+        return 0;
+    if (http_json_body(x->req, &x->body) != 0)
+        return -1;
+    api_reject_unknown(&x->f, x->body, allowed, read_only);
+    return 0;
+}
+
+bool act_fields_reply(struct act_ctx *x)
+{
+    return api_fields_reply(x->req, &x->f);
+}
+
+void act_end(struct act_ctx *x)
+{
+    api_fields_free(&x->f);
+    json_decref(x->body);
+    x->body = NULL;
+    db_release(x->c);
+    x->c = NULL;
+}
+
+const char *act_num(struct http_req *req, long n)
+{
+    char *s = http_alloc(req, 24);
+    snprintf(s, 24, "%ld", n);
+    return s;
 }
 
 /* ---- Helpers ---- */
@@ -225,30 +305,17 @@ static void h_list(struct http_req *req)
         free(body);
         return;
     }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    if (all && auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, all ? 0 : ACT_ANONYMOUS) != 0)
         goto out;
     uint64_t gen = cache_generation();
-    char lim[24], off[24], page[24];
-    snprintf(lim, sizeof lim, "%ld", pg.per_page);
-    snprintf(off, sizeof off, "%ld", pg.offset);
-    snprintf(page, sizeof page, "%ld", pg.page);
-    const char *p[] = {nk > 0 ? kind : NULL,
-                       nf > 0 ? from : NULL,
-                       nt > 0 ? to : NULL,
-                       nc > 0 ? city : NULL,
-                       no > 0 ? online : NULL,
-                       nq > 0 ? q : NULL,
-                       lim,
-                       off,
-                       ns > 0 ? section : NULL,
-                       all ? "true" : "false",
-                       page};
-    struct db_result *r = db_run(c, st_list, 11, p);
+    const char *p[] = {nk > 0 ? kind : NULL,      nf > 0 ? from : NULL,    nt > 0 ? to : NULL,
+                       nc > 0 ? city : NULL,      no > 0 ? online : NULL,  nq > 0 ? q : NULL,
+                       act_num(req, pg.per_page), act_num(req, pg.offset), ns > 0 ? section : NULL,
+                       all ? "true" : "false",    act_num(req, pg.page)};
+    struct db_result *r = db_run(x.c, st_list, 11, p);
     if (r == NULL) {
-        api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c);
         goto out;
     }
     const char *text = db_value(r, 0, 0);
@@ -260,29 +327,22 @@ static void h_list(struct http_req *req)
                all ? "private, no-store" : "public, max-age=0, must-revalidate");
     db_result_free(r);
 out:
-    db_release(c);
+    act_end(&x);
 }
 
 /* ---- One activity ---- */
 
 static void h_detail(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    bool failed = false;
-    const struct account *me = auth_caller(req, c, &failed);
-    if (failed) {
-        api_reply_db_error(req, c);
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, ACT_PUBLIC) != 0)
         goto out;
-    }
-    char aid[24];
-    snprintf(aid, sizeof aid, "%ld", me ? me->id : 0L);
-    bool staff = me && (me->roles & (ROLE_STAFF | ROLE_ADMIN));
-    const char *p[] = {http_param(req, "id"), aid, staff ? "true" : "false"};
-    api_reply_row_json(req, c, db_run(c, st_detail, 3, p), 200, "activity");
+    bool staff = x.me && (x.me->roles & (ROLE_STAFF | ROLE_ADMIN));
+    const char *p[] = {http_param(req, "id"), act_num(req, x.me ? x.me->id : 0L),
+                       staff ? "true" : "false"};
+    api_reply_row_json(req, x.c, db_run(x.c, st_detail, 3, p), 200, "activity");
 out:
-    db_release(c);
+    act_end(&x);
 }
 
 json_t *activities_enrol_info(struct db_conn *c, long id, int *db_failed)
@@ -300,7 +360,7 @@ json_t *activities_enrol_info(struct db_conn *c, long id, int *db_failed)
     }
     uint64_t gen = cache_generation();
     char ids[24];
-    snprintf(ids, sizeof ids, "%ld", id);
+    snprintf(ids, sizeof ids, "%ld", id); /* no request here: a local buffer */
     const char *p[] = {ids};
     struct db_result *r = db_run(c, st_enrol_info, 1, p);
     if (r == NULL) {
@@ -406,33 +466,42 @@ struct field {
     size_t max;
     enum ftype type;
     bool required; /* on create */
+    bool not_null; /* a NOT NULL column: null is refused (required) */
 };
 
 static const struct field fields[] = {
-    {"slug", 80, F_SLUG, false},
-    {"kind", 0, F_ENUM_KIND, true},
-    {"section", 0, F_ENUM_SECTION, false},
-    {"title", 300, F_TEXT, true},
-    {"summary", 1000, F_LONGTEXT, false},
-    {"description", 20000, F_LONGTEXT, false},
-    {"host_organisation_id", 0, F_ORG, false},
-    {"programme", 200, F_TEXT, false},
-    {"city", 200, F_TEXT, false},
-    {"country", 100, F_TEXT, false},
-    {"online", 0, F_BOOL, false},
-    {"timezone", 64, F_TZ, false},
-    {"date_label", 100, F_TEXT, false},
-    {"starts_on", 0, F_DATE, false},
-    {"ends_on", 0, F_DATE, false},
-    {"start_time", 0, F_TIME, false},
-    {"end_time", 0, F_TIME, false},
-    {"capacity", 100000, F_INT, false},
-    {"per_org_limit", 10000, F_INT, false},
-    {"registration_opens_at", 0, F_TIMESTAMP, false},
-    {"registration_closes_at", 0, F_TIMESTAMP, false},
-    {"mode", 0, F_ENUM_MODE, true},
-    {"external_url", 1000, F_URL, false},
+    {"slug", 80, F_SLUG, false, true},
+    {"kind", 0, F_ENUM_KIND, true, true},
+    {"section", 0, F_ENUM_SECTION, false, true},
+    {"title", 300, F_TEXT, true, true},
+    {"summary", 1000, F_LONGTEXT, false, false},
+    {"description", 20000, F_LONGTEXT, false, false},
+    {"host_organisation_id", 0, F_ORG, false, false},
+    {"programme", 200, F_TEXT, false, false},
+    {"city", 200, F_TEXT, false, false},
+    {"country", 100, F_TEXT, false, false},
+    {"online", 0, F_BOOL, false, true},
+    {"timezone", 64, F_TZ, false, true},
+    {"date_label", 100, F_TEXT, false, false},
+    {"starts_on", 0, F_DATE, false, false},
+    {"ends_on", 0, F_DATE, false, false},
+    {"start_time", 0, F_TIME, false, false},
+    {"end_time", 0, F_TIME, false, false},
+    {"capacity", 100000, F_INT, false, false},
+    {"per_org_limit", 10000, F_INT, false, false},
+    {"registration_opens_at", 0, F_TIMESTAMP, false, false},
+    {"registration_closes_at", 0, F_TIMESTAMP, false, false},
+    {"mode", 0, F_ENUM_MODE, true, true},
+    {"external_url", 1000, F_URL, false, false},
 };
+
+/* Routes that take no body refuse any member of one. */
+static const char *const no_members[] = {NULL};
+
+/* Members of an activity that the API shows but a request cannot set. */
+static const char *const activity_read_only[] = {
+    "id",         "status",     "seats_left", "period_start",  "period_end",      "created_by",
+    "created_at", "updated_at", "questions",  "my_enrollment", "confirmed_count", NULL};
 
 struct column_values {
     const char *names[ARRAY_LEN(fields)];
@@ -454,11 +523,64 @@ static bool valid_slug(const char *s)
     return true;
 }
 
-/* Reads the activity fields present in body into cv (text forms for SQL),
- * recording field errors. Request-scoped strings. */
-static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, bool create,
-                        struct api_fields *f, struct column_values *cv)
+/* "YYYY-MM-DDTHH:MM[:SS[.fraction]]" with "Z" or a "+HH:MM" / "-HH:MM"
+ * offset (what the pages send: Date.toISOString). */
+static bool valid_timestamp(const char *s)
 {
+    char date[11];
+    size_t n = strlen(s);
+    if (n < 17 || (s[10] != 'T' && s[10] != ' '))
+        return false;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    char hm[6];
+    memcpy(hm, s + 11, 5);
+    hm[5] = '\0';
+    if (!valid_date(date) || !valid_time(hm))
+        return false;
+    const char *p = s + 16;
+    if (p[0] == ':') {
+        if (!(p[1] >= '0' && p[1] <= '5' && p[2] >= '0' && p[2] <= '9'))
+            return false;
+        p += 3;
+        if (p[0] == '.') {
+            p++;
+            size_t digits = 0;
+            while (*p >= '0' && *p <= '9' && digits < 9) {
+                p++;
+                digits++;
+            }
+            if (digits == 0)
+                return false;
+        }
+    }
+    if (str_eq(p, "Z"))
+        return true;
+    if ((p[0] != '+' && p[0] != '-') || strlen(p) != 6 || p[3] != ':')
+        return false;
+    char offset[6] = {p[1], p[2], ':', p[4], p[5], '\0'};
+    return valid_time(offset);
+}
+
+/* The names of the fields (the members a body may carry), NULL-ended. */
+static const char *const *field_names(void)
+{
+    static const char *names[ARRAY_LEN(fields) + 1];
+    if (names[0] == NULL) {
+        for (size_t i = 0; i < ARRAY_LEN(fields); i++)
+            names[i] = fields[i].name;
+    }
+    return names;
+}
+
+/* Reads the activity fields present in x->body into cv (text forms for
+ * SQL), recording field errors in x->f. Request-scoped strings. 0, or -1
+ * after answering a database error (the time zone lookup). */
+static int read_fields(struct act_ctx *x, bool create, struct column_values *cv)
+{
+    struct http_req *req = x->req;
+    json_t *body = x->body;
+    struct api_fields *f = &x->f;
     cv->n = 0;
     for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
         const struct field *fd = &fields[i];
@@ -470,7 +592,7 @@ static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, b
         }
         const char *text = NULL;
         if (json_is_null(v)) {
-            if (fd->required || fd->type == F_BOOL || fd->type == F_TZ) {
+            if (fd->required || fd->not_null) {
                 api_field_error(f, fd->name, "required", "This field cannot be empty.");
                 continue;
             }
@@ -506,9 +628,7 @@ static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, b
                 if (!api_integer(body, fd->name, f, 0, 1,
                                  fd->type == F_ORG ? (1L << 53) : (long)fd->max, &n))
                     continue;
-                char *s = http_alloc(req, 24);
-                snprintf(s, 24, "%ld", n);
-                text = s;
+                text = act_num(req, n);
                 break;
             }
             }
@@ -542,10 +662,18 @@ static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, b
                 if (!valid_slug(text))
                     problem = "Use lowercase letters, digits and single hyphens.";
                 break;
+            case F_TIMESTAMP:
+                if (!valid_timestamp(text))
+                    problem = "Use a date and time like 2023-04-24T09:00:00+09:00.";
+                break;
             case F_TZ: {
                 const char *p[] = {text};
-                struct db_result *r = db_run(c, st_tz_ok, 1, p);
-                if (r && db_nrows(r) == 0)
+                struct db_result *r = db_run(x->c, st_tz_ok, 1, p);
+                if (r == NULL) {
+                    api_reply_db_error(req, x->c);
+                    return -1;
+                }
+                if (db_nrows(r) == 0)
                     problem = "Use a time zone name like Asia/Seoul.";
                 db_result_free(r);
                 break;
@@ -562,6 +690,7 @@ static void read_fields(struct http_req *req, struct db_conn *c, json_t *body, b
         cv->values[cv->n] = text;
         cv->n++;
     }
+    return 0;
 }
 
 /* Makes a slug from the title: ascii letters and digits, hyphens, and a
@@ -591,14 +720,17 @@ static char *slug_from_title(struct http_req *req, const char *title)
     return out;
 }
 
-/* Recomputes the period the activity's dates or label cover. 0 or -1. */
+/* Recomputes the period the activity's dates or label cover. 1 when done,
+ * 0 when there is no such activity, -1 on a database error. */
 static int update_period(struct db_conn *c, const char *id)
 {
     const char *p[] = {id};
     struct db_result *r = db_run(c, st_period, 1, p);
-    if (r == NULL || db_nrows(r) != 1) {
-        db_result_free(r);
+    if (r == NULL)
         return -1;
+    if (db_nrows(r) != 1) {
+        db_result_free(r);
+        return 0;
     }
     char start[11] = "", end[11] = "";
     const char *starts = db_value(r, 0, 0), *ends = db_value(r, 0, 1), *label = db_value(r, 0, 2);
@@ -613,349 +745,364 @@ static int update_period(struct db_conn *c, const char *id)
     const char *sp[] = {id, start[0] ? start : NULL, end[0] ? end : NULL};
     struct db_result *u = db_run(c, st_set_period, 3, sp);
     db_result_free(u);
-    return u ? 0 : -1;
+    return u ? 1 : -1;
 }
 
-/* Answers a failed INSERT/UPDATE of an activity: constraint problems are
- * the caller's (422/409), the rest ours. */
-static void reply_write_error(struct http_req *req, struct db_conn *c)
+/* Answers a failed INSERT/UPDATE of an activity. The unique slug and the
+ * checks across columns (activities_check*: an end before its start) are
+ * named here; every other constraint violation goes to the one error map
+ * (422 on its column). */
+static void reply_write_error(struct act_ctx *x)
 {
-    const char *state = db_error_state(c);
-    struct api_fields f;
-    api_fields_init(&f);
-    if (str_eq(state, "23505"))
-        api_field_error(&f, "slug", "taken", "Another activity already uses this slug.");
-    else if (str_eq(state, "23503"))
-        api_field_error(&f, "host_organisation_id", "not_found", "No such organisation.");
-    else if (str_eq(state, "23514"))
-        api_field_error(&f, "ends_on", "end_before_start",
+    const char *state = db_error_state(x->c);
+    const char *constraint = db_error_constraint(x->c);
+    if (str_eq(state, "23505") && str_eq(constraint, "activities_slug_key"))
+        api_field_error(&x->f, "slug", "taken", "Another activity already uses this slug.");
+    else if (str_eq(state, "23503") && str_eq(constraint, "activities_host_organisation_id_fkey"))
+        api_field_error(&x->f, "host_organisation_id", "not_found", "No such organisation.");
+    else if (str_eq(state, "23514") && str_starts_with(constraint, "activities_check"))
+        api_field_error(&x->f, "ends_on", "end_before_start",
                         "The end (dates, times or registration window) comes before the start.");
-    else if (str_starts_with(state, "22"))
-        api_field_error(&f, "registration_opens_at", "invalid_format",
-                        "Dates and times must look like 2023-04-24T09:00:00+09:00.");
-    if (!api_fields_reply(req, &f))
-        api_reply_db_error(req, c);
+    if (!act_fields_reply(x))
+        api_reply_db_error(x->req, x->c);
 }
 
-static void reply_activity(struct http_req *req, struct db_conn *c, const char *id, int status)
+static void reply_activity(struct act_ctx *x, const char *id, int status)
 {
     const char *p[] = {id, "0", "true"};
-    api_reply_row_json(req, c, db_run(c, st_detail, 3, p), status, "activity");
+    api_reply_row_json(x->req, x->c, db_run(x->c, st_detail, 3, p), status, "activity");
 }
 
-static void h_create(struct http_req *req)
+/* Offers the seats a change made (more capacity, a higher or no
+ * organisation limit) to the waiting list, in the caller's transaction
+ * (the UPDATE holds the row lock). The mail carries the calendar file of
+ * the activity as it is now, read past the cache. 0 or -1. */
+static int promote_after_change(struct act_ctx *x, const char *id)
 {
-    json_t *body = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
-    if (me == NULL || http_json_body(req, &body) != 0)
-        goto out;
-    struct api_fields f;
-    api_fields_init(&f);
-    struct column_values cv;
-    read_fields(req, c, body, true, &f, &cv);
-    if (api_fields_reply(req, &f))
-        goto out;
-    bool has_slug = false;
-    const char *title = NULL;
-    for (int i = 0; i < cv.n; i++) {
-        has_slug |= str_eq(cv.names[i], "slug");
-        if (str_eq(cv.names[i], "title"))
-            title = cv.values[i];
-    }
-    if (!has_slug) {
-        cv.names[cv.n] = "slug";
-        cv.values[cv.n] = slug_from_title(req, title ? title : "activity");
-        cv.n++;
-    }
+    const char *p[] = {id};
+    struct db_result *r = db_run(x->c, st_enrol_info, 1, p);
+    if (r == NULL)
+        return -1;
+    json_t *info = db_value(r, 0, 0) ? json_loads(db_value(r, 0, 0), 0, NULL) : NULL;
+    db_result_free(r);
+    strbuf ics;
+    strbuf_init(&ics, 256 * 1024);
+    bool has_ics = info && activities_ics(&ics, info, api_app(x->req)->cfg->base_url) == 0;
+    json_decref(info);
+    const char *pp[] = {id, has_ics ? strbuf_cstr(&ics) : NULL, api_app(x->req)->cfg->base_url};
+    struct db_result *pr = db_run(x->c, st_promote, 3, pp);
+    strbuf_free(&ics);
+    db_result_free(pr);
+    return pr ? 0 : -1;
+}
+
+/* Builds "INSERT INTO activities (created_by, cols...) VALUES ($1, ...)" or
+ * "UPDATE activities SET col = $2, ... WHERE id = $1", both RETURNING id,
+ * with params[0] the creator or the id. */
+static char *write_sql(const struct column_values *cv, bool create)
+{
     strbuf sql;
     strbuf_init(&sql, 0);
-    strbuf_puts(&sql, "INSERT INTO activities (created_by");
-    for (int i = 0; i < cv.n; i++)
-        strbuf_printf(&sql, ", %s", cv.names[i]);
-    strbuf_puts(&sql, ") VALUES ($1");
-    for (int i = 0; i < cv.n; i++)
-        strbuf_printf(&sql, ", $%d", i + 2);
-    strbuf_puts(&sql, ") RETURNING id");
-    const char *params[ARRAY_LEN(fields) + 2];
-    char by[24];
-    snprintf(by, sizeof by, "%ld", me->id);
-    params[0] = by;
-    for (int i = 0; i < cv.n; i++)
-        params[i + 1] = cv.values[i];
-    if (db_begin(c) != 0) {
-        strbuf_free(&sql);
-        api_reply_db_error(req, c);
-        goto out;
+    if (create) {
+        strbuf_puts(&sql, "INSERT INTO activities (created_by");
+        for (int i = 0; i < cv->n; i++)
+            strbuf_printf(&sql, ", %s", cv->names[i]);
+        strbuf_puts(&sql, ") VALUES ($1");
+        for (int i = 0; i < cv->n; i++)
+            strbuf_printf(&sql, ", $%d", i + 2);
+        strbuf_puts(&sql, ")");
+    } else {
+        strbuf_puts(&sql, "UPDATE activities SET ");
+        for (int i = 0; i < cv->n; i++)
+            strbuf_printf(&sql, "%s%s = $%d", i ? ", " : "", cv->names[i], i + 2);
+        strbuf_puts(&sql, " WHERE id = $1");
     }
-    struct db_result *r = db_query(c, strbuf_cstr(&sql), cv.n + 1, params);
+    strbuf_puts(&sql, " RETURNING id");
+    char *out = xstrdup(strbuf_cstr(&sql));
     strbuf_free(&sql);
-    if (r == NULL) {
-        reply_write_error(req, c);
-        db_rollback(c);
-        goto out;
-    }
-    char *id = http_strdup(req, db_value(r, 0, 0));
-    db_result_free(r);
-    if (update_period(c, id) != 0 ||
-        audit_log(c, req, me->id, "activity.created", "activity", id, NULL) != 0 ||
-        db_commit(c) != 0) {
-        api_reply_db_error(req, c);
-        db_rollback(c);
-        goto out;
-    }
-    reply_activity(req, c, id, 201);
-out:
-    db_release(c);
-    json_decref(body);
+    return out;
 }
 
-static void h_update(struct http_req *req)
+/*
+ * POST /api/activities and PATCH /api/activities/{id}: one transaction
+ * writes the row, its period, the waiting list's promotions (an edit may
+ * add seats) and the audit entry.
+ */
+static void write_activity(struct http_req *req, bool create)
 {
-    json_t *body = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
-    if (me == NULL || http_json_body(req, &body) != 0)
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        act_body(&x, false, field_names(), activity_read_only) != 0)
         goto out;
-    struct api_fields f;
-    api_fields_init(&f);
     struct column_values cv;
-    read_fields(req, c, body, false, &f, &cv);
-    if (api_fields_reply(req, &f))
+    if (read_fields(&x, create, &cv) != 0 || act_fields_reply(&x))
         goto out;
-    const char *id = http_param(req, "id");
-    if (db_begin(c) != 0) {
-        api_reply_db_error(req, c);
+    if (create) {
+        const char *title = NULL;
+        bool has_slug = false;
+        for (int i = 0; i < cv.n; i++) {
+            has_slug |= str_eq(cv.names[i], "slug");
+            if (str_eq(cv.names[i], "title"))
+                title = cv.values[i];
+        }
+        if (!has_slug) {
+            cv.names[cv.n] = "slug";
+            cv.values[cv.n] = slug_from_title(req, title ? title : "activity");
+            cv.n++;
+        }
+    }
+    const char *id = create ? NULL : http_param(req, "id");
+    const char *params[ARRAY_LEN(fields) + 2];
+    params[0] = create ? act_num(req, x.me->id) : id;
+    for (int i = 0; i < cv.n; i++)
+        params[i + 1] = cv.values[i];
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
         goto out;
     }
-    if (cv.n > 0) {
-        strbuf sql;
-        strbuf_init(&sql, 0);
-        strbuf_puts(&sql, "UPDATE activities SET ");
-        for (int i = 0; i < cv.n; i++)
-            strbuf_printf(&sql, "%s%s = $%d", i ? ", " : "", cv.names[i], i + 2);
-        strbuf_puts(&sql, " WHERE id = $1 RETURNING id");
-        const char *params[ARRAY_LEN(fields) + 1];
-        params[0] = id;
-        for (int i = 0; i < cv.n; i++)
-            params[i + 1] = cv.values[i];
-        struct db_result *r = db_query(c, strbuf_cstr(&sql), cv.n + 1, params);
-        strbuf_free(&sql);
+    if (create || cv.n > 0) {
+        char *sql = write_sql(&cv, create);
+        struct db_result *r = db_query(x.c, sql, cv.n + 1, params);
+        free(sql);
         if (r == NULL) {
-            reply_write_error(req, c);
-            db_rollback(c);
+            reply_write_error(&x);
+            db_rollback(x.c);
             goto out;
         }
-        bool found = db_nrows(r) == 1;
+        if (db_nrows(r) == 1)
+            id = http_strdup(req, db_value(r, 0, 0));
+        else
+            id = NULL;
         db_result_free(r);
-        if (!found) {
-            db_rollback(c);
+        if (id == NULL) {
+            db_rollback(x.c);
             api_reply_not_found(req, "activity");
             goto out;
         }
     }
-    if (update_period(c, id) != 0) {
-        db_rollback(c);
+    int found = update_period(x.c, id);
+    if (found == 0) {
+        db_rollback(x.c);
         api_reply_not_found(req, "activity");
         goto out;
     }
-    if (audit_log(c, req, me->id, "activity.updated", "activity", id, NULL) != 0 ||
-        db_commit(c) != 0) {
-        api_reply_db_error(req, c);
-        db_rollback(c);
+    if (found < 0 || (!create && promote_after_change(&x, id) != 0) ||
+        audit_log(x.c, req, x.me->id, create ? "activity.created" : "activity.updated", "activity",
+                  id, NULL) != 0 ||
+        db_commit(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        db_rollback(x.c);
         goto out;
     }
-    reply_activity(req, c, id, 200);
+    reply_activity(&x, id, create ? 201 : 200);
 out:
-    db_release(c);
-    json_decref(body);
+    act_end(&x);
+}
+
+static void h_create(struct http_req *req)
+{
+    write_activity(req, true);
+}
+
+static void h_update(struct http_req *req)
+{
+    write_activity(req, false);
 }
 
 static void h_publish(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
-    if (me == NULL)
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        act_body(&x, true, no_members, NULL) != 0 || act_fields_reply(&x))
         goto out;
     const char *p[] = {http_param(req, "id")};
-    struct db_result *r = db_run(c, st_publish, 1, p);
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    struct db_result *r = db_run(x.c, st_publish, 1, p);
     if (r == NULL) {
-        api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c);
+        db_rollback(x.c);
         goto out;
     }
     bool done = db_nrows(r) == 1;
     db_result_free(r);
     if (!done) {
+        db_rollback(x.c);
         http_reply_error(req, 409, "invalid_transition",
                          "Only a draft activity can be published (or it does not exist).");
         goto out;
     }
-    audit_log(c, req, me->id, "activity.published", "activity", p[0], NULL);
-    reply_activity(req, c, p[0], 200);
+    if (audit_log(x.c, req, x.me->id, "activity.published", "activity", p[0], NULL) != 0 ||
+        db_commit(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        db_rollback(x.c);
+        goto out;
+    }
+    reply_activity(&x, p[0], 200);
 out:
-    db_release(c);
+    act_end(&x);
 }
 
 static void h_cancel(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
-    if (me == NULL)
+    json_t *details = NULL;
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        act_body(&x, true, no_members, NULL) != 0 || act_fields_reply(&x))
         goto out;
     const char *p[] = {http_param(req, "id"), api_app(req)->cfg->base_url};
-    if (db_begin(c) != 0) {
-        api_reply_db_error(req, c);
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
         goto out;
     }
-    struct db_result *r = db_run(c, st_cancel, 2, p);
+    /* convene_activity_cancel raises invalid_transition unless published. */
+    struct db_result *r = db_run(x.c, st_cancel, 2, p);
     if (r == NULL) {
-        bool transition = str_eq(db_error_state(c), "P0001");
-        db_rollback(c);
-        if (transition)
-            http_reply_error(req, 409, "invalid_transition",
-                             "Only a published activity can be cancelled.");
-        else
-            api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c); /* before the rollback clears the error */
+        db_rollback(x.c);
         goto out;
     }
-    json_t *details = json_pack("{s:I}", "told", (json_int_t)strtoll(db_value(r, 0, 0), NULL, 10));
+    details = json_pack("{s:I}", "told", (json_int_t)strtoll(db_value(r, 0, 0), NULL, 10));
     db_result_free(r);
-    int rc = audit_log(c, req, me->id, "activity.cancelled", "activity", p[0], details);
-    json_decref(details);
-    if (rc != 0 || db_commit(c) != 0) {
-        api_reply_db_error(req, c);
-        db_rollback(c);
+    if (audit_log(x.c, req, x.me->id, "activity.cancelled", "activity", p[0], details) != 0 ||
+        db_commit(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        db_rollback(x.c);
         goto out;
     }
-    reply_activity(req, c, p[0], 200);
+    reply_activity(&x, p[0], 200);
 out:
-    db_release(c);
+    json_decref(details);
+    act_end(&x);
 }
 
 /* ---- Questions ---- */
 
 static const char *const question_kinds[] = {"text", "single_choice", "multiple_choice", "yes_no"};
 
+static const char *const question_members[] = {"id",      "kind",       "label", "required",
+                                               "choices", "max_length", NULL};
+
+/* Checks question i of a PUT /questions body, recording problems as
+ * "questions[i].member". */
+static void check_question(struct api_fields *f, size_t i, json_t *q)
+{
+    char field[96];
+    if (!json_is_object(q)) {
+        snprintf(field, sizeof field, "questions[%zu]", i);
+        api_field_error(f, field, "invalid_type", "Must be an object.");
+        return;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(q, key, v)
+    {
+        bool known = false;
+        for (size_t k = 0; question_members[k] && !known; k++)
+            known = str_eq(key, question_members[k]);
+        if (!known) {
+            snprintf(field, sizeof field, "questions[%zu].%.32s", i, key);
+            api_field_error(f, field, "unknown_member", "This member is not part of a question.");
+        }
+    }
+    snprintf(field, sizeof field, "questions[%zu].kind", i);
+    json_t *kind_v = json_object_get(q, "kind");
+    const char *kind = json_string_value(kind_v);
+    if (kind_v == NULL || json_is_null(kind_v))
+        api_field_error(f, field, "required", "Give the kind of question.");
+    else if (kind == NULL || !in_list(kind, question_kinds, ARRAY_LEN(question_kinds)))
+        api_field_error(f, field, "invalid_choice",
+                        "Use text, single_choice, multiple_choice or yes_no.");
+    snprintf(field, sizeof field, "questions[%zu].label", i);
+    json_t *label_v = json_object_get(q, "label");
+    const char *label = json_string_value(label_v);
+    if (label_v == NULL || json_is_null(label_v))
+        api_field_error(f, field, "required", "Give the question's label.");
+    else if (label == NULL || *label == '\0' || strlen(label) > 500 ||
+             !str_valid_utf8(label, strlen(label)) || str_has_crlf(label, strlen(label)))
+        api_field_error(f, field, "invalid_format",
+                        "A one-line label of at most 500 bytes is required.");
+    json_t *choices = json_object_get(q, "choices");
+    bool choice_kind = kind && strstr(kind, "choice");
+    snprintf(field, sizeof field, "questions[%zu].choices", i);
+    if (choices && !json_is_null(choices) && !json_is_array(choices)) {
+        api_field_error(f, field, "invalid_type", "Send the choices as a list of texts.");
+    } else if (choice_kind && (!json_is_array(choices) || json_array_size(choices) < 2 ||
+                               json_array_size(choices) > 50)) {
+        api_field_error(f, field, "out_of_range", "Give between 2 and 50 choices.");
+    } else if (json_is_array(choices)) {
+        size_t k;
+        json_t *ch;
+        json_array_foreach(choices, k, ch)
+        {
+            const char *c = json_string_value(ch);
+            if (c == NULL || *c == '\0' || strlen(c) > 200 || str_has_crlf(c, strlen(c)) ||
+                !str_valid_utf8(c, strlen(c)))
+                api_field_error(f, field, "invalid_format",
+                                "Each choice is a short one-line text.");
+        }
+    }
+    json_t *req_v = json_object_get(q, "required");
+    snprintf(field, sizeof field, "questions[%zu].required", i);
+    if (req_v && !json_is_null(req_v) && !json_is_boolean(req_v))
+        api_field_error(f, field, "invalid_type", "Must be true or false.");
+    json_t *id_v = json_object_get(q, "id");
+    snprintf(field, sizeof field, "questions[%zu].id", i);
+    if (id_v && !json_is_null(id_v) && !json_is_integer(id_v))
+        api_field_error(f, field, "not_found", "Must be the id of an existing question.");
+    json_t *ml = json_object_get(q, "max_length");
+    snprintf(field, sizeof field, "questions[%zu].max_length", i);
+    if (ml && !json_is_null(ml) &&
+        (!json_is_integer(ml) || json_integer_value(ml) < 1 || json_integer_value(ml) > 10000))
+        api_field_error(f, field, "out_of_range", "Must be from 1 to 10000.");
+}
+
+/*
+ * PUT /api/activities/{id}/questions: one statement deletes the questions
+ * not listed, updates those with an id of this activity, inserts the new
+ * ones in the order given, and answers the list as it is now.
+ */
 static void h_questions_put(struct http_req *req)
 {
-    json_t *body = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
-    if (me == NULL || http_json_body(req, &body) != 0)
+    static const char *const allowed[] = {"questions", NULL};
+    char *text = NULL;
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        act_body(&x, false, allowed, NULL) != 0)
         goto out;
-    json_t *list = json_object_get(body, "questions");
-    struct api_fields f;
-    api_fields_init(&f);
+    json_t *list = json_object_get(x.body, "questions");
     if (!json_is_array(list) || json_array_size(list) > 50) {
-        api_field_error(&f, "questions", "invalid_type", "Send a list of at most 50 questions.");
-        api_fields_reply(req, &f);
-        goto out;
-    }
-    size_t i;
-    json_t *q;
-    json_array_foreach(list, i, q)
-    {
-        char field[48];
-        if (!json_is_object(q)) {
-            snprintf(field, sizeof field, "questions[%zu]", i);
-            api_field_error(&f, field, "invalid_type", "Must be an object.");
-            continue;
+        api_field_error(&x.f, "questions", list ? "invalid_type" : "required",
+                        "Send a list of at most 50 questions.");
+    } else {
+        size_t i;
+        json_t *q;
+        json_array_foreach(list, i, q)
+        {
+            check_question(&x.f, i, q);
         }
-        snprintf(field, sizeof field, "questions[%zu].kind", i);
-        const char *kind = json_string_value(json_object_get(q, "kind"));
-        if (kind == NULL || !in_list(kind, question_kinds, ARRAY_LEN(question_kinds)))
-            api_field_error(&f, field, "invalid_choice",
-                            "Use text, single_choice, multiple_choice or yes_no.");
-        snprintf(field, sizeof field, "questions[%zu].label", i);
-        const char *label = json_string_value(json_object_get(q, "label"));
-        if (label == NULL || *label == '\0' || strlen(label) > 500 ||
-            !str_valid_utf8(label, strlen(label)) || str_has_crlf(label, strlen(label)))
-            api_field_error(&f, field, "invalid_format",
-                            "A one-line label of at most 500 bytes is required.");
-        json_t *choices = json_object_get(q, "choices");
-        bool choice_kind = kind && strstr(kind, "choice");
-        snprintf(field, sizeof field, "questions[%zu].choices", i);
-        if (choice_kind && (!json_is_array(choices) || json_array_size(choices) < 2 ||
-                            json_array_size(choices) > 50)) {
-            api_field_error(&f, field, "out_of_range", "Give between 2 and 50 choices.");
-        } else if (json_is_array(choices)) {
-            size_t k;
-            json_t *ch;
-            json_array_foreach(choices, k, ch)
-            {
-                const char *s = json_string_value(ch);
-                if (s == NULL || *s == '\0' || strlen(s) > 200 || str_has_crlf(s, strlen(s)))
-                    api_field_error(&f, field, "invalid_format",
-                                    "Each choice is a short one-line text.");
-            }
-        }
-        json_t *req_v = json_object_get(q, "required");
-        snprintf(field, sizeof field, "questions[%zu].required", i);
-        if (req_v && !json_is_boolean(req_v))
-            api_field_error(&f, field, "invalid_type", "Must be true or false.");
-        json_t *id_v = json_object_get(q, "id");
-        snprintf(field, sizeof field, "questions[%zu].id", i);
-        if (id_v && !json_is_null(id_v) && !json_is_integer(id_v))
-            api_field_error(&f, field, "not_found", "Must be the id of an existing question.");
-        json_t *ml = json_object_get(q, "max_length");
-        snprintf(field, sizeof field, "questions[%zu].max_length", i);
-        if (ml && !json_is_null(ml) &&
-            (!json_is_integer(ml) || json_integer_value(ml) < 1 || json_integer_value(ml) > 10000))
-            api_field_error(&f, field, "out_of_range", "Must be from 1 to 10000.");
     }
-    if (api_fields_reply(req, &f))
+    if (act_fields_reply(&x))
         goto out;
-    /* One statement: delete the questions not listed, update those with an
-     * id of this activity, insert the new ones, in the order given. */
-    char *text = json_dumps(list, JSON_COMPACT);
+    text = json_dumps(list, JSON_COMPACT);
     const char *p[] = {http_param(req, "id"), text};
-    if (db_begin(c) != 0) {
-        free(text);
-        api_reply_db_error(req, c);
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
         goto out;
     }
-    struct db_result *r = db_query(
-        c,
-        "WITH src AS (SELECT (ord - 1)::int AS position, "
-        "   nullif(q->>'id', '')::bigint AS id, q->>'kind' AS kind, q->>'label' AS label, "
-        "   coalesce((q->>'required')::boolean, false) AS required, "
-        "   coalesce(q->'choices', '[]') AS choices, "
-        "   coalesce((q->>'max_length')::int, 1000) AS max_length "
-        "  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(q, ord)), "
-        "act AS (SELECT id FROM activities WHERE id = $1 FOR UPDATE), "
-        "del AS (DELETE FROM activity_questions d USING act WHERE d.activity_id = act.id "
-        "   AND d.id NOT IN (SELECT id FROM src WHERE id IS NOT NULL) RETURNING d.id), "
-        "upd AS (UPDATE activity_questions u SET position = s.position, kind = s.kind, "
-        "   label = s.label, required = s.required, choices = s.choices, "
-        "   max_length = s.max_length FROM src s, act WHERE u.id = s.id "
-        "   AND u.activity_id = act.id RETURNING u.id), "
-        "ins AS (INSERT INTO activity_questions (activity_id, position, kind, label, required, "
-        "   choices, max_length) SELECT act.id, s.position, s.kind, s.label, s.required, "
-        "   s.choices, s.max_length FROM src s, act WHERE s.id IS NULL RETURNING id) "
-        "SELECT (SELECT count(*) FROM act), (SELECT count(*) FROM src WHERE id IS NOT NULL), "
-        " (SELECT count(*) FROM upd)",
-        2, p);
-    free(text);
+    struct db_result *r = db_run(x.c, st_questions_put, 2, p);
     if (r == NULL) {
-        db_rollback(c);
-        api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c);
+        db_rollback(x.c);
         goto out;
     }
     bool found = str_eq(db_value(r, 0, 0), "1");
     bool ids_ok = str_eq(db_value(r, 0, 1), db_value(r, 0, 2));
     db_result_free(r);
     if (!found || !ids_ok) {
-        db_rollback(c);
+        db_rollback(x.c);
         if (!found)
             api_reply_not_found(req, "activity");
         else
@@ -963,15 +1110,15 @@ static void h_questions_put(struct http_req *req)
                              "A question id does not belong to this activity.");
         goto out;
     }
-    if (audit_log(c, req, me->id, "activity.questions_changed", "activity", p[0], NULL) != 0 ||
-        db_commit(c) != 0) {
-        db_rollback(c);
-        api_reply_db_error(req, c);
+    if (audit_log(x.c, req, x.me->id, "activity.questions_changed", "activity", p[0], NULL) != 0 ||
+        db_commit(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        db_rollback(x.c);
         goto out;
     }
-    struct db_result *qr = db_run(c, st_questions, 1, p);
+    struct db_result *qr = db_run(x.c, st_questions, 1, p);
     if (qr == NULL) {
-        api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c);
         goto out;
     }
     char *out_body = xasprintf("{\"questions\":%s}", db_value(qr, 0, 0));
@@ -979,8 +1126,8 @@ static void h_questions_put(struct http_req *req)
     free(out_body);
     db_result_free(qr);
 out:
-    db_release(c);
-    json_decref(body);
+    free(text);
+    act_end(&x);
 }
 
 void activities_statements(void)

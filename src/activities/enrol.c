@@ -32,11 +32,12 @@ void enrol_statements(void)
     st_enroll = db_register("enr_enroll", "SELECT enrollment_id, status, waitlist_position, "
                                           "created FROM convene_enroll($1, $2, $3::jsonb, $4, "
                                           "$5, $6)");
-    st_cancel_own =
-        db_register("enr_cancel_own",
-                    "SELECT convene_enrollment_action(id, 'cancel', $2, $3, $4) FROM enrollments "
-                    "WHERE activity_id = $1 AND account_id = $2");
-    st_action = db_register("enr_action", "SELECT convene_enrollment_action($1, $2, $3, $4, $5)");
+    st_cancel_own = db_register(
+        "enr_cancel_own", "SELECT convene_enrollment_action(id, 'cancel', $2, false, $3, $4) FROM "
+                          "enrollments "
+                          "WHERE activity_id = $1 AND account_id = $2");
+    st_action = db_register("enr_action", "SELECT status, over_limit FROM "
+                                          "convene_enrollment_action($1, $2, $3, $4, $5, $6)");
     st_list = db_register(
         "enr_list",
         "WITH f AS (SELECT e.*, a.name, a.email, o.name AS org, count(*) OVER () AS total "
@@ -158,76 +159,94 @@ static json_t *check_answers(json_t *questions, json_t *answers, struct api_fiel
     return clean;
 }
 
+/* ---- Shared steps ---- */
+
+/* The activity's enrolment data (see activities_enrol_info), or NULL after
+ * answering 404 (no such activity) or the database error. */
+static json_t *enrol_info_or_reply(struct act_ctx *x, long activity)
+{
+    int failed = 0;
+    json_t *info = activities_enrol_info(x->c, activity, &failed);
+    if (info == NULL) {
+        if (failed)
+            api_reply_db_error(x->req, x->c);
+        else
+            api_reply_not_found(x->req, "activity");
+    }
+    return info;
+}
+
+/* The activity's calendar file for the confirmation mail (request-scoped),
+ * or NULL when it has no exact dates (info may be NULL). */
+static const char *ics_text(struct http_req *req, json_t *info)
+{
+    if (info == NULL)
+        return NULL;
+    strbuf ics;
+    strbuf_init(&ics, 256 * 1024);
+    const char *out = NULL;
+    if (activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0)
+        out = http_strdup(req, strbuf_cstr(&ics));
+    strbuf_free(&ics);
+    return out;
+}
+
 /* ---- Enrol ---- */
+
+/* Records not_found on account_id unless account is an enabled account.
+ * 0, or -1 after answering a database error. */
+static int check_account(struct act_ctx *x, long account)
+{
+    const char *p[] = {act_num(x->req, account)};
+    struct db_result *r = db_run(x->c, st_account_exists, 1, p);
+    if (r == NULL) {
+        api_reply_db_error(x->req, x->c);
+        return -1;
+    }
+    if (db_nrows(r) != 1)
+        api_field_error(&x->f, "account_id", "not_found", "No such account.");
+    db_result_free(r);
+    return 0;
+}
 
 static void h_enrol(struct http_req *req)
 {
-    json_t *body = NULL, *info = NULL, *clean = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, AUTH_VERIFIED);
-    if (me == NULL || http_json_body(req, &body) != 0)
+    static const char *const allowed[] = {"answers", "account_id", NULL};
+    json_t *info = NULL, *clean = NULL, *details = NULL;
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, AUTH_VERIFIED) != 0 || act_body(&x, false, allowed, NULL) != 0)
         goto out;
     long activity = strtol(http_param(req, "id"), NULL, 10);
-    int failed = 0;
-    info = activities_enrol_info(c, activity, &failed);
-    if (info == NULL) {
-        if (failed)
-            api_reply_db_error(req, c);
-        else
-            api_reply_not_found(req, "activity");
+    info = enrol_info_or_reply(&x, activity);
+    if (info == NULL)
         goto out;
-    }
     /* Staff may register someone else: {"account_id": n}. */
-    long account = me->id;
-    struct api_fields f;
-    api_fields_init(&f);
-    if (json_object_get(body, "account_id")) {
-        if (!(me->roles & (ROLE_STAFF | ROLE_ADMIN))) {
-            api_fields_free(&f);
+    long account = x.me->id;
+    if (json_object_get(x.body, "account_id")) {
+        if (!(x.me->roles & (ROLE_STAFF | ROLE_ADMIN))) {
             http_reply_error(req, 403, "forbidden", "Only staff may register someone else.");
             goto out;
         }
-        api_integer(body, "account_id", &f, API_REQUIRED, 1, 1L << 53, &account);
+        if (api_integer(x.body, "account_id", &x.f, API_REQUIRED, 1, 1L << 53, &account) &&
+            account != x.me->id && check_account(&x, account) != 0)
+            goto out;
     }
-    clean = check_answers(json_object_get(info, "questions"), json_object_get(body, "answers"), &f);
-    if (api_fields_reply(req, &f))
+    clean =
+        check_answers(json_object_get(info, "questions"), json_object_get(x.body, "answers"), &x.f);
+    if (act_fields_reply(&x))
         goto out;
-    if (account != me->id) {
-        char ids[24];
-        snprintf(ids, sizeof ids, "%ld", account);
-        const char *ap[] = {ids};
-        struct db_result *ar = db_run(c, st_account_exists, 1, ap);
-        if (ar == NULL) {
-            api_reply_db_error(req, c);
-            goto out;
-        }
-        bool exists = db_nrows(ar) == 1;
-        db_result_free(ar);
-        if (!exists) {
-            struct api_fields g;
-            api_fields_init(&g);
-            api_field_error(&g, "account_id", "not_found", "No such account.");
-            api_fields_reply(req, &g);
-            goto out;
-        }
-    }
-    strbuf ics;
-    strbuf_init(&ics, 256 * 1024);
-    bool has_ics = activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
     char *answers = json_dumps(clean, JSON_COMPACT);
-    char act[24], acc[24], by[24];
-    snprintf(act, sizeof act, "%ld", activity);
-    snprintf(acc, sizeof acc, "%ld", account);
-    snprintf(by, sizeof by, "%ld", me->id);
-    const char *p[] = {
-        act, acc, answers, by, has_ics ? strbuf_cstr(&ics) : NULL, api_app(req)->cfg->base_url};
-    struct db_result *r = db_run(c, st_enroll, 6, p);
+    const char *act = act_num(req, activity);
+    const char *p[] = {act,
+                       act_num(req, account),
+                       answers,
+                       act_num(req, x.me->id),
+                       ics_text(req, info),
+                       api_app(req)->cfg->base_url};
+    struct db_result *r = db_run(x.c, st_enroll, 6, p);
     free(answers);
-    strbuf_free(&ics);
     if (r == NULL) {
-        api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c);
         goto out;
     }
     bool created = str_eq(db_value(r, 0, 3), "t");
@@ -237,82 +256,64 @@ static void h_enrol(struct http_req *req)
         "activity_id", (json_int_t)activity, "status", db_value(r, 0, 1), "waitlist_position",
         pos ? json_integer(strtoll(pos, NULL, 10)) : json_null(), "created", created);
     db_result_free(r);
-    if (account != me->id && created)
-        audit_log(c, req, me->id, "enrollment.registered_for", "activity", act,
-                  json_pack("{s:I}", "account_id", (json_int_t)account));
+    if (account != x.me->id && created) {
+        details = json_pack("{s:I}", "account_id", (json_int_t)account);
+        audit_log(x.c, req, x.me->id, "enrollment.registered_for", "activity", act, details);
+    }
     http_reply_json(req, created ? 201 : 200, res);
 out:
+    json_decref(details);
     json_decref(clean);
     json_decref(info);
-    json_decref(body);
-    db_release(c);
+    act_end(&x);
 }
 
 static void h_cancel_own(struct http_req *req)
 {
     json_t *info = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me == NULL)
+    static const char *const nothing[] = {NULL};
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, 0) != 0 || act_body(&x, true, nothing, NULL) != 0 ||
+        act_fields_reply(&x))
         goto out;
-    long activity = strtol(http_param(req, "id"), NULL, 10);
-    int failed = 0;
-    info = activities_enrol_info(c, activity, &failed);
-    if (info == NULL) {
-        if (failed)
-            api_reply_db_error(req, c);
-        else
-            api_reply_not_found(req, "activity");
+    info = enrol_info_or_reply(&x, strtol(http_param(req, "id"), NULL, 10));
+    if (info == NULL)
         goto out;
-    }
-    strbuf ics;
-    strbuf_init(&ics, 256 * 1024);
-    bool has_ics = activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
-    char acc[24];
-    snprintf(acc, sizeof acc, "%ld", me->id);
-    const char *p[] = {http_param(req, "id"), acc, has_ics ? strbuf_cstr(&ics) : NULL,
+    const char *p[] = {http_param(req, "id"), act_num(req, x.me->id), ics_text(req, info),
                        api_app(req)->cfg->base_url};
-    struct db_result *r = db_run(c, st_cancel_own, 4, p);
-    strbuf_free(&ics);
+    struct db_result *r = db_run(x.c, st_cancel_own, 4, p);
     if (r == NULL) {
-        api_reply_db_error(req, c);
+        api_reply_db_error(req, x.c);
         goto out;
     }
-    if (db_nrows(r) == 0) {
-        db_result_free(r);
-        http_reply_error(req, 404, "not_found", "You are not registered for this activity.");
-        goto out;
-    }
+    bool found = db_nrows(r) == 1;
     db_result_free(r);
-    http_reply_json(req, 200, json_pack("{s:s}", "status", "cancelled"));
+    if (found)
+        http_reply_json(req, 200, json_pack("{s:s}", "status", "cancelled"));
+    else
+        http_reply_error(req, 404, "not_found", "You are not registered for this activity.");
 out:
     json_decref(info);
-    db_release(c);
+    act_end(&x);
 }
 
 static void h_mine(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me) {
-        char acc[24];
-        snprintf(acc, sizeof acc, "%ld", me->id);
-        const char *p[] = {acc};
-        struct db_result *r = db_run(c, st_mine, 1, p);
-        if (r == NULL) {
-            api_reply_db_error(req, c);
-        } else {
-            char *out = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
-            http_reply(req, 200, "application/json", out, strlen(out));
-            free(out);
-            db_result_free(r);
-        }
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, 0) != 0)
+        goto out;
+    const char *p[] = {act_num(req, x.me->id)};
+    struct db_result *r = db_run(x.c, st_mine, 1, p);
+    if (r == NULL) {
+        api_reply_db_error(req, x.c);
+        goto out;
     }
-    db_release(c);
+    char *body = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
+    http_reply(req, 200, "application/json", body, strlen(body));
+    free(body);
+    db_result_free(r);
+out:
+    act_end(&x);
 }
 
 /* ---- Staff ---- */
@@ -335,17 +336,31 @@ static void h_list(struct http_req *req)
                          "rejected or attended.");
         return;
     }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0)) {
-        char lim[24], off[24];
-        snprintf(lim, sizeof lim, "%ld", pg.per_page);
-        snprintf(off, sizeof off, "%ld", pg.offset);
-        const char *p[] = {http_param(req, "id"), sn > 0 ? status : NULL, lim, off};
-        api_reply_row_json(req, c, db_run(c, st_list, 4, p), 200, "activity");
-    }
-    db_release(c);
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id"), sn > 0 ? status : NULL, act_num(req, pg.per_page),
+                       act_num(req, pg.offset)};
+    api_reply_row_json(req, x.c, db_run(x.c, st_list, 4, p), 200, "activity");
+out:
+    act_end(&x);
+}
+
+/* The activity of enrolment id; 0 after answering 404 or the database
+ * error. */
+static long enrollment_activity(struct act_ctx *x, const char *id)
+{
+    const char *p[] = {id};
+    struct db_result *r = db_run(x->c, st_enrollment_activity, 1, p);
+    long activity = 0;
+    if (r == NULL)
+        api_reply_db_error(x->req, x->c);
+    else if (db_nrows(r) != 1)
+        api_reply_not_found(x->req, "registration");
+    else
+        activity = strtol(db_value(r, 0, 0), NULL, 10);
+    db_result_free(r);
+    return activity;
 }
 
 static void h_action(struct http_req *req)
@@ -362,62 +377,63 @@ static void h_action(struct http_req *req)
                          "cancel.");
         return;
     }
+    /* Approve and promote may go past the organisation's limit, on
+     * purpose only: {"override_limit": true}. Other actions take no body. */
+    bool may_override = str_eq(action, "approve") || str_eq(action, "promote");
+    static const char *const with_override[] = {"override_limit", NULL};
+    static const char *const nothing[] = {NULL};
     json_t *info = NULL;
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0);
-    if (me == NULL)
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        act_body(&x, true, may_override ? with_override : nothing, NULL) != 0)
+        goto out;
+    json_t *ov = json_object_get(x.body, "override_limit");
+    if (ov && !json_is_boolean(ov))
+        api_field_error(&x.f, "override_limit", "invalid_type", "Must be true or false.");
+    if (act_fields_reply(&x))
         goto out;
     const char *id = http_param(req, "id");
-    const char *ip[] = {id};
-    struct db_result *ar = db_run(c, st_enrollment_activity, 1, ip);
-    if (ar == NULL || db_nrows(ar) != 1) {
-        if (ar == NULL)
-            api_reply_db_error(req, c);
-        else
-            api_reply_not_found(req, "registration");
-        db_result_free(ar);
+    long activity = enrollment_activity(&x, id);
+    if (activity == 0)
         goto out;
-    }
-    long activity = strtol(db_value(ar, 0, 0), NULL, 10);
-    db_result_free(ar);
     int failed = 0;
-    info = activities_enrol_info(c, activity, &failed);
-    strbuf ics;
-    strbuf_init(&ics, 256 * 1024);
-    bool has_ics = info && activities_ics(&ics, info, api_app(req)->cfg->base_url) == 0;
-    char by[24];
-    snprintf(by, sizeof by, "%ld", me->id);
-    const char *p[] = {id, action, by, has_ics ? strbuf_cstr(&ics) : NULL,
+    info = activities_enrol_info(x.c, activity, &failed);
+    const char *p[] = {id,
+                       action,
+                       act_num(req, x.me->id),
+                       json_is_true(ov) ? "true" : "false",
+                       ics_text(req, info),
                        api_app(req)->cfg->base_url};
-    if (db_begin(c) != 0) {
-        strbuf_free(&ics);
-        api_reply_db_error(req, c);
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
         goto out;
     }
-    struct db_result *r = db_run(c, st_action, 5, p);
-    strbuf_free(&ics);
+    struct db_result *r = db_run(x.c, st_action, 6, p);
     if (r == NULL) {
-        api_reply_db_error(req, c); /* before the rollback clears the error */
-        db_rollback(c);
+        api_reply_db_error(req, x.c); /* before the rollback clears the error */
+        db_rollback(x.c);
         goto out;
     }
     char *status = http_strdup(req, db_value(r, 0, 0));
+    bool over = str_eq(db_value(r, 0, 1), "t");
     db_result_free(r);
     char what[48];
-    snprintf(what, sizeof what, "enrollment.%s", action);
-    if (audit_log(c, req, me->id, what, "enrollment", id, NULL) != 0 || db_commit(c) != 0) {
-        db_rollback(c);
-        api_reply_db_error(req, c);
+    if (over)
+        snprintf(what, sizeof what, "enrollment.%s_over_limit",
+                 str_eq(action, "approve") ? "approved" : "promoted");
+    else
+        snprintf(what, sizeof what, "enrollment.%s", action);
+    if (audit_log(x.c, req, x.me->id, what, "enrollment", id, NULL) != 0 || db_commit(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        db_rollback(x.c);
         goto out;
     }
-    http_reply_json(
-        req, 200,
-        json_pack("{s:I,s:s}", "id", (json_int_t)strtoll(id, NULL, 10), "status", status));
+    http_reply_json(req, 200,
+                    json_pack("{s:I,s:s,s:b}", "id", (json_int_t)strtoll(id, NULL, 10), "status",
+                              status, "over_limit", over));
 out:
     json_decref(info);
-    db_release(c);
+    act_end(&x);
 }
 
 int enrol_routes(struct http_server *s)

@@ -3,6 +3,17 @@
  * (streamed from COPY in constant memory, UTF-8 with BOM, CRLF, RFC 4180
  * quoting, formula cells neutralised) and iCalendar feeds (the public
  * calendar, and each account's own registrations behind a revocable token).
+ *
+ * A CSV is streamed with chunked transfer encoding: the status line and
+ * the header row are gone before COPY has produced a row, so a COPY that
+ * fails later (a statement error, a lost database connection) cannot be
+ * answered with an error status any more. What the client can still be
+ * told is that the file is incomplete: the terminating zero-length chunk,
+ * which says "this is the whole body", is sent only after COPY finished
+ * cleanly. On a failure the stream is aborted instead (http_stream_abort):
+ * no terminating chunk and the connection closed, which every HTTP/1.1
+ * client reports as a truncated transfer (curl: error 18, "transfer closed
+ * with outstanding read data remaining"), never as a complete file.
  */
 #include "db/cache.h"
 #include "activities/internal.h"
@@ -84,7 +95,8 @@ static int csv_sink(const char *data, size_t len, void *ud)
 }
 
 /* Streams the header row then the COPY of `select` (a query whose columns
- * are already passed through convene_csv_safe). */
+ * are already passed through convene_csv_safe); ends the body only when
+ * all of it went out, aborts it otherwise (see the top of the file). */
 static void stream_csv(struct http_req *req, struct db_conn *c, const char *filename,
                        const char *const *header, size_t ncols, const char *select)
 {
@@ -103,11 +115,19 @@ static void stream_csv(struct http_req *req, struct db_conn *c, const char *file
         uint64_t t0 = time_mono_ns();
         rc = db_copy_out(c, copy, csv_sink, &s);
         free(copy);
-        log_info("csv export %s: %s in %.0f ms", filename, rc == 0 ? "sent" : "interrupted",
-                 (double)(time_mono_ns() - t0) / 1e6);
+        if (rc == 0)
+            log_info("csv export %s: sent in %.0f ms", filename,
+                     (double)(time_mono_ns() - t0) / 1e6);
+        else
+            log_warn("csv export %s: interrupted after %.0f ms (%s); the client sees a "
+                     "truncated transfer",
+                     filename, (double)(time_mono_ns() - t0) / 1e6, db_error_message(c));
     }
     strbuf_free(&s.buf);
-    http_stream_end(req);
+    if (rc == 0)
+        http_stream_end(req);
+    else
+        http_stream_abort(req);
 }
 
 #define PARTICIPANT_COLUMNS                                                                        \
@@ -122,23 +142,23 @@ static const char *const participant_header[] = {
 
 static void h_participants(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
     const char **header = NULL;
     strbuf sel;
     strbuf_init(&sel, 0);
-    if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
+    struct db_conn *c = x.c;
     const char *id = http_param(req, "id");
     const char *p[] = {id};
     struct db_result *t = db_run(c, st_activity_title, 1, p);
-    if (t == NULL || db_nrows(t) != 1) {
-        if (t == NULL)
-            api_reply_db_error(req, c);
-        else
-            api_reply_not_found(req, "activity");
+    if (t == NULL) {
+        api_reply_db_error(req, c);
+        goto out;
+    }
+    if (db_nrows(t) != 1) {
         db_result_free(t);
+        api_reply_not_found(req, "activity");
         goto out;
     }
     char filename[160];
@@ -177,7 +197,7 @@ static void h_participants(struct http_req *req)
 out:
     free(header);
     strbuf_free(&sel);
-    db_release(c);
+    act_end(&x);
 }
 
 static void h_all_participants(struct http_req *req)
@@ -194,11 +214,10 @@ static void h_all_participants(struct http_req *req)
         http_reply_error(req, 400, "bad_request", "from and to must be dates like 2023-04-24.");
         return;
     }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    if (auth_require(req, c, ROLE_STAFF | ROLE_ADMIN, 0) == NULL)
+    struct act_ctx x;
+    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
+    struct db_conn *c = x.c;
     char *lf = nf > 0 ? db_literal(c, from) : xstrdup("NULL");
     char *lt = nt > 0 ? db_literal(c, to) : xstrdup("NULL");
     char *select =
@@ -232,7 +251,7 @@ static void h_all_participants(struct http_req *req)
     stream_csv(req, c, "participants.csv", header, ARRAY_LEN(header), select);
     free(select);
 out:
-    db_release(c);
+    act_end(&x);
 }
 
 /* ---- iCalendar feeds ---- */
@@ -261,26 +280,26 @@ static void h_public_feed(struct http_req *req)
         free(body);
         return;
     }
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    uint64_t gen = cache_generation();
-    struct db_result *r = db_run(c, st_feed_items, 0, NULL);
-    if (r == NULL) {
-        api_reply_db_error(req, c);
-        db_release(c);
-        return;
-    }
     strbuf out;
     strbuf_init(&out, 0);
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, ACT_ANONYMOUS) != 0)
+        goto out;
+    uint64_t gen = cache_generation();
+    struct db_result *r = db_run(x.c, st_feed_items, 0, NULL);
+    if (r == NULL) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
     build_calendar(&out, r, "CityNet activities", api_app(req)->cfg->base_url);
     db_result_free(r);
-    db_release(c);
     cache_put("ics|public", strbuf_cstr(&out), out.len, gen);
     cache_etag(strbuf_cstr(&out), out.len, etag);
     http_add_header(req, "ETag", etag);
     http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
+out:
     strbuf_free(&out);
+    act_end(&x);
 }
 
 static void h_private_feed(struct http_req *req)
@@ -294,50 +313,46 @@ static void h_private_feed(struct http_req *req)
     char token[48];
     memcpy(token, param, 43);
     token[43] = '\0';
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
+    strbuf out;
+    strbuf_init(&out, 0);
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, ACT_ANONYMOUS) != 0)
+        goto out;
     const char *p[] = {token};
-    struct db_result *r = db_run(c, st_token_account, 1, p);
+    struct db_result *r = db_run(x.c, st_token_account, 1, p);
     if (r == NULL) {
-        api_reply_db_error(req, c);
-        db_release(c);
-        return;
+        api_reply_db_error(req, x.c);
+        goto out;
     }
     /* An unknown token and a token with no registrations look alike: an
      * empty calendar would reveal nothing, but a revoked link should say
      * so; we cannot tell them apart without a second query. */
-    strbuf out;
-    strbuf_init(&out, 0);
     build_calendar(&out, r, "My CityNet activities", api_app(req)->cfg->base_url);
     db_result_free(r);
-    db_release(c);
     http_add_header(req, "Cache-Control", "private, no-cache");
     http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
+out:
     strbuf_free(&out);
+    act_end(&x);
 }
 
 /* One activity as a calendar file, in its own time zone. */
 static void h_activity_ics(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    int failed = 0;
-    json_t *info = activities_enrol_info(c, strtol(http_param(req, "id"), NULL, 10), &failed);
-    db_release(c);
-    const char *status = json_string_value(json_object_get(info, "status"));
-    if (info == NULL || status == NULL || str_eq(status, "draft")) {
-        if (failed)
-            http_reply_unavailable(req);
-        else
-            api_reply_not_found(req, "activity");
-        json_decref(info);
-        return;
-    }
+    json_t *info = NULL;
     strbuf out;
     strbuf_init(&out, 0);
-    if (activities_ics(&out, info, api_app(req)->cfg->base_url) != 0) {
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, ACT_ANONYMOUS) != 0)
+        goto out;
+    int failed = 0;
+    info = activities_enrol_info(x.c, strtol(http_param(req, "id"), NULL, 10), &failed);
+    const char *status = json_string_value(json_object_get(info, "status"));
+    if (failed) {
+        api_reply_db_error(req, x.c);
+    } else if (info == NULL || status == NULL || str_eq(status, "draft")) {
+        api_reply_not_found(req, "activity");
+    } else if (activities_ics(&out, info, api_app(req)->cfg->base_url) != 0) {
         http_reply_error(req, 404, "no_dates", "This activity has no exact dates yet.");
     } else {
         char disp[200];
@@ -346,8 +361,10 @@ static void h_activity_ics(struct http_req *req)
         http_add_header(req, "Content-Disposition", disp);
         http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
     }
+out:
     strbuf_free(&out);
     json_decref(info);
+    act_end(&x);
 }
 
 static void reply_feed_url(struct http_req *req, const char *token)
@@ -363,16 +380,17 @@ static void reply_feed_url(struct http_req *req, const char *token)
 
 static void h_token(struct http_req *req)
 {
-    struct db_conn *c = api_acquire(req);
-    if (c == NULL)
-        return;
-    const struct account *me = auth_require(req, c, 0, 0);
-    if (me == NULL)
-        goto out;
-    char id[24];
-    snprintf(id, sizeof id, "%ld", me->id);
+    static const char *const nothing[] = {NULL};
     const char *method = http_method(req);
-    if (str_eq(method, "GET") || str_eq(method, "HEAD")) {
+    bool read = str_eq(method, "GET") || str_eq(method, "HEAD");
+    struct act_ctx x;
+    if (act_begin(&x, req, 0, 0) != 0 || (!read && act_body(&x, true, nothing, NULL) != 0) ||
+        act_fields_reply(&x))
+        goto out;
+    struct db_conn *c = x.c;
+    const struct account *me = x.me;
+    const char *id = act_num(req, me->id);
+    if (read) {
         const char *p[] = {id};
         struct db_result *r = db_run(c, st_token_get, 1, p);
         if (r == NULL)
@@ -397,7 +415,7 @@ static void h_token(struct http_req *req)
               id, NULL);
     reply_feed_url(req, revoke ? NULL : token);
 out:
-    db_release(c);
+    act_end(&x);
 }
 
 int exports_routes(struct http_server *s)

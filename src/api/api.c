@@ -213,6 +213,12 @@ static const struct sql_error {
     {"organisation_locked", 409, "organisation_locked",
      "Your organisation cannot change while you hold a registration in an activity that "
      "limits seats per organisation; cancel that registration first."},
+    {"organisation_required", 409, "organisation_required",
+     "This activity limits places per organisation: set your organisation in your profile "
+     "first."},
+    {"organisation_limit_reached", 409, "organisation_limit_reached",
+     "This organisation already has as many places as the activity allows; approve over the "
+     "limit explicitly to go past it."},
 };
 
 /* The field a constraint violation is about: the column PostgreSQL names,

@@ -442,6 +442,14 @@ void http_stream_end(struct http_req *req)
     req->streaming = false;
 }
 
+void http_stream_abort(struct http_req *req)
+{
+    if (!req->streaming)
+        return;
+    mg_disable_keep_alive(req->conn);
+    req->streaming = false;
+}
+
 bool http_replied(const struct http_req *req)
 {
     return req->replied;

@@ -160,6 +160,10 @@ void http_reply_empty(struct http_req *req, int status);
 int http_stream_begin(struct http_req *req, int status, const char *content_type);
 int http_stream_write(struct http_req *req, const void *data, size_t len);
 void http_stream_end(struct http_req *req);
+/* Ends a stream that failed part-way so that the client can tell: no
+ * terminating chunk, and the connection is closed once the handler
+ * returns (curl reports "transfer closed with outstanding read data"). */
+void http_stream_abort(struct http_req *req);
 
 /* True when a reply was sent (or a stream begun). */
 bool http_replied(const struct http_req *req);

@@ -298,6 +298,8 @@ export default {
   "error.organisation_locked": "Your organisation cannot change while you hold a registration in an activity that limits seats per organisation. Cancel that registration first.",
   "error.no_organisation": "This account has no organisation to confirm.",
   "error.invalid_transition": "This cannot be done from the current status; someone may have changed it meanwhile.",
+  "error.organisation_required": "This activity limits the places per organisation: choose your organisation in your profile before you register.",
+  "error.organisation_limit_reached": "This person's organisation already has as many places as the activity allows.",
 
   // Sign up
   "signup.heading": "Create your account",
@@ -620,6 +622,11 @@ export default {
   "staff.action_confirm.reject": "{name} is told by email that there is no place for them.",
   "staff.action_confirm.cancel": "{name} loses their place or request. If people are waiting, the first of them gets the seat.",
   "staff.action_done": "{name}: {status}.",
+  "staff.over_limit_title": "{name}'s organisation is at its limit",
+  "staff.over_limit_text": "{name}'s organisation already has as many places as this activity allows per organisation. You can still give {name} a place, past the limit; this is recorded in the audit log.",
+  "staff.over_limit.approve": "Approve over the limit",
+  "staff.over_limit.promote": "Give a seat over the limit",
+  "staff.action_done_over_limit": "{name}: {status}, past the organisation's limit.",
   "staff.behalf_heading": "Register someone",
   "staff.behalf_intro": "For invited participants or people who asked by email. They are told by email. Staff registrations skip approval and the registration dates, but not the seats: when the activity is full, they join the waiting list.",
   "staff.behalf_submit": "Register them",

@@ -2,7 +2,8 @@
 // (GET /api/activities/{id}/enrollments, filtered by status, the waiting
 // list in order) with the staff's actions on each (POST
 // /api/enrollments/{id}/{action}: approve, reject, promote, waitlist,
-// attended, cancel), registering someone on their behalf (POST
+// attended, cancel; approve and promote past an organisation's limit only
+// after an explicit choice, sent as {"override_limit": true}), registering someone on their behalf (POST
 // /api/activities/{id}/enrollments with account_id; staff find the
 // account by name or email through GET /api/accounts) and the participants'
 // CSV (a plain link: the session cookie authorises the download).
@@ -146,10 +147,26 @@ async function act(e, action, button) {
   }
   button.disabled = true;
   clearNotice(result);
-  const r = await api("POST", `/api/enrollments/${e.id}/${action}`);
+  let r = await api("POST", `/api/enrollments/${e.id}/${action}`);
+  // Approving or promoting past the organisation's limit is refused unless
+  // staff say so explicitly: show the refusal, then offer the choice.
+  if (!r.ok && r.status === 409 && r.data && r.data.error && r.data.error.code === "organisation_limit_reached"
+      && (action === "approve" || action === "promote")) {
+    notice(result, "bad", errorMessage(r));
+    const over = await confirmDialog({
+      title: t("staff.over_limit_title", { name: e.name }),
+      text: t("staff.over_limit_text", { name: e.name }),
+      confirmLabel: t(`staff.over_limit.${action}`),
+    });
+    if (over) {
+      clearNotice(result);
+      r = await api("POST", `/api/enrollments/${e.id}/${action}`, { override_limit: true });
+    }
+  }
   if (r.ok && r.data) {
     await refresh();
-    notice(result, "ok", t("staff.action_done", { name: e.name, status: enrolmentText({ status: r.data.status }) }));
+    const status = enrolmentText({ status: r.data.status });
+    notice(result, "ok", t(r.data.over_limit ? "staff.action_done_over_limit" : "staff.action_done", { name: e.name, status }));
   } else {
     if (button.isConnected) button.disabled = false;
     notice(result, "bad", errorMessage(r));
