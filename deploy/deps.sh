@@ -36,6 +36,8 @@ TEST_PACKAGES=(
     clang-tidy
     cppcheck
     python3-icalendar
+    # A bounded SQL-injection scan of the running server (tests/security/).
+    sqlmap
     # tests/spec/check_responses.py: the spec is YAML, its schemas JSON Schema.
     python3-yaml
     python3-jsonschema

@@ -10,13 +10,16 @@
 #      response they receive is then checked against docs/openapi.yaml)
 #   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #      runs every suite once more
-#   5. runs the browser end-to-end tests (tests/e2e/run.sh: Debian's
+#   5. scans the running server for SQL injection with sqlmap, bounded
+#      (tests/security/sqlmap.sh: calendar filters, search, log-in, staff
+#      export and account search; fails on an injection point or any 5xx)
+#   6. runs the browser end-to-end tests (tests/e2e/run.sh: Debian's
 #      headless chromium against the real server, PostgreSQL and a mail
 #      catcher; screenshots in build/e2e-artifacts/)
-#   6. runs the short benchmarks and prints their ratios (informational)
+#   7. runs the short benchmarks and prints their ratios (informational)
 #
 # Works as root or as a normal user (sudo is used for packages when needed).
-# Environment: CONVENE_SKIP_BENCH=1 skips step 6; JOBS sets build parallelism.
+# Environment: CONVENE_SKIP_BENCH=1 skips step 7; JOBS sets build parallelism.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -76,6 +79,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 if ! (cd build-asan && ctest --output-on-failure); then
     failures+=("tests (ASan+UBSan)")
+fi
+
+step "SQL injection scan (sqlmap)"
+if ! bash tests/security/sqlmap.sh --build build; then
+    failures+=("sqlmap")
 fi
 
 step "browser end-to-end tests"

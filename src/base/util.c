@@ -4,6 +4,7 @@
  */
 #include "base/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,7 +249,10 @@ int str_to_long(const char *s, long min, long max, long *out)
 {
     if (s == NULL || *s == '\0')
         return -1;
-    if (*s == '+' || (*s == '-' && min >= 0) || *s == ' ' || *s == '\t')
+    /* Digits only, with a '-' where negatives are allowed: strtol would
+     * also skip leading white space of every kind (CR, LF, VT, FF). */
+    bool negative = *s == '-' && min < 0;
+    if (!isdigit((unsigned char)s[negative ? 1 : 0]))
         return -1;
     char *end = NULL;
     errno = 0;

@@ -89,9 +89,13 @@ START_TEST(to_long_is_strict)
     ck_assert_int_eq(v, 42);
     ck_assert_int_eq(str_to_long("-5", -10, 10, &v), 0);
     ck_assert_int_eq(v, -5);
-    const char *bad[] = {"", " 1", "1 ", "+1", "1x", "101", "-1", "99999999999999999999", "0x10"};
+    const char *bad[] = {"",     " 1",  "1 ",  "+1",  "1x",  "101", "-1", "99999999999999999999",
+                         "0x10", "\r2", "\n2", "\v2", "\f2", "- 1", "--1"};
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         ck_assert_msg(str_to_long(bad[i], 0, 100, &v) == -1, "accepted '%s'", bad[i]);
+    /* Negatives keep the same strictness. */
+    ck_assert_int_eq(str_to_long("-\r5", -10, 10, &v), -1);
+    ck_assert_int_eq(str_to_long("\t-5", -10, 10, &v), -1);
 }
 END_TEST
 
