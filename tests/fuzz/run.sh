@@ -100,7 +100,18 @@ mkdir -p "$build/bin" "$build/corpus" "$build/artifacts" "$build/logs"
 cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
     -Wall -Wextra -Werror -Wno-missing-field-initializers
-    -I "$root/src" -I "$here")
+    -I "$root/src" -I "$here" -I "$build/gen")
+
+# The real route table for the router targets, from every http_route call in
+# src/ (they all name their method and pattern as literals).
+mkdir -p "$build/gen"
+grep -rhoE 'http_route\([a-z_]+, "[A-Z]+", "[^"]+"' "$root/src" |
+    sed -E 's/.*"([A-Z]+)", "([^"]+)"/    {"\1", "\2"},/' >"$build/gen/routes.inc.new"
+if ! cmp -s "$build/gen/routes.inc.new" "$build/gen/routes.inc"; then
+    mv "$build/gen/routes.inc.new" "$build/gen/routes.inc"
+else
+    rm -f "$build/gen/routes.inc.new"
+fi
 
 # Compiles target $1 unless its binary is newer than every file it is made of.
 build_target() {
@@ -113,7 +124,7 @@ build_target() {
     if [[ ! -x $bin || $here/fuzz.h -nt $bin || $here/run.sh -nt $bin ]]; then
         stale=1
     else
-        for f in "${src[@]}" "$root"/src/*/*.h "$here"/*.h; do
+        for f in "${src[@]}" "$root"/src/*/*.h "$here"/*.h "$build/gen/routes.inc"; do
             [[ $f -nt $bin ]] && stale=1 && break
         done
     fi
