@@ -36,7 +36,7 @@ declare -A SOURCES=(
     [router]="src/base/util.c src/http/router.c"
     [datelabel]="src/formats/datelabel.c"
     [path_query]="src/base/util.c src/http/router.c src/api/api.c tests/fuzz/fake_http.c"
-    [json_body]="src/base/util.c src/api/api.c src/mail/mailfmt.c tests/fuzz/fake_http.c"
+    [json_body]="src/base/util.c src/api/api.c tests/fuzz/fake_http.c"
 )
 declare -A LIBS=(
     [csv]=""
@@ -46,7 +46,7 @@ declare -A LIBS=(
     [router]=""
     [datelabel]=""
     [path_query]="jansson -lcivetweb"
-    [json_body]="jansson libsodium"
+    [json_body]="jansson"
 )
 ALL=(csv ics mailfmt tmpl router datelabel path_query json_body)
 
