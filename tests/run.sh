@@ -11,10 +11,13 @@
 #   5. runs the browser end-to-end tests (tests/e2e/run.sh: Debian's
 #      headless chromium against the real server, PostgreSQL and a mail
 #      catcher; screenshots in build/e2e-artifacts/)
-#   6. runs the short benchmarks and prints their ratios (informational)
+#   6. runs every libFuzzer target for 20 s (tests/fuzz/run.sh, clang with
+#      ASan + UBSan; one summary line per target; a crash fails the suite)
+#   7. runs the short benchmarks and prints their ratios (informational)
 #
 # Works as root or as a normal user (sudo is used for packages when needed).
-# Environment: CONVENE_SKIP_BENCH=1 skips step 6; JOBS sets build parallelism.
+# Environment: CONVENE_SKIP_BENCH=1 skips step 7; CONVENE_FUZZ_SECONDS sets the
+# time per fuzz target (default 20); JOBS sets build parallelism.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -74,6 +77,11 @@ fi
 step "browser end-to-end tests"
 if ! bash tests/e2e/run.sh; then
     failures+=("browser end-to-end tests")
+fi
+
+step "fuzzing (libFuzzer, ASan + UBSan)"
+if ! bash tests/fuzz/run.sh --seconds "${CONVENE_FUZZ_SECONDS:-20}"; then
+    failures+=("fuzzing")
 fi
 
 if [ "${CONVENE_SKIP_BENCH:-0}" != 1 ]; then
