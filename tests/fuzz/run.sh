@@ -176,8 +176,9 @@ for t in "${targets[@]}"; do
         printf 'fuzz %-10s FAILED  %10s executions in %3d s; input: %s; log: %s\n' \
             "$t" "${runs:-?}" "$took" "${artifact:-none}" "$log"
         {
-            grep -E 'FUZZ PROPERTY FAILED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' "$log" | head -n 3
-            grep -E "^ +#[0-9]+ .* in .*$root/(src|tests)/" "$log" | head -n 6
+            grep -E 'FUZZ PROPERTY FAILED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' "$log" | head -n 3 || true
+            grep -E "^ +#[0-9]+ .* in .*$root/(src|tests)/" "$log" | head -n 6 || true
+            [[ -n $artifact ]] || tail -n 5 "$log"
         } | sed 's/^/    /'
         failed+=("$t")
     fi
