@@ -99,7 +99,8 @@ mkdir -p "$build/bin" "$build/corpus" "$build/artifacts" "$build/logs"
 
 cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-    -Wall -Wextra -Werror -Wno-missing-field-initializers
+    -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+    -Wno-missing-field-initializers -Wno-format-nonliteral
     -I "$root/src" -I "$here" -I "$build/gen")
 
 # The real route table for the router targets, from every http_route call in
