@@ -35,6 +35,11 @@ TEST_PACKAGES=(
     clang-format
     clang-tidy
     cppcheck
+    # Fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+    # (libclang-rt-14-dev ships libclang_rt.fuzzer), llvm for llvm-symbolizer.
+    clang
+    libclang-rt-14-dev
+    llvm
     python3-icalendar
     # A bounded SQL-injection scan of the running server (tests/security/).
     sqlmap

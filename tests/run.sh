@@ -16,10 +16,13 @@
 #   6. runs the browser end-to-end tests (tests/e2e/run.sh: Debian's
 #      headless chromium against the real server, PostgreSQL and a mail
 #      catcher; screenshots in build/e2e-artifacts/)
-#   7. runs the short benchmarks and prints their ratios (informational)
+#   7. runs every libFuzzer target for 20 s (tests/fuzz/run.sh, clang with
+#      ASan + UBSan; one summary line per target; a crash fails the suite)
+#   8. runs the short benchmarks and prints their ratios (informational)
 #
 # Works as root or as a normal user (sudo is used for packages when needed).
-# Environment: CONVENE_SKIP_BENCH=1 skips step 7; JOBS sets build parallelism.
+# Environment: CONVENE_SKIP_BENCH=1 skips step 8; CONVENE_FUZZ_SECONDS sets the
+# time per fuzz target (default 20); JOBS sets build parallelism.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -89,6 +92,11 @@ fi
 step "browser end-to-end tests"
 if ! bash tests/e2e/run.sh; then
     failures+=("browser end-to-end tests")
+fi
+
+step "fuzzing (libFuzzer, ASan + UBSan)"
+if ! bash tests/fuzz/run.sh --seconds "${CONVENE_FUZZ_SECONDS:-20}"; then
+    failures+=("fuzzing")
 fi
 
 if [ "${CONVENE_SKIP_BENCH:-0}" != 1 ]; then
