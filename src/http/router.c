@@ -154,6 +154,11 @@ const char *router_pattern(const struct router *r, int i)
     return i >= 0 && i < r->count ? r->routes[i].pattern : NULL;
 }
 
+const char *router_method(const struct router *r, int i)
+{
+    return i >= 0 && i < r->count ? r->routes[i].method : NULL;
+}
+
 /* Splits a path into at most max segments (pointers into buf, which is a
  * copy the caller owns). Returns the count, or -1 if the path is invalid. */
 static int split_path(char *buf, const char **segs, int max)
