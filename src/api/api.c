@@ -294,17 +294,11 @@ void api_reply_row_json(struct http_req *req, struct db_conn *c, struct db_resul
 
 int api_query_string(struct http_req *req, const char *name, char *buf, size_t size)
 {
-    int n = http_query(req, name, buf, size);
-    if (n == HTTP_QUERY_TOO_LONG) {
-        http_reply_error(req, 400, "bad_request", "%s is too long (at most %zu bytes).", name,
-                         size - 1);
-        return -1;
-    }
-    if (n == HTTP_QUERY_INVALID) {
-        http_reply_error(req, 400, "bad_request", "%s is not valid text.", name);
-        return -1;
-    }
-    return 0;
+    if (http_query(req, name, buf, size) != HTTP_QUERY_UNUSABLE)
+        return 0;
+    http_reply_error(req, 400, "bad_request", "%s must be UTF-8 text of at most %zu bytes.", name,
+                     size - 1);
+    return -1;
 }
 
 int api_query_long(struct http_req *req, const char *name, long min, long max, long *out)

@@ -104,8 +104,8 @@ void api_reply_row_json(struct http_req *req, struct db_conn *c, struct db_resul
  * Reads query parameter `name` into buf (size bytes, at least 1). Returns 0
  * when it is absent (buf is "") or read (buf holds it, possibly ""), and -1
  * after answering 400 bad_request naming the parameter when it is longer
- * than size - 1 bytes or not valid UTF-8: a value that cannot be read is
- * never taken as "no filter".
+ * than size - 1 bytes or not valid UTF-8 (HTTP_QUERY_UNUSABLE): a value
+ * that cannot be read is never taken as "no filter".
  */
 int api_query_string(struct http_req *req, const char *name, char *buf, size_t size);
 

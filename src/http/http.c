@@ -649,11 +649,11 @@ int http_query(const struct http_req *req, const char *name, char *buf, size_t b
     int n = mg_get_var2(qs, strlen(qs), name, buf, buflen, 0);
     if (n < 0) {
         buf[0] = '\0';
-        return n == -1 ? HTTP_QUERY_ABSENT : HTTP_QUERY_TOO_LONG;
+        return n == -1 ? HTTP_QUERY_ABSENT : HTTP_QUERY_UNUSABLE;
     }
     if (strlen(buf) != (size_t)n || !str_valid_utf8(buf, (size_t)n)) {
         buf[0] = '\0';
-        return HTTP_QUERY_INVALID;
+        return HTTP_QUERY_UNUSABLE;
     }
     return n;
 }

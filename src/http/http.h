@@ -87,17 +87,18 @@ const char *http_path(const struct http_req *req);
 const char *http_param(const struct http_req *req, const char *name);
 /* What http_query returns besides a length. */
 enum {
-    HTTP_QUERY_ABSENT = -1,   /* no such parameter: buf is "" */
-    HTTP_QUERY_TOO_LONG = -2, /* present, but longer than buflen - 1 bytes */
-    HTTP_QUERY_INVALID = -3,  /* present, but not valid UTF-8 or holding a NUL */
+    HTTP_QUERY_ABSENT = -1, /* no such parameter: buf is "" */
+    /* present, but longer than buflen - 1 bytes, not valid UTF-8 or
+     * holding a NUL: buf is "" */
+    HTTP_QUERY_UNUSABLE = -2,
 };
 /*
  * Copies the URL-decoded query parameter `name` (the first occurrence)
- * into buf. Returns its length (>= 0; 0 for an empty value, "?name="), or
- * one of HTTP_QUERY_ABSENT, HTTP_QUERY_TOO_LONG,
- * HTTP_QUERY_INVALID. A value that is too long or invalid is present: a
- * caller must refuse it (400), never treat it as absent. On every negative
- * result buf holds "" (buflen must be at least 1).
+ * into buf (buflen >= 1). Returns its length (>= 0; 0 for an empty value,
+ * "?name="), HTTP_QUERY_ABSENT or HTTP_QUERY_UNUSABLE. An unusable value is
+ * present: a caller must refuse it (400), never treat it as absent (which
+ * would turn "to=2023-06-30XXXX" into "no upper bound"). api_query_string
+ * and api_query_long in api.h do this for handlers.
  */
 int http_query(const struct http_req *req, const char *name, char *buf, size_t buflen);
 /* A request header, or NULL. */
