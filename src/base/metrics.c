@@ -86,7 +86,9 @@ static const char *label_of(size_t slot)
 
 static const char *method_of(size_t slot)
 {
-    return slot >= 2 && route_methods[slot][0] ? route_methods[slot] : "any";
+    if (slot < 2 || slot >= NSLOTS || route_methods[slot][0] == '\0')
+        return "any";
+    return route_methods[slot];
 }
 
 void metrics_render(strbuf *b, const struct metrics_gauges *g)
