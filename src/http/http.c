@@ -1124,7 +1124,17 @@ static void serve_static(struct http_req *req)
     bool dir_form = path[plen - 1] == '/';
     char *file = xasprintf("%s%s%s", req->srv->web_root, path, dir_form ? "index.html" : "");
     struct stat st;
-    if (stat(file, &st) != 0 || !(S_ISREG(st.st_mode) || (S_ISDIR(st.st_mode) && !dir_form))) {
+    bool found = stat(file, &st) == 0;
+    if (found && S_ISDIR(st.st_mode) && !dir_form) {
+        /* A folder is served only as "/dir/" and only with an index. */
+        char *index = xasprintf("%s/index.html", file);
+        struct stat ist;
+        found = stat(index, &ist) == 0 && S_ISREG(ist.st_mode);
+        free(index);
+    } else if (found && !S_ISREG(st.st_mode)) {
+        found = false;
+    }
+    if (!found) {
         http_reply_error(req, 404, "not_found", "No such page or resource.");
     } else if (S_ISDIR(st.st_mode)) {
         char *location = xasprintf("%s/", path);

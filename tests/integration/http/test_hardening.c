@@ -400,10 +400,13 @@ START_TEST(static_files_carry_a_request_id)
     ck_assert_str_eq(error_code(&r), "not_found");
     ck_assert_ptr_nonnull(hresp_header(&r, "X-Request-Id", id, sizeof id));
     hresp_free(&r);
-    /* A folder without its slash is sent to the slash. */
+    /* A folder is no page unless it has an index. */
     ck_assert_int_eq(hget(&srv, "/staff", &r), 0);
-    ck_assert_int_eq(r.status, 301);
-    ck_assert_str_eq(hresp_header(&r, "Location", id, sizeof id), "/staff/");
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_str_eq(error_code(&r), "not_found");
+    hresp_free(&r);
+    ck_assert_int_eq(hget(&srv, "/staff/", &r), 0);
+    ck_assert_int_eq(r.status, 404);
     hresp_free(&r);
 }
 END_TEST
