@@ -302,6 +302,7 @@ static int cmd_serve(int argc, char **argv)
                               .threads = (int)cfg.threads,
                               .body_limit = cfg.body_limit,
                               .request_timeout_ms = cfg.request_timeout_ms,
+                              .body_timeout_ms = cfg.body_timeout_ms,
                               .web_root = web_root,
                               .trusted_proxies = cfg.trusted_proxies,
                               .app = &app};

@@ -200,26 +200,33 @@ out:
     act_end(&x);
 }
 
-static void h_all_participants(struct http_req *req)
+/* Reads ?name= as a whole ISO date into out ("" when absent or empty: no
+ * bound). 0, or -1 after answering 400 naming it (too long included). */
+static int query_date(struct http_req *req, const char *name, char *out, size_t size)
 {
-    char from[16], to[16];
-    int nf = http_query(req, "from", from, sizeof from);
-    int nt = http_query(req, "to", to, sizeof to);
+    if (api_query_string(req, name, out, size) != 0)
+        return -1;
     char a[11], b[11];
     /* A whole ISO date parses to itself; labels like "March 2024" do not. */
-    bool from_ok =
-        nf < 0 || (nf == 10 && datelabel_parse(from, 2000, a, b) == 0 && str_eq(a, from));
-    bool to_ok = nt < 0 || (nt == 10 && datelabel_parse(to, 2000, a, b) == 0 && str_eq(a, to));
-    if (!from_ok || !to_ok) {
-        http_reply_error(req, 400, "bad_request", "from and to must be dates like 2023-04-24.");
+    if (out[0] == '\0' ||
+        (strlen(out) == 10 && datelabel_parse(out, 2000, a, b) == 0 && str_eq(a, out)))
+        return 0;
+    http_reply_error(req, 400, "bad_request", "%s must be a date like 2023-04-24.", name);
+    return -1;
+}
+
+static void h_all_participants(struct http_req *req)
+{
+    char from[11], to[11];
+    if (query_date(req, "from", from, sizeof from) != 0 ||
+        query_date(req, "to", to, sizeof to) != 0)
         return;
-    }
     struct act_ctx x;
     if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
     struct db_conn *c = x.c;
-    char *lf = nf > 0 ? db_literal(c, from) : xstrdup("NULL");
-    char *lt = nt > 0 ? db_literal(c, to) : xstrdup("NULL");
+    char *lf = from[0] ? db_literal(c, from) : xstrdup("NULL");
+    char *lt = to[0] ? db_literal(c, to) : xstrdup("NULL");
     char *select =
         xasprintf("SELECT convene_csv_safe(act.title), convene_csv_safe(act.kind), "
                   "convene_csv_safe(coalesce(act.date_label, act.starts_on::text)), act.starts_on, "

@@ -302,27 +302,42 @@ void api_reply_row_json(struct http_req *req, struct db_conn *c, struct db_resul
     db_result_free(r);
 }
 
+/* ---- Query parameters ---- */
+
+int api_query_string(struct http_req *req, const char *name, char *buf, size_t size)
+{
+    if (http_query(req, name, buf, size) != HTTP_QUERY_UNUSABLE)
+        return 0;
+    http_reply_error(req, 400, "bad_request", "%s must be UTF-8 text of at most %zu bytes.", name,
+                     size - 1);
+    return -1;
+}
+
+int api_query_long(struct http_req *req, const char *name, long min, long max, long *out)
+{
+    char buf[24];
+    int n = http_query(req, name, buf, sizeof buf);
+    if (n == HTTP_QUERY_ABSENT)
+        return 0;
+    long v;
+    if (n < 0 || str_to_long(buf, min, max, &v) != 0) {
+        http_reply_error(req, 400, "bad_request", "%s must be a whole number from %ld to %ld.",
+                         name, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 /* ---- Pagination ---- */
 
 bool api_page(struct http_req *req, long def, struct api_page *out)
 {
-    char buf[24];
     out->page = 1;
     out->per_page = def;
-    int n = http_query(req, "page", buf, sizeof buf);
-    if (n >= 0 && str_to_long(buf, 1, 1000000, &out->page) != 0) {
-        http_reply_error(req, 400, "bad_request", "page must be a whole number from 1.");
+    if (api_query_long(req, "page", 1, 1000000, &out->page) != 0 ||
+        api_query_long(req, "per_page", 1, 100, &out->per_page) != 0)
         return false;
-    }
-    n = http_query(req, "per_page", buf, sizeof buf);
-    if (n >= 0 && str_to_long(buf, 1, 100, &out->per_page) != 0) {
-        http_reply_error(req, 400, "bad_request", "per_page must be a whole number from 1 to 100.");
-        return false;
-    }
-    if (n == -2) {
-        http_reply_error(req, 400, "bad_request", "per_page is not valid.");
-        return false;
-    }
     out->offset = (out->page - 1) * out->per_page;
     return true;
 }

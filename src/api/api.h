@@ -98,6 +98,26 @@ void api_reply_not_found(struct http_req *req, const char *what);
 void api_reply_row_json(struct http_req *req, struct db_conn *c, struct db_result *r, int status,
                         const char *what);
 
+/* ---- Query parameters ---- */
+
+/*
+ * Reads query parameter `name` into buf (size bytes, at least 1). Returns 0
+ * when it is absent (buf is "") or read (buf holds it, possibly ""), and -1
+ * after answering 400 bad_request naming the parameter when it is longer
+ * than size - 1 bytes or not valid UTF-8 (HTTP_QUERY_UNUSABLE): a value
+ * that cannot be read is never taken as "no filter".
+ */
+int api_query_string(struct http_req *req, const char *name, char *buf, size_t size);
+
+/*
+ * Reads query parameter `name` as a decimal whole number in [min, max]
+ * into *out. Returns 0 when it is absent (*out untouched, so set the
+ * default first) or valid, and -1 after answering 400 bad_request naming
+ * the parameter and the range when it is empty, too long, not a number or
+ * out of range.
+ */
+int api_query_long(struct http_req *req, const char *name, long min, long max, long *out);
+
 /* ---- Pagination ---- */
 
 struct api_page {
@@ -105,8 +125,10 @@ struct api_page {
     long per_page; /* 1..100 */
     long offset;
 };
-/* Reads ?page= and ?per_page= (default 1 and `def`). Answers 400 and
- * returns false when they are not positive integers in range. */
+/* Reads ?page= (1 to 1,000,000, default 1) and ?per_page= (1 to 100,
+ * default `def`) with api_query_long. Answers 400 bad_request naming the
+ * parameter and returns false when one is not a whole number in range
+ * (too long, empty or malformed included). */
 bool api_page(struct http_req *req, long def, struct api_page *out);
 
 #endif

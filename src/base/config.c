@@ -14,7 +14,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum kind { K_STRING, K_URL, K_DIR, K_LISTEN, K_INT, K_SIZE, K_BOOL, K_LEVEL, K_SMTP, K_EMAIL };
+enum kind {
+    K_STRING,
+    K_URL,
+    K_DIR,
+    K_LISTEN,
+    K_INT,
+    K_SIZE,
+    K_BOOL,
+    K_LEVEL,
+    K_SMTP,
+    K_EMAIL,
+    K_ADDRS, /* comma-separated IP addresses and CIDR blocks */
+    K_SECRET /* a token: printable ASCII, 16-256 characters, never echoed */
+};
 
 struct setting {
     const char *flag;
@@ -55,6 +68,12 @@ static const struct setting settings[] = {
      "2", "seconds to wait when connecting to PostgreSQL"},
     {"request-timeout-ms", "CONVENE_REQUEST_TIMEOUT_MS", K_INT, OFF(request_timeout_ms), 100,
      600000, "10000", "time a client has to send a request"},
+    {"body-timeout-ms", "CONVENE_BODY_TIMEOUT_MS", K_INT, OFF(body_timeout_ms), 100, 600000,
+     "10000", "time a client has to send a request body once it is being read (then 408)"},
+    {"metrics-allow", "CONVENE_METRICS_ALLOW", K_ADDRS, OFF(metrics_allow), 0, 0, "127.0.0.1,::1",
+     "client addresses and CIDR blocks that may read /metrics (comma-separated)"},
+    {"metrics-token", "CONVENE_METRICS_TOKEN", K_SECRET, OFF(metrics_token), 0, 0, "none",
+     "when set, /metrics also needs Authorization: Bearer <token>"},
     {"migrate", "CONVENE_MIGRATE", K_BOOL, OFF(migrate_on_start), 0, 0, "true",
      "apply pending migrations when serve starts (--no-migrate turns it off)"},
     {"log-level", "CONVENE_LOG_LEVEL", K_LEVEL, OFF(log_level), 0, 0, "info",
@@ -97,6 +116,8 @@ void config_defaults(struct config *c)
     c->db_pool_wait_ms = 1000;
     c->db_connect_timeout_s = 2;
     c->request_timeout_ms = 10000;
+    c->body_timeout_ms = 10000;
+    c->metrics_allow = xstrdup("127.0.0.1,::1");
     c->migrate_on_start = true;
     c->mail_senders = 2;
     c->mail_max_attempts = 10;
@@ -121,6 +142,8 @@ void config_free(struct config *c)
     free(c->mail_from);
     free(c->log_level);
     free(c->trusted_proxies);
+    free(c->metrics_allow);
+    free(c->metrics_token);
     memset(c, 0, sizeof *c);
 }
 
@@ -228,6 +251,50 @@ static bool simple_email(const char *v)
     return true;
 }
 
+/* One address or CIDR block: "10.0.0.0/8", "::1", "fd00::/8". */
+static bool valid_cidr(const char *entry)
+{
+    char host[64];
+    const char *slash = strchr(entry, '/');
+    size_t hlen = slash ? (size_t)(slash - entry) : strlen(entry);
+    if (hlen == 0 || hlen >= sizeof host)
+        return false;
+    memcpy(host, entry, hlen);
+    host[hlen] = '\0';
+    unsigned char buf[sizeof(struct in6_addr)];
+    bool v4 = inet_pton(AF_INET, host, buf) == 1;
+    if (!v4 && inet_pton(AF_INET6, host, buf) != 1)
+        return false;
+    long bits;
+    return slash == NULL || str_to_long(slash + 1, 0, v4 ? 32 : 128, &bits) == 0;
+}
+
+static bool valid_addr_list(const char *v)
+{
+    char *copy = xstrdup(v);
+    int count = 0;
+    bool ok = true;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", ", &save); t && ok; t = strtok_r(NULL, ", ", &save)) {
+        ok = valid_cidr(t);
+        count++;
+    }
+    free(copy);
+    return ok && count > 0;
+}
+
+static bool valid_secret(const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 16 || n > 256)
+        return false;
+    for (const char *p = v; *p; p++) {
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
 static int fail(char *err, size_t errlen, const char *source, const char *value,
                 const char *expected)
 {
@@ -280,6 +347,22 @@ int config_set(struct config *c, const char *flag, const char *value, const char
     case K_STRING:
         if (*value == '\0')
             return fail(err, errlen, source, value, "a non-empty value");
+        set_string(c, s->offset, value);
+        return 0;
+    case K_ADDRS:
+        if (!valid_addr_list(value))
+            return fail(err, errlen, source, value,
+                        "comma-separated IP addresses or CIDR blocks (10.0.0.0/8, ::1)");
+        set_string(c, s->offset, value);
+        return 0;
+    case K_SECRET:
+        if (!valid_secret(value)) {
+            snprintf(err, errlen,
+                     "%s: invalid value (not shown): expected 16 to 256 printable ASCII "
+                     "characters without spaces",
+                     source);
+            return -1;
+        }
         set_string(c, s->offset, value);
         return 0;
     case K_URL:

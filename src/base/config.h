@@ -27,6 +27,9 @@ struct config {
     long db_pool_wait_ms;  /* wait for a free connection before 503 */
     long db_connect_timeout_s;
     long request_timeout_ms;
+    long body_timeout_ms; /* a request body must arrive within this */
+    char *metrics_allow;  /* addresses and CIDR blocks that may read /metrics */
+    char *metrics_token;  /* NULL, or the Bearer token /metrics also needs */
     bool migrate_on_start;
     /* Mail */
     long mail_senders;      /* sender threads */

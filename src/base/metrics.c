@@ -9,18 +9,20 @@
 #include <stdio.h>
 
 /* Statuses we count individually; everything else lands in "other". */
-static const int tracked_status[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404,
-                                     405, 409, 410, 413, 415, 422, 429, 500, 501, 502, 503};
+static const int tracked_status[] = {200, 201, 202, 204, 206, 301, 302, 304, 400,
+                                     401, 403, 404, 405, 408, 409, 410, 413, 414,
+                                     415, 422, 429, 431, 500, 501, 502, 503};
 #define NSTATUS (ARRAY_LEN(tracked_status) + 1)
 
 static const double buckets_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                    0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
 #define NBUCKETS ARRAY_LEN(buckets_s)
 
-/* Slot 0 is "unrouted"; route i lives in slot i + 1. */
-#define NSLOTS (METRICS_MAX_ROUTES + 1)
+/* Slot 0 is "unrouted", slot 1 "static"; route i lives in slot i + 2. */
+#define NSLOTS (METRICS_MAX_ROUTES + 2)
 
 static const char *route_labels[NSLOTS];
+static char route_methods[NSLOTS][12];
 static atomic_ullong req_count[NSLOTS][NSTATUS];
 static atomic_ullong hist_bucket[NSLOTS][NBUCKETS];
 static atomic_ullong hist_count[NSLOTS];
@@ -30,10 +32,12 @@ static atomic_ullong db_connects_ok;
 static atomic_ullong db_connects_failed;
 static atomic_ullong password_hashes;
 
-void metrics_set_route_label(int i, const char *label)
+void metrics_set_route_label(int i, const char *method, const char *label)
 {
-    if (i >= 0 && i < METRICS_MAX_ROUTES)
-        route_labels[i + 1] = label;
+    if (i >= 0 && i < METRICS_MAX_ROUTES) {
+        route_labels[i + 2] = label;
+        snprintf(route_methods[i + 2], sizeof route_methods[i + 2], "%s", method);
+    }
 }
 
 static size_t status_slot(int status)
@@ -47,7 +51,9 @@ static size_t status_slot(int status)
 
 void metrics_observe_request(int route, int status, uint64_t duration_ns)
 {
-    size_t slot = (route >= 0 && route < METRICS_MAX_ROUTES) ? (size_t)route + 1 : 0;
+    size_t slot = (route >= 0 && route < METRICS_MAX_ROUTES) ? (size_t)route + 2
+                  : route == METRICS_ROUTE_STATIC            ? 1
+                                                             : 0;
     atomic_fetch_add_explicit(&req_count[slot][status_slot(status)], 1, memory_order_relaxed);
     double secs = (double)duration_ns / 1e9;
     for (size_t b = 0; b < NBUCKETS; b++) {
@@ -79,7 +85,16 @@ static const char *label_of(size_t slot)
 {
     if (slot == 0)
         return "unrouted";
+    if (slot == 1)
+        return "static";
     return route_labels[slot] ? route_labels[slot] : "unknown";
+}
+
+static const char *method_of(size_t slot)
+{
+    if (slot < 2 || slot >= NSLOTS || route_methods[slot][0] == '\0')
+        return "any";
+    return route_methods[slot];
 }
 
 void metrics_render(strbuf *b, const struct metrics_gauges *g)
@@ -96,8 +111,10 @@ void metrics_render(strbuf *b, const struct metrics_gauges *g)
                 snprintf(status, sizeof status, "%d", tracked_status[k]);
             else
                 snprintf(status, sizeof status, "other");
-            strbuf_printf(b, "convene_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-                          label_of(s), status, v);
+            strbuf_printf(b,
+                          "convene_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} "
+                          "%llu\n",
+                          label_of(s), method_of(s), status, v);
         }
     }
     strbuf_puts(b, "# HELP convene_http_request_duration_seconds Time to answer a request.\n"
@@ -110,19 +127,23 @@ void metrics_render(strbuf *b, const struct metrics_gauges *g)
         for (size_t k = 0; k < NBUCKETS; k++) {
             cumulative += atomic_load_explicit(&hist_bucket[s][k], memory_order_relaxed);
             strbuf_printf(b,
-                          "convene_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
-                          "%llu\n",
-                          label_of(s), buckets_s[k], cumulative);
+                          "convene_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\","
+                          "le=\"%g\"} %llu\n",
+                          label_of(s), method_of(s), buckets_s[k], cumulative);
         }
         strbuf_printf(b,
-                      "convene_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
-                      "%llu\n",
-                      label_of(s), count);
-        strbuf_printf(b, "convene_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
-                      label_of(s),
+                      "convene_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\","
+                      "le=\"+Inf\"} %llu\n",
+                      label_of(s), method_of(s), count);
+        strbuf_printf(b,
+                      "convene_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} "
+                      "%.6f\n",
+                      label_of(s), method_of(s),
                       (double)atomic_load_explicit(&hist_sum_us[s], memory_order_relaxed) / 1e6);
-        strbuf_printf(b, "convene_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-                      label_of(s), count);
+        strbuf_printf(b,
+                      "convene_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} "
+                      "%llu\n",
+                      label_of(s), method_of(s), count);
     }
     strbuf_printf(b,
                   "# HELP convene_db_errors_total Database statements that failed.\n"

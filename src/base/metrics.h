@@ -2,9 +2,11 @@
  * metrics.h - process-wide counters and a latency histogram, rendered in the
  * Prometheus text exposition format. Lock-free (atomics) on the hot path.
  *
- * Requests are labelled by route (the pattern, a bounded set) and status.
- * Route labels are registered at start-up; index -1 stands for requests
- * that matched no route (static files, 404s).
+ * Requests are labelled by route (the pattern, a bounded set), the route's
+ * method and status, so that no two series share a name and labels.
+ * Route labels are registered at start-up; METRICS_ROUTE_UNROUTED stands
+ * for requests that matched no route (404s, refused requests) and
+ * METRICS_ROUTE_STATIC for files of the web root; both have method "any".
  */
 #ifndef CONVENE_METRICS_H
 #define CONVENE_METRICS_H
@@ -13,13 +15,18 @@
 
 struct strbuf;
 
-#define METRICS_MAX_ROUTES 160
+#define METRICS_MAX_ROUTES     160
+#define METRICS_ROUTE_UNROUTED (-1)
+#define METRICS_ROUTE_STATIC   (-2)
 
-/* Registers the label of route index i (0 <= i < METRICS_MAX_ROUTES). The
- * string must outlive the process's use of metrics (router patterns do). */
-void metrics_set_route_label(int i, const char *label);
+/* Registers the labels of route index i (0 <= i < METRICS_MAX_ROUTES):
+ * its method (copied; at most 11 characters) and its pattern (not copied:
+ * it must outlive the process's use of metrics, as router patterns do). */
+void metrics_set_route_label(int i, const char *method, const char *label);
 
-/* Records one finished request. route may be -1 (unrouted). */
+/* Records one finished request. route is a route index,
+ * METRICS_ROUTE_UNROUTED or METRICS_ROUTE_STATIC (other values count as
+ * unrouted). */
 void metrics_observe_request(int route, int status, uint64_t duration_ns);
 
 /* Database counters. */

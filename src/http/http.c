@@ -10,6 +10,9 @@
 #include "http/router.h"
 
 #include <civetweb.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,7 +20,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Sent with every response, static files included (CivetWeb's
  * additional_header carries them there). No inline scripts or styles. */
@@ -37,6 +42,39 @@ static const char *const security_headers[][2] = {
 
 #define MAX_HANDLERS METRICS_MAX_ROUTES
 
+/* ---- Worker stacks ----
+ *
+ * CivetWeb 1.15 has no run-time setting for the stack of its threads: the
+ * size is fixed when the library is compiled (USE_STACK_SIZE; Debian's
+ * build uses 100 KiB). We choose it instead by providing
+ * pthread_attr_setstacksize in the executable: the library's call binds to
+ * ours, which passes the larger of the asked size and
+ * HTTP_WORKER_STACK_SIZE on to the C library. Nothing else in the process
+ * asks for a smaller stack than it gets. /api/_test/stack reports the size
+ * a worker really has.
+ */
+#define HTTP_WORKER_STACK_SIZE (256u * 1024u)
+
+int pthread_attr_setstacksize(pthread_attr_t *attr, size_t size);
+int pthread_attr_setstacksize(pthread_attr_t *attr, size_t size)
+{
+    static int (*real)(pthread_attr_t *, size_t);
+    if (real == NULL) {
+        /* A benign race: every thread stores the same pointer. */
+        void *sym = dlsym(RTLD_NEXT, "pthread_attr_setstacksize");
+        memcpy(&real, &sym, sizeof real);
+        if (real == NULL)
+            return 0; /* keep the default stack (8 MiB on Linux) */
+    }
+    return real(attr, size < HTTP_WORKER_STACK_SIZE ? HTTP_WORKER_STACK_SIZE : size);
+}
+
+/* Longest request target (path and query) accepted: 414 beyond. */
+#define HTTP_MAX_TARGET 8192
+
+/* Route index recorded for static files in metrics and logs. */
+#define ROUTE_STATIC METRICS_ROUTE_STATIC
+
 struct http_server {
     struct mg_context *ctx;
     struct router *router;
@@ -47,6 +85,7 @@ struct http_server {
     int threads;
     long body_limit;
     long request_timeout_ms;
+    long body_timeout_ms;
     char *web_root;
     void *app;
     char **proxies;       /* trusted proxy addresses, NULL-terminated */
@@ -60,6 +99,7 @@ struct http_server {
 struct conn_state {
     uint64_t start_ns;
     int route;
+    bool active; /* between begin_request and end_request */
     char id[24];
 };
 
@@ -80,7 +120,9 @@ struct http_req {
     bool streaming;
     bool head;
     bool close_after;
+    bool body_done; /* the body was read to its end */
     int status;
+    const char *path; /* decoded, request-scoped */
     struct alloc_node *allocs;
     void *local;
     char client[48]; /* resolved client address, "" until asked */
@@ -113,144 +155,6 @@ static bool acceptable_request_id(const char *s)
     return true;
 }
 
-/* ---- CivetWeb callbacks ---- */
-
-static int on_begin_request(struct mg_connection *conn)
-{
-    struct http_server *srv = mg_get_user_data(mg_get_context(conn));
-    atomic_fetch_add(&srv->in_flight, 1);
-    struct conn_state *cs = &thread_state;
-    cs->start_ns = time_mono_ns();
-    cs->route = -1;
-    const char *given = mg_get_header(conn, "X-Request-Id");
-    if (given && acceptable_request_id(given))
-        snprintf(cs->id, sizeof cs->id, "%s", given);
-    else
-        new_request_id(cs->id, sizeof cs->id);
-    if (atomic_load(&srv->draining)) {
-        /* Shutting down: new work goes elsewhere (the balancer retries). */
-        mg_disable_keep_alive(conn);
-        mg_response_header_start(conn, 503);
-        mg_response_header_add(conn, "Retry-After", "1", -1);
-        mg_response_header_add(conn, "Content-Type", "application/json", -1);
-        static const char body[] =
-            "{\"error\":{\"code\":\"shutting_down\",\"message\":\"The server is restarting; "
-            "please retry.\"}}";
-        char len[16];
-        snprintf(len, sizeof len, "%zu", sizeof body - 1);
-        mg_response_header_add(conn, "Content-Length", len, -1);
-        mg_response_header_add(conn, "X-Request-Id", cs->id, -1);
-        mg_response_header_send(conn);
-        mg_write(conn, body, sizeof body - 1);
-        return 503;
-    }
-    return 0;
-}
-
-static void on_end_request(const struct mg_connection *conn, int status)
-{
-    struct http_server *srv = mg_get_user_data(mg_get_context(conn));
-    atomic_fetch_sub(&srv->in_flight, 1);
-    struct conn_state *cs = &thread_state;
-    const struct mg_request_info *ri = mg_get_request_info(conn);
-    if (ri == NULL)
-        return;
-    uint64_t dur = time_mono_ns() - cs->start_ns;
-    metrics_observe_request(cs->route, status, dur);
-
-    strbuf f;
-    strbuf_init(&f, 8192);
-    strbuf_puts(&f, "\"id\":");
-    log_json_string(&f, cs->id);
-    strbuf_puts(&f, ",\"method\":");
-    log_json_string(&f, ri->request_method ? ri->request_method : "");
-    strbuf_puts(&f, ",\"path\":");
-    log_json_string(&f, ri->local_uri_raw ? ri->local_uri_raw : "");
-    strbuf_printf(&f, ",\"status\":%d,\"ms\":%.3f,\"remote\":", status, (double)dur / 1e6);
-    log_json_string(&f, ri->remote_addr);
-    log_fields(LOG_INFO, "request", strbuf_cstr(&f));
-    strbuf_free(&f);
-}
-
-static int on_log_message(const struct mg_connection *conn, const char *message)
-{
-    (void)conn;
-    log_warn("civetweb: %s", message);
-    return 1;
-}
-
-static int send_error_raw(struct mg_connection *conn, int status, const char *code,
-                          const char *message);
-
-/* Errors CivetWeb raises itself (missing static file, bad request line...)
- * get the same JSON shape as ours. */
-static int on_http_error(struct mg_connection *conn, int status, const char *errmsg)
-{
-    (void)errmsg;
-    const char *code = status == 404   ? "not_found"
-                       : status == 405 ? "method_not_allowed"
-                       : status == 413 ? "payload_too_large"
-                       : status < 500  ? "bad_request"
-                                       : "server_error";
-    const char *message = status == 404   ? "No such page or resource."
-                          : status == 405 ? "Method not allowed here."
-                          : status < 500  ? "The request could not be understood."
-                                          : "The server could not answer this request.";
-    return send_error_raw(conn, status, code, message) == 0 ? 0 : 1;
-}
-
-/* ---- Responses ---- */
-
-static void add_common_headers(struct mg_connection *conn, const char *request_id)
-{
-    for (size_t i = 0; i < ARRAY_LEN(security_headers); i++)
-        mg_response_header_add(conn, security_headers[i][0], security_headers[i][1], -1);
-    if (request_id && *request_id)
-        mg_response_header_add(conn, "X-Request-Id", request_id, -1);
-}
-
-static int send_error_raw(struct mg_connection *conn, int status, const char *code,
-                          const char *message)
-{
-    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (text == NULL)
-        return -1;
-    char len[24];
-    snprintf(len, sizeof len, "%zu", strlen(text));
-    int rc = mg_response_header_start(conn, status);
-    if (rc == 0) {
-        mg_response_header_add(conn, "Content-Type", "application/json", -1);
-        mg_response_header_add(conn, "Content-Length", len, -1);
-        mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-        add_common_headers(conn, thread_state.id);
-        rc = mg_response_header_send(conn);
-    }
-    if (rc == 0) {
-        const struct mg_request_info *ri = mg_get_request_info(conn);
-        if (!(ri && ri->request_method && str_eq(ri->request_method, "HEAD")))
-            mg_write(conn, text, strlen(text));
-    }
-    free(text);
-    return rc == 0 ? 0 : -1;
-}
-
-static bool has_extra_header(const struct http_req *req, const char *name)
-{
-    const char *h = strbuf_cstr(&req->extra_headers);
-    size_t n = strlen(name);
-    while (*h) {
-        if (strncasecmp(h, name, n) == 0 && h[n] == ':')
-            return true;
-        const char *eol = strstr(h, "\r\n");
-        if (eol == NULL)
-            break;
-        h = eol + 2;
-    }
-    return false;
-}
-
 /* The security headers as one pre-built block for our own responses;
  * filled once by http_server_start before any worker runs. */
 static char security_block_text[1024];
@@ -278,6 +182,269 @@ static const char *http_date(void)
     return cached;
 }
 
+/* ---- CivetWeb callbacks ---- */
+
+static int send_error_raw(struct mg_connection *conn, int status, const char *code,
+                          const char *message);
+
+static bool all_digits(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Framing rules of RFC 9112 that CivetWeb 1.15 does not enforce: it takes
+ * the first of several Content-Length headers, lets chunked win over a
+ * Content-Length (keeping the connection), reads "12abc" as 12, drops
+ * header lines after the 64th and ends the head at a folded (obs-fold) or
+ * nameless line. Returns 0 when the head is acceptable, else the status to
+ * answer (400, or 431 for too many header lines) with a message in *why.
+ *
+ * Dropped and folded lines are seen by looking just past the last header
+ * CivetWeb parsed: it splits the head in place, so the value is followed by
+ * the NULs that replaced its CR LF and then the next line, which must be
+ * the empty line that ends the head. tests/integration/http/test_malformed.c
+ * pins this behaviour.
+ */
+static int check_framing(const struct mg_request_info *ri, const char **why)
+{
+    const char *cl = NULL, *te = NULL;
+    int hosts = 0;
+    if (ri->request_uri && strlen(ri->request_uri) > HTTP_MAX_TARGET) {
+        *why = "The request target is longer than 8 KiB.";
+        return 414;
+    }
+    for (int i = 0; i < ri->num_headers; i++) {
+        const char *name = ri->http_headers[i].name;
+        const char *value = ri->http_headers[i].value;
+        /* "Name : v": CivetWeb blanked the space and the colon; without
+         * the space the value (or the empty value's NUL) follows at once. */
+        size_t nlen = strlen(name);
+        if (name[nlen + 1] == '\0' && value != name + nlen + 1) {
+            *why = "A header name is followed by white space.";
+            return 400;
+        }
+        for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
+            if ((*v < 0x20 && *v != '\t') || *v == 0x7f) {
+                *why = "A header value holds a control character.";
+                return 400;
+            }
+        }
+        if (strcasecmp(name, "Content-Length") == 0) {
+            if (!all_digits(value) || strlen(value) > 18) {
+                *why = "Content-Length must be a decimal number.";
+                return 400;
+            }
+            if (cl && !str_eq(cl, value)) {
+                *why = "The request has conflicting Content-Length headers.";
+                return 400;
+            }
+            cl = value;
+        } else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+            if (te) {
+                *why = "The request has more than one Transfer-Encoding header.";
+                return 400;
+            }
+            te = value;
+        } else if (strcasecmp(name, "Host") == 0) {
+            hosts++;
+        }
+    }
+    if (cl && te) {
+        *why = "A request may not have both Content-Length and Transfer-Encoding.";
+        return 400;
+    }
+    bool v11 = ri->http_version && str_eq(ri->http_version, "1.1");
+    if (v11 && hosts != 1) {
+        *why = "An HTTP/1.1 request needs exactly one Host header.";
+        return 400;
+    }
+    if (ri->num_headers > 0) {
+        const char *last = ri->http_headers[ri->num_headers - 1].value;
+        const char *next = last + strlen(last) + 1;
+        if (*next == '\0')
+            next++;
+        if (*next != '\r' && *next != '\n') {
+            if (ri->num_headers >= MG_MAX_HEADERS) {
+                *why = "The request has too many header lines.";
+                return 431;
+            }
+            *why = *next == ' ' || *next == '\t' ? "Folded header lines are not accepted."
+                                                 : "A header line is malformed.";
+            return 400;
+        }
+    }
+    return 0;
+}
+
+/* Answers an error from begin_request (before any handler) and closes. */
+static int refuse_early(struct mg_connection *conn, int status, const char *code,
+                        const char *message)
+{
+    mg_disable_keep_alive(conn);
+    send_error_raw(conn, status, code, message);
+    return status;
+}
+
+static int on_begin_request(struct mg_connection *conn)
+{
+    struct http_server *srv = mg_get_user_data(mg_get_context(conn));
+    atomic_fetch_add(&srv->in_flight, 1);
+    struct conn_state *cs = &thread_state;
+    cs->start_ns = time_mono_ns();
+    cs->route = METRICS_ROUTE_UNROUTED;
+    cs->active = true;
+    const char *given = mg_get_header(conn, "X-Request-Id");
+    if (given && acceptable_request_id(given))
+        snprintf(cs->id, sizeof cs->id, "%s", given);
+    else
+        new_request_id(cs->id, sizeof cs->id);
+    if (atomic_load(&srv->draining)) {
+        /* Shutting down: new work goes elsewhere (the balancer retries). */
+        mg_disable_keep_alive(conn);
+        mg_response_header_start(conn, 503);
+        mg_response_header_add(conn, "Retry-After", "1", -1);
+        mg_response_header_add(conn, "Content-Type", "application/json", -1);
+        static const char body[] =
+            "{\"error\":{\"code\":\"shutting_down\",\"message\":\"The server is restarting; "
+            "please retry.\"}}";
+        char len[16];
+        snprintf(len, sizeof len, "%zu", sizeof body - 1);
+        mg_response_header_add(conn, "Content-Length", len, -1);
+        mg_response_header_add(conn, "X-Request-Id", cs->id, -1);
+        mg_response_header_send(conn);
+        mg_write(conn, body, sizeof body - 1);
+        return 503;
+    }
+    const char *why = NULL;
+    int refused = check_framing(mg_get_request_info(conn), &why);
+    if (refused == 431)
+        return refuse_early(conn, 431, "headers_too_large", why);
+    if (refused == 414)
+        return refuse_early(conn, 414, "uri_too_long", why);
+    if (refused)
+        return refuse_early(conn, refused, "bad_request", why);
+    return 0;
+}
+
+static void on_end_request(const struct mg_connection *conn, int status)
+{
+    struct http_server *srv = mg_get_user_data(mg_get_context(conn));
+    atomic_fetch_sub(&srv->in_flight, 1);
+    struct conn_state *cs = &thread_state;
+    cs->active = false;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    if (ri == NULL)
+        return;
+    uint64_t dur = time_mono_ns() - cs->start_ns;
+    metrics_observe_request(cs->route, status, dur);
+
+    strbuf f;
+    strbuf_init(&f, 8192);
+    strbuf_puts(&f, "\"id\":");
+    log_json_string(&f, cs->id);
+    strbuf_puts(&f, ",\"method\":");
+    log_json_string(&f, ri->request_method ? ri->request_method : "");
+    strbuf_puts(&f, ",\"path\":");
+    log_json_string(&f, ri->local_uri_raw ? ri->local_uri_raw : "");
+    strbuf_printf(&f, ",\"status\":%d,\"ms\":%.3f,\"remote\":", status, (double)dur / 1e6);
+    log_json_string(&f, ri->remote_addr);
+    log_fields(LOG_INFO, "request", strbuf_cstr(&f));
+    strbuf_free(&f);
+}
+
+static int on_log_message(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    log_warn("civetweb: %s", message);
+    return 1;
+}
+
+/* Errors CivetWeb raises itself (bad request line, a head over
+ * max_request_size...) get the same JSON shape as ours. */
+static int on_http_error(struct mg_connection *conn, int status, const char *errmsg)
+{
+    if (!thread_state.active) /* refused while parsing: a request of its own */
+        new_request_id(thread_state.id, sizeof thread_state.id);
+    if (status == 411) /* CivetWeb's answer to a Content-Length that is no number */
+        return send_error_raw(conn, 400, "bad_request",
+                              "Content-Length must be a decimal number.") == 0
+                   ? 0
+                   : 1;
+    if (status == 413 && errmsg && strstr(errmsg, "Message too large")) {
+        /* The head, not a body, is over the limit (RFC 6585). */
+        mg_disable_keep_alive(conn);
+        return send_error_raw(conn, 431, "headers_too_large",
+                              "The request line and headers are larger than 16 KiB.") == 0
+                   ? 0
+                   : 1;
+    }
+    const char *code = status == 404   ? "not_found"
+                       : status == 405 ? "method_not_allowed"
+                       : status == 413 ? "payload_too_large"
+                       : status < 500  ? "bad_request"
+                                       : "server_error";
+    const char *message = status == 404   ? "No such page or resource."
+                          : status == 405 ? "Method not allowed here."
+                          : status < 500  ? "The request could not be understood."
+                                          : "The server could not answer this request.";
+    return send_error_raw(conn, status, code, message) == 0 ? 0 : 1;
+}
+
+/* ---- Responses ---- */
+
+/* Answers an error outside our handlers (CivetWeb's parse errors, refusals
+ * in begin_request) and closes the connection. The head is written whole,
+ * as HTTP/1.1 whatever version the client claimed (CivetWeb would echo
+ * "HTTP/2.0" or worse back). */
+static int send_error_raw(struct mg_connection *conn, int status, const char *code,
+                          const char *message)
+{
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (text == NULL)
+        return -1;
+    mg_disable_keep_alive(conn);
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    bool head = ri && ri->request_method && str_eq(ri->request_method, "HEAD");
+    strbuf h;
+    strbuf_init(&h, 0);
+    strbuf_printf(&h,
+                  "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
+                  "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                  "Cache-Control: no-store\r\n%sX-Request-Id: %s\r\n\r\n",
+                  status, mg_get_response_code_text(conn, status), http_date(), strlen(text),
+                  security_block_text, thread_state.id);
+    if (!head)
+        strbuf_puts(&h, text);
+    int rc = mg_write(conn, strbuf_cstr(&h), h.len) == (int)h.len ? 0 : -1;
+    strbuf_free(&h);
+    free(text);
+    return rc;
+}
+
+static bool has_extra_header(const struct http_req *req, const char *name)
+{
+    const char *h = strbuf_cstr(&req->extra_headers);
+    size_t n = strlen(name);
+    while (*h) {
+        if (strncasecmp(h, name, n) == 0 && h[n] == ':')
+            return true;
+        const char *eol = strstr(h, "\r\n");
+        if (eol == NULL)
+            break;
+        h = eol + 2;
+    }
+    return false;
+}
+
 static bool client_wants_close(const struct http_req *req)
 {
     const char *c = mg_get_header(req->conn, "Connection");
@@ -295,7 +462,11 @@ static bool client_wants_close(const struct http_req *req)
 static void build_head(struct http_req *req, strbuf *h, int status, const char *content_type,
                        long long content_length)
 {
-    bool keep = !req->close_after && !client_wants_close(req);
+    /* A body left unread is not skipped on a kept connection: reading it
+     * could take as long as its sender likes. */
+    bool unread_body = !req->body_done && (req->ri->content_length > 0 ||
+                                           mg_get_header(req->conn, "Transfer-Encoding") != NULL);
+    bool keep = !req->close_after && !client_wants_close(req) && !unread_body;
     if (!keep)
         mg_disable_keep_alive(req->conn); /* unread body bytes must not become a request */
     strbuf_printf(h, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: %s\r\n", status,
@@ -469,7 +640,7 @@ const char *http_method(const struct http_req *req)
 
 const char *http_path(const struct http_req *req)
 {
-    return req->ri->local_uri;
+    return req->path;
 }
 
 const char *http_param(const struct http_req *req, const char *name)
@@ -480,13 +651,18 @@ const char *http_param(const struct http_req *req, const char *name)
 int http_query(const struct http_req *req, const char *name, char *buf, size_t buflen)
 {
     const char *qs = req->ri->query_string;
+    buf[0] = '\0';
     if (qs == NULL)
-        return -1;
+        return HTTP_QUERY_ABSENT;
     int n = mg_get_var2(qs, strlen(qs), name, buf, buflen, 0);
-    if (n == -1)
-        return -1;
-    if (n < 0 || !str_valid_utf8(buf, (size_t)n))
-        return -2;
+    if (n < 0) {
+        buf[0] = '\0';
+        return n == -1 ? HTTP_QUERY_ABSENT : HTTP_QUERY_UNUSABLE;
+    }
+    if (strlen(buf) != (size_t)n || !str_valid_utf8(buf, (size_t)n)) {
+        buf[0] = '\0';
+        return HTTP_QUERY_UNUSABLE;
+    }
     return n;
 }
 
@@ -508,6 +684,63 @@ static bool plain_ip(const char *s)
 {
     unsigned char buf[sizeof(struct in6_addr)];
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* Parses "a.b.c.d" or an IPv6 address into 16 bytes (IPv4 as ::ffff:a.b.c.d).
+ * Returns 0, or -1. */
+static int parse_ip16(const char *text, unsigned char out[16])
+{
+    unsigned char v4[4];
+    if (inet_pton(AF_INET, text, v4) == 1) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        memcpy(out, mapped, 12);
+        memcpy(out + 12, v4, 4);
+        return 0;
+    }
+    return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
+}
+
+/* One list entry, "addr" or "addr/bits", against a parsed address. */
+static bool addr_in_entry(const unsigned char addr[16], const char *entry)
+{
+    char host[64];
+    const char *slash = strchr(entry, '/');
+    size_t hlen = slash ? (size_t)(slash - entry) : strlen(entry);
+    if (hlen == 0 || hlen >= sizeof host)
+        return false;
+    memcpy(host, entry, hlen);
+    host[hlen] = '\0';
+    unsigned char net[16];
+    if (parse_ip16(host, net) != 0)
+        return false;
+    bool v4 = strchr(host, ':') == NULL;
+    long bits = v4 ? 32 : 128;
+    if (slash && str_to_long(slash + 1, 0, bits, &bits) != 0)
+        return false;
+    if (v4)
+        bits += 96; /* the mapped prefix */
+    size_t whole = (size_t)bits / 8;
+    if (memcmp(addr, net, whole) != 0)
+        return false;
+    unsigned rest = (unsigned)bits % 8;
+    if (rest == 0)
+        return true;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return (addr[whole] & mask) == (net[whole] & mask);
+}
+
+bool http_addr_in_list(const char *addr, const char *list)
+{
+    unsigned char a[16];
+    if (addr == NULL || list == NULL || parse_ip16(addr, a) != 0)
+        return false;
+    char *copy = xstrdup(list);
+    bool found = false;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", ", &save); t && !found; t = strtok_r(NULL, ", ", &save))
+        found = addr_in_entry(a, t);
+    free(copy);
+    return found;
 }
 
 const char *http_remote_addr(struct http_req *req)
@@ -591,10 +824,65 @@ char *http_strdup(struct http_req *req, const char *s)
 
 /* ---- Bodies ---- */
 
+/*
+ * The body deadline. CivetWeb's reads wait until the asked bytes arrive
+ * and time out only after request_timeout_ms of silence, so a client that
+ * sends one byte every few seconds holds a worker for as long as it likes.
+ * While a body is read, a per-thread timer sends this thread a signal at
+ * the deadline and every 100 ms after it: the signal (its handler does
+ * nothing, installed without SA_RESTART) interrupts the poll or recv that
+ * CivetWeb is blocked in, the read returns short, and we answer 408.
+ */
+static int deadline_signo;
+
+static void on_deadline_signal(int signo)
+{
+    (void)signo;
+}
+
+static void install_deadline_signal(void)
+{
+    deadline_signo = SIGRTMIN + 2;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_deadline_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: interrupt blocking calls */
+    sigaction(deadline_signo, &sa, NULL);
+}
+
+/* Arms a timer that signals this thread after ms, then every 100 ms.
+ * Returns 0 and the timer in *t, or -1 (then no deadline is enforced
+ * beyond the checks between reads). */
+static int deadline_arm(timer_t *t, long ms)
+{
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = deadline_signo;
+#ifdef sigev_notify_thread_id
+    sev.sigev_notify_thread_id = gettid();
+#else
+    sev._sigev_un._tid = gettid(); /* glibc before 2.35 names no macro */
+#endif
+    if (timer_create(CLOCK_MONOTONIC, &sev, t) != 0)
+        return -1;
+    struct itimerspec its = {
+        .it_value = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L},
+        .it_interval = {.tv_sec = 0, .tv_nsec = 100 * 1000000L},
+    };
+    if (timer_settime(*t, 0, &its, NULL) != 0) {
+        timer_delete(*t);
+        return -1;
+    }
+    return 0;
+}
+
 int http_read_body(struct http_req *req, strbuf *out)
 {
     long long declared = req->ri->content_length;
     long limit = req->srv->body_limit;
+    long budget_ms = req->srv->body_timeout_ms;
     if (declared > limit) {
         req->close_after = true;
         http_reply_error(req, 413, "payload_too_large",
@@ -602,24 +890,70 @@ int http_read_body(struct http_req *req, strbuf *out)
         return -1;
     }
     out->cap = (size_t)limit;
+    uint64_t deadline = budget_ms > 0 ? time_mono_ns() + (uint64_t)budget_ms * 1000000ull : 0;
+    timer_t timer;
+    bool armed = budget_ms > 0 && deadline_arm(&timer, budget_ms) == 0;
+    int status = 0;
     char chunk[16384];
     for (;;) {
         int n = mg_read(req->conn, chunk, sizeof chunk);
+        if (deadline && time_mono_ns() >= deadline) {
+            status = 408;
+            break;
+        }
         if (n == 0)
             break;
         if (n < 0) {
-            req->close_after = true;
-            http_reply_error(req, 400, "bad_request", "The request body could not be read.");
-            return -1;
+            status = 400;
+            break;
         }
         if (strbuf_append(out, chunk, (size_t)n) != 0) {
-            req->close_after = true;
-            http_reply_error(req, 413, "payload_too_large",
-                             "The request body is larger than the limit of %ld bytes.", limit);
-            return -1;
+            status = 413;
+            break;
         }
     }
-    return 0;
+    if (armed)
+        timer_delete(timer); /* a signal still pending is delivered here, harmlessly */
+    if (status == 0) {
+        req->body_done = true;
+        return 0;
+    }
+    req->close_after = true;
+    if (status == 408)
+        http_reply_error(req, 408, "body_timeout", "The request body did not arrive within %ld ms.",
+                         budget_ms);
+    else if (status == 413)
+        http_reply_error(req, 413, "payload_too_large",
+                         "The request body is larger than the limit of %ld bytes.", limit);
+    else
+        http_reply_error(req, 400, "bad_request", "The request body could not be read.");
+    return -1;
+}
+
+size_t http_json_depth(const char *text, size_t len, size_t stop_after)
+{
+    size_t depth = 0, deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++; /* skip the escaped character */
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest) {
+                deepest = depth;
+                if (deepest > stop_after)
+                    return stop_after + 1;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return deepest;
 }
 
 static bool is_json_type(const char *ct)
@@ -652,6 +986,15 @@ int http_json_body(struct http_req *req, json_t **out)
         http_reply_error(req, 400, "invalid_json", "A JSON object is required in the body.");
         return -1;
     }
+    /* jansson parses recursively: a deep body must not reach it (a worker
+     * stack holds some thousand levels at most). */
+    if (http_json_depth(strbuf_cstr(&body), body.len, HTTP_JSON_MAX_DEPTH) > HTTP_JSON_MAX_DEPTH) {
+        strbuf_free(&body);
+        http_reply_error(req, 400, "too_deep",
+                         "The JSON body is nested deeper than %d arrays and objects.",
+                         HTTP_JSON_MAX_DEPTH);
+        return -1;
+    }
     json_error_t jerr;
     json_t *j = json_loadb(strbuf_cstr(&body), body.len, JSON_REJECT_DUPLICATES, &jerr);
     strbuf_free(&body);
@@ -679,11 +1022,191 @@ static bool is_api_path(const char *path)
     return str_eq(path, "/api") || str_starts_with(path, "/api/");
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Decodes the raw request path (CivetWeb is told not to decode or tidy it)
+ * into req->path and checks it is in normal form, so that exactly one
+ * spelling of a path is served: "/metrics." or "/metrics%2e" are not
+ * "/metrics". Returns 0, 400 for a broken percent-encoding, a raw byte
+ * outside visible ASCII, a NUL or control character or invalid UTF-8, or
+ * 404 for a path not in normal form (not starting with '/', an empty
+ * segment, a segment ending in '.' such as "." and "..", a backslash).
+ */
+static int decode_path(struct http_req *req, const char *raw)
+{
+    size_t n = strlen(raw);
+    char *out = http_alloc(req, n + 1);
+    size_t j = 0;
+    req->path = "/";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c <= 0x20 || c >= 0x7f)
+            return 400;
+        if (c == '%') {
+            int hi = i + 2 < n ? hex_value(raw[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_value(raw[i + 2]) : -1;
+            if (lo < 0)
+                return 400;
+            c = (unsigned char)(hi * 16 + lo);
+            i += 2;
+            if (c < 0x20 || c == 0x7f)
+                return 400;
+        }
+        out[j++] = (char)c;
+    }
+    out[j] = '\0';
+    if (!str_valid_utf8(out, j))
+        return 400;
+    req->path = out;
+    if (out[0] != '/')
+        return 404;
+    const char *seg = out + 1;
+    for (;;) {
+        const char *slash = strchr(seg, '/');
+        size_t len = slash ? (size_t)(slash - seg) : strlen(seg);
+        if (slash && len == 0)
+            return 404;
+        if (len > 0 && seg[len - 1] == '.')
+            return 404;
+        if (memchr(seg, '\\', len))
+            return 404;
+        if (slash == NULL)
+            return 0;
+        seg = slash + 1;
+    }
+}
+
+static bool has_request_body(const struct http_req *req)
+{
+    return req->ri->content_length > 0 || mg_get_header(req->conn, "Transfer-Encoding") != NULL;
+}
+
+/* If-Modified-Since at or after mtime. */
+static bool unmodified_since(const char *ims, time_t mtime)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return end && *end == '\0' && mtime <= timegm(&tm);
+}
+
+/*
+ * Serves a file of the web root. Only GET and HEAD (OPTIONS gets 204 with
+ * Allow); "/dir/" serves dir/index.html, "/dir" redirects to "/dir/";
+ * hidden files (a segment starting with '.') are not served. Conditional
+ * requests are answered here (304 with the ETag CivetWeb would give, the
+ * request id and the security headers); the file itself is sent by
+ * CivetWeb (ranges, gzip, Last-Modified) with our request id added.
+ */
+static void serve_static(struct http_req *req)
+{
+    const char *method = req->ri->request_method;
+    const char *path = req->path;
+    req->cs->route = ROUTE_STATIC;
+    if (str_eq(method, "OPTIONS")) {
+        http_add_header(req, "Allow", "GET, HEAD, OPTIONS");
+        http_reply_empty(req, 204);
+        return;
+    }
+    if (!str_eq(method, "GET") && !str_eq(method, "HEAD")) {
+        http_add_header(req, "Allow", "GET, HEAD, OPTIONS");
+        http_reply_error(req, 405, "method_not_allowed", "%s is not allowed here; use GET.",
+                         method);
+        return;
+    }
+    if (strstr(path, "/.")) {
+        http_reply_error(req, 404, "not_found", "No such page or resource.");
+        return;
+    }
+    size_t plen = strlen(path);
+    bool dir_form = path[plen - 1] == '/';
+    char *file = xasprintf("%s%s%s", req->srv->web_root, path, dir_form ? "index.html" : "");
+    struct stat st;
+    bool found = stat(file, &st) == 0;
+    if (found && S_ISDIR(st.st_mode) && !dir_form) {
+        /* A folder is served only as "/dir/" and only with an index. */
+        char *index = xasprintf("%s/index.html", file);
+        struct stat ist;
+        found = stat(index, &ist) == 0 && S_ISREG(ist.st_mode);
+        free(index);
+    } else if (found && !S_ISREG(st.st_mode)) {
+        found = false;
+    }
+    if (!found) {
+        http_reply_error(req, 404, "not_found", "No such page or resource.");
+    } else if (S_ISDIR(st.st_mode)) {
+        char *location = xasprintf("%s/", path);
+        http_add_header(req, "Location", location);
+        free(location);
+        http_reply_empty(req, 301);
+    } else {
+        char etag[64];
+        snprintf(etag, sizeof etag, "\"%lx.%lld\"", (unsigned long)st.st_mtime,
+                 (long long)st.st_size);
+        const char *inm = http_header(req, "If-None-Match");
+        const char *ims = http_header(req, "If-Modified-Since");
+        if ((inm && strcasecmp(inm, etag) == 0) || (ims && unmodified_since(ims, st.st_mtime))) {
+            http_add_header(req, "ETag", etag);
+            http_add_header(req, "Cache-Control", "no-cache");
+            http_reply_empty(req, 304);
+        } else {
+            if (has_request_body(req))
+                mg_disable_keep_alive(req->conn);
+            char extra[64];
+            snprintf(extra, sizeof extra, "X-Request-Id: %s", req->cs->id);
+            mg_send_mime_file2(req->conn, file, NULL, extra);
+            req->replied = true;
+            req->status = http_header(req, "Range") ? 206 : 200;
+        }
+    }
+    free(file);
+}
+
+static void dispatch_route(struct http_req *req)
+{
+    struct http_server *srv = req->srv;
+    const char *method = req->ri->request_method;
+    enum router_result rr = router_match(srv->router, method, req->path, &req->match);
+    if (rr == ROUTER_NOT_FOUND && !is_api_path(req->path) && srv->web_root) {
+        serve_static(req);
+    } else if (rr == ROUTER_FOUND) {
+        req->cs->route = req->match.route_index;
+        srv->handlers[req->match.route_index](req);
+        if (!req->replied) {
+            log_error("handler for %s %s returned without answering", method, req->match.pattern);
+            http_reply_error(req, 500, "server_error", "The server could not answer.");
+        }
+        if (req->streaming)
+            http_stream_end(req);
+    } else if (rr == ROUTER_METHOD_NOT_ALLOWED && str_eq(method, "OPTIONS")) {
+        /* Same-origin pages need no CORS: the methods, nothing else. */
+        char allow[128];
+        snprintf(allow, sizeof allow, "%s, OPTIONS", req->match.allow);
+        http_add_header(req, "Allow", allow);
+        http_reply_empty(req, 204);
+    } else if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+        http_add_header(req, "Allow", req->match.allow);
+        http_reply_error(req, 405, "method_not_allowed", "%s is not allowed here; use %s.", method,
+                         req->match.allow);
+    } else {
+        http_reply_error(req, 404, "not_found", "No such resource.");
+    }
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
     struct http_server *srv = cbdata;
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    const char *path = ri->local_uri ? ri->local_uri : "/";
 
     struct http_req *req = xcalloc(1, sizeof *req);
     req->conn = conn;
@@ -693,31 +1216,14 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     req->head = str_eq(ri->request_method, "HEAD");
     strbuf_init(&req->extra_headers, 16384);
 
-    enum router_result rr = router_match(srv->router, ri->request_method, path, &req->match);
-    int status = 0;
-    if (rr == ROUTER_NOT_FOUND && !is_api_path(path))
-        goto out; /* static file: CivetWeb serves it */
-
-    if (rr == ROUTER_FOUND) {
-        req->cs->route = req->match.route_index;
-        srv->handlers[req->match.route_index](req);
-        if (!req->replied) {
-            log_error("handler for %s %s returned without answering", ri->request_method,
-                      req->match.pattern);
-            http_reply_error(req, 500, "server_error", "The server could not answer.");
-        }
-        if (req->streaming) {
-            http_stream_end(req);
-        }
-    } else if (rr == ROUTER_METHOD_NOT_ALLOWED) {
-        http_add_header(req, "Allow", req->match.allow);
-        http_reply_error(req, 405, "method_not_allowed", "%s is not allowed here; use %s.",
-                         ri->request_method, req->match.allow);
-    } else {
-        http_reply_error(req, 404, "not_found", "No such API resource.");
-    }
-    status = req->status;
-out:
+    int bad = decode_path(req, ri->local_uri_raw ? ri->local_uri_raw : "");
+    if (bad == 400)
+        http_reply_error(req, 400, "bad_request", "The request path is not valid.");
+    else if (bad)
+        http_reply_error(req, 404, "not_found", "No such page or resource.");
+    else
+        dispatch_route(req);
+    int status = req->status;
     while (req->allocs) {
         struct alloc_node *next = req->allocs->next;
         free(req->allocs);
@@ -754,6 +1260,7 @@ struct http_server *http_server_new(const struct http_options *o)
     s->threads = o->threads;
     s->body_limit = o->body_limit;
     s->request_timeout_ms = o->request_timeout_ms;
+    s->body_timeout_ms = o->body_timeout_ms;
     s->web_root = o->web_root ? xstrdup(o->web_root) : NULL;
     s->app = o->app;
     if (o->trusted_proxies) {
@@ -791,13 +1298,14 @@ int http_route(struct http_server *s, const char *method, const char *pattern, h
     if (idx < 0 || idx >= MAX_HANDLERS)
         return -1;
     s->handlers[idx] = h;
-    metrics_set_route_label(idx, router_pattern(s->router, idx));
+    metrics_set_route_label(idx, router_method(s->router, idx), router_pattern(s->router, idx));
     return 0;
 }
 
 int http_server_start(struct http_server *s, char *err, size_t errlen)
 {
     build_security_block();
+    install_deadline_signal();
     if (getrandom(&process_tag, sizeof process_tag, 0) != (ssize_t)sizeof process_tag)
         process_tag = (unsigned)time_mono_ns();
 
@@ -833,6 +1341,18 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
     options[n++] = "no";
     options[n++] = "listen_backlog";
     options[n++] = "1024";
+    /* The raw path reaches dispatch, which decodes it and serves only its
+     * normal form (CivetWeb would drop trailing dots and "..": /metrics.). */
+    options[n++] = "decode_url";
+    options[n++] = "no";
+    /* No CORS: the pages are same-origin (CivetWeb's default answers
+     * preflights with "*" and echoes the asked methods). */
+    options[n++] = "access_control_allow_origin";
+    options[n++] = "";
+    options[n++] = "access_control_allow_methods";
+    options[n++] = "";
+    options[n++] = "access_control_allow_headers";
+    options[n++] = "";
     if (s->web_root) {
         options[n++] = "document_root";
         options[n++] = s->web_root;

@@ -30,6 +30,9 @@ struct http_options {
     int threads;
     long body_limit;
     long request_timeout_ms;
+    /* Time a client has to send a whole request body once the handler
+     * starts reading it (408 and a closed connection after). 0: no limit. */
+    long body_timeout_ms;
     const char *web_root; /* NULL: no static files */
     /* Comma-separated proxy addresses (NULL: none). Requests from them are
      * attributed to the last untrusted address in X-Forwarded-For. */
@@ -81,13 +84,27 @@ void http_server_free(struct http_server *s);
 
 void *http_app(const struct http_req *req);
 const char *http_method(const struct http_req *req);
-/* The decoded path, without the query string. */
+/* The decoded path, without the query string. The layer serves only paths
+ * that are already in normal form: no "." or ".." segments, no segment
+ * ending in '.', no empty segment, no backslash, no NUL or control byte
+ * (others get 404, or 400 for a broken percent-encoding). */
 const char *http_path(const struct http_req *req);
 /* A path parameter of the matched route, or NULL. */
 const char *http_param(const struct http_req *req, const char *name);
+/* What http_query returns besides a length. */
+enum {
+    HTTP_QUERY_ABSENT = -1, /* no such parameter: buf is "" */
+    /* present, but longer than buflen - 1 bytes, not valid UTF-8 or
+     * holding a NUL: buf is "" */
+    HTTP_QUERY_UNUSABLE = -2,
+};
 /*
- * Copies the URL-decoded query parameter `name` into buf. Returns its
- * length, -1 when absent, -2 when it does not fit or is not valid UTF-8.
+ * Copies the URL-decoded query parameter `name` (the first occurrence)
+ * into buf (buflen >= 1). Returns its length (>= 0; 0 for an empty value,
+ * "?name="), HTTP_QUERY_ABSENT or HTTP_QUERY_UNUSABLE. An unusable value is
+ * present: a caller must refuse it (400), never treat it as absent (which
+ * would turn "to=2023-06-30XXXX" into "no upper bound"). api_query_string
+ * and api_query_long in api.h do this for handlers.
  */
 int http_query(const struct http_req *req, const char *name, char *buf, size_t buflen);
 /* A request header, or NULL. */
@@ -112,19 +129,42 @@ bool http_is_unsafe_method(const struct http_req *req);
 /*
  * Reads the whole body into out (initialised by the caller), enforcing the
  * server's body cap for both Content-Length and chunked bodies. On failure
- * it has already answered (413 over the cap, 400 for a broken body) and
- * returns -1.
+ * it has already answered (413 over the cap, 400 for a broken body, 408
+ * when the body takes longer than the server's body deadline) and returns
+ * -1; after 408 and 413 the connection is closed.
  */
 int http_read_body(struct http_req *req, strbuf *out);
 
+/* Deepest nesting of arrays and objects a JSON body may have. */
+#define HTTP_JSON_MAX_DEPTH 32
+
 /*
  * Reads a JSON body: checks Content-Type (415 unless application/json),
- * the cap (413), UTF-8 and syntax (400 naming line, column and position),
- * and that the top level is an object (400). On success returns 0 and a new
- * reference in *out (the caller decrefs); on failure it has answered and
- * returns -1.
+ * the cap (413), nesting deeper than HTTP_JSON_MAX_DEPTH (400 too_deep,
+ * checked by a scan before parsing, so a deep body never reaches the
+ * recursive parser), UTF-8 and syntax (400 invalid_json naming line, column
+ * and position), and that the top level is an object (400). On success
+ * returns 0 and a new reference in *out (the caller decrefs); on failure it
+ * has answered and returns -1.
  */
 int http_json_body(struct http_req *req, json_t **out);
+
+/*
+ * The deepest nesting of '[' and '{' in the JSON text (len bytes, need not
+ * be valid JSON nor NUL-terminated), ignoring brackets inside strings
+ * (with their backslash escapes). Scanning stops early once the depth
+ * exceeds `stop_after` and returns stop_after + 1. Pure.
+ */
+size_t http_json_depth(const char *text, size_t len, size_t stop_after);
+
+/*
+ * True when the IP address `addr` (text, IPv4 or IPv6) is in `list`, a
+ * comma-separated list of addresses and CIDR blocks ("127.0.0.1,::1",
+ * "10.0.0.0/8, fd00::/8"). An IPv4-mapped IPv6 address (::ffff:a.b.c.d)
+ * matches as its IPv4 form. NULL or empty list: false. Malformed entries
+ * never match (config.c refuses them at start-up). Pure.
+ */
+bool http_addr_in_list(const char *addr, const char *list);
 
 /* Request-scoped allocation: freed when the request ends. */
 void *http_alloc(struct http_req *req, size_t n);

@@ -53,7 +53,8 @@ int router_add(struct router *r, const char *method, const char *pattern, void *
 int router_count(const struct router *r);
 /* The pattern of route i, or NULL. */
 const char *router_pattern(const struct router *r, int i);
-/* The method of route i ("GET", ...), or NULL. */
+/* The method of route i ("GET"), or NULL. Valid until the next router_add
+ * (the table may move); copy it to keep it. */
 const char *router_method(const struct router *r, int i);
 
 /*

@@ -4,12 +4,15 @@
  */
 #include "api/app.h"
 #include "ops/ops.h"
+#include "base/config.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "base/metrics.h"
 #include "db/migrate.h"
 
+#include <sodium.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void healthz(struct http_req *req)
 {
@@ -45,9 +48,35 @@ static void readyz(struct http_req *req)
                     json_pack("{s:s,s:I}", "status", "ready", "migration", (json_int_t)current));
 }
 
+/* True when the Authorization header is "Bearer <token>" (compared in
+ * constant time). */
+static bool bearer_matches(struct http_req *req, const char *token)
+{
+    const char *h = http_header(req, "Authorization");
+    static const char scheme[] = "Bearer ";
+    if (h == NULL || strncasecmp(h, scheme, sizeof scheme - 1) != 0)
+        return false;
+    const char *given = h + sizeof scheme - 1;
+    size_t n = strlen(token);
+    return strlen(given) == n && sodium_memcmp(given, token, n) == 0;
+}
+
+/* /metrics is for the operators' scraper: the client address (through
+ * trusted proxies) must be in CONVENE_METRICS_ALLOW and, when
+ * CONVENE_METRICS_TOKEN is set, the request must carry it. */
 static void metrics(struct http_req *req)
 {
     struct app *app = http_app(req);
+    const struct config *cfg = app->cfg;
+    if (!http_addr_in_list(http_remote_addr(req), cfg->metrics_allow)) {
+        http_reply_error(req, 403, "forbidden", "Metrics are not available to this address.");
+        return;
+    }
+    if (cfg->metrics_token && !bearer_matches(req, cfg->metrics_token)) {
+        http_add_header(req, "WWW-Authenticate", "Bearer");
+        http_reply_error(req, 401, "unauthorized", "Metrics need the bearer token.");
+        return;
+    }
     struct db_pool_stats ps;
     db_pool_stats(app->db, &ps);
     struct metrics_gauges g = {.db_pool_size = ps.size,

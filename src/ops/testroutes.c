@@ -9,6 +9,7 @@
 #include "db/db.h"
 #include "http/http.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -63,9 +64,22 @@ static void sleep_db(struct http_req *req)
     http_reply_json(req, 200, json_pack("{s:I}", "slept_ms", (json_int_t)ms));
 }
 
+/* The stack size of the worker thread serving this request. */
+static void stack(struct http_req *req)
+{
+    pthread_attr_t attr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstacksize(&attr, &size);
+        pthread_attr_destroy(&attr);
+    }
+    http_reply_json(req, 200, json_pack("{s:I}", "stack_bytes", (json_int_t)size));
+}
+
 int testroutes_register(struct http_server *s)
 {
     int rc = 0;
+    rc |= http_route(s, "GET", "/api/_test/stack", stack);
     rc |= http_route(s, "POST", "/api/_test/echo", echo);
     rc |= http_route(s, "GET", "/api/_test/sleep", sleep_plain);
     rc |= http_route(s, "GET", "/api/_test/db-sleep", sleep_db);

@@ -292,11 +292,14 @@ START_TEST(metrics_count_requests)
     }
     ck_assert_int_eq(hget(&srv, "/metrics", &r), 0);
     ck_assert_int_eq(r.status, 200);
-    const char *line =
-        strstr(r.body, "convene_http_requests_total{route=\"/healthz\",status=\"200\"} ");
+    const char *line = strstr(
+        r.body, "convene_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} ");
     ck_assert_ptr_nonnull(line);
     long n = strtol(
-        line + strlen("convene_http_requests_total{route=\"/healthz\",status=\"200\"} "), NULL, 10);
+        line +
+            strlen(
+                "convene_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} "),
+        NULL, 10);
     ck_assert_int_ge(n, 3);
     ck_assert_ptr_nonnull(strstr(r.body, "convene_http_request_duration_seconds_bucket"));
     ck_assert_ptr_nonnull(strstr(r.body, "convene_db_pool_connections{state=\"size\"}"));
