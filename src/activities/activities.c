@@ -263,6 +263,8 @@ static void h_list(struct http_req *req)
         bad = "section must be citynet or partner.";
     else if (nst == -2 || (nst > 0 && !str_eq(status, "all") && !str_eq(status, "public")))
         bad = "status must be public or all.";
+    else if (nm == HTTP_QUERY_UNUSABLE)
+        bad = "month must look like 2023-04.";
     if (nm >= 0 && bad == NULL) {
         /* month=YYYY-MM: the first to the last day of that month. */
         char label[32], start[11], end[11];

@@ -327,7 +327,7 @@ static void h_list(struct http_req *req)
     int sn = http_query(req, "status", status, sizeof status);
     static const char *const statuses[] = {"pending_approval", "confirmed", "waitlisted",
                                            "cancelled",        "rejected",  "attended"};
-    bool ok = sn < 0;
+    bool ok = sn == HTTP_QUERY_ABSENT;
     for (size_t i = 0; i < ARRAY_LEN(statuses) && !ok; i++)
         ok = sn > 0 && str_eq(status, statuses[i]);
     if (!ok) {
