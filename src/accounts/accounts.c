@@ -4,10 +4,11 @@
  * sessions, the organisation list and confirmed affiliations, and the admin
  * views of accounts, roles, the audit log and the mail outbox.
  *
- * Every handler has one shape: open a context (request, connection, caller,
- * strict body) with ctx_open, read and check the members, count the attempt
- * against its rate limits before any password hash, run the SQL, answer
- * once, and close the context at the one `out:` label.
+ * Every handler has one shape: open the context (request, connection,
+ * caller, strict body) with api_begin and api_body, read and check the
+ * members, count the attempt against its rate limits before any password
+ * hash, run the SQL, answer once, and close the context with api_end at the
+ * one `out:` label.
  *
  * Every email is queued in the outbox inside the transaction of the action
  * that causes it; none is sent from a request. json_t arguments are
@@ -189,74 +190,9 @@ void accounts_statements(void)
                                  " (SELECT organisation_id FROM accounts WHERE id = $1::bigint)");
 }
 
-/* ---- The handler context ---- */
-
-enum {
-    CTX_BODY = 1u << 0,    /* read a strict JSON object body */
-    CTX_DB = 1u << 1,      /* borrow a connection now */
-    CTX_SESSION = 1u << 2, /* require a session (implies CTX_DB) */
-};
-
-struct ctx {
-    struct http_req *req;
-    struct db_conn *c;        /* NULL until borrowed; ctx_close gives it back */
-    const struct account *me; /* the caller with CTX_SESSION, else NULL */
-    json_t *body;             /* with CTX_BODY: the object, else NULL */
-    struct api_fields f;      /* field problems found so far */
-};
-
-/*
- * Opens the context of a request in the one order every handler follows:
- * the connection and the caller (401/403 before anything is read, roles_any
- * and auth_flags as for auth_require), then the body, whose members outside
- * `members` are recorded as unknown_member and those in `read_only` as
- * read_only (both NULL-terminated; members may be NULL without CTX_BODY).
- * Returns false after answering; ctx_close is still to be called.
- */
-static bool ctx_open(struct ctx *x, struct http_req *req, unsigned flags, unsigned roles_any,
-                     unsigned auth_flags, const char *const *members, const char *const *read_only)
-{
-    memset(x, 0, sizeof *x);
-    x->req = req;
-    api_fields_init(&x->f);
-    if ((flags & (CTX_DB | CTX_SESSION)) && (x->c = api_acquire(req)) == NULL)
-        return false;
-    if ((flags & CTX_SESSION) && (x->me = auth_require(req, x->c, roles_any, auth_flags)) == NULL)
-        return false;
-    if (flags & CTX_BODY) {
-        if (http_json_body(req, &x->body) != 0)
-            return false;
-        api_reject_unknown(&x->f, x->body, members, read_only);
-    }
-    return true;
-}
-
-/* Borrows the connection when the context has none yet. False after
- * answering 503. */
-static bool ctx_db(struct ctx *x)
-{
-    if (x->c == NULL)
-        x->c = api_acquire(x->req);
-    return x->c != NULL;
-}
-
-/* Gives the connection back (while a password is hashed, for instance). */
-static void ctx_release(struct ctx *x)
-{
-    db_release(x->c);
-    x->c = NULL;
-}
-
-static void ctx_close(struct ctx *x)
-{
-    api_fields_free(&x->f);
-    db_release(x->c);
-    json_decref(x->body);
-}
-
 /* After a failed statement inside a transaction: answers the error of the
  * statement, then rolls back. */
-static void fail_tx(struct ctx *x)
+static void fail_tx(struct api_ctx *x)
 {
     api_reply_db_error(x->req, x->c);
     db_rollback(x->c);
@@ -297,7 +233,7 @@ static void reply_limited(struct http_req *req, int retry_after)
  * work; answers 429 with Retry-After (or the database error) and returns
  * false when the caller must stop.
  */
-static bool within_limit(struct ctx *x, const char *key, int limit, int window_s)
+static bool within_limit(struct api_ctx *x, const char *key, int limit, int window_s)
 {
     int retry = 0;
     int rc = ratelimit_hit(x->c, key, limit, window_s, &retry);
@@ -384,7 +320,7 @@ static char *make_token_link(struct http_req *req, struct db_conn *c, long accou
  * for account_id, valid `minutes`, leading to `page`) for the account in
  * row 0 of r (st_account_by_email columns). 0 or -1.
  */
-static int queue_link_mail(struct ctx *x, const struct db_result *r, const char *tmpl,
+static int queue_link_mail(struct api_ctx *x, const struct db_result *r, const char *tmpl,
                            const char *purpose, int minutes, const char *page,
                            const char *minutes_var)
 {
@@ -420,8 +356,8 @@ static void reply_me(struct http_req *req, struct db_conn *c, long account_id, i
 
 static void h_organisations(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_DB, 0, 0, NULL, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
         goto out;
     struct db_result *r = db_run(x.c, st_org_list, 0, NULL);
     if (r) {
@@ -434,7 +370,7 @@ static void h_organisations(struct http_req *req)
         api_reply_db_error(req, x.c);
     }
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 /* ---- Sign-up and verification ---- */
@@ -451,7 +387,7 @@ static const char *const signup_members[] = {"email",    "password", "name",   "
  * tells its owner instead. *org_ok is false when organisation_id names no
  * organisation (nothing written). 0, or -1 with the transaction failed.
  */
-static int signup_tx(struct ctx *x, const char *const params[7], bool *org_ok)
+static int signup_tx(struct api_ctx *x, const char *const params[7], bool *org_ok)
 {
     struct db_result *r = db_run(x->c, st_signup, 7, params);
     if (r == NULL)
@@ -494,8 +430,8 @@ static int signup_tx(struct ctx *x, const char *const params[7], bool *org_ok)
 
 static void h_signup(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_BODY, 0, 0, signup_members, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, signup_members, NULL) != 0)
         goto out;
     const char *email = read_email(req, x.body, &x.f);
     const char *password = api_string(req, x.body, "password", &x.f, API_REQUIRED, 0, 1024);
@@ -510,7 +446,7 @@ static void h_signup(struct http_req *req)
     const char *problem = password ? auth_password_problem(password, email, name) : NULL;
     if (problem)
         api_field_error(&x.f, "password", "weak_password", problem);
-    if (api_fields_reply(req, &x.f) || !ctx_db(&x))
+    if (api_check(&x) != 0 || api_db(&x) != 0)
         goto out;
     /* Per client address, and per address signed up: nobody can make us
      * mail one inbox over and over. */
@@ -535,23 +471,23 @@ static void h_signup(struct http_req *req)
         fail_tx(&x);
     } else if (!org_ok) {
         api_field_error(&x.f, "organisation_id", "not_found", "No such organisation.");
-        api_fields_reply(req, &x.f);
+        api_check(&x);
     } else {
         http_reply_json(req, 202,
                         json_pack("{s:s,s:s}", "status", "accepted", "message", signup_message));
     }
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static const char *const token_members[] = {"token", NULL};
 
 static void h_verify(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_BODY, 0, 0, token_members, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, token_members, NULL) != 0)
         goto out;
-    if (api_fields_reply(req, &x.f))
+    if (api_check(&x) != 0)
         goto out;
     /* A missing or malformed token is a bad link, not a form to correct. */
     const char *token = api_string(req, x.body, "token", &x.f, API_REQUIRED | API_TRIM, 1, 128);
@@ -559,7 +495,7 @@ static void h_verify(struct http_req *req)
         reply_invalid_token(req);
         goto out;
     }
-    if (!ctx_db(&x))
+    if (api_db(&x) != 0)
         goto out;
     char hash[72];
     auth_token_hash_hex(token, hash);
@@ -582,7 +518,7 @@ static void h_verify(struct http_req *req)
     }
     db_result_free(r);
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static const char *const email_members[] = {"email", NULL};
@@ -595,10 +531,10 @@ static const char *const email_members[] = {"email", NULL};
  * lookup (st_account_by_email; no row for an unknown address), or NULL
  * after answering.
  */
-static struct db_result *begin_email_request(struct ctx *x, const char *what, int per_account)
+static struct db_result *begin_email_request(struct api_ctx *x, const char *what, int per_account)
 {
     const char *email = read_email(x->req, x->body, &x->f);
-    if (api_fields_reply(x->req, &x->f) || !ctx_db(x))
+    if (api_check(x) != 0 || api_db(x) != 0)
         return NULL;
     char lower[260], key[300];
     email_key(email, lower, sizeof lower);
@@ -617,9 +553,9 @@ static struct db_result *begin_email_request(struct ctx *x, const char *what, in
 
 static void h_verify_resend(struct http_req *req)
 {
-    struct ctx x;
+    struct api_ctx x;
     struct db_result *r = NULL;
-    if (!ctx_open(&x, req, CTX_BODY, 0, 0, email_members, NULL) ||
+    if ((api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, email_members, NULL) != 0) ||
         (r = begin_email_request(&x, "resend", 3)) == NULL)
         goto out;
     int rc = 0;
@@ -633,7 +569,7 @@ static void h_verify_resend(struct http_req *req)
                         json_pack("{s:s,s:s}", "status", "accepted", "message", signup_message));
 out:
     db_result_free(r);
-    ctx_close(&x);
+    api_end(&x);
 }
 
 /* ---- Log-in and log-out ---- */
@@ -646,7 +582,7 @@ static const char *const login_members[] = {"email", "password", NULL};
  * counted and queued in one transaction. Best effort: a failure is logged
  * by the database layer and rolled back; the caller answers 429 anyway.
  */
-static void warn_owner(struct ctx *x, const char *email, const char *key_part)
+static void warn_owner(struct api_ctx *x, const char *email, const char *key_part)
 {
     char key[300];
     snprintf(key, sizeof key, "login:warned:%s", key_part);
@@ -679,7 +615,7 @@ static void warn_owner(struct ctx *x, const char *email, const char *key_part)
  * after answering 429 (and warning the owner when an account limit was
  * hit), -1 after answering a database error.
  */
-static int count_login(struct ctx *x, const char *email, const char *lower)
+static int count_login(struct api_ctx *x, const char *email, const char *lower)
 {
     const char *addr = http_remote_addr(x->req);
     char ip_key[96], pair_key[400], acct_key[300];
@@ -709,7 +645,7 @@ static int count_login(struct ctx *x, const char *email, const char *lower)
 
 /* After a successful log-in: the owner's own failures from this address
  * are forgiven, and this attempt is taken off the account's ceiling. */
-static void uncount_login(struct ctx *x, const char *lower)
+static void uncount_login(struct api_ctx *x, const char *lower)
 {
     char key[400];
     snprintf(key, sizeof key, "login:pair:%s|%s", lower, http_remote_addr(x->req));
@@ -720,13 +656,13 @@ static void uncount_login(struct ctx *x, const char *lower)
 
 static void h_login(struct http_req *req)
 {
-    struct ctx x;
+    struct api_ctx x;
     char *stored = NULL;
-    if (!ctx_open(&x, req, CTX_BODY, 0, 0, login_members, NULL))
+    if (api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, login_members, NULL) != 0)
         goto out;
     const char *email = api_string(req, x.body, "email", &x.f, API_REQUIRED | API_TRIM, 1, 254);
     const char *password = api_string(req, x.body, "password", &x.f, API_REQUIRED, 1, 1024);
-    if (api_fields_reply(req, &x.f) || !ctx_db(&x))
+    if (api_check(&x) != 0 || api_db(&x) != 0)
         goto out;
     char lower[260];
     email_key(email, lower, sizeof lower);
@@ -742,7 +678,7 @@ static void h_login(struct http_req *req)
     stored = id ? xstrdup(db_value(r, 0, 1)) : NULL;
     db_result_free(r);
     /* Give the connection back while hashing: it takes a while. */
-    ctx_release(&x);
+    api_db_release(&x);
     bool rehash = false;
     int ok = auth_verify_password(stored, password, &rehash);
     char new_hash[crypto_pwhash_STRBYTES];
@@ -751,7 +687,7 @@ static void h_login(struct http_req *req)
         http_reply_unavailable(req);
         goto out;
     }
-    if (!ctx_db(&x))
+    if (api_db(&x) != 0)
         goto out;
     char ids[24], csrf[48];
     snprintf(ids, sizeof ids, "%ld", id);
@@ -770,13 +706,13 @@ static void h_login(struct http_req *req)
     }
 out:
     free(stored);
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static void h_logout(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0)
         goto out;
     char sid[24], aid[24];
     snprintf(sid, sizeof sid, "%ld", x.me->session_id);
@@ -791,16 +727,16 @@ static void h_logout(struct http_req *req)
     }
     db_result_free(r);
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 /* ---- Passwords ---- */
 
 static void h_forgot(struct http_req *req)
 {
-    struct ctx x;
+    struct api_ctx x;
     struct db_result *r = NULL;
-    if (!ctx_open(&x, req, CTX_BODY, 0, 0, email_members, NULL) ||
+    if ((api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, email_members, NULL) != 0) ||
         (r = begin_email_request(&x, "reset", 5)) == NULL)
         goto out;
     int rc = 0;
@@ -820,7 +756,7 @@ static void h_forgot(struct http_req *req)
                                   "choose a new password."));
 out:
     db_result_free(r);
-    ctx_close(&x);
+    api_end(&x);
 }
 
 /* Queues the notice that an account's password changed. 0 or -1. */
@@ -841,7 +777,7 @@ static const char *const reset_members[] = {"token", "password", NULL};
  * sessions, mails a notice. 1 when done, 0 when the token was used in the
  * meantime (rolled back), -1 with the transaction failed.
  */
-static int reset_tx(struct ctx *x, const char *token_hash, const char *hash)
+static int reset_tx(struct api_ctx *x, const char *token_hash, const char *hash)
 {
     const char *params[] = {token_hash, hash};
     struct db_result *r = db_run(x->c, st_reset, 2, params);
@@ -859,15 +795,15 @@ static int reset_tx(struct ctx *x, const char *token_hash, const char *hash)
 
 static void h_reset(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_BODY, 0, 0, reset_members, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, reset_members, NULL) != 0)
         goto out;
     const char *token = api_string(req, x.body, "token", &x.f, API_REQUIRED | API_TRIM, 1, 128);
     const char *password = api_string(req, x.body, "password", &x.f, API_REQUIRED, 0, 1024);
     const char *problem = password ? auth_password_problem(password, NULL, NULL) : NULL;
     if (problem)
         api_field_error(&x.f, "password", "weak_password", problem);
-    if (api_fields_reply(req, &x.f) || !ctx_db(&x))
+    if (api_check(&x) != 0 || api_db(&x) != 0)
         goto out;
     /* Counted per client address before anything costs: random tokens
      * cannot keep the hashing slots busy. */
@@ -894,16 +830,16 @@ static void h_reset(struct http_req *req)
     }
     if (problem) {
         api_field_error(&x.f, "password", "weak_password", problem);
-        api_fields_reply(req, &x.f);
+        api_check(&x);
         goto out;
     }
-    ctx_release(&x);
+    api_db_release(&x);
     char hash[crypto_pwhash_STRBYTES];
     if (auth_hash_password(password, hash) != 0) {
         http_reply_unavailable(req);
         goto out;
     }
-    if (!ctx_db(&x))
+    if (api_db(&x) != 0)
         goto out;
     int rc = db_begin(x.c) == 0 ? reset_tx(&x, token_hash, hash) : -1;
     if (rc == 1 && db_commit(x.c) == 0) {
@@ -915,14 +851,14 @@ static void h_reset(struct http_req *req)
         fail_tx(&x);
     }
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static const char *const change_password_members[] = {"current_password", "new_password", NULL};
 
 /* The transaction of a password change: the new hash, the caller's other
  * sessions ended, a notice mailed, an audit row. 0 or -1 (failed). */
-static int change_password_tx(struct ctx *x, const char *hash)
+static int change_password_tx(struct api_ctx *x, const char *hash)
 {
     char ids[24], sid[24];
     snprintf(ids, sizeof ids, "%ld", x->me->id);
@@ -943,16 +879,16 @@ static int change_password_tx(struct ctx *x, const char *hash)
 
 static void h_change_password(struct http_req *req)
 {
-    struct ctx x;
+    struct api_ctx x;
     char *stored = NULL;
-    if (!ctx_open(&x, req, CTX_SESSION | CTX_BODY, 0, 0, change_password_members, NULL))
+    if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, false, change_password_members, NULL) != 0)
         goto out;
     const char *current = api_string(req, x.body, "current_password", &x.f, API_REQUIRED, 1, 1024);
     const char *next = api_string(req, x.body, "new_password", &x.f, API_REQUIRED, 0, 1024);
     const char *problem = next ? auth_password_problem(next, x.me->email, x.me->name) : NULL;
     if (problem)
         api_field_error(&x.f, "new_password", "weak_password", problem);
-    if (api_fields_reply(req, &x.f))
+    if (api_check(&x) != 0)
         goto out;
     /* Guessing the current password through a stolen session is counted
      * per account and address before any hash. */
@@ -970,7 +906,7 @@ static void h_change_password(struct http_req *req)
     }
     stored = xstrdup(db_value(r, 0, 0));
     db_result_free(r);
-    ctx_release(&x);
+    api_db_release(&x);
     int ok = auth_verify_password(stored, current, NULL);
     char hash[crypto_pwhash_STRBYTES];
     if (ok < 0 || (ok == 1 && auth_hash_password(next, hash) != 0)) {
@@ -978,8 +914,8 @@ static void h_change_password(struct http_req *req)
     } else if (ok == 0) {
         api_field_error(&x.f, "current_password", "wrong_password",
                         "This is not your current password.");
-        api_fields_reply(req, &x.f);
-    } else if (!ctx_db(&x)) {
+        api_check(&x);
+    } else if (api_db(&x) != 0) {
         /* answered */
     } else if (db_begin(x.c) != 0 || change_password_tx(&x, hash) != 0 || db_commit(x.c) != 0) {
         fail_tx(&x);
@@ -988,15 +924,15 @@ static void h_change_password(struct http_req *req)
     }
 out:
     free(stored);
-    ctx_close(&x);
+    api_end(&x);
 }
 
 /* ---- The caller ---- */
 
 static void h_me(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0)
         goto out;
     /* The page needs the CSRF token again after a reload; only same-origin
      * scripts can read this answer. */
@@ -1008,7 +944,7 @@ static void h_me(struct http_req *req)
         http_reply_json(req, 200, j);
     }
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static const char *const me_members[] = {"name",   "position", "country", "organisation_id",
@@ -1029,7 +965,7 @@ static const char *null_flag(json_t *body, const char *key)
  * organisation changed. *org_ok is false when organisation_id names no
  * organisation (nothing written). 0, or -1 with the transaction failed.
  */
-static int profile_tx(struct ctx *x, const char *const params[9], bool *org_ok)
+static int profile_tx(struct api_ctx *x, const char *const params[9], bool *org_ok)
 {
     struct db_result *r = db_run(x->c, st_profile, 9, params);
     if (r == NULL)
@@ -1051,8 +987,8 @@ static int profile_tx(struct ctx *x, const char *const params[9], bool *org_ok)
 
 static void h_me_update(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_SESSION | CTX_BODY, 0, 0, me_members, me_read_only))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, false, me_members, me_read_only) != 0)
         goto out;
     const char *name = api_string(req, x.body, "name", &x.f, API_TRIM, 1, 200);
     const char *position = api_string(req, x.body, "position", &x.f, API_TRIM, 0, 200);
@@ -1062,7 +998,7 @@ static void h_me_update(struct http_req *req)
     char locale[16], org_s[24], ids[24];
     bool has_locale;
     read_locale(req, x.body, &x.f, locale, sizeof locale, &has_locale);
-    if (api_fields_reply(req, &x.f))
+    if (api_check(&x) != 0)
         goto out;
     snprintf(org_s, sizeof org_s, "%ld", org);
     snprintf(ids, sizeof ids, "%ld", x.me->id);
@@ -1081,18 +1017,18 @@ static void h_me_update(struct http_req *req)
         fail_tx(&x);
     } else if (!org_ok) {
         api_field_error(&x.f, "organisation_id", "not_found", "No such organisation.");
-        api_fields_reply(req, &x.f);
+        api_check(&x);
     } else {
         reply_me(req, x.c, x.me->id, 200, NULL);
     }
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static void h_sessions(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0)
         goto out;
     char ids[24], sid[24], idle[24];
     snprintf(ids, sizeof ids, "%ld", x.me->id);
@@ -1109,13 +1045,13 @@ static void h_sessions(struct http_req *req)
     }
     db_result_free(r);
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static void h_session_revoke(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_SESSION, 0, 0, NULL, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0)
         goto out;
     char aid[24];
     snprintf(aid, sizeof aid, "%ld", x.me->id);
@@ -1134,7 +1070,7 @@ static void h_session_revoke(struct http_req *req)
     }
     db_result_free(r);
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 /* ---- Staff and admin ---- */
@@ -1148,7 +1084,7 @@ static void filtered_list(struct http_req *req, unsigned roles, const char *para
                           size_t filter_size, int stmt, const char *what)
 {
     struct api_page pg;
-    if (!api_page(req, 50, &pg))
+    if (api_page_query(req, 50, &pg) != 0)
         return;
     char filter[600];
     if (filter_size > sizeof filter)
@@ -1158,15 +1094,15 @@ static void filtered_list(struct http_req *req, unsigned roles, const char *para
         http_reply_error(req, 400, "bad_request", "%s is too long or not valid UTF-8.", param);
         return;
     }
-    struct ctx x;
-    if (ctx_open(&x, req, CTX_SESSION, roles, 0, NULL, NULL)) {
+    struct api_ctx x;
+    if (api_begin(&x, req, roles, 0) == 0) {
         char lim[24], off[24];
         snprintf(lim, sizeof lim, "%ld", pg.per_page);
         snprintf(off, sizeof off, "%ld", pg.offset);
         const char *p[] = {n > 0 ? filter : NULL, lim, off};
         api_reply_row_json(req, x.c, db_run(x.c, stmt, 3, p), 200, what);
     }
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static void h_admin_accounts(struct http_req *req)
@@ -1183,8 +1119,8 @@ static void h_staff_accounts(struct http_req *req)
 /* Staff confirm that a person belongs to the organisation they declared. */
 static void h_confirm_organisation(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_SESSION, ROLE_STAFF | ROLE_ADMIN, 0, NULL, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
     const char *target = http_param(req, "id");
     char by[24];
@@ -1205,16 +1141,16 @@ static void h_confirm_organisation(struct http_req *req)
     else
         reply_me(req, x.c, strtol(target, NULL, 10), 200, NULL);
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 /* Grants or revokes a role; answers the account. */
 static void change_role(struct http_req *req, bool grant)
 {
-    struct ctx x;
+    struct api_ctx x;
     const char *role = http_param(req, "role");
     const char *target = http_param(req, "id");
-    if (!ctx_open(&x, req, CTX_SESSION, ROLE_ADMIN, 0, NULL, NULL))
+    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0)
         goto out;
     if (auth_role_from_name(role) == 0) {
         api_reply_not_found(req, "role (use participant, judge, staff or admin)");
@@ -1249,7 +1185,7 @@ static void change_role(struct http_req *req, bool grant)
     db_result_free(ex);
     db_result_free(r);
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static void h_role_grant(struct http_req *req)
@@ -1270,7 +1206,7 @@ static void h_admin_audit(struct http_req *req)
 static void h_admin_outbox(struct http_req *req)
 {
     struct api_page pg;
-    if (!api_page(req, 50, &pg))
+    if (api_page_query(req, 50, &pg) != 0)
         return;
     char status[16];
     int sn = http_query(req, "status", status, sizeof status);
@@ -1280,8 +1216,8 @@ static void h_admin_outbox(struct http_req *req)
                          "status must be pending, sending, sent or failed.");
         return;
     }
-    struct ctx x;
-    if (ctx_open(&x, req, CTX_SESSION, ROLE_ADMIN, 0, NULL, NULL)) {
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_ADMIN, 0) == 0) {
         json_t *list =
             mail_outbox_list(x.c, sn > 0 ? status : NULL, (int)pg.per_page, (int)pg.offset);
         if (list == NULL)
@@ -1289,13 +1225,13 @@ static void h_admin_outbox(struct http_req *req)
         else
             http_reply_json(req, 200, list);
     }
-    ctx_close(&x);
+    api_end(&x);
 }
 
 static void h_admin_outbox_retry(struct http_req *req)
 {
-    struct ctx x;
-    if (!ctx_open(&x, req, CTX_SESSION, ROLE_ADMIN, 0, NULL, NULL))
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0)
         goto out;
     const char *id = http_param(req, "id");
     if (mail_outbox_retry(x.c, strtol(id, NULL, 10)) != 0) {
@@ -1305,7 +1241,7 @@ static void h_admin_outbox_retry(struct http_req *req)
         http_reply_json(req, 200, json_pack("{s:s}", "status", "pending"));
     }
 out:
-    ctx_close(&x);
+    api_end(&x);
 }
 
 int accounts_routes(struct http_server *s)

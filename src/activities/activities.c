@@ -128,64 +128,6 @@ static void calendar_statements(void)
         " position), '[]')::text FROM activity_questions WHERE activity_id = $1");
 }
 
-/* ---- The handler context (internal.h) ---- */
-
-int act_begin(struct act_ctx *x, struct http_req *req, unsigned roles_any, unsigned auth_flags)
-{
-    *x = (struct act_ctx){.req = req};
-    api_fields_init(&x->f);
-    x->c = api_acquire(req);
-    if (x->c == NULL)
-        return -1;
-    if (auth_flags & ACT_ANONYMOUS)
-        return 0;
-    if (auth_flags & ACT_PUBLIC) {
-        bool failed = false;
-        x->me = auth_caller(req, x->c, &failed);
-        if (failed) {
-            api_reply_db_error(req, x->c);
-            return -1;
-        }
-        return 0;
-    }
-    x->me = auth_require(req, x->c, roles_any, auth_flags);
-    return x->me ? 0 : -1;
-}
-
-int act_body(struct act_ctx *x, bool optional, const char *const *allowed,
-             const char *const *read_only)
-{
-    const char *length = http_header(x->req, "Content-Length");
-    if (optional && http_header(x->req, "Transfer-Encoding") == NULL &&
-        (length == NULL || str_eq(length, "0")))
-        return 0;
-    if (http_json_body(x->req, &x->body) != 0)
-        return -1;
-    api_reject_unknown(&x->f, x->body, allowed, read_only);
-    return 0;
-}
-
-bool act_fields_reply(struct act_ctx *x)
-{
-    return api_fields_reply(x->req, &x->f);
-}
-
-void act_end(struct act_ctx *x)
-{
-    api_fields_free(&x->f);
-    json_decref(x->body);
-    x->body = NULL;
-    db_release(x->c);
-    x->c = NULL;
-}
-
-const char *act_num(struct http_req *req, long n)
-{
-    char *s = http_alloc(req, 24);
-    snprintf(s, 24, "%ld", n);
-    return s;
-}
-
 /* ---- Helpers ---- */
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -246,7 +188,7 @@ static void h_list(struct http_req *req)
     int ns = http_query(req, "section", section, sizeof section);
     int nst = http_query(req, "status", status, sizeof status);
     struct api_page pg;
-    if (!api_page(req, 50, &pg))
+    if (api_page_query(req, 50, &pg) != 0)
         return;
     const char *bad = NULL;
     if (nk == -2 || (nk > 0 && !in_list(kind, kinds, ARRAY_LEN(kinds))))
@@ -307,14 +249,14 @@ static void h_list(struct http_req *req)
         free(body);
         return;
     }
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, all ? 0 : ACT_ANONYMOUS) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, all ? 0 : API_NO_CALLER) != 0)
         goto out;
     uint64_t gen = cache_generation();
     const char *p[] = {nk > 0 ? kind : NULL,      nf > 0 ? from : NULL,    nt > 0 ? to : NULL,
                        nc > 0 ? city : NULL,      no > 0 ? online : NULL,  nq > 0 ? q : NULL,
-                       act_num(req, pg.per_page), act_num(req, pg.offset), ns > 0 ? section : NULL,
-                       all ? "true" : "false",    act_num(req, pg.page)};
+                       api_num(req, pg.per_page), api_num(req, pg.offset), ns > 0 ? section : NULL,
+                       all ? "true" : "false",    api_num(req, pg.page)};
     struct db_result *r = db_run(x.c, st_list, 11, p);
     if (r == NULL) {
         api_reply_db_error(req, x.c);
@@ -329,22 +271,22 @@ static void h_list(struct http_req *req)
                all ? "private, no-store" : "public, max-age=0, must-revalidate");
     db_result_free(r);
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 /* ---- One activity ---- */
 
 static void h_detail(struct http_req *req)
 {
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, ACT_PUBLIC) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
         goto out;
     bool staff = x.me && (x.me->roles & (ROLE_STAFF | ROLE_ADMIN));
-    const char *p[] = {http_param(req, "id"), act_num(req, x.me ? x.me->id : 0L),
+    const char *p[] = {http_param(req, "id"), api_num(req, x.me ? x.me->id : 0L),
                        staff ? "true" : "false"};
     api_reply_row_json(req, x.c, db_run(x.c, st_detail, 3, p), 200, "activity");
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 json_t *activities_enrol_info(struct db_conn *c, long id, int *db_failed)
@@ -578,7 +520,7 @@ static const char *const *field_names(void)
 /* Reads the activity fields present in x->body into cv (text forms for
  * SQL), recording field errors in x->f. Request-scoped strings. 0, or -1
  * after answering a database error (the time zone lookup). */
-static int read_fields(struct act_ctx *x, bool create, struct column_values *cv)
+static int read_fields(struct api_ctx *x, bool create, struct column_values *cv)
 {
     struct http_req *req = x->req;
     json_t *body = x->body;
@@ -630,7 +572,7 @@ static int read_fields(struct act_ctx *x, bool create, struct column_values *cv)
                 if (!api_integer(body, fd->name, f, 0, 1,
                                  fd->type == F_ORG ? (1L << 53) : (long)fd->max, &n))
                     continue;
-                text = act_num(req, n);
+                text = api_num(req, n);
                 break;
             }
             }
@@ -754,7 +696,7 @@ static int update_period(struct db_conn *c, const char *id)
  * checks across columns (activities_check*: an end before its start) are
  * named here; every other constraint violation goes to the one error map
  * (422 on its column). */
-static void reply_write_error(struct act_ctx *x)
+static void reply_write_error(struct api_ctx *x)
 {
     const char *state = db_error_state(x->c);
     const char *constraint = db_error_constraint(x->c);
@@ -765,11 +707,11 @@ static void reply_write_error(struct act_ctx *x)
     else if (str_eq(state, "23514") && str_starts_with(constraint, "activities_check"))
         api_field_error(&x->f, "ends_on", "end_before_start",
                         "The end (dates, times or registration window) comes before the start.");
-    if (!act_fields_reply(x))
+    if (api_check(x) == 0)
         api_reply_db_error(x->req, x->c);
 }
 
-static void reply_activity(struct act_ctx *x, const char *id, int status)
+static void reply_activity(struct api_ctx *x, const char *id, int status)
 {
     const char *p[] = {id, "0", "true"};
     api_reply_row_json(x->req, x->c, db_run(x->c, st_detail, 3, p), status, "activity");
@@ -779,7 +721,7 @@ static void reply_activity(struct act_ctx *x, const char *id, int status)
  * organisation limit) to the waiting list, in the caller's transaction
  * (the UPDATE holds the row lock). The mail carries the calendar file of
  * the activity as it is now, read past the cache. 0 or -1. */
-static int promote_after_change(struct act_ctx *x, const char *id)
+static int promote_after_change(struct api_ctx *x, const char *id)
 {
     const char *p[] = {id};
     struct db_result *r = db_run(x->c, st_enrol_info, 1, p);
@@ -832,12 +774,12 @@ static char *write_sql(const struct column_values *cv, bool create)
  */
 static void write_activity(struct http_req *req, bool create)
 {
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        act_body(&x, false, field_names(), activity_read_only) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, field_names(), activity_read_only) != 0)
         goto out;
     struct column_values cv;
-    if (read_fields(&x, create, &cv) != 0 || act_fields_reply(&x))
+    if (read_fields(&x, create, &cv) != 0 || api_check(&x) != 0)
         goto out;
     if (create) {
         const char *title = NULL;
@@ -855,7 +797,7 @@ static void write_activity(struct http_req *req, bool create)
     }
     const char *id = create ? NULL : http_param(req, "id");
     const char *params[ARRAY_LEN(fields) + 2];
-    params[0] = create ? act_num(req, x.me->id) : id;
+    params[0] = create ? api_num(req, x.me->id) : id;
     for (int i = 0; i < cv.n; i++)
         params[i + 1] = cv.values[i];
     if (db_begin(x.c) != 0) {
@@ -898,7 +840,7 @@ static void write_activity(struct http_req *req, bool create)
     }
     reply_activity(&x, id, create ? 201 : 200);
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 static void h_create(struct http_req *req)
@@ -913,9 +855,9 @@ static void h_update(struct http_req *req)
 
 static void h_publish(struct http_req *req)
 {
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        act_body(&x, true, no_members, NULL) != 0 || act_fields_reply(&x))
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, true, no_members, NULL) != 0 || api_check(&x) != 0)
         goto out;
     const char *p[] = {http_param(req, "id")};
     if (db_begin(x.c) != 0) {
@@ -944,15 +886,15 @@ static void h_publish(struct http_req *req)
     }
     reply_activity(&x, p[0], 200);
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 static void h_cancel(struct http_req *req)
 {
     json_t *details = NULL;
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        act_body(&x, true, no_members, NULL) != 0 || act_fields_reply(&x))
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, true, no_members, NULL) != 0 || api_check(&x) != 0)
         goto out;
     const char *p[] = {http_param(req, "id"), api_app(req)->cfg->base_url};
     if (db_begin(x.c) != 0) {
@@ -977,7 +919,7 @@ static void h_cancel(struct http_req *req)
     reply_activity(&x, p[0], 200);
 out:
     json_decref(details);
-    act_end(&x);
+    api_end(&x);
 }
 
 /* ---- Questions ---- */
@@ -1070,9 +1012,9 @@ static void h_questions_put(struct http_req *req)
 {
     static const char *const allowed[] = {"questions", NULL};
     char *text = NULL;
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        act_body(&x, false, allowed, NULL) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, allowed, NULL) != 0)
         goto out;
     json_t *list = json_object_get(x.body, "questions");
     if (!json_is_array(list) || json_array_size(list) > 50) {
@@ -1086,7 +1028,7 @@ static void h_questions_put(struct http_req *req)
             check_question(&x.f, i, q);
         }
     }
-    if (act_fields_reply(&x))
+    if (api_check(&x) != 0)
         goto out;
     text = json_dumps(list, JSON_COMPACT);
     const char *p[] = {http_param(req, "id"), text};
@@ -1129,7 +1071,7 @@ static void h_questions_put(struct http_req *req)
     db_result_free(qr);
 out:
     free(text);
-    act_end(&x);
+    api_end(&x);
 }
 
 void activities_statements(void)

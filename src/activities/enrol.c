@@ -163,7 +163,7 @@ static json_t *check_answers(json_t *questions, json_t *answers, struct api_fiel
 
 /* The activity's enrolment data (see activities_enrol_info), or NULL after
  * answering 404 (no such activity) or the database error. */
-static json_t *enrol_info_or_reply(struct act_ctx *x, long activity)
+static json_t *enrol_info_or_reply(struct api_ctx *x, long activity)
 {
     int failed = 0;
     json_t *info = activities_enrol_info(x->c, activity, &failed);
@@ -195,9 +195,9 @@ static const char *ics_text(struct http_req *req, json_t *info)
 
 /* Records not_found on account_id unless account is an enabled account.
  * 0, or -1 after answering a database error. */
-static int check_account(struct act_ctx *x, long account)
+static int check_account(struct api_ctx *x, long account)
 {
-    const char *p[] = {act_num(x->req, account)};
+    const char *p[] = {api_num(x->req, account)};
     struct db_result *r = db_run(x->c, st_account_exists, 1, p);
     if (r == NULL) {
         api_reply_db_error(x->req, x->c);
@@ -213,8 +213,8 @@ static void h_enrol(struct http_req *req)
 {
     static const char *const allowed[] = {"answers", "account_id", NULL};
     json_t *info = NULL, *clean = NULL, *details = NULL;
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, AUTH_VERIFIED) != 0 || act_body(&x, false, allowed, NULL) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, false, allowed, NULL) != 0)
         goto out;
     long activity = strtol(http_param(req, "id"), NULL, 10);
     info = enrol_info_or_reply(&x, activity);
@@ -233,14 +233,14 @@ static void h_enrol(struct http_req *req)
     }
     clean =
         check_answers(json_object_get(info, "questions"), json_object_get(x.body, "answers"), &x.f);
-    if (act_fields_reply(&x))
+    if (api_check(&x) != 0)
         goto out;
     char *answers = json_dumps(clean, JSON_COMPACT);
-    const char *act = act_num(req, activity);
+    const char *act = api_num(req, activity);
     const char *p[] = {act,
-                       act_num(req, account),
+                       api_num(req, account),
                        answers,
-                       act_num(req, x.me->id),
+                       api_num(req, x.me->id),
                        ics_text(req, info),
                        api_app(req)->cfg->base_url};
     struct db_result *r = db_run(x.c, st_enroll, 6, p);
@@ -265,21 +265,21 @@ out:
     json_decref(details);
     json_decref(clean);
     json_decref(info);
-    act_end(&x);
+    api_end(&x);
 }
 
 static void h_cancel_own(struct http_req *req)
 {
     json_t *info = NULL;
     static const char *const nothing[] = {NULL};
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, 0) != 0 || act_body(&x, true, nothing, NULL) != 0 ||
-        act_fields_reply(&x))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, true, nothing, NULL) != 0 ||
+        api_check(&x) != 0)
         goto out;
     info = enrol_info_or_reply(&x, strtol(http_param(req, "id"), NULL, 10));
     if (info == NULL)
         goto out;
-    const char *p[] = {http_param(req, "id"), act_num(req, x.me->id), ics_text(req, info),
+    const char *p[] = {http_param(req, "id"), api_num(req, x.me->id), ics_text(req, info),
                        api_app(req)->cfg->base_url};
     struct db_result *r = db_run(x.c, st_cancel_own, 4, p);
     if (r == NULL) {
@@ -294,15 +294,15 @@ static void h_cancel_own(struct http_req *req)
         http_reply_error(req, 404, "not_found", "You are not registered for this activity.");
 out:
     json_decref(info);
-    act_end(&x);
+    api_end(&x);
 }
 
 static void h_mine(struct http_req *req)
 {
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, 0) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0)
         goto out;
-    const char *p[] = {act_num(req, x.me->id)};
+    const char *p[] = {api_num(req, x.me->id)};
     struct db_result *r = db_run(x.c, st_mine, 1, p);
     if (r == NULL) {
         api_reply_db_error(req, x.c);
@@ -313,7 +313,7 @@ static void h_mine(struct http_req *req)
     free(body);
     db_result_free(r);
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 /* ---- Staff ---- */
@@ -321,7 +321,7 @@ out:
 static void h_list(struct http_req *req)
 {
     struct api_page pg;
-    if (!api_page(req, 100, &pg))
+    if (api_page_query(req, 100, &pg) != 0)
         return;
     char status[24];
     int sn = http_query(req, "status", status, sizeof status);
@@ -336,19 +336,19 @@ static void h_list(struct http_req *req)
                          "rejected or attended.");
         return;
     }
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
-    const char *p[] = {http_param(req, "id"), sn > 0 ? status : NULL, act_num(req, pg.per_page),
-                       act_num(req, pg.offset)};
+    const char *p[] = {http_param(req, "id"), sn > 0 ? status : NULL, api_num(req, pg.per_page),
+                       api_num(req, pg.offset)};
     api_reply_row_json(req, x.c, db_run(x.c, st_list, 4, p), 200, "activity");
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 /* The activity of enrolment id; 0 after answering 404 or the database
  * error. */
-static long enrollment_activity(struct act_ctx *x, const char *id)
+static long enrollment_activity(struct api_ctx *x, const char *id)
 {
     const char *p[] = {id};
     struct db_result *r = db_run(x->c, st_enrollment_activity, 1, p);
@@ -383,14 +383,14 @@ static void h_action(struct http_req *req)
     static const char *const with_override[] = {"override_limit", NULL};
     static const char *const nothing[] = {NULL};
     json_t *info = NULL;
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        act_body(&x, true, may_override ? with_override : nothing, NULL) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, true, may_override ? with_override : nothing, NULL) != 0)
         goto out;
     json_t *ov = json_object_get(x.body, "override_limit");
     if (ov && !json_is_boolean(ov))
         api_field_error(&x.f, "override_limit", "invalid_type", "Must be true or false.");
-    if (act_fields_reply(&x))
+    if (api_check(&x) != 0)
         goto out;
     const char *id = http_param(req, "id");
     long activity = enrollment_activity(&x, id);
@@ -400,7 +400,7 @@ static void h_action(struct http_req *req)
     info = activities_enrol_info(x.c, activity, &failed);
     const char *p[] = {id,
                        action,
-                       act_num(req, x.me->id),
+                       api_num(req, x.me->id),
                        json_is_true(ov) ? "true" : "false",
                        ics_text(req, info),
                        api_app(req)->cfg->base_url};
@@ -433,7 +433,7 @@ static void h_action(struct http_req *req)
                               status, "over_limit", over));
 out:
     json_decref(info);
-    act_end(&x);
+    api_end(&x);
 }
 
 int enrol_routes(struct http_server *s)

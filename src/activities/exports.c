@@ -145,8 +145,8 @@ static void h_participants(struct http_req *req)
     const char **header = NULL;
     strbuf sel;
     strbuf_init(&sel, 0);
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
     struct db_conn *c = x.c;
     const char *id = http_param(req, "id");
@@ -197,7 +197,7 @@ static void h_participants(struct http_req *req)
 out:
     free(header);
     strbuf_free(&sel);
-    act_end(&x);
+    api_end(&x);
 }
 
 /* Reads ?name= as a whole ISO date into out ("" when absent or empty: no
@@ -221,8 +221,8 @@ static void h_all_participants(struct http_req *req)
     if (query_date(req, "from", from, sizeof from) != 0 ||
         query_date(req, "to", to, sizeof to) != 0)
         return;
-    struct act_ctx x;
-    if (act_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
     struct db_conn *c = x.c;
     char *lf = from[0] ? db_literal(c, from) : xstrdup("NULL");
@@ -258,7 +258,7 @@ static void h_all_participants(struct http_req *req)
     stream_csv(req, c, "participants.csv", header, ARRAY_LEN(header), select);
     free(select);
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 /* ---- iCalendar feeds ---- */
@@ -289,8 +289,8 @@ static void h_public_feed(struct http_req *req)
     }
     strbuf out;
     strbuf_init(&out, 0);
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, ACT_ANONYMOUS) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
         goto out;
     uint64_t gen = cache_generation();
     struct db_result *r = db_run(x.c, st_feed_items, 0, NULL);
@@ -306,7 +306,7 @@ static void h_public_feed(struct http_req *req)
     http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
 out:
     strbuf_free(&out);
-    act_end(&x);
+    api_end(&x);
 }
 
 static void h_private_feed(struct http_req *req)
@@ -322,8 +322,8 @@ static void h_private_feed(struct http_req *req)
     token[43] = '\0';
     strbuf out;
     strbuf_init(&out, 0);
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, ACT_ANONYMOUS) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
         goto out;
     const char *p[] = {token};
     struct db_result *r = db_run(x.c, st_token_account, 1, p);
@@ -340,7 +340,7 @@ static void h_private_feed(struct http_req *req)
     http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);
 out:
     strbuf_free(&out);
-    act_end(&x);
+    api_end(&x);
 }
 
 /* One activity as a calendar file, in its own time zone. */
@@ -349,8 +349,8 @@ static void h_activity_ics(struct http_req *req)
     json_t *info = NULL;
     strbuf out;
     strbuf_init(&out, 0);
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, ACT_ANONYMOUS) != 0)
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
         goto out;
     int failed = 0;
     info = activities_enrol_info(x.c, strtol(http_param(req, "id"), NULL, 10), &failed);
@@ -371,7 +371,7 @@ static void h_activity_ics(struct http_req *req)
 out:
     strbuf_free(&out);
     json_decref(info);
-    act_end(&x);
+    api_end(&x);
 }
 
 static void reply_feed_url(struct http_req *req, const char *token)
@@ -390,13 +390,13 @@ static void h_token(struct http_req *req)
     static const char *const nothing[] = {NULL};
     const char *method = http_method(req);
     bool read = str_eq(method, "GET") || str_eq(method, "HEAD");
-    struct act_ctx x;
-    if (act_begin(&x, req, 0, 0) != 0 || (!read && act_body(&x, true, nothing, NULL) != 0) ||
-        act_fields_reply(&x))
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0 || (!read && api_body(&x, true, nothing, NULL) != 0) ||
+        api_check(&x) != 0)
         goto out;
     struct db_conn *c = x.c;
     const struct account *me = x.me;
-    const char *id = act_num(req, me->id);
+    const char *id = api_num(req, me->id);
     if (read) {
         const char *p[] = {id};
         struct db_result *r = db_run(c, st_token_get, 1, p);
@@ -422,7 +422,7 @@ static void h_token(struct http_req *req)
               id, NULL);
     reply_feed_url(req, revoke ? NULL : token);
 out:
-    act_end(&x);
+    api_end(&x);
 }
 
 int exports_routes(struct http_server *s)

@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include "api/app.h"
+#include "api/auth.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "base/util.h"
@@ -62,15 +63,15 @@ bool api_fields_ok(const struct api_fields *f)
     return f->errors == NULL;
 }
 
-bool api_fields_reply(struct http_req *req, struct api_fields *f)
+int api_fields_check(struct http_req *req, struct api_fields *f)
 {
     if (f->errors == NULL)
-        return false;
+        return 0;
     json_t *extra = json_pack("{s:O}", "fields", f->errors);
     api_fields_free(f);
     http_reply_error_with(req, 422, "validation_failed", extra,
                           "Some fields need attention; see \"fields\".");
-    return true;
+    return -1;
 }
 
 size_t api_utf8_chars(const char *s)
@@ -183,6 +184,80 @@ struct db_conn *api_acquire(struct http_req *req)
 
 /* ---- Replies ---- */
 
+/* ---- The handler context ---- */
+
+int api_begin(struct api_ctx *x, struct http_req *req, unsigned roles_any, unsigned flags)
+{
+    *x = (struct api_ctx){.req = req};
+    api_fields_init(&x->f);
+    if (flags & API_NO_DB)
+        return 0;
+    x->c = api_acquire(req);
+    if (x->c == NULL)
+        return -1;
+    if (flags & API_NO_CALLER)
+        return 0;
+    if (flags & API_CALLER_OPTIONAL) {
+        bool failed = false;
+        x->me = auth_caller(req, x->c, &failed);
+        if (failed) {
+            api_reply_db_error(req, x->c);
+            return -1;
+        }
+        return 0;
+    }
+    x->me = auth_require(req, x->c, roles_any,
+                         flags & ~(unsigned)(API_CALLER_OPTIONAL | API_NO_CALLER | API_NO_DB));
+    return x->me ? 0 : -1;
+}
+
+int api_body(struct api_ctx *x, bool optional, const char *const *allowed,
+             const char *const *read_only)
+{
+    const char *length = http_header(x->req, "Content-Length");
+    if (optional && http_header(x->req, "Transfer-Encoding") == NULL &&
+        (length == NULL || str_eq(length, "0")))
+        return 0;
+    if (http_json_body(x->req, &x->body) != 0)
+        return -1;
+    api_reject_unknown(&x->f, x->body, allowed, read_only);
+    return 0;
+}
+
+int api_check(struct api_ctx *x)
+{
+    return api_fields_check(x->req, &x->f);
+}
+
+int api_db(struct api_ctx *x)
+{
+    if (x->c == NULL)
+        x->c = api_acquire(x->req);
+    return x->c ? 0 : -1;
+}
+
+void api_db_release(struct api_ctx *x)
+{
+    db_release(x->c);
+    x->c = NULL;
+}
+
+void api_end(struct api_ctx *x)
+{
+    api_fields_free(&x->f);
+    json_decref(x->body);
+    x->body = NULL;
+    db_release(x->c);
+    x->c = NULL;
+}
+
+const char *api_num(struct http_req *req, long n)
+{
+    char *s = http_alloc(req, 24);
+    snprintf(s, 24, "%ld", n);
+    return s;
+}
+
 /* ---- The error map ---- */
 
 /*
@@ -250,7 +325,7 @@ static void reply_violation(struct http_req *req, struct db_conn *c, const char 
     struct api_fields f;
     api_fields_init(&f);
     api_field_error(&f, field[0] ? field : "body", code, message);
-    api_fields_reply(req, &f);
+    api_fields_check(req, &f);
 }
 
 void api_reply_db_error(struct http_req *req, struct db_conn *c)
@@ -331,13 +406,13 @@ int api_query_long(struct http_req *req, const char *name, long min, long max, l
 
 /* ---- Pagination ---- */
 
-bool api_page(struct http_req *req, long def, struct api_page *out)
+int api_page_query(struct http_req *req, long def, struct api_page *out)
 {
     out->page = 1;
     out->per_page = def;
     if (api_query_long(req, "page", 1, 1000000, &out->page) != 0 ||
         api_query_long(req, "per_page", 1, 100, &out->per_page) != 0)
-        return false;
+        return -1;
     out->offset = (out->page - 1) * out->per_page;
-    return true;
+    return 0;
 }

@@ -51,11 +51,11 @@ void api_reject_unknown(struct api_fields *f, json_t *body, const char *const *a
                         const char *const *read_only);
 bool api_fields_ok(const struct api_fields *f);
 /*
- * When errors were recorded: answers 422 {"error":{"code":"validation_failed",
- * "message":..., "fields":{...}}}, frees f and returns true. Otherwise
- * frees f and returns false.
+ * When problems were recorded: answers 422 {"error":{"code":
+ * "validation_failed", "message":..., "fields":{...}}} and returns -1.
+ * Otherwise returns 0. Frees what f holds either way (f may be used again).
  */
-bool api_fields_reply(struct http_req *req, struct api_fields *f);
+int api_fields_check(struct http_req *req, struct api_fields *f);
 
 /*
  * Reads string member `key` of obj: valid UTF-8, between min_chars and
@@ -82,6 +82,73 @@ struct app *api_app(struct http_req *req);
 /* Borrows a pooled database connection, or answers 503 with Retry-After
  * and returns NULL. Give it back with db_release. */
 struct db_conn *api_acquire(struct http_req *req);
+
+/* ---- The handler context ----
+ *
+ * Every handler reads the same way, with one `out:` label:
+ *
+ *     struct api_ctx x;
+ *     if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+ *         api_body(&x, false, allowed, read_only) != 0)
+ *         goto out;
+ *     ... read members into x.f ...
+ *     if (api_check(&x) != 0)
+ *         goto out;
+ *     ... one SQL call, one reply ...
+ * out:
+ *     api_end(&x);
+ *
+ * The connection and the caller come first (503, 401 and 403 before the
+ * body is read), then the body, then the 422 listing every field problem.
+ */
+struct account;
+
+struct api_ctx {
+    struct http_req *req;
+    struct db_conn *c;        /* borrowed connection, or NULL */
+    const struct account *me; /* the caller, or NULL (see the flags) */
+    json_t *body;             /* the JSON object body, or NULL */
+    struct api_fields f;      /* field problems found so far */
+};
+
+/* Flags for api_begin, beside auth_require's own (AUTH_VERIFIED). */
+enum {
+    API_CALLER_OPTIONAL = 1u << 28, /* the caller when there is one, else me NULL */
+    API_NO_CALLER = 1u << 29,       /* no caller looked up: me NULL */
+    API_NO_DB = 1u << 30,           /* borrow nothing yet (implies API_NO_CALLER) */
+};
+
+/*
+ * Fills x for req: borrows a pooled connection (503 otherwise) and requires
+ * a caller as auth_require(roles_any, flags) does, unless flags say
+ * otherwise. 0, or -1 after answering; call api_end in both cases.
+ */
+int api_begin(struct api_ctx *x, struct http_req *req, unsigned roles_any, unsigned flags);
+
+/*
+ * Reads the JSON object body into x->body and records unknown_member for
+ * members not in allowed and read_only for those in read_only (both
+ * NULL-terminated; read_only may be NULL) into x->f, answered later with
+ * the handler's own field problems. With optional, a request without a
+ * body leaves x->body NULL. 0, or -1 after answering (400, 413, 415).
+ */
+int api_body(struct api_ctx *x, bool optional, const char *const *allowed,
+             const char *const *read_only);
+
+/* api_fields_check on x's field problems: 0, or -1 after answering 422. */
+int api_check(struct api_ctx *x);
+
+/* Borrows a connection when x holds none (after API_NO_DB, or after
+ * api_db_release while a password was hashed). 0, or -1 after 503. */
+int api_db(struct api_ctx *x);
+/* Gives x's connection back early; api_db borrows one again. */
+void api_db_release(struct api_ctx *x);
+
+/* Gives the connection back and frees the body and field problems. */
+void api_end(struct api_ctx *x);
+
+/* The decimal text of n, for a statement parameter (request-scoped). */
+const char *api_num(struct http_req *req, long n);
 
 /* ---- Replies ---- */
 
@@ -126,9 +193,8 @@ struct api_page {
     long offset;
 };
 /* Reads ?page= (1 to 1,000,000, default 1) and ?per_page= (1 to 100,
- * default `def`) with api_query_long. Answers 400 bad_request naming the
- * parameter and returns false when one is not a whole number in range
- * (too long, empty or malformed included). */
-bool api_page(struct http_req *req, long def, struct api_page *out);
+ * default `def`) with api_query_long. 0, or -1 after answering 400
+ * bad_request naming the parameter (too long and malformed included). */
+int api_page_query(struct http_req *req, long def, struct api_page *out);
 
 #endif
