@@ -537,35 +537,37 @@ int db_listen(struct db_conn *c, const char *channel)
     return rc;
 }
 
-/* Drains queued notifications; returns how many there were. */
-static int drain_notifies(struct db_conn *c)
+/* Drains queued notifications, telling fired of each; returns how many
+ * there were. */
+static int drain_notifies(struct db_conn *c, db_notify_fn fired, void *ud)
 {
     int n = 0;
     PGnotify *note;
     while ((note = PQnotifies(c->pg)) != NULL) {
+        if (fired)
+            fired(note->relname, ud);
         PQfreemem(note);
         n++;
     }
     return n;
 }
 
-int db_wait_notify(struct db_conn *c, int timeout_ms)
+int db_wait_notify(struct db_conn *c, int timeout_ms, db_notify_fn fired, void *ud)
 {
     if (!usable(c))
         return -1;
     if (PQconsumeInput(c->pg) == 0)
         return -1;
-    if (drain_notifies(c) > 0)
-        return 1;
+    int n = drain_notifies(c, fired, ud);
+    if (n > 0)
+        return n;
     struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
     if (pfd.fd < 0)
         return -1;
     int rc = poll(&pfd, 1, timeout_ms);
-    if (rc < 0)
-        return 0; /* interrupted: treat as a timeout */
-    if (rc == 0)
-        return 0;
+    if (rc <= 0)
+        return 0; /* timeout, or interrupted: treat as a timeout */
     if (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) != CONNECTION_OK)
         return -1;
-    return drain_notifies(c) > 0 ? 1 : 0;
+    return drain_notifies(c, fired, ud);
 }

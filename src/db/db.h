@@ -142,9 +142,11 @@ int db_listen(struct db_conn *c, const char *channel);
 
 /*
  * Waits up to timeout_ms for notifications on a listening connection and
- * drains them. Returns 1 when at least one arrived, 0 on timeout, -1 when
- * the connection failed (the caller reconnects and listens again).
+ * drains them, calling fired(channel, ud) once per notification received
+ * (fired may be NULL). Returns how many arrived (> 0), 0 on timeout, -1
+ * when the connection failed (the caller reconnects and listens again).
  */
-int db_wait_notify(struct db_conn *c, int timeout_ms);
+typedef void (*db_notify_fn)(const char *channel, void *ud);
+int db_wait_notify(struct db_conn *c, int timeout_ms, db_notify_fn fired, void *ud);
 
 #endif
