@@ -8,6 +8,7 @@
 #include "base/metrics.h"
 #include "base/util.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
@@ -221,6 +222,25 @@ static void give_back(struct db_pool *p, struct db_conn *c)
     pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * Whether a pooled connection, idle since its last use, can still be used.
+ * A server that went away (restart, crash, idle timeout) leaves its
+ * farewell in the socket: an error message, then end of file. Nothing
+ * else arrives unasked on an idle pooled connection (it LISTENs on
+ * nothing), so any input at all means: do not use it, connect afresh. One
+ * poll() that does not wait; far cheaper than a failed request.
+ */
+static bool idle_and_alive(PGconn *pg)
+{
+    if (PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return false;
+    struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
+    if (pfd.fd < 0)
+        return false;
+    int rc = poll(&pfd, 1, 0);
+    return rc == 0 || (rc < 0 && errno == EINTR);
+}
+
 struct db_conn *db_acquire(struct db_pool *p)
 {
     struct timespec deadline;
@@ -252,8 +272,10 @@ struct db_conn *db_acquire(struct db_pool *p)
     p->in_use++;
     pthread_mutex_unlock(&p->mu);
 
-    if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+    if (c->pg && !idle_and_alive(c->pg)) {
+        log_info("a pooled database connection was closed by the server; reconnecting");
         drop_pg(c);
+    }
     if (c->pg == NULL) {
         c->pg = open_pg(p->conninfo, p->connect_timeout_s);
         bool ok = PQstatus(c->pg) == CONNECTION_OK;
