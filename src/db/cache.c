@@ -1,7 +1,8 @@
 /*
  * cache.c - the store behind cache.h: per cache, a string-keyed hash table
  * under one mutex, a generation number, and per key at most one build at a
- * time (a condition variable wakes the readers waiting for it). Needs no
+ * time (a condition variable wakes the readers waiting for it). Answers are
+ * shared, reference-counted, so the lock covers a lookup, not a copy. Needs no
  * database; the listener that drives it is in cache_listen.c.
  */
 #include "db/cache.h"
@@ -18,12 +19,20 @@
 #define MAX_ENTRIES 1024
 #define NBUCKETS    256
 
+/* An answer, immutable once stored, shared by the entry and the readers
+ * copying it: a reader takes a reference under the lock and copies after
+ * releasing it, so the lock is held for a lookup, never for a copy. */
+struct body {
+    atomic_int refs;
+    size_t len;
+    char etag[24];
+    char data[];
+};
+
 struct entry {
     struct entry *next;
     char *key;
-    char *body; /* NULL until a first build ends */
-    size_t len;
-    char etag[24];
+    struct body *body;    /* NULL until a first build ends */
     uint64_t body_gen;    /* generation the body was built in */
     uint64_t build_gen;   /* non-zero while a build for that generation runs */
     uint64_t build_until; /* monotonic ns after which the build is presumed lost */
@@ -97,10 +106,16 @@ struct cache *cache_new(const char *channel)
     return c;
 }
 
+static void body_unref(struct body *b)
+{
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
 static void free_entry(struct entry *e)
 {
     free(e->key);
-    free(e->body);
+    body_unref(e->body);
     free(e);
 }
 
@@ -165,12 +180,15 @@ static struct entry *add_locked(struct cache *c, const char *key, size_t klen)
     return e;
 }
 
-static void copy_out(const struct entry *e, char **body, size_t *len, char etag[24])
+/* Gives the caller its copy of a body it holds a reference to, then lets
+ * go of the reference. Called without the lock. */
+static void copy_out(struct body *b, char **body, size_t *len, char etag[24])
 {
-    *body = xmalloc(e->len + 1);
-    memcpy(*body, e->body, e->len + 1);
-    *len = e->len;
-    memcpy(etag, e->etag, 24);
+    *body = xmalloc(b->len + 1);
+    memcpy(*body, b->data, b->len + 1);
+    *len = b->len;
+    memcpy(etag, b->etag, 24);
+    body_unref(b);
 }
 
 static struct timespec mono_at(uint64_t ns)
@@ -188,15 +206,15 @@ int cache_get(struct cache *c, const char *key, char **body, size_t *len, char e
         return -1;
     size_t klen = strlen(key);
     uint64_t give_up = time_mono_ns() + (uint64_t)CACHE_WAIT_MS * 1000000ull;
-    int rc = -1;
+    struct body *hit = NULL;
     pthread_mutex_lock(&c->mu);
     for (;;) {
         if (c->gen == 0)
             break; /* offline: build, do not store */
         struct entry *e = find_locked(c, key, klen);
         if (e && e->body && e->body_gen == c->gen) {
-            copy_out(e, body, len, etag);
-            rc = 0;
+            hit = e->body;
+            atomic_fetch_add(&hit->refs, 1);
             break;
         }
         uint64_t now = time_mono_ns();
@@ -212,8 +230,8 @@ int cache_get(struct cache *c, const char *key, char **body, size_t *len, char e
             break;
         }
         if (e->body) {
-            copy_out(e, body, len, etag); /* stale while revalidating */
-            rc = 0;
+            hit = e->body; /* stale while revalidating */
+            atomic_fetch_add(&hit->refs, 1);
             break;
         }
         if (now >= give_up)
@@ -223,7 +241,10 @@ int cache_get(struct cache *c, const char *key, char **body, size_t *len, char e
         /* e may be gone (dropped while we slept): look it up again. */
     }
     pthread_mutex_unlock(&c->mu);
-    return rc;
+    if (hit == NULL)
+        return -1;
+    copy_out(hit, body, len, etag);
+    return 0;
 }
 
 void cache_put(struct cache *c, const char *key, const char *body, size_t len, uint64_t ticket)
@@ -231,6 +252,13 @@ void cache_put(struct cache *c, const char *key, const char *body, size_t len, u
     if (c == NULL || ticket == 0)
         return;
     size_t klen = strlen(key);
+    /* Built outside the lock; dropped if it is not kept. */
+    struct body *b = xmalloc(sizeof *b + len + 1);
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    memcpy(b->data, body, len);
+    b->data[len] = '\0';
+    cache_etag(body, len, b->etag);
     pthread_mutex_lock(&c->mu);
     if (c->gen != 0 && ticket >= c->floor) {
         struct entry *e = find_locked(c, key, klen);
@@ -238,19 +266,17 @@ void cache_put(struct cache *c, const char *key, const char *body, size_t len, u
             e = add_locked(c, key, klen);
         /* A build that lost a race to a newer one does not overwrite it. */
         if (e->body == NULL || ticket >= e->body_gen) {
-            free(e->body);
-            e->body = xmalloc(len + 1);
-            memcpy(e->body, body, len);
-            e->body[len] = '\0';
-            e->len = len;
+            body_unref(e->body);
+            e->body = b;
             e->body_gen = ticket;
-            cache_etag(body, len, e->etag);
+            b = NULL;
         }
         if (e->build_gen == ticket)
             e->build_gen = 0;
     }
     pthread_cond_broadcast(&c->built);
     pthread_mutex_unlock(&c->mu);
+    body_unref(b);
 }
 
 void cache_abandon(struct cache *c, const char *key, uint64_t ticket)

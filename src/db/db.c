@@ -489,6 +489,10 @@ void db_result_free(struct db_result *r)
 
 /* ---- COPY out ---- */
 
+/* COPY sends one message per row; the sink gets them in batches of about
+ * this size (a chunk of an HTTP answer each, not one per row). */
+#define COPY_BATCH (64 * 1024)
+
 int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
 {
     clear_error(c);
@@ -501,16 +505,23 @@ int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
         return -1;
     }
     PQclear(res);
+    strbuf batch;
+    strbuf_init(&batch, 0);
     int status = 0;
     for (;;) {
         char *buf = NULL;
         int n = PQgetCopyData(c->pg, &buf, 0);
         if (n > 0) {
-            int rc = status == 0 ? sink(buf, (size_t)n, ud) : 0;
+            strbuf_append(&batch, buf, (size_t)n);
             PQfreemem(buf);
-            if (rc != 0 && status == 0) {
+            if (batch.len < COPY_BATCH)
+                continue;
+            int rc = sink(strbuf_cstr(&batch), batch.len, ud);
+            strbuf_reset(&batch);
+            if (rc != 0) {
                 /* The client went away: stop reading; dropping the
                  * connection is the only way to abandon a COPY OUT. */
+                strbuf_free(&batch);
                 drop_pg(c);
                 return -1;
             }
@@ -518,11 +529,15 @@ int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
         }
         if (n == -2) {
             set_error(c, NULL, sql);
+            strbuf_free(&batch);
             drop_pg(c);
             return -1;
         }
         break; /* -1: copy done */
     }
+    if (batch.len > 0 && sink(strbuf_cstr(&batch), batch.len, ud) != 0)
+        status = -1;
+    strbuf_free(&batch);
     while ((res = PQgetResult(c->pg)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             set_error(c, res, sql);
