@@ -108,24 +108,25 @@ wait_ready() { # url timeout_s
 }
 
 # wrk_case NAME ALLOW WRK-ARGS... : runs wrk with a status-counting script
-# and sets W_OK W_NON2XX W_SOCKERR W_RPS (2xx per second) W_P99 (ms). A
+# and sets W_OK W_NON2XX W_5XX W_SOCKERR W_RPS (2xx per second) W_P99 (ms). A
 # non-2xx answer or socket error is an error unless ALLOW is "allow".
 wrk_case() {
     local name=$1 allow=$2 out
     shift 2
-    W_OK=0 W_NON2XX=0 W_SOCKERR=0 W_RPS=0 W_P99=0
+    W_OK=0 W_NON2XX=0 W_5XX=0 W_SOCKERR=0 W_RPS=0 W_P99=0
     if ! out=$(wrk "$@" 2>&1); then
         fail "$name: wrk failed: $(tail -n 1 <<<"$out")"
         return 0
     fi
     W_OK=$(awk '$1 == "ok2xx" {print $2}' <<<"$out")
     W_NON2XX=$(awk '$1 == "non2xx" {print $2}' <<<"$out")
+    W_5XX=$(awk '$1 == "s5xx" {print $2}' <<<"$out")
     W_SOCKERR=$(awk '$1 == "sockerr" {print $2}' <<<"$out")
     W_RPS=$(awk '$1 == "rps2xx" {print $2}' <<<"$out")
     W_P99=$(awk '$1 == "p99ms" {print $2}' <<<"$out")
     if [ -z "$W_OK" ]; then
         fail "$name: no counts from wrk: $(tail -n 1 <<<"$out")"
-        W_OK=0 W_NON2XX=0 W_SOCKERR=0 W_RPS=0 W_P99=0
+        W_OK=0 W_NON2XX=0 W_5XX=0 W_SOCKERR=0 W_RPS=0 W_P99=0
         return 0
     fi
     if [ "$allow" != allow ] && [ $((W_NON2XX + W_SOCKERR)) -gt 0 ]; then
@@ -190,14 +191,14 @@ bport2=$(free_port)
 pids+=($!)
 bare2_pid=$!
 wait_ready "http://127.0.0.1:$bport2/" 5 || { echo "bench: bench_bare did not start" >&2; exit 1; }
-cb=(); cc=(); cp=()
+cb=(); cc=(); cp=(); cbp=()
 for _ in $(seq "$rounds"); do
     wrk_case "catalogue (bare)" strict -t2 -c64 -d"${duration}s" -s "$BENCH_DIR/count.lua" "http://127.0.0.1:$bport2/"
-    cb+=("$W_RPS")
+    cb+=("$W_RPS"); cbp+=("$W_P99")
     wrk_case "catalogue" strict -t2 -c64 -d"${duration}s" -s "$BENCH_DIR/count.lua" "$conv/api/activities"
     cc+=("$W_RPS"); cp+=("$W_P99")
 done
-c_bare=$(median "${cb[@]}"); c_conv=$(median "${cc[@]}"); c_p99=$(median "${cp[@]}")
+c_bare=$(median "${cb[@]}"); c_conv=$(median "${cc[@]}"); c_p99=$(median "${cp[@]}"); c_bare_p99=$(median "${cbp[@]}")
 kill "$bare2_pid" 2>/dev/null || true
 
 # ---- an activity page for a signed-in person ----
@@ -317,7 +318,7 @@ wrk_case "stampede" allow -t2 -c64 -d"${stampede_duration}s" -s "$BENCH_DIR/coun
 touch "$tmp/edits.stop"
 wait "$editor"
 read -r edits_ok edits_made <"$tmp/edits"
-s_bad=$((W_NON2XX + W_SOCKERR)) s_p99=$W_P99 s_rps=$W_RPS
+s_5xx=$W_5XX s_other=$((W_NON2XX - W_5XX)) s_sock=$W_SOCKERR s_p99=$W_P99 s_rps=$W_RPS
 [ "$edits_ok" -gt 0 ] || fail "stampede: no edit succeeded ($edits_made tried)"
 [ "$W_OK" -gt 0 ] || fail "stampede: no 2xx answer"
 
@@ -333,7 +334,7 @@ echo
 row "benchmark" "convene" "reference" "ratio" "target"
 row "GET /healthz 2xx/s (wrk -t2 -c64)" "${h_conv%.*}" "${h_bare%.*}" "$h_ratio" ">=0.80"
 row "GET /api/activities 2xx/s ($cat_bytes bytes)" "${c_conv%.*}" "${c_bare%.*}" "$c_ratio" ">=0.70"
-row "GET /api/activities p99 ms (64 conns)" "$c_p99" "-" "-" "<10"
+row "GET /api/activities p99 ms (64 conns; reference: bare)" "$c_p99" "$c_bare_p99" "-" "<10"
 row "GET /api/activities/{id} signed in 2xx/s, p99 ms" "${a_rps%.*}" "-" "-" "-"
 row "  (p99 ms)" "$a_p99" "-" "-" "-"
 row "enrol 2xx/s vs pgbench tps (16 clients)" "${e_conv%.*}" "${e_pg%.*}" "$e_ratio" ">=0.80"
@@ -342,7 +343,8 @@ row "participant CSV $csv_rows rows ms vs psql \\copy" "$csv_ms" "$copy_ms" "$cs
 row "  RSS growth during the export (MiB; $csv_bytes bytes)" "$growth_mib" "-" "-" "<10"
 row "login flood 2xx/s (32 clients; $flood_bad non-2xx)" "${flood_rps%.*}" "-" "-" "-"
 row "  GET /healthz p99 ms during the flood" "$l_p99" "-" "-" "<50"
-row "stampede: 5xx+errors (5,000 activities, $edits_ok edits)" "$s_bad" "-" "-" "0"
+row "stampede: 5xx (5,000 activities, $edits_ok edits)" "$s_5xx" "-" "-" "0"
+row "  other non-2xx, socket errors (wrk: timeout 2 s)" "$s_other" "$s_sock" "-" "0"
 row "  GET /api/activities p99 ms, 2xx/s" "$s_p99" "${s_rps%.*}" "-" "-"
 row "start to ready (ms, migrated database)" "$startup_ms" "-" "-" "<300"
 row "idle RSS (MiB)" "$idle_mib" "-" "-" "<30"
@@ -354,7 +356,8 @@ check "enrolment ratio" "$e_ratio" ">=" 0.80
 check "csv vs psql ratio" "$csv_ratio" "<=" 1.50
 check "csv RSS growth MiB" "$growth_mib" "<" 10
 check "healthz p99 ms during login flood" "$l_p99" "<" 50
-check "stampede 5xx+errors" "$s_bad" "==" 0
+check "stampede 5xx" "$s_5xx" "==" 0
+check "stampede other non-2xx + socket errors" "$((s_other + s_sock))" "==" 0
 check "start to ready ms" "$startup_ms" "<" 300
 check "idle RSS MiB" "$idle_mib" "<" 30
 echo
