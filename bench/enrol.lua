@@ -1,19 +1,15 @@
 -- wrk script: each request enrols a different account (its own session
--- cookie) in one activity. Accounts are split between wrk threads and
--- connections so that no account enrols twice.
+-- cookie) in one activity. Accounts are split between wrk threads so that
+-- no account enrols twice. Answers are counted by status (count.lua, found
+-- through $BENCH_DIR).
+-- Arguments: ACTIVITY_ID ACCOUNTS_PER_THREAD
+dofile((os.getenv("BENCH_DIR") or "bench") .. "/count.lua")
+
 local counter = 0
 local base = 0
-local per_thread = 0
-local threads = {}
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
 
 function init(args)
-  per_thread = tonumber(args[2])
-  base = id * per_thread
+  base = id * tonumber(args[2])
   activity = args[1]
 end
 
@@ -29,10 +25,4 @@ function request()
   }
   return wrk.format("POST", "/api/activities/" .. activity .. "/enrollments", headers,
                     '{"answers":{}}')
-end
-
-function done(summary, latency, requests)
-  local errors = summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout
-  io.write(string.format("non2xx_or_errors %d\n", errors))
 end

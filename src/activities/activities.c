@@ -45,8 +45,12 @@ static int st_list = -1, st_detail = -1, st_enrol_info = -1, st_tz_ok = -1, st_p
            st_set_period = -1, st_publish = -1, st_cancel = -1, st_questions = -1, st_promote = -1,
            st_questions_put = -1;
 
+/* Public lists and per-activity enrolment data, dropped on any change. */
+static struct cache *calendar;
+
 static void calendar_statements(void)
 {
+    calendar = cache_new("activities_changed");
     st_list = db_register(
         "act_list",
         "WITH f AS (SELECT item, sort_start, title FROM activity_items "
@@ -244,29 +248,31 @@ static void h_list(struct http_req *req)
     char *body = NULL;
     size_t len = 0;
     char etag[24];
-    if (!all && cache_get(key, &body, &len, etag) == 0) {
+    uint64_t ticket = 0;
+    if (!all && cache_get(calendar, key, &body, &len, etag, &ticket) == 0) {
         reply_etag(req, body, len, etag, "public, max-age=0, must-revalidate");
         free(body);
         return;
     }
     struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, all ? 0 : API_NO_CALLER) != 0)
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, all ? 0 : API_NO_CALLER) != 0) {
+        cache_abandon(calendar, key, ticket);
         goto out;
-    uint64_t gen = cache_generation();
+    }
     const char *p[] = {nk > 0 ? kind : NULL,      nf > 0 ? from : NULL,    nt > 0 ? to : NULL,
                        nc > 0 ? city : NULL,      no > 0 ? online : NULL,  nq > 0 ? q : NULL,
                        api_num(req, pg.per_page), api_num(req, pg.offset), ns > 0 ? section : NULL,
                        all ? "true" : "false",    api_num(req, pg.page)};
     struct db_result *r = db_run(x.c, st_list, 11, p);
     if (r == NULL) {
+        cache_abandon(calendar, key, ticket);
         api_reply_db_error(req, x.c);
         goto out;
     }
     const char *text = db_value(r, 0, 0);
     len = strlen(text);
     cache_etag(text, len, etag);
-    if (!all)
-        cache_put(key, text, len, gen);
+    cache_put(calendar, key, text, len, ticket);
     reply_etag(req, text, len, etag,
                all ? "private, no-store" : "public, max-age=0, must-revalidate");
     db_result_free(r);
@@ -297,25 +303,28 @@ json_t *activities_enrol_info(struct db_conn *c, long id, int *db_failed)
     char *body = NULL;
     size_t len = 0;
     char etag[24];
-    if (cache_get(key, &body, &len, etag) == 0) {
+    uint64_t ticket = 0;
+    if (cache_get(calendar, key, &body, &len, etag, &ticket) == 0) {
         json_t *j = json_loadb(body, len, 0, NULL);
         free(body);
         return j;
     }
-    uint64_t gen = cache_generation();
     char ids[24];
     snprintf(ids, sizeof ids, "%ld", id); /* no request here: a local buffer */
     const char *p[] = {ids};
     struct db_result *r = db_run(c, st_enrol_info, 1, p);
     if (r == NULL) {
+        cache_abandon(calendar, key, ticket);
         *db_failed = 1;
         return NULL;
     }
     json_t *j = NULL;
     const char *text = db_value(r, 0, 0);
     if (text) {
-        cache_put(key, text, strlen(text), gen);
+        cache_put(calendar, key, text, strlen(text), ticket);
         j = json_loads(text, 0, NULL);
+    } else {
+        cache_abandon(calendar, key, ticket);
     }
     db_result_free(r);
     return j;

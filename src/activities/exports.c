@@ -51,8 +51,12 @@ static int st_questions = -1, st_activity_title = -1, st_feed_items = -1, st_tok
     "ZONE 'UTC' AS u, ((coalesce(a.ends_on, a.starts_on) + coalesce(a.end_time, a.start_time)) "   \
     "AT TIME ZONE a.timezone) AT TIME ZONE 'UTC' AS e) s "
 
+/* The public feed, dropped on any change of an activity. */
+static struct cache *feed;
+
 void exports_statements(void)
 {
+    feed = cache_new("activities_changed");
     st_questions = db_register("exp_questions",
                                "SELECT id, label FROM activity_questions WHERE activity_id = $1 "
                                "ORDER BY position");
@@ -281,7 +285,8 @@ static void h_public_feed(struct http_req *req)
     char *body = NULL;
     size_t len = 0;
     char etag[24];
-    if (cache_get("ics|public", &body, &len, etag) == 0) {
+    uint64_t ticket = 0;
+    if (cache_get(feed, "ics|public", &body, &len, etag, &ticket) == 0) {
         http_add_header(req, "ETag", etag);
         http_reply(req, 200, "text/calendar; charset=utf-8", body, len);
         free(body);
@@ -290,17 +295,20 @@ static void h_public_feed(struct http_req *req)
     strbuf out;
     strbuf_init(&out, 0);
     struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0) {
+        cache_abandon(feed, "ics|public", ticket);
         goto out;
-    uint64_t gen = cache_generation();
+    }
     struct db_result *r = db_run(x.c, st_feed_items, 0, NULL);
     if (r == NULL) {
+        cache_abandon(feed, "ics|public", ticket);
         api_reply_db_error(req, x.c);
         goto out;
     }
     build_calendar(&out, r, "CityNet activities", api_app(req)->cfg->base_url);
     db_result_free(r);
-    cache_put("ics|public", strbuf_cstr(&out), out.len, gen);
+    api_db_release(&x);
+    cache_put(feed, "ics|public", strbuf_cstr(&out), out.len, ticket);
     cache_etag(strbuf_cstr(&out), out.len, etag);
     http_add_header(req, "ETag", etag);
     http_reply(req, 200, "text/calendar; charset=utf-8", strbuf_cstr(&out), out.len);

@@ -2,8 +2,11 @@
  * log.h - structured logging: one JSON object per line on stderr.
  *
  * Every line carries ts, level and msg; callers add fields as a pre-built
- * JSON fragment. Lines are written with a single write(2) so lines from
- * different threads never interleave.
+ * JSON fragment. Lines from different threads never interleave and keep
+ * their order. Debug and info lines (the access log) are buffered and
+ * written together, at most about 20 ms later (one write(2) for many
+ * lines, not one per request); a warn or error line is written at once,
+ * with every line before it. Whatever is buffered is written at exit().
  */
 #ifndef CONVENE_LOG_H
 #define CONVENE_LOG_H
@@ -24,6 +27,9 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  * caller is responsible for the fragment being valid JSON.
  */
 void log_fields(enum log_level level, const char *msg, const char *fields);
+
+/* Writes the buffered lines now (before _exit, abort or exec). */
+void log_flush(void);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

@@ -1,16 +1,16 @@
 /*
- * cache.c - a small string-keyed cache guarded by one mutex, with a
- * generation number bumped by a LISTEN thread. See cache.h.
+ * cache.c - the store behind cache.h: per cache, a string-keyed hash table
+ * under one mutex, a generation number, and per key at most one build at a
+ * time (a condition variable wakes the readers waiting for it). Answers are
+ * shared, reference-counted, so the lock covers a lookup, not a copy. Needs no
+ * database; the listener that drives it is in cache_listen.c.
  */
 #include "db/cache.h"
 
-#include "db/db.h"
-#include "base/log.h"
 #include "base/util.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +19,42 @@
 #define MAX_ENTRIES 1024
 #define NBUCKETS    256
 
+/* An answer, immutable once stored, shared by the entry and the readers
+ * copying it: a reader takes a reference under the lock and copies after
+ * releasing it, so the lock is held for a lookup, never for a copy. */
+struct body {
+    atomic_int refs;
+    size_t len;
+    char etag[24];
+    char data[];
+};
+
 struct entry {
     struct entry *next;
     char *key;
-    char *body;
-    size_t len;
-    char etag[24];
-    uint64_t generation;
+    struct body *body;    /* NULL until a first build ends */
+    uint64_t body_gen;    /* generation the body was built in */
+    uint64_t build_gen;   /* non-zero while a build for that generation runs */
+    uint64_t build_until; /* monotonic ns after which the build is presumed lost */
 };
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct entry *buckets[NBUCKETS];
-static int nentries;
-/* 0 while the listener is not connected: then nothing is cached. */
-static atomic_ullong generation;
-static atomic_ullong next_generation = 1;
+struct cache {
+    char channel[64];
+    pthread_mutex_t mu;
+    pthread_cond_t built;
+    uint64_t gen;   /* 0 while offline: nothing served or stored */
+    uint64_t floor; /* builds from before the last time online are ignored */
+    struct entry *buckets[NBUCKETS];
+    int nentries;
+};
 
-static pthread_t listener;
-static atomic_bool running;
-static bool started;
-static char *listen_conninfo;
-static int listen_timeout_s;
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cache *caches[CACHE_MAX];
+static int ncaches;
+static bool online;
+/* One counter for every cache and every time online: a generation is
+ * never reused, so an old build can never pass for a fresh one. */
+static atomic_ullong next_gen = 1;
 
 static uint64_t fnv(const char *s, size_t n)
 {
@@ -56,166 +71,280 @@ void cache_etag(const char *body, size_t len, char etag[24])
     snprintf(etag, 24, "\"%016llx\"", (unsigned long long)fnv(body, len));
 }
 
-static void free_all_locked(void)
+static bool plain_identifier(const char *s)
+{
+    if (*s == '\0' || strlen(s) >= 64)
+        return false;
+    for (const char *p = s; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_' || (*p >= '0' && *p <= '9')))
+            return false;
+    }
+    return true;
+}
+
+struct cache *cache_new(const char *channel)
+{
+    if (channel == NULL || !plain_identifier(channel))
+        return NULL;
+    pthread_mutex_lock(&registry_mu);
+    if (ncaches == CACHE_MAX) {
+        pthread_mutex_unlock(&registry_mu);
+        return NULL;
+    }
+    struct cache *c = xcalloc(1, sizeof *c);
+    snprintf(c->channel, sizeof c->channel, "%s", channel);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->built, &attr);
+    pthread_condattr_destroy(&attr);
+    if (online)
+        c->gen = c->floor = atomic_fetch_add(&next_gen, 1);
+    caches[ncaches++] = c;
+    pthread_mutex_unlock(&registry_mu);
+    return c;
+}
+
+static void body_unref(struct body *b)
+{
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
+static void free_entry(struct entry *e)
+{
+    free(e->key);
+    body_unref(e->body);
+    free(e);
+}
+
+/* Drops every entry, or only those no build is running for and whose body
+ * is not fresh (keep_live), e.g. to make room. */
+static void drop_locked(struct cache *c, bool keep_live)
 {
     for (int i = 0; i < NBUCKETS; i++) {
-        struct entry *e = buckets[i];
-        while (e) {
-            struct entry *next = e->next;
-            free(e->key);
-            free(e->body);
-            free(e);
-            e = next;
+        struct entry **pp = &c->buckets[i];
+        while (*pp) {
+            struct entry *e = *pp;
+            if (keep_live && (e->build_gen != 0 || (e->body && e->body_gen == c->gen))) {
+                pp = &e->next;
+                continue;
+            }
+            *pp = e->next;
+            free_entry(e);
+            c->nentries--;
         }
-        buckets[i] = NULL;
     }
-    nentries = 0;
 }
 
-void cache_invalidate(void)
+void cache_free(struct cache *c)
 {
-    pthread_mutex_lock(&mu);
-    if (atomic_load(&generation) != 0)
-        atomic_store(&generation, atomic_fetch_add(&next_generation, 1) + 1);
-    free_all_locked();
-    pthread_mutex_unlock(&mu);
-}
-
-uint64_t cache_generation(void)
-{
-    return atomic_load(&generation);
-}
-
-int cache_get(const char *key, char **body, size_t *len, char etag[24])
-{
-    uint64_t gen = atomic_load(&generation);
-    if (gen == 0)
-        return -1;
-    size_t klen = strlen(key);
-    int rc = -1;
-    pthread_mutex_lock(&mu);
-    for (struct entry *e = buckets[fnv(key, klen) % NBUCKETS]; e; e = e->next) {
-        if (e->generation == gen && str_eq(e->key, key)) {
-            *body = xmalloc(e->len + 1);
-            memcpy(*body, e->body, e->len + 1);
-            *len = e->len;
-            memcpy(etag, e->etag, 24);
-            rc = 0;
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&registry_mu);
+    for (int i = 0; i < ncaches; i++) {
+        if (caches[i] == c) {
+            caches[i] = caches[--ncaches];
             break;
         }
     }
-    pthread_mutex_unlock(&mu);
-    return rc;
+    pthread_mutex_unlock(&registry_mu);
+    drop_locked(c, false);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->built);
+    free(c);
 }
 
-void cache_put(const char *key, const char *body, size_t len, uint64_t gen)
+static struct entry *find_locked(struct cache *c, const char *key, size_t klen)
 {
-    if (gen == 0)
-        return;
-    size_t klen = strlen(key);
-    pthread_mutex_lock(&mu);
-    if (gen != atomic_load(&generation))
-        goto out;
-    if (nentries >= MAX_ENTRIES)
-        free_all_locked();
-    struct entry **slot = &buckets[fnv(key, klen) % NBUCKETS];
-    for (struct entry *e = *slot; e; e = e->next) {
-        if (str_eq(e->key, key)) {
-            free(e->body);
-            e->body = xstrndup(body, len);
-            e->len = len;
-            e->generation = gen;
-            cache_etag(body, len, e->etag);
-            goto out;
-        }
-    }
-    struct entry *e = xcalloc(1, sizeof *e);
-    e->key = xstrdup(key);
-    e->body = xmalloc(len + 1);
-    memcpy(e->body, body, len);
-    e->body[len] = '\0';
-    e->len = len;
-    e->generation = gen;
-    cache_etag(body, len, e->etag);
-    e->next = *slot;
-    *slot = e;
-    nentries++;
-out:
-    pthread_mutex_unlock(&mu);
-}
-
-/* ---- Listener ---- */
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void set_connected(bool on)
-{
-    pthread_mutex_lock(&mu);
-    /* Either way the entries may be stale: a fresh generation, or none. */
-    atomic_store(&generation, on ? atomic_fetch_add(&next_generation, 1) + 1 : 0);
-    free_all_locked();
-    pthread_mutex_unlock(&mu);
-}
-
-static void *listen_loop(void *arg)
-{
-    (void)arg;
-    int backoff = 100;
-    while (atomic_load(&running)) {
-        char err[256];
-        struct db_conn *c = db_connect(listen_conninfo, listen_timeout_s, err, sizeof err);
-        if (c == NULL || db_listen(c, "activities_changed") != 0) {
-            db_close(c);
-            sleep_ms(backoff);
-            backoff = backoff < 2000 ? backoff * 2 : 2000;
-            continue;
-        }
-        backoff = 100;
-        set_connected(true);
-        while (atomic_load(&running)) {
-            int rc = db_wait_notify(c, 250);
-            if (rc < 0)
-                break;
-            if (rc > 0)
-                cache_invalidate();
-        }
-        set_connected(false);
-        db_close(c);
-        if (atomic_load(&running))
-            log_warn("calendar cache: lost its database connection; caching paused");
+    for (struct entry *e = c->buckets[fnv(key, klen) % NBUCKETS]; e; e = e->next) {
+        if (str_eq(e->key, key))
+            return e;
     }
     return NULL;
 }
 
-int cache_start(const char *conninfo, int connect_timeout_s)
+static struct entry *add_locked(struct cache *c, const char *key, size_t klen)
 {
-    listen_conninfo = xstrdup(conninfo);
-    listen_timeout_s = connect_timeout_s;
-    atomic_store(&running, true);
-    if (pthread_create(&listener, NULL, listen_loop, NULL) != 0) {
-        free(listen_conninfo);
-        listen_conninfo = NULL;
+    if (c->nentries >= MAX_ENTRIES)
+        drop_locked(c, true);
+    if (c->nentries >= MAX_ENTRIES)
+        drop_locked(c, false); /* every key fresh or building: start over */
+    struct entry *e = xcalloc(1, sizeof *e);
+    e->key = xstrdup(key);
+    struct entry **slot = &c->buckets[fnv(key, klen) % NBUCKETS];
+    e->next = *slot;
+    *slot = e;
+    c->nentries++;
+    return e;
+}
+
+/* Gives the caller its copy of a body it holds a reference to, then lets
+ * go of the reference. Called without the lock. */
+static void copy_out(struct body *b, char **body, size_t *len, char etag[24])
+{
+    *body = xmalloc(b->len + 1);
+    memcpy(*body, b->data, b->len + 1);
+    *len = b->len;
+    memcpy(etag, b->etag, 24);
+    body_unref(b);
+}
+
+static struct timespec mono_at(uint64_t ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+                          .tv_nsec = (long)(ns % 1000000000ull)};
+    return ts;
+}
+
+int cache_get(struct cache *c, const char *key, char **body, size_t *len, char etag[24],
+              uint64_t *ticket)
+{
+    *ticket = 0;
+    if (c == NULL)
         return -1;
+    size_t klen = strlen(key);
+    uint64_t give_up = time_mono_ns() + (uint64_t)CACHE_WAIT_MS * 1000000ull;
+    struct body *hit = NULL;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        if (c->gen == 0)
+            break; /* offline: build, do not store */
+        struct entry *e = find_locked(c, key, klen);
+        if (e && e->body && e->body_gen == c->gen) {
+            hit = e->body;
+            atomic_fetch_add(&hit->refs, 1);
+            break;
+        }
+        uint64_t now = time_mono_ns();
+        bool building = e && e->build_gen == c->gen && now < e->build_until;
+        if (!building) {
+            /* The first reader since the change (or since a lost builder)
+             * builds; the others serve the previous version or wait. */
+            if (e == NULL)
+                e = add_locked(c, key, klen);
+            e->build_gen = c->gen;
+            e->build_until = now + (uint64_t)CACHE_BUILD_MS * 1000000ull;
+            *ticket = c->gen;
+            break;
+        }
+        if (e->body) {
+            hit = e->body; /* stale while revalidating */
+            atomic_fetch_add(&hit->refs, 1);
+            break;
+        }
+        if (now >= give_up)
+            break; /* waited long enough: build without storing */
+        struct timespec until = mono_at(give_up < e->build_until ? give_up : e->build_until);
+        pthread_cond_timedwait(&c->built, &c->mu, &until);
+        /* e may be gone (dropped while we slept): look it up again. */
     }
-    started = true;
+    pthread_mutex_unlock(&c->mu);
+    if (hit == NULL)
+        return -1;
+    copy_out(hit, body, len, etag);
     return 0;
 }
 
-void cache_stop(void)
+void cache_put(struct cache *c, const char *key, const char *body, size_t len, uint64_t ticket)
 {
-    if (started) {
-        atomic_store(&running, false);
-        pthread_join(listener, NULL);
-        started = false;
+    if (c == NULL || ticket == 0)
+        return;
+    size_t klen = strlen(key);
+    /* Built outside the lock; dropped if it is not kept. */
+    struct body *b = xmalloc(sizeof *b + len + 1);
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    memcpy(b->data, body, len);
+    b->data[len] = '\0';
+    cache_etag(body, len, b->etag);
+    pthread_mutex_lock(&c->mu);
+    if (c->gen != 0 && ticket >= c->floor) {
+        struct entry *e = find_locked(c, key, klen);
+        if (e == NULL)
+            e = add_locked(c, key, klen);
+        /* A build that lost a race to a newer one does not overwrite it. */
+        if (e->body == NULL || ticket >= e->body_gen) {
+            body_unref(e->body);
+            e->body = b;
+            e->body_gen = ticket;
+            b = NULL;
+        }
+        if (e->build_gen == ticket)
+            e->build_gen = 0;
     }
-    pthread_mutex_lock(&mu);
-    atomic_store(&generation, 0);
-    free_all_locked();
-    pthread_mutex_unlock(&mu);
-    free(listen_conninfo);
-    listen_conninfo = NULL;
+    pthread_cond_broadcast(&c->built);
+    pthread_mutex_unlock(&c->mu);
+    body_unref(b);
+}
+
+void cache_abandon(struct cache *c, const char *key, uint64_t ticket)
+{
+    if (c == NULL || ticket == 0)
+        return;
+    pthread_mutex_lock(&c->mu);
+    struct entry *e = find_locked(c, key, strlen(key));
+    if (e && e->build_gen == ticket)
+        e->build_gen = 0;
+    pthread_cond_broadcast(&c->built);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void invalidate_locked(struct cache *c)
+{
+    if (c->gen != 0)
+        c->gen = atomic_fetch_add(&next_gen, 1);
+}
+
+void cache_invalidate(struct cache *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    invalidate_locked(c);
+    /* Waiters for a build of the old generation: the build now cannot
+     * answer them fresh, so let one of them start the new one. */
+    pthread_cond_broadcast(&c->built);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void cache_set_online(bool on)
+{
+    pthread_mutex_lock(&registry_mu);
+    online = on;
+    for (int i = 0; i < ncaches; i++) {
+        struct cache *c = caches[i];
+        pthread_mutex_lock(&c->mu);
+        /* Either way the entries may be stale (changes while offline went
+         * unheard): drop them all. */
+        drop_locked(c, false);
+        c->gen = c->floor = on ? atomic_fetch_add(&next_gen, 1) : 0;
+        pthread_cond_broadcast(&c->built);
+        pthread_mutex_unlock(&c->mu);
+    }
+    pthread_mutex_unlock(&registry_mu);
+}
+
+void cache_notified(const char *channel)
+{
+    pthread_mutex_lock(&registry_mu);
+    for (int i = 0; i < ncaches; i++) {
+        if (str_eq(caches[i]->channel, channel))
+            cache_invalidate(caches[i]);
+    }
+    pthread_mutex_unlock(&registry_mu);
+}
+
+void cache_each_channel(void (*fn)(const char *channel, void *ud), void *ud)
+{
+    pthread_mutex_lock(&registry_mu);
+    for (int i = 0; i < ncaches; i++) {
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = str_eq(caches[j]->channel, caches[i]->channel);
+        if (!seen)
+            fn(caches[i]->channel, ud);
+    }
+    pthread_mutex_unlock(&registry_mu);
 }

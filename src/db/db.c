@@ -8,6 +8,7 @@
 #include "base/metrics.h"
 #include "base/util.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
@@ -221,6 +222,25 @@ static void give_back(struct db_pool *p, struct db_conn *c)
     pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * Whether a pooled connection, idle since its last use, can still be used.
+ * A server that went away (restart, crash, idle timeout) leaves its
+ * farewell in the socket: an error message, then end of file. Nothing
+ * else arrives unasked on an idle pooled connection (it LISTENs on
+ * nothing), so any input at all means: do not use it, connect afresh. One
+ * poll() that does not wait; far cheaper than a failed request.
+ */
+static bool idle_and_alive(PGconn *pg)
+{
+    if (PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return false;
+    struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
+    if (pfd.fd < 0)
+        return false;
+    int rc = poll(&pfd, 1, 0);
+    return rc == 0 || (rc < 0 && errno == EINTR);
+}
+
 struct db_conn *db_acquire(struct db_pool *p)
 {
     struct timespec deadline;
@@ -252,8 +272,10 @@ struct db_conn *db_acquire(struct db_pool *p)
     p->in_use++;
     pthread_mutex_unlock(&p->mu);
 
-    if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+    if (c->pg && !idle_and_alive(c->pg)) {
+        log_info("a pooled database connection was closed by the server; reconnecting");
         drop_pg(c);
+    }
     if (c->pg == NULL) {
         c->pg = open_pg(p->conninfo, p->connect_timeout_s);
         bool ok = PQstatus(c->pg) == CONNECTION_OK;
@@ -467,6 +489,10 @@ void db_result_free(struct db_result *r)
 
 /* ---- COPY out ---- */
 
+/* COPY sends one message per row; the sink gets them in batches of about
+ * this size (a chunk of an HTTP answer each, not one per row). */
+#define COPY_BATCH (64 * 1024)
+
 int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
 {
     clear_error(c);
@@ -479,16 +505,23 @@ int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
         return -1;
     }
     PQclear(res);
+    strbuf batch;
+    strbuf_init(&batch, 0);
     int status = 0;
     for (;;) {
         char *buf = NULL;
         int n = PQgetCopyData(c->pg, &buf, 0);
         if (n > 0) {
-            int rc = status == 0 ? sink(buf, (size_t)n, ud) : 0;
+            strbuf_append(&batch, buf, (size_t)n);
             PQfreemem(buf);
-            if (rc != 0 && status == 0) {
+            if (batch.len < COPY_BATCH)
+                continue;
+            int rc = sink(strbuf_cstr(&batch), batch.len, ud);
+            strbuf_reset(&batch);
+            if (rc != 0) {
                 /* The client went away: stop reading; dropping the
                  * connection is the only way to abandon a COPY OUT. */
+                strbuf_free(&batch);
                 drop_pg(c);
                 return -1;
             }
@@ -496,11 +529,15 @@ int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
         }
         if (n == -2) {
             set_error(c, NULL, sql);
+            strbuf_free(&batch);
             drop_pg(c);
             return -1;
         }
         break; /* -1: copy done */
     }
+    if (batch.len > 0 && sink(strbuf_cstr(&batch), batch.len, ud) != 0)
+        status = -1;
+    strbuf_free(&batch);
     while ((res = PQgetResult(c->pg)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             set_error(c, res, sql);
@@ -537,35 +574,37 @@ int db_listen(struct db_conn *c, const char *channel)
     return rc;
 }
 
-/* Drains queued notifications; returns how many there were. */
-static int drain_notifies(struct db_conn *c)
+/* Drains queued notifications, telling fired of each; returns how many
+ * there were. */
+static int drain_notifies(struct db_conn *c, db_notify_fn fired, void *ud)
 {
     int n = 0;
     PGnotify *note;
     while ((note = PQnotifies(c->pg)) != NULL) {
+        if (fired)
+            fired(note->relname, ud);
         PQfreemem(note);
         n++;
     }
     return n;
 }
 
-int db_wait_notify(struct db_conn *c, int timeout_ms)
+int db_wait_notify(struct db_conn *c, int timeout_ms, db_notify_fn fired, void *ud)
 {
     if (!usable(c))
         return -1;
     if (PQconsumeInput(c->pg) == 0)
         return -1;
-    if (drain_notifies(c) > 0)
-        return 1;
+    int n = drain_notifies(c, fired, ud);
+    if (n > 0)
+        return n;
     struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
     if (pfd.fd < 0)
         return -1;
     int rc = poll(&pfd, 1, timeout_ms);
-    if (rc < 0)
-        return 0; /* interrupted: treat as a timeout */
-    if (rc == 0)
-        return 0;
+    if (rc <= 0)
+        return 0; /* timeout, or interrupted: treat as a timeout */
     if (PQconsumeInput(c->pg) == 0 || PQstatus(c->pg) != CONNECTION_OK)
         return -1;
-    return drain_notifies(c) > 0 ? 1 : 0;
+    return drain_notifies(c, fired, ud);
 }

@@ -50,7 +50,9 @@ struct db_pool *db_pool_new(const struct db_pool_config *cfg);
 void db_pool_free(struct db_pool *p);
 
 /*
- * Borrows a connected connection. Returns NULL when none is free within
+ * Borrows a connected connection. A connection the server closed while it
+ * sat idle in the pool (a PostgreSQL restart) is noticed here, without a
+ * round trip, and replaced by a new one: a restart costs no request. Returns NULL when none is free within
  * wait_ms, or when the database cannot be reached (a failed connect makes
  * further attempts fail at once for a short back-off, so an outage costs
  * callers no time). Never blocks longer than wait_ms + connect_timeout.
@@ -122,8 +124,8 @@ void db_result_free(struct db_result *r);
 /* ---- COPY out ---- */
 
 /*
- * Runs `COPY (...) TO STDOUT` and hands each chunk of output to sink as it
- * arrives, in constant memory. COPY takes no bind parameters: build values
+ * Runs `COPY (...) TO STDOUT` and hands its output to sink in batches of
+ * whole rows (about 64 KB each, the last one smaller), in constant memory. COPY takes no bind parameters: build values
  * into the text with db_literal. A sink returning -1 aborts the copy (the
  * connection is then dropped). Returns 0 or -1.
  */
@@ -142,9 +144,11 @@ int db_listen(struct db_conn *c, const char *channel);
 
 /*
  * Waits up to timeout_ms for notifications on a listening connection and
- * drains them. Returns 1 when at least one arrived, 0 on timeout, -1 when
- * the connection failed (the caller reconnects and listens again).
+ * drains them, calling fired(channel, ud) once per notification received
+ * (fired may be NULL). Returns how many arrived (> 0), 0 on timeout, -1
+ * when the connection failed (the caller reconnects and listens again).
  */
-int db_wait_notify(struct db_conn *c, int timeout_ms);
+typedef void (*db_notify_fn)(const char *channel, void *ud);
+int db_wait_notify(struct db_conn *c, int timeout_ms, db_notify_fn fired, void *ud);
 
 #endif

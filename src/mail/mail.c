@@ -909,7 +909,8 @@ static int wait_for_work(struct sender_thread *t, long ms)
         if (now >= end)
             return 0;
         long left = (long)((end - now) / 1000000u);
-        int rc = db_wait_notify(t->db, left < NOTIFY_SLICE_MS ? (int)left : NOTIFY_SLICE_MS);
+        int rc =
+            db_wait_notify(t->db, left < NOTIFY_SLICE_MS ? (int)left : NOTIFY_SLICE_MS, NULL, NULL);
         if (rc != 0)
             return rc;
     }
