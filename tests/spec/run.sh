@@ -9,6 +9,8 @@
 #      are printed)
 #   4. compares its operations with the route table in src/
 #      (check_routes.py)
+#   5. compares its Error and FieldError code enums with the codes the
+#      handlers send (check_codes.py)
 #
 # Every step runs; the script fails when any of them failed.
 set -uo pipefail
@@ -42,8 +44,11 @@ echo "==> redocly lint (recommended)"
 echo "==> route table"
 "$python" "$dir/check_routes.py" "$spec" "$here/src" || failed+=("route table")
 
+echo "==> error codes"
+"$python" "$dir/check_codes.py" "$spec" "$here/src" || failed+=("error codes")
+
 if [ ${#failed[@]} -gt 0 ]; then
     echo "spec.validate: FAILED: ${failed[*]}"
     exit 1
 fi
-echo "spec.validate: docs/openapi.yaml is valid and matches the route table"
+echo "spec.validate: docs/openapi.yaml is valid and matches the route table and the error codes"
