@@ -1234,12 +1234,13 @@ static void h_admin_outbox_retry(struct http_req *req)
     if (api_begin(&x, req, ROLE_ADMIN, 0) != 0)
         goto out;
     const char *id = http_param(req, "id");
-    if (mail_outbox_retry(x.c, strtol(id, NULL, 10)) != 0) {
+    int n = mail_outbox_retry(x.c, strtol(id, NULL, 10));
+    if (n < 0 || (n == 1 && audit_log(x.c, req, x.me->id, "mail.retried", "mail", id, NULL) != 0))
+        api_reply_db_error(req, x.c);
+    else if (n == 0)
         http_reply_error(req, 404, "not_found", "No failed mail with this id.");
-    } else {
-        audit_log(x.c, req, x.me->id, "mail.retried", "mail", id, NULL);
+    else
         http_reply_json(req, 200, json_pack("{s:s}", "status", "pending"));
-    }
 out:
     api_end(&x);
 }

@@ -1129,7 +1129,7 @@ int mail_outbox_retry(struct db_conn *c, long id)
                  1, params);
     if (r == NULL)
         return -1;
-    int rc = db_nrows(r) == 1 ? 0 : -1;
+    int n = db_nrows(r);
     db_result_free(r);
-    return rc;
+    return n;
 }

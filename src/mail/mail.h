@@ -90,8 +90,9 @@ json_t *mail_outbox_list(struct db_conn *c, const char *status, int limit, int o
 /*
  * Puts a failed row back in the queue: status 'pending', due now, attempts
  * back to 0 (the last error stays until the next outcome), and wakes the
- * senders when the caller's transaction commits. Returns 0, or -1 when the
- * row does not exist, is not failed, or the database failed.
+ * senders when the caller's transaction commits. Returns the number of rows
+ * put back (1, or 0 when there is no failed row with that id), or -1 when
+ * the database failed.
  */
 int mail_outbox_retry(struct db_conn *c, long id);
 

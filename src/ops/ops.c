@@ -20,32 +20,38 @@ static void healthz(struct http_req *req)
     http_reply(req, 200, "application/json", body, sizeof body - 1);
 }
 
+/* 503 unavailable in the error shape, with why (reason) and, while
+ * migrations are pending, how far they are. */
+static void not_ready(struct http_req *req, const char *reason, const char *message, long applied,
+                      long expected)
+{
+    json_t *extra = json_pack("{s:s}", "reason", reason);
+    if (expected > 0) {
+        json_object_set_new(extra, "applied", json_integer(applied));
+        json_object_set_new(extra, "expected", json_integer(expected));
+    }
+    http_add_header(req, "Retry-After", "1");
+    http_reply_error_with(req, 503, "unavailable", extra, "%s", message);
+}
+
 static void readyz(struct http_req *req)
 {
     struct app *app = http_app(req);
     struct db_conn *c = db_acquire(app->db);
     if (c == NULL) {
-        http_add_header(req, "Retry-After", "1");
-        http_reply_json(req, 503,
-                        json_pack("{s:s,s:s}", "status", "unavailable", "database", "unreachable"));
+        not_ready(req, "database_unreachable", "The database cannot be reached.", 0, 0);
         return;
     }
     long current = migrate_current_version(c);
     db_release(c);
-    if (current < 0) {
-        http_add_header(req, "Retry-After", "1");
-        http_reply_json(req, 503,
-                        json_pack("{s:s,s:s}", "status", "unavailable", "database", "error"));
-        return;
-    }
-    if (current < app->latest_migration) {
-        http_reply_json(req, 503,
-                        json_pack("{s:s,s:I,s:i}", "status", "migrations_pending", "applied",
-                                  (json_int_t)current, "expected", app->latest_migration));
-        return;
-    }
-    http_reply_json(req, 200,
-                    json_pack("{s:s,s:I}", "status", "ready", "migration", (json_int_t)current));
+    if (current < 0)
+        not_ready(req, "database_error", "The database answered with an error.", 0, 0);
+    else if (current < app->latest_migration)
+        not_ready(req, "migrations_pending", "Database migrations are still to be applied.",
+                  current, app->latest_migration);
+    else
+        http_reply_json(
+            req, 200, json_pack("{s:s,s:I}", "status", "ready", "migration", (json_int_t)current));
 }
 
 /* True when the Authorization header is "Bearer <token>" (compared in
@@ -74,7 +80,7 @@ static void metrics(struct http_req *req)
     }
     if (cfg->metrics_token && !bearer_matches(req, cfg->metrics_token)) {
         http_add_header(req, "WWW-Authenticate", "Bearer");
-        http_reply_error(req, 401, "unauthorized", "Metrics need the bearer token.");
+        http_reply_error(req, 401, "unauthenticated", "Metrics need the bearer token.");
         return;
     }
     struct db_pool_stats ps;

@@ -8,6 +8,7 @@
 #include "harness.h"
 
 #include <check.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,14 @@ START_TEST(ready_within_a_second_after_an_outage)
     struct hresp r;
     ck_assert_int_eq(hget(&srv, "/readyz", &r), 0);
     ck_assert_int_eq(r.status, 503);
+    /* In the error shape, saying why, with a time to come back. */
+    json_t *j = json_loads(r.body, 0, NULL);
+    json_t *e = json_object_get(j, "error");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "unavailable");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "reason")), "database_unreachable");
+    json_decref(j);
+    char retry[16];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", retry, sizeof retry));
     hresp_free(&r);
     ck_assert_int_eq(failures_of(3), 3);
     ck_assert_int_eq(harness_pg_start(), 0);
