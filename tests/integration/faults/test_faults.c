@@ -4,9 +4,10 @@
  * mail catcher:
  *
  *   - PostgreSQL restarted while people enrol: no 500 ever; 503 only while
- *     it is down (at most one failed request once it is back); readyz green
- *     within a second; every registration made exactly once and the seat
- *     count equal to the confirmed rows.
+ *     it is down and during the pool's short fail-fast pause after its last
+ *     failed connect (200 ms), none once that is over; readyz green within
+ *     a second; every registration made exactly once and the seat count
+ *     equal to the confirmed rows.
  *   - The server killed with SIGKILL while people enrol, then started
  *     again: no half-written registration (seat counts equal the rows),
  *     the outbox resumes, and nobody gets a mail twice.
@@ -162,7 +163,9 @@ static void *enrol_worker(void *p)
             if (st == 503) {
                 atomic_fetch_add(l->unavailable, 1);
                 double back = atomic_load(l->back_at_ms);
-                if (back > 0 && t0 > back)
+                /* The pool fails fast for 200 ms after a failed connect
+                 * (db.c, CONNECT_BACKOFF_NS); past that, nothing may fail. */
+                if (back > 0 && t0 > back + 300)
                     atomic_fetch_add(l->unavailable_late, 1);
             } else if (st == 0) {
                 atomic_fetch_add(l->failed_transport, 1);
@@ -278,15 +281,16 @@ START_TEST(postgres_restart_under_enrolment_load)
         pthread_join(th[t], NULL);
 
     fprintf(stderr,
-            "faults: pg restart: %d created, %d repeated, %d x 503 (%d after the database was "
-            "back), %d transport failures, readyz back after %.0f ms\n",
+            "faults: pg restart: %d created, %d repeated, %d x 503 (%d more than 300 ms after "
+            "the database was back), %d transport failures, readyz back after %.0f ms\n",
             atomic_load(&created), atomic_load(&repeat), atomic_load(&unavailable),
             atomic_load(&late), atomic_load(&transport), ready_ms);
     ck_assert_int_eq(atomic_load(&other), 0);
     ck_assert_int_eq(atomic_load(&transport), 0);
     ck_assert_msg(ready_ms >= 0 && ready_ms < 1000, "readyz took %.0f ms after the restart",
                   ready_ms);
-    ck_assert_msg(atomic_load(&late) <= 1, "%d requests failed after the database was back",
+    ck_assert_msg(atomic_load(&late) == 0,
+                  "%d requests failed more than 300 ms after the database was back",
                   atomic_load(&late));
     for (int i = 0; i < USERS; i++)
         ck_assert_msg(enrolled[i], "user %d never got an answer other than 503", i);
