@@ -762,6 +762,7 @@ int hreq(const struct server *s, const char *method, const char *path, const cha
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* "/../x" reaches the server as written */
     double t0 = harness_now_ms();
     CURLcode rc = curl_easy_perform(c);
     out->seconds = (harness_now_ms() - t0) / 1000.0;
