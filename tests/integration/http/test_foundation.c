@@ -531,6 +531,42 @@ START_TEST(database_restart_under_the_running_server)
 }
 END_TEST
 
+/* ---- The harness's own helpers ---- */
+
+START_TEST(harness_people_and_client_addresses)
+{
+    const char *email = "harness.tester@example.org", *password = "a long test password 42";
+    struct hsession made, in;
+    long id = harness_make_user(DB, email, "Harness Tester", NULL, "staff", password, &made);
+    ck_assert_int_eq(made.id, id);
+    struct hresp r;
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &made, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, email));
+    hresp_free(&r);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, NULL, &r), 401);
+    ck_assert_str_eq(herr_code(&r), "unauthenticated");
+    hresp_free(&r);
+
+    /* Logging in records the test's own client address. */
+    char addr[32];
+    snprintf(addr, sizeof addr, "%s", harness_client_addr());
+    ck_assert_int_eq(strncmp(addr, "127.", 4), 0);
+    ck_assert_str_ne(addr, "127.0.0.1");
+    ck_assert_int_eq(harness_login(&srv, email, "wrong password", NULL), 401);
+    ck_assert_int_eq(harness_login(&srv, email, password, &in), 200);
+    ck_assert_int_eq(in.id, id);
+    ck_assert_int_gt(strlen(in.csrf), 10);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &in, &r), 200);
+    hresp_free(&r);
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' AND ip = '%s'", addr);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    harness_new_client();
+    ck_assert_str_ne(harness_client_addr(), addr);
+}
+END_TEST
+
 Suite *make_foundation_suite(void)
 {
     Suite *s = suite_create("foundation");
@@ -549,6 +585,7 @@ Suite *make_foundation_suite(void)
     tcase_add_test(tc, oversized_chunked_body_is_413);
     tcase_add_test(tc, static_files_with_headers);
     tcase_add_test(tc, metrics_count_requests);
+    tcase_add_test(tc, harness_people_and_client_addresses);
     tcase_add_test(tc, bad_configuration_exits_2_naming_the_setting);
     tcase_add_test(tc, unreachable_database_at_start_fails_clearly);
     tcase_add_test(tc, sigterm_finishes_requests_in_flight);
