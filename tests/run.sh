@@ -14,7 +14,7 @@
 #      catcher; screenshots in build/e2e-artifacts/)
 #   6. runs the short benchmarks and prints their ratios (informational)
 #   7. with --load only: the integration suites three times under
-#      stress-ng (tests/load.sh, about 15 minutes more)
+#      stress-ng (tests/load.sh, about 7 minutes more)
 #
 # Coverage is measured in the ASan build rather than in a build of its own:
 # that build is already -O0 (exact line and branch counts) and already runs

@@ -246,6 +246,8 @@ const char *harness_fresh_db(const char *name)
     snprintf(sql, sizeof sql,
              "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE);\nCREATE DATABASE \"%s\";", name, name);
     char *out = harness_psql("postgres", sql);
+    if (out == NULL && harness_pg_start() == 0) /* an earlier suite left it stopped */
+        out = harness_psql("postgres", sql);
     if (out == NULL) {
         fprintf(stderr, "harness: cannot create database %s\n", name);
         exit(2);

@@ -8,13 +8,14 @@
  * CONVENE_SOURCE_DIR, CONVENE_TEST_PG_DIR, CONVENE_TEST_PG_PORT.
  *
  * Isolation: ctest runs the suites with CK_FORK=yes, so each test is a
- * child process with its own timeout, and Check kills the test's process
- * group when it ends (a server a test started and did not stop dies with
- * it). Processes that must outlive a test (a mail catcher restarted inside
- * one, PostgreSQL) are started outside that group. Every request carries a
- * client address of its own test in X-Forwarded-For (the server trusts
- * 127.0.0.1 as a proxy), so per-address rate limits never carry over from
- * one test to the next.
+ * child process with its own timeout (Check kills the test's process group
+ * when it times out). A server a test started dies with the test's process
+ * even when the test failed before stopping it (PR_SET_PDEATHSIG).
+ * Processes that must outlive a test (a mail catcher started again inside
+ * one, PostgreSQL) are started outside its process group. Every request
+ * carries a client address of its own test in X-Forwarded-For (the server
+ * trusts 127.0.0.1 as a proxy), so per-address rate limits never carry over
+ * from one test to the next.
  */
 #ifndef CONVENE_HARNESS_H
 #define CONVENE_HARNESS_H
@@ -68,7 +69,8 @@ bool harness_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
 /* The conninfo URI of database `db` on the test cluster (static buffer). */
 const char *harness_pg_url(const char *db);
-/* Drops and recreates database `name`; returns its URI (static buffer). */
+/* Drops and recreates database `name` (starting the test cluster first when
+ * an earlier suite left it stopped); returns its URI (static buffer). */
 const char *harness_fresh_db(const char *name);
 /* Runs SQL through psql on database `db`; returns the first line of output
  * (caller frees) or NULL on failure. */
