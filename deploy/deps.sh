@@ -46,6 +46,11 @@ TEST_PACKAGES=(
     # tests/spec/check_responses.py: the spec is YAML, its schemas JSON Schema.
     python3-yaml
     python3-jsonschema
+    # Coverage summary (tests/run.sh) and the load run (tests/load.sh).
+    gcovr
+    stress-ng
+    # The browser tests run on Debian 12's Node.js 18 (or newer): the
+    # playwright-core pinned in tests/e2e/package.json supports Node >= 18.
     nodejs
     npm
     chromium
@@ -132,8 +137,26 @@ for pkg in "${wanted[@]}"; do
     [[ -n ${present[$pkg]:-} ]] || missing+=("$pkg")
 done
 
+# The browser tests need Node.js 18 or newer (Debian 12 ships 18). An older
+# node from elsewhere (nvm, /usr/local) earlier on PATH would fail in odd
+# ways: say so clearly.
+MIN_NODE_MAJOR=18
+check_node() {
+    ((with_test)) || return 0
+    local v
+    v=$(node --version 2>/dev/null) || {
+        echo "$PROG: warning: no node on PATH after installing nodejs" >&2
+        return 0
+    }
+    v=${v#v}
+    if ((${v%%.*} < MIN_NODE_MAJOR)); then
+        die "node $v on PATH ($(command -v node)) is older than $MIN_NODE_MAJOR; the browser tests need Debian 12's nodejs (18) or newer"
+    fi
+}
+
 if ((${#missing[@]} == 0)); then
     echo "$PROG: all ${#wanted[@]} packages already installed; nothing to do."
+    check_node
     exit 0
 fi
 
@@ -169,3 +192,4 @@ fi
 "${update_cmd[@]}"
 "${install_cmd[@]}"
 echo "$PROG: installed: ${missing[*]}"
+check_node

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
+  allowApi, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
 } from "./lib.mjs";
 
 let browser;
@@ -98,6 +98,7 @@ test("a participant signs up, confirms the address, logs in and manages the prof
 
   // A new password that is too short: the server's 422 field error is
   // shown next to the field and tied to it.
+  allowApi(context, 422, "POST", /^\/api\/me\/password$/, "a new password that is too short, on purpose");
   await page.getByLabel("Current password").fill(participant.password);
   await page.getByLabel("New password").fill("too short");
   await page.getByRole("button", { name: "Change my password" }).click();
@@ -173,7 +174,7 @@ test("a participant signs up, confirms the address, logs in and manages the prof
   await page.getByRole("button", { name: "Log out" }).click();
   await page.waitForURL("**/login.html");
   await assert.doesNotReject(page.getByText("You are logged out.").waitFor());
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });
 
@@ -216,6 +217,7 @@ test("a forgotten password is reset through the emailed link", async () => {
   await page.goto(linkIn(mail, "reset-password.html"));
   assert.equal(await page.title(), "Choose a new password · Convene");
   await checkPage(page, "reset-password");
+  allowApi(context, 422, "POST", /^\/api\/auth\/password\/reset$/, "a new password that is too short, on purpose");
   await page.getByLabel("New password").fill("short");
   await page.getByRole("button", { name: "Save the new password" }).click();
   await page.locator('[data-error-for="password"]').waitFor({ state: "visible" });
@@ -231,7 +233,7 @@ test("a forgotten password is reset through the emailed link", async () => {
   await settle(page);
   await assert.doesNotReject(page.getByRole("button", { name: "Log out" }).waitFor());
   await checkPage(page, "home-logged-in");
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });
 
@@ -318,7 +320,7 @@ test("the admin grants a role, sees it in the audit log and works the mail outbo
   await settle(page);
   const statuses = await page.locator("#list tbody .chip").allTextContents();
   assert.ok(statuses.length > 0 && statuses.every((s) => s === "Sent"), `only sent mail: ${statuses}`);
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });
 
@@ -352,7 +354,7 @@ test("an account with an unconfirmed address is offered a new link", async () =>
   assert.equal(await page.getByLabel("Email address").inputValue(), email, "logged in: the address is filled in");
   await page.getByRole("button", { name: "Send the link" }).click();
   await assert.doesNotReject(page.getByText("we have sent it a new link").waitFor());
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });
 
@@ -368,6 +370,6 @@ test("staff without the admin role cannot open the admin pages", async () => {
   await assert.doesNotReject(page.getByRole("heading", { name: "Not for your account" }).waitFor());
   assert.equal(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).count(), 0);
   await checkPage(page, "admin-forbidden", { shots: false });
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });

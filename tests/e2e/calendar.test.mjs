@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
+  allowApi, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
 } from "./lib.mjs";
 
 let browser;
@@ -229,6 +229,7 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await form.getByRole("group", { name: /^Which sessions will you join\?/ }).getByLabel("Transport").check();
   await form.getByRole("group", { name: /^Which sessions will you join\?/ }).getByLabel("Climate finance").check();
   await form.getByRole("group", { name: /^Do you need a visa support letter\?/ }).getByLabel("No").check();
+  allowApi(context, 422, "POST", /^\/api\/activities\/\d+\/enrollments$/, "a required answer left out, on purpose");
   await form.getByRole("button", { name: "Register" }).click();
   const textError = form.locator(`[data-error-for="answers.${qText.id}"]`);
   await textError.waitFor({ state: "visible" });
@@ -342,7 +343,7 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await feedBox.getByRole("button", { name: "Create my feed address" }).waitFor();
   assert.doesNotMatch(await (await context.request.get(renewed)).text(), /SUMMARY/);
 
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });
 
@@ -385,6 +386,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await staff.getByLabel(/^Starts at/).fill("09:00");
   await staff.getByLabel(/^Ends at/).fill("17:00");
   await staff.getByLabel(/^Seats \(optional\)/).fill("25");
+  allowApi(staffContext, 422, "POST", /^\/api\/activities$/, "a misspelt time zone, on purpose");
   await staff.getByRole("button", { name: "Create the activity" }).click();
   const zoneError = staff.locator('#activity-form [data-error-for="timezone"]');
   await zoneError.waitFor({ state: "visible" });
@@ -435,6 +437,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   const q3 = questions.getByRole("group", { name: "Question 3" });
   await q3.getByLabel("Question", { exact: true }).fill("Do you need a visa support letter?");
   await q3.getByLabel("Kind of answer").selectOption("yes_no");
+  allowApi(staffContext, 422, "PUT", /^\/api\/activities\/\d+\/questions$/, "a choice question with one choice, on purpose");
   await questions.getByRole("button", { name: "Save the questions" }).click();
   const choicesError = questions.locator('[data-error-for="questions[1].choices"]');
   await choicesError.waitFor({ state: "visible" });
@@ -512,6 +515,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await behalf.getByRole("button", { name: "Find", exact: true }).click();
   await behalf.getByText("1 account found.").waitFor();
   assert.match(await behalf.getByLabel("Person to register").inputValue(), /^\d+$/);
+  allowApi(staffContext, 422, "POST", /^\/api\/activities\/\d+\/enrollments$/, "registering someone without the required answers, on purpose");
   await behalf.getByRole("button", { name: "Register them" }).click();
   const behalfError = behalf.locator('[data-error-for^="answers."]').first();
   await behalfError.waitFor({ state: "visible" });
@@ -561,7 +565,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await adminBehalf.getByText("अमित शर्मा is registered: Confirmed.").waitFor();
   await settle(adminPage);
   await checkPage(adminPage, "staff-registrations-admin", { shots: false });
-  assertNoProblems(adminPageContext);
+  await assertNoProblems(adminPageContext);
   await adminPageContext.close();
 
   // Every activity in a period, from the export page.
@@ -599,8 +603,8 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await partRegistration.getByText("This activity has been cancelled.").waitFor();
   await checkPage(part, "activity-cancelled");
 
-  assertNoProblems(staffContext);
-  assertNoProblems(partContext);
+  await assertNoProblems(staffContext);
+  await assertNoProblems(partContext);
   await partContext.close();
   await staffContext.close();
 });
@@ -616,7 +620,7 @@ test("people who are not staff cannot open the staff pages", async () => {
   await page.getByRole("heading", { name: "Not for your account" }).waitFor();
   await page.getByText("This page is for CityNet's staff.").waitFor();
   await checkPage(page, "staff-forbidden", { shots: false });
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });
 
@@ -662,7 +666,7 @@ test("the calendar says when nothing matches, and when it cannot be loaded", asy
   await context.route(/\/api\/activities\?/, (route) => route.fulfill({
     status: 503,
     contentType: "application/json",
-    headers: { "Retry-After": "1" },
+    headers: { "Retry-After": "1", "X-E2E-Simulated": "yes" }, // not the server's: not a problem
     body: JSON.stringify({ error: { code: "unavailable", message: "The database is not reachable." } }),
   }));
   await page.getByRole("group", { name: "View" }).getByRole("link", { name: "By month" }).click();
@@ -672,6 +676,6 @@ test("the calendar says when nothing matches, and when it cannot be loaded", asy
   await page.getByRole("button", { name: "Try again" }).click();
   await settle(page);
   await page.getByRole("region", { name: /^October 2023/ }).waitFor();
-  assertNoProblems(context);
+  await assertNoProblems(context);
   await context.close();
 });

@@ -1,6 +1,16 @@
 // lib.mjs - what the browser tests share: the browser, page checks (axe,
 // screenshots at two sizes, horizontal overflow at 360 px, console and CSP
-// errors) and the mail catcher.
+// errors, API errors) and the mail catcher.
+//
+// axe runs on every state a test visits: settle() (which every test calls
+// once a state is ready) runs it, checkPage() runs it at both sizes, and
+// assertNoProblems() runs it on the final state of every open page.
+//
+// API answers: a 5xx always fails the test; a 4xx fails it unless the test
+// allowed it (allowApi) because it provokes it on purpose. The only 4xx
+// allowed everywhere is 401 for GET /api/me: every page asks who is logged
+// in, and the answer for a visitor is 401. An answer a test fakes with
+// context.route carries the header X-E2E-Simulated: yes and is not judged.
 //
 // Settings come from tests/e2e/run.sh through the environment:
 // E2E_BASE_URL, E2E_MAIL_API, E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD,
@@ -60,20 +70,36 @@ export async function newContext(browser, opts = {}) {
   });
   context.setDefaultTimeout(15000);
   context.problems = [];
-  context.on("page", (page) => watch(page, context.problems));
+  context.allowed = [{ status: 401, method: "GET", path: /^\/api\/me$/ }];
+  context.on("page", (page) => watch(page, context));
   return context;
 }
 
-function watch(page, problems) {
+// Lets pages of this context get `status` for `method` on API paths that
+// match `path` (a RegExp) without failing the test: for errors the test
+// provokes on purpose. `why` says which (it is kept for the report).
+export function allowApi(context, status, method, path, why) {
+  assert.ok(status >= 400 && status < 500, "only 4xx answers can be allowed");
+  assert.ok(why, "say why the error is expected");
+  context.allowed.push({ status, method, path, why });
+}
+
+function apiAllowed(context, status, method, pathname) {
+  return context.allowed.some((a) => a.status === status && a.method === method && a.path.test(pathname));
+}
+
+function watch(page, context) {
+  const problems = context.problems;
   page.on("pageerror", (err) => problems.push(`${page.url()}: script error: ${err.message}`));
   page.on("console", (msg) => {
     if (msg.type() !== "error") return;
     const text = msg.text();
     const url = (msg.location() && msg.location().url) || "";
-    // The API answers 401/404/422 on purpose, and a language without a
-    // dictionary is a 404 for /i18n/<lang>.js before English is used; the
-    // browser logs those loads as errors. Anything else (CSP refusals,
-    // missing files, script errors) is a problem.
+    // The browser logs every 4xx/5xx load as an error; API answers are
+    // judged by the response handler below, and a language without a
+    // dictionary is a 404 for /i18n/<lang>.js before English is used.
+    // Anything else (CSP refusals, missing files, script errors) is a
+    // problem.
     if (/Failed to load resource/.test(text) && /\/api\/|\/i18n\/[a-z-]+\.js$/.test(url)) return;
     problems.push(`${page.url()}: console: ${text}${url ? ` (${url})` : ""}`);
   });
@@ -83,23 +109,44 @@ function watch(page, problems) {
   });
   page.on("response", (res) => {
     const u = new URL(res.url());
-    if (res.status() >= 400 && !u.pathname.startsWith("/api/") && !/^\/i18n\/[a-z-]+\.js$/.test(u.pathname)) {
-      problems.push(`${page.url()}: ${res.status()} for ${u.pathname}`);
+    const status = res.status();
+    if (status < 400) return;
+    const method = res.request().method();
+    // An answer a test made up with context.route (to show how a page
+    // copes with a failing server) carries X-E2E-Simulated.
+    if (res.headers()["x-e2e-simulated"] === "yes") return;
+    if (u.pathname.startsWith("/api/")) {
+      if (status >= 500 || !apiAllowed(context, status, method, u.pathname)) {
+        problems.push(`${page.url()}: ${status} for ${method} ${u.pathname}`);
+      }
+      return;
+    }
+    if (!/^\/i18n\/[a-z-]+\.js$/.test(u.pathname)) {
+      problems.push(`${page.url()}: ${status} for ${u.pathname}`);
     }
   });
 }
 
-export function assertNoProblems(context) {
+// Runs axe on the final state of every open page of the context, then
+// fails on anything the pages logged (script errors, CSP refusals, API
+// errors the test did not allow).
+export async function assertNoProblems(context) {
+  for (const page of context.pages()) {
+    if (page.isClosed() || !/^https?:/.test(page.url())) continue;
+    await settle(page, { axe: false });
+    await axe(page, `final ${new URL(page.url()).pathname}`);
+  }
   assert.deepEqual(context.problems, [], "the pages logged errors");
 }
 
 // Waits until the page's script has rendered the layout and no list is
-// loading.
-export async function settle(page) {
+// loading, then (unless axe is false) runs axe on the state reached.
+export async function settle(page, { axe: runAxe = true } = {}) {
   await page.waitForSelector("body.ready", { state: "attached" });
   await page.waitForLoadState("networkidle");
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
   await page.evaluate(() => document.fonts.ready.then(() => true));
+  if (runAxe) await axe(page, `state ${new URL(page.url()).pathname}`);
 }
 
 // ---- axe-core ----------------------------------------------------------
@@ -186,14 +233,15 @@ export async function overflow(page) {
 // 360x740 (full page) into the artifacts folder and the overflow check at
 // 360 px. The viewport is put back afterwards.
 export async function checkPage(page, name, { shots = true } = {}) {
-  await settle(page);
+  await settle(page, { axe: false });
   await axe(page, name);
   if (!shots) return;
   const before = page.viewportSize() || DESKTOP;
   await page.setViewportSize(DESKTOP);
   await page.screenshot({ path: path.join(env.artifacts, `${name}-1280x800.png`), fullPage: true });
   await page.setViewportSize(PHONE);
-  await settle(page);
+  await settle(page, { axe: false });
+  await axe(page, `${name} at 360 px`);
   await page.screenshot({ path: path.join(env.artifacts, `${name}-360x740.png`), fullPage: true });
   const problems = await overflow(page);
   appendFileSync(path.join(env.artifacts, "overflow.txt"),

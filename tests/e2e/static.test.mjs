@@ -7,13 +7,18 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const web = process.env.E2E_WEB_ROOT || path.resolve(here, "../../web");
-const en = (await import(pathToFileURL(path.join(web, "i18n/en.js")))).default;
-const { safeNext } = await import(pathToFileURL(path.join(web, "js/url.js")));
+// The web files are ES modules named .js with no package.json saying so:
+// Node 18 (Debian 12's) would load them as CommonJS, so they are imported
+// from their text (neither imports anything).
+const importModule = (file) =>
+  import(`data:text/javascript;base64,${readFileSync(file).toString("base64")}`);
+const en = (await importModule(path.join(web, "i18n/en.js"))).default;
+const { safeNext } = await importModule(path.join(web, "js/url.js"));
 
 function files(dir, ext) {
   const out = [];

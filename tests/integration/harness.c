@@ -11,14 +11,19 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "api/auth.h"
 
 static const char *env_or_die(const char *name)
 {
@@ -35,6 +40,142 @@ double harness_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+bool harness_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
+{
+    double end = harness_now_ms() + timeout_ms;
+    for (;;) {
+        if (cond(arg))
+            return true;
+        if (harness_now_ms() > end)
+            return false;
+        usleep(20000);
+    }
+}
+
+/* ---- The runner and the tests' processes ---- */
+
+/* Memory the runner shares with every test process it forks: the mail
+ * catchers by SMTP port, so a catcher started again inside a test is the
+ * one the suite's teardown stops. */
+#define MAX_PROCS 16
+struct shared {
+    struct {
+        int key;
+        pid_t pid;
+    } procs[MAX_PROCS];
+};
+
+static pid_t runner_pid;
+static struct shared *shared;
+static int problems; /* found outside any test (the runner's count) */
+static unsigned client_seq;
+
+/* True in a test's own process (Check forks one per test). */
+static bool in_test(void)
+{
+    return runner_pid != 0 && getpid() != runner_pid;
+}
+
+static void proc_set(int key, pid_t pid)
+{
+    if (shared == NULL)
+        return;
+    int free_slot = -1;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        if (shared->procs[i].key == key) {
+            shared->procs[i].pid = pid;
+            if (pid == 0)
+                shared->procs[i].key = 0;
+            return;
+        }
+        if (shared->procs[i].key == 0 && free_slot < 0)
+            free_slot = i;
+    }
+    if (pid != 0 && free_slot >= 0) {
+        shared->procs[free_slot].key = key;
+        shared->procs[free_slot].pid = pid;
+    }
+}
+
+static pid_t proc_get(int key)
+{
+    for (int i = 0; shared && i < MAX_PROCS; i++) {
+        if (shared->procs[i].key == key)
+            return shared->procs[i].pid;
+    }
+    return 0;
+}
+
+/* False once pid has exited (gone, or a zombie of another process). */
+static bool proc_running(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');
+    return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+/* Waits up to timeout_ms for pid to end. 1: reaped, *status set; 0: ended
+ * but not our child (no status); -1: still running. */
+static int wait_gone(pid_t pid, int timeout_ms, int *status)
+{
+    double end = harness_now_ms() + timeout_ms;
+    for (;;) {
+        pid_t w = waitpid(pid, status, WNOHANG);
+        if (w == pid)
+            return 1;
+        if (w < 0 && errno == ECHILD && !proc_running(pid))
+            return 0;
+        if (harness_now_ms() > end)
+            return -1;
+        usleep(10000);
+    }
+}
+
+void harness_init(void)
+{
+    runner_pid = getpid();
+    shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) {
+        perror("harness: mmap");
+        exit(2);
+    }
+    memset(shared, 0, sizeof *shared);
+    /* Processes a finished test leaves (a catcher it started again)
+     * become the runner's children, so the runner can stop and reap them. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "harness: libsodium does not initialise\n");
+        exit(2);
+    }
+}
+
+int harness_finish(void)
+{
+    for (int i = 0; shared && i < MAX_PROCS; i++) {
+        pid_t pid = shared->procs[i].pid;
+        if (pid > 0 && proc_running(pid)) {
+            fprintf(stderr, "harness: stopping process %d that a test left running\n", (int)pid);
+            kill(pid, SIGTERM);
+            int st;
+            if (wait_gone(pid, 5000, &st) < 0)
+                kill(pid, SIGKILL);
+        }
+    }
+    /* Reap what ended (zombies only: a PostgreSQL started again inside a
+     * test may be our child too and keeps running). */
+    int st;
+    while (waitpid(-1, &st, WNOHANG) > 0) {
+    }
+    return problems;
 }
 
 /* ---- PostgreSQL ---- */
@@ -105,6 +246,8 @@ const char *harness_fresh_db(const char *name)
     snprintf(sql, sizeof sql,
              "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE);\nCREATE DATABASE \"%s\";", name, name);
     char *out = harness_psql("postgres", sql);
+    if (out == NULL && harness_pg_start() == 0) /* an earlier suite left it stopped */
+        out = harness_psql("postgres", sql);
     if (out == NULL) {
         fprintf(stderr, "harness: cannot create database %s\n", name);
         exit(2);
@@ -116,20 +259,70 @@ const char *harness_fresh_db(const char *name)
 static int pg_cmd(const char *what)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/deploy/pg.sh' %s '%s' --port %s --fast >/dev/null 2>&1",
+    snprintf(cmd, sizeof cmd,
+             "setsid -w '%s/deploy/pg.sh' %s '%s' --port %s --fast >/dev/null 2>&1",
              env_or_die("CONVENE_SOURCE_DIR"), what, env_or_die("CONVENE_TEST_PG_DIR"),
              env_or_die("CONVENE_TEST_PG_PORT"));
     return system(cmd) == 0 ? 0 : -1;
 }
 
+static bool pg_stopped_here;
+
+/* At the exit of a test that stopped the cluster and failed before
+ * starting it again. */
+static void pg_start_at_exit(void)
+{
+    if (pg_stopped_here && harness_pg_start() != 0)
+        fprintf(stderr, "harness: could not start the test cluster again\n");
+}
+
 int harness_pg_stop(void)
 {
+    static bool registered;
+    if (!registered) {
+        atexit(pg_start_at_exit);
+        registered = true;
+    }
+    pg_stopped_here = true;
     return pg_cmd("stop");
 }
 
 int harness_pg_start(void)
 {
-    return pg_cmd("start");
+    /* In a session of its own: the postmaster must survive the end of the
+     * test whose process group Check kills. */
+    int rc = pg_cmd("start");
+    if (rc == 0)
+        pg_stopped_here = false;
+    return rc;
+}
+
+void harness_test_setup(void)
+{
+    harness_new_client();
+    char *up = harness_psql("postgres", "SELECT 1");
+    if (up == NULL) {
+        fprintf(stderr, "harness: the test cluster is down (an earlier test stopped it); "
+                        "starting it\n");
+        ck_assert_msg(harness_pg_start() == 0, "cannot start the test cluster again");
+    }
+    free(up);
+}
+
+void harness_sql(const char *db, const char *sql)
+{
+    char *out = harness_psql(db, sql);
+    ck_assert_msg(out != NULL, "SQL failed on %s: %s", db, sql);
+    free(out);
+}
+
+long harness_sql_long(const char *db, const char *sql)
+{
+    char *out = harness_psql(db, sql);
+    ck_assert_msg(out != NULL, "SQL failed on %s: %s", db, sql);
+    long v = strtol(out, NULL, 10);
+    free(out);
+    return v;
 }
 
 /* ---- Server ---- */
@@ -168,8 +361,13 @@ int harness_free_port(void)
 
 bool harness_server_alive(const struct server *s)
 {
+    if (s->pid <= 0)
+        return false;
     int st;
-    return s->pid > 0 && waitpid(s->pid, &st, WNOHANG) == 0;
+    pid_t w = waitpid(s->pid, &st, WNOHANG);
+    if (w < 0 && errno == ECHILD) /* the runner's server, seen from a test */
+        return proc_running(s->pid);
+    return w == 0;
 }
 
 int harness_server_start(struct server *s, const char *db, const char *const *env)
@@ -192,9 +390,11 @@ int harness_server_start(struct server *s, const char *db, const char *const *en
             dup2(fd, STDERR_FILENO);
             close(fd);
         }
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives its starter */
         setenv("CONVENE_DATABASE_URL", url, 1);
         setenv("CONVENE_LISTEN", listen, 1);
         setenv("CONVENE_DATA_DIR", env_or_die("CONVENE_SOURCE_DIR"), 1);
+        setenv("CONVENE_TRUSTED_PROXIES", "127.0.0.1", 1);
         for (size_t i = 0; env && env[i]; i++)
             putenv(strdup(env[i]));
         const char *bin = env_or_die("CONVENE_BIN");
@@ -202,7 +402,7 @@ int harness_server_start(struct server *s, const char *db, const char *const *en
         _exit(127);
     }
     s->pid = pid;
-    double deadline = harness_now_ms() + 10000;
+    double deadline = harness_now_ms() + 20000;
     while (harness_now_ms() < deadline) {
         struct hresp r;
         if (hget(s, "/healthz", &r) == 0 && r.status == 200) {
@@ -215,8 +415,38 @@ int harness_server_start(struct server *s, const char *db, const char *const *en
         usleep(20000);
     }
     fprintf(stderr, "harness: server did not come up; see %s\n", s->log_path);
-    harness_server_stop(s);
+    kill(s->pid, SIGKILL);
+    int st;
+    wait_gone(s->pid, 5000, &st);
+    s->pid = 0;
     return -1;
+}
+
+/* Copies the first sanitizer report in the log at path (from its first
+ * line, at most outlen - 1 bytes) into out; false when there is none. */
+static bool sanitizer_report(const char *path, char *out, size_t outlen)
+{
+    static const char *const marks[] = {"ERROR: LeakSanitizer", "ERROR: AddressSanitizer",
+                                        ": runtime error: ", "WARNING: ThreadSanitizer"};
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char line[1024];
+    size_t used = 0;
+    bool found = false;
+    while (fgets(line, sizeof line, f)) {
+        for (size_t i = 0; !found && i < sizeof marks / sizeof marks[0]; i++)
+            found = strstr(line, marks[i]) != NULL;
+        if (found) {
+            size_t n = strlen(line);
+            if (used + n + 1 > outlen)
+                break;
+            memcpy(out + used, line, n + 1);
+            used += n;
+        }
+    }
+    fclose(f);
+    return found;
 }
 
 int harness_server_stop(struct server *s)
@@ -224,19 +454,31 @@ int harness_server_stop(struct server *s)
     if (s->pid <= 0)
         return -1;
     kill(s->pid, SIGTERM);
-    double deadline = harness_now_ms() + 10000;
     int st = 0;
-    while (harness_now_ms() < deadline) {
-        pid_t w = waitpid(s->pid, &st, WNOHANG);
-        if (w == s->pid) {
-            s->pid = 0;
-            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        }
-        usleep(20000);
+    int got = wait_gone(s->pid, 20000, &st);
+    if (got < 0) {
+        kill(s->pid, SIGKILL);
+        wait_gone(s->pid, 5000, &st);
     }
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, &st, 0);
     s->pid = 0;
+    char why[128] = "";
+    if (got < 0)
+        snprintf(why, sizeof why, "did not stop within 20 s of SIGTERM");
+    else if (got == 1 && WIFSIGNALED(st))
+        snprintf(why, sizeof why, "was killed by signal %d", WTERMSIG(st));
+    else if (got == 1 && WEXITSTATUS(st) != 0)
+        snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
+    static char report[8192];
+    report[0] = '\0';
+    if (sanitizer_report(s->log_path, report, sizeof report) && why[0] == '\0')
+        snprintf(why, sizeof why, "reported a sanitizer error");
+    if (why[0] == '\0')
+        return 0;
+    fprintf(stderr, "harness: the server on port %d %s (log: %s)\n%s", s->port, why, s->log_path,
+            report);
+    if (in_test())
+        ck_abort_msg("the server on port %d %s; see %s", s->port, why, s->log_path);
+    problems++;
     return -1;
 }
 
@@ -300,10 +542,16 @@ int harness_catcher_start(struct catcher *m)
     snprintf(smtp, sizeof smtp, "127.0.0.1:%d", m->smtp_port);
     snprintf(http, sizeof http, "127.0.0.1:%d", m->http_port);
     snprintf(script, sizeof script, "%s/deploy/mailcatcher.py", env_or_die("CONVENE_SOURCE_DIR"));
+    bool from_runner = !in_test();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* Out of the test's process group: a catcher started again inside
+         * a test serves the tests after it; the suite's teardown stops it. */
+        setpgid(0, 0);
+        if (from_runner)
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
         int fd = open("mailcatcher.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, STDOUT_FILENO);
@@ -311,15 +559,20 @@ int harness_catcher_start(struct catcher *m)
             close(fd);
         }
         /* Debian's python3 has aiosmtpd; a python3 earlier on PATH may not. */
-        execl("/usr/bin/python3", "python3", script, "--smtp", smtp, "--http", http, "--dir",
-              m->dir, (char *)NULL);
+        if (m->reject_rcpt)
+            execl("/usr/bin/python3", "python3", script, "--smtp", smtp, "--http", http, "--dir",
+                  m->dir, "--reject-rcpt", m->reject_rcpt, (char *)NULL);
+        else
+            execl("/usr/bin/python3", "python3", script, "--smtp", smtp, "--http", http, "--dir",
+                  m->dir, (char *)NULL);
         _exit(127);
     }
     m->pid = pid;
+    proc_set(m->smtp_port, pid);
     struct server probe;
     memset(&probe, 0, sizeof probe);
     snprintf(probe.base, sizeof probe.base, "http://127.0.0.1:%d", m->http_port);
-    double deadline = harness_now_ms() + 10000;
+    double deadline = harness_now_ms() + 20000;
     while (harness_now_ms() < deadline) {
         struct hresp r;
         int rc = hget(&probe, "/api/messages", &r);
@@ -346,20 +599,19 @@ int harness_catcher_start(struct catcher *m)
 
 void harness_catcher_stop(struct catcher *m)
 {
+    /* The one running now, which a test may have started again. */
+    pid_t current = proc_get(m->smtp_port);
+    if (current > 0)
+        m->pid = current;
     if (m->pid <= 0)
         return;
     kill(m->pid, SIGTERM);
     int st;
-    double deadline = harness_now_ms() + 5000;
-    while (harness_now_ms() < deadline) {
-        if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
-            m->pid = 0;
-            return;
-        }
-        usleep(20000);
+    if (wait_gone(m->pid, 5000, &st) < 0) {
+        kill(m->pid, SIGKILL);
+        wait_gone(m->pid, 5000, &st);
     }
-    kill(m->pid, SIGKILL);
-    waitpid(m->pid, &st, 0);
+    proc_set(m->smtp_port, 0);
     m->pid = 0;
 }
 
@@ -528,8 +780,16 @@ int hreq(const struct server *s, const char *method, const char *path, const cha
     snprintf(url, sizeof url, "%s%s", s->base, path);
     struct grow b = {0}, h = {0};
     struct curl_slist *hl = NULL;
-    for (size_t i = 0; headers && headers[i]; i++)
+    bool own_xff = false;
+    for (size_t i = 0; headers && headers[i]; i++) {
         hl = curl_slist_append(hl, headers[i]);
+        own_xff |= strncasecmp(headers[i], "X-Forwarded-For:", 16) == 0;
+    }
+    char xff[64];
+    if (!own_xff) {
+        snprintf(xff, sizeof xff, "X-Forwarded-For: %s", harness_client_addr());
+        hl = curl_slist_append(hl, xff);
+    }
     if (body == NULL || len == 0)
         hl = curl_slist_append(hl, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -547,6 +807,7 @@ int hreq(const struct server *s, const char *method, const char *path, const cha
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* "/../x" reaches the server as written */
     double t0 = harness_now_ms();
     CURLcode rc = curl_easy_perform(c);
     out->seconds = (harness_now_ms() - t0) / 1000.0;
@@ -595,4 +856,148 @@ void hresp_free(struct hresp *r)
     free(r->headers);
     r->body = NULL;
     r->headers = NULL;
+}
+
+/* ---- Client addresses ---- */
+
+const char *harness_client_addr(void)
+{
+    static char addr[32];
+    /* 127.1.0.0 to 127.254.255.255: distinct for each test process (pid)
+     * and each harness_new_client within one. */
+    unsigned n = ((unsigned)getpid() * 64u + client_seq % 64u) % (254u * 65536u);
+    snprintf(addr, sizeof addr, "127.%u.%u.%u", 1u + n / 65536u, (n / 256u) % 256u, n % 256u);
+    return addr;
+}
+
+void harness_new_client(void)
+{
+    client_seq++;
+}
+
+const char *herr_code(const struct hresp *r)
+{
+    static char code[64];
+    code[0] = '\0';
+    json_t *j = json_loads(r->body ? r->body : "", 0, NULL);
+    json_t *e = json_object_get(j, "error");
+    const char *c = json_string_value(json_object_get(e, "code"));
+    const char *m = json_string_value(json_object_get(e, "message"));
+    if (c && m && *m) /* a message is part of the contract */
+        snprintf(code, sizeof code, "%s", c);
+    json_decref(j);
+    return code;
+}
+
+/* ---- Requests as a person ---- */
+
+long hcall(const struct server *s, const char *method, const char *path, const char *json,
+           const struct hsession *who, struct hresp *r)
+{
+    const char *h[4];
+    int n = 0;
+    char cookie[360], token[120];
+    if (json)
+        h[n++] = "Content-Type: application/json";
+    if (who && who->cookie[0]) {
+        snprintf(cookie, sizeof cookie, "Cookie: %s", who->cookie);
+        h[n++] = cookie;
+    }
+    if (who && who->csrf[0]) {
+        snprintf(token, sizeof token, "X-CSRF-Token: %s", who->csrf);
+        h[n++] = token;
+    }
+    h[n] = NULL;
+    ck_assert_msg(hreq(s, method, path, h, json, json ? strlen(json) : 0, r) == 0,
+                  "%s %s: no answer", method, path);
+    return r->status;
+}
+
+/* text as an SQL string literal ('...' with quotes doubled) in out. */
+static const char *sql_literal(const char *text, char *out, size_t outlen)
+{
+    size_t k = 0;
+    out[k++] = '\'';
+    for (const char *p = text; *p && k + 3 < outlen; p++) {
+        if (*p == '\'')
+            out[k++] = '\'';
+        out[k++] = *p;
+    }
+    out[k++] = '\'';
+    out[k] = '\0';
+    return out;
+}
+
+long harness_make_user(const char *db, const char *email, const char *name, const char *org,
+                       const char *role, const char *password, struct hsession *out)
+{
+    char hash[crypto_pwhash_STRBYTES] = "x";
+    if (password)
+        ck_assert_int_eq(crypto_pwhash_str(hash, password, strlen(password),
+                                           crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN),
+                         0);
+    char e[600], n[600], o[600], h[300], q[3000];
+    long org_id = 0;
+    if (org) {
+        snprintf(q, sizeof q, "SELECT id FROM organisations WHERE name = %s",
+                 sql_literal(org, o, sizeof o));
+        org_id = harness_sql_long(db, q);
+        ck_assert_msg(org_id > 0, "no organisation named %s", org);
+    }
+    char org_text[32] = "NULL";
+    if (org_id > 0)
+        snprintf(org_text, sizeof org_text, "%ld", org_id);
+    snprintf(q, sizeof q,
+             "INSERT INTO accounts (email, password_hash, name, organisation_id, "
+             "email_verified_at) VALUES (%s, %s, %s, %s, now()) RETURNING id",
+             sql_literal(email, e, sizeof e), sql_literal(hash, h, sizeof h),
+             sql_literal(name, n, sizeof n), org_text);
+    long id = harness_sql_long(db, q);
+    ck_assert_msg(id > 0, "could not create the account %s", email);
+    if (role) {
+        snprintf(q, sizeof q, "INSERT INTO account_roles (account_id, role) VALUES (%ld, %s)", id,
+                 sql_literal(role, o, sizeof o));
+        harness_sql(db, q);
+    }
+    if (out) {
+        char token[48], token_hash[72];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        auth_random_token(token);
+        auth_random_token(out->csrf);
+        auth_token_hash_hex(token, token_hash);
+        snprintf(out->cookie, sizeof out->cookie, "convene_session=%s", token);
+        snprintf(q, sizeof q,
+                 "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) "
+                 "VALUES (%ld, '%s'::bytea, '%s', now() + interval '1 day')",
+                 id, token_hash, out->csrf);
+        harness_sql(db, q);
+    }
+    return id;
+}
+
+long harness_login(const struct server *s, const char *email, const char *password,
+                   struct hsession *out)
+{
+    json_t *body = json_pack("{s:s, s:s}", "email", email, "password", password);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct hresp r;
+    long st = hcall(s, "POST", "/api/auth/login", text, NULL, &r);
+    free(text);
+    if (st == 200 && out) {
+        memset(out, 0, sizeof *out);
+        char set[400];
+        ck_assert_ptr_nonnull(hresp_header(&r, "Set-Cookie", set, sizeof set));
+        set[strcspn(set, ";")] = '\0';
+        snprintf(out->cookie, sizeof out->cookie, "%.300s", set);
+        json_t *j = json_loads(r.body, 0, NULL);
+        const char *csrf = json_string_value(json_object_get(j, "csrf_token"));
+        snprintf(out->csrf, sizeof out->csrf, "%s", csrf ? csrf : "");
+        json_t *acc = json_object_get(j, "account");
+        out->id = (long)json_integer_value(json_object_get(acc ? acc : j, "id"));
+        json_decref(j);
+    }
+    hresp_free(&r);
+    return st;
 }

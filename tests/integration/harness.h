@@ -8,25 +8,83 @@
  * CONVENE_SOURCE_DIR, CONVENE_TEST_PG_DIR, CONVENE_TEST_PG_PORT, and
  * CONVENE_TEST_RESPONSE_LOG (hreq logs every response of a convene server
  * there, one JSON line each, for the spec.responses check).
+ *
+ * Isolation: ctest runs the suites with CK_FORK=yes, so each test is a
+ * child process with its own timeout (Check kills the test's process group
+ * when it times out). A server a test started dies with the test's process
+ * even when the test failed before stopping it (PR_SET_PDEATHSIG).
+ * Processes that must outlive a test (a mail catcher started again inside
+ * one, PostgreSQL) are started outside its process group. Every request
+ * carries a client address of its own test in X-Forwarded-For (the server
+ * trusts 127.0.0.1 as a proxy), so per-address rate limits never carry over
+ * from one test to the next.
  */
 #ifndef CONVENE_HARNESS_H
 #define CONVENE_HARNESS_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include <sys/types.h>
+#include <unistd.h>
+
+/* ---- The runner ---- */
+
+/* Called once by the runner before any suite: remembers the runner's
+ * process, makes it the reaper of processes orphaned by finished tests and
+ * sets up the memory shared with the tests' processes. */
+void harness_init(void);
+/* Called once by the runner after the suites: stops what tests left
+ * running and returns the number of problems found outside any test (a
+ * server stopped by a suite's teardown that exited non-zero or reported a
+ * sanitizer error); the runner fails when it is not 0. */
+int harness_finish(void);
+/* A checked fixture for every test case (tcase_add_checked_fixture(tc,
+ * harness_test_setup, NULL)): starts the test cluster again when an earlier
+ * test stopped it and failed before starting it. */
+void harness_test_setup(void);
+
+/* ---- Waiting for a state ---- */
+
+/* Polls cond(arg) every 20 ms until it is true (returns true) or timeout_ms
+ * have passed (returns false). cond is evaluated at least once. */
+bool harness_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
+
+/*
+ * Waits until the expression cond is true, evaluating it every 20 ms, and
+ * fails the test naming the expression when timeout_ms pass first. A test
+ * waits for the state it is about to assert, never for a fixed time; the
+ * timeout is a bound for a loaded machine, not an expected duration.
+ */
+#define WAIT_UNTIL(cond, timeout_ms)                                                               \
+    do {                                                                                           \
+        double wait_end_ = harness_now_ms() + (timeout_ms);                                        \
+        while (!(cond)) {                                                                          \
+            ck_assert_msg(harness_now_ms() < wait_end_, "waited %d ms for: %s", (int)(timeout_ms), \
+                          #cond);                                                                  \
+            usleep(20000);                                                                         \
+        }                                                                                          \
+    } while (0)
 
 /* ---- PostgreSQL ---- */
 
 /* The conninfo URI of database `db` on the test cluster (static buffer). */
 const char *harness_pg_url(const char *db);
-/* Drops and recreates database `name`; returns its URI (static buffer). */
+/* Drops and recreates database `name` (starting the test cluster first when
+ * an earlier suite left it stopped); returns its URI (static buffer). */
 const char *harness_fresh_db(const char *name);
 /* Runs SQL through psql on database `db`; returns the first line of output
  * (caller frees) or NULL on failure. */
 char *harness_psql(const char *db, const char *sql);
-/* Stops / starts the test cluster (pg.sh). 0 or -1. */
+/* Runs SQL on `db` and fails the test when it fails. */
+void harness_sql(const char *db, const char *sql);
+/* The first line of a query's output as a number; fails the test when the
+ * query fails. */
+long harness_sql_long(const char *db, const char *sql);
+/* Stops / starts the test cluster (pg.sh). 0 or -1. A test that stops it
+ * and then fails gets it started again when its process exits; the next
+ * test's harness_test_setup starts it when the test was killed instead. */
 int harness_pg_stop(void);
 int harness_pg_start(void);
 
@@ -41,13 +99,19 @@ struct server {
 
 /*
  * Starts `convene serve` on a free port against database `db`, with
- * CONVENE_TEST_ROUTES=1 and the extra NULL-terminated "NAME=value" settings
- * in env (may be NULL). Waits until /healthz answers (10 s at most).
- * Returns 0 or -1.
+ * CONVENE_TRUSTED_PROXIES=127.0.0.1 and the extra NULL-terminated
+ * "NAME=value" settings in env (may be NULL; they win over the defaults).
+ * Waits until /healthz answers (20 s at most). Returns 0 or -1.
  */
 int harness_server_start(struct server *s, const char *db, const char *const *env);
-/* Sends SIGTERM and waits (10 s at most). Returns the exit status, or -1
- * when it had to be killed or did not exit normally. */
+/*
+ * Sends SIGTERM and waits (20 s at most, then SIGKILL). Returns 0 when the
+ * server exited with status 0 and its log holds no sanitizer report
+ * (LeakSanitizer, AddressSanitizer, UBSan "runtime error"). Otherwise it
+ * prints why (with the report), fails the current test when called inside
+ * one, counts a problem for harness_finish when called by a suite's
+ * teardown, and returns -1.
+ */
 int harness_server_stop(struct server *s);
 /* True when the process is still running. */
 bool harness_server_alive(const struct server *s);
@@ -63,13 +127,19 @@ struct catcher {
     int smtp_port;
     int http_port;
     char dir[256];
+    /* Optional, set before the first start: recipients matching this
+     * regular expression are refused with 550 (--reject-rcpt). */
+    const char *reject_rcpt;
 };
 
 /* Starts the catcher on free ports with a fresh message folder (or, when
  * m->smtp_port is already set, on the same ports and folder again). Waits
- * until it answers. 0 or -1. */
+ * until it answers. 0 or -1. A catcher started again inside a test keeps
+ * running after the test, and harness_catcher_stop in the suite's teardown
+ * stops it. */
 int harness_catcher_start(struct catcher *m);
-/* Stops it (SIGTERM, then waits). */
+/* Stops it (SIGTERM, then waits) and waits until its SMTP port refuses
+ * connections. */
 void harness_catcher_stop(struct catcher *m);
 /* "CONVENE_SMTP_URL=smtp://127.0.0.1:PORT" for the server (static buffer). */
 const char *harness_catcher_env(const struct catcher *m);
@@ -103,8 +173,10 @@ struct hresp {
 
 /*
  * Sends a request to s (path starts with '/'). headers: NULL-terminated
- * "Name: value" strings or NULL. body may be NULL. Returns 0 when a
- * response arrived (any status), -1 on transport failure.
+ * "Name: value" strings or NULL. body may be NULL. Adds "X-Forwarded-For:
+ * harness_client_addr()" unless headers has an X-Forwarded-For (a bare
+ * "X-Forwarded-For:" sends none). Returns 0 when a response arrived (any
+ * status), -1 on transport failure.
  */
 int hreq(const struct server *s, const char *method, const char *path, const char *const *headers,
          const char *body, size_t len, struct hresp *out);
@@ -114,6 +186,52 @@ int hget(const struct server *s, const char *path, struct hresp *out);
  * NULL when absent. */
 const char *hresp_header(const struct hresp *r, const char *name, char *buf, size_t buflen);
 void hresp_free(struct hresp *r);
+
+/* The loopback address (127.1.0.0 to 127.254.255.255, never the trusted
+ * 127.0.0.1) this test's requests come from: one per test process, and a
+ * new one after harness_new_client. Static buffer. */
+const char *harness_client_addr(void);
+/* Moves this process's requests to another client address. */
+void harness_new_client(void);
+
+/* The error code of a JSON error answer {"error": {"code", "message"}},
+ * or "" when the body is not one or its message is missing or empty
+ * (static buffer). */
+const char *herr_code(const struct hresp *r);
+
+/* ---- Requests as a person ---- */
+
+/* A session: the cookie ("convene_session=...") and its CSRF token. */
+struct hsession {
+    long id; /* the account's id, 0 when unknown */
+    char cookie[320];
+    char csrf[80];
+};
+
+/*
+ * Sends method path to s with json as the body (Content-Type
+ * application/json; json may be NULL) and, when who is not NULL, its cookie
+ * and (when who->csrf is not empty) X-CSRF-Token. Fails the test on a
+ * transport failure. Returns the status; the caller frees r.
+ */
+long hcall(const struct server *s, const char *method, const char *path, const char *json,
+           const struct hsession *who, struct hresp *r);
+
+/*
+ * Creates a verified account on `db` directly in the database: email,
+ * name, the organisation named org (may be NULL), role (may be NULL: none),
+ * password (may be NULL: it cannot log in with one). When out is not NULL,
+ * also a session valid for a day, filled into out. Returns the account's
+ * id; fails the test on any error.
+ */
+long harness_make_user(const char *db, const char *email, const char *name, const char *org,
+                       const char *role, const char *password, struct hsession *out);
+
+/* Logs in through POST /api/auth/login; on 200 fills out (when not NULL)
+ * from the Set-Cookie header and the answer's csrf_token. Returns the
+ * status. */
+long harness_login(const struct server *s, const char *email, const char *password,
+                   struct hsession *out);
 
 /* The resident memory of process pid in KiB (0 when unreadable). */
 long harness_rss_kb(pid_t pid);

@@ -1,7 +1,9 @@
 /*
  * run_integration.c - runs the integration suites (all, or the one named).
- * Suites share one process with the servers they start, so Check runs them
- * without forking (CK_FORK=no from ctest).
+ * ctest runs them with CK_FORK=yes: every test is a process of its own with
+ * its timeout, and the servers a suite's fixture starts belong to the
+ * runner (see harness.h). The run fails when a test fails or when a server
+ * stopped by a suite's teardown exited badly (harness_finish).
  */
 #include <check.h>
 #include <curl/curl.h>
@@ -10,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "integration_suites.h"
 
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_ALL);
+    harness_init();
     size_t n = sizeof integration_suites / sizeof integration_suites[0];
     SRunner *sr = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -34,6 +38,9 @@ int main(int argc, char **argv)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    int problems = harness_finish();
+    if (problems > 0)
+        fprintf(stderr, "%d server problem(s) outside the tests (see above)\n", problems);
     curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return failed == 0 && problems == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
