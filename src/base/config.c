@@ -70,7 +70,7 @@ static const struct setting settings[] = {
      600000, "10000", "time a client has to send a request"},
     {"body-timeout-ms", "CONVENE_BODY_TIMEOUT_MS", K_INT, OFF(body_timeout_ms), 100, 600000,
      "10000", "time a client has to send a request body once it is being read (then 408)"},
-    {"metrics-allow", "CONVENE_METRICS_ALLOW", K_ADDRS, OFF(metrics_allow), 0, 0, "127.0.0.1,::1",
+    {"metrics-allow", "CONVENE_METRICS_ALLOW", K_ADDRS, OFF(metrics_allow), 0, 0, "127.0.0.0/8,::1",
      "client addresses and CIDR blocks that may read /metrics (comma-separated)"},
     {"metrics-token", "CONVENE_METRICS_TOKEN", K_SECRET, OFF(metrics_token), 0, 0, "none",
      "when set, /metrics also needs Authorization: Bearer <token>"},
@@ -117,7 +117,7 @@ void config_defaults(struct config *c)
     c->db_connect_timeout_s = 2;
     c->request_timeout_ms = 10000;
     c->body_timeout_ms = 10000;
-    c->metrics_allow = xstrdup("127.0.0.1,::1");
+    c->metrics_allow = xstrdup("127.0.0.0/8,::1");
     c->migrate_on_start = true;
     c->mail_senders = 2;
     c->mail_max_attempts = 10;
