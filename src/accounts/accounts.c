@@ -481,6 +481,8 @@ out:
 }
 
 static const char *const token_members[] = {"token", NULL};
+/* Routes that take no body accept none or an empty object. */
+static const char *const no_members[] = {NULL};
 
 static void h_verify(struct http_req *req)
 {
@@ -712,7 +714,8 @@ out:
 static void h_logout(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, 0, 0) != 0)
+    if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, true, no_members, NULL) != 0 ||
+        api_check(&x) != 0)
         goto out;
     char sid[24], aid[24];
     snprintf(sid, sizeof sid, "%ld", x.me->session_id);
@@ -1051,7 +1054,8 @@ out:
 static void h_session_revoke(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, 0, 0) != 0)
+    if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, true, no_members, NULL) != 0 ||
+        api_check(&x) != 0)
         goto out;
     char aid[24];
     snprintf(aid, sizeof aid, "%ld", x.me->id);
@@ -1083,25 +1087,22 @@ out:
 static void filtered_list(struct http_req *req, unsigned roles, const char *param,
                           size_t filter_size, int stmt, const char *what)
 {
+    /* The caller first: a stranger learns nothing from the query's checks. */
+    struct api_ctx x;
     struct api_page pg;
-    if (api_page_query(req, 50, &pg) != 0)
-        return;
+    if (api_begin(&x, req, roles, 0) != 0 || api_page_query(req, 50, &pg) != 0)
+        goto out;
     char filter[600];
     if (filter_size > sizeof filter)
         filter_size = sizeof filter;
     int n = http_query(req, param, filter, filter_size);
     if (n == -2) {
         http_reply_error(req, 400, "bad_request", "%s is too long or not valid UTF-8.", param);
-        return;
+        goto out;
     }
-    struct api_ctx x;
-    if (api_begin(&x, req, roles, 0) == 0) {
-        char lim[24], off[24];
-        snprintf(lim, sizeof lim, "%ld", pg.per_page);
-        snprintf(off, sizeof off, "%ld", pg.offset);
-        const char *p[] = {n > 0 ? filter : NULL, lim, off};
-        api_reply_row_json(req, x.c, db_run(x.c, stmt, 3, p), 200, what);
-    }
+    const char *p[] = {n > 0 ? filter : NULL, api_num(req, pg.per_page), api_num(req, pg.offset)};
+    api_reply_row_json(req, x.c, db_run(x.c, stmt, 3, p), 200, what);
+out:
     api_end(&x);
 }
 
@@ -1120,7 +1121,8 @@ static void h_staff_accounts(struct http_req *req)
 static void h_confirm_organisation(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, true, no_members, NULL) != 0 || api_check(&x) != 0)
         goto out;
     const char *target = http_param(req, "id");
     char by[24];
@@ -1150,7 +1152,8 @@ static void change_role(struct http_req *req, bool grant)
     struct api_ctx x;
     const char *role = http_param(req, "role");
     const char *target = http_param(req, "id");
-    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0)
+    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0 || api_body(&x, true, no_members, NULL) != 0 ||
+        api_check(&x) != 0)
         goto out;
     if (auth_role_from_name(role) == 0) {
         api_reply_not_found(req, "role (use participant, judge, staff or admin)");
@@ -1205,33 +1208,32 @@ static void h_admin_audit(struct http_req *req)
 
 static void h_admin_outbox(struct http_req *req)
 {
+    struct api_ctx x;
     struct api_page pg;
-    if (api_page_query(req, 50, &pg) != 0)
-        return;
+    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0 || api_page_query(req, 50, &pg) != 0)
+        goto out;
     char status[16];
     int sn = http_query(req, "status", status, sizeof status);
     if (sn == -2 || (sn >= 0 && !str_eq(status, "pending") && !str_eq(status, "sending") &&
                      !str_eq(status, "sent") && !str_eq(status, "failed"))) {
         http_reply_error(req, 400, "bad_request",
                          "status must be pending, sending, sent or failed.");
-        return;
+        goto out;
     }
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_ADMIN, 0) == 0) {
-        json_t *list =
-            mail_outbox_list(x.c, sn > 0 ? status : NULL, (int)pg.per_page, (int)pg.offset);
-        if (list == NULL)
-            api_reply_db_error(req, x.c);
-        else
-            http_reply_json(req, 200, list);
-    }
+    json_t *list = mail_outbox_list(x.c, sn > 0 ? status : NULL, (int)pg.per_page, (int)pg.offset);
+    if (list == NULL)
+        api_reply_db_error(req, x.c);
+    else
+        http_reply_json(req, 200, list);
+out:
     api_end(&x);
 }
 
 static void h_admin_outbox_retry(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0)
+    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0 || api_body(&x, true, no_members, NULL) != 0 ||
+        api_check(&x) != 0)
         goto out;
     const char *id = http_param(req, "id");
     int n = mail_outbox_retry(x.c, strtol(id, NULL, 10));

@@ -43,7 +43,7 @@ static const char *const sections[] = {"citynet", "partner"};
 
 static int st_list = -1, st_detail = -1, st_enrol_info = -1, st_tz_ok = -1, st_period = -1,
            st_set_period = -1, st_publish = -1, st_cancel = -1, st_questions = -1, st_promote = -1,
-           st_questions_put = -1;
+           st_questions_put = -1, st_lock = -1;
 
 /* Public lists and per-activity enrolment data, dropped on any change. */
 static struct cache *calendar;
@@ -104,6 +104,7 @@ static void calendar_statements(void)
         db_register("act_publish", "UPDATE activities SET status = 'published' WHERE id = $1 AND "
                                    "status = 'draft' RETURNING id");
     st_cancel = db_register("act_cancel", "SELECT convene_activity_cancel($1, $2)");
+    st_lock = db_register("act_lock", "SELECT 1 FROM activities WHERE id = $1 FOR UPDATE");
     st_promote = db_register("act_promote", "SELECT convene_promote_waitlist($1, $2, $3)");
     st_questions_put = db_register(
         "act_questions_put",
@@ -862,6 +863,31 @@ static void h_update(struct http_req *req)
     write_activity(req, false);
 }
 
+/*
+ * Opens the transaction of a status change of activity id and locks its
+ * row, so that a missing activity is told from one in the wrong status.
+ * 0 with the transaction open, or -1 after answering 404 or the database
+ * error (transaction closed).
+ */
+static int begin_on_activity(struct api_ctx *x, const char *id)
+{
+    const char *p[] = {id};
+    struct db_result *r = NULL;
+    if (db_begin(x->c) != 0 || (r = db_run(x->c, st_lock, 1, p)) == NULL) {
+        api_reply_db_error(x->req, x->c); /* before the rollback clears the error */
+        db_rollback(x->c);
+        return -1;
+    }
+    bool found = db_nrows(r) == 1;
+    db_result_free(r);
+    if (!found) {
+        db_rollback(x->c);
+        api_reply_not_found(x->req, "activity");
+        return -1;
+    }
+    return 0;
+}
+
 static void h_publish(struct http_req *req)
 {
     struct api_ctx x;
@@ -869,10 +895,8 @@ static void h_publish(struct http_req *req)
         api_body(&x, true, no_members, NULL) != 0 || api_check(&x) != 0)
         goto out;
     const char *p[] = {http_param(req, "id")};
-    if (db_begin(x.c) != 0) {
-        api_reply_db_error(req, x.c);
+    if (begin_on_activity(&x, p[0]) != 0)
         goto out;
-    }
     struct db_result *r = db_run(x.c, st_publish, 1, p);
     if (r == NULL) {
         api_reply_db_error(req, x.c);
@@ -883,8 +907,7 @@ static void h_publish(struct http_req *req)
     db_result_free(r);
     if (!done) {
         db_rollback(x.c);
-        http_reply_error(req, 409, "invalid_transition",
-                         "Only a draft activity can be published (or it does not exist).");
+        http_reply_error(req, 409, "invalid_transition", "Only a draft activity can be published.");
         goto out;
     }
     if (audit_log(x.c, req, x.me->id, "activity.published", "activity", p[0], NULL) != 0 ||
@@ -906,10 +929,8 @@ static void h_cancel(struct http_req *req)
         api_body(&x, true, no_members, NULL) != 0 || api_check(&x) != 0)
         goto out;
     const char *p[] = {http_param(req, "id"), api_app(req)->cfg->base_url};
-    if (db_begin(x.c) != 0) {
-        api_reply_db_error(req, x.c);
+    if (begin_on_activity(&x, p[0]) != 0)
         goto out;
-    }
     /* convene_activity_cancel raises invalid_transition unless published. */
     struct db_result *r = db_run(x.c, st_cancel, 2, p);
     if (r == NULL) {
@@ -1004,7 +1025,7 @@ static void check_question(struct api_fields *f, size_t i, json_t *q)
     json_t *id_v = json_object_get(q, "id");
     snprintf(field, sizeof field, "questions[%zu].id", i);
     if (id_v && !json_is_null(id_v) && !json_is_integer(id_v))
-        api_field_error(f, field, "not_found", "Must be the id of an existing question.");
+        api_field_error(f, field, "invalid_type", "Must be the whole-number id of a question.");
     json_t *ml = json_object_get(q, "max_length");
     snprintf(field, sizeof field, "questions[%zu].max_length", i);
     if (ml && !json_is_null(ml) &&

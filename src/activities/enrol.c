@@ -55,7 +55,8 @@ void enrol_statements(void)
         " ORDER BY CASE f.status WHEN 'waitlisted' THEN 1 ELSE 0 END, f.waitlist_seq, "
         " f.created_at, f.id), '[]'), "
         " 'total', coalesce(max(f.total), (SELECT count(*) FROM enrollments e WHERE "
-        "   e.activity_id = $1 AND ($2::text IS NULL OR e.status = $2))))::text FROM f");
+        "   e.activity_id = $1 AND ($2::text IS NULL OR e.status = $2))))::text FROM f "
+        "HAVING EXISTS (SELECT 1 FROM activities WHERE id = $1)");
     st_mine = db_register(
         "enr_mine",
         "SELECT coalesce(json_agg(json_build_object('id', e.id, 'status', e.status, "
@@ -320,9 +321,11 @@ out:
 
 static void h_list(struct http_req *req)
 {
+    /* The caller first: a stranger learns nothing from the query's checks. */
+    struct api_ctx x;
     struct api_page pg;
-    if (api_page_query(req, 100, &pg) != 0)
-        return;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 || api_page_query(req, 100, &pg) != 0)
+        goto out;
     char status[24];
     int sn = http_query(req, "status", status, sizeof status);
     static const char *const statuses[] = {"pending_approval", "confirmed", "waitlisted",
@@ -334,11 +337,9 @@ static void h_list(struct http_req *req)
         http_reply_error(req, 400, "bad_request",
                          "status must be pending_approval, confirmed, waitlisted, cancelled, "
                          "rejected or attended.");
-        return;
-    }
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
+    }
+    /* No row (404) when the activity does not exist. */
     const char *p[] = {http_param(req, "id"), sn > 0 ? status : NULL, api_num(req, pg.per_page),
                        api_num(req, pg.offset)};
     api_reply_row_json(req, x.c, db_run(x.c, st_list, 4, p), 200, "activity");
@@ -396,8 +397,9 @@ static void h_action(struct http_req *req)
     long activity = enrollment_activity(&x, id);
     if (activity == 0)
         goto out;
-    int failed = 0;
-    info = activities_enrol_info(x.c, activity, &failed);
+    info = enrol_info_or_reply(&x, activity);
+    if (info == NULL)
+        goto out;
     const char *p[] = {id,
                        action,
                        api_num(req, x.me->id),

@@ -68,11 +68,12 @@ void exports_statements(void)
                                 "IS NOT NULL ORDER BY a.starts_on, a.id");
     st_token_account = db_register(
         "exp_token_items",
-        "SELECT " FEED_ITEM " FROM accounts acc JOIN enrollments e ON e.account_id = acc.id "
-        "JOIN activities a ON a.id = e.activity_id JOIN activity_items v ON v.id = a.id" FEED_UTC
-        "WHERE acc.calendar_token = $1 AND acc.disabled_at IS NULL AND a.status <> 'draft' "
-        "AND a.starts_on IS NOT NULL AND e.status IN ('confirmed', 'attended', 'waitlisted', "
-        "'pending_approval') ORDER BY a.starts_on, a.id");
+        "SELECT i.item FROM accounts acc LEFT JOIN LATERAL (SELECT " FEED_ITEM " AS item, "
+        "a.starts_on, a.id FROM enrollments e JOIN activities a ON a.id = e.activity_id "
+        "JOIN activity_items v ON v.id = a.id" FEED_UTC
+        "WHERE e.account_id = acc.id AND a.status <> 'draft' AND a.starts_on IS NOT NULL "
+        "AND e.status IN ('confirmed', 'attended', 'waitlisted', 'pending_approval')) i ON true "
+        "WHERE acc.calendar_token = $1 AND acc.disabled_at IS NULL ORDER BY i.starts_on, i.id");
     st_token_set =
         db_register("exp_token_set", "UPDATE accounts SET calendar_token = $2 WHERE id = $1");
     st_token_get =
@@ -272,7 +273,8 @@ static void build_calendar(strbuf *out, struct db_result *r, const char *name, c
 {
     ics_begin(out, "-//CityNet//Convene//EN", name, "PUBLISH");
     for (int i = 0; i < db_nrows(r); i++) {
-        json_t *item = json_loads(db_value(r, i, 0), 0, NULL);
+        const char *text = db_value(r, i, 0);
+        json_t *item = text ? json_loads(text, 0, NULL) : NULL;
         if (item)
             activities_ics_event(out, item, base_url);
         json_decref(item);
@@ -339,9 +341,14 @@ static void h_private_feed(struct http_req *req)
         api_reply_db_error(req, x.c);
         goto out;
     }
-    /* An unknown token and a token with no registrations look alike: an
-     * empty calendar would reveal nothing, but a revoked link should say
-     * so; we cannot tell them apart without a second query. */
+    /* No row: the token is unknown, revoked or its account disabled, and
+     * calendar apps should learn that the feed is gone. One row with a
+     * NULL item: an account with nothing to show (an empty calendar). */
+    if (db_nrows(r) == 0) {
+        db_result_free(r);
+        api_reply_not_found(req, "calendar feed");
+        goto out;
+    }
     build_calendar(&out, r, "My CityNet activities", api_app(req)->cfg->base_url);
     db_result_free(r);
     http_add_header(req, "Cache-Control", "private, no-cache");

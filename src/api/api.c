@@ -282,6 +282,9 @@ static const struct sql_error {
     {"registration_closed", 409, "registration_closed", "Registration is not open now."},
     {"invalid_transition", 409, "invalid_transition",
      "This registration cannot make that change from its current status."},
+    {"no_one_waiting", 409, "no_one_waiting",
+     "Nobody else on the waiting list can take this seat, so this person would get it straight "
+     "back: leave the registration as it is, or cancel or reject it."},
     {"account_not_found", 404, "not_found", "No such account."},
     {"no_organisation", 409, "no_organisation",
      "This account has no organisation to confirm; it must choose one first."},

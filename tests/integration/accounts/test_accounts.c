@@ -1268,6 +1268,101 @@ START_TEST(bodies_are_strict)
 }
 END_TEST
 
+/* The paginated lists check the caller before the query: a stranger gets
+ * 401 and a caller without the role 403, even for a bad page, filter or
+ * status; only an allowed caller learns the query is wrong (400). */
+START_TEST(lists_check_the_caller_first)
+{
+    client = "127.0.0.40";
+    cli_user_add("lists.admin@citynet.example.org", "Lists Admin", "--role admin", NULL);
+    cli_user_add("lists.staff@citynet.example.org", "Lists Staff", "--role staff", NULL);
+    verified_account("lists.person@seoul.example.org", "Lists Person");
+    struct session admin, staff, person;
+    ck_assert_int_eq(login("lists.admin@citynet.example.org", PASSWORD, &admin), 200);
+    ck_assert_int_eq(login("lists.staff@citynet.example.org", PASSWORD, &staff), 200);
+    ck_assert_int_eq(login("lists.person@seoul.example.org", PASSWORD, &person), 200);
+    struct {
+        const char *path;
+        const struct session *allowed;
+    } cases[] = {
+        {"/api/admin/accounts?page=0", &admin},    {"/api/admin/accounts?per_page=abc", &admin},
+        {"/api/accounts?page=0", &staff},          {"/api/admin/audit?page=-1", &admin},
+        {"/api/admin/outbox?status=nope", &admin}, {"/api/admin/outbox?page=0", &admin},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct hresp r;
+        ck_assert_int_eq(call("GET", cases[i].path, NULL, NULL, false, &r), 401);
+        ck_assert_str_eq(err_code(&r), "unauthenticated");
+        hresp_free(&r);
+        ck_assert_int_eq(call("GET", cases[i].path, NULL, &person, false, &r), 403);
+        ck_assert_str_eq(err_code(&r), "forbidden");
+        hresp_free(&r);
+        ck_assert_int_eq(call("GET", cases[i].path, NULL, cases[i].allowed, false, &r), 400);
+        ck_assert_str_eq(err_code(&r), "bad_request");
+        hresp_free(&r);
+    }
+}
+END_TEST
+
+/* Account routes that take no body accept none or an empty object and
+ * refuse any member (422 unknown_member), changing nothing. */
+START_TEST(body_less_routes_refuse_members)
+{
+    client = "127.0.0.41";
+    cli_user_add("nobody.admin@citynet.example.org", "Nobody Admin", "--role admin --role staff",
+                 NULL);
+    verified_account("nobody.person@seoul.example.org", "Nobody Person");
+    struct session admin, person;
+    ck_assert_int_eq(login("nobody.admin@citynet.example.org", PASSWORD, &admin), 200);
+    ck_assert_int_eq(login("nobody.person@seoul.example.org", PASSWORD, &person), 200);
+    long pid = account_id("nobody.person@seoul.example.org");
+    char roles[128], sessions[128], confirm[128], sql[256], session_path[96];
+    snprintf(roles, sizeof roles, "/api/admin/accounts/%ld/roles/judge", pid);
+    snprintf(confirm, sizeof confirm, "/api/accounts/%ld/organisation/confirm", pid);
+    snprintf(sql, sizeof sql,
+             "SELECT max(id) FROM sessions WHERE account_id = %ld AND revoked_at IS NULL", pid);
+    long sid = sql_long(sql);
+    snprintf(session_path, sizeof session_path, "/api/me/sessions/%ld", sid);
+    snprintf(sessions, sizeof sessions,
+             "SELECT count(*) FROM sessions WHERE id = %ld AND revoked_at IS NULL", sid);
+    struct {
+        const char *method, *path;
+        const struct session *as;
+    } cases[] = {
+        {"POST", "/api/auth/logout", &person},
+        {"DELETE", session_path, &person},
+        {"PUT", roles, &admin},
+        {"DELETE", roles, &admin},
+        {"POST", "/api/admin/outbox/1/retry", &admin},
+        {"POST", confirm, &admin},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct hresp r;
+        ck_assert_int_eq(
+            call(cases[i].method, cases[i].path, "{\"why\":\"no\"}", cases[i].as, true, &r), 422);
+        ck_assert_str_eq(err_code(&r), "validation_failed");
+        ck_assert_str_eq(field_code(&r, "why"), "unknown_member");
+        hresp_free(&r);
+    }
+    /* Nothing changed: the session lives, no role, no confirmation. */
+    ck_assert_int_eq(sql_long(sessions), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", pid);
+    ck_assert_int_eq(sql_long(sql), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_at IS NULL",
+             pid);
+    ck_assert_int_eq(sql_long(sql), 1);
+    /* An empty object is no body at all. */
+    struct hresp r;
+    ck_assert_int_eq(call("PUT", roles, "{}", &admin, true, &r), 200);
+    hresp_free(&r);
+    ck_assert_int_eq(call("POST", "/api/auth/logout", "{}", &person, true, &r), 204);
+    hresp_free(&r);
+    ck_assert_int_eq(sql_long(sessions), 0);
+}
+END_TEST
+
 static bool me_confirmed(const struct session *s)
 {
     struct hresp r;
@@ -1478,6 +1573,8 @@ Suite *make_accounts_suite(void)
     tcase_add_test(tc, organisations_are_listed);
     tcase_add_test(tc, a_trusted_proxy_gives_the_client_address);
     tcase_add_test(tc, bodies_are_strict);
+    tcase_add_test(tc, lists_check_the_caller_first);
+    tcase_add_test(tc, body_less_routes_refuse_members);
     tcase_add_test(tc, confirmed_affiliation);
     tcase_add_test(tc, a_database_outage_is_503_then_service_returns);
     tcase_add_test(tc, the_server_exits_cleanly);

@@ -998,6 +998,215 @@ START_TEST(staff_promote_waitlist_and_cancel)
 }
 END_TEST
 
+/* Mails of template tmpl queued to address (from the outbox). */
+static long outbox_count(const char *address, const char *tmpl)
+{
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM mail_outbox WHERE to_address = '%s' AND template = '%s'",
+             address, tmpl);
+    return sql_long(q);
+}
+
+/* Moving someone back to the waiting list never hands them their own seat
+ * back: refused (409 no_one_waiting, nothing changed or mailed) when they
+ * would be the one promoted; otherwise one waiting-list mail for them and
+ * the seat to the first eligible person. */
+START_TEST(waitlist_never_hands_the_seat_back)
+{
+    struct user u[3];
+    make_users("wlback", "Wlback", 3, NULL, "participant", u);
+    long id = create_activity("\"capacity\":1");
+    long ea = enrol_expect(id, &u[0], 201, "confirmed");
+    char count_q[128], audit_q[256];
+    snprintf(count_q, sizeof count_q, "SELECT confirmed_count FROM activities WHERE id = %ld", id);
+    snprintf(audit_q, sizeof audit_q,
+             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.waitlist' AND "
+             "target_id = '%ld'",
+             ea);
+    long st = 0;
+    /* Nobody else waits: the seat would come straight back. */
+    json_t *j = action(ea, "waitlist", NULL, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "no_one_waiting");
+    json_decref(j);
+    ck_assert_db_status(id, u[0].id, "confirmed");
+    ck_assert_int_eq(sql_long(count_q), 1);
+    ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_waitlisted"), 0);
+    ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_promoted"), 0);
+    ck_assert_int_eq(sql_long(audit_q), 0);
+    /* With B waiting, A goes back and B gets the seat: one mail each. */
+    long eb = enrol_expect(id, &u[1], 201, "waitlisted");
+    j = action(ea, "waitlist", NULL, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "waitlisted");
+    json_decref(j);
+    ck_assert_db_status(id, u[0].id, "waitlisted");
+    ck_assert_db_status(id, u[1].id, "confirmed");
+    ck_assert_int_eq(sql_long(count_q), 1);
+    ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_waitlisted"), 1);
+    ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_promoted"), 0);
+    ck_assert_int_eq(outbox_count("wlback-2@test.example.org", "enrollment_promoted"), 1);
+    ck_assert_int_eq(sql_long(audit_q), 1);
+    (void)eb;
+    /* A pending registration with a seat free for it: also refused. */
+    long approval = create_activity("\"capacity\":2,\"mode\":\"approval\"");
+    long ec = enrol_expect(approval, &u[2], 201, "pending_approval");
+    j = action(ec, "waitlist", NULL, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "no_one_waiting");
+    json_decref(j);
+    ck_assert_db_status(approval, u[2].id, "pending_approval");
+    ck_assert_int_eq(outbox_count("wlback-3@test.example.org", "enrollment_waitlisted"), 0);
+}
+END_TEST
+
+/* Publishing or cancelling an activity that does not exist is 404, not a
+ * refused transition; its registrations list is 404 too. */
+START_TEST(unknown_activity_is_not_found)
+{
+    long st = 0;
+    json_t *j = call_json("POST", "/api/activities/999999999/publish", NULL, &staff, &st);
+    ck_assert_int_eq(st, 404);
+    ck_assert_str_eq(err_code(j), "not_found");
+    json_decref(j);
+    j = call_json("POST", "/api/activities/999999999/cancel", NULL, &staff, &st);
+    ck_assert_int_eq(st, 404);
+    ck_assert_str_eq(err_code(j), "not_found");
+    json_decref(j);
+    j = call_json("GET", "/api/activities/999999999/enrollments", NULL, &staff, &st);
+    ck_assert_int_eq(st, 404);
+    ck_assert_str_eq(err_code(j), "not_found");
+    json_decref(j);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE target_type = 'activity' "
+                              "AND target_id = '999999999'"),
+                     0);
+    /* An existing activity in the wrong status is still 409. */
+    long id = create_activity("\"capacity\":2");
+    char path[96];
+    snprintf(path, sizeof path, "/api/activities/%ld/publish", id);
+    j = call_json("POST", path, NULL, &staff, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "invalid_transition");
+    json_decref(j);
+    /* And its empty registrations list is 200. */
+    snprintf(path, sizeof path, "/api/activities/%ld/enrollments", id);
+    j = call_json("GET", path, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 0);
+    json_decref(j);
+    /* A draft cannot be cancelled (409), and stays a draft. */
+    struct hresp r;
+    ck_assert_int_eq(call("POST", "/api/activities",
+                          "{\"kind\":\"workshop\",\"title\":\"Draft only\",\"mode\":\"open\"}",
+                          &staff, &r),
+                     201);
+    j = json_loads(r.body, 0, NULL);
+    hresp_free(&r);
+    long draft = (long)json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/activities/%ld/cancel", draft);
+    j = call_json("POST", path, NULL, &staff, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "invalid_transition");
+    json_decref(j);
+    char q[128];
+    snprintf(q, sizeof q, "SELECT count(*) FROM activities WHERE id = %ld AND status = 'draft'",
+             draft);
+    ck_assert_int_eq(sql_long(q), 1);
+}
+END_TEST
+
+/* The registrations list checks the caller before its query: a stranger
+ * gets 401 and a participant 403 even for a bad status or page. */
+START_TEST(enrolment_list_checks_the_caller_first)
+{
+    struct user p[1];
+    make_users("listfirst", "Listfirst", 1, NULL, "participant", p);
+    long id = create_activity("\"capacity\":2");
+    const char *queries[] = {"?status=nope", "?page=0", "?per_page=abc"};
+    for (size_t i = 0; i < ARRAY_LEN(queries); i++) {
+        char path[128];
+        snprintf(path, sizeof path, "/api/activities/%ld/enrollments%s", id, queries[i]);
+        long st = 0;
+        json_t *j = call_json("GET", path, NULL, NULL, &st);
+        ck_assert_int_eq(st, 401);
+        ck_assert_str_eq(err_code(j), "unauthenticated");
+        json_decref(j);
+        j = call_json("GET", path, NULL, p, &st);
+        ck_assert_int_eq(st, 403);
+        ck_assert_str_eq(err_code(j), "forbidden");
+        json_decref(j);
+        j = call_json("GET", path, NULL, &staff, &st);
+        ck_assert_int_eq(st, 400);
+        ck_assert_str_eq(err_code(j), "bad_request");
+        json_decref(j);
+    }
+}
+END_TEST
+
+/* A staff action answers the database error when the activity's calendar
+ * data cannot be read, instead of going ahead without the attachment. */
+START_TEST(action_stops_when_the_activity_cannot_be_read)
+{
+    struct user u[1];
+    make_users("infofail", "Infofail", 1, NULL, "participant", u);
+    long id = create_activity("\"capacity\":2");
+    /* Registered in the database, so the activity's data is not cached. */
+    char q[512];
+    snprintf(q, sizeof q,
+             "WITH e AS (INSERT INTO enrollments (activity_id, account_id, status, answers) "
+             "VALUES (%ld, %ld, 'confirmed', '{}') RETURNING id), "
+             "c AS (UPDATE activities SET confirmed_count = confirmed_count + 1 WHERE id = %ld) "
+             "SELECT id FROM e",
+             id, u[0].id, id);
+    long e = sql_long(q);
+    /* The activity data read breaks: a column it needs is gone. */
+    sql("ALTER TABLE activity_questions RENAME COLUMN max_length TO max_length_gone");
+    long st = 0;
+    json_t *j = action(e, "attended", NULL, &st);
+    sql("ALTER TABLE activity_questions RENAME COLUMN max_length_gone TO max_length");
+    ck_assert_int_eq(st, 500);
+    ck_assert_str_eq(err_code(j), "server_error");
+    json_decref(j);
+    ck_assert_db_status(id, u[0].id, "confirmed");
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.attended' AND "
+             "target_id = '%ld'",
+             e);
+    ck_assert_int_eq(sql_long(q), 0);
+    /* With the data readable again the action goes ahead. */
+    j = action(e, "attended", NULL, &st);
+    ck_assert_int_eq(st, 200);
+    json_decref(j);
+    ck_assert_db_status(id, u[0].id, "attended");
+}
+END_TEST
+
+/* A question id that is not a whole number is invalid_type, not
+ * not_found; nothing is written. */
+START_TEST(question_id_of_the_wrong_type)
+{
+    long id = create_activity("\"capacity\":2");
+    char path[96];
+    snprintf(path, sizeof path, "/api/activities/%ld/questions", id);
+    const char *bodies[] = {
+        "{\"questions\":[{\"id\":\"abc\",\"kind\":\"text\",\"label\":\"Diet\"}]}",
+        "{\"questions\":[{\"id\":1.5,\"kind\":\"text\",\"label\":\"Diet\"}]}",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bodies); i++) {
+        long st = 0;
+        json_t *j = call_json("PUT", path, bodies[i], &staff, &st);
+        ck_assert_int_eq(st, 422);
+        ck_assert_str_eq(field_code(j, "questions[0].id"), "invalid_type");
+        json_decref(j);
+    }
+    char q[128];
+    snprintf(q, sizeof q, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id);
+    ck_assert_int_eq(sql_long(q), 0);
+}
+END_TEST
+
 /* Cancelling one's registration when there is none is 404; twice is 409. */
 START_TEST(cancel_when_not_registered)
 {
@@ -1526,13 +1735,34 @@ START_TEST(calendar_feeds_parse)
              "/usr/bin/python3 '%s/tests/tools/check_ics.py' mine.ics 1 'Feed workshop สมชาย'",
              getenv("CONVENE_SOURCE_DIR"));
     ck_assert_msg(system(cmd) == 0, "private feed check failed");
-    /* Revoked: the old link shows nothing any more. */
+    /* Revoked: the old link is gone (404), so calendar apps can tell. */
     ck_assert_int_eq(call("DELETE", "/api/me/calendar-token", NULL, u, &r), 200);
     hresp_free(&r);
-    ck_assert_int_eq(call("GET", fp, NULL, NULL, &r), 200);
-    ck_assert_ptr_null(strstr(r.body, "BEGIN:VEVENT"));
-    hresp_free(&r);
+    st = 0;
+    j = call_json("GET", fp, NULL, NULL, &st);
+    ck_assert_int_eq(st, 404);
+    ck_assert_str_eq(err_code(j), "not_found");
+    json_decref(j);
+    /* Unknown (well-formed) token: 404 too. */
+    j = call_json("GET", "/api/feeds/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics", NULL, NULL,
+                  &st);
+    ck_assert_int_eq(st, 404);
+    ck_assert_str_eq(err_code(j), "not_found");
+    json_decref(j);
     ck_assert_int_eq(call("GET", "/api/feeds/short.ics", NULL, NULL, &r), 404);
+    hresp_free(&r);
+    /* A valid token with nothing registered: an empty calendar, 200. */
+    struct user lone[1];
+    make_users("feedlone", "Feedlone", 1, NULL, "participant", lone);
+    ck_assert_int_eq(call("POST", "/api/me/calendar-token", NULL, lone, &r), 200);
+    j = json_loads(r.body, 0, NULL);
+    hresp_free(&r);
+    snprintf(fp, sizeof fp, "%s",
+             strstr(json_string_value(json_object_get(j, "url")), "/api/feeds/"));
+    json_decref(j);
+    ck_assert_int_eq(call("GET", fp, NULL, NULL, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "BEGIN:VCALENDAR"));
+    ck_assert_ptr_null(strstr(r.body, "BEGIN:VEVENT"));
     hresp_free(&r);
 }
 END_TEST
@@ -1673,6 +1903,11 @@ Suite *make_activities_suite(void)
     tcase_add_test(tc, capacity_raise_promotes);
     tcase_add_test(tc, organisation_limit_on_enrol_and_approval);
     tcase_add_test(tc, staff_promote_waitlist_and_cancel);
+    tcase_add_test(tc, waitlist_never_hands_the_seat_back);
+    tcase_add_test(tc, unknown_activity_is_not_found);
+    tcase_add_test(tc, enrolment_list_checks_the_caller_first);
+    tcase_add_test(tc, action_stops_when_the_activity_cannot_be_read);
+    tcase_add_test(tc, question_id_of_the_wrong_type);
     tcase_add_test(tc, cancel_when_not_registered);
     tcase_add_test(tc, bad_staff_input_is_422_on_the_field);
     tcase_add_test(tc, cache_follows_changes_on_another_node);
