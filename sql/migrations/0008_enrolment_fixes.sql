@@ -1,4 +1,4 @@
--- 0009_enrolment_fixes: moving someone back to the waiting list never
+-- 0008_enrolment_fixes: moving someone back to the waiting list never
 -- hands them their own seat back.
 --
 -- Until now the 'waitlist' action queued an enrollment_waitlisted mail,
