@@ -190,14 +190,6 @@ void accounts_statements(void)
                                  " (SELECT organisation_id FROM accounts WHERE id = $1::bigint)");
 }
 
-/* After a failed statement inside a transaction: answers the error of the
- * statement, then rolls back. */
-static void fail_tx(struct api_ctx *x)
-{
-    api_reply_db_error(x->req, x->c);
-    db_rollback(x->c);
-}
-
 /* ---- Small helpers ---- */
 
 static const struct config *config_of(struct http_req *req)
@@ -468,7 +460,7 @@ static void h_signup(struct http_req *req)
     const char *params[] = {email, hash, name, has_org ? org_s : NULL, position, country, locale};
     bool org_ok = true;
     if (db_begin(x.c) != 0 || signup_tx(&x, params, &org_ok) != 0 || db_commit(x.c) != 0) {
-        fail_tx(&x);
+        api_fail_tx(&x);
     } else if (!org_ok) {
         api_field_error(&x.f, "organisation_id", "not_found", "No such organisation.");
         api_check(&x);
@@ -504,14 +496,14 @@ static void h_verify(struct http_req *req)
     const char *params[] = {hash};
     struct db_result *r = NULL;
     if (db_begin(x.c) != 0 || (r = db_run(x.c, st_verify, 1, params)) == NULL) {
-        fail_tx(&x);
+        api_fail_tx(&x);
         goto out;
     }
     const char *id = db_nrows(r) == 1 ? db_value(r, 0, 0) : NULL;
     if (id &&
         (audit_log(x.c, req, strtol(id, NULL, 10), "account.verified", "account", id, NULL) != 0 ||
          db_commit(x.c) != 0))
-        fail_tx(&x);
+        api_fail_tx(&x);
     else if (id)
         http_reply_json(req, 200, json_pack("{s:s}", "status", "verified"));
     else {
@@ -549,7 +541,7 @@ static struct db_result *begin_email_request(struct api_ctx *x, const char *what
     const char *p[] = {email};
     struct db_result *r = NULL;
     if (db_begin(x->c) != 0 || (r = db_run(x->c, st_account_by_email, 1, p)) == NULL)
-        fail_tx(x);
+        api_fail_tx(x);
     return r;
 }
 
@@ -565,7 +557,7 @@ static void h_verify_resend(struct http_req *req)
         rc = queue_link_mail(&x, r, "verify_email", "verify_email", VERIFY_TOKEN_MINUTES,
                              "verify-email.html", "expires_hours");
     if (rc != 0 || db_commit(x.c) != 0)
-        fail_tx(&x);
+        api_fail_tx(&x);
     else
         http_reply_json(req, 202,
                         json_pack("{s:s,s:s}", "status", "accepted", "message", signup_message));
@@ -751,7 +743,7 @@ static void h_forgot(struct http_req *req)
                            NULL);
     }
     if (rc != 0 || db_commit(x.c) != 0)
-        fail_tx(&x);
+        api_fail_tx(&x);
     else
         http_reply_json(req, 202,
                         json_pack("{s:s,s:s}", "status", "accepted", "message",
@@ -851,7 +843,7 @@ static void h_reset(struct http_req *req)
         db_rollback(x.c);
         reply_invalid_token(req);
     } else {
-        fail_tx(&x);
+        api_fail_tx(&x);
     }
 out:
     api_end(&x);
@@ -921,7 +913,7 @@ static void h_change_password(struct http_req *req)
     } else if (api_db(&x) != 0) {
         /* answered */
     } else if (db_begin(x.c) != 0 || change_password_tx(&x, hash) != 0 || db_commit(x.c) != 0) {
-        fail_tx(&x);
+        api_fail_tx(&x);
     } else {
         http_reply_json(req, 200, json_pack("{s:s}", "status", "password_changed"));
     }
@@ -1017,7 +1009,7 @@ static void h_me_update(struct http_req *req)
                             null_flag(x.body, "organisation_id")};
     bool org_ok = true;
     if (db_begin(x.c) != 0 || profile_tx(&x, params, &org_ok) != 0 || db_commit(x.c) != 0) {
-        fail_tx(&x);
+        api_fail_tx(&x);
     } else if (!org_ok) {
         api_field_error(&x.f, "organisation_id", "not_found", "No such organisation.");
         api_check(&x);
@@ -1139,7 +1131,7 @@ static void h_confirm_organisation(struct http_req *req)
     }
     db_result_free(r);
     if (rc != 0 || db_commit(x.c) != 0)
-        fail_tx(&x);
+        api_fail_tx(&x);
     else
         reply_me(req, x.c, strtol(target, NULL, 10), 200, NULL);
 out:
@@ -1247,30 +1239,31 @@ out:
     api_end(&x);
 }
 
+static const struct http_route_def routes[] = {
+    {"GET", "/api/organisations", h_organisations},
+    {"POST", "/api/auth/signup", h_signup},
+    {"POST", "/api/auth/verify", h_verify},
+    {"POST", "/api/auth/verify/resend", h_verify_resend},
+    {"POST", "/api/auth/login", h_login},
+    {"POST", "/api/auth/logout", h_logout},
+    {"POST", "/api/auth/password/forgot", h_forgot},
+    {"POST", "/api/auth/password/reset", h_reset},
+    {"GET", "/api/me", h_me},
+    {"PATCH", "/api/me", h_me_update},
+    {"POST", "/api/me/password", h_change_password},
+    {"GET", "/api/me/sessions", h_sessions},
+    {"DELETE", "/api/me/sessions/{id:int}", h_session_revoke},
+    {"GET", "/api/admin/accounts", h_admin_accounts},
+    {"GET", "/api/accounts", h_staff_accounts},
+    {"POST", "/api/accounts/{id:int}/organisation/confirm", h_confirm_organisation},
+    {"PUT", "/api/admin/accounts/{id:int}/roles/{role}", h_role_grant},
+    {"DELETE", "/api/admin/accounts/{id:int}/roles/{role}", h_role_revoke},
+    {"GET", "/api/admin/audit", h_admin_audit},
+    {"GET", "/api/admin/outbox", h_admin_outbox},
+    {"POST", "/api/admin/outbox/{id:int}/retry", h_admin_outbox_retry},
+};
+
 int accounts_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "GET", "/api/organisations", h_organisations);
-    rc |= http_route(s, "POST", "/api/auth/signup", h_signup);
-    rc |= http_route(s, "POST", "/api/auth/verify", h_verify);
-    rc |= http_route(s, "POST", "/api/auth/verify/resend", h_verify_resend);
-    rc |= http_route(s, "POST", "/api/auth/login", h_login);
-    rc |= http_route(s, "POST", "/api/auth/logout", h_logout);
-    rc |= http_route(s, "POST", "/api/auth/password/forgot", h_forgot);
-    rc |= http_route(s, "POST", "/api/auth/password/reset", h_reset);
-    rc |= http_route(s, "GET", "/api/me", h_me);
-    rc |= http_route(s, "PATCH", "/api/me", h_me_update);
-    rc |= http_route(s, "POST", "/api/me/password", h_change_password);
-    rc |= http_route(s, "GET", "/api/me/sessions", h_sessions);
-    rc |= http_route(s, "DELETE", "/api/me/sessions/{id:int}", h_session_revoke);
-    rc |= http_route(s, "GET", "/api/admin/accounts", h_admin_accounts);
-    rc |= http_route(s, "GET", "/api/accounts", h_staff_accounts);
-    rc |= http_route(s, "POST", "/api/accounts/{id:int}/organisation/confirm",
-                     h_confirm_organisation);
-    rc |= http_route(s, "PUT", "/api/admin/accounts/{id:int}/roles/{role}", h_role_grant);
-    rc |= http_route(s, "DELETE", "/api/admin/accounts/{id:int}/roles/{role}", h_role_revoke);
-    rc |= http_route(s, "GET", "/api/admin/audit", h_admin_audit);
-    rc |= http_route(s, "GET", "/api/admin/outbox", h_admin_outbox);
-    rc |= http_route(s, "POST", "/api/admin/outbox/{id:int}/retry", h_admin_outbox_retry);
-    return rc ? -1 : 0;
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -844,8 +844,7 @@ static void write_activity(struct http_req *req, bool create)
         audit_log(x.c, req, x.me->id, create ? "activity.created" : "activity.updated", "activity",
                   id, NULL) != 0 ||
         db_commit(x.c) != 0) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
+        api_fail_tx(&x);
         goto out;
     }
     reply_activity(&x, id, create ? 201 : 200);
@@ -899,8 +898,7 @@ static void h_publish(struct http_req *req)
         goto out;
     struct db_result *r = db_run(x.c, st_publish, 1, p);
     if (r == NULL) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
+        api_fail_tx(&x);
         goto out;
     }
     bool done = db_nrows(r) == 1;
@@ -910,12 +908,8 @@ static void h_publish(struct http_req *req)
         http_reply_error(req, 409, "invalid_transition", "Only a draft activity can be published.");
         goto out;
     }
-    if (audit_log(x.c, req, x.me->id, "activity.published", "activity", p[0], NULL) != 0 ||
-        db_commit(x.c) != 0) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
+    if (api_audit_commit(&x, "activity.published", "activity", p[0], NULL) != 0)
         goto out;
-    }
     reply_activity(&x, p[0], 200);
 out:
     api_end(&x);
@@ -934,18 +928,13 @@ static void h_cancel(struct http_req *req)
     /* convene_activity_cancel raises invalid_transition unless published. */
     struct db_result *r = db_run(x.c, st_cancel, 2, p);
     if (r == NULL) {
-        api_reply_db_error(req, x.c); /* before the rollback clears the error */
-        db_rollback(x.c);
+        api_fail_tx(&x);
         goto out;
     }
     details = json_pack("{s:I}", "told", (json_int_t)strtoll(db_value(r, 0, 0), NULL, 10));
     db_result_free(r);
-    if (audit_log(x.c, req, x.me->id, "activity.cancelled", "activity", p[0], details) != 0 ||
-        db_commit(x.c) != 0) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
+    if (api_audit_commit(&x, "activity.cancelled", "activity", p[0], details) != 0)
         goto out;
-    }
     reply_activity(&x, p[0], 200);
 out:
     json_decref(details);
@@ -1068,8 +1057,7 @@ static void h_questions_put(struct http_req *req)
     }
     struct db_result *r = db_run(x.c, st_questions_put, 2, p);
     if (r == NULL) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
+        api_fail_tx(&x);
         goto out;
     }
     bool found = str_eq(db_value(r, 0, 0), "1");
@@ -1084,12 +1072,8 @@ static void h_questions_put(struct http_req *req)
                              "A question id does not belong to this activity.");
         goto out;
     }
-    if (audit_log(x.c, req, x.me->id, "activity.questions_changed", "activity", p[0], NULL) != 0 ||
-        db_commit(x.c) != 0) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
+    if (api_audit_commit(&x, "activity.questions_changed", "activity", p[0], NULL) != 0)
         goto out;
-    }
     struct db_result *qr = db_run(x.c, st_questions, 1, p);
     if (qr == NULL) {
         api_reply_db_error(req, x.c);
@@ -1111,17 +1095,21 @@ void activities_statements(void)
     exports_statements();
 }
 
+static const struct http_route_def routes[] = {
+    {"GET", "/api/activities", h_list},
+    {"POST", "/api/activities", h_create},
+    {"GET", "/api/activities/{id:int}", h_detail},
+    {"PATCH", "/api/activities/{id:int}", h_update},
+    {"POST", "/api/activities/{id:int}/publish", h_publish},
+    {"POST", "/api/activities/{id:int}/cancel", h_cancel},
+    {"PUT", "/api/activities/{id:int}/questions", h_questions_put},
+};
+
 int activities_routes(struct http_server *s)
 {
     int rc = 0;
     rc |= enrol_routes(s);
     rc |= exports_routes(s);
-    rc |= http_route(s, "GET", "/api/activities", h_list);
-    rc |= http_route(s, "POST", "/api/activities", h_create);
-    rc |= http_route(s, "GET", "/api/activities/{id:int}", h_detail);
-    rc |= http_route(s, "PATCH", "/api/activities/{id:int}", h_update);
-    rc |= http_route(s, "POST", "/api/activities/{id:int}/publish", h_publish);
-    rc |= http_route(s, "POST", "/api/activities/{id:int}/cancel", h_cancel);
-    rc |= http_route(s, "PUT", "/api/activities/{id:int}/questions", h_questions_put);
+    rc |= http_routes(s, routes, ARRAY_LEN(routes));
     return rc ? -1 : 0;
 }

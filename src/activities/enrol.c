@@ -412,8 +412,7 @@ static void h_action(struct http_req *req)
     }
     struct db_result *r = db_run(x.c, st_action, 6, p);
     if (r == NULL) {
-        api_reply_db_error(req, x.c); /* before the rollback clears the error */
-        db_rollback(x.c);
+        api_fail_tx(&x);
         goto out;
     }
     char *status = http_strdup(req, db_value(r, 0, 0));
@@ -425,11 +424,8 @@ static void h_action(struct http_req *req)
                  str_eq(action, "approve") ? "approved" : "promoted");
     else
         snprintf(what, sizeof what, "enrollment.%s", action);
-    if (audit_log(x.c, req, x.me->id, what, "enrollment", id, NULL) != 0 || db_commit(x.c) != 0) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
+    if (api_audit_commit(&x, what, "enrollment", id, NULL) != 0)
         goto out;
-    }
     http_reply_json(req, 200,
                     json_pack("{s:I,s:s,s:b}", "id", (json_int_t)strtoll(id, NULL, 10), "status",
                               status, "over_limit", over));
@@ -438,13 +434,15 @@ out:
     api_end(&x);
 }
 
+static const struct http_route_def routes[] = {
+    {"POST", "/api/activities/{id:int}/enrollments", h_enrol},
+    {"GET", "/api/activities/{id:int}/enrollments", h_list},
+    {"DELETE", "/api/activities/{id:int}/enrollments/me", h_cancel_own},
+    {"GET", "/api/me/enrollments", h_mine},
+    {"POST", "/api/enrollments/{id:int}/{action}", h_action},
+};
+
 int enrol_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "POST", "/api/activities/{id:int}/enrollments", h_enrol);
-    rc |= http_route(s, "GET", "/api/activities/{id:int}/enrollments", h_list);
-    rc |= http_route(s, "DELETE", "/api/activities/{id:int}/enrollments/me", h_cancel_own);
-    rc |= http_route(s, "GET", "/api/me/enrollments", h_mine);
-    rc |= http_route(s, "POST", "/api/enrollments/{id:int}/{action}", h_action);
-    return rc ? -1 : 0;
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

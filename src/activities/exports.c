@@ -440,16 +440,18 @@ out:
     api_end(&x);
 }
 
+static const struct http_route_def routes[] = {
+    {"GET", "/api/activities/{id:int}/participants.csv", h_participants},
+    {"GET", "/api/exports/participants.csv", h_all_participants},
+    {"GET", "/api/calendar.ics", h_public_feed},
+    {"GET", "/api/activities/{id:int}/calendar.ics", h_activity_ics},
+    {"GET", "/api/feeds/{token}", h_private_feed},
+    {"GET", "/api/me/calendar-token", h_token},
+    {"POST", "/api/me/calendar-token", h_token},
+    {"DELETE", "/api/me/calendar-token", h_token},
+};
+
 int exports_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "GET", "/api/activities/{id:int}/participants.csv", h_participants);
-    rc |= http_route(s, "GET", "/api/exports/participants.csv", h_all_participants);
-    rc |= http_route(s, "GET", "/api/calendar.ics", h_public_feed);
-    rc |= http_route(s, "GET", "/api/activities/{id:int}/calendar.ics", h_activity_ics);
-    rc |= http_route(s, "GET", "/api/feeds/{token}", h_private_feed);
-    rc |= http_route(s, "GET", "/api/me/calendar-token", h_token);
-    rc |= http_route(s, "POST", "/api/me/calendar-token", h_token);
-    rc |= http_route(s, "DELETE", "/api/me/calendar-token", h_token);
-    return rc ? -1 : 0;
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include "api/app.h"
+#include "api/audit.h"
 #include "api/auth.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -249,6 +250,24 @@ void api_end(struct api_ctx *x)
     x->body = NULL;
     db_release(x->c);
     x->c = NULL;
+}
+
+int api_audit_commit(struct api_ctx *x, const char *action, const char *target_type,
+                     const char *target_id, json_t *details)
+{
+    long actor = x->me ? x->me->id : 0;
+    if (audit_log(x->c, x->req, actor, action, target_type, target_id, details) != 0 ||
+        db_commit(x->c) != 0) {
+        api_fail_tx(x);
+        return -1;
+    }
+    return 0;
+}
+
+void api_fail_tx(struct api_ctx *x)
+{
+    api_reply_db_error(x->req, x->c);
+    db_rollback(x->c);
 }
 
 const char *api_num(struct http_req *req, long n)

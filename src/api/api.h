@@ -147,6 +147,18 @@ void api_db_release(struct api_ctx *x);
 /* Gives the connection back and frees the body and field problems. */
 void api_end(struct api_ctx *x);
 
+/*
+ * Inside x's transaction: writes the audit row (audit_log, by the caller
+ * x->me; details borrowed, may be NULL) and commits. 0, or -1 after
+ * answering the database error and rolling back.
+ */
+int api_audit_commit(struct api_ctx *x, const char *action, const char *target_type,
+                     const char *target_id, json_t *details);
+
+/* After a failed statement inside x's transaction: answers its error (before
+ * the rollback clears it), then rolls back. */
+void api_fail_tx(struct api_ctx *x);
+
 /* The decimal text of n, for a statement parameter (request-scoped). */
 const char *api_num(struct http_req *req, long n);
 

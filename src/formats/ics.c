@@ -200,27 +200,27 @@ static bool valid_text(const char *s)
     return s == NULL || str_valid_utf8(s, strlen(s));
 }
 
-/* Writes "NAME:escaped text" when text is not NULL. */
-static int text_prop(strbuf *out, strbuf *line, const char *name, const char *text)
+/* Writes "NAME:value" when value is not NULL: TEXT escaped, or a URI as it
+ * is (a URI is not TEXT; valid_url has kept out what would break the line). */
+static int prop(strbuf *out, strbuf *line, const char *name, const char *value, bool is_text)
 {
-    if (text == NULL)
+    if (value == NULL)
         return 0;
     strbuf_reset(line);
-    if (strbuf_puts(line, name) != 0 || strbuf_putc(line, ':') != 0 || escape_text(line, text) != 0)
+    if (strbuf_puts(line, name) != 0 || strbuf_putc(line, ':') != 0 ||
+        (is_text ? escape_text(line, value) : strbuf_puts(line, value)) != 0)
         return -1;
     return fold_into(out, line);
 }
 
-/* Writes "NAME:uri" when uri is not NULL. A URI is not TEXT: it is written
- * as it is (valid_url has kept out what would break the line). */
+static int text_prop(strbuf *out, strbuf *line, const char *name, const char *text)
+{
+    return prop(out, line, name, text, true);
+}
+
 static int uri_prop(strbuf *out, strbuf *line, const char *name, const char *uri)
 {
-    if (uri == NULL)
-        return 0;
-    strbuf_reset(line);
-    if (strbuf_puts(line, name) != 0 || strbuf_putc(line, ':') != 0 || strbuf_puts(line, uri) != 0)
-        return -1;
-    return fold_into(out, line);
+    return prop(out, line, name, uri, false);
 }
 
 /* Writes one short line built from a format; the caller vouches for its

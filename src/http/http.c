@@ -1277,6 +1277,15 @@ struct http_server *http_server_new(const struct http_options *o)
     return s;
 }
 
+int http_routes(struct http_server *s, const struct http_route_def *defs, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (http_route(s, defs[i].method, defs[i].pattern, defs[i].handler) != 0)
+            rc = -1;
+    return rc;
+}
+
 int http_route_count(const struct http_server *s)
 {
     return router_count(s->router);

@@ -58,6 +58,17 @@ struct http_server *http_server_new(const struct http_options *o);
  */
 int http_route(struct http_server *s, const char *method, const char *pattern, http_handler h);
 
+/* One route of a feature's table (see http_routes). */
+struct http_route_def {
+    const char *method;  /* "GET", "POST", ... */
+    const char *pattern; /* see router.h */
+    http_handler handler;
+};
+
+/* Adds the n routes of defs, in order, as http_route does. 0, or -1 when
+ * any is refused (the others are still added). */
+int http_routes(struct http_server *s, const struct http_route_def *defs, size_t n);
+
 /* The routes added so far, in order: their count, and the method and
  * pattern of route i (NULL past the end; strings live as long as s). */
 int http_route_count(const struct http_server *s);

@@ -96,11 +96,13 @@ static void metrics(struct http_req *req)
     strbuf_free(&b);
 }
 
+static const struct http_route_def routes[] = {
+    {"GET", "/healthz", healthz},
+    {"GET", "/readyz", readyz},
+    {"GET", "/metrics", metrics},
+};
+
 int ops_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "GET", "/healthz", healthz);
-    rc |= http_route(s, "GET", "/readyz", readyz);
-    rc |= http_route(s, "GET", "/metrics", metrics);
-    return rc ? -1 : 0;
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -76,12 +76,14 @@ static void stack(struct http_req *req)
     http_reply_json(req, 200, json_pack("{s:I}", "stack_bytes", (json_int_t)size));
 }
 
+static const struct http_route_def routes[] = {
+    {"GET", "/api/_test/stack", stack},
+    {"POST", "/api/_test/echo", echo},
+    {"GET", "/api/_test/sleep", sleep_plain},
+    {"GET", "/api/_test/db-sleep", sleep_db},
+};
+
 int testroutes_register(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "GET", "/api/_test/stack", stack);
-    rc |= http_route(s, "POST", "/api/_test/echo", echo);
-    rc |= http_route(s, "GET", "/api/_test/sleep", sleep_plain);
-    rc |= http_route(s, "GET", "/api/_test/db-sleep", sleep_db);
-    return rc ? -1 : 0;
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

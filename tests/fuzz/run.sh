@@ -103,11 +103,11 @@ cflags=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
     -Wno-missing-field-initializers -Wno-format-nonliteral
     -I "$root/src" -I "$here" -I "$build/gen")
 
-# The real route table for the router targets, from every http_route call in
-# src/ (they all name their method and pattern as literals).
+# The real route table for the router targets, from the features' route
+# tables in src/ ({"METHOD", "/pattern", handler} entries, all literals).
 mkdir -p "$build/gen"
-grep -rhoE 'http_route\([a-z_]+, "[A-Z]+", "[^"]+"' "$root/src" |
-    sed -E 's/.*"([A-Z]+)", "([^"]+)"/    {"\1", "\2"},/' >"$build/gen/routes.inc.new"
+grep -rhoE '\{"[A-Z]+", "/[^"]*", [a-z_]+\}' "$root/src" |
+    sed -E 's/.*"([A-Z]+)", "([^"]+)".*/    {"\1", "\2"},/' >"$build/gen/routes.inc.new"
 if ! cmp -s "$build/gen/routes.inc.new" "$build/gen/routes.inc"; then
     mv "$build/gen/routes.inc.new" "$build/gen/routes.inc"
 else

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks that docs/openapi.yaml describes exactly the server's route table.
 
-Reads every http_route(s, "METHOD", "/pattern", handler) call in src/ (the
-test-only /api/_test routes excepted), turns router patterns into OpenAPI
+Reads every route of src/: the entries {"METHOD", "/pattern", handler} of the
+features' route tables (struct http_route_def) and any direct
+http_route(s, "METHOD", "/pattern", handler) call (the test-only /api/_test
+routes excepted), turns router patterns into OpenAPI
 path templates ({id:int} -> {id}) and compares the set of (method, path)
 with the operations of the spec. Any difference fails, listing it.
 
@@ -14,7 +16,7 @@ import sys
 
 import yaml
 
-ROUTE = re.compile(r'http_route\(\s*\w+\s*,\s*"([A-Z]+)"\s*,\s*"([^"]+)"')
+ROUTE = re.compile(r'(?:http_route\(\s*\w+\s*,|\{)\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*\w+')
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -44,7 +46,7 @@ def main():
     routes = routes_in_source(src)
     ops = operations_in_spec(spec_path)
     if not routes:
-        sys.exit(f"check_routes: no http_route calls found under {src}")
+        sys.exit(f"check_routes: no routes found under {src}")
     missing = sorted(set(routes) - ops)
     extra = sorted(ops - set(routes))
     for method, path in missing:
