@@ -254,19 +254,9 @@ static bool simple_email(const char *v)
 /* One address or CIDR block: "10.0.0.0/8", "::1", "fd00::/8". */
 static bool valid_cidr(const char *entry)
 {
-    char host[64];
-    const char *slash = strchr(entry, '/');
-    size_t hlen = slash ? (size_t)(slash - entry) : strlen(entry);
-    if (hlen == 0 || hlen >= sizeof host)
-        return false;
-    memcpy(host, entry, hlen);
-    host[hlen] = '\0';
-    unsigned char buf[sizeof(struct in6_addr)];
-    bool v4 = inet_pton(AF_INET, host, buf) == 1;
-    if (!v4 && inet_pton(AF_INET6, host, buf) != 1)
-        return false;
-    long bits;
-    return slash == NULL || str_to_long(slash + 1, 0, v4 ? 32 : 128, &bits) == 0;
+    unsigned char net[16];
+    int bits;
+    return ip_block_parse(entry, net, &bits) == 0;
 }
 
 static bool valid_addr_list(const char *v)

@@ -4,6 +4,7 @@
  */
 #include "base/util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -298,4 +299,60 @@ void time_format_rfc3339(int64_t wall_ms, char *out, size_t outlen)
     char base[32];
     strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, outlen, "%s.%03dZ", base, (int)(wall_ms % 1000));
+}
+
+/* ---- IP addresses and blocks ---- */
+
+int ip_parse16(const char *text, unsigned char out[16])
+{
+    unsigned char v4[4];
+    if (inet_pton(AF_INET, text, v4) == 1) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        memcpy(out, mapped, 12);
+        memcpy(out + 12, v4, 4);
+        return 0;
+    }
+    return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
+}
+
+int ip_block_parse(const char *entry, unsigned char net[16], int *bits)
+{
+    char host[64];
+    const char *slash = strchr(entry, '/');
+    size_t hlen = slash ? (size_t)(slash - entry) : strlen(entry);
+    if (hlen == 0 || hlen >= sizeof host)
+        return -1;
+    memcpy(host, entry, hlen);
+    host[hlen] = '\0';
+    if (ip_parse16(host, net) != 0)
+        return -1;
+    bool v4 = strchr(host, ':') == NULL;
+    long b = v4 ? 32 : 128;
+    if (slash && str_to_long(slash + 1, 0, b, &b) != 0)
+        return -1;
+    *bits = (int)(v4 ? b + 96 : b); /* IPv4 counts after the mapped prefix */
+    return 0;
+}
+
+bool ip_in_list(const char *addr, const char *list)
+{
+    unsigned char a[16];
+    if (addr == NULL || list == NULL || ip_parse16(addr, a) != 0)
+        return false;
+    char *copy = xstrdup(list);
+    bool found = false;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", ", &save); t && !found; t = strtok_r(NULL, ", ", &save)) {
+        unsigned char net[16];
+        int bits = 0;
+        if (ip_block_parse(t, net, &bits) != 0)
+            continue;
+        size_t whole = (size_t)bits / 8;
+        unsigned rest = (unsigned)bits % 8;
+        unsigned char mask = (unsigned char)(0xff << (8 - rest));
+        found =
+            memcmp(a, net, whole) == 0 && (rest == 0 || (a[whole] & mask) == (net[whole] & mask));
+    }
+    free(copy);
+    return found;
 }

@@ -99,4 +99,16 @@ int64_t time_wall_ms(void);
  * milliseconds, e.g. 2023-04-24T09:00:00.000Z, into out (>= 25 bytes). */
 void time_format_rfc3339(int64_t wall_ms, char *out, size_t outlen);
 
+/* ---- IP addresses and blocks ---- */
+
+/* Parses "a.b.c.d" or an IPv6 address into 16 bytes (IPv4 as
+ * ::ffff:a.b.c.d). 0, or -1. */
+int ip_parse16(const char *text, unsigned char out[16]);
+/* Parses "addr" or "addr/bits" into its 16-byte network and prefix length
+ * in that space (an IPv4 /8 is 104). 0, or -1 when malformed. */
+int ip_block_parse(const char *entry, unsigned char net[16], int *bits);
+/* True when addr is in list, comma- or space-separated addresses and
+ * blocks; malformed entries match nothing. NULL addr or list: false. */
+bool ip_in_list(const char *addr, const char *list);
+
 #endif

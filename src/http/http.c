@@ -686,61 +686,9 @@ static bool plain_ip(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* Parses "a.b.c.d" or an IPv6 address into 16 bytes (IPv4 as ::ffff:a.b.c.d).
- * Returns 0, or -1. */
-static int parse_ip16(const char *text, unsigned char out[16])
-{
-    unsigned char v4[4];
-    if (inet_pton(AF_INET, text, v4) == 1) {
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        memcpy(out, mapped, 12);
-        memcpy(out + 12, v4, 4);
-        return 0;
-    }
-    return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
-}
-
-/* One list entry, "addr" or "addr/bits", against a parsed address. */
-static bool addr_in_entry(const unsigned char addr[16], const char *entry)
-{
-    char host[64];
-    const char *slash = strchr(entry, '/');
-    size_t hlen = slash ? (size_t)(slash - entry) : strlen(entry);
-    if (hlen == 0 || hlen >= sizeof host)
-        return false;
-    memcpy(host, entry, hlen);
-    host[hlen] = '\0';
-    unsigned char net[16];
-    if (parse_ip16(host, net) != 0)
-        return false;
-    bool v4 = strchr(host, ':') == NULL;
-    long bits = v4 ? 32 : 128;
-    if (slash && str_to_long(slash + 1, 0, bits, &bits) != 0)
-        return false;
-    if (v4)
-        bits += 96; /* the mapped prefix */
-    size_t whole = (size_t)bits / 8;
-    if (memcmp(addr, net, whole) != 0)
-        return false;
-    unsigned rest = (unsigned)bits % 8;
-    if (rest == 0)
-        return true;
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (addr[whole] & mask) == (net[whole] & mask);
-}
-
 bool http_addr_in_list(const char *addr, const char *list)
 {
-    unsigned char a[16];
-    if (addr == NULL || list == NULL || parse_ip16(addr, a) != 0)
-        return false;
-    char *copy = xstrdup(list);
-    bool found = false;
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ", ", &save); t && !found; t = strtok_r(NULL, ", ", &save))
-        found = addr_in_entry(a, t);
-    free(copy);
-    return found;
+    return ip_in_list(addr, list);
 }
 
 const char *http_remote_addr(struct http_req *req)

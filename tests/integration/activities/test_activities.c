@@ -1124,7 +1124,9 @@ START_TEST(enrolment_list_checks_the_caller_first)
     struct user p[1];
     make_users("listfirst", "Listfirst", 1, NULL, "participant", p);
     long id = create_activity("\"capacity\":2");
-    const char *queries[] = {"?status=nope", "?page=0", "?per_page=abc"};
+    /* A status too long to be one is a bad status, never "no filter". */
+    const char *queries[] = {"?status=nope", "?page=0", "?per_page=abc",
+                             "?status=confirmedXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"};
     for (size_t i = 0; i < ARRAY_LEN(queries); i++) {
         char path[128];
         snprintf(path, sizeof path, "/api/activities/%ld/enrollments%s", id, queries[i]);
