@@ -138,7 +138,33 @@ struct load {
     atomic_int *other; /* anything else: always a failure */
     _Atomic double *back_at_ms;
     int *enrolled; /* per user: 1 once the server said 200 or 201 */
+    /* When set: once its people are registered, the worker keeps asking
+     * again (each answer should be 200, the registration exists) until the
+     * flag drops, so the load lasts through the outage however fast the
+     * first round was. */
+    atomic_bool *keep_going;
 };
+
+/* Counts a 503 or a failure of a request sent at t0 (ms); true for a 503. */
+static bool count_failure(struct load *l, long st, double t0)
+{
+    if (st == 503) {
+        atomic_fetch_add(l->unavailable, 1);
+        double back = atomic_load(l->back_at_ms);
+        /* The pool fails fast for 200 ms after a failed connect (db.c,
+         * CONNECT_BACKOFF_NS); past that, nothing may fail. */
+        if (back > 0 && t0 > back + 300)
+            atomic_fetch_add(l->unavailable_late, 1);
+        return true;
+    }
+    if (st == 0) {
+        atomic_fetch_add(l->failed_transport, 1);
+    } else {
+        atomic_fetch_add(l->other, 1);
+        fprintf(stderr, "faults: enrolment answered %ld\n", st);
+    }
+    return false;
+}
 
 static void *enrol_worker(void *p)
 {
@@ -160,24 +186,25 @@ static void *enrol_worker(void *p)
                 l->enrolled[i] = 1;
                 break;
             }
-            if (st == 503) {
-                atomic_fetch_add(l->unavailable, 1);
-                double back = atomic_load(l->back_at_ms);
-                /* The pool fails fast for 200 ms after a failed connect
-                 * (db.c, CONNECT_BACKOFF_NS); past that, nothing may fail. */
-                if (back > 0 && t0 > back + 300)
-                    atomic_fetch_add(l->unavailable_late, 1);
-            } else if (st == 0) {
-                atomic_fetch_add(l->failed_transport, 1);
-            } else {
-                atomic_fetch_add(l->other, 1);
-                fprintf(stderr, "faults: enrolment answered %ld\n", st);
+            if (!count_failure(l, st, t0) && st != 0)
                 break;
-            }
             if (!l->retry)
                 break;
             usleep(20000); /* pace the retries of one client, not a wait for a state */
         }
+    }
+    for (int round = 0; l->keep_going && atomic_load(l->keep_going) && round < 20000; round++) {
+        int i = l->from + round % (l->to - l->from);
+        const char *h[] = {"Content-Type: application/json", l->users[i].cookie, l->users[i].csrf,
+                           NULL};
+        struct hresp r;
+        double t0 = harness_now_ms();
+        int rc = hreq(l->s, "POST", path, h, "{\"answers\":{}}", 14, &r);
+        long st = rc == 0 ? r.status : 0;
+        hresp_free(&r);
+        atomic_fetch_add(l->done, 1);
+        if (st != 200)
+            count_failure(l, st, t0);
     }
     return NULL;
 }
@@ -250,6 +277,7 @@ START_TEST(postgres_restart_under_enrolment_load)
     atomic_int done = 0, created = 0, repeat = 0, unavailable = 0, late = 0, transport = 0,
                other = 0;
     _Atomic double back_at = 0;
+    atomic_bool keep_going = true;
     struct load loads[NTHREADS];
     pthread_t th[NTHREADS];
     for (int t = 0; t < NTHREADS; t++) {
@@ -267,7 +295,8 @@ START_TEST(postgres_restart_under_enrolment_load)
                                  .failed_transport = &transport,
                                  .other = &other,
                                  .back_at_ms = &back_at,
-                                 .enrolled = enrolled};
+                                 .enrolled = enrolled,
+                                 .keep_going = &keep_going};
         ck_assert_int_eq(pthread_create(&th[t], NULL, enrol_worker, &loads[t]), 0);
     }
     wait_count(&done, 40, 30000);
@@ -277,6 +306,10 @@ START_TEST(postgres_restart_under_enrolment_load)
     ck_assert_int_eq(harness_pg_start(), 0);
     atomic_store(&back_at, harness_now_ms());
     double ready_ms = wait_ready(10000);
+    /* The load goes on for a while with the database back: those answers
+     * must all be successes once the pool's pause is over. */
+    wait_count(&done, atomic_load(&done) + 200, 30000);
+    atomic_store(&keep_going, false);
     for (int t = 0; t < NTHREADS; t++)
         pthread_join(th[t], NULL);
 
