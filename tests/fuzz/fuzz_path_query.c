@@ -2,7 +2,7 @@
  * fuzz_path_query.c - the request path and query string as handlers see
  * them: CivetWeb's URL decoding (mg_url_decode, mg_get_var2), our
  * http_query (valid UTF-8, no NUL), the router over the decoded path with
- * the real route table, and api_page (src/api/api.c) over the query.
+ * the real route table, and api_page_query (src/api/api.c) over the query.
  *
  * Input: a request target "path?query". Properties:
  *   - the decoded path and every query value agree with a reference
@@ -12,7 +12,7 @@
  *   - a value http_query hands out is valid UTF-8 without NUL, shorter
  *     than the buffer and NUL-terminated; anything else is -2;
  *   - a routed path's {id:int} parameters parse as numbers;
- *   - api_page either accepts (1 <= page <= 1000000, 1 <= per_page <= 100,
+ *   - api_page_query either accepts (1 <= page <= 1000000, 1 <= per_page <= 100,
  *     offset consistent, no reply) or answers exactly one 400 bad_request,
  *     and it answers 400 whenever page or per_page is present but not a
  *     plain decimal number in range.
@@ -148,7 +148,7 @@ static void check_page(const char *qs)
 {
     struct http_req req = {.query = qs};
     struct api_page pg;
-    bool ok = api_page(&req, 20, &pg);
+    bool ok = api_page_query(&req, 20, &pg) == 0;
     if (ok) {
         FUZZ_ASSERT(req.replies == 0, "an accepted page sends no reply");
         FUZZ_ASSERT(pg.page >= 1 && pg.page <= 1000000, "page in range");
