@@ -56,41 +56,54 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
     return str_valid_utf8((const char *)p, len) ? len : 0;
 }
 
-int log_json_string(strbuf *b, const char *s)
+size_t log_json_quote(char *out, const char *s, size_t n)
 {
-    int rc = strbuf_putc(b, '"');
+    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
+    char *o = out;
+    *o++ = '"';
     size_t i = 0;
-    while (rc == 0 && i < n) {
+    while (i < n) {
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            rc = strbuf_append(b, esc, 2);
+            *o++ = '\\';
+            *o++ = (char)c;
             i++;
         } else if (c < 0x20 || c == 0x7f) {
-            rc = strbuf_printf(b, "\\u%04x", c);
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 0xf];
+            o += 6;
             i++;
         } else if (c < 0x80) {
-            /* A run of plain characters goes in one append. */
-            size_t j = i + 1;
-            while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
-                j++;
-            rc = strbuf_append(b, p + i, j - i);
-            i = j;
+            *o++ = (char)c;
+            i++;
         } else {
             size_t len = utf8_seq_len(p + i, n - i);
             if (len == 0) {
-                rc = strbuf_puts(b, "\xEF\xBF\xBD");
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
                 i++;
             } else {
-                rc = strbuf_append(b, p + i, len);
+                memcpy(o, p + i, len);
+                o += len;
                 i += len;
             }
         }
     }
-    if (rc == 0)
-        rc = strbuf_putc(b, '"');
+    *o++ = '"';
+    return (size_t)(o - out);
+}
+
+int log_json_string(strbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    char small[512];
+    size_t room = LOG_JSON_QUOTED_MAX(n);
+    char *tmp = room <= sizeof small ? small : xmalloc(room);
+    int rc = strbuf_append(b, tmp, log_json_quote(tmp, s, n));
+    if (tmp != small)
+        free(tmp);
     return rc;
 }
 
@@ -211,25 +224,47 @@ static void timestamp(char out[32])
     out[24] = '\0';
 }
 
+/* Writes one line; it is built on the stack unless the message or the
+ * fields are long. */
 static void emit(enum log_level level, const char *msg, const char *fields)
 {
-    strbuf b;
-    strbuf_init(&b, 64 * 1024);
-    char ts[32];
-    timestamp(ts);
-    strbuf_puts(&b, "{\"ts\":\"");
-    strbuf_puts(&b, ts);
-    strbuf_puts(&b, "\",\"level\":\"");
-    strbuf_puts(&b, level_names[level]);
-    strbuf_puts(&b, "\",\"msg\":");
-    log_json_string(&b, msg);
-    if (fields && *fields) {
-        strbuf_putc(&b, ',');
-        strbuf_puts(&b, fields);
+    static const char head[] = "{\"ts\":\"";
+    size_t mlen = strlen(msg);
+    size_t flen = fields ? strlen(fields) : 0;
+    /* head, timestamp, level and the quoted message, then ",fields}\n" */
+    size_t need = sizeof head + 32 + 32 + LOG_JSON_QUOTED_MAX(mlen) + flen + 4;
+    char small[2048];
+    char *line = need <= sizeof small ? small : xmalloc(need);
+    char *o = line;
+    memcpy(o, head, sizeof head - 1);
+    o += sizeof head - 1;
+    timestamp(o);
+    o += strlen(o);
+    static const char lv[] = "\",\"level\":\"";
+    memcpy(o, lv, sizeof lv - 1);
+    o += sizeof lv - 1;
+    size_t ln = strlen(level_names[level]);
+    memcpy(o, level_names[level], ln);
+    o += ln;
+    static const char ms[] = "\",\"msg\":";
+    memcpy(o, ms, sizeof ms - 1);
+    o += sizeof ms - 1;
+    o += log_json_quote(o, msg, mlen);
+    if (flen > 0) {
+        *o++ = ',';
+        memcpy(o, fields, flen);
+        o += flen;
     }
-    strbuf_puts(&b, "}\n");
-    output(level, strbuf_cstr(&b), b.len);
-    strbuf_free(&b);
+    *o++ = '}';
+    *o++ = '\n';
+    output(level, line, (size_t)(o - line));
+    if (line != small)
+        free(line);
+}
+
+bool log_enabled(enum log_level level)
+{
+    return (int)level >= atomic_load_explicit(&min_level, memory_order_relaxed);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

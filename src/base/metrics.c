@@ -17,6 +17,11 @@ static const int tracked_status[] = {200, 201, 202, 204, 206, 301, 302, 304, 400
 static const double buckets_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                    0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
 #define NBUCKETS ARRAY_LEN(buckets_s)
+/* The same bounds in nanoseconds (no floating point per request). */
+static const uint64_t buckets_ns[NBUCKETS] = {
+    500000ull,     1000000ull,    2500000ull,   5000000ull,   10000000ull,
+    25000000ull,   50000000ull,   100000000ull, 250000000ull, 500000000ull,
+    1000000000ull, 2500000000ull, 5000000000ull};
 
 /* Slot 0 is "unrouted", slot 1 "static"; route i lives in slot i + 2. */
 #define NSLOTS (METRICS_MAX_ROUTES + 2)
@@ -55,9 +60,8 @@ void metrics_observe_request(int route, int status, uint64_t duration_ns)
                   : route == METRICS_ROUTE_STATIC            ? 1
                                                              : 0;
     atomic_fetch_add_explicit(&req_count[slot][status_slot(status)], 1, memory_order_relaxed);
-    double secs = (double)duration_ns / 1e9;
     for (size_t b = 0; b < NBUCKETS; b++) {
-        if (secs <= buckets_s[b]) {
+        if (duration_ns <= buckets_ns[b]) {
             atomic_fetch_add_explicit(&hist_bucket[slot][b], 1, memory_order_relaxed);
             break;
         }
