@@ -111,17 +111,27 @@ int log_json_string(strbuf *b, const char *s)
  *
  * One write(2) per line costs a system call per request (the access log);
  * at tens of thousands of requests a second that is a good part of a core.
- * So debug and info lines collect in one buffer that a small thread writes
- * out every LOG_FLUSH_MS (or when it fills); a warn or error line writes
- * the buffer and itself at once, so nothing important waits and the order
- * of lines is kept. Lines are only ever written whole. */
+ * So debug and info lines collect in a buffer that a small thread writes
+ * out every LOG_FLUSH_MS (or the thread whose line does not fit, when it
+ * fills); a warn or error line writes the buffer and itself at once, so
+ * nothing important waits and the order of lines is kept. Lines are only
+ * ever written whole.
+ *
+ * There are two buffers: the writer swaps the filled one for the empty
+ * one under fill_mu and writes it with only write_mu held, so a thread
+ * adding a line never waits for a write(2) (nor for a writer the
+ * scheduler put aside) unless the buffer is full. Lock order: write_mu,
+ * then fill_mu. */
 
-#define LOG_BUF_SIZE (64 * 1024)
+#define LOG_BUF_SIZE (256 * 1024)
 #define LOG_FLUSH_MS 20
 
-static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
-static char out_buf[LOG_BUF_SIZE];
-static size_t out_len;
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER; /* held while writing */
+static pthread_mutex_t fill_mu = PTHREAD_MUTEX_INITIALIZER;  /* guards fill_buf, fill_len */
+static char log_bufs[2][LOG_BUF_SIZE];
+static char *fill_buf = log_bufs[0]; /* lines being added */
+static size_t fill_len;
+static char *spare_buf = log_bufs[1]; /* empty, or being written (write_mu) */
 static pthread_once_t flusher_once = PTHREAD_ONCE_INIT;
 static bool unbuffered; /* no flusher thread: write every line at once */
 
@@ -138,17 +148,24 @@ static void write_all(const char *p, size_t left)
     }
 }
 
-static void flush_locked(void)
+/* Writes the lines added so far; the caller holds write_mu. */
+static void write_buffered(void)
 {
-    write_all(out_buf, out_len);
-    out_len = 0;
+    pthread_mutex_lock(&fill_mu);
+    char *full = fill_buf;
+    size_t len = fill_len;
+    fill_buf = spare_buf;
+    fill_len = 0;
+    spare_buf = full;
+    pthread_mutex_unlock(&fill_mu);
+    write_all(full, len);
 }
 
 void log_flush(void)
 {
-    pthread_mutex_lock(&out_mu);
-    flush_locked();
-    pthread_mutex_unlock(&out_mu);
+    pthread_mutex_lock(&write_mu);
+    write_buffered();
+    pthread_mutex_unlock(&write_mu);
 }
 
 static void *flusher(void *arg)
@@ -157,10 +174,7 @@ static void *flusher(void *arg)
     struct timespec ts = {.tv_sec = 0, .tv_nsec = LOG_FLUSH_MS * 1000000L};
     for (;;) {
         nanosleep(&ts, NULL);
-        pthread_mutex_lock(&out_mu);
-        if (out_len > 0)
-            flush_locked();
-        pthread_mutex_unlock(&out_mu);
+        log_flush();
     }
     return NULL;
 }
@@ -186,17 +200,23 @@ static void start_flusher(void)
 static void output(enum log_level level, const char *line, size_t len)
 {
     pthread_once(&flusher_once, start_flusher);
-    pthread_mutex_lock(&out_mu);
-    bool now = level >= LOG_WARN || unbuffered;
-    if (now || out_len + len > sizeof out_buf)
-        flush_locked();
-    if (now || len > sizeof out_buf) {
-        write_all(line, len);
-    } else {
-        memcpy(out_buf + out_len, line, len);
-        out_len += len;
+    if (level < LOG_WARN && !unbuffered && len <= LOG_BUF_SIZE) {
+        for (;;) {
+            pthread_mutex_lock(&fill_mu);
+            if (fill_len + len <= LOG_BUF_SIZE) {
+                memcpy(fill_buf + fill_len, line, len);
+                fill_len += len;
+                pthread_mutex_unlock(&fill_mu);
+                return;
+            }
+            pthread_mutex_unlock(&fill_mu);
+            log_flush(); /* full: write it here, then add the line */
+        }
     }
-    pthread_mutex_unlock(&out_mu);
+    pthread_mutex_lock(&write_mu);
+    write_buffered();
+    write_all(line, len);
+    pthread_mutex_unlock(&write_mu);
 }
 
 /* "2026-05-01T12:00:00.123Z": the part up to the seconds changes once a

@@ -671,9 +671,21 @@ static void send_headers(struct http_req *req, int status, const char *content_t
 
 int http_add_header(struct http_req *req, const char *name, const char *value)
 {
-    if (str_has_crlf(name, strlen(name)) || str_has_crlf(value, strlen(value)) || strchr(name, ':'))
+    size_t nl = strlen(name), vl = strlen(value);
+    if (str_has_crlf(name, nl) || str_has_crlf(value, vl) || memchr(name, ':', nl))
         return -1;
-    return strbuf_printf(&req->extra_headers, "%s: %s\r\n", name, value);
+    /* "name: value\r\n" in one append (one growth of the buffer at most). */
+    char small[256];
+    size_t len = nl + vl + 4;
+    char *line = len <= sizeof small ? small : xmalloc(len);
+    memcpy(line, name, nl);
+    memcpy(line + nl, ": ", 2);
+    memcpy(line + nl + 2, value, vl);
+    memcpy(line + nl + 2 + vl, "\r\n", 2);
+    int rc = strbuf_append(&req->extra_headers, line, len);
+    if (line != small)
+        free(line);
+    return rc;
 }
 
 void http_reply(struct http_req *req, int status, const char *content_type, const void *body,
