@@ -102,8 +102,14 @@ struct http_server {
     char *web_root;
     void *app;
     char **proxies;       /* trusted proxy addresses, NULL-terminated */
-    atomic_int in_flight; /* requests between begin and end */
     atomic_bool draining; /* set by http_server_drain */
+    atomic_bool routed;   /* dispatch is CivetWeb's handler for "/" */
+    /* Requests between begin and end: changed twice per request, so kept
+     * off the cache lines of the fields read per request (the struct is
+     * malloc-aligned only: padding on both sides). */
+    char pad_before[64];
+    atomic_int in_flight;
+    char pad_after[64];
 };
 
 /* Per-request state kept from begin_request to end_request. A CivetWeb
@@ -144,8 +150,9 @@ struct http_req {
 
 /* ---- Request ids ---- */
 
-static atomic_ullong request_counter;
-static unsigned process_tag;
+/* Changed per request: on its own cache line, apart from process_tag. */
+static _Alignas(64) atomic_ullong request_counter;
+static _Alignas(64) unsigned process_tag;
 
 static const char hex_digits[] = "0123456789abcdef";
 
@@ -296,6 +303,7 @@ static void out_str(struct out *o, const char *s)
 
 static int send_error_raw(struct mg_connection *conn, int status, const char *code,
                           const char *message);
+static int dispatch(struct mg_connection *conn, void *cbdata);
 
 static bool all_digits(const char *s)
 {
@@ -440,6 +448,11 @@ static int on_begin_request(struct mg_connection *conn)
         return refuse_early(conn, 414, "uri_too_long", why);
     if (refused)
         return refuse_early(conn, refused, "bad_request", why);
+    /* CivetWeb listens before dispatch is set as its handler: a request
+     * in between (a health check polling a starting server) is dispatched
+     * here, not answered 404 from the web root. */
+    if (!atomic_load(&srv->routed))
+        return dispatch(conn, srv);
     return 0;
 }
 
@@ -1572,6 +1585,7 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
         return -1;
     }
     mg_set_request_handler(s->ctx, "/", dispatch, s);
+    atomic_store(&s->routed, true);
 
     struct mg_server_port sp[4];
     int np = mg_get_server_ports(s->ctx, 4, sp);
