@@ -56,41 +56,54 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
     return str_valid_utf8((const char *)p, len) ? len : 0;
 }
 
-int log_json_string(strbuf *b, const char *s)
+size_t log_json_quote(char *out, const char *s, size_t n)
 {
-    int rc = strbuf_putc(b, '"');
+    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
+    char *o = out;
+    *o++ = '"';
     size_t i = 0;
-    while (rc == 0 && i < n) {
+    while (i < n) {
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            rc = strbuf_append(b, esc, 2);
+            *o++ = '\\';
+            *o++ = (char)c;
             i++;
         } else if (c < 0x20 || c == 0x7f) {
-            rc = strbuf_printf(b, "\\u%04x", c);
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 0xf];
+            o += 6;
             i++;
         } else if (c < 0x80) {
-            /* A run of plain characters goes in one append. */
-            size_t j = i + 1;
-            while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
-                j++;
-            rc = strbuf_append(b, p + i, j - i);
-            i = j;
+            *o++ = (char)c;
+            i++;
         } else {
             size_t len = utf8_seq_len(p + i, n - i);
             if (len == 0) {
-                rc = strbuf_puts(b, "\xEF\xBF\xBD");
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
                 i++;
             } else {
-                rc = strbuf_append(b, p + i, len);
+                memcpy(o, p + i, len);
+                o += len;
                 i += len;
             }
         }
     }
-    if (rc == 0)
-        rc = strbuf_putc(b, '"');
+    *o++ = '"';
+    return (size_t)(o - out);
+}
+
+int log_json_string(strbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    char small[512];
+    size_t room = LOG_JSON_QUOTED_MAX(n);
+    char *tmp = room <= sizeof small ? small : xmalloc(room);
+    int rc = strbuf_append(b, tmp, log_json_quote(tmp, s, n));
+    if (tmp != small)
+        free(tmp);
     return rc;
 }
 
@@ -98,17 +111,27 @@ int log_json_string(strbuf *b, const char *s)
  *
  * One write(2) per line costs a system call per request (the access log);
  * at tens of thousands of requests a second that is a good part of a core.
- * So debug and info lines collect in one buffer that a small thread writes
- * out every LOG_FLUSH_MS (or when it fills); a warn or error line writes
- * the buffer and itself at once, so nothing important waits and the order
- * of lines is kept. Lines are only ever written whole. */
+ * So debug and info lines collect in a buffer that a small thread writes
+ * out every LOG_FLUSH_MS (or the thread whose line does not fit, when it
+ * fills); a warn or error line writes the buffer and itself at once, so
+ * nothing important waits and the order of lines is kept. Lines are only
+ * ever written whole.
+ *
+ * There are two buffers: the writer swaps the filled one for the empty
+ * one under fill_mu and writes it with only write_mu held, so a thread
+ * adding a line never waits for a write(2) (nor for a writer the
+ * scheduler put aside) unless the buffer is full. Lock order: write_mu,
+ * then fill_mu. */
 
-#define LOG_BUF_SIZE (64 * 1024)
+#define LOG_BUF_SIZE (256 * 1024)
 #define LOG_FLUSH_MS 20
 
-static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
-static char out_buf[LOG_BUF_SIZE];
-static size_t out_len;
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER; /* held while writing */
+static pthread_mutex_t fill_mu = PTHREAD_MUTEX_INITIALIZER;  /* guards fill_buf, fill_len */
+static char log_bufs[2][LOG_BUF_SIZE];
+static char *fill_buf = log_bufs[0]; /* lines being added */
+static size_t fill_len;
+static char *spare_buf = log_bufs[1]; /* empty, or being written (write_mu) */
 static pthread_once_t flusher_once = PTHREAD_ONCE_INIT;
 static bool unbuffered; /* no flusher thread: write every line at once */
 
@@ -125,17 +148,24 @@ static void write_all(const char *p, size_t left)
     }
 }
 
-static void flush_locked(void)
+/* Writes the lines added so far; the caller holds write_mu. */
+static void write_buffered(void)
 {
-    write_all(out_buf, out_len);
-    out_len = 0;
+    pthread_mutex_lock(&fill_mu);
+    char *full = fill_buf;
+    size_t len = fill_len;
+    fill_buf = spare_buf;
+    fill_len = 0;
+    spare_buf = full;
+    pthread_mutex_unlock(&fill_mu);
+    write_all(full, len);
 }
 
 void log_flush(void)
 {
-    pthread_mutex_lock(&out_mu);
-    flush_locked();
-    pthread_mutex_unlock(&out_mu);
+    pthread_mutex_lock(&write_mu);
+    write_buffered();
+    pthread_mutex_unlock(&write_mu);
 }
 
 static void *flusher(void *arg)
@@ -144,10 +174,7 @@ static void *flusher(void *arg)
     struct timespec ts = {.tv_sec = 0, .tv_nsec = LOG_FLUSH_MS * 1000000L};
     for (;;) {
         nanosleep(&ts, NULL);
-        pthread_mutex_lock(&out_mu);
-        if (out_len > 0)
-            flush_locked();
-        pthread_mutex_unlock(&out_mu);
+        log_flush();
     }
     return NULL;
 }
@@ -173,17 +200,23 @@ static void start_flusher(void)
 static void output(enum log_level level, const char *line, size_t len)
 {
     pthread_once(&flusher_once, start_flusher);
-    pthread_mutex_lock(&out_mu);
-    bool now = level >= LOG_WARN || unbuffered;
-    if (now || out_len + len > sizeof out_buf)
-        flush_locked();
-    if (now || len > sizeof out_buf) {
-        write_all(line, len);
-    } else {
-        memcpy(out_buf + out_len, line, len);
-        out_len += len;
+    if (level < LOG_WARN && !unbuffered && len <= LOG_BUF_SIZE) {
+        for (;;) {
+            pthread_mutex_lock(&fill_mu);
+            if (fill_len + len <= LOG_BUF_SIZE) {
+                memcpy(fill_buf + fill_len, line, len);
+                fill_len += len;
+                pthread_mutex_unlock(&fill_mu);
+                return;
+            }
+            pthread_mutex_unlock(&fill_mu);
+            log_flush(); /* full: write it here, then add the line */
+        }
     }
-    pthread_mutex_unlock(&out_mu);
+    pthread_mutex_lock(&write_mu);
+    write_buffered();
+    write_all(line, len);
+    pthread_mutex_unlock(&write_mu);
 }
 
 /* "2026-05-01T12:00:00.123Z": the part up to the seconds changes once a
@@ -211,25 +244,47 @@ static void timestamp(char out[32])
     out[24] = '\0';
 }
 
+/* Writes one line; it is built on the stack unless the message or the
+ * fields are long. */
 static void emit(enum log_level level, const char *msg, const char *fields)
 {
-    strbuf b;
-    strbuf_init(&b, 64 * 1024);
-    char ts[32];
-    timestamp(ts);
-    strbuf_puts(&b, "{\"ts\":\"");
-    strbuf_puts(&b, ts);
-    strbuf_puts(&b, "\",\"level\":\"");
-    strbuf_puts(&b, level_names[level]);
-    strbuf_puts(&b, "\",\"msg\":");
-    log_json_string(&b, msg);
-    if (fields && *fields) {
-        strbuf_putc(&b, ',');
-        strbuf_puts(&b, fields);
+    static const char head[] = "{\"ts\":\"";
+    size_t mlen = strlen(msg);
+    size_t flen = fields ? strlen(fields) : 0;
+    /* head, timestamp, level and the quoted message, then ",fields}\n" */
+    size_t need = sizeof head + 32 + 32 + LOG_JSON_QUOTED_MAX(mlen) + flen + 4;
+    char small[2048];
+    char *line = need <= sizeof small ? small : xmalloc(need);
+    char *o = line;
+    memcpy(o, head, sizeof head - 1);
+    o += sizeof head - 1;
+    timestamp(o);
+    o += strlen(o);
+    static const char lv[] = "\",\"level\":\"";
+    memcpy(o, lv, sizeof lv - 1);
+    o += sizeof lv - 1;
+    size_t ln = strlen(level_names[level]);
+    memcpy(o, level_names[level], ln);
+    o += ln;
+    static const char ms[] = "\",\"msg\":";
+    memcpy(o, ms, sizeof ms - 1);
+    o += sizeof ms - 1;
+    o += log_json_quote(o, msg, mlen);
+    if (flen > 0) {
+        *o++ = ',';
+        memcpy(o, fields, flen);
+        o += flen;
     }
-    strbuf_puts(&b, "}\n");
-    output(level, strbuf_cstr(&b), b.len);
-    strbuf_free(&b);
+    *o++ = '}';
+    *o++ = '\n';
+    output(level, line, (size_t)(o - line));
+    if (line != small)
+        free(line);
+}
+
+bool log_enabled(enum log_level level)
+{
+    return (int)level >= atomic_load_explicit(&min_level, memory_order_relaxed);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -11,6 +11,9 @@
 #ifndef CONVENE_LOG_H
 #define CONVENE_LOG_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 /* Sets the lowest level written. Default LOG_INFO. */
@@ -28,6 +31,10 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  */
 void log_fields(enum log_level level, const char *msg, const char *fields);
 
+/* True when lines of this level are written (callers may skip building
+ * fields nobody reads). */
+bool log_enabled(enum log_level level);
+
 /* Writes the buffered lines now (before _exit, abort or exec). */
 void log_flush(void);
 
@@ -40,5 +47,13 @@ void log_flush(void);
  * Invalid UTF-8 bytes are replaced by U+FFFD. Returns 0 or -1 (cap). */
 struct strbuf;
 int log_json_string(struct strbuf *b, const char *s);
+
+/* The most bytes log_json_quote writes for n input bytes (a control
+ * character becomes six). */
+#define LOG_JSON_QUOTED_MAX(n) (6 * (size_t)(n) + 2)
+/* Writes the n bytes at s as a JSON string literal (with quotes, no NUL)
+ * at out, which has room for LOG_JSON_QUOTED_MAX(n) bytes, and returns
+ * the length written. Same escaping as log_json_string. */
+size_t log_json_quote(char *out, const char *s, size_t n);
 
 #endif

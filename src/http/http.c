@@ -24,8 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Sent with every response, static files included (CivetWeb's
- * additional_header carries them there). No inline scripts or styles. */
+/* Sent with every page, file and other non-JSON response (CivetWeb's
+ * additional_header carries them to static files). No inline scripts or
+ * styles. */
 #define CSP_VALUE                                                                                  \
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "                    \
@@ -39,6 +40,18 @@ static const char *const security_headers[][2] = {
     {"Cross-Origin-Opener-Policy", "same-origin"},
     {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
 };
+
+/* JSON answers (the API, /healthz, /readyz, errors) are never a page a
+ * browser runs: they get the headers that matter for a document that loads
+ * and runs nothing (a CSP that allows nothing, no sniffing, no framing, no
+ * referrer off the site) and not the page policy (about 600 bytes, a good
+ * part of every small answer). COOP and Permissions-Policy only govern
+ * documents that run script, which default-src 'none' already forbids. */
+#define SECURITY_JSON_BLOCK                                                                        \
+    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"                      \
+    "X-Content-Type-Options: nosniff\r\n"                                                          \
+    "Referrer-Policy: same-origin\r\n"                                                             \
+    "X-Frame-Options: DENY\r\n"
 
 #define MAX_HANDLERS METRICS_MAX_ROUTES
 
@@ -89,8 +102,14 @@ struct http_server {
     char *web_root;
     void *app;
     char **proxies;       /* trusted proxy addresses, NULL-terminated */
-    atomic_int in_flight; /* requests between begin and end */
     atomic_bool draining; /* set by http_server_drain */
+    atomic_bool routed;   /* dispatch is CivetWeb's handler for "/" */
+    /* Requests between begin and end: changed twice per request, so kept
+     * off the cache lines of the fields read per request (the struct is
+     * malloc-aligned only: padding on both sides). */
+    char pad_before[64];
+    atomic_int in_flight;
+    char pad_after[64];
 };
 
 /* Per-request state kept from begin_request to end_request. A CivetWeb
@@ -122,7 +141,8 @@ struct http_req {
     bool close_after;
     bool body_done; /* the body was read to its end */
     int status;
-    const char *path; /* decoded, request-scoped */
+    const char *path;   /* decoded, request-scoped */
+    char path_buf[256]; /* holds a short decoded path (no allocation) */
     struct alloc_node *allocs;
     void *local;
     char client[48]; /* resolved client address, "" until asked */
@@ -130,13 +150,43 @@ struct http_req {
 
 /* ---- Request ids ---- */
 
-static atomic_ullong request_counter;
-static unsigned process_tag;
+/* Changed per request: on its own cache line, apart from process_tag. */
+static _Alignas(64) atomic_ullong request_counter;
+static _Alignas(64) unsigned process_tag;
 
-static void new_request_id(char *out, size_t outlen)
+static const char hex_digits[] = "0123456789abcdef";
+
+/* Writes the low `digits` hex digits of v at out. */
+static void put_hex(char *out, unsigned long long v, int digits)
+{
+    for (int i = digits - 1; i >= 0; i--) {
+        out[i] = hex_digits[v & 0xf];
+        v >>= 4;
+    }
+}
+
+/* Writes v in decimal at out (room for 20 digits); returns the length. */
+static size_t put_uint(char *out, unsigned long long v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* The process tag (8 hex digits) and the request number (12 hex digits:
+ * it would wrap after 2^48 requests). */
+static void new_request_id(char out[24])
 {
     unsigned long long n = atomic_fetch_add(&request_counter, 1) + 1;
-    snprintf(out, outlen, "%08x%012llx", process_tag, n);
+    put_hex(out, process_tag, 8);
+    put_hex(out + 8, n, 12);
+    out[20] = '\0';
 }
 
 /* Accepts a client's X-Request-Id when it is short and plain. */
@@ -155,19 +205,66 @@ static bool acceptable_request_id(const char *s)
     return true;
 }
 
-/* The security headers as one pre-built block for our own responses;
- * filled once by http_server_start before any worker runs. */
+/* The security headers as one pre-built block for our own non-JSON
+ * responses, and the status lines of the usual statuses ("HTTP/1.1 200
+ * OK\r\n"); filled once (build_tables) before any worker runs. */
 static char security_block_text[1024];
+static size_t security_block_len;
 
-static void build_security_block(void)
+struct status_line {
+    unsigned char len; /* 0: not pre-built */
+    char text[63];
+};
+static struct status_line status_lines[600];
+static const int prebuilt_status[] = {200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 308, 400,
+                                      401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414,
+                                      415, 416, 422, 429, 431, 500, 501, 502, 503, 504};
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+/* Writes "HTTP/1.1 <status> <reason>\r\n" at out (room for 64 bytes, the
+ * reason is cut at 40); returns the length. */
+static size_t format_status_line(char *out, const struct mg_connection *conn, int status)
+{
+    static const char v[] = "HTTP/1.1 ";
+    memcpy(out, v, sizeof v - 1);
+    size_t n = sizeof v - 1;
+    n += put_uint(out + n, (unsigned)status);
+    out[n++] = ' ';
+    const char *reason = mg_get_response_code_text(conn, status);
+    size_t rl = strnlen(reason, 40);
+    memcpy(out + n, reason, rl);
+    n += rl;
+    out[n++] = '\r';
+    out[n++] = '\n';
+    return n;
+}
+
+static void build_tables(void)
 {
     size_t used = 0;
     for (size_t i = 0; i < ARRAY_LEN(security_headers); i++)
         used += (size_t)snprintf(security_block_text + used, sizeof security_block_text - used,
                                  "%s: %s\r\n", security_headers[i][0], security_headers[i][1]);
+    security_block_len = used;
+    for (size_t i = 0; i < ARRAY_LEN(prebuilt_status); i++) {
+        struct status_line *l = &status_lines[prebuilt_status[i]];
+        l->len = (unsigned char)format_status_line(l->text, NULL, prebuilt_status[i]);
+    }
 }
 
-/* The HTTP Date of now, cached per thread for the current second. */
+/* Writes the status line at out (room for 64 bytes); returns its length. */
+static size_t put_status_line(char *out, const struct mg_connection *conn, int status)
+{
+    if (status >= 0 && status < (int)ARRAY_LEN(status_lines) && status_lines[status].len) {
+        memcpy(out, status_lines[status].text, status_lines[status].len);
+        return status_lines[status].len;
+    }
+    return format_status_line(out, conn, status);
+}
+
+/* The HTTP Date of now (29 characters), cached per thread for the
+ * current second. */
+#define HTTP_DATE_LEN 29
 static const char *http_date(void)
 {
     static _Thread_local time_t cached_sec = -1;
@@ -182,10 +279,31 @@ static const char *http_date(void)
     return cached;
 }
 
+/* A response head or log line written into a buffer whose size the
+ * writer worked out beforehand (no bounds checks, no growing). */
+struct out {
+    char *p;
+    size_t len;
+};
+
+static void out_mem(struct out *o, const void *s, size_t n)
+{
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void out_str(struct out *o, const char *s)
+{
+    out_mem(o, s, strlen(s));
+}
+
+#define OUT_LIT(o, lit) out_mem((o), (lit), sizeof(lit) - 1)
+
 /* ---- CivetWeb callbacks ---- */
 
 static int send_error_raw(struct mg_connection *conn, int status, const char *code,
                           const char *message);
+static int dispatch(struct mg_connection *conn, void *cbdata);
 
 static bool all_digits(const char *s)
 {
@@ -302,9 +420,9 @@ static int on_begin_request(struct mg_connection *conn)
     cs->active = true;
     const char *given = mg_get_header(conn, "X-Request-Id");
     if (given && acceptable_request_id(given))
-        snprintf(cs->id, sizeof cs->id, "%s", given);
+        memcpy(cs->id, given, strlen(given) + 1); /* at most 23 characters */
     else
-        new_request_id(cs->id, sizeof cs->id);
+        new_request_id(cs->id);
     if (atomic_load(&srv->draining)) {
         /* Shutting down: new work goes elsewhere (the balancer retries). */
         mg_disable_keep_alive(conn);
@@ -330,6 +448,11 @@ static int on_begin_request(struct mg_connection *conn)
         return refuse_early(conn, 414, "uri_too_long", why);
     if (refused)
         return refuse_early(conn, refused, "bad_request", why);
+    /* CivetWeb listens before dispatch is set as its handler: a request
+     * in between (a health check polling a starting server) is dispatched
+     * here, not answered 404 from the web root. */
+    if (!atomic_load(&srv->routed))
+        return dispatch(conn, srv);
     return 0;
 }
 
@@ -344,19 +467,45 @@ static void on_end_request(const struct mg_connection *conn, int status)
         return;
     uint64_t dur = time_mono_ns() - cs->start_ns;
     metrics_observe_request(cs->route, status, dur);
+    if (!log_enabled(LOG_INFO))
+        return;
 
-    strbuf f;
-    strbuf_init(&f, 8192);
-    strbuf_puts(&f, "\"id\":");
-    log_json_string(&f, cs->id);
-    strbuf_puts(&f, ",\"method\":");
-    log_json_string(&f, ri->request_method ? ri->request_method : "");
-    strbuf_puts(&f, ",\"path\":");
-    log_json_string(&f, ri->local_uri_raw ? ri->local_uri_raw : "");
-    strbuf_printf(&f, ",\"status\":%d,\"ms\":%.3f,\"remote\":", status, (double)dur / 1e6);
-    log_json_string(&f, ri->remote_addr);
-    log_fields(LOG_INFO, "request", strbuf_cstr(&f));
-    strbuf_free(&f);
+    /* The access log fields, built on the stack unless the path is long;
+     * "ms" is the duration in milliseconds with three decimals. */
+    const char *method = ri->request_method ? ri->request_method : "";
+    const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
+    size_t idl = strlen(cs->id), ml = strlen(method), pl = strlen(path);
+    size_t rl = strlen(ri->remote_addr);
+    size_t need = 128 + LOG_JSON_QUOTED_MAX(idl) + LOG_JSON_QUOTED_MAX(ml) +
+                  LOG_JSON_QUOTED_MAX(pl) + LOG_JSON_QUOTED_MAX(rl);
+    char small[1024];
+    struct out f = {need <= sizeof small ? small : xmalloc(need), 0};
+    OUT_LIT(&f, "\"id\":");
+    f.len += log_json_quote(f.p + f.len, cs->id, idl);
+    OUT_LIT(&f, ",\"method\":");
+    f.len += log_json_quote(f.p + f.len, method, ml);
+    OUT_LIT(&f, ",\"path\":");
+    f.len += log_json_quote(f.p + f.len, path, pl);
+    OUT_LIT(&f, ",\"status\":");
+    if (status < 0) {
+        f.p[f.len++] = '-';
+        status = -status;
+    }
+    f.len += put_uint(f.p + f.len, (unsigned)status);
+    OUT_LIT(&f, ",\"ms\":");
+    uint64_t us = (dur + 500) / 1000;
+    f.len += put_uint(f.p + f.len, us / 1000);
+    unsigned frac = (unsigned)(us % 1000);
+    f.p[f.len++] = '.';
+    f.p[f.len++] = (char)('0' + frac / 100);
+    f.p[f.len++] = (char)('0' + frac / 10 % 10);
+    f.p[f.len++] = (char)('0' + frac % 10);
+    OUT_LIT(&f, ",\"remote\":");
+    f.len += log_json_quote(f.p + f.len, ri->remote_addr, rl);
+    f.p[f.len] = '\0';
+    log_fields(LOG_INFO, "request", f.p);
+    if (f.p != small)
+        free(f.p);
 }
 
 static int on_log_message(const struct mg_connection *conn, const char *message)
@@ -371,7 +520,7 @@ static int on_log_message(const struct mg_connection *conn, const char *message)
 static int on_http_error(struct mg_connection *conn, int status, const char *errmsg)
 {
     if (!thread_state.active) /* refused while parsing: a request of its own */
-        new_request_id(thread_state.id, sizeof thread_state.id);
+        new_request_id(thread_state.id);
     if (status == 411) /* CivetWeb's answer to a Content-Length that is no number */
         return send_error_raw(conn, 400, "bad_request",
                               "Content-Length must be a decimal number.") == 0
@@ -421,7 +570,7 @@ static int send_error_raw(struct mg_connection *conn, int status, const char *co
                   "Content-Type: application/json\r\nContent-Length: %zu\r\n"
                   "Cache-Control: no-store\r\n%sX-Request-Id: %s\r\n\r\n",
                   status, mg_get_response_code_text(conn, status), http_date(), strlen(text),
-                  security_block_text, thread_state.id);
+                  SECURITY_JSON_BLOCK, thread_state.id);
     if (!head)
         strbuf_puts(&h, text);
     int rc = mg_write(conn, strbuf_cstr(&h), h.len) == (int)h.len ? 0 : -1;
@@ -454,13 +603,26 @@ static bool client_wants_close(const struct http_req *req)
     return v10 && !(c && strcasestr(c, "keep-alive"));
 }
 
+/* "application/json", with or without parameters. */
+static bool is_json_type(const char *ct);
+
+/* The most bytes build_head writes for this content type (the status line
+ * at most 64, Date, Connection, Content-Length, Cache-Control and
+ * X-Request-Id at most about 170). */
+static size_t head_bound(const struct http_req *req, const char *content_type)
+{
+    return 320 + (content_type ? strlen(content_type) : 0) + security_block_len +
+           req->extra_headers.len;
+}
+
 /*
- * Serialises the status line and headers. Our responses are written with
- * one mg_write where they fit (headers and body together): header-by-header
+ * Serialises the status line and headers at out, which has room for
+ * head_bound bytes; returns the length. Our responses are written with one
+ * mg_write where they fit (headers and body together): header-by-header
  * writes would cost a system call and, with TCP_NODELAY, a packet each.
  */
-static void build_head(struct http_req *req, strbuf *h, int status, const char *content_type,
-                       long long content_length)
+static size_t build_head(struct http_req *req, char *out, int status, const char *content_type,
+                         long long content_length)
 {
     /* A body left unread is not skipped on a kept connection: reading it
      * could take as long as its sender likes. */
@@ -469,40 +631,74 @@ static void build_head(struct http_req *req, strbuf *h, int status, const char *
     bool keep = !req->close_after && !client_wants_close(req) && !unread_body;
     if (!keep)
         mg_disable_keep_alive(req->conn); /* unread body bytes must not become a request */
-    strbuf_printf(h, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: %s\r\n", status,
-                  mg_get_response_code_text(req->conn, status), http_date(),
-                  keep ? "keep-alive" : "close");
-    if (content_type)
-        strbuf_printf(h, "Content-Type: %s\r\n", content_type);
-    if (content_length >= 0)
-        strbuf_printf(h, "Content-Length: %lld\r\n", content_length);
-    else if (content_length == -1)
-        strbuf_puts(h, "Transfer-Encoding: chunked\r\n");
+    struct out h = {out, 0};
+    h.len = put_status_line(out, req->conn, status);
+    OUT_LIT(&h, "Date: ");
+    out_mem(&h, http_date(), HTTP_DATE_LEN);
+    if (keep)
+        OUT_LIT(&h, "\r\nConnection: keep-alive\r\n");
+    else
+        OUT_LIT(&h, "\r\nConnection: close\r\n");
+    if (content_type) {
+        OUT_LIT(&h, "Content-Type: ");
+        out_str(&h, content_type);
+        OUT_LIT(&h, "\r\n");
+    }
+    if (content_length >= 0) {
+        OUT_LIT(&h, "Content-Length: ");
+        h.len += put_uint(h.p + h.len, (unsigned long long)content_length);
+        OUT_LIT(&h, "\r\n");
+    } else if (content_length == -1) {
+        OUT_LIT(&h, "Transfer-Encoding: chunked\r\n");
+    }
     if (!has_extra_header(req, "Cache-Control"))
-        strbuf_puts(h, "Cache-Control: no-store\r\n");
-    strbuf_puts(h, security_block_text);
-    strbuf_printf(h, "X-Request-Id: %s\r\n", req->cs->id);
-    strbuf_append(h, strbuf_cstr(&req->extra_headers), req->extra_headers.len);
-    strbuf_puts(h, "\r\n");
+        OUT_LIT(&h, "Cache-Control: no-store\r\n");
+    if (is_json_type(content_type))
+        OUT_LIT(&h, SECURITY_JSON_BLOCK);
+    else
+        out_mem(&h, security_block_text, security_block_len);
+    OUT_LIT(&h, "X-Request-Id: ");
+    out_str(&h, req->cs->id);
+    OUT_LIT(&h, "\r\n");
+    out_mem(&h, strbuf_cstr(&req->extra_headers), req->extra_headers.len);
+    OUT_LIT(&h, "\r\n");
     req->replied = true;
     req->status = status;
+    return h.len;
 }
+
+/* Responses up to this size (head and body) are built on the stack. */
+#define HEAD_STACK 4096
 
 static void send_headers(struct http_req *req, int status, const char *content_type,
                          long long content_length)
 {
-    strbuf h;
-    strbuf_init(&h, 0);
-    build_head(req, &h, status, content_type, content_length);
-    mg_write(req->conn, strbuf_cstr(&h), h.len);
-    strbuf_free(&h);
+    char small[HEAD_STACK];
+    size_t bound = head_bound(req, content_type);
+    char *h = bound <= sizeof small ? small : xmalloc(bound);
+    size_t n = build_head(req, h, status, content_type, content_length);
+    mg_write(req->conn, h, n);
+    if (h != small)
+        free(h);
 }
 
 int http_add_header(struct http_req *req, const char *name, const char *value)
 {
-    if (str_has_crlf(name, strlen(name)) || str_has_crlf(value, strlen(value)) || strchr(name, ':'))
+    size_t nl = strlen(name), vl = strlen(value);
+    if (str_has_crlf(name, nl) || str_has_crlf(value, vl) || memchr(name, ':', nl))
         return -1;
-    return strbuf_printf(&req->extra_headers, "%s: %s\r\n", name, value);
+    /* "name: value\r\n" in one append (one growth of the buffer at most). */
+    char small[256];
+    size_t len = nl + vl + 4;
+    char *line = len <= sizeof small ? small : xmalloc(len);
+    memcpy(line, name, nl);
+    memcpy(line + nl, ": ", 2);
+    memcpy(line + nl + 2, value, vl);
+    memcpy(line + nl + 2 + vl, "\r\n", 2);
+    int rc = strbuf_append(&req->extra_headers, line, len);
+    if (line != small)
+        free(line);
+    return rc;
 }
 
 void http_reply(struct http_req *req, int status, const char *content_type, const void *body,
@@ -512,16 +708,21 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
         log_error("second reply to request %s ignored (status %d)", http_request_id(req), status);
         return;
     }
-    strbuf h;
-    strbuf_init(&h, 0);
-    build_head(req, &h, status, content_type, (long long)len);
     bool send_body = len > 0 && !req->head;
-    if (send_body && len <= 65536 && strbuf_append(&h, body, len) == 0)
-        send_body = false;
-    mg_write(req->conn, strbuf_cstr(&h), h.len);
-    if (send_body)
+    bool together = send_body && len <= 65536; /* one write, one buffer */
+    size_t bound = head_bound(req, content_type) + (together ? len : 0);
+    char small[HEAD_STACK];
+    char *h = bound <= sizeof small ? small : xmalloc(bound);
+    size_t n = build_head(req, h, status, content_type, (long long)len);
+    if (together) {
+        memcpy(h + n, body, len);
+        n += len;
+    }
+    mg_write(req->conn, h, n);
+    if (send_body && !together)
         mg_write(req->conn, body, len);
-    strbuf_free(&h);
+    if (h != small)
+        free(h);
 }
 
 void http_reply_empty(struct http_req *req, int status)
@@ -993,7 +1194,7 @@ static int hex_value(char c)
 static int decode_path(struct http_req *req, const char *raw)
 {
     size_t n = strlen(raw);
-    char *out = http_alloc(req, n + 1);
+    char *out = n < sizeof req->path_buf ? req->path_buf : http_alloc(req, n + 1);
     size_t j = 0;
     req->path = "/";
     for (size_t i = 0; i < n; i++) {
@@ -1156,7 +1357,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     struct http_server *srv = cbdata;
     const struct mg_request_info *ri = mg_get_request_info(conn);
 
-    struct http_req *req = xcalloc(1, sizeof *req);
+    /* The request lives on this worker's stack until dispatch returns. */
+    struct http_req req_store;
+    memset(&req_store, 0, sizeof req_store);
+    struct http_req *req = &req_store;
     req->conn = conn;
     req->ri = ri;
     req->srv = srv;
@@ -1178,7 +1382,6 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         req->allocs = next;
     }
     strbuf_free(&req->extra_headers);
-    free(req);
     return status;
 }
 
@@ -1261,7 +1464,7 @@ int http_route(struct http_server *s, const char *method, const char *pattern, h
 
 int http_server_start(struct http_server *s, char *err, size_t errlen)
 {
-    build_security_block();
+    pthread_once(&tables_once, build_tables);
     install_deadline_signal();
     if (getrandom(&process_tag, sizeof process_tag, 0) != (ssize_t)sizeof process_tag)
         process_tag = (unsigned)time_mono_ns();
@@ -1339,6 +1542,7 @@ int http_server_start(struct http_server *s, char *err, size_t errlen)
         return -1;
     }
     mg_set_request_handler(s->ctx, "/", dispatch, s);
+    atomic_store(&s->routed, true);
 
     struct mg_server_port sp[4];
     int np = mg_get_server_ports(s->ctx, 4, sp);

@@ -6,6 +6,13 @@
  * response (with security headers and a request id), static files from the
  * web root, the access log and request metrics.
  *
+ * Security headers: pages, files and every other non-JSON answer carry the
+ * page policy (Content-Security-Policy for the site, X-Content-Type-Options,
+ * Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy,
+ * Permissions-Policy); JSON answers carry a CSP that allows nothing
+ * ("default-src 'none'; frame-ancestors 'none'"), nosniff, Referrer-Policy
+ * and X-Frame-Options.
+ *
  * Handlers receive a struct http_req and must answer exactly once through
  * one of the http_reply* functions or a stream. A handler that returns
  * without answering is a bug: the layer logs it and answers 500.

@@ -81,10 +81,13 @@ START_TEST(healthz_and_readyz)
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "{\"status\":\"ok\"}");
     ck_assert_ptr_nonnull(hresp_header(&r, "X-Request-Id", buf, sizeof buf));
-    ck_assert_ptr_nonnull(hresp_header(&r, "Content-Security-Policy", buf, sizeof buf));
-    ck_assert_ptr_nonnull(strstr(buf, "frame-ancestors 'none'"));
+    /* A JSON answer: a policy that allows nothing, not the page policy. */
+    ck_assert_str_eq(hresp_header(&r, "Content-Security-Policy", buf, sizeof buf),
+                     "default-src 'none'; frame-ancestors 'none'");
     ck_assert_str_eq(hresp_header(&r, "X-Content-Type-Options", buf, sizeof buf), "nosniff");
-    ck_assert_ptr_nonnull(hresp_header(&r, "Referrer-Policy", buf, sizeof buf));
+    ck_assert_str_eq(hresp_header(&r, "Referrer-Policy", buf, sizeof buf), "same-origin");
+    ck_assert_str_eq(hresp_header(&r, "X-Frame-Options", buf, sizeof buf), "DENY");
+    ck_assert_ptr_null(hresp_header(&r, "Permissions-Policy", buf, sizeof buf));
     hresp_free(&r);
 
     ck_assert_int_eq(hget(&srv, "/readyz", &r), 0);
@@ -110,6 +113,72 @@ START_TEST(request_ids_are_echoed_when_plain)
     ck_assert_int_eq(hreq(&srv, "GET", "/healthz", bad, NULL, 0, &r), 0);
     ck_assert_str_ne(hresp_header(&r, "X-Request-Id", buf, sizeof buf), "<script>");
     hresp_free(&r);
+}
+END_TEST
+
+/* The access-log line of the request with this id, parsed (new
+ * reference), or NULL when it has not appeared within 5 s (info lines are
+ * written about every 20 ms). */
+static json_t *access_log_line(const char *id)
+{
+    char needle[96];
+    snprintf(needle, sizeof needle, "\"id\":\"%s\"", id);
+    for (int i = 0; i < 500; i++) {
+        json_t *found = NULL;
+        FILE *f = fopen(srv.log_path, "r");
+        if (f) {
+            char *line = NULL;
+            size_t cap = 0;
+            while (found == NULL && getline(&line, &cap, f) > 0) {
+                if (strstr(line, needle) && strstr(line, "\"msg\":\"request\""))
+                    found = json_loads(line, 0, NULL);
+            }
+            free(line);
+            fclose(f);
+        }
+        if (found)
+            return found;
+        usleep(10000);
+    }
+    return NULL;
+}
+
+START_TEST(access_log_lines)
+{
+    struct hresp r;
+    const char *h[] = {"X-Request-Id: access-log-1", NULL};
+    ck_assert_int_eq(hreq(&srv, "GET", "/healthz", h, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    hresp_free(&r);
+    json_t *j = access_log_line("access-log-1");
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "level")), "info");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "method")), "GET");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "path")), "/healthz");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "remote")), "127.0.0.1");
+    ck_assert(json_is_integer(json_object_get(j, "status")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), 200);
+    /* Milliseconds with three decimals: a JSON number, not a string. */
+    json_t *ms = json_object_get(j, "ms");
+    ck_assert(json_is_real(ms));
+    ck_assert(json_real_value(ms) >= 0 && json_real_value(ms) < 10000);
+    json_decref(j);
+
+    /* A long raw path with an encoded quote is logged as sent (its line
+     * does not fit the stack buffer the server builds most lines in). */
+    char path[820];
+    strcpy(path, "/api/%22");
+    memset(path + 8, 'a', 800);
+    path[808] = '\0';
+    const char *h2[] = {"X-Request-Id: access-log-2", NULL};
+    ck_assert_int_eq(hreq(&srv, "GET", path, h2, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    hresp_free(&r);
+    j = access_log_line("access-log-2");
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "path")), path);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), 404);
+    json_decref(j);
 }
 END_TEST
 
@@ -271,6 +340,12 @@ START_TEST(static_files_with_headers)
     ck_assert_ptr_nonnull(strstr(buf, "text/html"));
     ck_assert_ptr_nonnull(hresp_header(&r, "Content-Security-Policy", buf, sizeof buf));
     ck_assert_ptr_nonnull(strstr(buf, "script-src 'self'"));
+    ck_assert_ptr_nonnull(strstr(buf, "frame-ancestors 'none'"));
+    ck_assert_str_eq(hresp_header(&r, "X-Content-Type-Options", buf, sizeof buf), "nosniff");
+    ck_assert_str_eq(hresp_header(&r, "X-Frame-Options", buf, sizeof buf), "DENY");
+    ck_assert_str_eq(hresp_header(&r, "Cross-Origin-Opener-Policy", buf, sizeof buf),
+                     "same-origin");
+    ck_assert_ptr_nonnull(hresp_header(&r, "Permissions-Policy", buf, sizeof buf));
     ck_assert_str_eq(hresp_header(&r, "Cache-Control", buf, sizeof buf), "no-cache");
     ck_assert_ptr_nonnull(hresp_header(&r, "ETag", buf, sizeof buf));
     hresp_free(&r);
@@ -583,6 +658,7 @@ Suite *make_foundation_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, healthz_and_readyz);
     tcase_add_test(tc, request_ids_are_echoed_when_plain);
+    tcase_add_test(tc, access_log_lines);
     tcase_add_test(tc, unknown_api_path_is_json_404);
     tcase_add_test(tc, wrong_method_is_405_with_allow);
     tcase_add_test(tc, json_body_round_trip);

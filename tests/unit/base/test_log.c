@@ -45,6 +45,27 @@ START_TEST(invalid_utf8_is_replaced)
 }
 END_TEST
 
+START_TEST(quote_fits_its_bound)
+{
+    /* Control characters take six bytes each: the worst case fills the
+     * bound exactly; a long string goes through log_json_string's heap
+     * path and still round-trips. */
+    char in[300], out[LOG_JSON_QUOTED_MAX(300) + 1];
+    memset(in, '\x01', sizeof in);
+    memset(out, 'X', sizeof out);
+    size_t n = log_json_quote(out, in, sizeof in);
+    ck_assert_uint_eq(n, LOG_JSON_QUOTED_MAX(sizeof in));
+    ck_assert_int_eq(out[n], 'X');
+    char zin[301];
+    memcpy(zin, in, sizeof in);
+    zin[300] = '\0';
+    char *lit = escape(zin);
+    ck_assert_uint_eq(strlen(lit), n);
+    ck_assert_int_eq(memcmp(lit, out, n), 0);
+    free(lit);
+}
+END_TEST
+
 START_TEST(levels_parse)
 {
     enum log_level l;
@@ -60,6 +81,7 @@ Suite *make_log_suite(void)
     TCase *tc = tcase_create("json");
     tcase_add_test(tc, escapes_round_trip_through_a_json_parser);
     tcase_add_test(tc, invalid_utf8_is_replaced);
+    tcase_add_test(tc, quote_fits_its_bound);
     tcase_add_test(tc, levels_parse);
     suite_add_tcase(s, tc);
     return s;
