@@ -52,8 +52,9 @@ void db_pool_free(struct db_pool *p);
 /*
  * Borrows a connected connection. A connection the server closed while it
  * sat idle in the pool (a PostgreSQL restart) is noticed here, without a
- * round trip, and replaced by a new one: a restart costs no request. Returns NULL when none is free within
- * wait_ms, or when the database cannot be reached (a failed connect makes
+ * round trip, and replaced by a new one: a restart costs no request.
+ * Returns NULL when none is free within wait_ms, or when the database
+ * cannot be reached (a failed connect makes
  * further attempts fail at once for a short back-off, so an outage costs
  * callers no time). Never blocks longer than wait_ms + connect_timeout.
  */
