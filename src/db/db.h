@@ -126,8 +126,8 @@ void db_result_free(struct db_result *r);
 
 /*
  * Runs `COPY (...) TO STDOUT` and hands its output to sink in batches of
- * whole rows (about 64 KB each, the last one smaller), in constant memory. COPY takes no bind parameters: build values
- * into the text with db_literal. A sink returning -1 aborts the copy (the
+ * whole rows (about 64 KB each, the last one smaller), in constant memory. COPY takes no bind
+ * parameters: build values into the text with db_literal. A sink returning -1 aborts the copy (the
  * connection is then dropped). Returns 0 or -1.
  */
 typedef int (*db_copy_sink)(const char *data, size_t len, void *ud);
