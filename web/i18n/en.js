@@ -442,7 +442,7 @@ export default {
   "accounts.org_confirmed_yes": "Yes",
   "accounts.org_confirmed_no": "Not yet",
   "accounts.confirm_org": "Confirm organisation",
-  "accounts.confirm_org_of": "Confirm the organisation of {name}",
+  "accounts.confirm_org_of": "Confirm organisation of {name}",
   "accounts.org_confirmed": "The organisation of {name} is confirmed.",
   "accounts.own_admin": "You cannot remove your own administrator role.",
   "audit.caption": "Audit log",
