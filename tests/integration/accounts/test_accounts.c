@@ -82,18 +82,6 @@ static long call(const char *method, const char *path, const char *json, const s
     return r->status;
 }
 
-static const char *err_code(const struct hresp *r)
-{
-    static char code[64];
-    json_t *j = json_loads(r->body, 0, NULL);
-    snprintf(code, sizeof code, "%s",
-             json_string_value(json_object_get(json_object_get(j, "error"), "code"))
-                 ? json_string_value(json_object_get(json_object_get(j, "error"), "code"))
-                 : "");
-    json_decref(j);
-    return code;
-}
-
 static long org_id(const char *name)
 {
     char sql[256];
@@ -189,7 +177,7 @@ START_TEST(signup_verify_login_me_logout)
     hresp_free(&r);
     /* A used token fails; so does a made-up one. */
     ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 400);
-    ck_assert_str_eq(err_code(&r), "invalid_token");
+    ck_assert_str_eq(herr_code(&r), "invalid_token");
     hresp_free(&r);
     ck_assert_int_eq(call("POST", "/api/auth/verify", "{\"token\":\"nope\"}", NULL, false, &r),
                      400);
@@ -318,7 +306,7 @@ START_TEST(password_reset_flow)
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"another new passphrase\"}",
              token1);
     ck_assert_int_eq(call("POST", "/api/auth/password/reset", body, NULL, false, &r), 400);
-    ck_assert_str_eq(err_code(&r), "invalid_token");
+    ck_assert_str_eq(herr_code(&r), "invalid_token");
     hresp_free(&r);
 
     /* The reset ended the old session and sent a notice. */
@@ -374,7 +362,7 @@ START_TEST(csrf_and_roles)
     ck_assert_int_eq(login("role.test@seoul.example.org", PASSWORD, &s), 200);
     /* Missing or wrong CSRF header: 403, and nothing changes. */
     ck_assert_int_eq(call("PATCH", "/api/me", "{\"name\":\"Changed\"}", &s, false, &r), 403);
-    ck_assert_str_eq(err_code(&r), "csrf_failed");
+    ck_assert_str_eq(herr_code(&r), "csrf_failed");
     hresp_free(&r);
     struct session wrong = s;
     snprintf(wrong.csrf, sizeof wrong.csrf, "%s", "not-the-token");
@@ -384,7 +372,7 @@ START_TEST(csrf_and_roles)
     hresp_free(&r);
     /* A participant is refused admin endpoints. */
     ck_assert_int_eq(call("GET", "/api/admin/accounts", NULL, &s, false, &r), 403);
-    ck_assert_str_eq(err_code(&r), "forbidden");
+    ck_assert_str_eq(herr_code(&r), "forbidden");
     hresp_free(&r);
     ck_assert_int_eq(call("GET", "/api/admin/accounts", NULL, NULL, false, &r), 401);
     hresp_free(&r);
@@ -815,16 +803,6 @@ static long hashes_so_far(void)
 }
 
 /* Runs SQL and returns the first line as a number (-1 when not one). */
-static long sql_long(const char *sql)
-{
-    char *v = harness_psql(DB, sql);
-    char *end = NULL;
-    long n = v ? strtol(v, &end, 10) : -1;
-    if (v == NULL || end == v)
-        n = -1;
-    free(v);
-    return n;
-}
 
 /* `convene user add` with a password on stdin; org may be NULL. */
 static void cli_user_add(const char *email, const char *name, const char *roles, const char *org)
@@ -843,7 +821,7 @@ static long account_id(const char *email)
 {
     char sql[300];
     snprintf(sql, sizeof sql, "SELECT id FROM accounts WHERE email = '%s'", email);
-    return sql_long(sql);
+    return harness_sql_long(DB, sql);
 }
 
 /* The code of field `field` in a 422 answer ("" when absent). */
@@ -869,14 +847,14 @@ START_TEST(reset_checks_the_token_before_hashing_and_is_limited)
                       "\"password\":\"a perfectly good passphrase\"}";
     for (int i = 1; i <= 20; i++) {
         ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 400);
-        ck_assert_str_eq(err_code(&r), "invalid_token");
+        ck_assert_str_eq(herr_code(&r), "invalid_token");
         hresp_free(&r);
     }
     /* Not one hash for a token that does not exist. */
     ck_assert_int_eq(hashes_so_far(), before);
     char ra[32];
     ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 429);
-    ck_assert_str_eq(err_code(&r), "rate_limited");
+    ck_assert_str_eq(herr_code(&r), "rate_limited");
     ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
     ck_assert_int_gt(atoi(ra), 0);
     hresp_free(&r);
@@ -959,7 +937,7 @@ START_TEST(an_attacker_cannot_lock_the_owner_out)
         long st = call("POST", "/api/auth/login", body, NULL, false, &r);
         ck_assert_msg(st == (i <= 10 ? 401 : 429), "attempt %d: %ld", i, st);
         if (st == 429)
-            ck_assert_str_eq(err_code(&r), "rate_limited");
+            ck_assert_str_eq(herr_code(&r), "rate_limited");
         hresp_free(&r);
     }
     /* Even the right password waits from the attacker's address... */
@@ -975,17 +953,19 @@ START_TEST(an_attacker_cannot_lock_the_owner_out)
     client = "127.0.0.23";
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(login("Victim@seoul.example.org", "yet another guess", NULL), 429);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox WHERE template = "
-                              "'account_under_attack' AND to_address = "
-                              "'victim@seoul.example.org'"),
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE template = "
+                                          "'account_under_attack' AND to_address = "
+                                          "'victim@seoul.example.org'"),
                      1);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = "
-                              "'login.owner_warned' AND target_id = (SELECT id::text FROM "
-                              "accounts WHERE email = 'victim@seoul.example.org')"),
+    ck_assert_int_eq(harness_sql_long(DB,
+                                      "SELECT count(*) FROM audit_log WHERE action = "
+                                      "'login.owner_warned' AND target_id = (SELECT id::text FROM "
+                                      "accounts WHERE email = 'victim@seoul.example.org')"),
                      1);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = 'login.failed' "
-                              "AND ip = '127.0.0.23'"),
-                     10);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = 'login.failed' "
+                             "AND ip = '127.0.0.23'"),
+        10);
 }
 END_TEST
 
@@ -1067,7 +1047,7 @@ START_TEST(revoking_a_role)
     hresp_free(&r);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", id);
-    ck_assert_int_eq(sql_long(sql), 0);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 0);
     /* Revoking what is not held changes nothing and logs nothing. */
     ck_assert_int_eq(call("DELETE", path, NULL, &admin, true, &r), 200);
     hresp_free(&r);
@@ -1075,7 +1055,7 @@ START_TEST(revoking_a_role)
              "SELECT count(*) FROM audit_log WHERE action = 'role.revoked' AND target_id = '%ld' "
              "AND details->>'role' = 'judge'",
              id);
-    ck_assert_int_eq(sql_long(sql), 1);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
     /* An admin cannot drop their own admin role; unknown accounts are 404. */
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/admin",
              account_id("root.revoker@citynet.example.org"));
@@ -1083,7 +1063,7 @@ START_TEST(revoking_a_role)
     hresp_free(&r);
     ck_assert_int_eq(
         call("DELETE", "/api/admin/accounts/99999999/roles/judge", NULL, &admin, true, &r), 404);
-    ck_assert_str_eq(err_code(&r), "not_found");
+    ck_assert_str_eq(herr_code(&r), "not_found");
     hresp_free(&r);
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
     ck_assert_int_eq(call("DELETE", path, NULL, NULL, false, &r), 401);
@@ -1135,31 +1115,32 @@ START_TEST(verify_and_resend)
     ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 200);
     hresp_free(&r);
     ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 400);
-    ck_assert_str_eq(err_code(&r), "invalid_token");
+    ck_assert_str_eq(herr_code(&r), "invalid_token");
     hresp_free(&r);
     ck_assert_int_eq(call("POST", "/api/auth/verify", "{\"token\":\"made-up\"}", NULL, false, &r),
                      400);
-    ck_assert_str_eq(err_code(&r), "invalid_token");
+    ck_assert_str_eq(herr_code(&r), "invalid_token");
     hresp_free(&r);
     ck_assert_int_eq(call("POST", "/api/auth/verify", "{}", NULL, false, &r), 400);
-    ck_assert_str_eq(err_code(&r), "invalid_token");
+    ck_assert_str_eq(herr_code(&r), "invalid_token");
     hresp_free(&r);
     ck_assert_int_eq(
         call("POST", "/api/auth/verify", "{\"token\":\"x\",\"extra\":1}", NULL, false, &r), 422);
     ck_assert_str_eq(field_code(&r, "extra"), "unknown_member");
     hresp_free(&r);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM accounts WHERE email = "
-                              "'resend.me@seoul.example.org' AND email_verified_at IS NOT NULL"),
-                     1);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
+                             "'resend.me@seoul.example.org' AND email_verified_at IS NOT NULL"),
+        1);
     /* Verified now: a resend queues nothing. */
-    long queued = sql_long("SELECT count(*) FROM mail_outbox WHERE to_address = "
-                           "'resend.me@seoul.example.org'");
+    long queued = harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE to_address = "
+                                       "'resend.me@seoul.example.org'");
     ck_assert_int_eq(call("POST", "/api/auth/verify/resend",
                           "{\"email\":\"resend.me@seoul.example.org\"}", NULL, false, &r),
                      202);
     hresp_free(&r);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox WHERE to_address = "
-                              "'resend.me@seoul.example.org'"),
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE to_address = "
+                                          "'resend.me@seoul.example.org'"),
                      queued);
 }
 END_TEST
@@ -1173,7 +1154,8 @@ START_TEST(organisations_are_listed)
     ck_assert_ptr_nonnull(strstr(cc, "max-age"));
     json_t *j = json_loads(r.body, 0, NULL);
     json_t *items = json_object_get(j, "items");
-    ck_assert_int_eq(json_array_size(items), sql_long("SELECT count(*) FROM organisations"));
+    ck_assert_int_eq(json_array_size(items),
+                     harness_sql_long(DB, "SELECT count(*) FROM organisations"));
     /* Sorted by name, with the documented members. */
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "name")),
                      "CityNet Secretariat");
@@ -1199,9 +1181,10 @@ START_TEST(a_trusted_proxy_gives_the_client_address)
         "127.0.0.28");
     json_decref(j);
     hresp_free(&r);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' "
-                              "AND ip = '127.0.0.28'"),
-                     1);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' "
+                             "AND ip = '127.0.0.28'"),
+        1);
     /* A server that does not trust this proxy (it trusts another address
      * only) ignores the header. */
     struct server s2;
@@ -1213,11 +1196,13 @@ START_TEST(a_trusted_proxy_gives_the_client_address)
     ck_assert_int_eq(r.status, 200);
     hresp_free(&r);
     ck_assert_int_eq(harness_server_stop(&s2), 0);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM sessions WHERE ip = '127.0.0.29'"), 0);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' "
-                              "AND ip = '127.0.0.1' AND target_id = (SELECT id::text FROM "
-                              "accounts WHERE email = 'proxied@seoul.example.org')"),
-                     1);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM sessions WHERE ip = '127.0.0.29'"),
+                     0);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' "
+                             "AND ip = '127.0.0.1' AND target_id = (SELECT id::text FROM "
+                             "accounts WHERE email = 'proxied@seoul.example.org')"),
+        1);
 }
 END_TEST
 
@@ -1232,8 +1217,8 @@ START_TEST(bodies_are_strict)
                      422);
     ck_assert_str_eq(field_code(&r, "roles"), "unknown_member");
     hresp_free(&r);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM accounts WHERE email = "
-                              "'strict@seoul.example.org'"),
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
+                                          "'strict@seoul.example.org'"),
                      0);
     ck_assert_int_eq(call("POST", "/api/auth/login",
                           "{\"email\":\"strict@seoul.example.org\",\"password\":\"x\","
@@ -1258,13 +1243,14 @@ START_TEST(bodies_are_strict)
     ck_assert_str_eq(field_code(&r, "roles"), "read_only");
     ck_assert_str_eq(field_code(&r, "bogus"), "unknown_member");
     hresp_free(&r);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM accounts WHERE email = "
-                              "'strict@seoul.example.org' AND name = 'Strict'"),
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
+                                          "'strict@seoul.example.org' AND name = 'Strict'"),
                      1);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM account_roles r JOIN accounts a ON a.id = "
-                              "r.account_id WHERE a.email = 'strict@seoul.example.org' AND "
-                              "r.role = 'admin'"),
-                     0);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM account_roles r JOIN accounts a ON a.id = "
+                             "r.account_id WHERE a.email = 'strict@seoul.example.org' AND "
+                             "r.role = 'admin'"),
+        0);
 }
 END_TEST
 
@@ -1292,13 +1278,13 @@ START_TEST(lists_check_the_caller_first)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct hresp r;
         ck_assert_int_eq(call("GET", cases[i].path, NULL, NULL, false, &r), 401);
-        ck_assert_str_eq(err_code(&r), "unauthenticated");
+        ck_assert_str_eq(herr_code(&r), "unauthenticated");
         hresp_free(&r);
         ck_assert_int_eq(call("GET", cases[i].path, NULL, &person, false, &r), 403);
-        ck_assert_str_eq(err_code(&r), "forbidden");
+        ck_assert_str_eq(herr_code(&r), "forbidden");
         hresp_free(&r);
         ck_assert_int_eq(call("GET", cases[i].path, NULL, cases[i].allowed, false, &r), 400);
-        ck_assert_str_eq(err_code(&r), "bad_request");
+        ck_assert_str_eq(herr_code(&r), "bad_request");
         hresp_free(&r);
     }
 }
@@ -1321,7 +1307,7 @@ START_TEST(body_less_routes_refuse_members)
     snprintf(confirm, sizeof confirm, "/api/accounts/%ld/organisation/confirm", pid);
     snprintf(sql, sizeof sql,
              "SELECT max(id) FROM sessions WHERE account_id = %ld AND revoked_at IS NULL", pid);
-    long sid = sql_long(sql);
+    long sid = harness_sql_long(DB, sql);
     snprintf(session_path, sizeof session_path, "/api/me/sessions/%ld", sid);
     snprintf(sessions, sizeof sessions,
              "SELECT count(*) FROM sessions WHERE id = %ld AND revoked_at IS NULL", sid);
@@ -1340,26 +1326,26 @@ START_TEST(body_less_routes_refuse_members)
         struct hresp r;
         ck_assert_int_eq(
             call(cases[i].method, cases[i].path, "{\"why\":\"no\"}", cases[i].as, true, &r), 422);
-        ck_assert_str_eq(err_code(&r), "validation_failed");
+        ck_assert_str_eq(herr_code(&r), "validation_failed");
         ck_assert_str_eq(field_code(&r, "why"), "unknown_member");
         hresp_free(&r);
     }
     /* Nothing changed: the session lives, no role, no confirmation. */
-    ck_assert_int_eq(sql_long(sessions), 1);
+    ck_assert_int_eq(harness_sql_long(DB, sessions), 1);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", pid);
-    ck_assert_int_eq(sql_long(sql), 0);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 0);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_at IS NULL",
              pid);
-    ck_assert_int_eq(sql_long(sql), 1);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
     /* An empty object is no body at all. */
     struct hresp r;
     ck_assert_int_eq(call("PUT", roles, "{}", &admin, true, &r), 200);
     hresp_free(&r);
     ck_assert_int_eq(call("POST", "/api/auth/logout", "{}", &person, true, &r), 204);
     hresp_free(&r);
-    ck_assert_int_eq(sql_long(sessions), 0);
+    ck_assert_int_eq(harness_sql_long(DB, sessions), 0);
 }
 END_TEST
 
@@ -1387,11 +1373,12 @@ START_TEST(confirmed_affiliation)
     struct session staff, p, anon = {"", ""};
     ck_assert_int_eq(login("confirming.staff@citynet.example.org", PASSWORD, &staff), 200);
     ck_assert(me_confirmed(&staff));
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE action = "
-                              "'account.organisation_confirmed' AND ip = 'cli' AND target_id = "
-                              "(SELECT id::text FROM accounts WHERE email = "
-                              "'confirming.staff@citynet.example.org')"),
-                     1);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = "
+                             "'account.organisation_confirmed' AND ip = 'cli' AND target_id = "
+                             "(SELECT id::text FROM accounts WHERE email = "
+                             "'confirming.staff@citynet.example.org')"),
+        1);
     /* Self-declared at sign-up: not confirmed. */
     verified_account("declared@seoul.example.org", "Declared Member");
     ck_assert_int_eq(login("declared@seoul.example.org", PASSWORD, &p), 200);
@@ -1403,14 +1390,14 @@ START_TEST(confirmed_affiliation)
     ck_assert_int_eq(call("POST", path, NULL, &anon, false, &r), 401);
     hresp_free(&r);
     ck_assert_int_eq(call("POST", path, NULL, &p, true, &r), 403);
-    ck_assert_str_eq(err_code(&r), "forbidden");
+    ck_assert_str_eq(herr_code(&r), "forbidden");
     hresp_free(&r);
     ck_assert_int_eq(call("POST", path, NULL, &staff, false, &r), 403);
-    ck_assert_str_eq(err_code(&r), "csrf_failed");
+    ck_assert_str_eq(herr_code(&r), "csrf_failed");
     hresp_free(&r);
     ck_assert_int_eq(
         call("POST", "/api/accounts/99999999/organisation/confirm", NULL, &staff, true, &r), 404);
-    ck_assert_str_eq(err_code(&r), "not_found");
+    ck_assert_str_eq(herr_code(&r), "not_found");
     hresp_free(&r);
     ck_assert_int_eq(call("POST", path, NULL, &staff, true, &r), 200);
     json_t *j = json_loads(r.body, 0, NULL);
@@ -1422,12 +1409,12 @@ START_TEST(confirmed_affiliation)
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_by = %ld",
              pid, account_id("confirming.staff@citynet.example.org"));
-    ck_assert_int_eq(sql_long(sql), 1);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_confirmed' AND "
              "target_id = '%ld' AND (details->>'organisation_id')::bigint = %s",
              pid, org);
-    ck_assert_int_eq(sql_long(sql), 1);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
     /* Staff see it in the account list. */
     ck_assert_int_eq(call("GET", "/api/accounts?q=declared%40seoul", NULL, &staff, false, &r), 200);
     j = json_loads(r.body, 0, NULL);
@@ -1447,7 +1434,7 @@ START_TEST(confirmed_affiliation)
              "target_id = '%ld' AND (details->>'from')::bigint = %s AND (details->>'to')::bigint "
              "= %s",
              pid, org, other);
-    ck_assert_int_eq(sql_long(sql), 1);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
     /* Other changes leave the organisation (and the log) alone. */
     ck_assert_int_eq(call("PATCH", "/api/me", "{\"position\":\"Director\"}", &p, true, &r), 200);
     hresp_free(&r);
@@ -1455,7 +1442,7 @@ START_TEST(confirmed_affiliation)
              "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
              "target_id = '%ld'",
              pid);
-    ck_assert_int_eq(sql_long(sql), 1);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
 
     /* A live registration under a per-organisation limit locks it; one
      * without a limit does not. */
@@ -1470,20 +1457,20 @@ START_TEST(confirmed_affiliation)
              pid, other, pid, other);
     free(harness_psql(DB, sql));
     snprintf(sql, sizeof sql, "SELECT count(*) FROM enrollments WHERE account_id = %ld", pid);
-    ck_assert_int_eq(sql_long(sql), 2);
+    ck_assert_int_eq(harness_sql_long(DB, sql), 2);
     snprintf(body, sizeof body, "{\"organisation_id\":%s}", org);
     ck_assert_int_eq(call("PATCH", "/api/me", body, &p, true, &r), 409);
-    ck_assert_str_eq(err_code(&r), "organisation_locked");
+    ck_assert_str_eq(herr_code(&r), "organisation_locked");
     hresp_free(&r);
     ck_assert_int_eq(call("PATCH", "/api/me", "{\"organisation_id\":null}", &p, true, &r), 409);
-    ck_assert_str_eq(err_code(&r), "organisation_locked");
+    ck_assert_str_eq(herr_code(&r), "organisation_locked");
     hresp_free(&r);
     /* No path bypasses it, not even SQL by hand. */
     snprintf(sql, sizeof sql, "UPDATE accounts SET organisation_id = NULL WHERE id = %ld", pid);
     char *out = harness_psql(DB, sql); /* NULL: psql failed */
     ck_assert_msg(out == NULL, "the SQL update went through: %s", out);
     snprintf(sql, sizeof sql, "SELECT organisation_id FROM accounts WHERE id = %ld", pid);
-    ck_assert_int_eq(sql_long(sql), strtol(other, NULL, 10));
+    ck_assert_int_eq(harness_sql_long(DB, sql), strtol(other, NULL, 10));
     /* Other changes still go through; once cancelled, the change does too. */
     ck_assert_int_eq(call("PATCH", "/api/me", "{\"position\":\"Mayor\"}", &p, true, &r), 200);
     hresp_free(&r);
@@ -1498,7 +1485,7 @@ START_TEST(confirmed_affiliation)
     hresp_free(&r);
     /* No organisation: nothing to confirm. */
     ck_assert_int_eq(call("POST", path, NULL, &staff, true, &r), 409);
-    ck_assert_str_eq(err_code(&r), "no_organisation");
+    ck_assert_str_eq(herr_code(&r), "no_organisation");
     hresp_free(&r);
 }
 END_TEST
@@ -1508,7 +1495,7 @@ START_TEST(a_database_outage_is_503_then_service_returns)
     struct hresp r;
     ck_assert_int_eq(harness_pg_stop(), 0);
     ck_assert_int_eq(call("GET", "/api/organisations", NULL, NULL, false, &r), 503);
-    ck_assert_str_eq(err_code(&r), "unavailable");
+    ck_assert_str_eq(herr_code(&r), "unavailable");
     char ra[16];
     ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
     hresp_free(&r);

@@ -38,22 +38,6 @@ static struct user staff;
 
 /* ---- Set-up: accounts with sessions made directly in the database ---- */
 
-static void sql(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    free(out);
-}
-
-static long sql_long(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    long v = strtol(out, NULL, 10);
-    free(out);
-    return v;
-}
-
 /*
  * Creates n verified accounts named like prefix-<i>@... in organisation
  * org (may be NULL), each with a session, filling users[]. The session
@@ -69,12 +53,12 @@ static void make_users(const char *prefix, const char *display, int n, const cha
              "(SELECT id FROM organisations WHERE name = %s%s%s), now() "
              "FROM generate_series(1, %d) i",
              prefix, display, org ? "'" : "", org ? org : "NULL", org ? "'" : "", n);
-    sql(q);
+    harness_sql(DB, q);
     snprintf(q, sizeof q,
              "INSERT INTO account_roles (account_id, role) SELECT id, '%s' FROM accounts "
              "WHERE email LIKE '%s-%%@test.example.org'",
              role, prefix);
-    sql(q);
+    harness_sql(DB, q);
     strbuf s;
     strbuf_init(&s, 0);
     strbuf_puts(&s, "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) "
@@ -105,7 +89,7 @@ static void make_users(const char *prefix, const char *display, int n, const cha
     for (int i = 0; i < n; i++) {
         snprintf(q, sizeof q, "SELECT id FROM accounts WHERE email = '%s-%d@test.example.org'",
                  prefix, i + 1);
-        users[i].id = sql_long(q);
+        users[i].id = harness_sql_long(DB, q);
     }
 }
 
@@ -117,10 +101,11 @@ static void start_all(void)
     const char *env[] = {harness_catcher_env(&mail), "CONVENE_BASE_URL=http://convene.test",
                          "CONVENE_DB_POOL_SIZE=8", "CONVENE_DB_POOL_WAIT_MS=10000", NULL};
     ck_assert_int_eq(harness_server_start(&srv, DB, env), 0);
-    sql("INSERT INTO organisations (name, city, country, kind) VALUES "
-        "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
-        "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
-        "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
+    harness_sql(DB,
+                "INSERT INTO organisations (name, city, country, kind) VALUES "
+                "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
+                "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
+                "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
     make_users("staff", "Staff", 1, "CityNet Secretariat", "staff", &staff);
     staff_id = staff.id;
 }
@@ -281,7 +266,7 @@ static void make_org(const char *name, const char *city)
              "INSERT INTO organisations (name, city, country, kind) VALUES ('%s', '%s', "
              "'Testland', 'member_city') ON CONFLICT (name) DO NOTHING",
              name, city);
-    sql(q);
+    harness_sql(DB, q);
 }
 
 /* ---- Tests ---- */
@@ -416,7 +401,7 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
              "SELECT count(*) FILTER (WHERE status = 'confirmed') * 1000 + count(*) FILTER "
              "(WHERE status = 'waitlisted') FROM enrollments WHERE activity_id = %ld",
              id);
-    ck_assert_int_eq(sql_long(q), SEATS * 1000 + (N - SEATS));
+    ck_assert_int_eq(harness_sql_long(DB, q), SEATS * 1000 + (N - SEATS));
 
     /* Enrolling again returns the existing registration. */
     int first_confirmed = -1, first_waiting = -1;
@@ -446,7 +431,7 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     free(status);
     ck_assert_db_status(id, users[first_confirmed].id, "cancelled");
     snprintf(q, sizeof q, "SELECT confirmed_count FROM activities WHERE id = %ld", id);
-    ck_assert_int_eq(sql_long(q), SEATS);
+    ck_assert_int_eq(harness_sql_long(DB, q), SEATS);
     char email[96];
     snprintf(email, sizeof email, "racer-%d@test.example.org", first_waiting + 1);
     json_t *m = harness_wait_mail(&mail, email, "A place opened up", 5000);
@@ -564,7 +549,7 @@ START_TEST(answers_are_checked_field_by_field)
     /* Unverified accounts may not enrol. */
     struct user v[1];
     make_users("unverified", "Unverified", 1, NULL, "participant", v);
-    sql("UPDATE accounts SET email_verified_at = NULL WHERE email LIKE 'unverified-%'");
+    harness_sql(DB, "UPDATE accounts SET email_verified_at = NULL WHERE email LIKE 'unverified-%'");
     j = enrol(id, v, answers, &st);
     ck_assert_int_eq(st, 403);
     json_decref(j);
@@ -658,7 +643,7 @@ START_TEST(modes_approval_invitation_external)
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id IN (%ld, %ld, %ld)",
              external, closed, early);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 }
 END_TEST
 
@@ -695,7 +680,7 @@ START_TEST(org_limit_does_not_block_others)
     ck_assert_db_status(id, c[0].id, "confirmed");
     char q[256];
     snprintf(q, sizeof q, "SELECT confirmed_count FROM activities WHERE id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 2);
+    ck_assert_int_eq(harness_sql_long(DB, q), 2);
     /* The catalogue counts the seats the same way. */
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
@@ -746,9 +731,10 @@ START_TEST(two_hundred_enrol_under_organisation_limits)
         make_org(name, "Fairville");
     }
     make_users("fair", "Fair", N, NULL, "participant", users);
-    sql("UPDATE accounts SET organisation_id = (SELECT id FROM organisations WHERE name = "
-        "'Fair org ' || (substring(email from '^fair-([0-9]+)@')::int % 45)) "
-        "WHERE email ~ '^fair-[0-9]+@'");
+    harness_sql(DB,
+                "UPDATE accounts SET organisation_id = (SELECT id FROM organisations WHERE name = "
+                "'Fair org ' || (substring(email from '^fair-([0-9]+)@')::int % 45)) "
+                "WHERE email ~ '^fair-[0-9]+@'");
     int requests[ORGS] = {0};
     for (int i = 0; i < N; i++)
         requests[(i + 1) % ORGS]++;
@@ -795,12 +781,12 @@ START_TEST(two_hundred_enrol_under_organisation_limits)
              "count(*) FILTER (WHERE status = 'confirmed') FROM enrollments WHERE "
              "activity_id = %ld",
              id, id);
-    ck_assert_int_eq(sql_long(q), expected * 1000 + expected);
+    ck_assert_int_eq(harness_sql_long(DB, q), expected * 1000 + expected);
     snprintf(q, sizeof q,
              "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM enrollments WHERE "
              "activity_id = %ld AND status = 'confirmed' GROUP BY organisation_id) c",
              id);
-    ck_assert_int_eq(sql_long(q), LIMIT);
+    ck_assert_int_eq(harness_sql_long(DB, q), LIMIT);
 }
 END_TEST
 
@@ -855,7 +841,7 @@ START_TEST(cancel_promotes_the_first_eligible)
              "SELECT count(*) FROM audit_log WHERE action = 'enrollment.promoted_over_limit' "
              "AND target_id = '%ld'",
              ex1);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 }
 END_TEST
 
@@ -898,7 +884,7 @@ START_TEST(organisation_limit_on_enrol_and_approval)
     json_decref(j);
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", limited);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     /* Without a limit the same account may enrol. */
     long open = create_activity("\"capacity\":5");
     enrol_expect(open, none, 201, "confirmed");
@@ -936,7 +922,7 @@ START_TEST(organisation_limit_on_enrol_and_approval)
              "SELECT count(*) FROM audit_log WHERE action = 'enrollment.approved_over_limit' "
              "AND target_id = '%ld' AND actor_id = %ld",
              e1, staff_id);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 }
 END_TEST
 
@@ -958,7 +944,7 @@ START_TEST(staff_promote_waitlist_and_cancel)
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "confirmed");
     json_decref(j);
     ck_assert_db_status(id, u[1].id, "confirmed");
-    ck_assert_int_eq(sql_long(q), 2);
+    ck_assert_int_eq(harness_sql_long(DB, q), 2);
     j = action(eb, "promote", NULL, &st);
     ck_assert_int_eq(st, 409);
     ck_assert_str_eq(err_code(j), "invalid_transition");
@@ -969,7 +955,7 @@ START_TEST(staff_promote_waitlist_and_cancel)
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "waitlisted");
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "waitlisted");
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
     json_t *m = harness_wait_mail(&mail, "moves-1@test.example.org", "waiting list", 5000);
     ck_assert_msg(m != NULL, "no waiting-list mail after the move back");
     json_decref(m);
@@ -980,7 +966,7 @@ START_TEST(staff_promote_waitlist_and_cancel)
     json_decref(j);
     ck_assert_db_status(id, u[1].id, "cancelled");
     ck_assert_db_status(id, u[0].id, "confirmed");
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
     j = action(eb, "cancel", NULL, &st);
     ck_assert_int_eq(st, 409);
     ck_assert_str_eq(err_code(j), "invalid_transition");
@@ -994,7 +980,7 @@ START_TEST(staff_promote_waitlist_and_cancel)
              "('%ld', '%ld') AND action IN ('enrollment.promote', 'enrollment.waitlist', "
              "'enrollment.cancel')",
              ea, eb);
-    ck_assert_int_eq(sql_long(q), 3);
+    ck_assert_int_eq(harness_sql_long(DB, q), 3);
 }
 END_TEST
 
@@ -1005,7 +991,7 @@ static long outbox_count(const char *address, const char *tmpl)
     snprintf(q, sizeof q,
              "SELECT count(*) FROM mail_outbox WHERE to_address = '%s' AND template = '%s'",
              address, tmpl);
-    return sql_long(q);
+    return harness_sql_long(DB, q);
 }
 
 /* Moving someone back to the waiting list never hands them their own seat
@@ -1031,10 +1017,10 @@ START_TEST(waitlist_never_hands_the_seat_back)
     ck_assert_str_eq(err_code(j), "no_one_waiting");
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "confirmed");
-    ck_assert_int_eq(sql_long(count_q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, count_q), 1);
     ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_waitlisted"), 0);
     ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_promoted"), 0);
-    ck_assert_int_eq(sql_long(audit_q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, audit_q), 0);
     /* With B waiting, A goes back and B gets the seat: one mail each. */
     long eb = enrol_expect(id, &u[1], 201, "waitlisted");
     j = action(ea, "waitlist", NULL, &st);
@@ -1043,11 +1029,11 @@ START_TEST(waitlist_never_hands_the_seat_back)
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "waitlisted");
     ck_assert_db_status(id, u[1].id, "confirmed");
-    ck_assert_int_eq(sql_long(count_q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, count_q), 1);
     ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_waitlisted"), 1);
     ck_assert_int_eq(outbox_count("wlback-1@test.example.org", "enrollment_promoted"), 0);
     ck_assert_int_eq(outbox_count("wlback-2@test.example.org", "enrollment_promoted"), 1);
-    ck_assert_int_eq(sql_long(audit_q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, audit_q), 1);
     (void)eb;
     /* A pending registration with a seat free for it: also refused. */
     long approval = create_activity("\"capacity\":2,\"mode\":\"approval\"");
@@ -1078,9 +1064,10 @@ START_TEST(unknown_activity_is_not_found)
     ck_assert_int_eq(st, 404);
     ck_assert_str_eq(err_code(j), "not_found");
     json_decref(j);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM audit_log WHERE target_type = 'activity' "
-                              "AND target_id = '999999999'"),
-                     0);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE target_type = 'activity' "
+                             "AND target_id = '999999999'"),
+        0);
     /* An existing activity in the wrong status is still 409. */
     long id = create_activity("\"capacity\":2");
     char path[96];
@@ -1113,7 +1100,7 @@ START_TEST(unknown_activity_is_not_found)
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM activities WHERE id = %ld AND status = 'draft'",
              draft);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 }
 END_TEST
 
@@ -1162,12 +1149,12 @@ START_TEST(action_stops_when_the_activity_cannot_be_read)
              "c AS (UPDATE activities SET confirmed_count = confirmed_count + 1 WHERE id = %ld) "
              "SELECT id FROM e",
              id, u[0].id, id);
-    long e = sql_long(q);
+    long e = harness_sql_long(DB, q);
     /* The activity data read breaks: a column it needs is gone. */
-    sql("ALTER TABLE activity_questions RENAME COLUMN max_length TO max_length_gone");
+    harness_sql(DB, "ALTER TABLE activity_questions RENAME COLUMN max_length TO max_length_gone");
     long st = 0;
     json_t *j = action(e, "attended", NULL, &st);
-    sql("ALTER TABLE activity_questions RENAME COLUMN max_length_gone TO max_length");
+    harness_sql(DB, "ALTER TABLE activity_questions RENAME COLUMN max_length_gone TO max_length");
     ck_assert_int_eq(st, 500);
     ck_assert_str_eq(err_code(j), "server_error");
     json_decref(j);
@@ -1176,7 +1163,7 @@ START_TEST(action_stops_when_the_activity_cannot_be_read)
              "SELECT count(*) FROM audit_log WHERE action = 'enrollment.attended' AND "
              "target_id = '%ld'",
              e);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     /* With the data readable again the action goes ahead. */
     j = action(e, "attended", NULL, &st);
     ck_assert_int_eq(st, 200);
@@ -1205,7 +1192,7 @@ START_TEST(question_id_of_the_wrong_type)
     }
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 }
 END_TEST
 
@@ -1287,14 +1274,15 @@ START_TEST(bad_staff_input_is_422_on_the_field)
              "SELECT count(*) FROM activities WHERE title = 'Strict one' OR (id = %ld AND "
              "(slug IS NULL OR section <> 'citynet' OR status <> 'published'))",
              id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     snprintf(q, sizeof q, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     /* host_organisation_id is the member that sets the host. */
     long st = 0;
     char body[256];
-    snprintf(body, sizeof body, "{\"host_organisation_id\":%ld}",
-             sql_long("SELECT id FROM organisations WHERE name = 'CityNet Secretariat'"));
+    snprintf(
+        body, sizeof body, "{\"host_organisation_id\":%ld}",
+        harness_sql_long(DB, "SELECT id FROM organisations WHERE name = 'CityNet Secretariat'"));
     json_t *j = call_json("PATCH", path, body, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "host"), "name")),
@@ -1312,7 +1300,7 @@ START_TEST(bad_staff_input_is_422_on_the_field)
     ck_assert_str_eq(field_code(j, "bogus"), "unknown_member");
     json_decref(j);
     snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 }
 END_TEST
 
@@ -1382,14 +1370,14 @@ START_TEST(cancelling_an_activity_tells_everyone)
              "SELECT (details->>'told')::int FROM audit_log WHERE action = "
              "'activity.cancelled' AND target_id = '%ld'",
              id);
-    ck_assert_int_eq(sql_long(q), 3);
+    ck_assert_int_eq(harness_sql_long(DB, q), 3);
     for (int i = 0; i < N; i++) {
         ck_assert_db_status(id, u[i].id, before[i]);
         snprintf(q, sizeof q,
                  "SELECT count(*) FROM mail_outbox WHERE template = 'activity_cancelled' AND "
                  "to_address = 'cancelme-%d@test.example.org'",
                  i + 1);
-        ck_assert_int_eq(sql_long(q), i < 3 ? 1 : 0);
+        ck_assert_int_eq(harness_sql_long(DB, q), i < 3 ? 1 : 0);
     }
     for (int i = 1; i <= 3; i++) {
         char email[64];
@@ -1423,13 +1411,14 @@ START_TEST(participants_csv_is_safe_and_parses)
 {
     struct user u[4];
     make_users("csv", "Csv", 4, "Seoul Metropolitan Government", "participant", u);
-    sql("UPDATE accounts SET name = '김민준' WHERE email = 'csv-1@test.example.org'");
-    sql("UPDATE accounts SET name = 'สมชาย ใจดี', position = '=HYPERLINK(\"http://x\")' "
-        "WHERE email = 'csv-2@test.example.org'");
-    sql("UPDATE accounts SET name = 'अमित \"Quote\" शर्मा', position = 'line one\nline two' "
-        "WHERE email = 'csv-3@test.example.org'");
-    sql("UPDATE accounts SET name = '+cmd|calc', position = '@SUM(A1)' "
-        "WHERE email = 'csv-4@test.example.org'");
+    harness_sql(DB, "UPDATE accounts SET name = '김민준' WHERE email = 'csv-1@test.example.org'");
+    harness_sql(DB, "UPDATE accounts SET name = 'สมชาย ใจดี', position = '=HYPERLINK(\"http://x\")' "
+                    "WHERE email = 'csv-2@test.example.org'");
+    harness_sql(DB,
+                "UPDATE accounts SET name = 'अमित \"Quote\" शर्मा', position = 'line one\nline two' "
+                "WHERE email = 'csv-3@test.example.org'");
+    harness_sql(DB, "UPDATE accounts SET name = '+cmd|calc', position = '@SUM(A1)' "
+                    "WHERE email = 'csv-4@test.example.org'");
     long id = create_activity("\"capacity\":10");
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/questions", id);
@@ -1508,11 +1497,13 @@ static void check_csv_cells(const char *file, const char *const *want, size_t n)
  * the header, and in the cross-activity export the title and date label. */
 START_TEST(every_csv_column_is_formula_safe)
 {
-    sql("INSERT INTO organisations (name, city, country, kind) VALUES ('=Org formula', "
-        "'+City formula', '-Country formula', 'partner')");
+    harness_sql(DB, "INSERT INTO organisations (name, city, country, kind) VALUES ('=Org formula', "
+                    "'+City formula', '-Country formula', 'partner')");
     struct user u[1];
     make_users("csvf", "Csvf", 1, "=Org formula", "participant", u);
-    sql("UPDATE accounts SET name = '@Name formula', email = '=csvf@test.example.org', "
+    harness_sql(
+        DB,
+        "UPDATE accounts SET name = '@Name formula', email = '=csvf@test.example.org', "
         "position = '-Position formula', country = NULL WHERE email = 'csvf-1@test.example.org'");
     long id = create_activity("\"title\":\"=Title formula\",\"date_label\":\"@Date label\","
                               "\"starts_on\":\"2032-02-02\",\"ends_on\":\"2032-02-03\"");
@@ -1552,12 +1543,15 @@ START_TEST(failed_export_is_a_truncated_transfer)
 {
     struct user u[3];
     make_users("copyfail", "Copy", 3, NULL, "participant", u);
-    sql("UPDATE accounts SET name = 'copy-bomb' WHERE email = 'copyfail-3@test.example.org'");
+    harness_sql(
+        DB, "UPDATE accounts SET name = 'copy-bomb' WHERE email = 'copyfail-3@test.example.org'");
     long id = create_activity("\"capacity\":10");
     for (int i = 0; i < 3; i++)
         enrol_expect(id, &u[i], 201, "confirmed");
     /* The failure is made in the database: formatting that one row raises. */
-    sql("CREATE OR REPLACE FUNCTION convene_csv_safe(s text) RETURNS text LANGUAGE plpgsql "
+    harness_sql(
+        DB,
+        "CREATE OR REPLACE FUNCTION convene_csv_safe(s text) RETURNS text LANGUAGE plpgsql "
         "IMMUTABLE AS $$ BEGIN IF s = 'copy-bomb' THEN RAISE EXCEPTION 'forced export failure'; "
         "END IF; RETURN CASE WHEN left(s, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' "
         "|| s ELSE s END; END $$");
@@ -1566,7 +1560,9 @@ START_TEST(failed_export_is_a_truncated_transfer)
              "curl -s -o copyfail.csv -H 'Cookie: %s' '%s/api/activities/%ld/participants.csv'",
              staff.cookie, srv.base, id);
     int rc = system(cmd);
-    sql("CREATE OR REPLACE FUNCTION convene_csv_safe(s text) RETURNS text LANGUAGE sql IMMUTABLE "
+    harness_sql(
+        DB,
+        "CREATE OR REPLACE FUNCTION convene_csv_safe(s text) RETURNS text LANGUAGE sql IMMUTABLE "
         "PARALLEL SAFE AS $$ SELECT CASE WHEN left(s, 1) IN ('=', '+', '-', '@', E'\\t', "
         "E'\\r') THEN '''' || s ELSE s END $$");
     ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 18,
@@ -1624,7 +1620,7 @@ START_TEST(hundred_thousand_rows_stream_in_constant_memory)
              "SELECT %ld, id, organisation_id, 'confirmed' FROM accounts WHERE email LIKE "
              "'bulk-%%'",
              id);
-    sql(q);
+    harness_sql(DB, q);
     /* Warm up the path once so the measurement sees steady state. */
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/participants.csv", id);

@@ -49,22 +49,6 @@ static struct server srv;
 static struct catcher mail;
 static int serial;
 
-static void sql(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    free(out);
-}
-
-static long sql_long(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    long v = strtol(out, NULL, 10);
-    free(out);
-    return v;
-}
-
 /* ---- The table ---- */
 
 static void load_matrix(void)
@@ -115,8 +99,9 @@ static void setup(void)
     const char *env[] = {harness_catcher_env(&mail), "CONVENE_BASE_URL=http://convene.test",
                          "CONVENE_TRUSTED_PROXIES=127.0.0.1", NULL};
     ck_assert_int_eq(harness_server_start(&srv, DB, env), 0);
-    sql("INSERT INTO organisations (name, city, country, kind) VALUES "
-        "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city')");
+    harness_sql(DB,
+                "INSERT INTO organisations (name, city, country, kind) VALUES "
+                "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city')");
     for (int k = UNVERIFIED; k < NCALLERS; k++) {
         char q[512];
         snprintf(q, sizeof q,
@@ -124,7 +109,7 @@ static void setup(void)
                  "email_verified_at) VALUES ('%s@matrix.test', 'x', 'Matrix %s', "
                  "(SELECT min(id) FROM organisations), %s) RETURNING id",
                  caller_names[k], caller_names[k], k == UNVERIFIED ? "NULL" : "now()");
-        caller_id[k] = sql_long(q);
+        caller_id[k] = harness_sql_long(DB, q);
         const char *role = k == ADMIN   ? "admin"
                            : k == STAFF ? "staff"
                            : k == JUDGE ? "judge"
@@ -132,12 +117,14 @@ static void setup(void)
         if (role) {
             snprintf(q, sizeof q, "INSERT INTO account_roles (account_id, role) VALUES (%ld, '%s')",
                      caller_id[k], role);
-            sql(q);
+            harness_sql(DB, q);
         }
     }
     /* One call makes everything a request may name, and the caller's
      * session, and answers them as one line. */
-    sql("CREATE FUNCTION matrix_fixture(p_account bigint, p_hash text, p_csrf text, p_n int) "
+    harness_sql(
+        DB,
+        "CREATE FUNCTION matrix_fixture(p_account bigint, p_hash text, p_csrf text, p_n int) "
         "RETURNS text LANGUAGE plpgsql AS $$ "
         "DECLARE pub bigint; draft bigint; appr bigint; other bigint; enr bigint; "
         "sess bigint; box bigint; "

@@ -47,22 +47,6 @@ struct user {
     char csrf[64];
 };
 
-static void sql(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    free(out);
-}
-
-static long sql_long(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    long v = strtol(out, NULL, 10);
-    free(out);
-    return v;
-}
-
 /* n verified accounts in organisation 1, each with a session made in SQL
  * (only the token's hash stored, as the server does). */
 static struct user *make_users(const char *prefix, int n)
@@ -90,7 +74,7 @@ static struct user *make_users(const char *prefix, int n)
                       "'csrf-%s-%d', now() + interval '1 day')",
                       i ? ", " : "", prefix, i + 1, hash, prefix, i);
     }
-    sql(strbuf_cstr(&q));
+    harness_sql(DB, strbuf_cstr(&q));
     strbuf_free(&q);
     return u;
 }
@@ -104,20 +88,22 @@ static long make_activity(const char *slug, int capacity)
              "test %s', 'Asia/Seoul', 'open', 'published', '2030-05-22', '2030-05-23', "
              "'2030-05-22', '2030-05-23', %d) RETURNING id",
              slug, slug, capacity);
-    return sql_long(q);
+    return harness_sql_long(DB, q);
 }
 
 /* Seats counted on the activity row equal the confirmed rows, for every
  * activity; waiting-list positions are distinct. */
 static void assert_counts_consistent(void)
 {
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM activities a WHERE confirmed_count <> "
-                              "(SELECT count(*) FROM enrollments e WHERE e.activity_id = a.id "
-                              "AND e.status IN ('confirmed', 'attended'))"),
-                     0);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM (SELECT activity_id, waitlist_seq FROM "
-                              "enrollments WHERE waitlist_seq IS NOT NULL GROUP BY 1, 2 "
-                              "HAVING count(*) > 1) d"),
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM activities a WHERE confirmed_count <> "
+                             "(SELECT count(*) FROM enrollments e WHERE e.activity_id = a.id "
+                             "AND e.status IN ('confirmed', 'attended'))"),
+        0);
+    ck_assert_int_eq(harness_sql_long(DB,
+                                      "SELECT count(*) FROM (SELECT activity_id, waitlist_seq FROM "
+                                      "enrollments WHERE waitlist_seq IS NOT NULL GROUP BY 1, 2 "
+                                      "HAVING count(*) > 1) d"),
                      0);
 }
 
@@ -238,9 +224,10 @@ static void setup(void)
     memset(&mail, 0, sizeof mail);
     ck_assert_int_eq(harness_catcher_start(&mail), 0);
     start_server(NULL);
-    org_id = sql_long("INSERT INTO organisations (name, city, country, kind) VALUES ('Seoul "
-                      "Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city') "
-                      "RETURNING id");
+    org_id = harness_sql_long(
+        DB, "INSERT INTO organisations (name, city, country, kind) VALUES ('Seoul "
+            "Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city') "
+            "RETURNING id");
 }
 
 static void teardown(void)
@@ -331,7 +318,7 @@ START_TEST(postgres_restart_under_enrolment_load)
      * retry then duplicated, and every 201 is a row. */
     char q[160];
     snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", act);
-    ck_assert_int_eq(sql_long(q), USERS);
+    ck_assert_int_eq(harness_sql_long(DB, q), USERS);
     ck_assert_int_eq(atomic_load(&created) + atomic_load(&repeat), USERS);
     assert_counts_consistent();
     free(users);
@@ -407,11 +394,11 @@ START_TEST(kill_9_under_enrolment_load_leaves_nothing_half_written)
             atomic_load(&created) + atomic_load(&repeat), second);
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", act);
-    ck_assert_int_eq(sql_long(q), USERS);
+    ck_assert_int_eq(harness_sql_long(DB, q), USERS);
     snprintf(q, sizeof q,
              "SELECT count(*) FROM enrollments WHERE activity_id = %ld AND status = 'confirmed'",
              act);
-    ck_assert_int_eq(sql_long(q), SEATS);
+    ck_assert_int_eq(harness_sql_long(DB, q), SEATS);
     assert_counts_consistent();
 
     /* Every registration queued its mail in its own transaction; the
@@ -419,10 +406,11 @@ START_TEST(kill_9_under_enrolment_load_leaves_nothing_half_written)
      * without waiting for them to run out), and each person gets one mail. */
     double deadline = harness_now_ms() + 30000;
     while (harness_now_ms() < deadline &&
-           sql_long("SELECT count(*) FROM mail_outbox WHERE status <> 'sent'") > 0)
+           harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE status <> 'sent'") > 0)
         usleep(50000);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox WHERE status <> 'sent'"), 0);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox"), USERS);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE status <> 'sent'"), 0);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox"), USERS);
     json_t *all = harness_catcher_messages(&mail);
     ck_assert_ptr_nonnull(all);
     size_t caught = json_array_size(all);
@@ -496,18 +484,21 @@ START_TEST(smtp_outage_under_signup_load_loses_no_mail)
     /* Wait until the sender has tried and failed (the outage was felt). */
     double deadline = harness_now_ms() + 30000;
     while (harness_now_ms() < deadline &&
-           sql_long("SELECT count(*) FROM mail_outbox WHERE attempts > 0") == 0)
+           harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE attempts > 0") == 0)
         usleep(20000);
-    ck_assert_int_gt(sql_long("SELECT count(*) FROM mail_outbox WHERE attempts > 0"), 0);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox WHERE status = 'sent'"), 0);
+    ck_assert_int_gt(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE attempts > 0"),
+                     0);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE status = 'sent'"),
+                     0);
 
     ck_assert_int_eq(harness_catcher_start(&mail), 0); /* same ports, same folder */
     deadline = harness_now_ms() + 60000;
     while (harness_now_ms() < deadline &&
-           sql_long("SELECT count(*) FROM mail_outbox WHERE status <> 'sent'") > 0)
+           harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE status <> 'sent'") > 0)
         usleep(50000);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox WHERE status <> 'sent'"), 0);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM mail_outbox"), PEOPLE);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE status <> 'sent'"), 0);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox"), PEOPLE);
     json_t *all = harness_catcher_messages(&mail);
     ck_assert_ptr_nonnull(all);
     for (int i = 0; i < PEOPLE; i++) {
@@ -526,17 +517,18 @@ START_TEST(a_mail_claimed_by_a_dead_sender_is_taken_over_at_once)
     /* A row left 'sending' by a sender whose connection is gone (its lock
      * key is held by nobody), with four minutes left on its claim: taken
      * over without waiting for them. */
-    sql("INSERT INTO mail_outbox (template, to_address, vars, status, attempts, locked_until, "
-        "claimed_by) VALUES ('verify_email', 'orphan@faults.test', "
-        "'{\"name\": \"Orphan\", \"link\": \"http://convene.test/verify\", \"expires_hours\": "
-        "24}', 'sending', 1, "
-        "now() + interval '4 minutes', 4242424242)");
-    sql("NOTIFY mail_outbox");
+    harness_sql(
+        DB, "INSERT INTO mail_outbox (template, to_address, vars, status, attempts, locked_until, "
+            "claimed_by) VALUES ('verify_email', 'orphan@faults.test', "
+            "'{\"name\": \"Orphan\", \"link\": \"http://convene.test/verify\", \"expires_hours\": "
+            "24}', 'sending', 1, "
+            "now() + interval '4 minutes', 4242424242)");
+    harness_sql(DB, "NOTIFY mail_outbox");
     json_t *m = harness_wait_mail(&mail, "orphan@faults.test", NULL, 30000);
     ck_assert_msg(m != NULL, "the orphaned mail was not taken over");
     json_decref(m);
-    ck_assert_int_eq(sql_long("SELECT attempts FROM mail_outbox WHERE to_address = "
-                              "'orphan@faults.test' AND status = 'sent'"),
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT attempts FROM mail_outbox WHERE to_address = "
+                                          "'orphan@faults.test' AND status = 'sent'"),
                      2);
 }
 END_TEST
