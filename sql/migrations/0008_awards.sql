@@ -51,6 +51,10 @@ CREATE TABLE award_cycles (
                                 CONSTRAINT cycle_eligible_kinds_check
                                 CHECK (cardinality(eligible_kinds) >= 1 AND eligible_kinds <@
                                        '{member_city,partner,national_chapter,secretariat}'),
+    -- Where and when the winners are honoured (2023: APUF-8, Suwon, 25 October).
+    ceremony_on             date,
+    ceremony_place          text CONSTRAINT cycle_ceremony_place_check
+                                CHECK (length(ceremony_place) <= 300),
     published_at            timestamptz,
     published_by            bigint REFERENCES accounts (id) ON DELETE SET NULL,
     created_by              bigint REFERENCES accounts (id) ON DELETE SET NULL,
@@ -358,6 +362,7 @@ LANGUAGE sql STABLE AS $$
         'country_conflicts', c.country_conflicts, 'self_vote', c.self_vote,
         'finalists_per_category', c.finalists_per_category,
         'max_cases_per_org', c.max_cases_per_org, 'eligible_kinds', c.eligible_kinds,
+        'ceremony_on', c.ceremony_on, 'ceremony_place', c.ceremony_place,
         'published_at', c.published_at,
         'categories', (SELECT coalesce(json_agg(json_build_object('id', g.id, 'name', g.name,
                               'description', g.description) ORDER BY g.position, g.id), '[]')
@@ -454,6 +459,8 @@ BEGIN
     IF p ? 'self_vote' THEN c.self_vote := (p->>'self_vote')::boolean; END IF;
     IF p ? 'finalists_per_category' THEN c.finalists_per_category := (p->>'finalists_per_category')::integer; END IF;
     IF p ? 'max_cases_per_org' THEN c.max_cases_per_org := (p->>'max_cases_per_org')::integer; END IF;
+    IF p ? 'ceremony_on' THEN c.ceremony_on := (p->>'ceremony_on')::date; END IF;
+    IF p ? 'ceremony_place' THEN c.ceremony_place := p->>'ceremony_place'; END IF;
     IF p ? 'eligible_kinds' THEN
         c.eligible_kinds := ARRAY(SELECT jsonb_array_elements_text(p->'eligible_kinds'));
     END IF;
@@ -473,14 +480,15 @@ BEGIN
                               voting_opens_at, voting_closes_at, evaluation_opens_at,
                               evaluation_closes_at, jury_weight, public_weight, min_judges,
                               normalise, country_conflicts, self_vote, finalists_per_category,
-                              max_cases_per_org, eligible_kinds, created_by)
+                              max_cases_per_org, eligible_kinds, ceremony_on, ceremony_place,
+                              created_by)
     VALUES (c.year, c.title, c.submission_opens_at, c.submission_closes_at, c.voting_opens_at,
             c.voting_closes_at, c.evaluation_opens_at, c.evaluation_closes_at,
             coalesce(c.jury_weight, 0.7), coalesce(c.public_weight, 0.3),
             coalesce(c.min_judges, 1), coalesce(c.normalise, false),
             coalesce(c.country_conflicts, false), coalesce(c.self_vote, false),
             coalesce(c.finalists_per_category, 2), coalesce(c.max_cases_per_org, 1),
-            coalesce(c.eligible_kinds, '{member_city}'), p_by)
+            coalesce(c.eligible_kinds, '{member_city}'), c.ceremony_on, c.ceremony_place, p_by)
     RETURNING id INTO c.id;
     PERFORM convene_award_replace_items(c.id, 'categories', coalesce(p->'categories', '[]'));
     PERFORM convene_award_replace_items(c.id, 'criteria', coalesce(p->'criteria', '[]'));
@@ -518,7 +526,8 @@ BEGIN
            public_weight = c.public_weight, min_judges = c.min_judges, normalise = c.normalise,
            country_conflicts = c.country_conflicts, self_vote = c.self_vote,
            finalists_per_category = c.finalists_per_category,
-           max_cases_per_org = c.max_cases_per_org, eligible_kinds = c.eligible_kinds
+           max_cases_per_org = c.max_cases_per_org, eligible_kinds = c.eligible_kinds,
+           ceremony_on = c.ceremony_on, ceremony_place = c.ceremony_place
      WHERE id = p_id;
     IF p ? 'categories' THEN
         PERFORM convene_award_replace_items(p_id, 'categories', p->'categories');
