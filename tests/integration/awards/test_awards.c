@@ -1,0 +1,954 @@
+/*
+ * test_awards.c - the SDG Awards against the real server, PostgreSQL and
+ * mail catcher: staff create and change cycles (422 on the field for bad
+ * windows and weights, 409 once scored or published); cases are created,
+ * edited, submitted and withdrawn by confirmed members of eligible
+ * organisations only, with the cap per organisation and category; each
+ * phase edge (one second before allowed, one second after 409, with the
+ * phase instants set relative to now() in SQL); who may read a case; the
+ * public vote (own organisation, candidates only, 100 concurrent votes by
+ * one account leave one row, 30 changes an hour); the candidates' public
+ * view.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "harness.h"
+#include "base/util.h"
+
+Suite *make_awards_suite(void);
+
+#define DB "awards"
+
+static struct server srv;
+static struct catcher mail;
+
+struct user {
+    long id;
+    char email[96];
+    char cookie[128];
+    char csrf[64];
+};
+
+/* Seoul: two confirmed members and one unconfirmed; Bangkok: one
+ * confirmed member; a partner organisation's confirmed member; staff; a
+ * judge; voters of Kathmandu (confirmed, another member city). */
+static struct user seoul[2], seoul_unconfirmed, bangkok, partner, staff, judge, voters[4];
+
+/* ---- Set-up ---- */
+
+static void sql(const char *text)
+{
+    char *out = harness_psql(DB, text);
+    ck_assert_msg(out != NULL, "SQL failed: %s", text);
+    free(out);
+}
+
+static long sql_long(const char *text)
+{
+    char *out = harness_psql(DB, text);
+    ck_assert_msg(out != NULL, "SQL failed: %s", text);
+    long v = strtol(out, NULL, 10);
+    free(out);
+    return v;
+}
+
+/* A verified account in organisation org (NULL: none), confirmed or not,
+ * with role, and a session made here (only its hash stored). */
+static void make_user(struct user *u, const char *name, const char *org, bool confirmed,
+                      const char *role)
+{
+    static int serial;
+    int n = ++serial;
+    snprintf(u->email, sizeof u->email, "%s-%d@awards.test", name, n);
+    char q[1024];
+    snprintf(q, sizeof q,
+             "INSERT INTO accounts (email, password_hash, name, organisation_id, "
+             "email_verified_at, organisation_confirmed_at) VALUES ('%s', 'x', '%s %d', "
+             "(SELECT id FROM organisations WHERE name = '%s'), now(), %s) RETURNING id",
+             u->email, name, n, org ? org : "", confirmed ? "now()" : "NULL");
+    u->id = sql_long(q);
+    snprintf(q, sizeof q, "INSERT INTO account_roles (account_id, role) VALUES (%ld, '%s')", u->id,
+             role);
+    sql(q);
+    char token[48], hash[72];
+    int k = snprintf(token, sizeof token, "awardstok%d", n);
+    for (int j = k; j < 43; j++)
+        token[j] = 'x';
+    token[43] = '\0';
+    auth_token_hash_hex(token, hash);
+    snprintf(u->cookie, sizeof u->cookie, "convene_session=%s", token);
+    snprintf(u->csrf, sizeof u->csrf, "csrf-awards-%d", n);
+    snprintf(q, sizeof q,
+             "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) VALUES "
+             "(%ld, '%s'::bytea, '%s', now() + interval '1 day')",
+             u->id, hash, u->csrf);
+    sql(q);
+}
+
+static void start_all(void)
+{
+    harness_fresh_db(DB);
+    memset(&mail, 0, sizeof mail);
+    ck_assert_int_eq(harness_catcher_start(&mail), 0);
+    const char *env[] = {harness_catcher_env(&mail),
+                         "CONVENE_BASE_URL=http://convene.test",
+                         "CONVENE_DB_POOL_SIZE=8",
+                         "CONVENE_DB_POOL_WAIT_MS=10000",
+                         "CONVENE_TRUSTED_PROXIES=127.0.0.1",
+                         NULL};
+    ck_assert_int_eq(harness_server_start(&srv, DB, env), 0);
+    sql("INSERT INTO organisations (name, city, country, kind) VALUES "
+        "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
+        "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
+        "('Kathmandu Metropolitan City', 'Kathmandu', 'Nepal', 'member_city'), "
+        "('Habitat Partner', 'Manila', 'Philippines', 'partner'), "
+        "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
+    make_user(&seoul[0], "seoul", "Seoul Metropolitan Government", true, "participant");
+    make_user(&seoul[1], "seoul", "Seoul Metropolitan Government", true, "participant");
+    make_user(&seoul_unconfirmed, "seoulu", "Seoul Metropolitan Government", false, "participant");
+    make_user(&bangkok, "bangkok", "Bangkok Metropolitan Administration", true, "participant");
+    make_user(&partner, "partner", "Habitat Partner", true, "participant");
+    make_user(&staff, "staff", "CityNet Secretariat", true, "staff");
+    make_user(&judge, "judge", "CityNet Secretariat", true, "judge");
+    for (int i = 0; i < 4; i++)
+        make_user(&voters[i], "voter", "Kathmandu Metropolitan City", true, "participant");
+}
+
+static void stop_all(void)
+{
+    harness_server_stop(&srv);
+    harness_catcher_stop(&mail);
+}
+
+/* ---- Requests ---- */
+
+static long call(const char *method, const char *path, const char *json, const struct user *u,
+                 const char *agent, struct hresp *r)
+{
+    const char *h[6];
+    int n = 0;
+    char cookie[200], token[100], ua[128];
+    if (json)
+        h[n++] = "Content-Type: application/json";
+    if (u) {
+        snprintf(cookie, sizeof cookie, "Cookie: %s", u->cookie);
+        h[n++] = cookie;
+        snprintf(token, sizeof token, "X-CSRF-Token: %s", u->csrf);
+        h[n++] = token;
+    }
+    if (agent) {
+        snprintf(ua, sizeof ua, "User-Agent: %s", agent);
+        h[n++] = ua;
+    }
+    h[n] = NULL;
+    if (hreq(&srv, method, path, h, json, json ? strlen(json) : 0, r) != 0)
+        return -1;
+    return r->status;
+}
+
+/* Sends a request and returns its JSON body (new reference, or NULL);
+ * *status gets the HTTP status. */
+static json_t *call_json(const char *method, const char *path, const char *json,
+                         const struct user *u, long *status)
+{
+    struct hresp r;
+    *status = call(method, path, json, u, NULL, &r);
+    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
+    hresp_free(&r);
+    return j;
+}
+
+static const char *err_code(json_t *j)
+{
+    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+    return c ? c : "";
+}
+
+static const char *field_code(json_t *j, const char *field)
+{
+    json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
+    const char *c = json_string_value(json_object_get(json_object_get(fields, field), "code"));
+    return c ? c : "";
+}
+
+/* Expects status and error code from a request; frees the answer. */
+static void expect(const char *method, const char *path, const char *json, const struct user *u,
+                   long want, const char *code)
+{
+    long st;
+    json_t *j = call_json(method, path, json, u, &st);
+    ck_assert_msg(st == want, "%s %s: %ld, expected %ld (%s)", method, path, st, want,
+                  json_dumps(j, JSON_COMPACT));
+    if (code)
+        ck_assert_str_eq(err_code(j), code);
+    json_decref(j);
+}
+
+/* ---- Cycles, cases and phases ---- */
+
+static const char cycle_body[] =
+    "{\"year\":2030,\"title\":\"Test cycle %d\","
+    "\"submission_opens_at\":\"2020-01-01T00:00:00Z\","
+    "\"submission_closes_at\":\"2039-01-01T00:00:00Z\","
+    "\"voting_opens_at\":\"2039-02-01T00:00:00+09:00\","
+    "\"voting_closes_at\":\"2039-03-01T00:00:00Z\","
+    "\"evaluation_opens_at\":\"2039-02-01T00:00:00Z\","
+    "\"evaluation_closes_at\":\"2039-04-01T00:00:00Z\","
+    "\"jury_weight\":0.7,\"public_weight\":0.3,"
+    "\"categories\":[{\"name\":\"Climate\"},{\"name\":\"Finance\"}],"
+    "\"criteria\":[{\"name\":\"Innovation\",\"weight\":1,\"scale_max\":10},"
+    "{\"name\":\"Replicability\",\"weight\":1,\"scale_max\":10}]}";
+
+/* Creates a cycle open for submission; returns its id and its two
+ * categories' ids. */
+static long make_cycle(long *cat1, long *cat2)
+{
+    static int n;
+    char body[2048];
+    snprintf(body, sizeof body, cycle_body, ++n);
+    long st;
+    json_t *j = call_json("POST", "/api/awards/cycles", body, &staff, &st);
+    ck_assert_msg(st == 201, "create cycle: %ld %s", st, json_dumps(j, JSON_COMPACT));
+    long id = (long)json_integer_value(json_object_get(j, "id"));
+    json_t *cats = json_object_get(j, "categories");
+    ck_assert_int_eq(json_array_size(cats), 2);
+    *cat1 = (long)json_integer_value(json_object_get(json_array_get(cats, 0), "id"));
+    if (cat2)
+        *cat2 = (long)json_integer_value(json_object_get(json_array_get(cats, 1), "id"));
+    json_decref(j);
+    return id;
+}
+
+/*
+ * Sets the cycle's windows relative to now(), in seconds: submission
+ * [s0, s1), voting [v0, v1), evaluation [e0, e1).
+ */
+static void set_windows(long cycle, int s0, int s1, int v0, int v1, int e0, int e1)
+{
+    char q[1024];
+    snprintf(q, sizeof q,
+             "UPDATE award_cycles SET submission_opens_at = now() + interval '%d seconds', "
+             "submission_closes_at = now() + interval '%d seconds', "
+             "voting_opens_at = now() + interval '%d seconds', "
+             "voting_closes_at = now() + interval '%d seconds', "
+             "evaluation_opens_at = now() + interval '%d seconds', "
+             "evaluation_closes_at = now() + interval '%d seconds' WHERE id = %ld",
+             s0, s1, v0, v1, e0, e1, cycle);
+    sql(q);
+}
+
+/* Submission closed, voting open for a day. */
+static void open_voting(long cycle)
+{
+    set_windows(cycle, -7200, -3600, -60, 86400, -60, 86400);
+}
+
+static char case_json[1024];
+static const char *case_body(long category, const char *title)
+{
+    snprintf(case_json, sizeof case_json,
+             "{\"category_id\":%ld,\"sdgs\":[11,13],\"title\":\"%s\","
+             "\"summary\":\"A short summary.\",\"description\":\"What was done.\\nAnd how.\","
+             "\"contact_email\":\"case@city.example.org\",\"gallery_consent\":true}",
+             category, title);
+    return case_json;
+}
+
+/* Creates a draft case as u; returns its id (0 on a refusal: *status). */
+static long create_case(long cycle, long category, const struct user *u, long *status)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
+    json_t *j = call_json("POST", path, case_body(category, "Green corridors"), u, status);
+    long id = *status == 201 ? (long)json_integer_value(json_object_get(j, "id")) : 0;
+    if (*status == 201)
+        ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "draft");
+    json_decref(j);
+    return id;
+}
+
+static long submitted_case(long cycle, long category, const struct user *u)
+{
+    long st;
+    long id = create_case(cycle, category, u, &st);
+    ck_assert_int_eq(st, 201);
+    char path[96];
+    snprintf(path, sizeof path, "/api/submissions/%ld/submit", id);
+    expect("POST", path, NULL, u, 200, NULL);
+    return id;
+}
+
+START_TEST(staff_create_and_view_a_cycle)
+{
+    char body[2048];
+    snprintf(body, sizeof body, cycle_body, 900);
+    expect("POST", "/api/awards/cycles", body, NULL, 401, NULL);
+    expect("POST", "/api/awards/cycles", body, &seoul[0], 403, NULL);
+    long st;
+    json_t *j = call_json("POST", "/api/awards/cycles", body, &staff, &st);
+    ck_assert_int_eq(st, 201);
+    long id = (long)json_integer_value(json_object_get(j, "id"));
+    ck_assert_int_gt(id, 0);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "criteria")), 2);
+    ck_assert_int_gt(json_integer_value(
+                         json_object_get(json_array_get(json_object_get(j, "criteria"), 0), "id")),
+                     0);
+    /* The settings' defaults. */
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "max_cases_per_org")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "finalists_per_category")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "min_judges")), 1);
+    ck_assert(json_is_false(json_object_get(j, "self_vote")));
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "eligible_kinds"), 0)),
+                     "member_city");
+    json_decref(j);
+    char q[160];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM audit_log WHERE action = 'award_cycle.created' AND "
+             "target_id = '%ld'",
+             id);
+    ck_assert_int_eq(sql_long(q), 1);
+
+    char path[96];
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld", id);
+    j = call_json("GET", path, NULL, NULL, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), "submission");
+    ck_assert_int_eq(json_array_size(json_object_get(j, "categories")), 2);
+    json_decref(j);
+    j = call_json("GET", "/api/awards/cycles", NULL, NULL, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_ge(json_array_size(json_object_get(j, "items")), 1);
+    json_decref(j);
+    expect("GET", "/api/awards/cycles/99999999", NULL, NULL, 404, "not_found");
+
+    /* Phases from now. */
+    struct {
+        int s0, s1, v0, v1, e0, e1;
+        const char *phase;
+    } phases[] = {
+        {60, 120, 180, 240, 180, 300, "upcoming"},     {-60, 120, 180, 240, 180, 300, "submission"},
+        {-120, -60, -30, 240, 180, 300, "voting"},     {-120, -60, -30, 240, -30, 300, "voting"},
+        {-120, -60, -50, -40, -30, 300, "evaluation"}, {-120, -60, -50, -40, -30, -20, "closed"},
+    };
+    for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
+        set_windows(id, phases[i].s0, phases[i].s1, phases[i].v0, phases[i].v1, phases[i].e0,
+                    phases[i].e1);
+        j = call_json("GET", path, NULL, NULL, &st);
+        ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), phases[i].phase);
+        json_decref(j);
+    }
+}
+END_TEST
+
+START_TEST(bad_cycles_are_422_on_the_field)
+{
+    long st;
+    /* Submission closing after voting opens. */
+    json_t *body = json_loads(cycle_body, 0, NULL);
+    json_object_set_new(body, "submission_closes_at", json_string("2039-03-01T00:00:00Z"));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_t *j = call_json("POST", "/api/awards/cycles", text, &staff, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "submission_closes_at"), "out_of_range");
+    json_decref(j);
+    free(text);
+    /* Weights not adding up to 1. */
+    json_object_set_new(body, "submission_closes_at", json_string("2039-01-01T00:00:00Z"));
+    json_object_set_new(body, "public_weight", json_real(0.4));
+    text = json_dumps(body, JSON_COMPACT);
+    j = call_json("POST", "/api/awards/cycles", text, &staff, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "public_weight"), "out_of_range");
+    json_decref(j);
+    free(text);
+    /* Strict bodies; instants need a zone; items are checked. */
+    json_object_set_new(body, "public_weight", json_real(0.3));
+    json_object_set_new(body, "colour", json_string("green"));
+    json_object_set_new(body, "phase", json_string("closed"));
+    json_object_set_new(body, "voting_opens_at", json_string("2039-02-01T00:00"));
+    json_array_append_new(json_object_get(body, "criteria"),
+                          json_pack("{s:s,s:i}", "name", "Extra", "scale_max", 1000));
+    text = json_dumps(body, JSON_COMPACT);
+    j = call_json("POST", "/api/awards/cycles", text, &staff, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "colour"), "unknown_member");
+    ck_assert_str_eq(field_code(j, "phase"), "read_only");
+    ck_assert_str_eq(field_code(j, "voting_opens_at"), "invalid_format");
+    ck_assert_str_eq(field_code(j, "criteria.2.scale_max"), "out_of_range");
+    json_decref(j);
+    free(text);
+    json_decref(body);
+    ck_assert_int_eq(sql_long("SELECT count(*) FROM award_cycles WHERE title = 'Test cycle %d'"),
+                     0);
+
+    /* A change that breaks the order with the stored values: 422 too. */
+    long cat;
+    long id = make_cycle(&cat, NULL);
+    char path[96];
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld", id);
+    j = call_json("PATCH", path, "{\"voting_opens_at\":\"2038-01-01T00:00:00Z\"}", &staff, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "voting_opens_at"), "invalid");
+    json_decref(j);
+    j = call_json("PATCH", path, "{\"jury_weight\":0.5}", &staff, &st);
+    ck_assert_int_eq(st, 422);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(patch_cycle_then_409_after_scores_and_publication)
+{
+    long cat;
+    long id = make_cycle(&cat, NULL);
+    char path[96], q[512];
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld", id);
+    expect("PATCH", path, "{\"title\":\"x\"}", &seoul[0], 403, NULL);
+    long st;
+    json_t *j = call_json("PATCH", path,
+                          "{\"jury_weight\":0.6,\"public_weight\":0.4,\"self_vote\":true,"
+                          "\"voting_closes_at\":\"2039-03-02T00:00:00Z\",\"max_cases_per_org\":2}",
+                          &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_true(json_object_get(j, "self_vote")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "max_cases_per_org")), 2);
+    json_t *crit = json_array_get(json_object_get(j, "criteria"), 0);
+    long crit_id = (long)json_integer_value(json_object_get(crit, "id"));
+    json_decref(j);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM audit_log WHERE action = 'award_cycle.updated' AND "
+             "target_id = '%ld'",
+             id);
+    ck_assert_int_eq(sql_long(q), 1);
+    /* Criteria may change until the first score. */
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"criteria\":[{\"id\":%ld,\"name\":\"Innovation\",\"weight\":2},"
+             "{\"name\":\"Outcomes\"}]}",
+             crit_id);
+    j = call_json("PATCH", path, body, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "criteria")), 2);
+    json_decref(j);
+    long sub = submitted_case(id, cat, &seoul[0]);
+    snprintf(q, sizeof q,
+             "INSERT INTO scores (submission_id, judge_id, criterion_id, value) VALUES "
+             "(%ld, %ld, %ld, 7)",
+             sub, judge.id, crit_id);
+    sql(q);
+    expect("PATCH", path, body, &staff, 409, "criteria_locked");
+    expect("PATCH", path, "{\"title\":\"Still fine\"}", &staff, 200, NULL);
+    snprintf(q, sizeof q, "UPDATE award_cycles SET published_at = now() WHERE id = %ld", id);
+    sql(q);
+    expect("PATCH", path, "{\"title\":\"Too late\"}", &staff, 409, "cycle_published");
+    j = call_json("GET", path, NULL, NULL, &st);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), "published");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Still fine");
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(only_confirmed_members_of_eligible_organisations_submit)
+{
+    long cat;
+    long cycle = make_cycle(&cat, NULL);
+    char path[96];
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
+    expect("POST", path, case_body(cat, "x"), NULL, 401, NULL);
+    expect("POST", path, case_body(cat, "x"), &seoul_unconfirmed, 403, "organisation_unconfirmed");
+    expect("POST", path, case_body(cat, "x"), &partner, 403, "organisation_unconfirmed");
+    expect("POST", path, case_body(cat, "x"), &staff, 403, "organisation_unconfirmed");
+    char q[256];
+    snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE cycle_id = %ld", cycle);
+    ck_assert_int_eq(sql_long(q), 0);
+    /* The cycle may accept partners. */
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
+    expect("PATCH", cpath, "{\"eligible_kinds\":[\"member_city\",\"partner\"]}", &staff, 200, NULL);
+    expect("POST", path, case_body(cat, "x"), &partner, 201, NULL);
+    /* Field checks. */
+    long st;
+    json_t *j =
+        call_json("POST", path,
+                  "{\"category_id\":1,\"sdgs\":[1,1],\"title\":\"\",\"summary\":\"s\","
+                  "\"description\":\"d\",\"contact_email\":\"nobody\",\"status\":\"submitted\","
+                  "\"extra\":1}",
+                  &seoul[0], &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "sdgs"), "invalid_choice");
+    ck_assert_str_eq(field_code(j, "title"), "required");
+    ck_assert_str_eq(field_code(j, "contact_email"), "invalid_format");
+    ck_assert_str_eq(field_code(j, "status"), "read_only");
+    ck_assert_str_eq(field_code(j, "extra"), "unknown_member");
+    json_decref(j);
+    j = call_json("POST", path,
+                  "{\"category_id\":1,\"sdgs\":[1,2,3,4,5,6],\"title\":\"t\",\"summary\":\"s\","
+                  "\"description\":\"d\"}",
+                  &seoul[0], &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "sdgs"), "invalid_choice");
+    json_decref(j);
+    /* A category of another cycle. */
+    long other_cat;
+    make_cycle(&other_cat, NULL);
+    j = call_json("POST", path, case_body(other_cat, "x"), &seoul[0], &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "category_id"), "invalid_choice");
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(case_limit_per_organisation_and_category)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long st;
+    long first = create_case(cycle, cat1, &seoul[0], &st);
+    ck_assert_int_eq(st, 201);
+    /* Another member of the same organisation: over the cap. */
+    create_case(cycle, cat1, &seoul[1], &st);
+    ck_assert_int_eq(st, 409);
+    char path[96];
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
+    expect("POST", path, case_body(cat1, "Again"), &seoul[1], 409, "case_limit");
+    /* Another category, another organisation: fine. */
+    create_case(cycle, cat2, &seoul[1], &st);
+    ck_assert_int_eq(st, 201);
+    create_case(cycle, cat1, &bangkok, &st);
+    ck_assert_int_eq(st, 201);
+    /* Moving a case into a full category is refused too. */
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT id FROM submissions WHERE cycle_id = %ld AND category_id = %ld AND "
+             "organisation_id = (SELECT id FROM organisations WHERE name LIKE 'Seoul%%')",
+             cycle, cat2);
+    long second = sql_long(q);
+    char spath[96], body[64];
+    snprintf(spath, sizeof spath, "/api/submissions/%ld", second);
+    snprintf(body, sizeof body, "{\"category_id\":%ld}", cat1);
+    expect("PATCH", spath, body, &seoul[1], 409, "case_limit");
+    /* A withdrawn case frees its place. */
+    snprintf(spath, sizeof spath, "/api/submissions/%ld/withdraw", first);
+    expect("POST", spath, NULL, &seoul[0], 200, NULL);
+    create_case(cycle, cat1, &seoul[1], &st);
+    ck_assert_int_eq(st, 201);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM submissions WHERE cycle_id = %ld AND status <> 'withdrawn' "
+             "AND category_id = %ld AND organisation_id = (SELECT id FROM organisations WHERE "
+             "name LIKE 'Seoul%%')",
+             cycle, cat1);
+    ck_assert_int_eq(sql_long(q), 1);
+}
+END_TEST
+
+START_TEST(edit_submit_withdraw_with_mails)
+{
+    long cat;
+    long cycle = make_cycle(&cat, NULL);
+    long st;
+    long id = create_case(cycle, cat, &seoul[0], &st);
+    ck_assert_int_eq(st, 201);
+    char path[96], q[256];
+    snprintf(path, sizeof path, "/api/submissions/%ld", id);
+    json_t *j = call_json("PATCH", path,
+                          "{\"title\":\"  Green corridors for Seoul \",\"sdgs\":[3,11,13],"
+                          "\"partners\":\"UN-Habitat\",\"contact_email\":null}",
+                          &seoul[1], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Green corridors for Seoul");
+    ck_assert_int_eq(json_array_size(json_object_get(j, "sdgs")), 3);
+    ck_assert(json_is_null(json_object_get(j, "contact_email")));
+    json_decref(j);
+    expect("PATCH", path, "{\"title\":null}", &seoul[1], 422, "validation_failed");
+    expect("PATCH", path, "{\"title\":\"Theirs\"}", &bangkok, 404, "not_found");
+    expect("PATCH", path, "{\"title\":\"Staff\"}", &staff, 403, "forbidden");
+    expect("PATCH", path, "{\"title\":\"x\"}", &seoul_unconfirmed, 404, "not_found");
+
+    snprintf(path, sizeof path, "/api/submissions/%ld/submit", id);
+    expect("POST", path, NULL, &bangkok, 404, "not_found");
+    j = call_json("POST", path, NULL, &seoul[0], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "submitted");
+    json_decref(j);
+    json_t *m = harness_wait_mail(&mail, seoul[0].email, "Case received", 10000);
+    ck_assert_ptr_nonnull(m);
+    json_decref(m);
+    /* Again: nothing changes, no second mail. */
+    j = call_json("POST", path, NULL, &seoul[0], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_false(json_object_get(j, "changed")));
+    json_decref(j);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM mail_outbox WHERE template = 'submission_received' AND "
+             "to_address = '%s' AND vars->>'case_title' = 'Green corridors for Seoul'",
+             seoul[0].email);
+    ck_assert_int_eq(sql_long(q), 1);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM audit_log WHERE action = 'submission.submitted' AND "
+             "target_id = '%ld'",
+             id);
+    ck_assert_int_eq(sql_long(q), 1);
+
+    snprintf(path, sizeof path, "/api/submissions/%ld/withdraw", id);
+    expect("POST", path, "{\"reason\":\"x\"}", &seoul[1], 422, "validation_failed");
+    expect("POST", path, NULL, &seoul[1], 200, NULL);
+    m = harness_wait_mail(&mail, seoul[1].email, "Case withdrawn", 10000);
+    ck_assert_ptr_nonnull(m);
+    json_decref(m);
+    snprintf(q, sizeof q, "SELECT status FROM submissions WHERE id = %ld", id);
+    char *status = harness_psql(DB, q);
+    ck_assert_str_eq(status, "withdrawn");
+    free(status);
+}
+END_TEST
+
+/* One second before the window opens: 409 with the phase and the window;
+ * one second after it opened: allowed; one second before it closes:
+ * allowed; one second after: 409. */
+START_TEST(submission_phase_edges)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    char path[96];
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
+    long st;
+
+    set_windows(cycle, 1, 3600, 7200, 9000, 7200, 9000);
+    json_t *j = call_json("POST", path, case_body(cat1, "Early"), &seoul[0], &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "submission_closed");
+    json_t *err = json_object_get(j, "error");
+    ck_assert_str_eq(json_string_value(json_object_get(err, "phase")), "upcoming");
+    ck_assert(json_is_string(json_object_get(err, "opens_at")));
+    ck_assert(json_is_string(json_object_get(err, "closes_at")));
+    json_decref(j);
+
+    set_windows(cycle, -1, 3600, 7200, 9000, 7200, 9000);
+    long id = create_case(cycle, cat1, &seoul[0], &st);
+    ck_assert_int_eq(st, 201);
+
+    set_windows(cycle, -3600, 1, 7200, 9000, 7200, 9000);
+    create_case(cycle, cat2, &seoul[0], &st);
+    ck_assert_int_eq(st, 201);
+    char spath[96];
+    snprintf(spath, sizeof spath, "/api/submissions/%ld", id);
+    expect("PATCH", spath, "{\"title\":\"Just in time\"}", &seoul[0], 200, NULL);
+
+    set_windows(cycle, -3600, -1, 7200, 9000, 7200, 9000);
+    j = call_json("POST", path, case_body(cat2, "Late"), &seoul[1], &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "submission_closed");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "phase")),
+                     "submission");
+    json_decref(j);
+    expect("PATCH", spath, "{\"title\":\"Too late\"}", &seoul[0], 409, "submission_closed");
+    snprintf(spath, sizeof spath, "/api/submissions/%ld/submit", id);
+    expect("POST", spath, NULL, &seoul[0], 409, "submission_closed");
+    snprintf(spath, sizeof spath, "/api/submissions/%ld/withdraw", id);
+    expect("POST", spath, NULL, &seoul[0], 409, "submission_closed");
+}
+END_TEST
+
+START_TEST(case_visibility)
+{
+    long cat;
+    long cycle = make_cycle(&cat, NULL);
+    long id = submitted_case(cycle, cat, &seoul[0]);
+    char path[96];
+    snprintf(path, sizeof path, "/api/submissions/%ld", id);
+    expect("GET", path, NULL, NULL, 404, "not_found");
+    expect("GET", path, NULL, &bangkok, 404, "not_found");
+    expect("GET", path, NULL, &seoul_unconfirmed, 404, "not_found");
+    expect("GET", path, NULL, &judge, 404, "not_found");
+    expect("GET", path, NULL, &voters[0], 404, "not_found");
+    expect("GET", "/api/submissions/99999999", NULL, &staff, 404, "not_found");
+    long st;
+    const struct user *may[] = {&seoul[0], &seoul[1], &staff};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *j = call_json("GET", path, NULL, may[i], &st);
+        ck_assert_int_eq(st, 200);
+        ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), id);
+        ck_assert_str_eq(json_string_value(json_object_get(j, "contact_email")),
+                         "case@city.example.org");
+        ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "submitted");
+        json_decref(j);
+    }
+}
+END_TEST
+
+/* ---- The public vote ---- */
+
+static char vote_path[96];
+static const char *vpath(long category, const char *what)
+{
+    snprintf(vote_path, sizeof vote_path, "/api/awards/categories/%ld/%s", category, what);
+    return vote_path;
+}
+
+START_TEST(vote_rules_and_candidates)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long seoul_case = submitted_case(cycle, cat1, &seoul[0]);
+    long bangkok_case = submitted_case(cycle, cat1, &bangkok);
+    long st;
+    long draft = create_case(cycle, cat2, &seoul[0], &st);
+    ck_assert_int_eq(st, 201);
+    char body[64];
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", bangkok_case);
+
+    /* Before voting opens: no candidates, no votes. */
+    json_t *j = call_json("GET", vpath(cat1, "candidates"), NULL, NULL, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "voting_closed");
+    json_decref(j);
+    expect("PUT", vpath(cat1, "vote"), body, &voters[0], 409, "voting_closed");
+
+    open_voting(cycle);
+    j = call_json("GET", vpath(cat1, "candidates"), NULL, NULL, &st);
+    ck_assert_int_eq(st, 200);
+    json_t *items = json_object_get(j, "items");
+    ck_assert_int_eq(json_array_size(items), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *c = json_array_get(items, i);
+        ck_assert_ptr_null(json_object_get(c, "contact_email"));
+        ck_assert_ptr_null(json_object_get(c, "files"));
+        ck_assert_ptr_nonnull(json_object_get(c, "title"));
+    }
+    json_decref(j);
+
+    expect("PUT", vpath(cat1, "vote"), body, NULL, 401, NULL);
+    expect("PUT", vpath(cat1, "vote"), body, &seoul_unconfirmed, 200, NULL);
+    /* Own organisation's case: 403 unless the cycle allows it. */
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", seoul_case);
+    expect("PUT", vpath(cat1, "vote"), body, &seoul[1], 403, "own_organisation");
+    /* A draft, another category's case, no such case: 422 on the field. */
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", draft);
+    j = call_json("PUT", vpath(cat2, "vote"), body, &voters[0], &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "submission_id"), "invalid_choice");
+    json_decref(j);
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", seoul_case);
+    j = call_json("PUT", vpath(cat2, "vote"), body, &voters[0], &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "submission_id"), "invalid_choice");
+    json_decref(j);
+    expect("PUT", vpath(cat1, "vote"), "{\"submission_id\":99999999}", &voters[0], 422,
+           "validation_failed");
+    expect("PUT", vpath(cat1, "vote"), "{\"submission\":1}", &voters[0], 422, "validation_failed");
+    expect("PUT", vpath(99999999, "vote"), body, &voters[0], 404, "not_found");
+
+    /* A vote, with the address and the user agent. */
+    struct hresp r;
+    const char *h[] = {"Content-Type: application/json", NULL, NULL, "User-Agent: VoteTest/1.0",
+                       "X-Forwarded-For: 203.0.113.7",   NULL};
+    char cookie[200], token[100];
+    snprintf(cookie, sizeof cookie, "Cookie: %s", voters[0].cookie);
+    snprintf(token, sizeof token, "X-CSRF-Token: %s", voters[0].csrf);
+    h[1] = cookie;
+    h[2] = token;
+    ck_assert_int_eq(hreq(&srv, "PUT", vpath(cat1, "vote"), h, body, strlen(body), &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    hresp_free(&r);
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT submission_id || ' ' || client_addr || ' ' || user_agent FROM votes WHERE "
+             "account_id = %ld AND category_id = %ld",
+             voters[0].id, cat1);
+    char *row = harness_psql(DB, q);
+    char want[128];
+    snprintf(want, sizeof want, "%ld 203.0.113.7 VoteTest/1.0", seoul_case);
+    ck_assert_str_eq(row, want);
+    free(row);
+    j = call_json("GET", vpath(cat1, "vote"), NULL, &voters[0], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "submission_id")), seoul_case);
+    json_decref(j);
+    expect("GET", vpath(cat1, "vote"), NULL, NULL, 401, NULL);
+    /* The same choice again is not a change. */
+    snprintf(q, sizeof q, "SELECT count(*) FROM vote_changes WHERE account_id = %ld", voters[0].id);
+    long before = sql_long(q);
+    expect("PUT", vpath(cat1, "vote"), body, &voters[0], 200, NULL);
+    ck_assert_int_eq(sql_long(q), before);
+    /* Withdrawn: gone; withdrawing again is 404. */
+    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[0], 200, NULL);
+    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[0], 404, "not_found");
+    snprintf(q, sizeof q, "SELECT count(*) FROM votes WHERE account_id = %ld", voters[0].id);
+    ck_assert_int_eq(sql_long(q), 0);
+
+    /* The cycle allows votes for one's own organisation. */
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
+    expect("PATCH", cpath, "{\"self_vote\":true}", &staff, 200, NULL);
+    expect("PUT", vpath(cat1, "vote"), body, &seoul[1], 200, NULL);
+
+    /* A voided vote stays as it is. */
+    snprintf(q, sizeof q,
+             "UPDATE votes SET voided_at = now(), voided_reason = 'test' WHERE account_id = %ld",
+             seoul[1].id);
+    sql(q);
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", bangkok_case);
+    expect("PUT", vpath(cat1, "vote"), body, &seoul[1], 409, "vote_voided");
+    /* A judge of the category does not vote in it. */
+    snprintf(q, sizeof q, "INSERT INTO judge_assignments (category_id, judge_id) VALUES (%ld, %ld)",
+             cat1, judge.id);
+    sql(q);
+    expect("PUT", vpath(cat1, "vote"), body, &judge, 403, "judge_cannot_vote");
+}
+END_TEST
+
+START_TEST(voting_phase_edges)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long a = submitted_case(cycle, cat1, &seoul[0]);
+    char body[64];
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", a);
+    set_windows(cycle, -7200, -3600, 1, 3600, 1, 3600);
+    long st;
+    json_t *j = call_json("PUT", vpath(cat1, "vote"), body, &voters[1], &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "voting_closed");
+    json_t *err = json_object_get(j, "error");
+    ck_assert_str_eq(json_string_value(json_object_get(err, "phase")), "submission");
+    ck_assert(json_is_string(json_object_get(err, "opens_at")));
+    json_decref(j);
+    set_windows(cycle, -7200, -3600, -1, 3600, -1, 3600);
+    expect("PUT", vpath(cat1, "vote"), body, &voters[1], 200, NULL);
+    set_windows(cycle, -7200, -3600, -3600, 1, -3600, 3600);
+    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[1], 200, NULL);
+    set_windows(cycle, -7200, -3600, -3600, -1, -3600, 3600);
+    j = call_json("PUT", vpath(cat1, "vote"), body, &voters[1], &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "voting_closed");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "phase")),
+                     "evaluation");
+    json_decref(j);
+    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[1], 409, "voting_closed");
+}
+END_TEST
+
+struct race_arg {
+    long category;
+    long submission;
+    long status;
+};
+
+static void *race_one(void *p)
+{
+    struct race_arg *a = p;
+    char body[64], path[96];
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", a->submission);
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/vote", a->category);
+    struct hresp r;
+    a->status = call("PUT", path, body, &voters[2], "RaceTest", &r);
+    hresp_free(&r);
+    return NULL;
+}
+
+/* 100 votes by one account at once, for two cases in turn: one row, each
+ * answer 200 or 429, at most 30 changes recorded. */
+START_TEST(hundred_concurrent_votes_leave_one_row)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long a = submitted_case(cycle, cat1, &seoul[0]);
+    long b = submitted_case(cycle, cat1, &bangkok);
+    open_voting(cycle);
+    enum { N = 100 };
+    pthread_t t[N];
+    struct race_arg args[N];
+    for (int i = 0; i < N; i++) {
+        args[i] = (struct race_arg){.category = cat1, .submission = i % 2 ? a : b};
+        pthread_create(&t[i], NULL, race_one, &args[i]);
+    }
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(args[i].status == 200 || args[i].status == 429, "vote %d: %ld", i,
+                      args[i].status);
+        ok += args[i].status == 200;
+    }
+    ck_assert_int_ge(ok, 30);
+    char q[256];
+    snprintf(q, sizeof q, "SELECT count(*) FROM votes WHERE account_id = %ld AND category_id = %ld",
+             voters[2].id, cat1);
+    ck_assert_int_eq(sql_long(q), 1);
+    snprintf(q, sizeof q, "SELECT count(*) FROM vote_changes WHERE account_id = %ld", voters[2].id);
+    ck_assert_int_le(sql_long(q), 30);
+    /* Over the limit, the same choice again is still answered. */
+    snprintf(q, sizeof q, "SELECT submission_id FROM votes WHERE account_id = %ld", voters[2].id);
+    long current = sql_long(q);
+    char body[64];
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", current);
+    struct hresp r;
+    ck_assert_int_eq(call("PUT", vpath(cat1, "vote"), body, &voters[2], NULL, &r), 200);
+    hresp_free(&r);
+}
+END_TEST
+
+/* 30 changes an hour, then 429 with Retry-After. */
+START_TEST(thirty_vote_changes_an_hour)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long a = submitted_case(cycle, cat1, &seoul[0]);
+    long b = submitted_case(cycle, cat1, &bangkok);
+    open_voting(cycle);
+    char body[64];
+    for (int i = 0; i < 30; i++) {
+        snprintf(body, sizeof body, "{\"submission_id\":%ld}", i % 2 ? a : b);
+        expect("PUT", vpath(cat1, "vote"), body, &voters[3], 200, NULL);
+    }
+    /* The last change chose a (i = 29); b is a change. */
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", b);
+    struct hresp r;
+    ck_assert_int_eq(call("PUT", vpath(cat1, "vote"), body, &voters[3], NULL, &r), 429);
+    char ra[16];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
+    hresp_free(&r);
+    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[3], 429, "rate_limited");
+    /* An hour later the voter may change again. */
+    char q[160];
+    snprintf(q, sizeof q,
+             "UPDATE vote_changes SET changed_at = changed_at - interval '61 minutes' "
+             "WHERE account_id = %ld",
+             voters[3].id);
+    sql(q);
+    expect("PUT", vpath(cat1, "vote"), body, &voters[3], 200, NULL);
+}
+END_TEST
+
+START_TEST(server_exits_cleanly)
+{
+    ck_assert_int_eq(harness_server_stop(&srv), 0);
+}
+END_TEST
+
+Suite *make_awards_suite(void)
+{
+    Suite *s = suite_create("awards");
+    TCase *tc = tcase_create("awards");
+    tcase_add_unchecked_fixture(tc, start_all, stop_all);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, staff_create_and_view_a_cycle);
+    tcase_add_test(tc, bad_cycles_are_422_on_the_field);
+    tcase_add_test(tc, patch_cycle_then_409_after_scores_and_publication);
+    tcase_add_test(tc, only_confirmed_members_of_eligible_organisations_submit);
+    tcase_add_test(tc, case_limit_per_organisation_and_category);
+    tcase_add_test(tc, edit_submit_withdraw_with_mails);
+    tcase_add_test(tc, submission_phase_edges);
+    tcase_add_test(tc, case_visibility);
+    tcase_add_test(tc, vote_rules_and_candidates);
+    tcase_add_test(tc, voting_phase_edges);
+    tcase_add_test(tc, hundred_concurrent_votes_leave_one_row);
+    tcase_add_test(tc, thirty_vote_changes_an_hour);
+    tcase_add_test(tc, server_exits_cleanly);
+    suite_add_tcase(s, tc);
+    return s;
+}
