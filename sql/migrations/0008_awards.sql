@@ -900,3 +900,201 @@ BEGIN
     RETURN QUERY SELECT convene_vote_json(p_category, p_account), true;
 END;
 $$;
+
+-- ---- Jury: assignments and conflicts ----
+
+-- Assigns judge p_judge to category p_category (staff p_by), recording
+-- the judge's organisation and its country now. Under the cycle's row
+-- lock: not after publication; only accounts holding the judge role
+-- (not_a_judge). Returns whether the assignment is new.
+CREATE FUNCTION convene_judge_assign(p_category bigint, p_judge bigint, p_by bigint)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    c award_cycles;
+    v_org bigint;
+    v_country text;
+BEGIN
+    SELECT x.* INTO c FROM award_cycles x JOIN award_categories g ON g.cycle_id = x.id
+     WHERE g.id = p_category FOR NO KEY UPDATE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'category_not_found';
+    END IF;
+    IF c.published_at IS NOT NULL THEN
+        RAISE EXCEPTION 'cycle_published';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM account_roles r JOIN accounts a ON a.id = r.account_id
+                    WHERE r.account_id = p_judge AND r.role = 'judge'
+                      AND a.disabled_at IS NULL) THEN
+        RAISE EXCEPTION 'not_a_judge';
+    END IF;
+    IF EXISTS (SELECT 1 FROM judge_assignments j
+                WHERE j.category_id = p_category AND j.judge_id = p_judge) THEN
+        RETURN false;
+    END IF;
+    SELECT a.organisation_id, o.country INTO v_org, v_country
+      FROM accounts a LEFT JOIN organisations o ON o.id = a.organisation_id
+     WHERE a.id = p_judge;
+    INSERT INTO judge_assignments (category_id, judge_id, organisation_id, country, assigned_by)
+    VALUES (p_category, p_judge, v_org, v_country, p_by);
+    RETURN true;
+END;
+$$;
+
+-- Removes judge p_judge from category p_category: not after publication;
+-- judge_not_assigned when there is nothing to remove. The judge's scores
+-- in the category stay (they are the record of what happened) but no
+-- longer count once results are computed from assigned judges only.
+CREATE FUNCTION convene_judge_unassign(p_category bigint, p_judge bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    c award_cycles;
+BEGIN
+    SELECT x.* INTO c FROM award_cycles x JOIN award_categories g ON g.cycle_id = x.id
+     WHERE g.id = p_category FOR NO KEY UPDATE OF x;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'category_not_found';
+    END IF;
+    IF c.published_at IS NOT NULL THEN
+        RAISE EXCEPTION 'cycle_published';
+    END IF;
+    DELETE FROM judge_assignments WHERE category_id = p_category AND judge_id = p_judge;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'judge_not_assigned';
+    END IF;
+END;
+$$;
+
+-- The conflicts between judge p_judge and case p_submission, one row per
+-- source, waived or not:
+--   organisation  the case's organisation is the judge's current one or
+--                 the one recorded at assignment (never waived);
+--   country       with the cycle's country_conflicts on, the case's
+--                 organisation is in the country of the judge's current
+--                 or recorded organisation, when that organisation is a
+--                 member city or a national chapter (countries come from
+--                 organisations, never from the self-typed
+--                 accounts.country); waived by a 'country' row in
+--                 conflicts with waived_at set;
+--   declared, staff, requested   rows of conflicts.
+CREATE FUNCTION convene_conflicts(p_submission bigint, p_judge bigint)
+RETURNS TABLE (source text, reason text, waived boolean)
+LANGUAGE sql STABLE AS $$
+    WITH s AS (
+        SELECT s.id, s.organisation_id, s.category_id, s.cycle_id, o.country
+          FROM submissions s JOIN organisations o ON o.id = s.organisation_id
+         WHERE s.id = p_submission),
+    judge_orgs AS (
+        SELECT a.organisation_id FROM accounts a WHERE a.id = p_judge
+        UNION
+        SELECT j.organisation_id FROM judge_assignments j, s
+         WHERE j.category_id = s.category_id AND j.judge_id = p_judge),
+    judge_countries AS (
+        SELECT o.country FROM judge_orgs g JOIN organisations o ON o.id = g.organisation_id
+         WHERE o.kind IN ('member_city', 'national_chapter')
+        UNION
+        SELECT j.country FROM judge_assignments j JOIN s ON s.category_id = j.category_id
+          JOIN organisations o ON o.id = j.organisation_id
+         WHERE j.judge_id = p_judge AND o.kind IN ('member_city', 'national_chapter'))
+    SELECT 'organisation'::text, NULL::text, false FROM s
+     WHERE s.organisation_id IN (SELECT organisation_id FROM judge_orgs)
+    UNION ALL
+    SELECT 'country', NULL, EXISTS (SELECT 1 FROM conflicts x
+                                     WHERE x.submission_id = s.id AND x.judge_id = p_judge
+                                       AND x.source = 'country' AND x.waived_at IS NOT NULL)
+      FROM s JOIN award_cycles c ON c.id = s.cycle_id
+     WHERE c.country_conflicts AND s.country IN (SELECT country FROM judge_countries)
+    UNION ALL
+    SELECT x.source, x.reason, x.waived_at IS NOT NULL FROM conflicts x
+     WHERE x.submission_id = p_submission AND x.judge_id = p_judge AND x.source <> 'country'
+$$;
+
+CREATE FUNCTION convene_judge_conflicted(p_submission bigint, p_judge bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM convene_conflicts(p_submission, p_judge) WHERE NOT waived)
+$$;
+
+-- Records a conflict between judge p_judge and case p_submission, by
+-- p_by: the judge itself (declared: the judge's scores and notes on the
+-- case are deleted), staff (staff), or a confirmed member of the case's
+-- organisation (requested). The judge must be assigned to the case's
+-- category (conflict_judge_not_assigned); a judge declaring about a case it may
+-- not see gets submission_not_found. Under the case's row lock; not after
+-- publication. Returns the source and whether the row is new.
+CREATE FUNCTION convene_conflict_add(p_submission bigint, p_judge bigint, p_by bigint,
+                                     p_staff boolean, p_reason text)
+RETURNS TABLE (source text, created boolean)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    c award_cycles;
+    s submissions;
+    v_source text;
+    v_org bigint;
+    v_id bigint;
+BEGIN
+    SELECT x.* INTO s FROM submissions x WHERE x.id = p_submission;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'submission_not_found';
+    END IF;
+    SELECT x.* INTO c FROM award_cycles x WHERE x.id = s.cycle_id FOR NO KEY UPDATE;
+    SELECT x.* INTO s FROM submissions x WHERE x.id = p_submission FOR UPDATE;
+    SELECT a.organisation_id INTO v_org FROM accounts a
+     WHERE a.id = p_by AND a.organisation_confirmed_at IS NOT NULL;
+    v_source := CASE WHEN p_by = p_judge THEN 'declared'
+                     WHEN p_staff THEN 'staff'
+                     WHEN v_org = s.organisation_id THEN 'requested' END;
+    IF v_source IS NULL THEN
+        RAISE EXCEPTION 'submission_not_found';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM judge_assignments j
+                    WHERE j.category_id = s.category_id AND j.judge_id = p_judge) THEN
+        IF v_source = 'declared' THEN
+            RAISE EXCEPTION 'submission_not_found';
+        END IF;
+        RAISE EXCEPTION 'conflict_judge_not_assigned';
+    END IF;
+    IF c.published_at IS NOT NULL THEN
+        RAISE EXCEPTION 'cycle_published';
+    END IF;
+    INSERT INTO conflicts (submission_id, judge_id, source, reason, created_by)
+    VALUES (p_submission, p_judge, v_source, p_reason, p_by)
+    ON CONFLICT (submission_id, judge_id, source) DO NOTHING
+    RETURNING id INTO v_id;
+    IF v_source = 'declared' THEN
+        DELETE FROM scores x WHERE x.submission_id = p_submission AND x.judge_id = p_judge;
+        DELETE FROM score_notes x WHERE x.submission_id = p_submission AND x.judge_id = p_judge;
+    END IF;
+    RETURN QUERY SELECT v_source, v_id IS NOT NULL;
+END;
+$$;
+
+-- The judges of case p_submission's category with their conflicts (staff).
+CREATE FUNCTION convene_submission_conflicts_json(p_submission bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('submission_id', s.id, 'judges', coalesce((
+        SELECT json_agg(json_build_object(
+                   'judge_id', j.judge_id, 'name', a.name,
+                   'conflicted', convene_judge_conflicted(s.id, j.judge_id),
+                   'conflicts', (SELECT coalesce(json_agg(json_build_object('source', k.source,
+                                        'reason', k.reason, 'waived', k.waived)), '[]')
+                                   FROM convene_conflicts(s.id, j.judge_id) k))
+                   ORDER BY j.judge_id)
+          FROM judge_assignments j JOIN accounts a ON a.id = j.judge_id
+         WHERE j.category_id = s.category_id), '[]'))
+      FROM submissions s WHERE s.id = p_submission
+$$;
+
+-- The judges of category p_category (staff).
+CREATE FUNCTION convene_category_judges_json(p_category bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('category_id', g.id, 'items', coalesce((
+        SELECT json_agg(json_build_object(
+                   'account_id', j.judge_id, 'name', a.name, 'email', a.email,
+                   'organisation_id', j.organisation_id, 'country', j.country,
+                   'current_organisation_id', a.organisation_id,
+                   'assigned_at', j.assigned_at) ORDER BY a.name, j.judge_id)
+          FROM judge_assignments j JOIN accounts a ON a.id = j.judge_id
+         WHERE j.category_id = g.id), '[]'))
+      FROM award_categories g WHERE g.id = p_category
+$$;

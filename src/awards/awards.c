@@ -18,11 +18,13 @@ void awards_statements(void)
     cycles_statements();
     submissions_statements();
     votes_statements();
+    jury_statements();
 }
 
 int awards_routes(struct http_server *s)
 {
-    if (cycles_routes(s) != 0 || submissions_routes(s) != 0 || votes_routes(s) != 0)
+    if (cycles_routes(s) != 0 || submissions_routes(s) != 0 || votes_routes(s) != 0 ||
+        jury_routes(s) != 0)
         return -1;
     return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * awards.h - the SDG Awards as the rest of the program sees it: cycles with
  * their categories, criteria and settings; cases submitted by member
- * organisations; the public vote. (Files, the jury, results and exports
- * come in later slices.) Its files share internal.h, which nothing outside
+ * organisations; the public vote; judges assigned to categories and
+ * their conflicts with cases. (Files, scoring, results and exports come
+ * in later slices.) Its files share internal.h, which nothing outside
  * this folder includes. The rules live in SQL (migration 0008_awards).
  */
 #ifndef CONVENE_AWARDS_H

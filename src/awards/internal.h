@@ -22,6 +22,8 @@ void submissions_statements(void);
 int submissions_routes(struct http_server *s);
 void votes_statements(void);
 int votes_routes(struct http_server *s);
+void jury_statements(void);
+int jury_routes(struct http_server *s);
 
 /*
  * Reads text member key of obj (as api_string) limited to max_chars code

@@ -39,6 +39,7 @@ struct user {
  * confirmed member; a partner organisation's confirmed member; staff; a
  * judge; voters of Kathmandu (confirmed, another member city). */
 static struct user seoul[2], seoul_unconfirmed, bangkok, partner, staff, judge, voters[4];
+static struct user judge_bkk, judge_suwon;
 
 /* ---- Set-up ---- */
 
@@ -108,6 +109,7 @@ static void start_all(void)
         "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
         "('Kathmandu Metropolitan City', 'Kathmandu', 'Nepal', 'member_city'), "
         "('Habitat Partner', 'Manila', 'Philippines', 'partner'), "
+        "('Suwon Special City', 'Suwon', 'Republic of Korea', 'member_city'), "
         "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
     make_user(&seoul[0], "seoul", "Seoul Metropolitan Government", true, "participant");
     make_user(&seoul[1], "seoul", "Seoul Metropolitan Government", true, "participant");
@@ -118,6 +120,8 @@ static void start_all(void)
     make_user(&judge, "judge", "CityNet Secretariat", true, "judge");
     for (int i = 0; i < 4; i++)
         make_user(&voters[i], "voter", "Kathmandu Metropolitan City", true, "participant");
+    make_user(&judge_bkk, "judgebkk", "Bangkok Metropolitan Administration", true, "judge");
+    make_user(&judge_suwon, "judgesuwon", "Suwon Special City", true, "judge");
 }
 
 static void stop_all(void)
@@ -924,6 +928,107 @@ START_TEST(thirty_vote_changes_an_hour)
 }
 END_TEST
 
+/* ---- Jury ---- */
+
+/* Whether judge is conflicted with case sub, as staff see it. */
+static bool conflicted(long sub, const struct user *j, const char *source)
+{
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM convene_conflicts(%ld, %ld) WHERE NOT waived AND "
+             "source = '%s'",
+             sub, j->id, source);
+    return sql_long(q) > 0;
+}
+
+START_TEST(judges_and_conflicts)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long seoul_case = submitted_case(cycle, cat1, &seoul[0]);
+    long bkk_case = submitted_case(cycle, cat1, &bangkok);
+    char path[128], body[128];
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cat1);
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_bkk.id);
+    expect("POST", path, body, &seoul[0], 403, "forbidden");
+    expect("POST", path, body, &staff, 201, NULL);
+    expect("POST", path, body, &staff, 200, NULL);
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_suwon.id);
+    expect("POST", path, body, &staff, 201, NULL);
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", seoul[0].id);
+    long st;
+    json_t *j = call_json("POST", path, body, &staff, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "account_id"), "invalid_choice");
+    json_decref(j);
+    j = call_json("GET", path, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+    json_decref(j);
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM audit_log WHERE action = 'judge.assigned' AND target_id = "
+             "'%ld'",
+             cat1);
+    ck_assert_int_eq(sql_long(q), 2);
+
+    /* Same organisation; and still after the judge moves elsewhere. */
+    ck_assert(conflicted(bkk_case, &judge_bkk, "organisation"));
+    ck_assert(!conflicted(seoul_case, &judge_bkk, "organisation"));
+    snprintf(q, sizeof q,
+             "UPDATE accounts SET organisation_id = (SELECT id FROM organisations WHERE name = "
+             "'Kathmandu Metropolitan City') WHERE id = %ld",
+             judge_bkk.id);
+    sql(q);
+    ck_assert(conflicted(bkk_case, &judge_bkk, "organisation"));
+    /* Same country only when the cycle says so. */
+    ck_assert(!conflicted(seoul_case, &judge_suwon, "country"));
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
+    expect("PATCH", cpath, "{\"country_conflicts\":true}", &staff, 200, NULL);
+    ck_assert(conflicted(seoul_case, &judge_suwon, "country"));
+
+    /* A judge declares a conflict: its scores of the case go. */
+    snprintf(q, sizeof q,
+             "INSERT INTO scores (submission_id, judge_id, criterion_id, value) SELECT %ld, %ld, "
+             "id, 5 FROM award_criteria WHERE cycle_id = %ld",
+             bkk_case, judge_suwon.id, cycle);
+    sql(q);
+    char spath[96];
+    snprintf(spath, sizeof spath, "/api/submissions/%ld/conflicts", bkk_case);
+    expect("POST", spath, "{}", &judge_suwon, 422, "validation_failed");
+    expect("POST", spath, "{\"reason\":\"I advised them.\"}", &judge, 404, "not_found");
+    j = call_json("POST", spath, "{\"reason\":\"I advised them.\"}", &judge_suwon, &st);
+    ck_assert_int_eq(st, 201);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "source")), "declared");
+    json_decref(j);
+    snprintf(q, sizeof q, "SELECT count(*) FROM scores WHERE submission_id = %ld", bkk_case);
+    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert(conflicted(bkk_case, &judge_suwon, "declared"));
+    /* The organisation asks for one; another organisation cannot. */
+    snprintf(spath, sizeof spath, "/api/submissions/%ld/conflicts", seoul_case);
+    snprintf(body, sizeof body, "{\"judge_id\":%ld,\"reason\":\"Former colleague.\"}",
+             judge_bkk.id);
+    expect("POST", spath, body, &bangkok, 404, "not_found");
+    expect("POST", spath, body, &seoul[1], 201, NULL);
+    ck_assert(conflicted(seoul_case, &judge_bkk, "requested"));
+    snprintf(body, sizeof body, "{\"judge_id\":%ld,\"reason\":\"Not a judge here.\"}", judge.id);
+    j = call_json("POST", spath, body, &staff, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, "judge_id"), "invalid_choice");
+    json_decref(j);
+    j = call_json("GET", spath, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "judges")), 2);
+    json_decref(j);
+    expect("GET", spath, NULL, &seoul[0], 403, "forbidden");
+
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/judges/%ld", cat1, judge_suwon.id);
+    expect("DELETE", path, NULL, &staff, 200, NULL);
+    expect("DELETE", path, NULL, &staff, 404, "not_found");
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -948,6 +1053,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, voting_phase_edges);
     tcase_add_test(tc, hundred_concurrent_votes_leave_one_row);
     tcase_add_test(tc, thirty_vote_changes_an_hour);
+    tcase_add_test(tc, judges_and_conflicts);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;

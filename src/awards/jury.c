@@ -1,0 +1,167 @@
+/*
+ * jury.c - staff assign judges to categories (the judge's organisation and
+ * its country recorded at assignment) and remove them; conflicts between
+ * a judge and a case are declared by the judge (its scores of the case
+ * are deleted), set by staff, or requested by a confirmed member of the
+ * case's organisation; staff read every judge's conflicts with a case.
+ *
+ * Derived conflicts (same organisation, same country when the cycle says
+ * so) are computed by convene_conflicts from both the recorded and the
+ * current organisation, so a profile edit cannot dodge one.
+ */
+#include "api/api.h"
+#include "api/auth.h"
+#include "awards/internal.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int st_assign = -1, st_unassign = -1, st_judges = -1, st_conflict = -1, st_conflicts = -1;
+
+void jury_statements(void)
+{
+    st_assign = db_register("aw_judge_assign", "SELECT convene_judge_assign($1, $2, $3)");
+    st_unassign = db_register("aw_judge_unassign", "SELECT convene_judge_unassign($1, $2)");
+    st_judges = db_register("aw_judges", "SELECT convene_category_judges_json($1)::text");
+    st_conflict = db_register(
+        "aw_conflict_add", "SELECT source, created FROM convene_conflict_add($1, $2, $3, $4, $5)");
+    st_conflicts =
+        db_register("aw_conflicts", "SELECT convene_submission_conflicts_json($1)::text");
+}
+
+static void h_assign(struct http_req *req)
+{
+    static const char *const allowed[] = {"account_id", NULL};
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    long judge = 0;
+    api_integer(x.body, "account_id", &x.f, API_REQUIRED, 1, 1L << 53, &judge);
+    if (api_check(&x) != 0)
+        goto out;
+    const char *category = http_param(req, "id");
+    const char *p[] = {category, api_num(req, judge), api_num(req, x.me->id)};
+    struct db_result *r = awards_run_begun(&x, st_assign, 3, p);
+    if (r == NULL)
+        goto out;
+    bool created = str_eq(db_value(r, 0, 0), "t");
+    db_result_free(r);
+    json_t *details = json_pack("{s:I}", "account_id", (json_int_t)judge);
+    int rc = created
+                 ? awards_commit_audited(&x, "judge.assigned", "award_category", category, details)
+                 : db_commit(x.c);
+    json_decref(details);
+    if (rc != 0) {
+        if (!created) {
+            api_reply_db_error(req, x.c);
+            db_rollback(x.c);
+        }
+        goto out;
+    }
+    http_reply_json(req, created ? 201 : 200,
+                    json_pack("{s:I,s:I,s:b}", "category_id",
+                              (json_int_t)strtoll(category, NULL, 10), "account_id",
+                              (json_int_t)judge, "created", created));
+out:
+    api_end(&x);
+}
+
+static void h_unassign(struct http_req *req)
+{
+    static const char *const nothing[] = {NULL};
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, true, nothing, NULL) != 0 || api_check(&x) != 0)
+        goto out;
+    const char *category = http_param(req, "id");
+    const char *judge = http_param(req, "account_id");
+    const char *p[] = {category, judge};
+    struct db_result *r = awards_run_begun(&x, st_unassign, 2, p);
+    if (r == NULL)
+        goto out;
+    db_result_free(r);
+    json_t *details = json_pack("{s:I}", "account_id", (json_int_t)strtoll(judge, NULL, 10));
+    int rc = awards_commit_audited(&x, "judge.removed", "award_category", category, details);
+    json_decref(details);
+    if (rc == 0)
+        http_reply_json(req, 200, json_pack("{s:b}", "removed", true));
+out:
+    api_end(&x);
+}
+
+static void h_judges(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id")};
+    api_reply_row_json(req, x.c, db_run(x.c, st_judges, 1, p), 200, "award category");
+out:
+    api_end(&x);
+}
+
+/* {reason} from the judge itself; {judge_id, reason} from staff or from a
+ * confirmed member of the case's organisation. */
+static void h_conflict(struct http_req *req)
+{
+    static const char *const allowed[] = {"judge_id", "reason", NULL};
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    long judge = x.me->id;
+    api_integer(x.body, "judge_id", &x.f, 0, 1, 1L << 53, &judge);
+    const char *reason =
+        awards_text(req, x.body, "reason", &x.f, API_REQUIRED | API_MULTILINE, 2000);
+    if (api_check(&x) != 0)
+        goto out;
+    bool staff = (x.me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
+    const char *id = http_param(req, "id");
+    const char *p[] = {id, api_num(req, judge), api_num(req, x.me->id), staff ? "true" : "false",
+                       reason};
+    struct db_result *r = awards_run_begun(&x, st_conflict, 5, p);
+    if (r == NULL)
+        goto out;
+    char *source = http_strdup(req, db_value(r, 0, 0));
+    bool created = str_eq(db_value(r, 0, 1), "t");
+    db_result_free(r);
+    char action[48];
+    snprintf(action, sizeof action, "conflict.%s", source);
+    json_t *details = json_pack("{s:I,s:s}", "judge_id", (json_int_t)judge, "reason", reason);
+    int rc = awards_commit_audited(&x, action, "submission", id, details);
+    json_decref(details);
+    if (rc == 0)
+        http_reply_json(req, created ? 201 : 200,
+                        json_pack("{s:I,s:I,s:s,s:b}", "submission_id",
+                                  (json_int_t)strtoll(id, NULL, 10), "judge_id", (json_int_t)judge,
+                                  "source", source, "created", created));
+out:
+    api_end(&x);
+}
+
+static void h_conflicts(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id")};
+    api_reply_row_json(req, x.c, db_run(x.c, st_conflicts, 1, p), 200, "case");
+out:
+    api_end(&x);
+}
+
+int jury_routes(struct http_server *s)
+{
+    int rc = 0;
+    rc |= http_route(s, "POST", "/api/awards/categories/{id:int}/judges", h_assign);
+    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/judges", h_judges);
+    rc |= http_route(s, "DELETE", "/api/awards/categories/{id:int}/judges/{account_id:int}",
+                     h_unassign);
+    rc |= http_route(s, "POST", "/api/submissions/{id:int}/conflicts", h_conflict);
+    rc |= http_route(s, "GET", "/api/submissions/{id:int}/conflicts", h_conflicts);
+    return rc ? -1 : 0;
+}
