@@ -1098,3 +1098,49 @@ LANGUAGE sql STABLE AS $$
          WHERE j.category_id = g.id), '[]'))
       FROM award_categories g WHERE g.id = p_category
 $$;
+
+-- Staff waive the conflict of source p_source between judge p_judge and
+-- case p_submission: any but an organisation conflict
+-- (conflict_not_waivable); conflict_not_found when there is no such
+-- conflict. Under the case's row lock; not after publication. Returns
+-- whether it was waived now (false: it already was).
+CREATE FUNCTION convene_conflict_waive(p_submission bigint, p_judge bigint, p_source text,
+                                       p_by bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    c award_cycles;
+    s submissions;
+    v_waived boolean;
+BEGIN
+    SELECT x.* INTO s FROM submissions x WHERE x.id = p_submission;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'submission_not_found';
+    END IF;
+    SELECT x.* INTO c FROM award_cycles x WHERE x.id = s.cycle_id FOR NO KEY UPDATE;
+    PERFORM 1 FROM submissions x WHERE x.id = p_submission FOR UPDATE;
+    IF c.published_at IS NOT NULL THEN
+        RAISE EXCEPTION 'cycle_published';
+    END IF;
+    IF p_source = 'organisation' THEN
+        RAISE EXCEPTION 'conflict_not_waivable';
+    END IF;
+    SELECT k.waived INTO v_waived FROM convene_conflicts(p_submission, p_judge) k
+     WHERE k.source = p_source;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'conflict_not_found';
+    END IF;
+    IF v_waived THEN
+        RETURN false;
+    END IF;
+    IF p_source = 'country' THEN
+        INSERT INTO conflicts (submission_id, judge_id, source, created_by, waived_at, waived_by)
+        VALUES (p_submission, p_judge, 'country', p_by, now(), p_by)
+        ON CONFLICT (submission_id, judge_id, source)
+        DO UPDATE SET waived_at = now(), waived_by = p_by;
+    ELSE
+        UPDATE conflicts SET waived_at = now(), waived_by = p_by
+         WHERE submission_id = p_submission AND judge_id = p_judge AND source = p_source;
+    END IF;
+    RETURN true;
+END;
+$$;

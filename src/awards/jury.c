@@ -3,7 +3,8 @@
  * its country recorded at assignment) and remove them; conflicts between
  * a judge and a case are declared by the judge (its scores of the case
  * are deleted), set by staff, or requested by a confirmed member of the
- * case's organisation; staff read every judge's conflicts with a case.
+ * case's organisation; staff read every judge's conflicts with a case and
+ * waive any but an organisation conflict.
  *
  * Derived conflicts (same organisation, same country when the cycle says
  * so) are computed by convene_conflicts from both the recorded and the
@@ -20,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int st_assign = -1, st_unassign = -1, st_judges = -1, st_conflict = -1, st_conflicts = -1;
+static int st_assign = -1, st_unassign = -1, st_judges = -1, st_conflict = -1, st_conflicts = -1,
+           st_waive = -1;
 
 void jury_statements(void)
 {
@@ -31,6 +33,7 @@ void jury_statements(void)
         "aw_conflict_add", "SELECT source, created FROM convene_conflict_add($1, $2, $3, $4, $5)");
     st_conflicts =
         db_register("aw_conflicts", "SELECT convene_submission_conflicts_json($1)::text");
+    st_waive = db_register("aw_conflict_waive", "SELECT convene_conflict_waive($1, $2, $3, $4)");
 }
 
 static void h_assign(struct http_req *req)
@@ -154,6 +157,46 @@ out:
     api_end(&x);
 }
 
+/* Staff waive one conflict: {source} (country, declared, staff or
+ * requested; an organisation conflict cannot be waived). */
+static void h_waive(struct http_req *req)
+{
+    static const char *const allowed[] = {"source", NULL};
+    static const char *const sources[] = {"organisation", "country", "declared", "staff",
+                                          "requested"};
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    const char *source = api_string(req, x.body, "source", &x.f, API_REQUIRED, 1, 20);
+    bool known = false;
+    for (size_t i = 0; source && i < ARRAY_LEN(sources); i++)
+        known |= str_eq(source, sources[i]);
+    if (source && !known)
+        api_field_error(&x.f, "source", "invalid_choice",
+                        "One of country, declared, staff, requested.");
+    if (api_check(&x) != 0)
+        goto out;
+    const char *id = http_param(req, "id");
+    const char *judge = http_param(req, "judge_id");
+    const char *p[] = {id, judge, source, api_num(req, x.me->id)};
+    struct db_result *r = awards_run_begun(&x, st_waive, 4, p);
+    if (r == NULL)
+        goto out;
+    bool waived = str_eq(db_value(r, 0, 0), "t");
+    db_result_free(r);
+    json_t *details =
+        json_pack("{s:I,s:s}", "judge_id", (json_int_t)strtoll(judge, NULL, 10), "source", source);
+    int rc = awards_commit_audited(&x, "conflict.waived", "submission", id, details);
+    json_decref(details);
+    if (rc == 0)
+        http_reply_json(
+            req, 200,
+            json_pack("{s:s,s:b,s:b}", "source", source, "waived", true, "changed", waived));
+out:
+    api_end(&x);
+}
+
 int jury_routes(struct http_server *s)
 {
     int rc = 0;
@@ -163,5 +206,7 @@ int jury_routes(struct http_server *s)
                      h_unassign);
     rc |= http_route(s, "POST", "/api/submissions/{id:int}/conflicts", h_conflict);
     rc |= http_route(s, "GET", "/api/submissions/{id:int}/conflicts", h_conflicts);
+    rc |=
+        http_route(s, "POST", "/api/submissions/{id:int}/conflicts/{judge_id:int}/waive", h_waive);
     return rc ? -1 : 0;
 }

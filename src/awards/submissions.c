@@ -3,7 +3,8 @@
  * creates a draft in a cycle's submission window, edits it, submits it
  * (mail submission_received) and may withdraw it (mail
  * submission_withdrawn). Staff and the organisation's confirmed members
- * read it; everyone else gets 404.
+ * read it, and so do judges assigned to its category who are not
+ * conflicted with it, once evaluation opens; everyone else gets 404.
  *
  * The rules (eligibility, the window, the cap per organisation and
  * category) are decided in SQL under the cycle's and the case's row locks
@@ -33,8 +34,13 @@ void submissions_statements(void)
     st_get = db_register(
         "aw_sub_get",
         "SELECT convene_submission_json(s.id)::text FROM submissions s "
+        "JOIN award_cycles c ON c.id = s.cycle_id "
         "WHERE s.id = $1 AND ($2::boolean OR s.organisation_id = (SELECT a.organisation_id "
-        "  FROM accounts a WHERE a.id = $3 AND a.organisation_confirmed_at IS NOT NULL))");
+        "  FROM accounts a WHERE a.id = $3 AND a.organisation_confirmed_at IS NOT NULL) "
+        " OR (s.status = 'submitted' AND now() >= c.evaluation_opens_at AND EXISTS ("
+        "  SELECT 1 FROM judge_assignments j JOIN account_roles r ON r.account_id = j.judge_id "
+        "   AND r.role = 'judge' WHERE j.category_id = s.category_id AND j.judge_id = $3) "
+        "  AND NOT convene_judge_conflicted(s.id, $3)))");
     st_submit = db_register(
         "aw_sub_submit", "SELECT status, changed FROM convene_submission_submit($1, $2, $3, $4)");
     st_withdraw =

@@ -1023,6 +1023,35 @@ START_TEST(judges_and_conflicts)
     json_decref(j);
     expect("GET", spath, NULL, &seoul[0], 403, "forbidden");
 
+    /* Staff waive any conflict but the organisation one. */
+    char wpath[160];
+    snprintf(wpath, sizeof wpath, "/api/submissions/%ld/conflicts/%ld/waive", seoul_case,
+             judge_suwon.id);
+    expect("POST", wpath, "{\"source\":\"country\"}", &seoul[0], 403, "forbidden");
+    expect("POST", wpath, "{\"source\":\"declared\"}", &staff, 404, "not_found");
+    expect("POST", wpath, "{\"source\":\"everything\"}", &staff, 422, "validation_failed");
+    expect("POST", wpath, "{\"source\":\"country\"}", &staff, 200, NULL);
+    ck_assert(!conflicted(seoul_case, &judge_suwon, "country"));
+    snprintf(wpath, sizeof wpath, "/api/submissions/%ld/conflicts/%ld/waive", bkk_case,
+             judge_bkk.id);
+    expect("POST", wpath, "{\"source\":\"organisation\"}", &staff, 409, "conflict_not_waivable");
+    ck_assert(conflicted(bkk_case, &judge_bkk, "organisation"));
+
+    /* Judges read the cases of their category once evaluation opens,
+     * unless conflicted. */
+    char sub_seoul[64], sub_bkk[64];
+    snprintf(sub_seoul, sizeof sub_seoul, "/api/submissions/%ld", seoul_case);
+    snprintf(sub_bkk, sizeof sub_bkk, "/api/submissions/%ld", bkk_case);
+    expect("GET", sub_seoul, NULL, &judge_suwon, 404, "not_found");
+    set_windows(cycle, -7200, -3600, -60, 86400, -1, 86400);
+    expect("GET", sub_seoul, NULL, &judge_suwon, 200, NULL);
+    expect("GET", sub_bkk, NULL, &judge_suwon, 404, "not_found"); /* declared */
+    expect("GET", sub_seoul, NULL, &judge_bkk, 404, "not_found"); /* requested */
+    expect("GET", sub_bkk, NULL, &judge_bkk, 404, "not_found");   /* organisation */
+    expect("GET", sub_seoul, NULL, &judge, 404, "not_found");     /* not assigned */
+    set_windows(cycle, -7200, -3600, -60, 86400, 1, 86400);
+    expect("GET", sub_seoul, NULL, &judge_suwon, 404, "not_found");
+
     snprintf(path, sizeof path, "/api/awards/categories/%ld/judges/%ld", cat1, judge_suwon.id);
     expect("DELETE", path, NULL, &staff, 200, NULL);
     expect("DELETE", path, NULL, &staff, 404, "not_found");
