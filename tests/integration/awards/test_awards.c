@@ -1058,6 +1058,68 @@ START_TEST(judges_and_conflicts)
 }
 END_TEST
 
+START_TEST(bad_input_never_gets_a_server_error)
+{
+    struct {
+        const char *method, *path, *body;
+    } cases[] = {
+        {"POST", "/api/awards/cycles", "[]"},
+        {"POST", "/api/awards/cycles", "{\"year\":\"2030\",\"jury_weight\":\"0.5\"}"},
+        {"POST", "/api/awards/cycles",
+         "{\"year\":2030,\"title\":\"x\",\"submission_opens_at\":\"2030-02-30T00:00:00Z\"}"},
+        {"POST", "/api/awards/cycles", "{\"categories\":[1,{\"id\":\"a\"},{\"name\":\"\"}]}"},
+        {"POST", "/api/awards/cycles", "{\"eligible_kinds\":[\"member_city\",\"member_city\"]}"},
+        {"POST", "/api/awards/cycles", "{\"ceremony_on\":\"2023-13-01\",\"title\":\"\\u0000\"}"},
+        {"PATCH", "/api/awards/cycles/99999999", "{\"title\":\"ghost\"}"},
+        {"PATCH", "/api/awards/cycles/1", "{\"categories\":[{\"id\":99999999,\"name\":\"x\"}]}"},
+        {"PATCH", "/api/awards/cycles/1", "{\"jury_weight\":1e400}"},
+        {"PATCH", "/api/awards/cycles/1", "{\"voting_opens_at\":\"99999-01-01T00:00:00Z\"}"},
+        {"PATCH", "/api/awards/cycles/1", "{\"min_judges\":1.5,\"normalise\":\"yes\"}"},
+        {"GET", "/api/awards/cycles/999999999999999999", NULL},
+        {"GET", "/api/awards/cycles/99999999999999999999", NULL},
+        {"POST", "/api/awards/cycles/99999999/submissions", "{}"},
+        {"POST", "/api/awards/cycles/1/submissions",
+         "{\"category_id\":-1,\"sdgs\":\"11\",\"title\":5,\"summary\":[],\"description\":{}}"},
+        {"POST", "/api/awards/cycles/1/submissions",
+         "{\"category_id\":1,\"sdgs\":[0,18,1.5],\"title\":\"t\",\"summary\":\"s\","
+         "\"description\":\"d\",\"gallery_consent\":\"yes\"}"},
+        {"PATCH", "/api/submissions/99999999", "{\"title\":\"x\"}"},
+        {"PATCH", "/api/submissions/1", "[1]"},
+        {"POST", "/api/submissions/99999999/submit", NULL},
+        {"POST", "/api/submissions/99999999/withdraw", "{\"x\":1}"},
+        {"GET", "/api/submissions/0", NULL},
+        {"PUT", "/api/awards/categories/99999999/vote", "{\"submission_id\":1}"},
+        {"PUT", "/api/awards/categories/1/vote", "{\"submission_id\":\"1\"}"},
+        {"PUT", "/api/awards/categories/1/vote", "{\"submission_id\":9007199254740993}"},
+        {"GET", "/api/awards/categories/99999999/vote", NULL},
+        {"GET", "/api/awards/categories/99999999/candidates", NULL},
+        {"POST", "/api/awards/categories/99999999/judges", "{\"account_id\":1}"},
+        {"POST", "/api/awards/categories/1/judges", "{\"account_id\":99999999}"},
+        {"DELETE", "/api/awards/categories/1/judges/99999999", NULL},
+        {"POST", "/api/submissions/99999999/conflicts", "{\"reason\":\"x\"}"},
+        {"POST", "/api/submissions/1/conflicts", "{\"reason\":\"x\",\"judge_id\":99999999}"},
+        {"POST", "/api/submissions/1/conflicts/99999999/waive", "{\"source\":\"staff\"}"},
+        {"GET", "/api/submissions/99999999/conflicts", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct user *who[] = {NULL, &seoul[0], &staff};
+        for (size_t k = 0; k < 3; k++) {
+            struct hresp r;
+            long st = call(cases[i].method, cases[i].path, cases[i].body, who[k], NULL, &r);
+            ck_assert_msg(st >= 400 && st < 500, "%s %s as %zu gave %ld: %s", cases[i].method,
+                          cases[i].path, k, st, r.body);
+            if (st != 405 && r.len > 0) {
+                json_t *j = json_loads(r.body, 0, NULL);
+                ck_assert_msg(json_object_get(json_object_get(j, "error"), "code") != NULL,
+                              "no JSON error for %s %s", cases[i].method, cases[i].path);
+                json_decref(j);
+            }
+            hresp_free(&r);
+        }
+    }
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -1083,6 +1145,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, hundred_concurrent_votes_leave_one_row);
     tcase_add_test(tc, thirty_vote_changes_an_hour);
     tcase_add_test(tc, judges_and_conflicts);
+    tcase_add_test(tc, bad_input_never_gets_a_server_error);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
