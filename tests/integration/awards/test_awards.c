@@ -132,8 +132,8 @@ static void stop_all(void)
 
 /* ---- Requests ---- */
 
-static long call(const char *method, const char *path, const char *json, const struct user *u,
-                 const char *agent, struct hresp *r)
+static long call_on(const struct server *s, const char *method, const char *path, const char *json,
+                    const struct user *u, const char *agent, struct hresp *r)
 {
     const char *h[6];
     int n = 0;
@@ -151,9 +151,15 @@ static long call(const char *method, const char *path, const char *json, const s
         h[n++] = ua;
     }
     h[n] = NULL;
-    if (hreq(&srv, method, path, h, json, json ? strlen(json) : 0, r) != 0)
+    if (hreq(s, method, path, h, json, json ? strlen(json) : 0, r) != 0)
         return -1;
     return r->status;
+}
+
+static long call(const char *method, const char *path, const char *json, const struct user *u,
+                 const char *agent, struct hresp *r)
+{
+    return call_on(&srv, method, path, json, u, agent, r);
 }
 
 /* Sends a request and returns its JSON body (new reference, or NULL);
@@ -838,6 +844,7 @@ START_TEST(voting_phase_edges)
 END_TEST
 
 struct race_arg {
+    const struct server *srv;
     long category;
     long submission;
     long status;
@@ -850,13 +857,14 @@ static void *race_one(void *p)
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", a->submission);
     snprintf(path, sizeof path, "/api/awards/categories/%ld/vote", a->category);
     struct hresp r;
-    a->status = call("PUT", path, body, &voters[2], "RaceTest", &r);
+    a->status = call_on(a->srv, "PUT", path, body, &voters[2], "RaceTest", &r);
     hresp_free(&r);
     return NULL;
 }
 
-/* 100 votes by one account at once, for two cases in turn: one row, each
- * answer 200 or 429, at most 30 changes recorded. */
+/* 100 votes by one account at once, for two cases in turn, sent to two
+ * server processes on one database: one row, each answer 200 or 429, at
+ * most 30 changes recorded. */
 START_TEST(hundred_concurrent_votes_leave_one_row)
 {
     long cat1, cat2;
@@ -864,11 +872,16 @@ START_TEST(hundred_concurrent_votes_leave_one_row)
     long a = submitted_case(cycle, cat1, &seoul[0]);
     long b = submitted_case(cycle, cat1, &bangkok);
     open_voting(cycle);
+    struct server srv2;
+    const char *env[] = {harness_catcher_env(&mail), "CONVENE_DB_POOL_SIZE=8",
+                         "CONVENE_DB_POOL_WAIT_MS=10000", "CONVENE_MAIL_SENDERS=0", NULL};
+    ck_assert_int_eq(harness_server_start(&srv2, DB, env), 0);
     enum { N = 100 };
     pthread_t t[N];
     struct race_arg args[N];
     for (int i = 0; i < N; i++) {
-        args[i] = (struct race_arg){.category = cat1, .submission = i % 2 ? a : b};
+        args[i] = (struct race_arg){
+            .srv = i % 4 < 2 ? &srv : &srv2, .category = cat1, .submission = i % 2 ? a : b};
         pthread_create(&t[i], NULL, race_one, &args[i]);
     }
     int ok = 0;
@@ -878,6 +891,7 @@ START_TEST(hundred_concurrent_votes_leave_one_row)
                       args[i].status);
         ok += args[i].status == 200;
     }
+    ck_assert_int_eq(harness_server_stop(&srv2), 0);
     ck_assert_int_ge(ok, 30);
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM votes WHERE account_id = %ld AND category_id = %ld",
@@ -1058,6 +1072,32 @@ START_TEST(judges_and_conflicts)
 }
 END_TEST
 
+/* `convene seed` loads the 2023 cycle once: four categories, seven
+ * criteria on a 1-10 scale with equal weights, the ceremony's day. */
+START_TEST(seed_loads_the_2023_cycle_once)
+{
+    char url[512], env_url[600], err[2048];
+    snprintf(url, sizeof url, "%s", harness_fresh_db("awards_seed"));
+    snprintf(env_url, sizeof env_url, "CONVENE_DATABASE_URL=%s", url);
+    const char *env[] = {env_url, "CONVENE_ARGON2_MEMLIMIT=8M", "CONVENE_ARGON2_OPSLIMIT=1", NULL};
+    const char *migrate[] = {"migrate", NULL};
+    ck_assert_int_eq(harness_run_convene(migrate, env, err, sizeof err), 0);
+    const char *seed[] = {"seed", NULL};
+    for (int round = 0; round < 2; round++) {
+        ck_assert_msg(harness_run_convene(seed, env, err, sizeof err) == 0, "seed: %s", err);
+        char *out = harness_psql(
+            "awards_seed",
+            "SELECT count(*) || ' ' || (SELECT count(*) FROM award_categories) || ' ' || "
+            "(SELECT count(*) FROM award_criteria WHERE scale_max = 10 AND weight = 1) || ' ' || "
+            "min(ceremony_on) || ' ' || min(jury_weight + public_weight) FROM award_cycles "
+            "WHERE year = 2023");
+        ck_assert_ptr_nonnull(out);
+        ck_assert_str_eq(out, "1 4 7 2023-10-25 1.0000");
+        free(out);
+    }
+}
+END_TEST
+
 START_TEST(bad_input_never_gets_a_server_error)
 {
     struct {
@@ -1145,6 +1185,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, hundred_concurrent_votes_leave_one_row);
     tcase_add_test(tc, thirty_vote_changes_an_hour);
     tcase_add_test(tc, judges_and_conflicts);
+    tcase_add_test(tc, seed_loads_the_2023_cycle_once);
     tcase_add_test(tc, bad_input_never_gets_a_server_error);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
