@@ -76,6 +76,16 @@ struct db_result *awards_run_begun(struct api_ctx *x, int stmt, int nparams,
     return r;
 }
 
+int awards_commit(struct api_ctx *x)
+{
+    if (db_commit(x->c) != 0) {
+        api_reply_db_error(x->req, x->c);
+        db_rollback(x->c);
+        return -1;
+    }
+    return 0;
+}
+
 int awards_commit_audited(struct api_ctx *x, const char *action, const char *type, const char *id,
                           json_t *details)
 {

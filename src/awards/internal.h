@@ -47,6 +47,9 @@ const char *awards_body_text(struct api_ctx *x);
 struct db_result *awards_run_begun(struct api_ctx *x, int stmt, int nparams,
                                    const char *const *params);
 
+/* Commits. 0, or -1 after answering the error (rolled back). */
+int awards_commit(struct api_ctx *x);
+
 /*
  * Writes the audit row (action on target type/id, details borrowed, may be
  * NULL) and commits. 0, or -1 after answering the error (rolled back).

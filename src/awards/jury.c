@@ -57,15 +57,10 @@ static void h_assign(struct http_req *req)
     json_t *details = json_pack("{s:I}", "account_id", (json_int_t)judge);
     int rc = created
                  ? awards_commit_audited(&x, "judge.assigned", "award_category", category, details)
-                 : db_commit(x.c);
+                 : awards_commit(&x);
     json_decref(details);
-    if (rc != 0) {
-        if (!created) {
-            api_reply_db_error(req, x.c);
-            db_rollback(x.c);
-        }
+    if (rc != 0)
         goto out;
-    }
     http_reply_json(req, created ? 201 : 200,
                     json_pack("{s:I,s:I,s:b}", "category_id",
                               (json_int_t)strtoll(category, NULL, 10), "account_id",

@@ -188,12 +188,8 @@ static void status_change(struct http_req *req, int stmt, const char *action)
     char *status = http_strdup(req, db_value(r, 0, 0));
     bool changed = str_eq(db_value(r, 0, 1), "t");
     db_result_free(r);
-    int rc = changed ? awards_commit_audited(&x, action, "submission", id, NULL) : 0;
-    if (!changed && db_commit(x.c) != 0) {
-        api_reply_db_error(req, x.c);
-        db_rollback(x.c);
-        rc = -1;
-    }
+    int rc =
+        changed ? awards_commit_audited(&x, action, "submission", id, NULL) : awards_commit(&x);
     if (rc == 0)
         http_reply_json(req, 200,
                         json_pack("{s:I,s:s,s:b}", "id", (json_int_t)strtoll(id, NULL, 10),

@@ -42,11 +42,8 @@ static void vote(struct api_ctx *x, const char *submission)
         return;
     char *text = http_strdup(x->req, db_value(r, 0, 0));
     db_result_free(r);
-    if (db_commit(x->c) != 0) {
-        api_reply_db_error(x->req, x->c);
-        db_rollback(x->c);
+    if (awards_commit(x) != 0)
         return;
-    }
     http_reply(x->req, 200, "application/json", text, strlen(text));
 }
 
