@@ -446,6 +446,29 @@ START_TEST(patch_cycle_then_409_after_scores_and_publication)
     ck_assert_int_eq(json_array_size(json_object_get(j, "criteria")), 2);
     json_decref(j);
     long sub = submitted_case(id, cat, &seoul[0]);
+    /* A category holding a case stays; ids are this cycle's own. */
+    j = call_json("GET", path, NULL, NULL, &st);
+    long cat_b = (long)json_integer_value(
+        json_object_get(json_array_get(json_object_get(j, "categories"), 1), "id"));
+    json_decref(j);
+    char cats[256];
+    snprintf(cats, sizeof cats, "{\"categories\":[{\"id\":%ld,\"name\":\"Finance\"}]}", cat_b);
+    expect("PATCH", path, cats, &staff, 409, "category_in_use");
+    snprintf(cats, sizeof cats,
+             "{\"categories\":[{\"id\":%ld,\"name\":\"Climate\"},{\"id\":%ld,\"name\":\"x\"}]}",
+             cat, cat_b + 1000000);
+    expect("PATCH", path, cats, &staff, 422, "validation_failed");
+    snprintf(cats, sizeof cats,
+             "{\"categories\":[{\"id\":%ld,\"name\":\"Climate action\"},"
+             "{\"name\":\"Digital\"}]}",
+             cat);
+    j = call_json("PATCH", path, cats, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(j, "categories"), 0), "name")),
+                     "Climate action");
+    ck_assert_int_eq(json_array_size(json_object_get(j, "categories")), 2);
+    json_decref(j);
     snprintf(q, sizeof q,
              "INSERT INTO scores (submission_id, judge_id, criterion_id, value) VALUES "
              "(%ld, %ld, %ld, 7)",
@@ -552,6 +575,45 @@ START_TEST(case_limit_per_organisation_and_category)
              "AND category_id = %ld AND organisation_id = (SELECT id FROM organisations WHERE "
              "name LIKE 'Seoul%%')",
              cycle, cat1);
+    ck_assert_int_eq(sql_long(q), 1);
+}
+END_TEST
+
+struct create_arg {
+    long cycle, category;
+    const struct user *u;
+    long status;
+};
+
+static void *create_one(void *p)
+{
+    struct create_arg *a = p;
+    create_case(a->cycle, a->category, a->u, &a->status);
+    return NULL;
+}
+
+/* 20 members' creations at once under a cap of one: one case. */
+START_TEST(case_limit_holds_under_concurrency)
+{
+    long cat1;
+    long cycle = make_cycle(&cat1, NULL);
+    enum { N = 20 };
+    pthread_t t[N];
+    struct create_arg args[N];
+    for (int i = 0; i < N; i++) {
+        args[i] = (struct create_arg){.cycle = cycle, .category = cat1, .u = &seoul[i % 2]};
+        pthread_create(&t[i], NULL, create_one, &args[i]);
+    }
+    int created = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(args[i].status == 201 || args[i].status == 409, "create %d: %ld", i,
+                      args[i].status);
+        created += args[i].status == 201;
+    }
+    ck_assert_int_eq(created, 1);
+    char q[128];
+    snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE cycle_id = %ld", cycle);
     ck_assert_int_eq(sql_long(q), 1);
 }
 END_TEST
@@ -820,6 +882,7 @@ START_TEST(voting_phase_edges)
     char body[64];
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", a);
     set_windows(cycle, -7200, -3600, 1, 3600, 1, 3600);
+    expect("GET", vpath(cat1, "candidates"), NULL, NULL, 409, "voting_closed");
     long st;
     json_t *j = call_json("PUT", vpath(cat1, "vote"), body, &voters[1], &st);
     ck_assert_int_eq(st, 409);
@@ -829,6 +892,7 @@ START_TEST(voting_phase_edges)
     ck_assert(json_is_string(json_object_get(err, "opens_at")));
     json_decref(j);
     set_windows(cycle, -7200, -3600, -1, 3600, -1, 3600);
+    expect("GET", vpath(cat1, "candidates"), NULL, NULL, 200, NULL);
     expect("PUT", vpath(cat1, "vote"), body, &voters[1], 200, NULL);
     set_windows(cycle, -7200, -3600, -3600, 1, -3600, 3600);
     expect("DELETE", vpath(cat1, "vote"), NULL, &voters[1], 200, NULL);
@@ -1177,6 +1241,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, patch_cycle_then_409_after_scores_and_publication);
     tcase_add_test(tc, only_confirmed_members_of_eligible_organisations_submit);
     tcase_add_test(tc, case_limit_per_organisation_and_category);
+    tcase_add_test(tc, case_limit_holds_under_concurrency);
     tcase_add_test(tc, edit_submit_withdraw_with_mails);
     tcase_add_test(tc, submission_phase_edges);
     tcase_add_test(tc, case_visibility);
