@@ -1144,3 +1144,92 @@ BEGIN
     RETURN true;
 END;
 $$;
+
+-- ---- Jury: scores ----
+
+-- Judge p_judge's own scores and notes on case p_submission.
+CREATE FUNCTION convene_my_scores_json(p_submission bigint, p_judge bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'submission_id', p_submission,
+        'scores', (SELECT coalesce(json_object_agg(x.criterion_id, x.value), '{}')
+                     FROM scores x WHERE x.submission_id = p_submission AND x.judge_id = p_judge),
+        'comment', n.comment, 'feedback', n.feedback, 'updated_at', n.updated_at)
+      FROM (SELECT 1) one
+      LEFT JOIN score_notes n ON n.submission_id = p_submission AND n.judge_id = p_judge
+$$;
+
+-- The cases judge p_judge may score or has scored: submitted cases of the
+-- categories it is assigned to, once evaluation has opened, without those
+-- it is conflicted with; by id, with the judge's own status only (never
+-- others' scores, counts or an order that would reveal a ranking).
+CREATE FUNCTION convene_my_judging_json(p_judge bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('items', coalesce(json_agg(json_build_object(
+               'submission_id', s.id, 'cycle_id', s.cycle_id, 'category_id', s.category_id,
+               'title', s.title, 'phase', convene_award_phase(c, now()),
+               'evaluation_closes_at', c.evaluation_closes_at,
+               'status', CASE (SELECT count(*) FROM scores x
+                                WHERE x.submission_id = s.id AND x.judge_id = p_judge)
+                             WHEN 0 THEN 'missing' ELSE 'scored' END) ORDER BY s.id), '[]'))
+      FROM submissions s
+      JOIN judge_assignments j ON j.category_id = s.category_id AND j.judge_id = p_judge
+      JOIN award_cycles c ON c.id = s.cycle_id
+     WHERE s.status = 'submitted' AND now() >= c.evaluation_opens_at
+       AND NOT convene_judge_conflicted(s.id, p_judge)
+$$;
+
+-- Judge p_judge's scores of case p_submission: p_scores maps every
+-- criterion id of the cycle to an integer 1..scale_max (checked field by
+-- field by the API; refused here as invalid_scores otherwise), with the
+-- judge's comment (for staff) and feedback (shown unsigned to the
+-- organisation after publication). Under the case's row lock, with the
+-- cycle shared (its criteria cannot change meanwhile): the judge is
+-- assigned to the category (else, as for anyone who may not see the case,
+-- submission_not_found), not conflicted (judge_conflicted), and
+-- evaluation is open (evaluation_closed). A new value replaces the old.
+CREATE FUNCTION convene_scores_put(p_submission bigint, p_judge bigint, p_scores jsonb,
+                                   p_comment text, p_feedback text) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    c award_cycles;
+    s submissions;
+BEGIN
+    SELECT x.* INTO s FROM submissions x WHERE x.id = p_submission;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'submission_not_found';
+    END IF;
+    SELECT x.* INTO c FROM award_cycles x WHERE x.id = s.cycle_id FOR SHARE;
+    SELECT x.* INTO s FROM submissions x WHERE x.id = p_submission FOR UPDATE;
+    IF s.status <> 'submitted' OR NOT EXISTS (
+           SELECT 1 FROM judge_assignments j JOIN account_roles r ON r.account_id = j.judge_id
+              AND r.role = 'judge'
+            WHERE j.category_id = s.category_id AND j.judge_id = p_judge) THEN
+        RAISE EXCEPTION 'submission_not_found';
+    END IF;
+    IF convene_judge_conflicted(p_submission, p_judge) THEN
+        RAISE EXCEPTION 'judge_conflicted';
+    END IF;
+    PERFORM convene_award_window(c, 'evaluation_closed', c.evaluation_opens_at,
+                                 c.evaluation_closes_at);
+    IF EXISTS (SELECT 1 FROM award_criteria k WHERE k.cycle_id = c.id
+                 AND NOT (p_scores ? k.id::text
+                          AND jsonb_typeof(p_scores->k.id::text) = 'number'
+                          AND (p_scores->>k.id::text) ~ '^[0-9]+$'
+                          AND (p_scores->>k.id::text)::numeric BETWEEN 1 AND k.scale_max))
+       OR (SELECT count(*) FROM jsonb_object_keys(p_scores))
+          <> (SELECT count(*) FROM award_criteria k WHERE k.cycle_id = c.id) THEN
+        RAISE EXCEPTION 'invalid_scores';
+    END IF;
+    INSERT INTO scores (submission_id, judge_id, criterion_id, value)
+    SELECT p_submission, p_judge, k.id, (p_scores->>k.id::text)::integer
+      FROM award_criteria k WHERE k.cycle_id = c.id
+    ON CONFLICT (submission_id, judge_id, criterion_id)
+    DO UPDATE SET value = EXCLUDED.value, updated_at = now();
+    INSERT INTO score_notes (submission_id, judge_id, comment, feedback)
+    VALUES (p_submission, p_judge, p_comment, p_feedback)
+    ON CONFLICT (submission_id, judge_id)
+    DO UPDATE SET comment = EXCLUDED.comment, feedback = EXCLUDED.feedback, updated_at = now();
+    RETURN convene_my_scores_json(p_submission, p_judge);
+END;
+$$;

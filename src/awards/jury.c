@@ -4,7 +4,9 @@
  * a judge and a case are declared by the judge (its scores of the case
  * are deleted), set by staff, or requested by a confirmed member of the
  * case's organisation; staff read every judge's conflicts with a case and
- * waive any but an organisation conflict.
+ * waive any but an organisation conflict; judges score the cases of their
+ * category while evaluation is open (every criterion, one value each) and
+ * list their own cases with their own status only.
  *
  * Derived conflicts (same organisation, same country when the cycle says
  * so) are computed by convene_conflicts from both the recorded and the
@@ -22,7 +24,7 @@
 #include <string.h>
 
 static int st_assign = -1, st_unassign = -1, st_judges = -1, st_conflict = -1, st_conflicts = -1,
-           st_waive = -1;
+           st_waive = -1, st_criteria = -1, st_scores = -1, st_judging = -1;
 
 void jury_statements(void)
 {
@@ -34,6 +36,12 @@ void jury_statements(void)
     st_conflicts =
         db_register("aw_conflicts", "SELECT convene_submission_conflicts_json($1)::text");
     st_waive = db_register("aw_conflict_waive", "SELECT convene_conflict_waive($1, $2, $3, $4)");
+    st_criteria = db_register("aw_case_criteria",
+                              "SELECT k.id, k.scale_max FROM award_criteria k JOIN submissions s "
+                              "ON s.cycle_id = k.cycle_id WHERE s.id = $1 ORDER BY k.id");
+    st_scores =
+        db_register("aw_scores_put", "SELECT convene_scores_put($1, $2, $3::jsonb, $4, $5)::text");
+    st_judging = db_register("aw_my_judging", "SELECT convene_my_judging_json($1)::text");
 }
 
 static void h_assign(struct http_req *req)
@@ -192,6 +200,102 @@ out:
     api_end(&x);
 }
 
+/* ---- Scores ---- */
+
+/*
+ * Checks scores (an object keyed by criterion id) against the case's
+ * criteria (rows id, scale_max of r): every criterion an integer
+ * 1..scale_max, no other member; one error per problem on
+ * "scores.<criterion id>".
+ */
+static void check_scores(json_t *scores, struct db_result *r, struct api_fields *f)
+{
+    if (!json_is_object(scores)) {
+        api_field_error(f, "scores", scores ? "invalid_type" : "required",
+                        "Send the scores as an object keyed by criterion id.");
+        return;
+    }
+    int n = db_nrows(r);
+    for (int i = 0; i < n; i++) {
+        const char *id = db_value(r, i, 0);
+        long max = strtol(db_value(r, i, 1), NULL, 10);
+        char field[48];
+        snprintf(field, sizeof field, "scores.%s", id);
+        json_t *v = json_object_get(scores, id);
+        char msg[80];
+        snprintf(msg, sizeof msg, "Give a whole number from 1 to %ld.", max);
+        if (v == NULL || json_is_null(v))
+            api_field_error(f, field, "required", msg);
+        else if (!json_is_integer(v))
+            api_field_error(f, field, "invalid_type", msg);
+        else if (json_integer_value(v) < 1 || json_integer_value(v) > max)
+            api_field_error(f, field, "out_of_range", msg);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(scores, key, v)
+    {
+        bool known = false;
+        for (int i = 0; i < n && !known; i++)
+            known = str_eq(key, db_value(r, i, 0));
+        if (!known) {
+            char field[96];
+            snprintf(field, sizeof field, "scores.%.80s", key);
+            api_field_error(f, field, "unknown_member", "Not a criterion of this cycle.");
+        }
+    }
+}
+
+static void h_scores(struct http_req *req)
+{
+    static const char *const allowed[] = {"scores", "comment", "feedback", NULL};
+    struct api_ctx x;
+    struct db_result *crit = NULL;
+    if (api_begin(&x, req, ROLE_JUDGE, AUTH_VERIFIED) != 0 ||
+        api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    const char *id = http_param(req, "id");
+    const char *p1[] = {id};
+    crit = db_run(x.c, st_criteria, 1, p1);
+    if (crit == NULL) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    if (db_nrows(crit) == 0) {
+        api_reply_not_found(req, "case");
+        goto out;
+    }
+    check_scores(json_object_get(x.body, "scores"), crit, &x.f);
+    const char *comment = awards_text(req, x.body, "comment", &x.f, API_MULTILINE, 5000);
+    const char *feedback = awards_text(req, x.body, "feedback", &x.f, API_MULTILINE, 5000);
+    if (api_check(&x) != 0)
+        goto out;
+    char *scores = json_dumps(json_object_get(x.body, "scores"), JSON_COMPACT);
+    const char *p[] = {id, api_num(req, x.me->id), http_strdup(req, scores), comment, feedback};
+    free(scores);
+    struct db_result *r = awards_run_begun(&x, st_scores, 5, p);
+    if (r == NULL)
+        goto out;
+    char *text = http_strdup(req, db_value(r, 0, 0));
+    db_result_free(r);
+    if (awards_commit_audited(&x, "score.saved", "submission", id, NULL) == 0)
+        http_reply(req, 200, "application/json", text, strlen(text));
+out:
+    db_result_free(crit);
+    api_end(&x);
+}
+
+static void h_judging(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_JUDGE, 0) != 0)
+        goto out;
+    const char *p[] = {api_num(req, x.me->id)};
+    api_reply_row_json(req, x.c, db_run(x.c, st_judging, 1, p), 200, "judge");
+out:
+    api_end(&x);
+}
+
 int jury_routes(struct http_server *s)
 {
     int rc = 0;
@@ -203,5 +307,7 @@ int jury_routes(struct http_server *s)
     rc |= http_route(s, "GET", "/api/submissions/{id:int}/conflicts", h_conflicts);
     rc |=
         http_route(s, "POST", "/api/submissions/{id:int}/conflicts/{judge_id:int}/waive", h_waive);
+    rc |= http_route(s, "PUT", "/api/submissions/{id:int}/scores", h_scores);
+    rc |= http_route(s, "GET", "/api/me/judging", h_judging);
     return rc ? -1 : 0;
 }

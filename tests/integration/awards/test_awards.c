@@ -1138,6 +1138,123 @@ END_TEST
 
 /* `convene seed` loads the 2023 cycle once: four categories, seven
  * criteria on a 1-10 scale with equal weights, the ceremony's day. */
+/* Judges score every criterion while evaluation is open, unless
+ * conflicted; their list shows their own status only. */
+START_TEST(judges_score_their_cases)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long seoul_case = submitted_case(cycle, cat1, &seoul[0]);
+    long bkk_case = submitted_case(cycle, cat1, &bangkok);
+    char path[128], body[256], q[256];
+    /* (An earlier test moved this judge to Kathmandu.) */
+    snprintf(q, sizeof q,
+             "UPDATE accounts SET organisation_id = (SELECT id FROM organisations WHERE name = "
+             "'Bangkok Metropolitan Administration') WHERE id = %ld",
+             judge_bkk.id);
+    sql(q);
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cat1);
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_suwon.id);
+    expect("POST", path, body, &staff, 201, NULL);
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_bkk.id);
+    expect("POST", path, body, &staff, 201, NULL);
+    snprintf(q, sizeof q, "SELECT min(id) FROM award_criteria WHERE cycle_id = %ld", cycle);
+    long k1 = sql_long(q);
+    long k2 = k1 + 1;
+    char spath[96];
+    snprintf(spath, sizeof spath, "/api/submissions/%ld/scores", seoul_case);
+    char good[256];
+    snprintf(good, sizeof good,
+             "{\"scores\":{\"%ld\":7,\"%ld\":10},\"comment\":\"Strong.\",\"feedback\":\"Well "
+             "documented.\"}",
+             k1, k2);
+
+    /* One second before evaluation opens: 409; one second after: 200. */
+    set_windows(cycle, -7200, -3600, -60, 86400, 1, 86400);
+    long st;
+    json_t *j = call_json("PUT", spath, good, &judge_suwon, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(err_code(j), "evaluation_closed");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "phase")),
+                     "voting");
+    json_decref(j);
+    j = call_json("GET", "/api/me/judging", NULL, &judge_suwon, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+    json_decref(j);
+    set_windows(cycle, -7200, -3600, -60, 86400, -1, 86400);
+    j = call_json("PUT", spath, good, &judge_suwon, &st);
+    ck_assert_int_eq(st, 200);
+    char key[24];
+    snprintf(key, sizeof key, "%ld", k2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "scores"), key)), 10);
+    json_decref(j);
+    snprintf(q, sizeof q,
+             "SELECT sum(value) FROM scores WHERE submission_id = %ld AND judge_id = %ld",
+             seoul_case, judge_suwon.id);
+    ck_assert_int_eq(sql_long(q), 17);
+    /* Again with other values: replaced, not added. */
+    snprintf(body, sizeof body, "{\"scores\":{\"%ld\":1,\"%ld\":2}}", k1, k2);
+    expect("PUT", spath, body, &judge_suwon, 200, NULL);
+    ck_assert_int_eq(sql_long(q), 3);
+
+    /* Missing, extra, out of range, not whole: 422 on each criterion. */
+    snprintf(body, sizeof body, "{\"scores\":{\"%ld\":11,\"99999\":3}}", k1);
+    j = call_json("PUT", spath, body, &judge_suwon, &st);
+    ck_assert_int_eq(st, 422);
+    char f1[32], f2[32];
+    snprintf(f1, sizeof f1, "scores.%ld", k1);
+    snprintf(f2, sizeof f2, "scores.%ld", k2);
+    ck_assert_str_eq(field_code(j, f1), "out_of_range");
+    ck_assert_str_eq(field_code(j, f2), "required");
+    ck_assert_str_eq(field_code(j, "scores.99999"), "unknown_member");
+    json_decref(j);
+    snprintf(body, sizeof body, "{\"scores\":{\"%ld\":7.5,\"%ld\":\"8\"}}", k1, k2);
+    j = call_json("PUT", spath, body, &judge_suwon, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(field_code(j, f1), "invalid_type");
+    ck_assert_str_eq(field_code(j, f2), "invalid_type");
+    json_decref(j);
+    ck_assert_int_eq(sql_long(q), 3);
+
+    /* Conflicted (same organisation), not assigned, not a judge. */
+    char bpath[96];
+    snprintf(bpath, sizeof bpath, "/api/submissions/%ld/scores", bkk_case);
+    expect("PUT", bpath, good, &judge_bkk, 403, "judge_conflicted");
+    expect("PUT", spath, good, &judge, 404, "not_found");
+    expect("PUT", spath, good, &staff, 403, "forbidden");
+
+    /* The list: own cases by id, own status, nothing about others. */
+    j = call_json("GET", "/api/me/judging", NULL, &judge_bkk, &st);
+    ck_assert_int_eq(st, 200);
+    json_t *items = json_object_get(j, "items");
+    ck_assert_int_eq(json_array_size(items), 1); /* not its own organisation's case */
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 0), "submission_id")),
+                     seoul_case);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "status")),
+                     "missing");
+    json_decref(j);
+    j = call_json("GET", "/api/me/judging", NULL, &judge_suwon, &st);
+    items = json_object_get(j, "items");
+    ck_assert_int_eq(json_array_size(items), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "status")),
+                     "scored");
+    json_decref(j);
+
+    /* A declared conflict takes the judge's scores away. */
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "/api/submissions/%ld/conflicts", seoul_case);
+    expect("POST", cpath, "{\"reason\":\"Family ties.\"}", &judge_suwon, 201, NULL);
+    ck_assert_int_eq(sql_long(q), 0);
+    expect("PUT", spath, good, &judge_suwon, 403, "judge_conflicted");
+
+    /* One second after evaluation closes: 409. */
+    set_windows(cycle, -7200, -3600, -60, 86400, -3600, -1);
+    snprintf(bpath, sizeof bpath, "/api/submissions/%ld/scores", bkk_case);
+    expect("PUT", bpath, good, &judge_suwon, 409, "evaluation_closed");
+}
+END_TEST
+
 START_TEST(seed_loads_the_2023_cycle_once)
 {
     char url[512], env_url[600], err[2048];
@@ -1204,6 +1321,9 @@ START_TEST(bad_input_never_gets_a_server_error)
         {"POST", "/api/submissions/1/conflicts", "{\"reason\":\"x\",\"judge_id\":99999999}"},
         {"POST", "/api/submissions/1/conflicts/99999999/waive", "{\"source\":\"staff\"}"},
         {"GET", "/api/submissions/99999999/conflicts", NULL},
+        {"PUT", "/api/submissions/99999999/scores", "{\"scores\":{}}"},
+        {"PUT", "/api/submissions/1/scores", "{\"scores\":[1,2]}"},
+        {"PUT", "/api/submissions/1/scores", "{\"scores\":{\"1\":1e3},\"x\":1}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct user *who[] = {NULL, &seoul[0], &staff};
@@ -1250,6 +1370,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, hundred_concurrent_votes_leave_one_row);
     tcase_add_test(tc, thirty_vote_changes_an_hour);
     tcase_add_test(tc, judges_and_conflicts);
+    tcase_add_test(tc, judges_score_their_cases);
     tcase_add_test(tc, seed_loads_the_2023_cycle_once);
     tcase_add_test(tc, bad_input_never_gets_a_server_error);
     tcase_add_test(tc, server_exits_cleanly);
