@@ -292,6 +292,9 @@ static const struct sql_error {
     {"organisation_required", 409, "organisation_required",
      "This activity limits places per organisation: set your organisation in your profile "
      "first."},
+    {"organisation_limit_reached", 409, "organisation_limit_reached",
+     "This organisation already has as many places as the activity allows; approve over the "
+     "limit explicitly to go past it."},
     /* The SDG Awards. The three *_closed codes come with {phase, opens_at,
      * closes_at} in the error object (the RAISE's DETAIL). */
     {"cycle_not_found", 404, "not_found", "No such award cycle."},
@@ -337,9 +340,6 @@ static const struct sql_error {
      "Give every criterion of the cycle a whole number from 1 to its scale maximum.", "scores"},
     {"vote_rate_limited", 429, "rate_limited",
      "Too many vote changes in the last hour; please try again later."},
-    {"organisation_limit_reached", 409, "organisation_limit_reached",
-     "This organisation already has as many places as the activity allows; approve over the "
-     "limit explicitly to go past it."},
 };
 
 /* The field a constraint violation is about: the column PostgreSQL names,
