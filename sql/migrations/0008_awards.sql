@@ -1233,3 +1233,81 @@ BEGIN
     RETURN convene_my_scores_json(p_submission, p_judge);
 END;
 $$;
+
+-- ---- Jury: progress (staff) ----
+
+-- Judge p_judge's score of case p_submission on 0..100:
+--   S = 100 * sum(w_k * x_k) / sum(w_k * max_k)
+-- over the cycle's criteria; NULL until the judge has scored every one.
+-- The results (a later slice) build on this same function.
+CREATE FUNCTION convene_judge_score(p_submission bigint, p_judge bigint) RETURNS numeric
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN count(*) > 0 AND count(x.value) = count(*)
+                THEN round(100 * sum(k.weight * x.value) / sum(k.weight * k.scale_max), 4) END
+      FROM submissions s JOIN award_criteria k ON k.cycle_id = s.cycle_id
+      LEFT JOIN scores x ON x.submission_id = s.id AND x.judge_id = p_judge
+                        AND x.criterion_id = k.id
+     WHERE s.id = p_submission
+$$;
+
+-- Where the jury stands in cycle p_cycle: per judge the cases scored and
+-- missing (conflicted cases left out); per submitted case the eligible
+-- (assigned, not conflicted) judges, flagged under the cycle's
+-- min_judges, and the mean, median, population standard deviation and
+-- range of their scores S. p_sort 'disagreement' puts the largest
+-- standard deviation first; otherwise by category and case id.
+-- cycle_not_found when there is no such cycle.
+CREATE FUNCTION convene_cycle_progress_json(p_cycle bigint, p_sort text) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    c award_cycles;
+    v json;
+BEGIN
+    SELECT * INTO c FROM award_cycles WHERE id = p_cycle;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cycle_not_found';
+    END IF;
+    WITH cases AS (
+        SELECT s.id, s.title, s.category_id FROM submissions s
+         WHERE s.cycle_id = p_cycle AND s.status = 'submitted'),
+    pairs AS (
+        SELECT x.id AS submission_id, j.judge_id,
+               convene_judge_conflicted(x.id, j.judge_id) AS conflicted,
+               convene_judge_score(x.id, j.judge_id) AS score
+          FROM cases x JOIN judge_assignments j ON j.category_id = x.category_id),
+    per_case AS (
+        SELECT x.id, x.title, x.category_id,
+               count(p.judge_id) FILTER (WHERE NOT p.conflicted) AS eligible,
+               count(p.score) FILTER (WHERE NOT p.conflicted) AS scored,
+               round(avg(p.score) FILTER (WHERE NOT p.conflicted), 4) AS mean,
+               round((percentile_cont(0.5) WITHIN GROUP (ORDER BY p.score)
+                      FILTER (WHERE NOT p.conflicted))::numeric, 4) AS median,
+               round(stddev_pop(p.score) FILTER (WHERE NOT p.conflicted), 4) AS sd,
+               max(p.score) FILTER (WHERE NOT p.conflicted)
+                 - min(p.score) FILTER (WHERE NOT p.conflicted) AS range
+          FROM cases x LEFT JOIN pairs p ON p.submission_id = x.id
+         GROUP BY x.id, x.title, x.category_id),
+    per_judge AS (
+        SELECT p.judge_id, count(*) FILTER (WHERE NOT p.conflicted) AS assigned,
+               count(p.score) FILTER (WHERE NOT p.conflicted) AS scored,
+               count(*) FILTER (WHERE p.conflicted) AS conflicted
+          FROM pairs p GROUP BY p.judge_id)
+    SELECT json_build_object(
+        'cycle_id', c.id, 'min_judges', c.min_judges,
+        'judges', (SELECT coalesce(json_agg(json_build_object(
+                       'judge_id', g.judge_id, 'name', a.name, 'scored', g.scored,
+                       'missing', g.assigned - g.scored, 'conflicted', g.conflicted)
+                       ORDER BY a.name, g.judge_id), '[]')
+                     FROM per_judge g JOIN accounts a ON a.id = g.judge_id),
+        'cases', (SELECT coalesce(json_agg(json_build_object(
+                      'submission_id', k.id, 'title', k.title, 'category_id', k.category_id,
+                      'eligible_judges', k.eligible, 'under_min_judges', k.eligible < c.min_judges,
+                      'scored', k.scored, 'mean', k.mean, 'median', k.median,
+                      'stddev', k.sd, 'range', k.range)
+                      ORDER BY CASE WHEN p_sort = 'disagreement' THEN k.sd END DESC NULLS LAST,
+                               k.category_id, k.id), '[]')
+                    FROM per_case k))
+      INTO v;
+    RETURN v;
+END;
+$$;

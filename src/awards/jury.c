@@ -6,7 +6,8 @@
  * case's organisation; staff read every judge's conflicts with a case and
  * waive any but an organisation conflict; judges score the cases of their
  * category while evaluation is open (every criterion, one value each) and
- * list their own cases with their own status only.
+ * list their own cases with their own status only; staff follow the
+ * jury's progress.
  *
  * Derived conflicts (same organisation, same country when the cycle says
  * so) are computed by convene_conflicts from both the recorded and the
@@ -24,7 +25,7 @@
 #include <string.h>
 
 static int st_assign = -1, st_unassign = -1, st_judges = -1, st_conflict = -1, st_conflicts = -1,
-           st_waive = -1, st_criteria = -1, st_scores = -1, st_judging = -1;
+           st_waive = -1, st_criteria = -1, st_scores = -1, st_judging = -1, st_progress = -1;
 
 void jury_statements(void)
 {
@@ -42,6 +43,7 @@ void jury_statements(void)
     st_scores =
         db_register("aw_scores_put", "SELECT convene_scores_put($1, $2, $3::jsonb, $4, $5)::text");
     st_judging = db_register("aw_my_judging", "SELECT convene_my_judging_json($1)::text");
+    st_progress = db_register("aw_progress", "SELECT convene_cycle_progress_json($1, $2)::text");
 }
 
 static void h_assign(struct http_req *req)
@@ -296,6 +298,26 @@ out:
     api_end(&x);
 }
 
+/* Staff: where the jury stands in a cycle; ?sort=disagreement puts the
+ * cases the judges disagree on most first. */
+static void h_progress(struct http_req *req)
+{
+    char sort[16];
+    if (api_query_string(req, "sort", sort, sizeof sort) != 0)
+        return;
+    if (sort[0] != '\0' && !str_eq(sort, "disagreement")) {
+        http_reply_error(req, 400, "bad_request", "sort must be disagreement (or absent).");
+        return;
+    }
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id"), sort[0] ? sort : NULL};
+    api_reply_row_json(req, x.c, db_run(x.c, st_progress, 2, p), 200, "award cycle");
+out:
+    api_end(&x);
+}
+
 int jury_routes(struct http_server *s)
 {
     int rc = 0;
@@ -309,5 +331,6 @@ int jury_routes(struct http_server *s)
         http_route(s, "POST", "/api/submissions/{id:int}/conflicts/{judge_id:int}/waive", h_waive);
     rc |= http_route(s, "PUT", "/api/submissions/{id:int}/scores", h_scores);
     rc |= http_route(s, "GET", "/api/me/judging", h_judging);
+    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/progress", h_progress);
     return rc ? -1 : 0;
 }

@@ -1255,6 +1255,103 @@ START_TEST(judges_score_their_cases)
 }
 END_TEST
 
+/*
+ * Progress, worked out by hand (two criteria, weight 1, scale 10, so
+ * S = 100 * (x1 + x2) / 20 = 5 * (x1 + x2)):
+ *   case A: judge 1 scores 7 + 10 -> 85; judge 2 scores 5 + 5 -> 50;
+ *           judge 3 is of A's organisation (conflicted, left out).
+ *           mean 67.5, median 67.5, population sd 17.5, range 35.
+ *   case B: judge 1 scores 10 + 10 -> 100; judges 2 and 3 have not
+ *           scored yet. mean 100, sd 0, range 0.
+ * By disagreement A comes first; per judge: 1 scored 2, 2 scored 1 and
+ * misses 1, 3 misses 1 and is conflicted once.
+ */
+START_TEST(progress_per_judge_and_case)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long case_a = submitted_case(cycle, cat1, &bangkok);
+    long case_b = submitted_case(cycle, cat1, &seoul[0]);
+    struct user j1, j2, j3;
+    make_user(&j1, "pjudge", "CityNet Secretariat", true, "judge");
+    make_user(&j2, "pjudge", "Habitat Partner", true, "judge");
+    make_user(&j3, "pjudge", "Bangkok Metropolitan Administration", true, "judge");
+    const struct user *judges[] = {&j1, &j2, &j3};
+    char path[128], body[160], q[160];
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cat1);
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body, "{\"account_id\":%ld}", judges[i]->id);
+        expect("POST", path, body, &staff, 201, NULL);
+    }
+    set_windows(cycle, -7200, -3600, -60, 86400, -60, 86400);
+    snprintf(q, sizeof q, "SELECT min(id) FROM award_criteria WHERE cycle_id = %ld", cycle);
+    long k1 = sql_long(q);
+    struct {
+        const struct user *judge;
+        long sub;
+        int x1, x2;
+    } given[] = {{&j1, case_a, 7, 10}, {&j2, case_a, 5, 5}, {&j1, case_b, 10, 10}};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "/api/submissions/%ld/scores", given[i].sub);
+        snprintf(body, sizeof body, "{\"scores\":{\"%ld\":%d,\"%ld\":%d}}", k1, given[i].x1, k1 + 1,
+                 given[i].x2);
+        expect("PUT", path, body, given[i].judge, 200, NULL);
+    }
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/progress?sort=disagreement", cycle);
+    expect("GET", path, NULL, &j1, 403, "forbidden");
+    long st;
+    json_t *j = call_json("GET", path, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    json_t *cases = json_object_get(j, "cases");
+    ck_assert_int_eq(json_array_size(cases), 2);
+    json_t *a = json_array_get(cases, 0), *b = json_array_get(cases, 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "submission_id")), case_a);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "eligible_judges")), 2);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(a, "mean")), 67.5, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(a, "median")), 67.5, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(a, "stddev")), 17.5, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(a, "range")), 35, 1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "submission_id")), case_b);
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "eligible_judges")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "scored")), 1);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(b, "mean")), 100, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(b, "stddev")), 0, 1e-9);
+    json_t *per_judge = json_object_get(j, "judges");
+    ck_assert_int_eq(json_array_size(per_judge), 3);
+    size_t i;
+    json_t *g;
+    json_array_foreach(per_judge, i, g)
+    {
+        long id = (long)json_integer_value(json_object_get(g, "judge_id"));
+        long scored = (long)json_integer_value(json_object_get(g, "scored"));
+        long missing = (long)json_integer_value(json_object_get(g, "missing"));
+        long conflicted_n = (long)json_integer_value(json_object_get(g, "conflicted"));
+        if (id == j1.id)
+            ck_assert(scored == 2 && missing == 0 && conflicted_n == 0);
+        else if (id == j2.id)
+            ck_assert(scored == 1 && missing == 1 && conflicted_n == 0);
+        else
+            ck_assert(scored == 0 && missing == 1 && conflicted_n == 1);
+    }
+    json_decref(j);
+    /* Under min_judges: with 3 required, A (2 eligible judges) is flagged,
+     * B (3) is not; without a sort, cases come by id. */
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld", cycle);
+    expect("PATCH", path, "{\"min_judges\":3}", &staff, 200, NULL);
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/progress", cycle);
+    j = call_json("GET", path, NULL, &staff, &st);
+    cases = json_object_get(j, "cases");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(cases, 0), "submission_id")),
+                     case_a);
+    ck_assert(json_is_true(json_object_get(json_array_get(cases, 0), "under_min_judges")));
+    ck_assert(json_is_false(json_object_get(json_array_get(cases, 1), "under_min_judges")));
+    json_decref(j);
+    expect("GET", "/api/awards/cycles/99999999/progress", NULL, &staff, 404, "not_found");
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/progress?sort=best", cycle);
+    expect("GET", path, NULL, &staff, 400, "bad_request");
+}
+END_TEST
+
 START_TEST(seed_loads_the_2023_cycle_once)
 {
     char url[512], env_url[600], err[2048];
@@ -1371,6 +1468,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, thirty_vote_changes_an_hour);
     tcase_add_test(tc, judges_and_conflicts);
     tcase_add_test(tc, judges_score_their_cases);
+    tcase_add_test(tc, progress_per_judge_and_case);
     tcase_add_test(tc, seed_loads_the_2023_cycle_once);
     tcase_add_test(tc, bad_input_never_gets_a_server_error);
     tcase_add_test(tc, server_exits_cleanly);
