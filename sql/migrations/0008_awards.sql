@@ -1311,3 +1311,120 @@ BEGIN
     RETURN v;
 END;
 $$;
+
+-- ---- Public vote: the staff report and voiding ----
+
+-- The network of a client address for grouping: /24 for IPv4, /64 for
+-- IPv6; NULL for text that is not an address.
+CREATE FUNCTION convene_addr_net(p text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN network(set_masklen(p::inet, CASE family(p::inet) WHEN 4 THEN 24 ELSE 64 END))::text;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END;
+$$;
+
+-- What may deserve a look in cycle p_cycle's vote (staff): votes per
+-- network (/24, /64) where more than one account voted; accounts created
+-- or verified after voting opened; email domains shared by several voters
+-- and addresses that are one mailbox with '+' aliases; votes for the
+-- voter's own organisation's case (self_vote allowed); the busiest
+-- minutes of vote changes. A city hall's officials share one address, so
+-- the report flags and staff decide (convene_vote_void). Lists name vote
+-- ids and are cut at 100 rows each. cycle_not_found without the cycle.
+CREATE FUNCTION convene_vote_report_json(p_cycle bigint) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    c award_cycles;
+    v json;
+BEGIN
+    SELECT * INTO c FROM award_cycles WHERE id = p_cycle;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cycle_not_found';
+    END IF;
+    WITH vs AS (
+        SELECT v.id, v.account_id, v.category_id, v.submission_id, v.client_addr,
+               v.created_at, v.voided_at IS NOT NULL AS voided,
+               convene_addr_net(v.client_addr) AS net, a.email::text AS email,
+               a.created_at AS account_created_at, a.email_verified_at,
+               a.organisation_id AS voter_org, s.organisation_id AS case_org,
+               lower(split_part(a.email::text, '@', 2)) AS domain,
+               lower(regexp_replace(split_part(a.email::text, '@', 1), '\+.*$', '')) || '@'
+                   || lower(split_part(a.email::text, '@', 2)) AS mailbox
+          FROM votes v JOIN accounts a ON a.id = v.account_id
+          JOIN submissions s ON s.id = v.submission_id
+         WHERE v.cycle_id = p_cycle)
+    SELECT json_build_object(
+        'cycle_id', c.id,
+        'votes', (SELECT count(*) FROM vs WHERE NOT voided),
+        'voided', (SELECT count(*) FROM vs WHERE voided),
+        'networks', (SELECT coalesce(json_agg(x ORDER BY x.votes DESC, x.network), '[]') FROM (
+                        SELECT net AS network, count(*) AS votes,
+                               count(DISTINCT account_id) AS accounts,
+                               json_agg(id ORDER BY id) AS vote_ids
+                          FROM vs WHERE NOT voided AND net IS NOT NULL GROUP BY net
+                        HAVING count(DISTINCT account_id) > 1
+                         ORDER BY count(*) DESC, net LIMIT 100) x),
+        'new_accounts', (SELECT coalesce(json_agg(x ORDER BY x.vote_id), '[]') FROM (
+                        SELECT id AS vote_id, account_id, email,
+                               account_created_at, email_verified_at AS verified_at
+                          FROM vs WHERE NOT voided AND (account_created_at >= c.voting_opens_at
+                                OR email_verified_at >= c.voting_opens_at)
+                         ORDER BY id LIMIT 100) x),
+        'shared_domains', (SELECT coalesce(json_agg(x ORDER BY x.accounts DESC, x.domain), '[]')
+                             FROM (
+                        SELECT domain, count(DISTINCT account_id) AS accounts,
+                               json_agg(id ORDER BY id) AS vote_ids
+                          FROM vs WHERE NOT voided GROUP BY domain
+                        HAVING count(DISTINCT account_id) > 1
+                         ORDER BY count(DISTINCT account_id) DESC, domain LIMIT 100) x),
+        'aliases', (SELECT coalesce(json_agg(x ORDER BY x.mailbox), '[]') FROM (
+                        SELECT mailbox, count(DISTINCT account_id) AS accounts,
+                               json_agg(DISTINCT email) AS emails,
+                               json_agg(id ORDER BY id) AS vote_ids
+                          FROM vs WHERE NOT voided GROUP BY mailbox
+                        HAVING count(DISTINCT account_id) > 1
+                         ORDER BY mailbox LIMIT 100) x),
+        'own_organisation', (SELECT coalesce(json_agg(x ORDER BY x.vote_id), '[]') FROM (
+                        SELECT id AS vote_id, account_id, submission_id
+                          FROM vs WHERE NOT voided AND voter_org = case_org
+                         ORDER BY id LIMIT 100) x),
+        'bursts', (SELECT coalesce(json_agg(x ORDER BY x.changes DESC, x.minute), '[]') FROM (
+                        SELECT date_trunc('minute', k.changed_at) AS minute,
+                               count(*) AS changes, count(DISTINCT k.account_id) AS accounts
+                          FROM vote_changes k JOIN award_categories g ON g.id = k.category_id
+                         WHERE g.cycle_id = p_cycle
+                         GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 20) x))
+      INTO v;
+    RETURN v;
+END;
+$$;
+
+-- Voids vote p_vote (staff p_by, with a reason) until the cycle's results
+-- are published (cycle_published). The row stays, flagged; the voter
+-- cannot change it any more. vote_row_not_found without the vote.
+-- Returns whether it was voided now (false: it already was).
+CREATE FUNCTION convene_vote_void(p_vote bigint, p_by bigint, p_reason text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    c award_cycles;
+    v votes;
+BEGIN
+    SELECT x.* INTO v FROM votes x WHERE x.id = p_vote;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'vote_row_not_found';
+    END IF;
+    SELECT x.* INTO c FROM award_cycles x WHERE x.id = v.cycle_id FOR SHARE;
+    SELECT x.* INTO v FROM votes x WHERE x.id = p_vote FOR UPDATE;
+    IF c.published_at IS NOT NULL THEN
+        RAISE EXCEPTION 'cycle_published';
+    END IF;
+    IF v.voided_at IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    UPDATE votes SET voided_at = now(), voided_reason = p_reason, voided_by = p_by
+     WHERE id = p_vote;
+    RETURN true;
+END;
+$$;

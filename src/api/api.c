@@ -338,6 +338,7 @@ static const struct sql_error {
      "You have a conflict of interest with this case; you do not score it."},
     {"invalid_scores", 422, "validation_failed",
      "Give every criterion of the cycle a whole number from 1 to its scale maximum.", "scores"},
+    {"vote_row_not_found", 404, "not_found", "No such vote."},
     {"vote_rate_limited", 429, "rate_limited",
      "Too many vote changes in the last hour; please try again later."},
 };

@@ -8,6 +8,8 @@
  * (account, category) keeps one row under any concurrency, on any number
  * of nodes. The client address (http_remote_addr: X-Forwarded-For only
  * from trusted proxies) and the User-Agent are stored with the vote.
+ * Staff read a report of what may deserve a look and void votes until
+ * publication.
  */
 #include "api/api.h"
 #include "api/auth.h"
@@ -20,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int st_vote = -1, st_get = -1, st_candidates = -1;
+static int st_vote = -1, st_get = -1, st_candidates = -1, st_report = -1, st_void = -1;
 
 void votes_statements(void)
 {
@@ -28,6 +30,8 @@ void votes_statements(void)
         db_register("aw_vote", "SELECT vote::text, changed FROM convene_vote($1, $2, $3, $4, $5)");
     st_get = db_register("aw_vote_get", "SELECT convene_vote_json($1, $2)::text");
     st_candidates = db_register("aw_candidates", "SELECT convene_candidates($1)::text");
+    st_report = db_register("aw_vote_report", "SELECT convene_vote_report_json($1)::text");
+    st_void = db_register("aw_vote_void", "SELECT convene_vote_void($1, $2, $3)");
 }
 
 /* Casts (submission given) or withdraws (NULL) the caller's vote. */
@@ -96,6 +100,49 @@ out:
     api_end(&x);
 }
 
+/* ---- Staff ---- */
+
+static void h_report(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id")};
+    api_reply_row_json(req, x.c, db_run(x.c, st_report, 1, p), 200, "award cycle");
+out:
+    api_end(&x);
+}
+
+static void h_void(struct http_req *req)
+{
+    static const char *const allowed[] = {"reason", NULL};
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    const char *reason =
+        awards_text(req, x.body, "reason", &x.f, API_REQUIRED | API_MULTILINE | API_TRIM, 2000);
+    if (api_check(&x) != 0)
+        goto out;
+    const char *id = http_param(req, "id");
+    const char *p[] = {id, api_num(req, x.me->id), reason};
+    struct db_result *r = awards_run_begun(&x, st_void, 3, p);
+    if (r == NULL)
+        goto out;
+    bool changed = str_eq(db_value(r, 0, 0), "t");
+    db_result_free(r);
+    json_t *details = json_pack("{s:s}", "reason", reason);
+    int rc =
+        changed ? awards_commit_audited(&x, "vote.voided", "vote", id, details) : awards_commit(&x);
+    json_decref(details);
+    if (rc == 0)
+        http_reply_json(req, 200,
+                        json_pack("{s:I,s:b,s:b}", "id", (json_int_t)strtoll(id, NULL, 10),
+                                  "voided", true, "changed", changed));
+out:
+    api_end(&x);
+}
+
 int votes_routes(struct http_server *s)
 {
     int rc = 0;
@@ -103,5 +150,7 @@ int votes_routes(struct http_server *s)
     rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/vote", h_get);
     rc |= http_route(s, "DELETE", "/api/awards/categories/{id:int}/vote", h_delete);
     rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/candidates", h_candidates);
+    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/vote-report", h_report);
+    rc |= http_route(s, "POST", "/api/awards/votes/{id:int}/void", h_void);
     return rc ? -1 : 0;
 }

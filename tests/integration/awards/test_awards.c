@@ -1418,6 +1418,8 @@ START_TEST(bad_input_never_gets_a_server_error)
         {"POST", "/api/submissions/1/conflicts", "{\"reason\":\"x\",\"judge_id\":99999999}"},
         {"POST", "/api/submissions/1/conflicts/99999999/waive", "{\"source\":\"staff\"}"},
         {"GET", "/api/submissions/99999999/conflicts", NULL},
+        {"GET", "/api/awards/cycles/99999999/vote-report", NULL},
+        {"POST", "/api/awards/votes/99999999/void", "{\"reason\":[]}"},
         {"PUT", "/api/submissions/99999999/scores", "{\"scores\":{}}"},
         {"PUT", "/api/submissions/1/scores", "{\"scores\":[1,2]}"},
         {"PUT", "/api/submissions/1/scores", "{\"scores\":{\"1\":1e3},\"x\":1}"},
@@ -1438,6 +1440,135 @@ START_TEST(bad_input_never_gets_a_server_error)
             hresp_free(&r);
         }
     }
+}
+END_TEST
+
+/* Votes u for submission in category from client address addr; returns
+ * the status. */
+static long vote_from(const struct user *u, long category, long submission, const char *addr)
+{
+    char body[64], cookie[200], token[100], xff[80];
+    snprintf(body, sizeof body, "{\"submission_id\":%ld}", submission);
+    snprintf(cookie, sizeof cookie, "Cookie: %s", u->cookie);
+    snprintf(token, sizeof token, "X-CSRF-Token: %s", u->csrf);
+    snprintf(xff, sizeof xff, "X-Forwarded-For: %s", addr);
+    const char *h[] = {"Content-Type: application/json", cookie, token, xff, NULL};
+    struct hresp r;
+    ck_assert_int_eq(hreq(&srv, "PUT", vpath(category, "vote"), h, body, strlen(body), &r), 0);
+    long st = r.status;
+    hresp_free(&r);
+    return st;
+}
+
+/* Does list (an array of objects) hold an object whose member key is the
+ * string want? */
+static bool has_entry(json_t *list, const char *key, const char *want)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        if (str_eq(json_string_value(json_object_get(e, key)), want))
+            return true;
+    }
+    return false;
+}
+
+START_TEST(vote_report_and_void)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(&cat1, &cat2);
+    long a = submitted_case(cycle, cat1, &seoul[0]);
+    submitted_case(cycle, cat1, &bangkok);
+    open_voting(cycle);
+    struct user r1, r2;
+    make_user(&r1, "reporter", "Kathmandu Metropolitan City", true, "participant");
+    make_user(&r2, "reporter", "Kathmandu Metropolitan City", true, "participant");
+    char q[512];
+    /* One mailbox with two aliases; r1 is older than the vote, r2 new. */
+    snprintf(q, sizeof q,
+             "UPDATE accounts SET email = CASE id WHEN %ld THEN 'Clerk+a@kathmandu.example' "
+             "ELSE 'clerk+b@kathmandu.example' END, created_at = CASE id WHEN %ld THEN "
+             "now() - interval '1 day' ELSE created_at END, email_verified_at = CASE id WHEN "
+             "%ld THEN now() - interval '1 day' ELSE email_verified_at END WHERE id IN (%ld, %ld)",
+             r1.id, r1.id, r1.id, r1.id, r2.id);
+    sql(q);
+    ck_assert_int_eq(vote_from(&r1, cat1, a, "198.51.100.7"), 200);
+    ck_assert_int_eq(vote_from(&r2, cat1, a, "198.51.100.9"), 200);
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
+    expect("PATCH", cpath, "{\"self_vote\":true}", &staff, 200, NULL);
+    ck_assert_int_eq(vote_from(&seoul[1], cat1, a, "2001:db8:1:2::5"), 200);
+
+    char rpath[96];
+    snprintf(rpath, sizeof rpath, "/api/awards/cycles/%ld/vote-report", cycle);
+    expect("GET", rpath, NULL, &r1, 403, "forbidden");
+    long st;
+    json_t *j = call_json("GET", rpath, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "votes")), 3);
+    json_t *nets = json_object_get(j, "networks");
+    ck_assert_int_eq(json_array_size(nets), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(nets, 0), "network")),
+                     "198.51.100.0/24");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(nets, 0), "accounts")), 2);
+    json_t *fresh = json_object_get(j, "new_accounts");
+    char want[64];
+    snprintf(want, sizeof want, "%ld", r2.id);
+    bool r2_new = false, r1_new = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(fresh, i, e)
+    {
+        long acct = (long)json_integer_value(json_object_get(e, "account_id"));
+        r2_new |= acct == r2.id;
+        r1_new |= acct == r1.id;
+    }
+    ck_assert(r2_new && !r1_new);
+    ck_assert(has_entry(json_object_get(j, "aliases"), "mailbox", "clerk@kathmandu.example"));
+    ck_assert(has_entry(json_object_get(j, "shared_domains"), "domain", "kathmandu.example"));
+    json_t *own = json_object_get(j, "own_organisation");
+    ck_assert_int_eq(json_array_size(own), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(own, 0), "account_id")),
+                     seoul[1].id);
+    ck_assert_int_ge(json_array_size(json_object_get(j, "bursts")), 1);
+    json_decref(j);
+
+    /* Staff void r2's vote: it stays, flagged, and cannot change. */
+    snprintf(q, sizeof q, "SELECT id FROM votes WHERE account_id = %ld", r2.id);
+    long vote = sql_long(q);
+    char vpath_[96];
+    snprintf(vpath_, sizeof vpath_, "/api/awards/votes/%ld/void", vote);
+    expect("POST", vpath_, "{\"reason\":\"Alias\"}", &r1, 403, "forbidden");
+    expect("POST", vpath_, "{}", &staff, 422, "validation_failed");
+    j = call_json("POST", vpath_, "{\"reason\":\"Alias of another voter.\"}", &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_true(json_object_get(j, "changed")));
+    json_decref(j);
+    j = call_json("POST", vpath_, "{\"reason\":\"Again.\"}", &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_false(json_object_get(j, "changed")));
+    json_decref(j);
+    snprintf(q, sizeof q, "SELECT voided_reason FROM votes WHERE id = %ld", vote);
+    char *reason = harness_psql(DB, q);
+    ck_assert_str_eq(reason, "Alias of another voter.");
+    free(reason);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM audit_log WHERE action = 'vote.voided' AND target_id = '%ld'",
+             vote);
+    ck_assert_int_eq(sql_long(q), 1);
+    expect("DELETE", vpath(cat1, "vote"), NULL, &r2, 409, "vote_voided");
+    j = call_json("GET", rpath, NULL, &staff, &st);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "votes")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "voided")), 1);
+    json_decref(j);
+    expect("POST", "/api/awards/votes/99999999/void", "{\"reason\":\"x\"}", &staff, 404,
+           "not_found");
+    snprintf(q, sizeof q, "UPDATE award_cycles SET published_at = now() WHERE id = %ld", cycle);
+    sql(q);
+    snprintf(q, sizeof q, "SELECT id FROM votes WHERE account_id = %ld", r1.id);
+    snprintf(vpath_, sizeof vpath_, "/api/awards/votes/%ld/void", sql_long(q));
+    expect("POST", vpath_, "{\"reason\":\"Too late.\"}", &staff, 409, "cycle_published");
 }
 END_TEST
 
@@ -1466,6 +1597,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, voting_phase_edges);
     tcase_add_test(tc, hundred_concurrent_votes_leave_one_row);
     tcase_add_test(tc, thirty_vote_changes_an_hour);
+    tcase_add_test(tc, vote_report_and_void);
     tcase_add_test(tc, judges_and_conflicts);
     tcase_add_test(tc, judges_score_their_cases);
     tcase_add_test(tc, progress_per_judge_and_case);
