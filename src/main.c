@@ -6,6 +6,7 @@
 #include "db/cache.h"
 #include "accounts/accounts.h"
 #include "activities/activities.h"
+#include "awards/awards.h"
 #include "api/audit.h"
 #include "api/ratelimit.h"
 #include "ops/ops.h"
@@ -64,16 +65,14 @@ static const struct command commands[] = {
  */
 static void (*const statement_sets[])(void) = {
     audit_statements,    auth_statements,       ratelimit_statements,
-    accounts_statements, activities_statements,
+    accounts_statements, activities_statements, awards_statements,
 };
 
 static int (*const route_sets[])(struct http_server *) = {
 #ifdef CONVENE_TEST_ROUTES
     testroutes_register,
 #endif
-    ops_routes,
-    accounts_routes,
-    activities_routes,
+    ops_routes,          accounts_routes, activities_routes, awards_routes,
 };
 
 static int register_routes(struct http_server *srv)

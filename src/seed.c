@@ -222,6 +222,57 @@ static int seed_activities(struct db_conn *c, const char *data_dir, int *added)
     return q ? 0 : -1;
 }
 
+/*
+ * The 2023 CityNet-ESCAP SDG City Awards (the second edition), from
+ * /work/shared/data/citynet-sdg-awards-2023.txt: four categories, seven
+ * criteria (the call names them, not their scale or weights: 1-10 and
+ * equal weights here), the ceremony at APUF-8 in Suwon on 25 October 2023.
+ * The call's exact windows are not all known: the dates below are
+ * plausible choices (submission March to June, voting mid-July to
+ * mid-August, evaluation mid-July to mid-September, Seoul time), as are
+ * the weights (jury 0.7, public 0.3). Not published: there are no results
+ * to show. Added once (a cycle of 2023 already there is left alone).
+ */
+static const char awards_2023[] =
+    "{\"year\": 2023, \"title\": \"CityNet-ESCAP SDG City Awards 2023\","
+    " \"submission_opens_at\": \"2023-03-01T00:00:00+09:00\","
+    " \"submission_closes_at\": \"2023-06-30T23:59:59+09:00\","
+    " \"voting_opens_at\": \"2023-07-15T00:00:00+09:00\","
+    " \"voting_closes_at\": \"2023-08-15T23:59:59+09:00\","
+    " \"evaluation_opens_at\": \"2023-07-15T00:00:00+09:00\","
+    " \"evaluation_closes_at\": \"2023-09-15T23:59:59+09:00\","
+    " \"jury_weight\": 0.7, \"public_weight\": 0.3,"
+    " \"ceremony_on\": \"2023-10-25\","
+    " \"ceremony_place\": \"8th Asia-Pacific Urban Forum (APUF-8), Suwon, Republic of Korea\","
+    " \"categories\": [{\"name\": \"Resilient urban and territorial planning\"},"
+    "  {\"name\": \"City climate action\"},"
+    "  {\"name\": \"Inclusive urban digital transformation\"},"
+    "  {\"name\": \"Innovative urban finance\"}],"
+    " \"criteria\": [{\"name\": \"Innovation\", \"weight\": 1, \"scale_max\": 10},"
+    "  {\"name\": \"Leadership and governance\", \"weight\": 1, \"scale_max\": 10},"
+    "  {\"name\": \"Clear implementation\", \"weight\": 1, \"scale_max\": 10},"
+    "  {\"name\": \"Standard of quality\", \"weight\": 1, \"scale_max\": 10},"
+    "  {\"name\": \"Positive outcomes\", \"weight\": 1, \"scale_max\": 10},"
+    "  {\"name\": \"Long-term sustainability\", \"weight\": 1, \"scale_max\": 10},"
+    "  {\"name\": \"Replicability\", \"weight\": 1, \"scale_max\": 10}]}";
+
+static int seed_awards(struct db_conn *c, int *added)
+{
+    const char *p[] = {awards_2023};
+    struct db_result *r =
+        db_query(c,
+                 "SELECT convene_award_cycle_create($1::jsonb, NULL) "
+                 "WHERE NOT EXISTS (SELECT 1 FROM award_cycles WHERE year = 2023)",
+                 1, p);
+    if (r == NULL) {
+        fprintf(stderr, "convene: awards 2023: %s\n", db_error_message(c));
+        return -1;
+    }
+    *added = db_nrows(r);
+    db_result_free(r);
+    return 0;
+}
+
 int cli_seed(const struct config *cfg, const char *data_dir)
 {
     char err[512];
@@ -243,6 +294,10 @@ int cli_seed(const struct config *cfg, const char *data_dir)
     if (seed_activities(c, data_dir, &activities) != 0)
         goto out;
     printf("activities: %d added (CityNet's 2023 calendar)\n", activities);
+    int cycles = 0;
+    if (seed_awards(c, &cycles) != 0)
+        goto out;
+    printf("award cycles: %d added (the 2023 SDG City Awards)\n", cycles);
     printf("demo accounts:\n");
     for (size_t i = 0; i < ARRAY_LEN(demo_accounts); i++) {
         if (seed_account(c, &demo_accounts[i]) != 0)

@@ -196,6 +196,7 @@ static const struct sql_error {
     int status;
     const char *code; /* the API's error code */
     const char *message;
+    const char *field; /* when set: a 422 field error on this member instead */
 } sql_errors[] = {
     {"activity_not_found", 404, "not_found", "No such activity."},
     {"enrollment_not_found", 404, "not_found", "No such registration."},
@@ -222,6 +223,52 @@ static const struct sql_error {
     {"organisation_limit_reached", 409, "organisation_limit_reached",
      "This organisation already has as many places as the activity allows; approve over the "
      "limit explicitly to go past it."},
+    /* The SDG Awards. The three *_closed codes come with {phase, opens_at,
+     * closes_at} in the error object (the RAISE's DETAIL). */
+    {"cycle_not_found", 404, "not_found", "No such award cycle."},
+    {"category_not_found", 404, "not_found", "No such award category."},
+    {"submission_not_found", 404, "not_found", "No such case."},
+    {"cycle_published", 409, "cycle_published",
+     "The results of this cycle are published; it cannot change any more."},
+    {"criteria_locked", 409, "criteria_locked",
+     "Judges have started scoring; the criteria cannot change any more."},
+    {"category_in_use", 409, "category_in_use", "A category that holds cases cannot be removed."},
+    {"unknown_item", 422, "validation_failed", "Not a category or criterion of this cycle.", "id"},
+    {"organisation_unconfirmed", 403, "organisation_unconfirmed",
+     "Cases are submitted by confirmed members of an eligible organisation; ask the Secretariat "
+     "to confirm your affiliation."},
+    {"submission_closed", 409, "submission_closed", "Submission is not open now."},
+    {"voting_closed", 409, "voting_closed", "Voting is not open now."},
+    {"evaluation_closed", 409, "evaluation_closed", "Evaluation is not open now."},
+    {"category_not_in_cycle", 422, "validation_failed", "Not a category of this cycle.",
+     "category_id"},
+    {"case_limit", 409, "case_limit",
+     "Your organisation already has as many cases in this category as the cycle allows."},
+    {"submission_not_member", 403, "forbidden",
+     "Only confirmed members of the submitting organisation may change a case."},
+    {"submission_not_candidate", 422, "validation_failed", "Not a submitted case of this category.",
+     "submission_id"},
+    {"own_organisation", 403, "own_organisation",
+     "You cannot vote for a case of your own organisation."},
+    {"judge_cannot_vote", 403, "judge_cannot_vote", "Judges of a category do not vote in it."},
+    {"vote_voided", 409, "vote_voided",
+     "Your vote in this category was voided by the Secretariat; it cannot change."},
+    {"vote_not_found", 404, "not_found", "You have not voted in this category."},
+    {"not_a_judge", 422, "validation_failed", "This account does not hold the judge role.",
+     "account_id"},
+    {"judge_not_assigned", 404, "not_found", "This judge is not assigned to the category."},
+    {"conflict_judge_not_assigned", 422, "validation_failed",
+     "This judge is not assigned to the case's category.", "judge_id"},
+    {"conflict_not_waivable", 409, "conflict_not_waivable",
+     "A judge of the case's own organisation stays conflicted; it cannot be waived."},
+    {"conflict_not_found", 404, "not_found", "This judge has no such conflict with the case."},
+    {"judge_conflicted", 403, "judge_conflicted",
+     "You have a conflict of interest with this case; you do not score it."},
+    {"invalid_scores", 422, "validation_failed",
+     "Give every criterion of the cycle a whole number from 1 to its scale maximum.", "scores"},
+    {"vote_row_not_found", 404, "not_found", "No such vote."},
+    {"vote_rate_limited", 429, "rate_limited",
+     "Too many vote changes in the last hour; please try again later."},
 };
 
 /* The field a constraint violation is about: the column PostgreSQL names,
@@ -266,10 +313,28 @@ void api_reply_db_error(struct http_req *req, struct db_conn *c)
     if (str_eq(state, "P0001")) {
         for (size_t i = 0; i < ARRAY_LEN(sql_errors); i++) {
             const struct sql_error *e = &sql_errors[i];
-            if (str_eq(db_error_message(c), e->raised)) {
-                http_reply_error(req, e->status, e->code, "%s", e->message);
+            if (!str_eq(db_error_message(c), e->raised))
+                continue;
+            if (e->field) {
+                struct api_fields f;
+                api_fields_init(&f);
+                api_field_error(&f, e->field, "invalid_choice", e->message);
+                api_fields_check(req, &f);
                 return;
             }
+            /* A JSON object in the DETAIL joins the error object. */
+            json_t *extra = NULL;
+            const char *detail = db_error_detail(c);
+            if (detail[0] == '{')
+                extra = json_loads(detail, 0, NULL);
+            if (!json_is_object(extra)) {
+                json_decref(extra);
+                extra = NULL;
+            }
+            if (e->status == 429)
+                http_add_header(req, "Retry-After", "60");
+            http_reply_error_with(req, e->status, e->code, extra, "%s", e->message);
+            return;
         }
     } else if (str_eq(state, "23502")) {
         reply_violation(req, c, "required", "A value is required.");

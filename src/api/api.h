@@ -164,7 +164,14 @@ const char *api_num(struct http_req *req, long n);
 
 /* ---- Replies ---- */
 
-/* After a failed query: 503 for a lost connection, 500 otherwise. */
+/*
+ * After a failed query: 503 for a lost connection; a rule's RAISE
+ * EXCEPTION 'code' as the table sql_errors[] in api.c says (a JSON object
+ * in the exception's DETAIL joins the error object, e.g. the phase and
+ * window of submission_closed; some codes are a 422 on one field);
+ * constraint violations as 422 on the field (409 for a duplicate); 500
+ * otherwise.
+ */
 void api_reply_db_error(struct http_req *req, struct db_conn *c);
 /* 404 with a standard message. */
 void api_reply_not_found(struct http_req *req, const char *what);

@@ -38,6 +38,7 @@ struct db_conn {
     char err_msg[256];
     char err_column[64];
     char err_constraint[64];
+    char err_detail[512];
     bool err_connection;
 };
 
@@ -77,6 +78,7 @@ static void clear_error(struct db_conn *c)
     c->err_msg[0] = '\0';
     c->err_column[0] = '\0';
     c->err_constraint[0] = '\0';
+    c->err_detail[0] = '\0';
     c->err_connection = false;
 }
 
@@ -86,6 +88,8 @@ static void set_error(struct db_conn *c, const PGresult *res, const char *what)
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *column = res ? PQresultErrorField(res, PG_DIAG_COLUMN_NAME) : NULL;
     const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    snprintf(c->err_detail, sizeof c->err_detail, "%s", detail ? detail : "");
     snprintf(c->err_state, sizeof c->err_state, "%s", state ? state : "");
     snprintf(c->err_column, sizeof c->err_column, "%s", column ? column : "");
     snprintf(c->err_constraint, sizeof c->err_constraint, "%s", constraint ? constraint : "");
@@ -440,6 +444,11 @@ const char *db_error_column(const struct db_conn *c)
 const char *db_error_constraint(const struct db_conn *c)
 {
     return c->err_constraint;
+}
+
+const char *db_error_detail(const struct db_conn *c)
+{
+    return c->err_detail;
 }
 
 bool db_error_is_connection(const struct db_conn *c)

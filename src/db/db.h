@@ -106,6 +106,9 @@ const char *db_error_message(const struct db_conn *c);
  * next call. */
 const char *db_error_column(const struct db_conn *c);
 const char *db_error_constraint(const struct db_conn *c);
+/* The DETAIL of the last failure ("" when none; truncated to 511 bytes).
+ * Valid until the next call. */
+const char *db_error_detail(const struct db_conn *c);
 /* True when the last failure was a lost or unusable connection. */
 bool db_error_is_connection(const struct db_conn *c);
 

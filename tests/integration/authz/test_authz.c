@@ -127,7 +127,8 @@ static void setup(void)
         "CREATE FUNCTION matrix_fixture(p_account bigint, p_hash text, p_csrf text, p_n int) "
         "RETURNS text LANGUAGE plpgsql AS $$ "
         "DECLARE pub bigint; draft bigint; appr bigint; other bigint; enr bigint; "
-        "sess bigint; box bigint; "
+        "sess bigint; box bigint; org2 bigint; cyc bigint; cat bigint; sub bigint; "
+        "vcyc bigint; vcat bigint; cand bigint; "
         "BEGIN "
         "IF p_account IS NOT NULL THEN "
         "  INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) "
@@ -155,7 +156,32 @@ static void setup(void)
         "  now() + interval '1 hour') RETURNING id INTO sess; "
         "INSERT INTO mail_outbox (template, to_address, status) VALUES ('welcome', "
         "  'other-' || p_n || '@matrix.test', 'failed') RETURNING id INTO box; "
-        "RETURN concat_ws(' ', pub, draft, enr, other, sess, box); "
+        /* Awards: a cycle open for submission with a category and another
+         * organisation's draft case; a cycle open for voting with a category
+         * and another organisation's submitted case. */
+        "INSERT INTO organisations (name, city, country, kind) VALUES ('Matrix City ' || p_n, "
+        "  'Matrix', 'Matrixland', 'member_city') RETURNING id INTO org2; "
+        "INSERT INTO award_cycles (year, title, submission_opens_at, submission_closes_at, "
+        "  voting_opens_at, voting_closes_at, evaluation_opens_at, evaluation_closes_at) "
+        "  VALUES (2030, 'Matrix ' || p_n, now() - interval '1 day', now() + interval '1 day', "
+        "  now() + interval '2 days', now() + interval '3 days', now() + interval '2 days', "
+        "  now() + interval '3 days') RETURNING id INTO cyc; "
+        "INSERT INTO award_categories (cycle_id, name) VALUES (cyc, 'Climate') "
+        "  RETURNING id INTO cat; "
+        "INSERT INTO submissions (cycle_id, category_id, organisation_id, sdgs, title, summary, "
+        "  description) VALUES (cyc, cat, org2, '{11}', 'Case', 'Summary', 'Description') "
+        "  RETURNING id INTO sub; "
+        "INSERT INTO award_cycles (year, title, submission_opens_at, submission_closes_at, "
+        "  voting_opens_at, voting_closes_at, evaluation_opens_at, evaluation_closes_at) "
+        "  VALUES (2030, 'Voting ' || p_n, now() - interval '3 days', now() - interval '2 days', "
+        "  now() - interval '1 day', now() + interval '1 day', now() - interval '1 day', "
+        "  now() + interval '1 day') RETURNING id INTO vcyc; "
+        "INSERT INTO award_categories (cycle_id, name) VALUES (vcyc, 'Finance') "
+        "  RETURNING id INTO vcat; "
+        "INSERT INTO submissions (cycle_id, category_id, organisation_id, sdgs, title, summary, "
+        "  description, status, submitted_at) VALUES (vcyc, vcat, org2, '{13}', 'Candidate', "
+        "  'Summary', 'Description', 'submitted', now()) RETURNING id INTO cand; "
+        "RETURN concat_ws(' ', pub, draft, enr, other, sess, box, cyc, cat, sub, vcat, cand); "
         "END $$");
 }
 
@@ -169,6 +195,7 @@ static void teardown(void)
 struct objects {
     char n[24]; /* a number no other request has */
     char activity[24], draft[24], enrollment[24], account[24], session[24], outbox[24];
+    char cycle[24], category[24], submission[24], vcategory[24], candidate[24];
     char cookie[128], csrf[64];
 };
 
@@ -191,20 +218,24 @@ static void make_objects(int caller, struct objects *o)
     snprintf(q, sizeof q, "SELECT matrix_fixture(%s, '%s', '%s', %d)", acct, hash, o->csrf, n);
     char *out = harness_psql(DB, q);
     ck_assert_msg(out != NULL, "fixture failed");
-    int got = sscanf(out, "%23s %23s %23s %23s %23s %23s", o->activity, o->draft, o->enrollment,
-                     o->account, o->session, o->outbox);
-    ck_assert_msg(got == 6, "fixture answered %s", out);
+    int got = sscanf(out, "%23s %23s %23s %23s %23s %23s %23s %23s %23s %23s %23s", o->activity,
+                     o->draft, o->enrollment, o->account, o->session, o->outbox, o->cycle,
+                     o->category, o->submission, o->vcategory, o->candidate);
+    ck_assert_msg(got == 11, "fixture answered %s", out);
     free(out);
 }
 
 /* Replaces {activity}, {draft}, {enrollment}, {account}, {session},
- * {outbox} and {n} in path. */
+ * {outbox}, the awards' {cycle}, {category}, {submission}, {vcategory},
+ * {candidate}, and {n} in path. */
 static void expand(const char *path, const struct objects *o, char *out, size_t size)
 {
-    static const char *const names[] = {"{activity}", "{draft}",  "{enrollment}", "{account}",
-                                        "{session}",  "{outbox}", "{n}"};
-    const char *values[] = {o->activity, o->draft,  o->enrollment, o->account,
-                            o->session,  o->outbox, o->n};
+    static const char *const names[] = {"{activity}",   "{draft}",     "{enrollment}", "{account}",
+                                        "{session}",    "{outbox}",    "{cycle}",      "{category}",
+                                        "{submission}", "{vcategory}", "{candidate}",  "{n}"};
+    const char *values[] = {o->activity,   o->draft,     o->enrollment, o->account,
+                            o->session,    o->outbox,    o->cycle,      o->category,
+                            o->submission, o->vcategory, o->candidate,  o->n};
     size_t n = 0;
     for (const char *p = path; *p && n + 1 < size;) {
         bool done = false;

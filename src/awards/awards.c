@@ -1,0 +1,99 @@
+/*
+ * awards.c - the feature's wiring and the helpers its files share (see
+ * internal.h).
+ */
+#include "awards/awards.h"
+
+#include "api/audit.h"
+#include "api/auth.h"
+#include "awards/internal.h"
+#include "db/db.h"
+#include "http/http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void awards_statements(void)
+{
+    cycles_statements();
+    submissions_statements();
+    votes_statements();
+    jury_statements();
+}
+
+int awards_routes(struct http_server *s)
+{
+    if (cycles_routes(s) != 0 || submissions_routes(s) != 0 || votes_routes(s) != 0 ||
+        jury_routes(s) != 0)
+        return -1;
+    return 0;
+}
+
+const char *awards_text(struct http_req *req, json_t *obj, const char *key, struct api_fields *f,
+                        unsigned flags, size_t max_chars)
+{
+    /* A code point is at most 4 bytes; the count is checked after. */
+    const char *s = api_string(req, obj, key, f, flags, 1, max_chars * 4);
+    if (s != NULL && api_utf8_chars(s) > max_chars) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Must be at most %zu characters long.", max_chars);
+        api_field_error(f, key, "too_long", msg);
+        return NULL;
+    }
+    /* What is stored is what was checked. */
+    if (s != NULL && (flags & API_TRIM))
+        json_object_set_new(obj, key, json_string(s));
+    return s;
+}
+
+void awards_boolean(json_t *obj, const char *key, struct api_fields *f)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v != NULL && !json_is_boolean(v))
+        api_field_error(f, key, "invalid_type", "Must be true or false.");
+}
+
+const char *awards_body_text(struct api_ctx *x)
+{
+    char *s = json_dumps(x->body, JSON_COMPACT);
+    const char *out = http_strdup(x->req, s ? s : "{}");
+    free(s);
+    return out;
+}
+
+struct db_result *awards_run_begun(struct api_ctx *x, int stmt, int nparams,
+                                   const char *const *params)
+{
+    if (db_begin(x->c) != 0) {
+        api_reply_db_error(x->req, x->c);
+        return NULL;
+    }
+    struct db_result *r = db_run(x->c, stmt, nparams, params);
+    if (r == NULL) {
+        api_reply_db_error(x->req, x->c); /* before the rollback clears the error */
+        db_rollback(x->c);
+    }
+    return r;
+}
+
+int awards_commit(struct api_ctx *x)
+{
+    if (db_commit(x->c) != 0) {
+        api_reply_db_error(x->req, x->c);
+        db_rollback(x->c);
+        return -1;
+    }
+    return 0;
+}
+
+int awards_commit_audited(struct api_ctx *x, const char *action, const char *type, const char *id,
+                          json_t *details)
+{
+    if (audit_log(x->c, x->req, x->me ? x->me->id : 0, action, type, id, details) != 0 ||
+        db_commit(x->c) != 0) {
+        api_reply_db_error(x->req, x->c);
+        db_rollback(x->c);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * votes.c - the public vote: a verified account's one vote per category
+ * (PUT to cast or change, GET to read, DELETE to withdraw) inside the
+ * cycle's voting window, and the public list of a category's candidates
+ * from the moment voting opens.
+ *
+ * convene_vote decides under the voter's account row lock; the unique key
+ * (account, category) keeps one row under any concurrency, on any number
+ * of nodes. The client address (http_remote_addr: X-Forwarded-For only
+ * from trusted proxies) and the User-Agent are stored with the vote.
+ * Staff read a report of what may deserve a look and void votes until
+ * publication.
+ */
+#include "api/api.h"
+#include "api/auth.h"
+#include "awards/internal.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int st_vote = -1, st_get = -1, st_candidates = -1, st_report = -1, st_void = -1;
+
+void votes_statements(void)
+{
+    st_vote =
+        db_register("aw_vote", "SELECT vote::text, changed FROM convene_vote($1, $2, $3, $4, $5)");
+    st_get = db_register("aw_vote_get", "SELECT convene_vote_json($1, $2)::text");
+    st_candidates = db_register("aw_candidates", "SELECT convene_candidates($1)::text");
+    st_report = db_register("aw_vote_report", "SELECT convene_vote_report_json($1)::text");
+    st_void = db_register("aw_vote_void", "SELECT convene_vote_void($1, $2, $3)");
+}
+
+/* Casts (submission given) or withdraws (NULL) the caller's vote. */
+static void vote(struct api_ctx *x, const char *submission)
+{
+    const char *category = http_param(x->req, "id");
+    const char *agent = http_header(x->req, "User-Agent");
+    const char *p[] = {category, api_num(x->req, x->me->id), submission, http_remote_addr(x->req),
+                       agent};
+    struct db_result *r = awards_run_begun(x, st_vote, 5, p);
+    if (r == NULL)
+        return;
+    char *text = http_strdup(x->req, db_value(r, 0, 0));
+    db_result_free(r);
+    if (awards_commit(x) != 0)
+        return;
+    http_reply(x->req, 200, "application/json", text, strlen(text));
+}
+
+static void h_put(struct http_req *req)
+{
+    static const char *const allowed[] = {"submission_id", NULL};
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    long submission = 0;
+    api_integer(x.body, "submission_id", &x.f, API_REQUIRED, 1, 1L << 53, &submission);
+    if (api_check(&x) != 0)
+        goto out;
+    vote(&x, api_num(req, submission));
+out:
+    api_end(&x);
+}
+
+static void h_delete(struct http_req *req)
+{
+    static const char *const nothing[] = {NULL};
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, true, nothing, NULL) != 0 ||
+        api_check(&x) != 0)
+        goto out;
+    vote(&x, NULL);
+out:
+    api_end(&x);
+}
+
+static void h_get(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, 0) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id"), api_num(req, x.me->id)};
+    api_reply_row_json(req, x.c, db_run(x.c, st_get, 2, p), 200, "award category");
+out:
+    api_end(&x);
+}
+
+static void h_candidates(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id")};
+    api_reply_row_json(req, x.c, db_run(x.c, st_candidates, 1, p), 200, "award category");
+out:
+    api_end(&x);
+}
+
+/* ---- Staff ---- */
+
+static void h_report(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
+        goto out;
+    const char *p[] = {http_param(req, "id")};
+    api_reply_row_json(req, x.c, db_run(x.c, st_report, 1, p), 200, "award cycle");
+out:
+    api_end(&x);
+}
+
+static void h_void(struct http_req *req)
+{
+    static const char *const allowed[] = {"reason", NULL};
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    const char *reason =
+        awards_text(req, x.body, "reason", &x.f, API_REQUIRED | API_MULTILINE | API_TRIM, 2000);
+    if (api_check(&x) != 0)
+        goto out;
+    const char *id = http_param(req, "id");
+    const char *p[] = {id, api_num(req, x.me->id), reason};
+    struct db_result *r = awards_run_begun(&x, st_void, 3, p);
+    if (r == NULL)
+        goto out;
+    bool changed = str_eq(db_value(r, 0, 0), "t");
+    db_result_free(r);
+    json_t *details = json_pack("{s:s}", "reason", reason);
+    int rc =
+        changed ? awards_commit_audited(&x, "vote.voided", "vote", id, details) : awards_commit(&x);
+    json_decref(details);
+    if (rc == 0)
+        http_reply_json(req, 200,
+                        json_pack("{s:I,s:b,s:b}", "id", (json_int_t)strtoll(id, NULL, 10),
+                                  "voided", true, "changed", changed));
+out:
+    api_end(&x);
+}
+
+int votes_routes(struct http_server *s)
+{
+    int rc = 0;
+    rc |= http_route(s, "PUT", "/api/awards/categories/{id:int}/vote", h_put);
+    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/vote", h_get);
+    rc |= http_route(s, "DELETE", "/api/awards/categories/{id:int}/vote", h_delete);
+    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/candidates", h_candidates);
+    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/vote-report", h_report);
+    rc |= http_route(s, "POST", "/api/awards/votes/{id:int}/void", h_void);
+    return rc ? -1 : 0;
+}
