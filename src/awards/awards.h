@@ -4,7 +4,7 @@
  * organisations; the public vote; judges assigned to categories and
  * their conflicts with cases. (Files, scoring, results and exports come
  * in later slices.) Its files share internal.h, which nothing outside
- * this folder includes. The rules live in SQL (migration 0008_awards).
+ * this folder includes. The rules live in SQL (migration 0009_awards).
  */
 #ifndef CONVENE_AWARDS_H
 #define CONVENE_AWARDS_H

@@ -1,9 +1,9 @@
--- 0008_awards: the SDG Awards — cycles with categories and criteria, cases
+-- 0009_awards: the SDG Awards — cycles with categories and criteria, cases
 -- (submissions) and their files, the jury (assignments, conflicts, scores),
 -- the public vote and published results.
 --
 -- Issue 10 calls this file 0004_awards.sql; by the time it was written
--- 0004 to 0007 were taken, so it is 0008. The whole feature's tables are
+-- 0004 to 0008 were taken, so it is 0009. The whole feature's tables are
 -- here so that later slices (files, scoring, results, exports) add
 -- functions, not tables.
 --
