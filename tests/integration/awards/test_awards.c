@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/auth.h"
 #include "harness.h"
@@ -59,18 +60,25 @@ static long sql_long(const char *text)
     return v;
 }
 
+/* A number no other test of this run has used: each test runs in its own
+ * process (CK_FORK=yes), so a plain counter would start again at 1. */
+static long unique_n(void)
+{
+    static int serial;
+    return (long)(getpid() % 1000000) * 1000 + ++serial;
+}
+
 /* A verified account in organisation org (NULL: none), confirmed or not,
  * with role, and a session made here (only its hash stored). */
 static void make_user(struct user *u, const char *name, const char *org, bool confirmed,
                       const char *role)
 {
-    static int serial;
-    int n = ++serial;
-    snprintf(u->email, sizeof u->email, "%s-%d@awards.test", name, n);
+    long n = unique_n();
+    snprintf(u->email, sizeof u->email, "%s-%ld@awards.test", name, n);
     char q[1024];
     snprintf(q, sizeof q,
              "INSERT INTO accounts (email, password_hash, name, organisation_id, "
-             "email_verified_at, organisation_confirmed_at) VALUES ('%s', 'x', '%s %d', "
+             "email_verified_at, organisation_confirmed_at) VALUES ('%s', 'x', '%s %ld', "
              "(SELECT id FROM organisations WHERE name = '%s'), now(), %s) RETURNING id",
              u->email, name, n, org ? org : "", confirmed ? "now()" : "NULL");
     u->id = sql_long(q);
@@ -78,13 +86,13 @@ static void make_user(struct user *u, const char *name, const char *org, bool co
              role);
     sql(q);
     char token[48], hash[72];
-    int k = snprintf(token, sizeof token, "awardstok%d", n);
+    int k = snprintf(token, sizeof token, "awardstok%ld", n);
     for (int j = k; j < 43; j++)
         token[j] = 'x';
     token[43] = '\0';
     auth_token_hash_hex(token, hash);
     snprintf(u->cookie, sizeof u->cookie, "convene_session=%s", token);
-    snprintf(u->csrf, sizeof u->csrf, "csrf-awards-%d", n);
+    snprintf(u->csrf, sizeof u->csrf, "csrf-awards-%ld", n);
     snprintf(q, sizeof q,
              "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) VALUES "
              "(%ld, '%s'::bytea, '%s', now() + interval '1 day')",
