@@ -82,30 +82,30 @@ static size_t token_len(const char *s)
     return n;
 }
 
+/* Skips a non-empty token followed by `sep`: the position after them, or
+ * NULL. */
+static const char *token_then(const char *s, char sep)
+{
+    size_t n = token_len(s);
+    return n == 0 || s[n] != sep ? NULL : s + n + 1;
+}
+
 /* "type/subtype" optionally followed by "; name=value" parameters, tokens
  * only: nothing that could close the header line or open a quoted string. */
 static bool valid_content_type(const char *s)
 {
-    size_t n = token_len(s);
-    if (n == 0 || s[n] != '/')
+    s = token_then(s, '/');
+    if (s == NULL || token_len(s) == 0)
         return false;
-    s += n + 1;
-    n = token_len(s);
-    if (n == 0)
-        return false;
-    s += n;
+    s += token_len(s);
     while (*s == ';') {
         s++;
         while (*s == ' ')
             s++;
-        n = token_len(s);
-        if (n == 0 || s[n] != '=')
+        s = token_then(s, '=');
+        if (s == NULL || token_len(s) == 0)
             return false;
-        s += n + 1;
-        n = token_len(s);
-        if (n == 0)
-            return false;
-        s += n;
+        s += token_len(s);
     }
     return *s == '\0';
 }
