@@ -67,7 +67,15 @@ def literals_of_arg(text, func, index):
         # parameter, without string literals.
         args = call_args(text, m.end() - 1)
         if len(args) > index:
-            out |= {s for s in LITERAL.findall(args[index]) if CODE.match(s)}
+            # Literals inside a nested call of the argument are that call's
+            # arguments (json_object_get(err, "code")), not codes.
+            arg = args[index]
+            while True:
+                flat = re.sub(r'\([^()"]*(?:"(?:[^"\\]|\\.)*"[^()"]*)*\)', "", arg)
+                if flat == arg:
+                    break
+                arg = flat
+            out |= {s for s in LITERAL.findall(arg) if CODE.match(s)}
     return out
 
 
