@@ -70,7 +70,10 @@ size_t log_json_quote(char *out, const char *s, size_t n)
             *o++ = (char)c;
             i++;
         } else if (c < 0x20 || c == 0x7f) {
-            memcpy(o, "\\u00", 4);
+            o[0] = '\\';
+            o[1] = 'u';
+            o[2] = '0';
+            o[3] = '0';
             o[4] = hex[c >> 4];
             o[5] = hex[c & 0xf];
             o += 6;
@@ -81,7 +84,10 @@ size_t log_json_quote(char *out, const char *s, size_t n)
         } else {
             size_t len = utf8_seq_len(p + i, n - i);
             if (len == 0) {
-                memcpy(o, "\xEF\xBF\xBD", 3);
+                /* U+FFFD, the replacement character, in UTF-8. */
+                o[0] = (char)0xEF;
+                o[1] = (char)0xBF;
+                o[2] = (char)0xBD;
                 o += 3;
                 i++;
             } else {

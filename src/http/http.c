@@ -691,10 +691,13 @@ int http_add_header(struct http_req *req, const char *name, const char *value)
     char small[256];
     size_t len = nl + vl + 4;
     char *line = len <= sizeof small ? small : xmalloc(len);
-    memcpy(line, name, nl);
-    memcpy(line + nl, ": ", 2);
-    memcpy(line + nl + 2, value, vl);
-    memcpy(line + nl + 2 + vl, "\r\n", 2);
+    /* A byte range, not a C string: its length travels with it. */
+    memcpy(line, name, nl); // NOLINT(bugprone-not-null-terminated-result)
+    line[nl] = ':';
+    line[nl + 1] = ' ';
+    memcpy(line + nl + 2, value, vl); // NOLINT(bugprone-not-null-terminated-result)
+    line[nl + 2 + vl] = '\r';
+    line[nl + 3 + vl] = '\n';
     int rc = strbuf_append(&req->extra_headers, line, len);
     if (line != small)
         free(line);
