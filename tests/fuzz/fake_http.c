@@ -94,6 +94,14 @@ void http_reply_error_with(struct http_req *req, int status, const char *code, j
     record_error(req, status, code, extra);
 }
 
+int http_add_header(struct http_req *req, const char *name, const char *value)
+{
+    (void)req;
+    (void)name;
+    (void)value;
+    return 0;
+}
+
 void http_reply_unavailable(struct http_req *req)
 {
     record_error(req, 503, "unavailable", NULL);
@@ -135,6 +143,12 @@ const char *db_error_constraint(const struct db_conn *c)
 {
     (void)c;
     UNREACHABLE("db_error_constraint");
+}
+
+const char *db_error_detail(const struct db_conn *c)
+{
+    (void)c;
+    UNREACHABLE("db_error_detail");
 }
 
 bool db_error_is_connection(const struct db_conn *c)
