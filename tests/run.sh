@@ -93,6 +93,14 @@ else
 fi
 
 step "tests"
+# The metrics test also runs Prometheus's own checker (promtool, unpacked
+# from Debian's package into build/tools/), and must find it here.
+if PROMTOOL=$(bash tests/tools/promtool.sh "$here/build/tools"); then
+    export PROMTOOL CONVENE_REQUIRE_PROMTOOL=1
+    echo "promtool: $PROMTOOL"
+else
+    failures+=("promtool (apt-get download prometheus failed)")
+fi
 if ! (cd build && ctest --output-on-failure); then
     failures+=("tests")
 fi
