@@ -109,44 +109,50 @@ static void assert_counts_consistent(void)
 
 /* ---- Enrolment load ---- */
 
+/* What the enrolment threads of one test count, together. */
+struct tally {
+    atomic_int done;        /* requests answered */
+    atomic_int created;     /* 201 */
+    atomic_int repeat;      /* 200: the registration already existed */
+    atomic_int unavailable; /* 503 */
+    atomic_int late;        /* 503 sent more than 300 ms after back_at_ms */
+    atomic_int transport;   /* no answer */
+    atomic_int other;       /* anything else: always a failure */
+    _Atomic double back_at_ms;
+    /* With a sustained load: once its people are registered, a thread keeps
+     * asking again (each answer should be 200, the registration exists)
+     * until this drops, so the load lasts through the outage however fast
+     * the first round was. */
+    atomic_bool keep_going;
+};
+
 struct load {
     const struct server *s;
     struct user *users;
     long activity;
-    int from, to;        /* users [from, to) */
-    bool retry;          /* retry 503 and transport failures (bounded) */
-    atomic_int *done;    /* shared: requests answered */
-    atomic_int *created; /* 201 */
-    atomic_int *repeat;  /* 200: the registration already existed */
-    atomic_int *unavailable;
-    atomic_int *unavailable_late; /* 503 sent after *back_at_ms */
-    atomic_int *failed_transport;
-    atomic_int *other; /* anything else: always a failure */
-    _Atomic double *back_at_ms;
+    int from, to; /* users [from, to) */
+    bool retry;   /* retry 503 and transport failures (bounded) */
+    bool sustain; /* go on while t->keep_going */
+    struct tally *t;
     int *enrolled; /* per user: 1 once the server said 200 or 201 */
-    /* When set: once its people are registered, the worker keeps asking
-     * again (each answer should be 200, the registration exists) until the
-     * flag drops, so the load lasts through the outage however fast the
-     * first round was. */
-    atomic_bool *keep_going;
 };
 
 /* Counts a 503 or a failure of a request sent at t0 (ms); true for a 503. */
 static bool count_failure(struct load *l, long st, double t0)
 {
     if (st == 503) {
-        atomic_fetch_add(l->unavailable, 1);
-        double back = atomic_load(l->back_at_ms);
+        atomic_fetch_add(&l->t->unavailable, 1);
+        double back = atomic_load(&l->t->back_at_ms);
         /* The pool fails fast for 200 ms after a failed connect (db.c,
          * CONNECT_BACKOFF_NS); past that, nothing may fail. */
         if (back > 0 && t0 > back + 300)
-            atomic_fetch_add(l->unavailable_late, 1);
+            atomic_fetch_add(&l->t->late, 1);
         return true;
     }
     if (st == 0) {
-        atomic_fetch_add(l->failed_transport, 1);
+        atomic_fetch_add(&l->t->transport, 1);
     } else {
-        atomic_fetch_add(l->other, 1);
+        atomic_fetch_add(&l->t->other, 1);
         fprintf(stderr, "faults: enrolment answered %ld\n", st);
     }
     return false;
@@ -166,9 +172,9 @@ static void *enrol_worker(void *p)
             int rc = hreq(l->s, "POST", path, h, "{\"answers\":{}}", 14, &r);
             long st = rc == 0 ? r.status : 0;
             hresp_free(&r);
-            atomic_fetch_add(l->done, 1);
+            atomic_fetch_add(&l->t->done, 1);
             if (st == 201 || st == 200) {
-                atomic_fetch_add(st == 201 ? l->created : l->repeat, 1);
+                atomic_fetch_add(st == 201 ? &l->t->created : &l->t->repeat, 1);
                 l->enrolled[i] = 1;
                 break;
             }
@@ -179,7 +185,7 @@ static void *enrol_worker(void *p)
             usleep(20000); /* pace the retries of one client, not a wait for a state */
         }
     }
-    for (int round = 0; l->keep_going && atomic_load(l->keep_going) && round < 20000; round++) {
+    for (int round = 0; l->sustain && atomic_load(&l->t->keep_going) && round < 20000; round++) {
         int i = l->from + round % (l->to - l->from);
         const char *h[] = {"Content-Type: application/json", l->users[i].cookie, l->users[i].csrf,
                            NULL};
@@ -188,7 +194,7 @@ static void *enrol_worker(void *p)
         int rc = hreq(l->s, "POST", path, h, "{\"answers\":{}}", 14, &r);
         long st = rc == 0 ? r.status : 0;
         hresp_free(&r);
-        atomic_fetch_add(l->done, 1);
+        atomic_fetch_add(&l->t->done, 1);
         if (st != 200)
             count_failure(l, st, t0);
     }
@@ -201,6 +207,24 @@ static void wait_count(atomic_int *n, int at_least, int timeout_ms)
     while (atomic_load(n) < at_least && harness_now_ms() < deadline)
         usleep(2000);
     ck_assert_int_ge(atomic_load(n), at_least);
+}
+
+/* Starts NTHREADS enrolment threads sharing n users between them. */
+static void start_load(pthread_t *th, struct load *loads, struct tally *t, struct user *users,
+                       int n, long activity, bool retry, bool sustain, int *enrolled)
+{
+    for (int i = 0; i < NTHREADS; i++) {
+        loads[i] = (struct load){.s = &srv,
+                                 .users = users,
+                                 .activity = activity,
+                                 .from = i * n / NTHREADS,
+                                 .to = (i + 1) * n / NTHREADS,
+                                 .retry = retry,
+                                 .sustain = sustain,
+                                 .t = t,
+                                 .enrolled = enrolled};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, enrol_worker, &loads[i]), 0);
+    }
 }
 
 static void start_server(const char *const *extra)
@@ -261,57 +285,36 @@ START_TEST(postgres_restart_under_enrolment_load)
     struct user *users = make_users("pg", USERS);
     long act = make_activity("pg-restart", 1000);
     int enrolled[USERS] = {0};
-    atomic_int done = 0, created = 0, repeat = 0, unavailable = 0, late = 0, transport = 0,
-               other = 0;
-    _Atomic double back_at = 0;
-    atomic_bool keep_going = true;
+    struct tally t = {.keep_going = true};
     struct load loads[NTHREADS];
     pthread_t th[NTHREADS];
-    for (int t = 0; t < NTHREADS; t++) {
-        loads[t] = (struct load){.s = &srv,
-                                 .users = users,
-                                 .activity = act,
-                                 .from = t * USERS / NTHREADS,
-                                 .to = (t + 1) * USERS / NTHREADS,
-                                 .retry = true,
-                                 .done = &done,
-                                 .created = &created,
-                                 .repeat = &repeat,
-                                 .unavailable = &unavailable,
-                                 .unavailable_late = &late,
-                                 .failed_transport = &transport,
-                                 .other = &other,
-                                 .back_at_ms = &back_at,
-                                 .enrolled = enrolled,
-                                 .keep_going = &keep_going};
-        ck_assert_int_eq(pthread_create(&th[t], NULL, enrol_worker, &loads[t]), 0);
-    }
-    wait_count(&done, 40, 30000);
+    start_load(th, loads, &t, users, USERS, act, true, true, enrolled);
+    wait_count(&t.done, 40, 30000);
     ck_assert_int_eq(harness_pg_stop(), 0);
     /* The outage is seen: requests now get 503, quickly. */
-    wait_count(&unavailable, 1, 30000);
+    wait_count(&t.unavailable, 1, 30000);
     ck_assert_int_eq(harness_pg_start(), 0);
-    atomic_store(&back_at, harness_now_ms());
+    atomic_store(&t.back_at_ms, harness_now_ms());
     double ready_ms = wait_ready(10000);
     /* The load goes on for a while with the database back: those answers
      * must all be successes once the pool's pause is over. */
-    wait_count(&done, atomic_load(&done) + 200, 30000);
-    atomic_store(&keep_going, false);
-    for (int t = 0; t < NTHREADS; t++)
-        pthread_join(th[t], NULL);
+    wait_count(&t.done, atomic_load(&t.done) + 200, 30000);
+    atomic_store(&t.keep_going, false);
+    for (int i = 0; i < NTHREADS; i++)
+        pthread_join(th[i], NULL);
 
     fprintf(stderr,
             "faults: pg restart: %d created, %d repeated, %d x 503 (%d more than 300 ms after "
             "the database was back), %d transport failures, readyz back after %.0f ms\n",
-            atomic_load(&created), atomic_load(&repeat), atomic_load(&unavailable),
-            atomic_load(&late), atomic_load(&transport), ready_ms);
-    ck_assert_int_eq(atomic_load(&other), 0);
-    ck_assert_int_eq(atomic_load(&transport), 0);
+            atomic_load(&t.created), atomic_load(&t.repeat), atomic_load(&t.unavailable),
+            atomic_load(&t.late), atomic_load(&t.transport), ready_ms);
+    ck_assert_int_eq(atomic_load(&t.other), 0);
+    ck_assert_int_eq(atomic_load(&t.transport), 0);
     ck_assert_msg(ready_ms >= 0 && ready_ms < 1000, "readyz took %.0f ms after the restart",
                   ready_ms);
-    ck_assert_msg(atomic_load(&late) == 0,
+    ck_assert_msg(atomic_load(&t.late) == 0,
                   "%d requests failed more than 300 ms after the database was back",
-                  atomic_load(&late));
+                  atomic_load(&t.late));
     for (int i = 0; i < USERS; i++)
         ck_assert_msg(enrolled[i], "user %d never got an answer other than 503", i);
     /* Each person registered once: a 503 never left a row behind that a
@@ -319,7 +322,7 @@ START_TEST(postgres_restart_under_enrolment_load)
     char q[160];
     snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", act);
     ck_assert_int_eq(harness_sql_long(DB, q), USERS);
-    ck_assert_int_eq(atomic_load(&created) + atomic_load(&repeat), USERS);
+    ck_assert_int_eq(atomic_load(&t.created) + atomic_load(&t.repeat), USERS);
     assert_counts_consistent();
     free(users);
 }
@@ -331,38 +334,19 @@ START_TEST(kill_9_under_enrolment_load_leaves_nothing_half_written)
     struct user *users = make_users("k9", USERS);
     long act = make_activity("kill-nine", SEATS);
     int enrolled[USERS] = {0};
-    atomic_int done = 0, created = 0, repeat = 0, unavailable = 0, late = 0, transport = 0,
-               other = 0;
-    _Atomic double back_at = 0;
+    struct tally t = {.keep_going = true};
     struct load loads[NTHREADS];
     pthread_t th[NTHREADS];
-    for (int t = 0; t < NTHREADS; t++) {
-        loads[t] = (struct load){.s = &srv,
-                                 .users = users,
-                                 .activity = act,
-                                 .from = t * USERS / NTHREADS,
-                                 .to = (t + 1) * USERS / NTHREADS,
-                                 .retry = false,
-                                 .done = &done,
-                                 .created = &created,
-                                 .repeat = &repeat,
-                                 .unavailable = &unavailable,
-                                 .unavailable_late = &late,
-                                 .failed_transport = &transport,
-                                 .other = &other,
-                                 .back_at_ms = &back_at,
-                                 .enrolled = enrolled};
-        ck_assert_int_eq(pthread_create(&th[t], NULL, enrol_worker, &loads[t]), 0);
-    }
-    wait_count(&done, 50, 30000);
+    start_load(th, loads, &t, users, USERS, act, false, false, enrolled);
+    wait_count(&t.done, 50, 30000);
     ck_assert_int_eq(kill(srv.pid, SIGKILL), 0);
     int st = 0;
     waitpid(srv.pid, &st, 0);
     srv.pid = 0;
-    for (int t = 0; t < NTHREADS; t++)
-        pthread_join(th[t], NULL);
-    ck_assert_int_eq(atomic_load(&other), 0);
-    ck_assert_msg(atomic_load(&transport) > 0, "the kill came after the load had finished");
+    for (int i = 0; i < NTHREADS; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_int_eq(atomic_load(&t.other), 0);
+    ck_assert_msg(atomic_load(&t.transport) > 0, "the kill came after the load had finished");
     /* What the killed process committed is whole. */
     assert_counts_consistent();
     /* Mails the dead process was in the middle of sending: SMTP may have
@@ -391,7 +375,7 @@ START_TEST(kill_9_under_enrolment_load_leaves_nothing_half_written)
         hresp_free(&r);
     }
     fprintf(stderr, "faults: kill -9: %d answered before the kill, %d after the restart\n",
-            atomic_load(&created) + atomic_load(&repeat), second);
+            atomic_load(&t.created) + atomic_load(&t.repeat), second);
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", act);
     ck_assert_int_eq(harness_sql_long(DB, q), USERS);
