@@ -4,16 +4,8 @@
  * quoting, formula cells neutralised) and iCalendar feeds (the public
  * calendar, and each account's own registrations behind a revocable token).
  *
- * A CSV is streamed with chunked transfer encoding: the status line and
- * the header row are gone before COPY has produced a row, so a COPY that
- * fails later (a statement error, a lost database connection) cannot be
- * answered with an error status any more. What the client can still be
- * told is that the file is incomplete: the terminating zero-length chunk,
- * which says "this is the whole body", is sent only after COPY finished
- * cleanly. On a failure the stream is aborted instead (http_stream_abort):
- * no terminating chunk and the connection closed, which every HTTP/1.1
- * client reports as a truncated transfer (curl: error 18, "transfer closed
- * with outstanding read data remaining"), never as a complete file.
+ * A CSV is streamed by csvout_stream (api/csvout.h), which says how a
+ * failure part-way reaches the client.
  */
 #include "db/cache.h"
 #include "activities/internal.h"
@@ -21,6 +13,7 @@
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/auth.h"
+#include "api/csvout.h"
 #include "base/config.h"
 #include "formats/csv.h"
 #include "formats/datelabel.h"
@@ -78,61 +71,6 @@ void exports_statements(void)
         db_register("exp_token_set", "UPDATE accounts SET calendar_token = $2 WHERE id = $1");
     st_token_get =
         db_register("exp_token_get", "SELECT calendar_token FROM accounts WHERE id = $1");
-}
-
-/* ---- CSV streaming ---- */
-
-struct csv_stream {
-    struct http_req *req;
-    struct csv_crlf crlf;
-    strbuf buf;
-};
-
-/* Receives COPY output: LF row ends become CRLF, then it goes out as a
- * chunk. Returns -1 when the client has gone (the copy is abandoned). */
-static int csv_sink(const char *data, size_t len, void *ud)
-{
-    struct csv_stream *s = ud;
-    strbuf_reset(&s->buf);
-    if (csv_crlf_feed(&s->crlf, data, len, &s->buf) != 0)
-        return -1;
-    return http_stream_write(s->req, strbuf_cstr(&s->buf), s->buf.len);
-}
-
-/* Streams the header row then the COPY of `select` (a query whose columns
- * are already passed through convene_csv_safe); ends the body only when
- * all of it went out, aborts it otherwise (see the top of the file). */
-static void stream_csv(struct http_req *req, struct db_conn *c, const char *filename,
-                       const char *const *header, size_t ncols, const char *select)
-{
-    char disp[200];
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
-    http_add_header(req, "Content-Disposition", disp);
-    http_stream_begin(req, 200, "text/csv; charset=utf-8");
-    struct csv_stream s = {.req = req};
-    csv_crlf_init(&s.crlf);
-    strbuf_init(&s.buf, 0);
-    strbuf_puts(&s.buf, csv_bom());
-    csv_row(&s.buf, header, ncols);
-    int rc = http_stream_write(req, strbuf_cstr(&s.buf), s.buf.len);
-    if (rc == 0) {
-        char *copy = xasprintf("COPY (%s) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)", select);
-        uint64_t t0 = time_mono_ns();
-        rc = db_copy_out(c, copy, csv_sink, &s);
-        free(copy);
-        if (rc == 0)
-            log_info("csv export %s: sent in %.0f ms", filename,
-                     (double)(time_mono_ns() - t0) / 1e6);
-        else
-            log_warn("csv export %s: interrupted after %.0f ms (%s); the client sees a "
-                     "truncated transfer",
-                     filename, (double)(time_mono_ns() - t0) / 1e6, db_error_message(c));
-    }
-    strbuf_free(&s.buf);
-    if (rc == 0)
-        http_stream_end(req);
-    else
-        http_stream_abort(req);
 }
 
 #define PARTICIPANT_COLUMNS                                                                        \
@@ -198,7 +136,7 @@ static void h_participants(struct http_req *req)
                   "LEFT JOIN organisations o ON o.id = e.organisation_id "
                   "WHERE e.activity_id = %ld ORDER BY e.created_at, e.id",
                   strtol(id, NULL, 10));
-    stream_csv(req, c, filename, header, nfixed + nq, strbuf_cstr(&sel));
+    csvout_stream(req, c, filename, header, nfixed + nq, strbuf_cstr(&sel));
 out:
     free(header);
     strbuf_free(&sel);
@@ -260,7 +198,7 @@ static void h_all_participants(struct http_req *req)
                                          "Position",
                                          "Status",
                                          "Registered at (UTC)"};
-    stream_csv(req, c, "participants.csv", header, ARRAY_LEN(header), select);
+    csvout_stream(req, c, "participants.csv", header, ARRAY_LEN(header), select);
     free(select);
 out:
     api_end(&x);

@@ -267,6 +267,8 @@ static const struct sql_error {
     {"invalid_scores", 422, "validation_failed",
      "Give every criterion of the cycle a whole number from 1 to its scale maximum.", "scores"},
     {"vote_row_not_found", 404, "not_found", "No such vote."},
+    {"phase_open", 409, "phase_open",
+     "Results are published once voting and evaluation have both closed."},
     {"vote_rate_limited", 429, "rate_limited",
      "Too many vote changes in the last hour; please try again later."},
 };

@@ -24,6 +24,10 @@ void votes_statements(void);
 int votes_routes(struct http_server *s);
 void jury_statements(void);
 int jury_routes(struct http_server *s);
+void results_statements(void);
+int results_routes(struct http_server *s);
+void award_exports_statements(void);
+int award_exports_routes(struct http_server *s);
 
 /*
  * Reads text member key of obj (as api_string) limited to max_chars code

@@ -1,0 +1,252 @@
+/*
+ * results.c - a cycle's results and the public gallery.
+ *
+ * GET .../results: before publication the live preview, for staff only
+ * (404 to anyone else, as for a case one may not see); after publication
+ * the snapshot taken then, to everyone, kept in a cache dropped on the
+ * awards_changed channel (it never changes, so a stale copy is the same).
+ * POST .../publish: convene_award_publish decides, stores the results and
+ * the snapshot and queues the mails under the cycle's row lock, in one
+ * transaction with the audit row (results.published). Everything is
+ * computed by one SQL function, convene_award_results
+ * (sql/migrations/0010_results.sql); nothing here does arithmetic.
+ *
+ * GET /api/awards/gallery: submitted cases of published cycles with the
+ * organisation's consent, public fields only, cached per query.
+ */
+#include "api/api.h"
+#include "api/app.h"
+#include "api/auth.h"
+#include "awards/internal.h"
+#include "base/config.h"
+#include "base/util.h"
+#include "db/cache.h"
+#include "db/db.h"
+#include "http/http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int st_view = -1, st_publish = -1, st_gallery = -1;
+
+/* Published results and gallery pages; both only change with a row that
+ * notifies awards_changed. */
+static struct cache *published, *gallery;
+
+void results_statements(void)
+{
+    published = cache_new("awards_changed");
+    gallery = cache_new("awards_changed");
+    st_view =
+        db_register("aw_results", "SELECT published, body FROM convene_award_results_view($1, $2)");
+    st_publish =
+        db_register("aw_publish", "SELECT convene_award_publish($1, $2, $3::jsonb, $4)::text");
+    st_gallery =
+        db_register("aw_gallery", "SELECT convene_gallery_json($1, $2, $3, $4, $5, $6, $7)::text");
+}
+
+/* Answers 200 with a cached body and its ETag; frees body. */
+static void reply_cached(struct http_req *req, char *body, size_t len, const char *etag)
+{
+    http_add_header(req, "ETag", etag);
+    http_reply(req, 200, "application/json", body, len);
+    free(body);
+}
+
+static void h_results(struct http_req *req)
+{
+    char key[64], etag[24];
+    char *body = NULL;
+    size_t len = 0;
+    uint64_t ticket = 0;
+    snprintf(key, sizeof key, "results|%s", http_param(req, "id"));
+    if (cache_get(published, key, &body, &len, etag, &ticket) == 0) {
+        reply_cached(req, body, len, etag);
+        return;
+    }
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0) {
+        cache_abandon(published, key, ticket);
+        goto out;
+    }
+    bool staff = x.me != NULL && (x.me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
+    const char *p[] = {http_param(req, "id"), staff ? "t" : "f"};
+    struct db_result *r = db_run(x.c, st_view, 2, p);
+    if (r == NULL) {
+        cache_abandon(published, key, ticket);
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    const char *text = db_nrows(r) == 1 ? db_value(r, 0, 1) : NULL;
+    if (text == NULL) {
+        cache_abandon(published, key, ticket);
+        api_reply_not_found(req, "award cycle");
+    } else if (str_eq(db_value(r, 0, 0), "t")) {
+        len = strlen(text);
+        cache_put(published, key, text, len, ticket);
+        cache_etag(text, len, etag);
+        http_add_header(req, "ETag", etag);
+        http_reply(req, 200, "application/json", text, len);
+    } else {
+        cache_abandon(published, key, ticket);
+        http_add_header(req, "Cache-Control", "private, no-store");
+        http_reply(req, 200, "application/json", text, strlen(text));
+    }
+    db_result_free(r);
+out:
+    api_end(&x);
+}
+
+/* Checks the optional finalists member: {"<category id>": [case ids]},
+ * at most 100 distinct positive ids per category. */
+static void check_finalists(json_t *body, struct api_fields *f)
+{
+    json_t *fin = json_object_get(body, "finalists");
+    if (fin == NULL)
+        return;
+    if (!json_is_object(fin)) {
+        api_field_error(f, "finalists", "invalid_type",
+                        "Send an object mapping category ids to lists of case ids.");
+        return;
+    }
+    const char *key;
+    json_t *list;
+    json_object_foreach(fin, key, list)
+    {
+        size_t n = strlen(key);
+        bool digits = n >= 1 && n <= 15 && key[0] != '0';
+        for (size_t i = 0; digits && i < n; i++)
+            digits = key[i] >= '0' && key[i] <= '9';
+        if (!digits) {
+            api_field_error(f, "finalists", "invalid_choice",
+                            "Each key must be the id of a category of this cycle.");
+            continue;
+        }
+        char field[48];
+        snprintf(field, sizeof field, "finalists.%s", key);
+        bool ok = json_is_array(list) && json_array_size(list) <= 100;
+        size_t i, j;
+        json_t *v;
+        json_array_foreach(list, i, v)
+        {
+            ok &= json_is_integer(v) && json_integer_value(v) >= 1 &&
+                  json_integer_value(v) <= (1LL << 53);
+            for (j = 0; ok && j < i; j++)
+                ok &= !json_equal(json_array_get(list, j), v);
+        }
+        if (!ok)
+            api_field_error(f, field, "invalid_type",
+                            "Send a list of at most 100 distinct case ids.");
+    }
+}
+
+static void h_publish(struct http_req *req)
+{
+    static const char *const allowed[] = {"finalists", NULL};
+    json_t *answer = NULL;
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, true, allowed, NULL) != 0)
+        goto out;
+    json_t *fin = x.body ? json_object_get(x.body, "finalists") : NULL;
+    check_finalists(x.body, &x.f);
+    if (api_check(&x) != 0)
+        goto out;
+    const char *id = http_param(req, "id");
+    char *fin_text = fin ? json_dumps(fin, JSON_COMPACT) : NULL;
+    const char *p[] = {id, api_num(req, x.me->id), fin_text ? http_strdup(req, fin_text) : NULL,
+                       api_app(req)->cfg->base_url};
+    free(fin_text);
+    struct db_result *r = awards_run_begun(&x, st_publish, 4, p);
+    if (r == NULL)
+        goto out;
+    char *text = http_strdup(req, db_value(r, 0, 0));
+    db_result_free(r);
+    answer = json_loads(text, 0, NULL);
+    json_t *bad = json_object_get(answer, "invalid_finalists");
+    if (bad != NULL) {
+        db_rollback(x.c);
+        size_t i;
+        json_t *k;
+        json_array_foreach(bad, i, k)
+        {
+            char field[48];
+            snprintf(field, sizeof field, "finalists.%s", json_string_value(k));
+            api_field_error(&x.f, field, "invalid_choice",
+                            "Name submitted cases of this category other than its winner.");
+        }
+        api_check(&x);
+        goto out;
+    }
+    json_t *details = json_pack("{s:O?}", "finalists", fin);
+    int rc = awards_commit_audited(&x, "results.published", "award_cycle", id, details);
+    json_decref(details);
+    if (rc == 0)
+        http_reply(req, 200, "application/json", text, strlen(text));
+out:
+    json_decref(answer);
+    api_end(&x);
+}
+
+/* ---- The gallery ---- */
+
+static void h_gallery(struct http_req *req)
+{
+    long sdg = 0, category = 0, year = 0;
+    char city[201], q[201];
+    struct api_page pg;
+    if (api_query_long(req, "sdg", 1, 17, &sdg) != 0 ||
+        api_query_long(req, "category", 1, 1L << 53, &category) != 0 ||
+        api_query_long(req, "year", 2000, 2100, &year) != 0 ||
+        api_query_string(req, "city", city, sizeof city) != 0 ||
+        api_query_string(req, "q", q, sizeof q) != 0 || api_page_query(req, 20, &pg) != 0)
+        return;
+    /* Lengths keep keys apart whatever the texts hold. */
+    char key[600], etag[24];
+    snprintf(key, sizeof key, "gallery|%ld|%ld|%ld|%ld|%ld|%zu:%s|%zu:%s", sdg, category, year,
+             pg.page, pg.per_page, strlen(city), city, strlen(q), q);
+    char *body = NULL;
+    size_t len = 0;
+    uint64_t ticket = 0;
+    if (cache_get(gallery, key, &body, &len, etag, &ticket) == 0) {
+        reply_cached(req, body, len, etag);
+        return;
+    }
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0) {
+        cache_abandon(gallery, key, ticket);
+        goto out;
+    }
+    const char *p[] = {sdg ? api_num(req, sdg) : NULL,
+                       category ? api_num(req, category) : NULL,
+                       city[0] ? city : NULL,
+                       year ? api_num(req, year) : NULL,
+                       q[0] ? q : NULL,
+                       api_num(req, pg.per_page),
+                       api_num(req, pg.offset)};
+    struct db_result *r = db_run(x.c, st_gallery, 7, p);
+    if (r == NULL) {
+        cache_abandon(gallery, key, ticket);
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    const char *text = db_value(r, 0, 0);
+    len = strlen(text);
+    cache_put(gallery, key, text, len, ticket);
+    cache_etag(text, len, etag);
+    http_add_header(req, "ETag", etag);
+    http_reply(req, 200, "application/json", text, len);
+    db_result_free(r);
+out:
+    api_end(&x);
+}
+
+int results_routes(struct http_server *s)
+{
+    int rc = 0;
+    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/results", h_results);
+    rc |= http_route(s, "POST", "/api/awards/cycles/{id:int}/publish", h_publish);
+    rc |= http_route(s, "GET", "/api/awards/gallery", h_gallery);
+    return rc ? -1 : 0;
+}
