@@ -53,33 +53,36 @@ CREATE TRIGGER organisations_awards_changed AFTER UPDATE ON organisations
 CREATE FUNCTION convene_cycle_conflicts(p_cycle bigint)
 RETURNS TABLE (submission_id bigint, judge_id bigint)
 LANGUAGE sql STABLE AS $$
-    WITH pairs AS (
-        SELECT s.id AS sid, s.organisation_id AS sorg, so.country AS scountry, j.judge_id,
-               j.organisation_id AS rec_org, j.country AS rec_country,
-               a.organisation_id AS cur_org
-          FROM submissions s JOIN organisations so ON so.id = s.organisation_id
-          JOIN judge_assignments j ON j.category_id = s.category_id
-          JOIN accounts a ON a.id = j.judge_id
-         WHERE s.cycle_id = p_cycle AND s.status = 'submitted')
-    SELECT p.sid, p.judge_id FROM pairs p
-     WHERE p.sorg = p.cur_org OR p.sorg = p.rec_org
-    UNION
-    SELECT p.sid, p.judge_id FROM pairs p JOIN award_cycles c ON c.id = p_cycle
-     WHERE c.country_conflicts
-       AND (EXISTS (SELECT 1 FROM organisations o
-                     WHERE o.id IN (p.cur_org, p.rec_org)
-                       AND o.kind IN ('member_city', 'national_chapter')
-                       AND o.country = p.scountry)
-            OR EXISTS (SELECT 1 FROM organisations o
-                        WHERE o.id = p.rec_org AND o.kind IN ('member_city', 'national_chapter')
-                          AND p.rec_country = p.scountry))
-       AND NOT EXISTS (SELECT 1 FROM conflicts x
-                        WHERE x.submission_id = p.sid AND x.judge_id = p.judge_id
-                          AND x.source = 'country' AND x.waived_at IS NOT NULL)
-    UNION
-    SELECT p.sid, p.judge_id FROM pairs p
-      JOIN conflicts x ON x.submission_id = p.sid AND x.judge_id = p.judge_id
-     WHERE x.source <> 'country' AND x.waived_at IS NULL
+    WITH judges AS MATERIALIZED (
+        -- Each assignment with the judge's current and recorded organisation
+        -- and the countries that conflict (those of a member city or
+        -- national chapter among them, and the recorded country when the
+        -- recorded organisation is one).
+        SELECT j.category_id, j.judge_id, j.organisation_id AS rec_org,
+               a.organisation_id AS cur_org,
+               ARRAY(SELECT o.country FROM organisations o
+                      WHERE o.id IN (a.organisation_id, j.organisation_id)
+                        AND o.kind IN ('member_city', 'national_chapter')
+                     UNION
+                     SELECT j.country FROM organisations o
+                      WHERE o.id = j.organisation_id
+                        AND o.kind IN ('member_city', 'national_chapter')) AS countries
+          FROM judge_assignments j
+          JOIN award_categories g ON g.id = j.category_id AND g.cycle_id = p_cycle
+          JOIN accounts a ON a.id = j.judge_id)
+    SELECT s.id, jd.judge_id
+      FROM submissions s JOIN organisations so ON so.id = s.organisation_id
+      JOIN judges jd ON jd.category_id = s.category_id
+      JOIN award_cycles c ON c.id = s.cycle_id
+     WHERE s.cycle_id = p_cycle AND s.status = 'submitted'
+       AND (s.organisation_id = jd.cur_org OR s.organisation_id = jd.rec_org
+            OR (c.country_conflicts AND so.country = ANY (jd.countries)
+                AND NOT EXISTS (SELECT 1 FROM conflicts x
+                                 WHERE x.submission_id = s.id AND x.judge_id = jd.judge_id
+                                   AND x.source = 'country' AND x.waived_at IS NOT NULL))
+            OR EXISTS (SELECT 1 FROM conflicts x
+                        WHERE x.submission_id = s.id AND x.judge_id = jd.judge_id
+                          AND x.source <> 'country' AND x.waived_at IS NULL))
 $$;
 
 -- ---- The computation ----
@@ -90,11 +93,14 @@ $$;
 CREATE FUNCTION convene_award_judge_scores(p_cycle bigint)
 RETURNS TABLE (category_id bigint, submission_id bigint, judge_id bigint, s numeric)
 LANGUAGE sql STABLE AS $$
+    -- Weights have 4 decimals: as whole ten-thousandths the sum runs in
+    -- integers, and S is exactly the same.
     WITH crit AS (
-        SELECT k.id, k.weight, k.scale_max FROM award_criteria k WHERE k.cycle_id = p_cycle),
-    total AS (SELECT count(*) AS n, sum(weight * scale_max) AS wmax FROM crit),
+        SELECT k.id, (k.weight * 10000)::bigint AS w, k.scale_max FROM award_criteria k
+         WHERE k.cycle_id = p_cycle),
+    total AS (SELECT count(*) AS n, sum(w * scale_max) AS wmax FROM crit),
     conflicted AS MATERIALIZED (SELECT * FROM convene_cycle_conflicts(p_cycle))
-    SELECT x.category_id, x.id, sc.judge_id, 100 * sum(k.weight * sc.value) / min(t.wmax)
+    SELECT x.category_id, x.id, sc.judge_id, 100 * sum(k.w * sc.value)::numeric / min(t.wmax)
       FROM submissions x
       JOIN scores sc ON sc.submission_id = x.id
       JOIN crit k ON k.id = sc.criterion_id
