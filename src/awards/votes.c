@@ -10,10 +10,17 @@
  * from trusted proxies) and the User-Agent are stored with the vote.
  * Staff read a report of what may deserve a look and void votes until
  * publication.
+ *
+ * The candidates answer is cached per category (dropped on awards_changed,
+ * which cases, cycles and organisations notify; votes do not, and the
+ * answer holds no counts). It also shows the cycle's phase, which moves
+ * with the clock and notifies nothing: each entry is stored with the
+ * cycle's next phase instant and is not served from then on.
  */
 #include "api/api.h"
 #include "api/auth.h"
 #include "awards/internal.h"
+#include "db/cache.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "base/util.h"
@@ -21,15 +28,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int st_vote = -1, st_get = -1, st_candidates = -1, st_report = -1, st_void = -1;
 
+static struct cache *candidates;
+
 void votes_statements(void)
 {
+    candidates = cache_new("awards_changed");
     st_vote =
         db_register("aw_vote", "SELECT vote::text, changed FROM convene_vote($1, $2, $3, $4, $5)");
     st_get = db_register("aw_vote_get", "SELECT convene_vote_json($1, $2)::text");
-    st_candidates = db_register("aw_candidates", "SELECT convene_candidates($1)::text");
+    /* With the next instant (ms since the epoch, NULL: none) at which
+     * the cycle's phase changes. */
+    st_candidates = db_register(
+        "aw_candidates",
+        "SELECT convene_candidates($1)::text, (SELECT floor(extract(epoch FROM min(t)) * 1000)"
+        "::bigint FROM award_categories g JOIN award_cycles c ON c.id = g.cycle_id, "
+        "unnest(ARRAY[c.submission_opens_at, c.submission_closes_at, c.voting_opens_at, "
+        "c.voting_closes_at, c.evaluation_opens_at, c.evaluation_closes_at]) t "
+        "WHERE g.id = $1 AND c.published_at IS NULL AND t > now())");
     st_report = db_register("aw_vote_report", "SELECT convene_vote_report_json($1)::text");
     st_void = db_register("aw_vote_void", "SELECT convene_vote_void($1, $2, $3)");
 }
@@ -89,13 +108,76 @@ out:
     api_end(&x);
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A cached candidates entry is "<valid until, ms; 0: always>\n<JSON>".
+ * Returns the JSON when the entry is still valid, else NULL. */
+static const char *candidates_valid(const char *entry)
+{
+    char *end;
+    long long until = strtoll(entry, &end, 10);
+    if (*end != '\n' || (until != 0 && now_ms() >= until))
+        return NULL;
+    return end + 1;
+}
+
 static void h_candidates(struct http_req *req)
 {
+    char key[64], etag[24];
+    char *cached = NULL;
+    size_t len = 0;
+    uint64_t ticket = 0;
+    snprintf(key, sizeof key, "candidates|%s", http_param(req, "id"));
+    int got = cache_get(candidates, key, &cached, &len, etag, &ticket);
+    if (got == 0) {
+        const char *json = candidates_valid(cached);
+        if (json != NULL) {
+            cache_etag(json, strlen(json), etag);
+            http_add_header(req, "ETag", etag);
+            http_reply(req, 200, "application/json", json, strlen(json));
+            free(cached);
+            return;
+        }
+        /* A phase instant has passed: every entry may show an old phase. */
+        free(cached);
+        cache_invalidate(candidates);
+        if (cache_get(candidates, key, &cached, &len, etag, &ticket) == 0) {
+            free(cached); /* another reader's entry: rebuild anyway */
+            ticket = 0;
+        }
+    }
     struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0) {
+        cache_abandon(candidates, key, ticket);
         goto out;
+    }
     const char *p[] = {http_param(req, "id")};
-    api_reply_row_json(req, x.c, db_run(x.c, st_candidates, 1, p), 200, "award category");
+    struct db_result *r = db_run(x.c, st_candidates, 1, p);
+    if (r == NULL) {
+        cache_abandon(candidates, key, ticket);
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    const char *json = db_value(r, 0, 0);
+    const char *until = db_value(r, 0, 1);
+    if (json == NULL) {
+        cache_abandon(candidates, key, ticket);
+        db_result_free(r);
+        api_reply_not_found(req, "award category");
+        goto out;
+    }
+    char *entry = xasprintf("%s\n%s", until ? until : "0", json);
+    cache_put(candidates, key, entry, strlen(entry), ticket);
+    free(entry);
+    cache_etag(json, strlen(json), etag);
+    http_add_header(req, "ETag", etag);
+    http_reply(req, 200, "application/json", json, strlen(json));
+    db_result_free(r);
 out:
     api_end(&x);
 }

@@ -1000,6 +1000,53 @@ START_TEST(voiding_a_vote_is_audited)
 }
 END_TEST
 
+/* The candidates are cached per category, yet show the phase of the
+ * moment: an entry is not served once a phase instant has passed, though
+ * nothing in the database changed then; a change of a case is seen at
+ * once. */
+START_TEST(candidates_cache_follows_the_clock)
+{
+    long cat1, cat2;
+    long cycle = make_cycle(NULL, &cat1, &cat2, NULL, NULL);
+    long a = submitted_case(cycle, cat1, &seoul, "Cached candidate");
+    /* Voting open for 3 more seconds, evaluation open for a day. */
+    set_windows(cycle, -7200, -3600, -60, 3, -60, 86400);
+    char path[96], q[256];
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/candidates", cat1);
+    long st;
+    json_t *j = call_json("GET", path, NULL, NULL, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), "voting");
+    json_decref(j);
+    /* A renamed case is seen (the change notifies awards_changed). */
+    snprintf(q, sizeof q, "UPDATE submissions SET title = 'Renamed candidate' WHERE id = %ld", a);
+    sql(q);
+    bool renamed = false;
+    for (int i = 0; i < 100 && !renamed; i++) {
+        j = call_json("GET", path, NULL, NULL, &st);
+        ck_assert_int_eq(st, 200);
+        const char *t = json_string_value(
+            json_object_get(json_array_get(json_object_get(j, "items"), 0), "title"));
+        renamed = t && str_eq(t, "Renamed candidate");
+        json_decref(j);
+        if (!renamed)
+            usleep(50000);
+    }
+    ck_assert(renamed);
+    /* Voting closes without any row changing: the phase moves on. */
+    bool moved = false;
+    for (int i = 0; i < 200 && !moved; i++) {
+        j = call_json("GET", path, NULL, NULL, &st);
+        ck_assert_int_eq(st, 200);
+        moved = str_eq(json_string_value(json_object_get(j, "phase")), "evaluation");
+        json_decref(j);
+        if (!moved)
+            usleep(50000);
+    }
+    ck_assert_msg(moved, "the cached candidates kept the voting phase");
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -1019,6 +1066,7 @@ Suite *make_results_suite(void)
     tcase_add_test(tc, gallery_filters_and_privacy);
     tcase_add_test(tc, csv_exports);
     tcase_add_test(tc, voiding_a_vote_is_audited);
+    tcase_add_test(tc, candidates_cache_follows_the_clock);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
