@@ -19,12 +19,13 @@ void awards_statements(void)
     submissions_statements();
     votes_statements();
     jury_statements();
+    files_statements();
 }
 
 int awards_routes(struct http_server *s)
 {
     if (cycles_routes(s) != 0 || submissions_routes(s) != 0 || votes_routes(s) != 0 ||
-        jury_routes(s) != 0)
+        jury_routes(s) != 0 || files_routes(s) != 0)
         return -1;
     return 0;
 }

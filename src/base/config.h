@@ -22,7 +22,9 @@ struct config {
     char *log_level;       /* debug, info, warn, error */
     char *trusted_proxies; /* comma-separated addresses whose X-Forwarded-For counts */
     long threads;          /* CivetWeb worker threads */
-    long body_limit;       /* bytes; cap on every request body */
+    long body_limit;       /* bytes; cap on every request body but uploads */
+    long upload_limit;     /* bytes; cap on one uploaded file */
+    long uploads_in_flight; /* uploads read at once; more get 503 */
     long db_pool_size;     /* PostgreSQL connections per node */
     long db_pool_wait_ms;  /* wait for a free connection before 503 */
     long db_connect_timeout_s;

@@ -361,25 +361,47 @@ static bool usable(struct db_conn *c)
     return false;
 }
 
-struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *const *params)
+/* Prepares stmt on c the first time it runs there. 0, or -1 with the
+ * error recorded. */
+static int ensure_prepared(struct db_conn *c, int stmt)
 {
     clear_error(c);
     if (stmt < 0 || stmt >= nstatements) {
         snprintf(c->err_msg, sizeof c->err_msg, "unknown statement %d", stmt);
-        return NULL;
+        return -1;
     }
     if (!usable(c))
-        return NULL;
+        return -1;
     const struct statement *s = &statements[stmt];
     if (!c->prepared[stmt]) {
         PGresult *res = PQprepare(c->pg, s->name, s->sql, 0, NULL);
         struct db_result *r = finish(c, res, s->name);
         if (r == NULL)
-            return NULL;
+            return -1;
         db_result_free(r);
         c->prepared[stmt] = true;
     }
+    return 0;
+}
+
+struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *const *params)
+{
+    if (ensure_prepared(c, stmt) != 0)
+        return NULL;
+    const struct statement *s = &statements[stmt];
     PGresult *res = PQexecPrepared(c->pg, s->name, nparams, params, NULL, NULL, 0);
+    return finish(c, res, s->name);
+}
+
+struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams,
+                                const char *const *values, const int *lengths, const int *binary,
+                                bool binary_result)
+{
+    if (ensure_prepared(c, stmt) != 0)
+        return NULL;
+    const struct statement *s = &statements[stmt];
+    PGresult *res = PQexecPrepared(c->pg, s->name, nparams, values, lengths, binary,
+                                   binary_result ? 1 : 0);
     return finish(c, res, s->name);
 }
 
@@ -484,6 +506,14 @@ const char *db_value(const struct db_result *r, int row, int col)
     if (PQgetisnull(res, row, col))
         return NULL;
     return PQgetvalue(res, row, col);
+}
+
+size_t db_value_len(const struct db_result *r, int row, int col)
+{
+    const PGresult *res = (const PGresult *)r;
+    if (r == NULL || row < 0 || col < 0 || row >= PQntuples(res) || col >= PQnfields(res))
+        return 0;
+    return (size_t)PQgetlength(res, row, col);
 }
 
 int db_col(const struct db_result *r, const char *name)
