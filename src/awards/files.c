@@ -44,8 +44,8 @@ static atomic_int uploads_in_flight;
 void files_statements(void)
 {
     st_check = db_register("aw_file_check", "SELECT convene_file_check($1, $2, $3, 0)");
-    st_add = db_register("aw_file_add",
-                         "SELECT convene_file_add($1, $2, $3, $4, $5, $6, $7, $8)::text");
+    st_add =
+        db_register("aw_file_add", "SELECT convene_file_add($1, $2, $3, $4, $5, $6, $7, $8)::text");
     st_list = db_register("aw_file_list", "SELECT convene_files_json($1, $2, $3)::text");
     /* The file's name, type and size (as text) and its first slice, in
      * binary format (text values are their bytes): one round trip for a
@@ -79,8 +79,7 @@ static const char *check_form(struct api_ctx *x, const struct http_form *form,
             if (str_eq(v->value, "public") || str_eq(v->value, "jury"))
                 *visibility = v->value;
             else
-                api_field_error(&x->f, "visibility", "invalid_choice",
-                                "Must be public or jury.");
+                api_field_error(&x->f, "visibility", "invalid_choice", "Must be public or jury.");
         } else if (!str_eq(v->name, "file")) {
             /* A field name may hold anything: only a safe one is echoed. */
             const char *name = v->name[0] != '\0' && strlen(v->name) <= 64 &&
@@ -191,10 +190,10 @@ static void h_upload(struct http_req *req)
     json_t *file = json_loads(text, 0, NULL);
     char sha[2 * crypto_hash_sha256_BYTES + 1];
     hex_encode(digest, sizeof digest, sha);
-    json_t *details = json_pack("{s:O?,s:s,s:s,s:I,s:s,s:s}", "file_id",
-                                json_object_get(file, "id"), "filename", form.filename,
-                                "content_type", type, "size", (json_int_t)form.len, "sha256", sha,
-                                "visibility", visibility);
+    json_t *details =
+        json_pack("{s:O?,s:s,s:s,s:I,s:s,s:s}", "file_id", json_object_get(file, "id"), "filename",
+                  form.filename, "content_type", type, "size", (json_int_t)form.len, "sha256", sha,
+                  "visibility", visibility);
     json_decref(file);
     int rc = awards_commit_audited(&x, "submission.file_added", "submission", id, details);
     json_decref(details);
@@ -303,9 +302,9 @@ static void h_delete(struct http_req *req)
     int rc = awards_commit_audited(&x, "submission.file_deleted", "submission", id, details);
     json_decref(details);
     if (rc == 0)
-        http_reply_json(req, 200,
-                        json_pack("{s:I,s:b}", "id", (json_int_t)strtoll(file_id, NULL, 10),
-                                  "deleted", true));
+        http_reply_json(
+            req, 200,
+            json_pack("{s:I,s:b}", "id", (json_int_t)strtoll(file_id, NULL, 10), "deleted", true));
 out:
     api_end(&x);
 }

@@ -393,15 +393,14 @@ struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *c
     return finish(c, res, s->name);
 }
 
-struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams,
-                                const char *const *values, const int *lengths, const int *binary,
-                                bool binary_result)
+struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams, const char *const *values,
+                                const int *lengths, const int *binary, bool binary_result)
 {
     if (ensure_prepared(c, stmt) != 0)
         return NULL;
     const struct statement *s = &statements[stmt];
-    PGresult *res = PQexecPrepared(c->pg, s->name, nparams, values, lengths, binary,
-                                   binary_result ? 1 : 0);
+    PGresult *res =
+        PQexecPrepared(c->pg, s->name, nparams, values, lengths, binary, binary_result ? 1 : 0);
     return finish(c, res, s->name);
 }
 

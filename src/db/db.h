@@ -95,9 +95,8 @@ struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *c
  * text): read them with db_value and db_value_len. Same result contract as
  * db_run.
  */
-struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams,
-                                const char *const *values, const int *lengths, const int *binary,
-                                bool binary_result);
+struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams, const char *const *values,
+                                const int *lengths, const int *binary, bool binary_result);
 
 /* Runs SQL text with parameters (not prepared). Same contract as db_run. */
 struct db_result *db_query(struct db_conn *c, const char *sql, int nparams,

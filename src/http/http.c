@@ -139,10 +139,10 @@ struct http_req {
     bool streaming;
     bool head;
     bool close_after;
-    bool body_done; /* the body was read to its end */
-    bool fixed_stream;            /* a stream of a known length */
+    bool body_done;                 /* the body was read to its end */
+    bool fixed_stream;              /* a stream of a known length */
     unsigned long long stream_left; /* its bytes still to send */
-    unsigned char *form_buf;      /* a form's file bytes (http_read_form) */
+    unsigned char *form_buf;        /* a form's file bytes (http_read_form) */
     int status;
     const char *path;   /* decoded, request-scoped */
     char path_buf[256]; /* holds a short decoded path (no allocation) */

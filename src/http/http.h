@@ -197,7 +197,7 @@ bool http_addr_in_list(const char *addr, const char *list);
 #define HTTP_FORM_OVERHEAD (64 * 1024)
 /* Fields other than the file kept, and the longest value of one. */
 #define HTTP_FORM_MAX_VALUES 16
-#define HTTP_FORM_VALUE_MAX 1024
+#define HTTP_FORM_VALUE_MAX  1024
 
 struct http_form_value {
     const char *name;  /* request-scoped, NUL-terminated */

@@ -276,7 +276,7 @@ static const char pdf_head[] = "%PDF-1.7\n";
 static const unsigned char png_head[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
 static const unsigned char jpeg_head[] = {0xff, 0xd8, 0xff, 0xe0};
 
-#define BOUNDARY "convene-test-boundary-7d1f"
+#define BOUNDARY  "convene-test-boundary-7d1f"
 #define FORM_TYPE "multipart/form-data; boundary=" BOUNDARY
 
 /* n bytes of a file starting with head (hn bytes), the rest a pattern. */
@@ -524,7 +524,9 @@ START_TEST(bad_filenames_are_422_on_file)
         {"dir\\x.pdf", "invalid_filename"},
         {"\xff\xfe.pdf", "invalid_filename"},
         {"over\xc3.pdf", "invalid_filename"},
-        {"evil\xe2\x80\xae" "fdp.exe", "invalid_filename"}, /* right-to-left override */
+        {"evil\xe2\x80\xae"
+         "fdp.exe",
+         "invalid_filename"}, /* right-to-left override */
         {long201, "too_long"},
         /* CivetWeb skips a part whose filename is over 1023 bytes: no file */
         {huge, "required"},
@@ -615,7 +617,8 @@ START_TEST(chunked_body_growing_past_the_cap_is_413)
     for (int i = 0; i < 10; i++) {
         snprintf(line, sizeof line, "%zx\r\n", sizeof chunk);
         if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 ||
-            send(fd, chunk, sizeof chunk, MSG_NOSIGNAL) < 0 || send(fd, "\r\n", 2, MSG_NOSIGNAL) < 0)
+            send(fd, chunk, sizeof chunk, MSG_NOSIGNAL) < 0 ||
+            send(fd, "\r\n", 2, MSG_NOSIGNAL) < 0)
             break;
     }
     struct raw r;

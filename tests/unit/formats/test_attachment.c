@@ -54,16 +54,27 @@ END_TEST
 START_TEST(names_refused)
 {
     const char *bad[] = {
-        "a/b.pdf",      "a\\b.pdf",     "/etc/passwd",      "tab\there.pdf", "cr\r.pdf",
-        "lf\n.pdf",     "del\x7f.pdf",  "c1\xc2\x85.pdf",   "c1\xc2\x9f.pdf", "\xff.pdf",
-        "\xc3.pdf",     "\xc0\xaf.pdf", "\xed\xa0\x80.pdf", /* surrogate */
-        "\xf4\x90\x80\x80.pdf",                             /* above U+10FFFF */
-        "\xe0\x80\xaf.pdf",                                 /* overlong */
-        "rlo\xe2\x80\xae" "fdp.exe",                        /* U+202E */
-        "lrm\xe2\x80\x8e.pdf",                              /* U+200E */
-        "iso\xe2\x81\xa6.pdf",                              /* U+2066 */
-        "ls\xe2\x80\xa8.pdf",                               /* U+2028 */
-        "bom\xef\xbb\xbf.pdf",                              /* U+FEFF */
+        "a/b.pdf",
+        "a\\b.pdf",
+        "/etc/passwd",
+        "tab\there.pdf",
+        "cr\r.pdf",
+        "lf\n.pdf",
+        "del\x7f.pdf",
+        "c1\xc2\x85.pdf",
+        "c1\xc2\x9f.pdf",
+        "\xff.pdf",
+        "\xc3.pdf",
+        "\xc0\xaf.pdf",
+        "\xed\xa0\x80.pdf",     /* surrogate */
+        "\xf4\x90\x80\x80.pdf", /* above U+10FFFF */
+        "\xe0\x80\xaf.pdf",     /* overlong */
+        "rlo\xe2\x80\xae"
+        "fdp.exe",             /* U+202E */
+        "lrm\xe2\x80\x8e.pdf", /* U+200E */
+        "iso\xe2\x81\xa6.pdf", /* U+2066 */
+        "ls\xe2\x80\xa8.pdf",  /* U+2028 */
+        "bom\xef\xbb\xbf.pdf", /* U+FEFF */
         "cut\xe2\x80",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -71,8 +82,9 @@ START_TEST(names_refused)
     /* A NUL inside. */
     ck_assert(!attachment_name_ok("a\0b.pdf", 7));
     /* Near the refused ranges, but fine. */
-    ck_assert(ok("\xc2\xa0nbsp.pdf"));   /* U+00A0 */
-    ck_assert(ok("\xe2\x80\x90" "dash.pdf")); /* U+2010 */
+    ck_assert(ok("\xc2\xa0nbsp.pdf")); /* U+00A0 */
+    ck_assert(ok("\xe2\x80\x90"
+                 "dash.pdf")); /* U+2010 */
 }
 END_TEST
 
