@@ -33,8 +33,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of a file read from PostgreSQL per round trip while downloading. */
-#define FILE_SLICE (1024 * 1024)
+/* Bytes of a file read from PostgreSQL per round trip while downloading:
+ * the memory a download holds (the slice's result) and the round trips it
+ * costs (size / FILE_SLICE) are traded here, and only here. */
+#define FILE_SLICE 1048576
+/* FILE_SLICE as the text of a statement parameter. */
+#define SLICE_TEXT_(n) #n
+#define SLICE_TEXT(n)  SLICE_TEXT_(n)
+#define SQL_SLICE      SLICE_TEXT(FILE_SLICE)
 
 static int st_check = -1, st_add = -1, st_list = -1, st_head = -1, st_slice = -1, st_delete = -1;
 
@@ -52,12 +58,13 @@ void files_statements(void)
      * file of up to FILE_SLICE bytes. */
     st_head = db_register(
         "aw_file_head",
-        "SELECT f.filename, f.content_type, f.size::text, substring(f.data from 1 for 1048576) "
+        "SELECT f.filename, f.content_type, f.size::text, substring(f.data from 1 for $5::integer) "
         "FROM submission_files f, convene_file_access($1, $3, $4) v(access) "
         "WHERE f.id = $2 AND f.submission_id = $1 "
         "AND (v.access = 'all' OR (v.access = 'public' AND f.visibility = 'public'))");
-    st_slice = db_register("aw_file_slice", "SELECT substring(data from $2::integer for 1048576) "
-                                            "FROM submission_files WHERE id = $1");
+    st_slice =
+        db_register("aw_file_slice", "SELECT substring(data from $2::integer for $3::integer) "
+                                     "FROM submission_files WHERE id = $1");
     st_delete = db_register("aw_file_delete", "SELECT convene_file_delete($1, $2, $3, $4)");
 }
 
@@ -230,8 +237,8 @@ static int send_rest(struct http_req *req, const char *file_id, unsigned long lo
             return -1;
         char from[24];
         snprintf(from, sizeof from, "%llu", sent + 1);
-        const char *p[] = {file_id, from};
-        struct db_result *r = db_run_params(c, st_slice, 2, p, NULL, NULL, true);
+        const char *p[] = {file_id, from, SQL_SLICE};
+        struct db_result *r = db_run_params(c, st_slice, 3, p, NULL, NULL, true);
         db_release(c); /* the result outlives the connection's loan */
         size_t n = db_value_len(r, 0, 0);
         unsigned long long want = size - sent < FILE_SLICE ? size - sent : FILE_SLICE;
@@ -253,8 +260,8 @@ static void h_download(struct http_req *req)
         goto out;
     const char *file_id = http_param(req, "file_id");
     const char *p[] = {http_param(req, "id"), file_id, x.me ? api_num(req, x.me->id) : NULL,
-                       is_staff(x.me) ? "true" : "false"};
-    struct db_result *r = db_run_params(x.c, st_head, 4, p, NULL, NULL, true);
+                       is_staff(x.me) ? "true" : "false", SQL_SLICE};
+    struct db_result *r = db_run_params(x.c, st_head, 5, p, NULL, NULL, true);
     if (r == NULL) {
         api_reply_db_error(req, x.c);
         goto out;
