@@ -1721,6 +1721,8 @@ static void form_keep(struct form_state *st, const char *data, size_t n)
 {
     struct http_req *req = st->req;
     struct http_form *f = st->out;
+    if (n == 0) /* an empty piece: no buffer may exist yet */
+        return;
     if (f->len + n > st->cap) {
         size_t cap = st->cap ? st->cap : 256 * 1024;
         while (cap < f->len + n)
