@@ -62,7 +62,7 @@ $$;
 -- (convene_submission_lock: the cycle's and the case's row locks, so
 -- concurrent uploads to one case are counted one at a time), and the case
 -- stays within 10 files and 25 MiB in all (file_quota, with the case's
--- count and bytes in the DETAIL). The API calls it with p_size 0 before
+-- count and bytes in the DETAIL). The API calls it with p_size 1 before
 -- reading an upload, so that a refusal costs no transfer.
 CREATE FUNCTION convene_file_check(p_id bigint, p_account bigint, p_staff boolean,
                                    p_size bigint) RETURNS void

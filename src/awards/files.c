@@ -49,7 +49,9 @@ static atomic_int uploads_in_flight;
 
 void files_statements(void)
 {
-    st_check = db_register("aw_file_check", "SELECT convene_file_check($1, $2, $3, 0)");
+    /* Before the body: is there room for one byte more (a full case is
+     * refused without a transfer)? */
+    st_check = db_register("aw_file_check", "SELECT convene_file_check($1, $2, $3, 1)");
     st_add =
         db_register("aw_file_add", "SELECT convene_file_add($1, $2, $3, $4, $5, $6, $7, $8)::text");
     st_list = db_register("aw_file_list", "SELECT convene_files_json($1, $2, $3)::text");

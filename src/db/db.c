@@ -40,7 +40,14 @@ struct db_conn {
     char err_constraint[64];
     char err_detail[512];
     bool err_connection;
+    /* It sent parameters larger than DB_BUFFER_KEEP: libpq grows its
+     * buffers and never shrinks them, so the connection is closed when it
+     * is given back rather than keep that memory for good. */
+    bool oversized;
 };
+
+/* Bytes of parameters a pooled connection may send and still be kept. */
+#define DB_BUFFER_KEEP (1024 * 1024)
 
 struct db_pool {
     char *conninfo;
@@ -168,6 +175,7 @@ static void drop_pg(struct db_conn *c)
     if (c->pg)
         PQfinish(c->pg);
     c->pg = NULL;
+    c->oversized = false;
     memset(c->prepared, 0, sizeof c->prepared);
 }
 
@@ -305,7 +313,7 @@ void db_release(struct db_conn *c)
 {
     if (c == NULL)
         return;
-    if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+    if (c->pg && (PQstatus(c->pg) != CONNECTION_OK || c->oversized))
         drop_pg(c);
     if (c->pg) {
         PGTransactionStatusType ts = PQtransactionStatus(c->pg);
@@ -399,6 +407,11 @@ struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams, const 
     if (ensure_prepared(c, stmt) != 0)
         return NULL;
     const struct statement *s = &statements[stmt];
+    size_t bytes = 0;
+    for (int i = 0; i < nparams && lengths && binary; i++)
+        bytes += binary[i] && lengths[i] > 0 ? (size_t)lengths[i] : 0;
+    if (bytes > DB_BUFFER_KEEP)
+        c->oversized = true;
     PGresult *res =
         PQexecPrepared(c->pg, s->name, nparams, values, lengths, binary, binary_result ? 1 : 0);
     return finish(c, res, s->name);

@@ -93,7 +93,9 @@ struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *c
  * parameter is text. With binary_result every column of the result comes
  * in binary format (a bytea as its raw bytes, half the size of its hex
  * text): read them with db_value and db_value_len. Same result contract as
- * db_run.
+ * db_run. A pooled connection that sent more than 1 MiB of binary
+ * parameters is closed when it is released (libpq keeps its grown buffers
+ * for the connection's life); the pool opens another when needed.
  */
 struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams, const char *const *values,
                                 const int *lengths, const int *binary, bool binary_result);
