@@ -533,6 +533,34 @@ START_TEST(type_comes_from_the_leading_bytes)
     ck_assert_int_eq(upload(id, "r.pdf", data, 100, "secret", &seoul, &j), 422);
     ck_assert_str_eq(field_code(j, "visibility"), "invalid_choice");
     json_decref(j);
+    /* A field the form does not take: 422 unknown_member (nothing is
+     * silently ignored); a field over 1 KiB: 413. */
+    size_t len;
+    char *body = form("r.pdf", 5, data, 100, "public", &len);
+    char *extra = malloc(len + 2000);
+    int pre =
+        sprintf(extra, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n"
+                       "A title\r\n");
+    memcpy(extra + pre, body, len);
+    char path[96];
+    snprintf(path, sizeof path, "/api/submissions/%ld/files", id);
+    struct hresp r;
+    ck_assert_int_eq(call_on(&srv, "POST", path, FORM_TYPE, extra, (size_t)pre + len, &seoul, &r),
+                     422);
+    j = json_loads(r.body, 0, NULL);
+    ck_assert_str_eq(field_code(j, "title"), "unknown_member");
+    json_decref(j);
+    hresp_free(&r);
+    pre = sprintf(extra, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"visibility\""
+                         "\r\n\r\n");
+    memset(extra + pre, 'j', 1100);
+    memcpy(extra + pre + 1100, "\r\n", 2);
+    memcpy(extra + pre + 1102, body, len);
+    ck_assert_int_eq(
+        call_on(&srv, "POST", path, FORM_TYPE, extra, (size_t)pre + 1102 + len, &seoul, &r), 413);
+    hresp_free(&r);
+    free(extra);
+    free(body);
     free(data);
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
@@ -846,6 +874,15 @@ START_TEST(download_headers_and_bytes)
     const char *first = strcasestr(r.headers, "Content-Security-Policy:");
     ck_assert_ptr_nonnull(first);
     ck_assert_ptr_null(strcasestr(first + 1, "Content-Security-Policy:"));
+    hresp_free(&r);
+    /* HEAD: the same head, no body. */
+    snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, fid);
+    ck_assert_int_eq(call_on(&srv, "HEAD", path, NULL, NULL, 0, &seoul, &r), 200);
+    ck_assert_uint_eq(r.len, 0);
+    char length[24];
+    snprintf(length, sizeof length, "%zu", n);
+    ck_assert_str_eq(hresp_header(&r, "Content-Length", v, sizeof v), length);
+    ck_assert_str_eq(hresp_header(&r, "Content-Security-Policy", v, sizeof v), "sandbox");
     hresp_free(&r);
     free(data);
     /* Another case's file id: 404, even for staff. */
