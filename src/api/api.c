@@ -271,6 +271,11 @@ static const struct sql_error {
      "Results are published once voting and evaluation have both closed."},
     {"vote_rate_limited", 429, "rate_limited",
      "Too many vote changes in the last hour; please try again later."},
+    /* Attachments: file_quota comes with {files, bytes, max_files,
+     * max_bytes} in the error object. */
+    {"file_quota", 409, "file_quota",
+     "A case holds at most 10 files and 25 MB in all; delete one to add another."},
+    {"file_not_found", 404, "not_found", "No such file of this case."},
 };
 
 /* The field a constraint violation is about: the column PostgreSQL names,

@@ -21,12 +21,14 @@ void awards_statements(void)
     jury_statements();
     results_statements();
     award_exports_statements();
+    files_statements();
 }
 
 int awards_routes(struct http_server *s)
 {
     if (cycles_routes(s) != 0 || submissions_routes(s) != 0 || votes_routes(s) != 0 ||
-        jury_routes(s) != 0 || results_routes(s) != 0 || award_exports_routes(s) != 0)
+        jury_routes(s) != 0 || results_routes(s) != 0 || award_exports_routes(s) != 0 ||
+        files_routes(s) != 0)
         return -1;
     return 0;
 }

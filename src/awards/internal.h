@@ -28,6 +28,8 @@ void results_statements(void);
 int results_routes(struct http_server *s);
 void award_exports_statements(void);
 int award_exports_routes(struct http_server *s);
+void files_statements(void);
+int files_routes(struct http_server *s);
 
 /*
  * Reads text member key of obj (as api_string) limited to max_chars code

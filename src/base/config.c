@@ -59,7 +59,11 @@ static const struct setting settings[] = {
     {"threads", "CONVENE_THREADS", K_INT, OFF(threads), 8, 8192, "512",
      "HTTP worker threads (one per open connection)"},
     {"body-limit", "CONVENE_BODY_LIMIT", K_SIZE, OFF(body_limit), 1024, 512L << 20, "1M",
-     "largest accepted request body (bytes, k or M suffix)"},
+     "largest accepted request body (bytes, k or M suffix); uploads have their own"},
+    {"upload-limit", "CONVENE_UPLOAD_LIMIT", K_SIZE, OFF(upload_limit), 1024, 512L << 20, "10M",
+     "largest uploaded file, e.g. a case's attachment (bytes, k or M suffix)"},
+    {"uploads-in-flight", "CONVENE_UPLOADS_IN_FLIGHT", K_INT, OFF(uploads_in_flight), 1, 1024,
+     "cores", "uploads received at once (each holds up to the upload limit); more get 503"},
     {"db-pool-size", "CONVENE_DB_POOL_SIZE", K_INT, OFF(db_pool_size), 1, 500, "3 x cores",
      "PostgreSQL connections held by this node"},
     {"db-pool-wait-ms", "CONVENE_DB_POOL_WAIT_MS", K_INT, OFF(db_pool_wait_ms), 0, 30000, "1000",
@@ -109,7 +113,9 @@ void config_defaults(struct config *c)
     c->log_level = xstrdup("info");
     c->threads = 512;
     c->body_limit = 1L << 20;
+    c->upload_limit = 10L << 20;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->uploads_in_flight = cores > 0 ? cores : 1;
     c->db_pool_size = cores > 1 ? 3 * cores : 4;
     if (c->db_pool_size < 4)
         c->db_pool_size = 4;

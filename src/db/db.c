@@ -40,7 +40,14 @@ struct db_conn {
     char err_constraint[64];
     char err_detail[512];
     bool err_connection;
+    /* It sent parameters larger than DB_BUFFER_KEEP: libpq grows its
+     * buffers and never shrinks them, so the connection is closed when it
+     * is given back rather than keep that memory for good. */
+    bool oversized;
 };
+
+/* Bytes of parameters a pooled connection may send and still be kept. */
+#define DB_BUFFER_KEEP (1024 * 1024)
 
 struct db_pool {
     char *conninfo;
@@ -168,6 +175,7 @@ static void drop_pg(struct db_conn *c)
     if (c->pg)
         PQfinish(c->pg);
     c->pg = NULL;
+    c->oversized = false;
     memset(c->prepared, 0, sizeof c->prepared);
 }
 
@@ -305,7 +313,7 @@ void db_release(struct db_conn *c)
 {
     if (c == NULL)
         return;
-    if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+    if (c->pg && (PQstatus(c->pg) != CONNECTION_OK || c->oversized))
         drop_pg(c);
     if (c->pg) {
         PGTransactionStatusType ts = PQtransactionStatus(c->pg);
@@ -361,25 +369,51 @@ static bool usable(struct db_conn *c)
     return false;
 }
 
-struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *const *params)
+/* Prepares stmt on c the first time it runs there. 0, or -1 with the
+ * error recorded. */
+static int ensure_prepared(struct db_conn *c, int stmt)
 {
     clear_error(c);
     if (stmt < 0 || stmt >= nstatements) {
         snprintf(c->err_msg, sizeof c->err_msg, "unknown statement %d", stmt);
-        return NULL;
+        return -1;
     }
     if (!usable(c))
-        return NULL;
+        return -1;
     const struct statement *s = &statements[stmt];
     if (!c->prepared[stmt]) {
         PGresult *res = PQprepare(c->pg, s->name, s->sql, 0, NULL);
         struct db_result *r = finish(c, res, s->name);
         if (r == NULL)
-            return NULL;
+            return -1;
         db_result_free(r);
         c->prepared[stmt] = true;
     }
+    return 0;
+}
+
+struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *const *params)
+{
+    if (ensure_prepared(c, stmt) != 0)
+        return NULL;
+    const struct statement *s = &statements[stmt];
     PGresult *res = PQexecPrepared(c->pg, s->name, nparams, params, NULL, NULL, 0);
+    return finish(c, res, s->name);
+}
+
+struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams, const char *const *values,
+                                const int *lengths, const int *binary, bool binary_result)
+{
+    if (ensure_prepared(c, stmt) != 0)
+        return NULL;
+    const struct statement *s = &statements[stmt];
+    size_t bytes = 0;
+    for (int i = 0; i < nparams && lengths && binary; i++)
+        bytes += binary[i] && lengths[i] > 0 ? (size_t)lengths[i] : 0;
+    if (bytes > DB_BUFFER_KEEP)
+        c->oversized = true;
+    PGresult *res =
+        PQexecPrepared(c->pg, s->name, nparams, values, lengths, binary, binary_result ? 1 : 0);
     return finish(c, res, s->name);
 }
 
@@ -484,6 +518,14 @@ const char *db_value(const struct db_result *r, int row, int col)
     if (PQgetisnull(res, row, col))
         return NULL;
     return PQgetvalue(res, row, col);
+}
+
+size_t db_value_len(const struct db_result *r, int row, int col)
+{
+    const PGresult *res = (const PGresult *)r;
+    if (r == NULL || row < 0 || col < 0 || row >= PQntuples(res) || col >= PQnfields(res))
+        return 0;
+    return (size_t)PQgetlength(res, row, col);
 }
 
 int db_col(const struct db_result *r, const char *name)

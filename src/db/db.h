@@ -27,7 +27,8 @@ struct db_result;
 
 /*
  * Registers a statement to be prepared as `name` with the text `sql`
- * ($1..$n parameters, all passed as text). Call before any query runs (at
+ * ($1..$n parameters, passed as text by db_run, text or binary by
+ * db_run_params). Call before any query runs (at
  * start-up, single-threaded). Both strings must outlive the process (string
  * literals). Returns a handle for db_run, or -1 when the table is full or
  * the name is taken.
@@ -84,6 +85,21 @@ void db_close(struct db_conn *c);
  */
 struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *const *params);
 
+/*
+ * Runs a registered statement like db_run, with parameters that may be
+ * binary: values[i] is lengths[i] bytes when binary[i] is non-zero (a
+ * bytea in PostgreSQL's binary format is its raw bytes), else text
+ * (lengths[i] ignored). lengths and binary may be NULL when every
+ * parameter is text. With binary_result every column of the result comes
+ * in binary format (a bytea as its raw bytes, half the size of its hex
+ * text): read them with db_value and db_value_len. Same result contract as
+ * db_run. A pooled connection that sent more than 1 MiB of binary
+ * parameters is closed when it is released (libpq keeps its grown buffers
+ * for the connection's life); the pool opens another when needed.
+ */
+struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams, const char *const *values,
+                                const int *lengths, const int *binary, bool binary_result);
+
 /* Runs SQL text with parameters (not prepared). Same contract as db_run. */
 struct db_result *db_query(struct db_conn *c, const char *sql, int nparams,
                            const char *const *params);
@@ -121,6 +137,9 @@ long db_affected(const struct db_result *r);
 /* The text of a value, or NULL for SQL NULL or out-of-range indexes. Lives
  * as long as the result. */
 const char *db_value(const struct db_result *r, int row, int col);
+/* The length in bytes of a value (binary values may hold NUL bytes); 0 for
+ * SQL NULL or out-of-range indexes. */
+size_t db_value_len(const struct db_result *r, int row, int col);
 /* Column index by name, or -1. */
 int db_col(const struct db_result *r, const char *name);
 void db_result_free(struct db_result *r);

@@ -139,7 +139,10 @@ struct http_req {
     bool streaming;
     bool head;
     bool close_after;
-    bool body_done; /* the body was read to its end */
+    bool body_done;                 /* the body was read to its end */
+    bool fixed_stream;              /* a stream of a known length */
+    unsigned long long stream_left; /* its bytes still to send */
+    unsigned char *form_buf;        /* a form's file bytes (http_read_form) */
     int status;
     const char *path;   /* decoded, request-scoped */
     char path_buf[256]; /* holds a short decoded path (no allocation) */
@@ -210,6 +213,10 @@ static bool acceptable_request_id(const char *s)
  * OK\r\n"); filled once (build_tables) before any worker runs. */
 static char security_block_text[1024];
 static size_t security_block_len;
+/* The same without the Content-Security-Policy, for a response that
+ * brings its own (a downloaded file: "sandbox"). */
+static const char *security_block_nocsp_text;
+static size_t security_block_nocsp_len;
 
 struct status_line {
     unsigned char len; /* 0: not pre-built */
@@ -246,6 +253,10 @@ static void build_tables(void)
         used += (size_t)snprintf(security_block_text + used, sizeof security_block_text - used,
                                  "%s: %s\r\n", security_headers[i][0], security_headers[i][1]);
     security_block_len = used;
+    /* The CSP is the first line of the block. */
+    const char *second = strstr(security_block_text, "\r\n") + 2;
+    security_block_nocsp_text = second;
+    security_block_nocsp_len = used - (size_t)(second - security_block_text);
     for (size_t i = 0; i < ARRAY_LEN(prebuilt_status); i++) {
         struct status_line *l = &status_lines[prebuilt_status[i]];
         l->len = (unsigned char)format_status_line(l->text, NULL, prebuilt_status[i]);
@@ -655,6 +666,8 @@ static size_t build_head(struct http_req *req, char *out, int status, const char
         OUT_LIT(&h, "Cache-Control: no-store\r\n");
     if (is_json_type(content_type))
         OUT_LIT(&h, SECURITY_JSON_BLOCK);
+    else if (has_extra_header(req, "Content-Security-Policy"))
+        out_mem(&h, security_block_nocsp_text, security_block_nocsp_len);
     else
         out_mem(&h, security_block_text, security_block_len);
     OUT_LIT(&h, "X-Request-Id: ");
@@ -799,12 +812,33 @@ int http_stream_begin(struct http_req *req, int status, const char *content_type
     return 0;
 }
 
+int http_stream_begin_length(struct http_req *req, int status, const char *content_type,
+                             unsigned long long length)
+{
+    if (req->replied)
+        return -1;
+    send_headers(req, status, content_type, (long long)length);
+    req->streaming = true;
+    req->fixed_stream = true;
+    req->stream_left = req->head ? 0 : length;
+    return 0;
+}
+
 int http_stream_write(struct http_req *req, const void *data, size_t len)
 {
     if (!req->streaming || req->head)
         return req->streaming ? 0 : -1;
     if (len == 0)
         return 0;
+    if (req->fixed_stream) {
+        if (len > req->stream_left)
+            return -1;
+        /* mg_write sends it all or fails (a client gone, a send timeout). */
+        if (mg_write(req->conn, data, len) != (int)len)
+            return -1;
+        req->stream_left -= len;
+        return 0;
+    }
     return mg_send_chunk(req->conn, data, (unsigned)len) > 0 ? 0 : -1;
 }
 
@@ -812,8 +846,12 @@ void http_stream_end(struct http_req *req)
 {
     if (!req->streaming)
         return;
-    if (!req->head)
+    if (req->fixed_stream) {
+        if (req->stream_left > 0) /* short: the client must not wait for the rest */
+            mg_disable_keep_alive(req->conn);
+    } else if (!req->head) {
         mg_send_chunk(req->conn, "", 0);
+    }
     req->streaming = false;
 }
 
@@ -1385,6 +1423,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         req->allocs = next;
     }
     strbuf_free(&req->extra_headers);
+    free(req->form_buf);
     return status;
 }
 
@@ -1589,4 +1628,226 @@ void http_server_free(struct http_server *s)
     free(s->host);
     free(s->web_root);
     free(s);
+}
+
+/* ---- Multipart forms ----
+ *
+ * CivetWeb's mg_handle_form_request does the parsing; what it does not
+ * promise is handled here. Values arrive in pieces and are not
+ * NUL-terminated; a continuation piece comes with an empty key (the part
+ * is tracked here, not by the key); after a callback asks to abort it may
+ * be called once more, and it still returns a positive count, so the
+ * refusal is remembered (st->status) and every later call aborts again;
+ * a body it stopped reading is drained on a kept connection, so every
+ * refusal closes the connection instead. It is used for multipart bodies
+ * only: in 1.15 some URL-encoded bodies make it loop forever (upstream
+ * issue 1348).
+ */
+
+enum form_part { PART_NONE, PART_FILE, PART_SKIP_FILE, PART_VALUE };
+
+struct form_state {
+    struct http_req *req;
+    struct http_form *out;
+    const char *file_field;
+    size_t limit;
+    size_t file_bytes; /* over every part with the file field's name */
+    size_t cap;        /* room at req->form_buf */
+    enum form_part part;
+    struct http_form_value *value; /* the value being read */
+    char *value_buf;
+    uint64_t deadline; /* 0: none */
+    int status;        /* 0, or the refusal once one is decided */
+    const char *why;
+};
+
+static int form_refuse(struct form_state *st, int status, const char *why)
+{
+    if (st->status == 0) {
+        st->status = status;
+        st->why = why;
+    }
+    return MG_FORM_FIELD_HANDLE_ABORT;
+}
+
+static bool form_late(const struct form_state *st)
+{
+    return st->deadline && time_mono_ns() >= st->deadline;
+}
+
+static int form_field_found(const char *key, const char *filename, char *path, size_t pathlen,
+                            void *ud)
+{
+    (void)path;
+    (void)pathlen;
+    struct form_state *st = ud;
+    st->part = PART_NONE;
+    if (st->status != 0)
+        return MG_FORM_FIELD_STORAGE_ABORT;
+    if (form_late(st)) {
+        form_refuse(st, 408, NULL);
+        return MG_FORM_FIELD_STORAGE_ABORT;
+    }
+    struct http_form *f = st->out;
+    if (str_eq(key, st->file_field) && filename && filename[0]) {
+        f->file_parts++;
+        if (f->has_file) {
+            st->part = PART_SKIP_FILE; /* counted against the limit, not kept */
+        } else {
+            f->has_file = true;
+            f->filename = http_strdup(st->req, filename);
+            f->filename_len = strlen(filename);
+            st->part = PART_FILE;
+        }
+        return MG_FORM_FIELD_STORAGE_GET;
+    }
+    if (f->nvalues == HTTP_FORM_MAX_VALUES) {
+        form_refuse(st, 413, "The form has too many fields.");
+        return MG_FORM_FIELD_STORAGE_ABORT;
+    }
+    st->value = &f->values[f->nvalues++];
+    st->value->name = http_strdup(st->req, key);
+    st->value->has_filename = filename && filename[0];
+    st->value_buf = http_alloc(st->req, HTTP_FORM_VALUE_MAX + 1);
+    st->value_buf[0] = '\0';
+    st->value->value = st->value_buf;
+    st->value->len = 0;
+    st->part = PART_VALUE;
+    return MG_FORM_FIELD_STORAGE_GET;
+}
+
+/* Appends n bytes of the file, growing the buffer (at most to the limit). */
+static void form_keep(struct form_state *st, const char *data, size_t n)
+{
+    struct http_req *req = st->req;
+    struct http_form *f = st->out;
+    if (n == 0) /* an empty piece: no buffer may exist yet */
+        return;
+    if (f->len + n > st->cap) {
+        size_t cap = st->cap ? st->cap : 256 * 1024;
+        while (cap < f->len + n)
+            cap *= 2;
+        if (cap > st->limit)
+            cap = st->limit;
+        req->form_buf = xrealloc(req->form_buf, cap);
+        st->cap = cap;
+    }
+    memcpy(req->form_buf + f->len, data, n);
+    f->len += n;
+    f->data = req->form_buf;
+}
+
+static int form_field_get(const char *key, const char *value, size_t len, void *ud)
+{
+    (void)key; /* "" on continuation pieces: the part is tracked in st */
+    struct form_state *st = ud;
+    if (st->status != 0)
+        return MG_FORM_FIELD_HANDLE_ABORT;
+    if (form_late(st))
+        return form_refuse(st, 408, NULL);
+    switch (st->part) {
+    case PART_FILE:
+    case PART_SKIP_FILE:
+        if (len > st->limit - st->file_bytes)
+            return form_refuse(st, 413, NULL);
+        st->file_bytes += len;
+        if (st->part == PART_FILE)
+            form_keep(st, value, len);
+        break;
+    case PART_VALUE:
+        if (len > HTTP_FORM_VALUE_MAX - st->value->len)
+            return form_refuse(st, 413, "A form field is longer than 1024 bytes.");
+        memcpy(st->value_buf + st->value->len, value, len);
+        st->value->len += len;
+        st->value_buf[st->value->len] = '\0';
+        break;
+    case PART_NONE:
+        break;
+    }
+    return MG_FORM_FIELD_HANDLE_GET;
+}
+
+/* "multipart/form-data;" then parameters: the only type given to
+ * CivetWeb's parser. */
+static bool is_multipart_type(const char *ct)
+{
+    static const char mime[] = "multipart/form-data;";
+    return ct && strncasecmp(ct, mime, sizeof mime - 1) == 0;
+}
+
+int http_read_form(struct http_req *req, const char *file_field, size_t limit,
+                   struct http_form *out)
+{
+    memset(out, 0, sizeof *out);
+    out->filename = "";
+    if (!has_request_body(req))
+        return 0;
+    if (!is_multipart_type(http_header(req, "Content-Type"))) {
+        req->close_after = true;
+        http_reply_error(req, 415, "unsupported_media_type",
+                         "Send the file as multipart/form-data.");
+        return -1;
+    }
+    long long declared = req->ri->content_length;
+    if (declared > 0 && (unsigned long long)declared > limit + (size_t)HTTP_FORM_OVERHEAD) {
+        req->close_after = true;
+        http_reply_error(req, 413, "payload_too_large",
+                         "The file is larger than the limit of %zu bytes.", limit);
+        return -1;
+    }
+    struct form_state st = {.req = req, .out = out, .file_field = file_field, .limit = limit};
+    if (declared > 0) {
+        /* Room for the whole file at once (no copies while it grows). */
+        st.cap = (size_t)declared < limit ? (size_t)declared : limit;
+        if (st.cap > 0)
+            req->form_buf = xmalloc(st.cap);
+    }
+    long budget_ms = req->srv->body_timeout_ms;
+    if (budget_ms > 0)
+        st.deadline = time_mono_ns() + (uint64_t)budget_ms * 1000000ull;
+    timer_t timer;
+    bool armed = budget_ms > 0 && deadline_arm(&timer, budget_ms) == 0;
+
+    struct mg_form_data_handler fdh = {.field_found = form_field_found,
+                                       .field_get = form_field_get,
+                                       .field_store = NULL,
+                                       .user_data = &st};
+    int n = mg_handle_form_request(req->conn, &fdh);
+    if (st.status == 0 && form_late(&st))
+        st.status = 408;
+    if (st.status == 0 && n < 0)
+        form_refuse(&st, 400, "The multipart body is malformed.");
+    if (st.status == 0) {
+        /* Anything after the closing boundary is read here: only a body
+         * read to its end leaves the connection open for another request. */
+        char rest[64];
+        if (mg_read(req->conn, rest, sizeof rest) == 0)
+            req->body_done = true;
+    }
+    if (armed)
+        timer_delete(timer);
+    if (st.status == 0)
+        return 0;
+
+    req->close_after = true;
+    if (st.status == 408)
+        http_reply_error(req, 408, "body_timeout", "The request body did not arrive within %ld ms.",
+                         budget_ms);
+    else if (st.status == 413 && st.why == NULL)
+        http_reply_error(req, 413, "payload_too_large",
+                         "The file is larger than the limit of %zu bytes.", limit);
+    else if (st.status == 413)
+        http_reply_error(req, 413, "payload_too_large", "%s", st.why);
+    else
+        http_reply_error(req, 400, "bad_request", "%s", st.why);
+    return -1;
+}
+
+const struct http_form_value *http_form_value(const struct http_form *f, const char *name)
+{
+    for (size_t i = 0; i < f->nvalues; i++) {
+        if (str_eq(f->values[i].name, name))
+            return &f->values[i];
+    }
+    return NULL;
 }

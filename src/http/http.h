@@ -184,6 +184,64 @@ size_t http_json_depth(const char *text, size_t len, size_t stop_after);
  */
 bool http_addr_in_list(const char *addr, const char *list);
 
+/* ---- Multipart forms (uploads) ----
+ *
+ * A multipart/form-data body with one file part and a few small fields,
+ * read into request-scoped memory. The file part has its own cap, and the
+ * server's body limit (meant for JSON) does not apply.
+ */
+
+/* What a form may hold beyond its file: boundaries, part headers, the
+ * small fields. A declared Content-Length over the file's limit plus this
+ * is refused before any of the body is read. */
+#define HTTP_FORM_OVERHEAD (64 * 1024)
+/* Fields other than the file kept, and the longest value of one. */
+#define HTTP_FORM_MAX_VALUES 16
+#define HTTP_FORM_VALUE_MAX  1024
+
+struct http_form_value {
+    const char *name;  /* request-scoped, NUL-terminated */
+    const char *value; /* request-scoped; len bytes (may hold NULs), then a NUL */
+    size_t len;
+    bool has_filename; /* the part came with a filename */
+};
+
+struct http_form {
+    /* The first part named as the file field that came with a (non-empty)
+     * filename. */
+    bool has_file;
+    const char *filename; /* as CivetWeb decoded it (request-scoped); "" without */
+    size_t filename_len;
+    const unsigned char *data; /* its bytes (request-scoped); NULL when none */
+    size_t len;
+    int file_parts; /* parts with a filename under the file field's name */
+    /* Every other part, in the order sent (a part named as the file field
+     * but without a filename is one of them). */
+    size_t nvalues;
+    struct http_form_value values[HTTP_FORM_MAX_VALUES];
+};
+
+/*
+ * Reads a multipart/form-data body into *out (all of it request-scoped,
+ * released when the request ends). file_field names the file part; its
+ * bytes (over every part of that name) may number at most limit. A request
+ * without a body gives an empty form. On failure it has answered and
+ * returns -1: 415 unless the Content-Type is multipart/form-data; 413 when
+ * the declared Content-Length is over limit + HTTP_FORM_OVERHEAD (before
+ * reading), when the file grows past limit, when a field's value is over
+ * HTTP_FORM_VALUE_MAX or there are more than HTTP_FORM_MAX_VALUES fields;
+ * 400 for a malformed body; 408 past the server's body deadline. After
+ * 408, 413 and 400 the connection is closed. (CivetWeb 1.15 skips, without
+ * a word, a part whose name or filename decodes to more than 1023 bytes,
+ * turns '+' into a space, decodes %XX in a filename, makes '\' a '/' and
+ * drops "./" and "../" segments from it: the filename is what is left.)
+ */
+int http_read_form(struct http_req *req, const char *file_field, size_t limit,
+                   struct http_form *out);
+
+/* The first field called name of a form read by http_read_form, or NULL. */
+const struct http_form_value *http_form_value(const struct http_form *f, const char *name);
+
 /* Request-scoped allocation: freed when the request ends. */
 void *http_alloc(struct http_req *req, size_t n);
 char *http_strdup(struct http_req *req, const char *s);
@@ -222,6 +280,17 @@ void http_stream_end(struct http_req *req);
  * terminating chunk, and the connection is closed once the handler
  * returns (curl reports "transfer closed with outstanding read data"). */
 void http_stream_abort(struct http_req *req);
+
+/*
+ * A stream of a known length: begin sends the headers with Content-Length
+ * (no chunked encoding); http_stream_write then sends bytes as they are
+ * (refusing, -1, any beyond length) and http_stream_end finishes. A stream
+ * that ends short of length, or is aborted, closes the connection so that
+ * the client can tell. A Content-Security-Policy added with
+ * http_add_header replaces the page policy (e.g. "sandbox" for a file).
+ */
+int http_stream_begin_length(struct http_req *req, int status, const char *content_type,
+                             unsigned long long length);
 
 /* True when a reply was sent (or a stream begun). */
 bool http_replied(const struct http_req *req);

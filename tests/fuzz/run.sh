@@ -37,6 +37,8 @@ declare -A SOURCES=(
     [datelabel]="src/formats/datelabel.c"
     [path_query]="src/base/util.c src/http/router.c src/api/api.c tests/fuzz/fake_http.c"
     [json_body]="src/base/util.c src/api/api.c tests/fuzz/fake_http.c"
+    [multipart]="src/base/util.c src/formats/attachment.c"
+    [multipart_form]="src/base/util.c src/base/log.c src/base/metrics.c src/http/router.c src/http/http.c"
 )
 declare -A LIBS=(
     [csv]=""
@@ -47,8 +49,10 @@ declare -A LIBS=(
     [datelabel]=""
     [path_query]="jansson -lcivetweb"
     [json_body]="jansson"
+    [multipart]=""
+    [multipart_form]="jansson -lcivetweb"
 )
-ALL=(csv ics mailfmt tmpl router datelabel path_query json_body)
+ALL=(csv ics mailfmt tmpl router datelabel path_query json_body multipart multipart_form)
 
 usage() {
     sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
