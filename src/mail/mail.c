@@ -358,14 +358,7 @@ static bool stopping(struct mail_sender *s)
 /* Sleeps up to ms, returning early when the sender is stopped. */
 static void nap(struct mail_sender *s, long ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = time_mono_deadline(time_mono_ns() + (uint64_t)ms * 1000000u);
     pthread_mutex_lock(&s->mu);
     while (!stopping(s)) {
         if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) != 0)
@@ -1032,11 +1025,7 @@ struct mail_sender *mail_sender_start(const struct mail_sender_config *cfg)
     s->poll_ms = env_ms("CONVENE_MAIL_POLL_MS", POLL_DEFAULT_MS, 100, 600000);
     atomic_init(&s->stopping, false);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    time_cond_init(&s->cv);
     s->threads = xcalloc((size_t)cfg->threads, sizeof *s->threads);
 
     /* Threads inherit the creator's mask: block everything while creating
