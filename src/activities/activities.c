@@ -784,8 +784,9 @@ static char *write_sql(const struct column_values *cv, bool create)
  * writes the row, its period, the waiting list's promotions (an edit may
  * add seats) and the audit entry.
  */
-static void write_activity(struct http_req *req, bool create)
+static void h_write(struct http_req *req)
 {
+    bool create = str_eq(http_method(req), "POST");
     struct api_ctx x;
     if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
         api_body(&x, false, field_names(), activity_read_only) != 0)
@@ -852,16 +853,6 @@ static void write_activity(struct http_req *req, bool create)
     reply_activity(&x, id, create ? 201 : 200);
 out:
     api_end(&x);
-}
-
-static void h_create(struct http_req *req)
-{
-    write_activity(req, true);
-}
-
-static void h_update(struct http_req *req)
-{
-    write_activity(req, false);
 }
 
 /*
@@ -1099,9 +1090,9 @@ void activities_statements(void)
 
 static const struct http_route_def routes[] = {
     {"GET", "/api/activities", h_list},
-    {"POST", "/api/activities", h_create},
+    {"POST", "/api/activities", h_write},
     {"GET", "/api/activities/{id:int}", h_detail},
-    {"PATCH", "/api/activities/{id:int}", h_update},
+    {"PATCH", "/api/activities/{id:int}", h_write},
     {"POST", "/api/activities/{id:int}/publish", h_publish},
     {"POST", "/api/activities/{id:int}/cancel", h_cancel},
     {"PUT", "/api/activities/{id:int}/questions", h_questions_put},
