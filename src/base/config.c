@@ -129,24 +129,6 @@ void config_defaults(struct config *c)
     c->login_limit_ip = 200;
 }
 
-void config_free(struct config *c)
-{
-    if (c == NULL)
-        return;
-    free(c->database_url);
-    free(c->listen_host);
-    free(c->base_url);
-    free(c->web_root);
-    free(c->data_dir);
-    free(c->smtp_url);
-    free(c->mail_from);
-    free(c->log_level);
-    free(c->trusted_proxies);
-    free(c->metrics_allow);
-    free(c->metrics_token);
-    memset(c, 0, sizeof *c);
-}
-
 int config_parse_size(const char *s, long min, long max, long *out)
 {
     if (s == NULL || *s == '\0')
@@ -360,6 +342,23 @@ static const struct string_kind {
     [K_SECRET] = {valid_secret, "16 to 256 printable ASCII characters without spaces"},
 };
 
+static bool is_string_kind(enum kind k)
+{
+    return k < ARRAY_LEN(string_kinds) && string_kinds[k].valid != NULL;
+}
+
+void config_free(struct config *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+        if (is_string_kind(settings[i].kind))
+            free(*(char **)((char *)c + settings[i].offset));
+    }
+    free(c->listen_host); /* the one string a K_LISTEN setting holds */
+    memset(c, 0, sizeof *c);
+}
+
 int config_set(struct config *c, const char *flag, const char *value, const char *source, char *err,
                size_t errlen)
 {
@@ -368,7 +367,7 @@ int config_set(struct config *c, const char *flag, const char *value, const char
         snprintf(err, errlen, "%s: unknown setting", source);
         return -1;
     }
-    if (s->kind < ARRAY_LEN(string_kinds) && string_kinds[s->kind].valid != NULL) {
+    if (is_string_kind(s->kind)) {
         const struct string_kind *k = &string_kinds[s->kind];
         if (!k->valid(value))
             return fail(err, errlen, source, s->kind == K_SECRET ? NULL : value, k->expected);
