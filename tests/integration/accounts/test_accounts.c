@@ -80,8 +80,7 @@ static void verified_account(const char *email, const char *name)
         harness_token_from(json_string_value(json_object_get(m, "text")), token, sizeof token), 0);
     json_decref(m);
     snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", body, NULL, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 200, NULL);
 }
 
 /* ---- Tests ---- */
@@ -112,15 +111,10 @@ START_TEST(signup_verify_login_me_logout)
 
     char body[200];
     snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", body, NULL, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 200, NULL);
     /* A used token fails; so does a made-up one. */
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", body, NULL, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", "{\"token\":\"nope\"}", NULL, &r),
-                     400);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 400, "invalid_token");
+    HEXPECT(&srv, "POST", "/api/auth/verify", "{\"token\":\"nope\"}", NULL, 400, NULL);
 
     ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 200);
     me = json_loads(r.body, 0, NULL);
@@ -148,12 +142,9 @@ START_TEST(signup_verify_login_me_logout)
     ck_assert_str_eq(count, "1");
     free(count);
 
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/logout", NULL, &s, &r), 204);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, NULL, &r), 401);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/logout", NULL, &s, 204, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &s, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, NULL, 401, NULL);
 }
 END_TEST
 
@@ -204,8 +195,7 @@ START_TEST(password_reset_flow)
         0);
     json_decref(m1);
     /* A second request: a second token. */
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/forgot", forgot, NULL, &r), 202);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/forgot", forgot, NULL, 202, NULL);
     double deadline = harness_now_ms() + 5000;
     token2[0] = '\0';
     while (harness_now_ms() < deadline && token2[0] == '\0') {
@@ -237,20 +227,15 @@ START_TEST(password_reset_flow)
 
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"a brand new passphrase\"}",
              token2);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", body, NULL, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 200, NULL);
     /* Used token and the older one both fail now. */
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", body, NULL, &r), 400);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 400, NULL);
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"another new passphrase\"}",
              token1);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", body, NULL, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 400, "invalid_token");
 
     /* The reset ended the old session and sent a notice. */
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &old, &r), 401);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &old, 401, NULL);
     json_t *notice = harness_wait_mail(&mail, "reset.me@seoul.example.org", "changed", 5000);
     ck_assert_ptr_nonnull(notice);
     json_decref(notice);
@@ -265,11 +250,8 @@ END_TEST
 START_TEST(expired_reset_token_fails)
 {
     verified_account("expire@seoul.example.org", "Expiry Test");
-    struct hresp r;
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/forgot",
-                           "{\"email\":\"expire@seoul.example.org\"}", NULL, &r),
-                     202);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/forgot", "{\"email\":\"expire@seoul.example.org\"}",
+            NULL, 202, NULL);
     json_t *m = harness_wait_mail(&mail, "expire@seoul.example.org", "password", 5000);
     ck_assert_ptr_nonnull(m);
     char token[80], body[300];
@@ -280,9 +262,7 @@ START_TEST(expired_reset_token_fails)
                           "WHERE purpose = 'reset_password'"));
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"a brand new passphrase\"}",
              token);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", body, NULL, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 400, "invalid_token");
     /* Nothing changed: the old password still works, the new one does not,
      * and the token was not used up. */
     ck_assert_int_eq(harness_login(&srv, "expire@seoul.example.org", PASSWORD, NULL), 200);
@@ -304,30 +284,20 @@ START_TEST(csrf_and_roles)
     ck_assert_int_eq(harness_login(&srv, "role.test@seoul.example.org", PASSWORD, &s), 200);
     struct hsession forged = hsession_cookie_only(&s);
     /* Missing or wrong CSRF header: 403, and nothing changes. */
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"name\":\"Changed\"}", &forged, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "csrf_failed");
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"name\":\"Changed\"}", &forged, 403, "csrf_failed");
     struct hsession wrong = s;
     snprintf(wrong.csrf, sizeof wrong.csrf, "%s", "not-the-token");
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/logout", NULL, &wrong, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "csrf_failed");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/logout", NULL, &wrong, 403, "csrf_failed");
     /* Nothing changed: the name is as it was and the session still works. */
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
                                           "'role.test@seoul.example.org' AND name = 'Role Test'"),
                      1);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"name\":\"Changed\"}", &s, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &s, 200, NULL);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"name\":\"Changed\"}", &s, 200, NULL);
     /* A participant is refused admin endpoints. */
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/accounts", NULL, &s, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "forbidden");
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/accounts", NULL, NULL, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/accounts?q=role", NULL, &s, &r), 403);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/admin/accounts", NULL, &s, 403, "forbidden");
+    HEXPECT(&srv, "GET", "/api/admin/accounts", NULL, NULL, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/accounts?q=role", NULL, &s, 403, NULL);
 
     /* The first admin comes from the command line; the password on stdin. */
     char cmd[1024];
@@ -357,11 +327,9 @@ START_TEST(csrf_and_roles)
     struct hsession forged_admin = hsession_cookie_only(&admin);
     ck_assert_int_eq(hcall(&srv, "PUT", path, NULL, &forged_admin, &r), 403); /* CSRF */
     hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "PUT", path, NULL, &admin, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PUT", path, NULL, &admin, 200, NULL);
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/wizard", id);
-    ck_assert_int_eq(hcall(&srv, "PUT", path, NULL, &admin, &r), 404);
-    hresp_free(&r);
+    HEXPECT(&srv, "PUT", path, NULL, &admin, 404, NULL);
     ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"staff\""));
     hresp_free(&r);
@@ -369,8 +337,7 @@ START_TEST(csrf_and_roles)
     ck_assert_int_eq(hcall(&srv, "GET", "/api/accounts?q=boss%40citynet", NULL, &s, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "boss@citynet.example.org"));
     hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/accounts", NULL, &s, &r), 403);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/admin/accounts", NULL, &s, 403, NULL);
     ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/audit?action=role.", NULL, &admin, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "role.granted"));
     hresp_free(&r);
@@ -384,13 +351,10 @@ START_TEST(csrf_and_roles)
     ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/outbox?status=failed", NULL, &admin, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "retry.me@seoul.example.org"));
     hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/outbox?status=lost", NULL, &admin, &r), 400);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/outbox", NULL, &s, &r), 403);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/admin/outbox?status=lost", NULL, &admin, 400, NULL);
+    HEXPECT(&srv, "GET", "/api/admin/outbox", NULL, &s, 403, NULL);
     snprintf(path, sizeof path, "/api/admin/outbox/%s/retry", failed_id);
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &admin, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &admin, 200, NULL);
     json_t *again = harness_wait_mail(&mail, "retry.me@seoul.example.org", NULL, 5000);
     ck_assert_msg(again != NULL, "the retried mail did not arrive");
     json_decref(again);
@@ -424,12 +388,9 @@ START_TEST(sessions_can_be_listed_and_revoked)
     ck_assert_int_gt(other, 0);
     char path[64];
     snprintf(path, sizeof path, "/api/me/sessions/%ld", other);
-    ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &a, &r), 204);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &b, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &a, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &a, 204, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &b, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &a, 200, NULL);
     /* Someone else's session is not found, and stays live. */
     verified_account("someone.else@seoul.example.org", "Someone Else");
     struct hsession theirs;
@@ -438,11 +399,8 @@ START_TEST(sessions_can_be_listed_and_revoked)
                                          "id FROM accounts WHERE email = "
                                          "'someone.else@seoul.example.org')");
     snprintf(path, sizeof path, "/api/me/sessions/%ld", their_id);
-    ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &a, &r), 404);
-    ck_assert_str_eq(herr_code(&r), "not_found");
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &theirs, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &a, 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/me", NULL, &theirs, 200, NULL);
 }
 END_TEST
 
@@ -476,8 +434,7 @@ START_TEST(profile_fields_can_be_changed_and_cleared)
     ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"name\":null}", &s, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "김민준")); /* a name cannot be cleared */
     hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"organisation_id\":424242}", &s, &r), 422);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"organisation_id\":424242}", &s, 422, NULL);
 }
 END_TEST
 
@@ -498,25 +455,19 @@ START_TEST(validation_errors_name_fields)
     json_decref(j);
     hresp_free(&r);
     /* Wrong types are field errors too, not 500s. */
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/signup",
-                           "{\"email\":42,\"password\":[],\"name\":{},\"organisation_id\":\"x\"}",
-                           NULL, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/signup",
+            "{\"email\":42,\"password\":[],\"name\":{},\"organisation_id\":\"x\"}", NULL, 422,
+            NULL);
     /* A name with CR/LF never reaches a mail header. */
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/signup",
-                           "{\"email\":\"crlf@seoul.example.org\",\"password\":\"" PASSWORD
-                           "\",\"name\":\"Eve\\r\\nBcc: evil@example.org\"}",
-                           NULL, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/signup",
+            "{\"email\":\"crlf@seoul.example.org\",\"password\":\"" PASSWORD
+            "\",\"name\":\"Eve\\r\\nBcc: evil@example.org\"}",
+            NULL, 422, NULL);
     /* The password may not be the email or the name. */
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/signup",
-                           "{\"email\":\"same.as.pw@seoul.example.org\",\"password\":"
-                           "\"same.as.pw@seoul.example.org\",\"name\":\"Same\"}",
-                           NULL, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/signup",
+            "{\"email\":\"same.as.pw@seoul.example.org\",\"password\":"
+            "\"same.as.pw@seoul.example.org\",\"name\":\"Same\"}",
+            NULL, 422, NULL);
 }
 END_TEST
 
@@ -787,9 +738,7 @@ START_TEST(reset_checks_the_token_before_hashing_and_is_limited)
     const char *bad = "{\"token\":\"aW52ZW50ZWQtdG9rZW4tdGhhdC1kb2VzLW5vdC1leGlzdA\","
                       "\"password\":\"a perfectly good passphrase\"}";
     for (int i = 1; i <= 20; i++) {
-        ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", bad, NULL, &r), 400);
-        ck_assert_str_eq(herr_code(&r), "invalid_token");
-        hresp_free(&r);
+        HEXPECT(&srv, "POST", "/api/auth/password/reset", bad, NULL, 400, "invalid_token");
     }
     /* Not one hash for a token that does not exist. */
     ck_assert_int_eq(hashes_so_far(), before);
@@ -802,8 +751,7 @@ START_TEST(reset_checks_the_token_before_hashing_and_is_limited)
     ck_assert_int_eq(hashes_so_far(), before);
     /* Another address is not limited by this one. */
     harness_new_client();
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", bad, NULL, &r), 400);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", bad, NULL, 400, NULL);
     /* Unknown members are refused before anything else. */
     ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset",
                            "{\"token\":\"x\",\"password\":\"a perfectly good passphrase\","
@@ -939,17 +887,13 @@ START_TEST(changing_the_password)
                            &forged, &r),
                      403); /* CSRF */
     hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/me/password",
-                           "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
-                           "and long passphrase\"}",
-                           &a, &r),
-                     200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/me/password",
+            "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
+            "and long passphrase\"}",
+            &a, 200, NULL);
     /* The other session ended, this one lives, a notice was sent. */
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &b, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &a, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &b, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &a, 200, NULL);
     json_t *m = harness_wait_mail(&mail, "changer@seoul.example.org", "changed", 5000);
     ck_assert_msg(m != NULL, "no password-changed mail");
     json_decref(m);
@@ -982,8 +926,7 @@ START_TEST(revoking_a_role)
     long id = account_id("judge.once@seoul.example.org");
     char path[128], sql[256];
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
-    ck_assert_int_eq(hcall(&srv, "PUT", path, NULL, &admin, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PUT", path, NULL, &admin, 200, NULL);
     ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &admin, &r), 200);
     ck_assert_ptr_null(strstr(r.body, "\"judge\""));
     ck_assert_ptr_nonnull(strstr(r.body, "\"participant\""));
@@ -992,8 +935,7 @@ START_TEST(revoking_a_role)
              "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", id);
     ck_assert_int_eq(harness_sql_long(DB, sql), 0);
     /* Revoking what is not held changes nothing and logs nothing. */
-    ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &admin, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &admin, 200, NULL);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM audit_log WHERE action = 'role.revoked' AND target_id = '%ld' "
              "AND details->>'role' = 'judge'",
@@ -1002,15 +944,11 @@ START_TEST(revoking_a_role)
     /* An admin cannot drop their own admin role; unknown accounts are 404. */
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/admin",
              account_id("root.revoker@citynet.example.org"));
-    ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &admin, &r), 409);
-    hresp_free(&r);
-    ck_assert_int_eq(
-        hcall(&srv, "DELETE", "/api/admin/accounts/99999999/roles/judge", NULL, &admin, &r), 404);
-    ck_assert_str_eq(herr_code(&r), "not_found");
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &admin, 409, NULL);
+    HEXPECT(&srv, "DELETE", "/api/admin/accounts/99999999/roles/judge", NULL, &admin, 404,
+            "not_found");
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
-    ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, NULL, &r), 401);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, NULL, 401, NULL);
 }
 END_TEST
 
@@ -1054,18 +992,11 @@ START_TEST(verify_and_resend)
     json_decref(all);
     ck_assert_str_ne(token, "");
     snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", body, NULL, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", body, NULL, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", "{\"token\":\"made-up\"}", NULL, &r),
-                     400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify", "{}", NULL, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 200, NULL);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 400, "invalid_token");
+    HEXPECT(&srv, "POST", "/api/auth/verify", "{\"token\":\"made-up\"}", NULL, 400,
+            "invalid_token");
+    HEXPECT(&srv, "POST", "/api/auth/verify", "{}", NULL, 400, "invalid_token");
     ck_assert_int_eq(
         hcall(&srv, "POST", "/api/auth/verify", "{\"token\":\"x\",\"extra\":1}", NULL, &r), 422);
     ck_assert_str_eq(herr_field_code(&r, "extra"), "unknown_member");
@@ -1077,10 +1008,8 @@ START_TEST(verify_and_resend)
     /* Verified now: a resend queues nothing. */
     long queued = harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE to_address = "
                                        "'resend.me@seoul.example.org'");
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify/resend",
-                           "{\"email\":\"resend.me@seoul.example.org\"}", NULL, &r),
-                     202);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify/resend", "{\"email\":\"resend.me@seoul.example.org\"}",
+            NULL, 202, NULL);
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE to_address = "
                                           "'resend.me@seoul.example.org'"),
                      queued);
@@ -1168,10 +1097,8 @@ START_TEST(bodies_are_strict)
                      422);
     ck_assert_str_eq(herr_field_code(&r, "remember"), "unknown_member");
     hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/forgot",
-                           "{\"email\":\"strict@seoul.example.org\",\"x\":1}", NULL, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/forgot",
+            "{\"email\":\"strict@seoul.example.org\",\"x\":1}", NULL, 422, NULL);
     verified_account("strict@seoul.example.org", "Strict");
     struct hsession s;
     ck_assert_int_eq(harness_login(&srv, "strict@seoul.example.org", PASSWORD, &s), 200);
@@ -1216,16 +1143,9 @@ START_TEST(lists_check_the_caller_first)
         {"/api/admin/outbox?status=nope", &admin}, {"/api/admin/outbox?page=0", &admin},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct hresp r;
-        ck_assert_int_eq(hcall(&srv, "GET", cases[i].path, NULL, NULL, &r), 401);
-        ck_assert_str_eq(herr_code(&r), "unauthenticated");
-        hresp_free(&r);
-        ck_assert_int_eq(hcall(&srv, "GET", cases[i].path, NULL, &person, &r), 403);
-        ck_assert_str_eq(herr_code(&r), "forbidden");
-        hresp_free(&r);
-        ck_assert_int_eq(hcall(&srv, "GET", cases[i].path, NULL, cases[i].allowed, &r), 400);
-        ck_assert_str_eq(herr_code(&r), "bad_request");
-        hresp_free(&r);
+        HEXPECT(&srv, "GET", cases[i].path, NULL, NULL, 401, "unauthenticated");
+        HEXPECT(&srv, "GET", cases[i].path, NULL, &person, 403, "forbidden");
+        HEXPECT(&srv, "GET", cases[i].path, NULL, cases[i].allowed, 400, "bad_request");
     }
 }
 END_TEST
@@ -1281,11 +1201,8 @@ START_TEST(body_less_routes_refuse_members)
              pid);
     ck_assert_int_eq(harness_sql_long(DB, sql), 1);
     /* An empty object is no body at all. */
-    struct hresp r;
-    ck_assert_int_eq(hcall(&srv, "PUT", roles, "{}", &admin, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/logout", "{}", &person, &r), 204);
-    hresp_free(&r);
+    HEXPECT(&srv, "PUT", roles, "{}", &admin, 200, NULL);
+    HEXPECT(&srv, "POST", "/api/auth/logout", "{}", &person, 204, NULL);
     ck_assert_int_eq(harness_sql_long(DB, sessions), 0);
 }
 END_TEST
@@ -1328,19 +1245,12 @@ START_TEST(confirmed_affiliation)
     char path[128], sql[1024];
     snprintf(path, sizeof path, "/api/accounts/%ld/organisation/confirm", pid);
     struct hresp r;
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &anon, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &p, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "forbidden");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &anon, 401, NULL);
+    HEXPECT(&srv, "POST", path, NULL, &p, 403, "forbidden");
     struct hsession forged = hsession_cookie_only(&staff);
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &forged, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "csrf_failed");
-    hresp_free(&r);
-    ck_assert_int_eq(
-        hcall(&srv, "POST", "/api/accounts/99999999/organisation/confirm", NULL, &staff, &r), 404);
-    ck_assert_str_eq(herr_code(&r), "not_found");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &forged, 403, "csrf_failed");
+    HEXPECT(&srv, "POST", "/api/accounts/99999999/organisation/confirm", NULL, &staff, 404,
+            "not_found");
     ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 200);
     json_t *j = json_loads(r.body, 0, NULL);
     ck_assert(json_is_true(json_object_get(j, "organisation_confirmed")));
@@ -1368,8 +1278,7 @@ START_TEST(confirmed_affiliation)
     /* Changing the organisation clears the confirmation and is logged. */
     char body[128];
     snprintf(body, sizeof body, "{\"organisation_id\":%s}", other);
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", body, &p, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", body, &p, 200, NULL);
     ck_assert(!me_confirmed(&p));
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
@@ -1378,8 +1287,7 @@ START_TEST(confirmed_affiliation)
              pid, org, other);
     ck_assert_int_eq(harness_sql_long(DB, sql), 1);
     /* Other changes leave the organisation (and the log) alone. */
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"position\":\"Director\"}", &p, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"position\":\"Director\"}", &p, 200, NULL);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
              "target_id = '%ld'",
@@ -1401,12 +1309,8 @@ START_TEST(confirmed_affiliation)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM enrollments WHERE account_id = %ld", pid);
     ck_assert_int_eq(harness_sql_long(DB, sql), 2);
     snprintf(body, sizeof body, "{\"organisation_id\":%s}", org);
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", body, &p, &r), 409);
-    ck_assert_str_eq(herr_code(&r), "organisation_locked");
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"organisation_id\":null}", &p, &r), 409);
-    ck_assert_str_eq(herr_code(&r), "organisation_locked");
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", body, &p, 409, "organisation_locked");
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"organisation_id\":null}", &p, 409, "organisation_locked");
     /* No path bypasses it, not even SQL by hand. */
     snprintf(sql, sizeof sql, "UPDATE accounts SET organisation_id = NULL WHERE id = %ld", pid);
     char *out = harness_psql(DB, sql); /* NULL: psql failed */
@@ -1414,21 +1318,16 @@ START_TEST(confirmed_affiliation)
     snprintf(sql, sizeof sql, "SELECT organisation_id FROM accounts WHERE id = %ld", pid);
     ck_assert_int_eq(harness_sql_long(DB, sql), strtol(other, NULL, 10));
     /* Other changes still go through; once cancelled, the change does too. */
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"position\":\"Mayor\"}", &p, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"position\":\"Mayor\"}", &p, 200, NULL);
     snprintf(sql, sizeof sql,
              "UPDATE enrollments SET status = 'cancelled', waitlist_seq = NULL WHERE account_id "
              "= %ld AND activity_id = (SELECT id FROM activities WHERE slug = 'limited-forum')",
              pid);
     free(harness_psql(DB, sql));
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", body, &p, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"organisation_id\":null}", &p, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", body, &p, 200, NULL);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"organisation_id\":null}", &p, 200, NULL);
     /* No organisation: nothing to confirm. */
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 409);
-    ck_assert_str_eq(herr_code(&r), "no_organisation");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 409, "no_organisation");
 }
 END_TEST
 

@@ -82,8 +82,7 @@ static long create_activity(const char *extra_json)
     hresp_free(&r);
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/publish", id);
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
     return id;
 }
 
@@ -161,12 +160,10 @@ START_TEST(staff_create_publish_and_public_list)
     /* Participants may not create activities. */
     struct hsession p[1];
     harness_make_users(DB, "nonstaff", "Someone", 1, NULL, "participant", p);
-    ck_assert_int_eq(hcall(&srv, "POST", "/api/activities",
-                           "{\"kind\":\"workshop\",\"title\":\"x\","
-                           "\"mode\":\"open\"}",
-                           p, &r),
-                     403);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/activities",
+            "{\"kind\":\"workshop\",\"title\":\"x\","
+            "\"mode\":\"open\"}",
+            p, 403, NULL);
     /* Bad fields are named. */
     ck_assert_int_eq(hcall(&srv, "POST", "/api/activities",
                            "{\"kind\":\"party\",\"title\":\"\",\"mode\":\"open\",\"starts_on\":"
@@ -209,10 +206,8 @@ START_TEST(staff_create_publish_and_public_list)
     ck_assert_int_eq(hcall(&srv, "GET", "/api/activities?month=2030-06", NULL, NULL, &r), 200);
     ck_assert_ptr_null(strstr(r.body, "Test workshop"));
     hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/activities?kind=party", NULL, NULL, &r), 400);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/activities?from=yesterday", NULL, NULL, &r), 400);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/activities?kind=party", NULL, NULL, 400, NULL);
+    HEXPECT(&srv, "GET", "/api/activities?from=yesterday", NULL, NULL, 400, NULL);
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
     ck_assert_int_eq(hcall(&srv, "GET", path, NULL, NULL, &r), 200);
@@ -305,8 +300,7 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments/me", id);
     struct hresp r;
-    ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &users[first_confirmed], &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &users[first_confirmed], 200, NULL);
     snprintf(q, sizeof q,
              "SELECT status FROM enrollments WHERE activity_id = %ld AND account_id = %ld", id,
              users[first_waiting].id);
@@ -477,16 +471,14 @@ START_TEST(modes_approval_invitation_external)
     hresp_free(&r);
     /* Staff marks attendance, then the list shows it. */
     snprintf(path, sizeof path, "/api/enrollments/%ld/attended", e0);
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments?status=attended", approval);
     ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &staff, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "modes-1@test.example.org"));
     hresp_free(&r);
     /* Reject the waiting one. */
     snprintf(path, sizeof path, "/api/enrollments/%ld/reject", e1);
-    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
     m = harness_wait_mail(&mail, "modes-2@test.example.org", "About your registration", 5000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
@@ -1203,9 +1195,7 @@ START_TEST(cache_follows_changes_on_another_node)
     hresp_free(&r);
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
-    ck_assert_int_eq(hcall(&srv, "PATCH", path, "{\"title\":\"Renamed on node one\"}", &staff, &r),
-                     200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"Renamed on node one\"}", &staff, 200, NULL);
     double deadline = harness_now_ms() + 1000;
     bool seen = false;
     while (!seen && harness_now_ms() < deadline) {
@@ -1327,10 +1317,8 @@ START_TEST(participants_csv_is_safe_and_parses)
     }
     snprintf(path, sizeof path, "/api/activities/%ld/participants.csv", id);
     struct hsession anon = {0};
-    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &u[0], &r), 403);
-    hresp_free(&r);
-    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &anon, &r), 401);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", path, NULL, &u[0], 403, NULL);
+    HEXPECT(&srv, "GET", path, NULL, &anon, 401, NULL);
     download(path, &staff, "participants.csv");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
@@ -1552,11 +1540,8 @@ START_TEST(cross_activity_export_covers_a_date_range)
     ck_assert_int_eq(st, 201);
     json_decref(enrol(b, u, NULL, &st));
     ck_assert_int_eq(st, 201);
-    struct hresp r;
-    ck_assert_int_eq(
-        hcall(&srv, "GET", "/api/exports/participants.csv?from=March%202031", NULL, &staff, &r),
-        400);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/exports/participants.csv?from=March%202031", NULL, &staff, 400,
+            NULL);
     download("/api/exports/participants.csv?from=2031-03-01&to=2031-03-31", &staff, "range.csv");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
@@ -1598,10 +1583,7 @@ START_TEST(calendar_feeds_parse)
              "grep -q 'DTSTART;TZID=Asia/Seoul:20300522T090000' one.ics",
              getenv("CONVENE_SOURCE_DIR"));
     ck_assert_msg(system(cmd) == 0, "single activity calendar check failed");
-    struct hresp nf;
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/activities/999999/calendar.ics", NULL, NULL, &nf),
-                     404);
-    hresp_free(&nf);
+    HEXPECT(&srv, "GET", "/api/activities/999999/calendar.ics", NULL, NULL, 404, NULL);
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 '%s/tests/tools/check_ics.py' public.ics 1 'Feed workshop สมชาย'",
              getenv("CONVENE_SOURCE_DIR"));
@@ -1623,8 +1605,7 @@ START_TEST(calendar_feeds_parse)
              getenv("CONVENE_SOURCE_DIR"));
     ck_assert_msg(system(cmd) == 0, "private feed check failed");
     /* Revoked: the old link is gone (404), so calendar apps can tell. */
-    ck_assert_int_eq(hcall(&srv, "DELETE", "/api/me/calendar-token", NULL, u, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", "/api/me/calendar-token", NULL, u, 200, NULL);
     st = 0;
     j = hcall_json(&srv, "GET", fp, NULL, NULL, &st);
     ck_assert_int_eq(st, 404);
@@ -1636,8 +1617,7 @@ START_TEST(calendar_feeds_parse)
     ck_assert_int_eq(st, 404);
     ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
-    ck_assert_int_eq(hcall(&srv, "GET", "/api/feeds/short.ics", NULL, NULL, &r), 404);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/feeds/short.ics", NULL, NULL, 404, NULL);
     /* A valid token with nothing registered: an empty calendar, 200. */
     struct hsession lone[1];
     harness_make_users(DB, "feedlone", "Feedlone", 1, NULL, "participant", lone);
