@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,17 @@ long harness_sql_long(const char *db, const char *sql)
     long v = strtol(out, NULL, 10);
     free(out);
     return v;
+}
+
+long harness_sql_longf(const char *db, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(n >= 0 && (size_t)n < sizeof sql, "query too long: %s", fmt);
+    return harness_sql_long(db, sql);
 }
 
 /* ---- Server ---- */

@@ -83,6 +83,9 @@ void harness_sql(const char *db, const char *sql);
 /* The first line of a query's output as a number; fails the test when the
  * query fails. */
 long harness_sql_long(const char *db, const char *sql);
+/* The same with the query formatted from fmt (up to 4 KiB; the values are
+ * the test's own numbers and text, never a client's). */
+long harness_sql_longf(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Stops / starts the test cluster (pg.sh). 0 or -1. A test that stops it
  * and then fails gets it started again when its process exits; the next
  * test's harness_test_setup starts it when the test was killed instead. */

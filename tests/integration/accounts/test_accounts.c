@@ -49,9 +49,7 @@ static void stop_all(void)
 
 static long org_id(const char *name)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT id FROM organisations WHERE name = '%s'", name);
-    return harness_sql_long(DB, sql);
+    return harness_sql_longf(DB, "SELECT id FROM organisations WHERE name = '%s'", name);
 }
 
 static long signup(const char *email, const char *name, struct hresp *r)
@@ -726,9 +724,7 @@ static void cli_user_add(const char *email, const char *name, const char *roles,
 
 static long account_id(const char *email)
 {
-    char sql[300];
-    snprintf(sql, sizeof sql, "SELECT id FROM accounts WHERE email = '%s'", email);
-    return harness_sql_long(DB, sql);
+    return harness_sql_longf(DB, "SELECT id FROM accounts WHERE email = '%s'", email);
 }
 
 START_TEST(reset_checks_the_token_before_hashing_and_is_limited)
@@ -851,11 +847,11 @@ START_TEST(an_attacker_cannot_lock_the_owner_out)
                                       "'login.owner_warned' AND target_id = (SELECT id::text FROM "
                                       "accounts WHERE email = 'victim@seoul.example.org')"),
                      1);
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND ip = '%s'",
-             harness_client_addr());
-    ck_assert_int_eq(harness_sql_long(DB, sql), 10);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND ip = '%s'",
+            harness_client_addr()),
+        10);
 }
 END_TEST
 
@@ -924,23 +920,26 @@ START_TEST(revoking_a_role)
     ck_assert_int_eq(harness_login(&srv, "root.revoker@citynet.example.org", PASSWORD, &admin),
                      200);
     long id = account_id("judge.once@seoul.example.org");
-    char path[128], sql[256];
+    char path[128];
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
     HEXPECT(&srv, "PUT", path, NULL, &admin, 200, NULL);
     ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &admin, &r), 200);
     ck_assert_ptr_null(strstr(r.body, "\"judge\""));
     ck_assert_ptr_nonnull(strstr(r.body, "\"participant\""));
     hresp_free(&r);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", id);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", id),
+        0);
     /* Revoking what is not held changes nothing and logs nothing. */
     HEXPECT(&srv, "DELETE", path, NULL, &admin, 200, NULL);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'role.revoked' AND target_id = '%ld' "
-             "AND details->>'role' = 'judge'",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'role.revoked' AND target_id = '%ld' "
+            "AND details->>'role' = 'judge'",
+            id),
+        1);
     /* An admin cannot drop their own admin role; unknown accounts are 404. */
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/admin",
              account_id("root.revoker@citynet.example.org"));
@@ -1040,7 +1039,7 @@ END_TEST
 
 START_TEST(a_trusted_proxy_gives_the_client_address)
 {
-    char addr[32], sql[256];
+    char addr[32];
     snprintf(addr, sizeof addr, "%s", harness_client_addr());
     verified_account("proxied@seoul.example.org", "Proxied Person");
     struct hsession s;
@@ -1053,9 +1052,11 @@ START_TEST(a_trusted_proxy_gives_the_client_address)
         addr);
     json_decref(j);
     hresp_free(&r);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' AND ip = '%s'", addr);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' AND ip = '%s'",
+            addr),
+        1);
     /* A server that does not trust this proxy (it trusts another address
      * only) ignores the header. */
     struct server s2;
@@ -1193,13 +1194,17 @@ START_TEST(body_less_routes_refuse_members)
     }
     /* Nothing changed: the session lives, no role, no confirmation. */
     ck_assert_int_eq(harness_sql_long(DB, sessions), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 0);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_at IS NULL",
-             pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'",
+            pid),
+        0);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_at IS NULL",
+            pid),
+        1);
     /* An empty object is no body at all. */
     HEXPECT(&srv, "PUT", roles, "{}", &admin, 200, NULL);
     HEXPECT(&srv, "POST", "/api/auth/logout", "{}", &person, 204, NULL);
@@ -1258,15 +1263,18 @@ START_TEST(confirmed_affiliation)
     json_decref(j);
     hresp_free(&r);
     ck_assert(me_confirmed(&p));
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_by = %ld",
-             pid, account_id("confirming.staff@citynet.example.org"));
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_confirmed' AND "
-             "target_id = '%ld' AND (details->>'organisation_id')::bigint = %s",
-             pid, org);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_by = %ld",
+            pid, account_id("confirming.staff@citynet.example.org")),
+        1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_confirmed' AND "
+            "target_id = '%ld' AND (details->>'organisation_id')::bigint = %s",
+            pid, org),
+        1);
     /* Staff see it in the account list. */
     ck_assert_int_eq(hcall(&srv, "GET", "/api/accounts?q=declared%40seoul", NULL, &staff, &r), 200);
     j = json_loads(r.body, 0, NULL);
@@ -1280,19 +1288,23 @@ START_TEST(confirmed_affiliation)
     snprintf(body, sizeof body, "{\"organisation_id\":%s}", other);
     HEXPECT(&srv, "PATCH", "/api/me", body, &p, 200, NULL);
     ck_assert(!me_confirmed(&p));
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
-             "target_id = '%ld' AND (details->>'from')::bigint = %s AND (details->>'to')::bigint "
-             "= %s",
-             pid, org, other);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
+            "target_id = '%ld' AND (details->>'from')::bigint = %s AND (details->>'to')::bigint "
+            "= %s",
+            pid, org, other),
+        1);
     /* Other changes leave the organisation (and the log) alone. */
     HEXPECT(&srv, "PATCH", "/api/me", "{\"position\":\"Director\"}", &p, 200, NULL);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
-             "target_id = '%ld'",
-             pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
+            "target_id = '%ld'",
+            pid),
+        1);
 
     /* A live registration under a per-organisation limit locks it; one
      * without a limit does not. */
@@ -1306,8 +1318,8 @@ START_TEST(confirmed_affiliation)
              "SELECT id, %ld, %s, 'waitlisted', 1 FROM a",
              pid, other, pid, other);
     free(harness_psql(DB, sql));
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM enrollments WHERE account_id = %ld", pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 2);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE account_id = %ld", pid), 2);
     snprintf(body, sizeof body, "{\"organisation_id\":%s}", org);
     HEXPECT(&srv, "PATCH", "/api/me", body, &p, 409, "organisation_locked");
     HEXPECT(&srv, "PATCH", "/api/me", "{\"organisation_id\":null}", &p, 409, "organisation_locked");
@@ -1315,8 +1327,9 @@ START_TEST(confirmed_affiliation)
     snprintf(sql, sizeof sql, "UPDATE accounts SET organisation_id = NULL WHERE id = %ld", pid);
     char *out = harness_psql(DB, sql); /* NULL: psql failed */
     ck_assert_msg(out == NULL, "the SQL update went through: %s", out);
-    snprintf(sql, sizeof sql, "SELECT organisation_id FROM accounts WHERE id = %ld", pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), strtol(other, NULL, 10));
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT organisation_id FROM accounts WHERE id = %ld", pid),
+        strtol(other, NULL, 10));
     /* Other changes still go through; once cancelled, the change does too. */
     HEXPECT(&srv, "PATCH", "/api/me", "{\"position\":\"Mayor\"}", &p, 200, NULL);
     snprintf(sql, sizeof sql,

@@ -242,6 +242,31 @@ static void *race_one(void *p)
     return NULL;
 }
 
+/* Counts the answers of n racing enrolments into *confirmed and
+ * *waitlisted, and checks that none was an error and that each waiting
+ * position is between 1 and max_position and given once (marked in seen,
+ * n + 1 entries). */
+static void tally_race(const struct race_arg *args, int n, long max_position, bool *seen,
+                       int *confirmed, int *waitlisted)
+{
+    int errors = 0;
+    for (int i = 0; i < n; i++) {
+        if (args[i].status != 201) {
+            errors++;
+            continue;
+        }
+        if (strcmp(args[i].result, "confirmed") == 0) {
+            (*confirmed)++;
+        } else if (strcmp(args[i].result, "waitlisted") == 0) {
+            (*waitlisted)++;
+            ck_assert(args[i].position >= 1 && args[i].position <= max_position);
+            ck_assert_msg(!seen[args[i].position], "position %ld twice", args[i].position);
+            seen[args[i].position] = true;
+        }
+    }
+    ck_assert_int_eq(errors, 0);
+}
+
 START_TEST(two_hundred_enrol_for_fifty_seats)
 {
     enum { N = 200, SEATS = 50 };
@@ -256,31 +281,19 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     }
     for (int i = 0; i < N; i++)
         pthread_join(t[i], NULL);
-    int confirmed = 0, waitlisted = 0, errors = 0;
+    int confirmed = 0, waitlisted = 0;
     bool seen[N + 1] = {false};
-    for (int i = 0; i < N; i++) {
-        if (args[i].status != 201) {
-            errors++;
-            continue;
-        }
-        if (strcmp(args[i].result, "confirmed") == 0) {
-            confirmed++;
-        } else if (strcmp(args[i].result, "waitlisted") == 0) {
-            waitlisted++;
-            ck_assert(args[i].position >= 1 && args[i].position <= N - SEATS);
-            ck_assert_msg(!seen[args[i].position], "position %ld twice", args[i].position);
-            seen[args[i].position] = true;
-        }
-    }
-    ck_assert_int_eq(errors, 0);
+    tally_race(args, N, N - SEATS, seen, &confirmed, &waitlisted);
     ck_assert_int_eq(confirmed, SEATS);
     ck_assert_int_eq(waitlisted, N - SEATS);
     char q[256];
-    snprintf(q, sizeof q,
-             "SELECT count(*) FILTER (WHERE status = 'confirmed') * 1000 + count(*) FILTER "
-             "(WHERE status = 'waitlisted') FROM enrollments WHERE activity_id = %ld",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), SEATS * 1000 + (N - SEATS));
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FILTER (WHERE status = 'confirmed') * 1000 + count(*) FILTER "
+            "(WHERE status = 'waitlisted') FROM enrollments WHERE activity_id = %ld",
+            id),
+        SEATS * 1000 + (N - SEATS));
 
     /* Enrolling again returns the existing registration. */
     int first_confirmed = -1, first_waiting = -1;
@@ -308,8 +321,8 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     ck_assert_str_eq(status, "confirmed");
     free(status);
     ck_assert_db_status(id, users[first_confirmed].id, "cancelled");
-    snprintf(q, sizeof q, "SELECT confirmed_count FROM activities WHERE id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), SEATS);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT confirmed_count FROM activities WHERE id = %ld", id), SEATS);
     char email[96];
     snprintf(email, sizeof email, "racer-%d@test.example.org", first_waiting + 1);
     json_t *m = harness_wait_mail(&mail, email, "A place opened up", 5000);
@@ -516,10 +529,11 @@ START_TEST(modes_approval_invitation_external)
     ck_assert_int_eq(st, 409);
     ck_assert_str_eq(hjson_err_code(j), "registration_closed");
     json_decref(j);
-    char q[256];
-    snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id IN (%ld, %ld, %ld)",
-             external, closed, early);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT count(*) FROM enrollments WHERE activity_id IN (%ld, %ld, %ld)",
+                          external, closed, early),
+        0);
 }
 END_TEST
 
@@ -555,9 +569,8 @@ START_TEST(org_limit_does_not_block_others)
     enrol_expect(id, &a[1], 201, "waitlisted");
     enrol_expect(id, &c[0], 201, "confirmed");
     ck_assert_db_status(id, c[0].id, "confirmed");
-    char q[256];
-    snprintf(q, sizeof q, "SELECT confirmed_count FROM activities WHERE id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 2);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT confirmed_count FROM activities WHERE id = %ld", id), 2);
     /* The catalogue counts the seats the same way. */
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
@@ -630,40 +643,28 @@ START_TEST(two_hundred_enrol_under_organisation_limits)
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
     pthread_mutex_destroy(&w.lock);
-    int confirmed = 0, waitlisted = 0, errors = 0;
+    int confirmed = 0, waitlisted = 0;
     bool seen[N + 1] = {false};
-    for (int i = 0; i < N; i++) {
-        if (args[i].status != 201) {
-            errors++;
-            continue;
-        }
-        if (strcmp(args[i].result, "confirmed") == 0) {
-            confirmed++;
-        } else if (strcmp(args[i].result, "waitlisted") == 0) {
-            waitlisted++;
-            ck_assert(args[i].position >= 1 && args[i].position <= N);
-            ck_assert_msg(!seen[args[i].position], "position %ld twice", args[i].position);
-            seen[args[i].position] = true;
-        }
-    }
-    ck_assert_int_eq(errors, 0);
+    tally_race(args, N, N, seen, &confirmed, &waitlisted);
     ck_assert_int_eq(expected, 90);
     ck_assert_int_eq(confirmed, expected);
     ck_assert_int_eq(waitlisted, N - expected);
     for (int pos = 1; pos <= N - expected; pos++)
         ck_assert_msg(seen[pos], "no one at position %d", pos);
-    char q[512];
-    snprintf(q, sizeof q,
-             "SELECT (SELECT confirmed_count FROM activities WHERE id = %ld) * 1000 + "
-             "count(*) FILTER (WHERE status = 'confirmed') FROM enrollments WHERE "
-             "activity_id = %ld",
-             id, id);
-    ck_assert_int_eq(harness_sql_long(DB, q), expected * 1000 + expected);
-    snprintf(q, sizeof q,
-             "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM enrollments WHERE "
-             "activity_id = %ld AND status = 'confirmed' GROUP BY organisation_id) c",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), LIMIT);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT (SELECT confirmed_count FROM activities WHERE id = %ld) * 1000 + "
+                          "count(*) FILTER (WHERE status = 'confirmed') FROM enrollments WHERE "
+                          "activity_id = %ld",
+                          id, id),
+        expected * 1000 + expected);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM enrollments WHERE "
+            "activity_id = %ld AND status = 'confirmed' GROUP BY organisation_id) c",
+            id),
+        LIMIT);
 }
 END_TEST
 
@@ -713,12 +714,13 @@ START_TEST(cancel_promotes_the_first_eligible)
     ck_assert(json_is_true(json_object_get(j, "over_limit")));
     json_decref(j);
     ck_assert_db_status(id, x[1].id, "confirmed");
-    char q[256];
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.promoted_over_limit' "
-             "AND target_id = '%ld'",
-             ex1);
-    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'enrollment.promoted_over_limit' "
+            "AND target_id = '%ld'",
+            ex1),
+        1);
 }
 END_TEST
 
@@ -760,9 +762,9 @@ START_TEST(organisation_limit_on_enrol_and_approval)
     ck_assert_int_eq(st, 409);
     ck_assert_str_eq(hjson_err_code(j), "organisation_required");
     json_decref(j);
-    char q[256];
-    snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", limited);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", limited),
+        0);
     /* Without a limit the same account may enrol. */
     long open = create_activity("\"capacity\":5");
     enrol_expect(open, none, 201, "confirmed");
@@ -796,11 +798,13 @@ START_TEST(organisation_limit_on_enrol_and_approval)
     ck_assert(json_is_true(json_object_get(j, "over_limit")));
     json_decref(j);
     ck_assert_db_status(approval, same[1].id, "confirmed");
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.approved_over_limit' "
-             "AND target_id = '%ld' AND actor_id = %ld",
-             e1, staff_id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'enrollment.approved_over_limit' "
+            "AND target_id = '%ld' AND actor_id = %ld",
+            e1, staff_id),
+        1);
 }
 END_TEST
 
@@ -853,12 +857,14 @@ START_TEST(staff_promote_waitlist_and_cancel)
     ck_assert_int_eq(st, 404);
     ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE target_type = 'enrollment' AND target_id IN "
-             "('%ld', '%ld') AND action IN ('enrollment.promote', 'enrollment.waitlist', "
-             "'enrollment.cancel')",
-             ea, eb);
-    ck_assert_int_eq(harness_sql_long(DB, q), 3);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE target_type = 'enrollment' AND target_id IN "
+            "('%ld', '%ld') AND action IN ('enrollment.promote', 'enrollment.waitlist', "
+            "'enrollment.cancel')",
+            ea, eb),
+        3);
 }
 END_TEST
 
@@ -975,10 +981,10 @@ START_TEST(unknown_activity_is_not_found)
     ck_assert_int_eq(st, 409);
     ck_assert_str_eq(hjson_err_code(j), "invalid_transition");
     json_decref(j);
-    char q[128];
-    snprintf(q, sizeof q, "SELECT count(*) FROM activities WHERE id = %ld AND status = 'draft'",
-             draft);
-    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM activities WHERE id = %ld AND status = 'draft'",
+                          draft),
+        1);
 }
 END_TEST
 
@@ -1037,11 +1043,12 @@ START_TEST(action_stops_when_the_activity_cannot_be_read)
     ck_assert_str_eq(hjson_err_code(j), "server_error");
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "confirmed");
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.attended' AND "
-             "target_id = '%ld'",
-             e);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT count(*) FROM audit_log WHERE action = 'enrollment.attended' AND "
+                          "target_id = '%ld'",
+                          e),
+        0);
     /* With the data readable again the action goes ahead. */
     j = action(e, "attended", NULL, &st);
     ck_assert_int_eq(st, 200);
@@ -1068,9 +1075,9 @@ START_TEST(question_id_of_the_wrong_type)
         ck_assert_str_eq(hjson_field_code(j, "questions[0].id"), "invalid_type");
         json_decref(j);
     }
-    char q[128];
-    snprintf(q, sizeof q, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(harness_sql_longf(
+                         DB, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id),
+                     0);
 }
 END_TEST
 
@@ -1147,14 +1154,16 @@ START_TEST(bad_staff_input_is_422_on_the_field)
                       hjson_field_code(j, cases[i].field), cases[i].code);
         json_decref(j);
     }
-    char q[256];
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM activities WHERE title = 'Strict one' OR (id = %ld AND "
-             "(slug IS NULL OR section <> 'citynet' OR status <> 'published'))",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
-    snprintf(q, sizeof q, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM activities WHERE title = 'Strict one' OR (id = %ld AND "
+            "(slug IS NULL OR section <> 'citynet' OR status <> 'published'))",
+            id),
+        0);
+    ck_assert_int_eq(harness_sql_longf(
+                         DB, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id),
+                     0);
     /* host_organisation_id is the member that sets the host. */
     long st = 0;
     char body[256];
@@ -1177,8 +1186,8 @@ START_TEST(bad_staff_input_is_422_on_the_field)
     ck_assert_int_eq(st, 422);
     ck_assert_str_eq(hjson_field_code(j, "bogus"), "unknown_member");
     json_decref(j);
-    snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", id), 0);
 }
 END_TEST
 
@@ -1242,19 +1251,21 @@ START_TEST(cancelling_an_activity_tells_everyone)
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "cancelled");
     json_decref(j);
-    char q[256];
-    snprintf(q, sizeof q,
-             "SELECT (details->>'told')::int FROM audit_log WHERE action = "
-             "'activity.cancelled' AND target_id = '%ld'",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 3);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT (details->>'told')::int FROM audit_log WHERE action = "
+                          "'activity.cancelled' AND target_id = '%ld'",
+                          id),
+        3);
     for (int i = 0; i < N; i++) {
         ck_assert_db_status(id, u[i].id, before[i]);
-        snprintf(q, sizeof q,
-                 "SELECT count(*) FROM mail_outbox WHERE template = 'activity_cancelled' AND "
-                 "to_address = 'cancelme-%d@test.example.org'",
-                 i + 1);
-        ck_assert_int_eq(harness_sql_long(DB, q), i < 3 ? 1 : 0);
+        ck_assert_int_eq(
+            harness_sql_longf(
+                DB,
+                "SELECT count(*) FROM mail_outbox WHERE template = 'activity_cancelled' AND "
+                "to_address = 'cancelme-%d@test.example.org'",
+                i + 1),
+            i < 3 ? 1 : 0);
     }
     for (int i = 1; i <= 3; i++) {
         char email[64];
