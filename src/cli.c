@@ -197,6 +197,32 @@ out:
     return rc;
 }
 
+/* Runs sql, a change to the account with the address email ($1, with value
+ * as $2) that returns the account's id when it changed anything, on a
+ * connection of its own. On one row, audits action with details (borrowed,
+ * may be NULL) and returns 0; on none, prints "no account EMAIL" followed
+ * by missing. Returns the exit status. */
+static int change_account(const struct config *cfg, const char *sql, const char *email,
+                          const char *value, const char *action, json_t *details,
+                          const char *missing)
+{
+    struct db_conn *c = connect_db(cfg);
+    if (c == NULL)
+        return 1;
+    const char *p[] = {email, value};
+    struct db_result *r = run(c, sql, 2, p);
+    int rc = 1;
+    if (r && db_nrows(r) == 1) {
+        audit_cli(c, action, db_value(r, 0, 0), details);
+        rc = 0;
+    } else if (r) {
+        fprintf(stderr, "convene: no account %s%s\n", email, missing);
+    }
+    db_result_free(r);
+    db_close(c);
+    return rc;
+}
+
 /* ---- user role ---- */
 
 static int user_role(const struct config *cfg, int argc, char **argv)
@@ -206,32 +232,18 @@ static int user_role(const struct config *cfg, int argc, char **argv)
         fprintf(stderr, "%s", user_usage);
         return 2;
     }
-    struct db_conn *c = connect_db(cfg);
-    if (c == NULL)
-        return 1;
-    const char *p[] = {argv[1], argv[2]};
-    struct db_result *r =
-        remove ? run(c,
-                     "DELETE FROM account_roles r USING accounts a WHERE a.id = r.account_id "
-                     "AND a.email = $1 AND r.role = $2 RETURNING a.id",
-                     2, p)
-               : run(c,
-                     "INSERT INTO account_roles (account_id, role) SELECT id, $2 FROM accounts "
-                     "WHERE email = $1 ON CONFLICT (account_id, role) DO UPDATE SET role = "
-                     "EXCLUDED.role RETURNING account_id",
-                     2, p);
-    int rc = 1;
-    if (r && db_nrows(r) == 1) {
-        json_t *details = json_pack("{s:s}", "role", argv[2]);
-        audit_cli(c, remove ? "role.revoked" : "role.granted", db_value(r, 0, 0), details);
-        json_decref(details);
+    const char *sql =
+        remove ? "DELETE FROM account_roles r USING accounts a WHERE a.id = r.account_id "
+                 "AND a.email = $1 AND r.role = $2 RETURNING a.id"
+               : "INSERT INTO account_roles (account_id, role) SELECT id, $2 FROM accounts "
+                 "WHERE email = $1 ON CONFLICT (account_id, role) DO UPDATE SET role = "
+                 "EXCLUDED.role RETURNING account_id";
+    json_t *details = json_pack("{s:s}", "role", argv[2]);
+    int rc = change_account(cfg, sql, argv[1], argv[2], remove ? "role.revoked" : "role.granted",
+                            details, remove ? " with that role" : "");
+    json_decref(details);
+    if (rc == 0)
         printf("%s %s role %s\n", argv[1], remove ? "no longer has" : "has", argv[2]);
-        rc = 0;
-    } else if (r) {
-        fprintf(stderr, "convene: no account %s%s\n", argv[1], remove ? " with that role" : "");
-    }
-    db_result_free(r);
-    db_close(c);
     return rc;
 }
 
@@ -257,26 +269,14 @@ static int user_passwd(const struct config *cfg, int argc, char **argv)
     if (auth_init(cfg) != 0 || auth_hash_password(pw, hash) != 0)
         return 1;
     sodium_memzero(pw, sizeof pw);
-    struct db_conn *c = connect_db(cfg);
-    if (c == NULL)
-        return 1;
-    const char *p[] = {argv[1], hash};
-    struct db_result *r =
-        run(c,
-            "WITH a AS (UPDATE accounts SET password_hash = $2 WHERE email = $1 RETURNING id), "
-            "s AS (UPDATE sessions SET revoked_at = now() WHERE account_id IN (SELECT id FROM a) "
-            "AND revoked_at IS NULL) SELECT id FROM a",
-            2, p);
-    int rc = 1;
-    if (r && db_nrows(r) == 1) {
-        audit_cli(c, "password.set", db_value(r, 0, 0), NULL);
+    int rc = change_account(
+        cfg,
+        "WITH a AS (UPDATE accounts SET password_hash = $2 WHERE email = $1 RETURNING id), "
+        "s AS (UPDATE sessions SET revoked_at = now() WHERE account_id IN (SELECT id FROM a) "
+        "AND revoked_at IS NULL) SELECT id FROM a",
+        argv[1], hash, "password.set", NULL, "");
+    if (rc == 0)
         printf("password of %s changed; its sessions were ended\n", argv[1]);
-        rc = 0;
-    } else if (r) {
-        fprintf(stderr, "convene: no account %s\n", argv[1]);
-    }
-    db_result_free(r);
-    db_close(c);
     return rc;
 }
 

@@ -98,9 +98,11 @@ static void print_usage(FILE *out)
                  "Run `convene COMMAND --help` for the settings a command takes.\n");
 }
 
-/* Loads defaults, environment and flags. Returns 0, 1 for --help (help
- * printed), or EXIT_USAGE after printing the error. */
-static int load_config(struct config *cfg, int argc, char **argv, const char *summary, int *next)
+/* Loads defaults, environment and flags. Returns 0 to go on, or -1 when
+ * the command ends here with *status: 0 after printing the help for
+ * --help, EXIT_USAGE after printing the error. cfg is freed then. */
+static int load_config(struct config *cfg, int argc, char **argv, const char *summary, int *next,
+                       int *status)
 {
     char err[512];
     config_defaults(cfg);
@@ -110,7 +112,9 @@ static int load_config(struct config *cfg, int argc, char **argv, const char *su
     if (rc == 1) {
         printf("Usage: convene %s [OPTIONS]\n\n%s.\n\n", argv[0], summary);
         config_print_help(stdout);
-        return 1;
+        *status = 0;
+        config_free(cfg);
+        return -1;
     }
     if (rc != 0)
         goto bad;
@@ -119,7 +123,9 @@ static int load_config(struct config *cfg, int argc, char **argv, const char *su
     return 0;
 bad:
     fprintf(stderr, "convene: %s\n", err);
-    return EXIT_USAGE;
+    *status = EXIT_USAGE;
+    config_free(cfg);
+    return -1;
 }
 
 /* Runs migrations on a connection of its own. 0 or -1 (logged). */
@@ -155,20 +161,27 @@ static char *find_data_dir(const struct config *cfg)
     return dir;
 }
 
-static int cmd_migrate(int argc, char **argv)
+/* `migrate` and `seed`: the settings, the data directory and the
+ * migrations, then THEN (when not NULL) with the same settings. */
+static int migrate_then(int argc, char **argv, const char *summary,
+                        int (*then)(const struct config *, const char *data_dir))
 {
     struct config cfg;
-    int next = 0;
-    int rc = load_config(&cfg, argc, argv, "Apply pending database migrations", &next);
-    if (rc != 0) {
-        config_free(&cfg);
-        return rc == 1 ? 0 : rc;
-    }
+    int next = 0, rc;
+    if (load_config(&cfg, argc, argv, summary, &next, &rc) != 0)
+        return rc;
     char *data_dir = find_data_dir(&cfg);
-    rc = data_dir && run_migrations(&cfg, data_dir) == 0 ? 0 : 1;
+    rc = 1;
+    if (data_dir && run_migrations(&cfg, data_dir) == 0)
+        rc = then ? then(&cfg, data_dir) : 0;
     free(data_dir);
     config_free(&cfg);
     return rc;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    return migrate_then(argc, argv, "Apply pending database migrations", NULL);
 }
 
 /* Settings from the environment only (for commands with flags of their
@@ -196,19 +209,8 @@ static int cmd_user(int argc, char **argv)
 
 static int cmd_seed(int argc, char **argv)
 {
-    struct config cfg;
-    int next = 0;
-    int rc = load_config(&cfg, argc, argv,
-                         "Load CityNet's organisations, 2023 calendar and demo accounts", &next);
-    if (rc != 0) {
-        config_free(&cfg);
-        return rc == 1 ? 0 : rc;
-    }
-    char *data_dir = find_data_dir(&cfg);
-    rc = data_dir && run_migrations(&cfg, data_dir) == 0 ? cli_seed(&cfg, data_dir) : 1;
-    free(data_dir);
-    config_free(&cfg);
-    return rc;
+    return migrate_then(argc, argv, "Load CityNet's organisations, 2023 calendar and demo accounts",
+                        cli_seed);
 }
 
 /* Prints the route table as `serve` builds it (the authorisation matrix
@@ -240,12 +242,9 @@ static int cmd_serve(int argc, char **argv)
 {
     uint64_t t0 = time_mono_ns();
     struct config cfg;
-    int next = 0;
-    int rc = load_config(&cfg, argc, argv, "Run the HTTP server", &next);
-    if (rc != 0) {
-        config_free(&cfg);
-        return rc == 1 ? 0 : rc;
-    }
+    int next = 0, rc;
+    if (load_config(&cfg, argc, argv, "Run the HTTP server", &next, &rc) != 0)
+        return rc;
     if (next < argc) {
         fprintf(stderr, "convene: serve: unexpected argument \"%s\"\n", argv[next]);
         config_free(&cfg);

@@ -45,42 +45,45 @@ static const struct demo_account demo_accounts[] = {
      "International cooperation officer", "participant"},
 };
 
-static int seed_organisations(struct db_conn *c, const char *data_dir, int *added)
+/* Loads sql/seed/NAME, a JSON array; NULL after printing why not. */
+static json_t *load_seed_array(const char *data_dir, const char *name)
 {
-    char *path = xasprintf("%s/sql/seed/organisations-2023.json", data_dir);
+    char *path = xasprintf("%s/sql/seed/%s", data_dir, name);
     json_error_t err;
-    json_t *orgs = json_load_file(path, 0, &err);
-    if (!json_is_array(orgs)) {
+    json_t *list = json_load_file(path, 0, &err);
+    if (!json_is_array(list)) {
         fprintf(stderr, "convene: %s: %s\n", path, err.text);
-        free(path);
-        json_decref(orgs);
-        return -1;
+        json_decref(list);
+        list = NULL;
     }
     free(path);
-    int rc = 0;
-    size_t i;
-    json_t *o;
-    json_array_foreach(orgs, i, o)
-    {
-        const char *p[] = {json_string_value(json_object_get(o, "name")),
-                           json_string_value(json_object_get(o, "city")),
-                           json_string_value(json_object_get(o, "country")),
-                           json_string_value(json_object_get(o, "kind"))};
-        struct db_result *r = db_query(c,
-                                       "INSERT INTO organisations (name, city, country, kind) "
-                                       "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
-                                       4, p);
-        if (r == NULL) {
-            fprintf(stderr, "convene: organisation %s: %s\n", p[0] ? p[0] : "?",
-                    db_error_message(c));
-            rc = -1;
-            break;
-        }
-        *added += (int)db_affected(r);
-        db_result_free(r);
-    }
+    return list;
+}
+
+/* One statement for the whole file: what exists (by name) is left alone. */
+static int seed_organisations(struct db_conn *c, const char *data_dir, int *added)
+{
+    json_t *orgs = load_seed_array(data_dir, "organisations-2023.json");
+    if (orgs == NULL)
+        return -1;
+    char *text = json_dumps(orgs, JSON_COMPACT);
     json_decref(orgs);
-    return rc;
+    const char *p[] = {text};
+    struct db_result *r =
+        db_query(c,
+                 "INSERT INTO organisations (name, city, country, kind) "
+                 "SELECT name, city, country, kind FROM jsonb_to_recordset($1::jsonb) "
+                 "AS o(name text, city text, country text, kind text) "
+                 "ON CONFLICT (name) DO NOTHING",
+                 1, p);
+    free(text);
+    if (r == NULL) {
+        fprintf(stderr, "convene: organisations: %s\n", db_error_message(c));
+        return -1;
+    }
+    *added = (int)db_affected(r);
+    db_result_free(r);
+    return 0;
 }
 
 static int seed_account(struct db_conn *c, const struct demo_account *d)
@@ -137,16 +140,9 @@ static const char *jtext(json_t *o, const char *k)
  * published; partner events are external (no registration). */
 static int seed_activities(struct db_conn *c, const char *data_dir, int *added)
 {
-    char *path = xasprintf("%s/sql/seed/activities-2023.json", data_dir);
-    json_error_t err;
-    json_t *list = json_load_file(path, 0, &err);
-    if (!json_is_array(list)) {
-        fprintf(stderr, "convene: %s: %s\n", path, err.text);
-        free(path);
-        json_decref(list);
+    json_t *list = load_seed_array(data_dir, "activities-2023.json");
+    if (list == NULL)
         return -1;
-    }
-    free(path);
     int rc = 0;
     size_t i;
     json_t *a;

@@ -1138,9 +1138,10 @@ out:
     api_end(&x);
 }
 
-/* Grants or revokes a role; answers the account. */
-static void change_role(struct http_req *req, bool grant)
+/* PUT grants the role, DELETE revokes it; answers the account. */
+static void h_role(struct http_req *req)
 {
+    bool grant = str_eq(http_method(req), "PUT");
     struct api_ctx x;
     const char *role = http_param(req, "role");
     const char *target = http_param(req, "id");
@@ -1181,16 +1182,6 @@ static void change_role(struct http_req *req, bool grant)
     db_result_free(r);
 out:
     api_end(&x);
-}
-
-static void h_role_grant(struct http_req *req)
-{
-    change_role(req, true);
-}
-
-static void h_role_revoke(struct http_req *req)
-{
-    change_role(req, false);
 }
 
 static void h_admin_audit(struct http_req *req)
@@ -1256,8 +1247,8 @@ static const struct http_route_def routes[] = {
     {"GET", "/api/admin/accounts", h_admin_accounts},
     {"GET", "/api/accounts", h_staff_accounts},
     {"POST", "/api/accounts/{id:int}/organisation/confirm", h_confirm_organisation},
-    {"PUT", "/api/admin/accounts/{id:int}/roles/{role}", h_role_grant},
-    {"DELETE", "/api/admin/accounts/{id:int}/roles/{role}", h_role_revoke},
+    {"PUT", "/api/admin/accounts/{id:int}/roles/{role}", h_role},
+    {"DELETE", "/api/admin/accounts/{id:int}/roles/{role}", h_role},
     {"GET", "/api/admin/audit", h_admin_audit},
     {"GET", "/api/admin/outbox", h_admin_outbox},
     {"POST", "/api/admin/outbox/{id:int}/retry", h_admin_outbox_retry},

@@ -516,6 +516,42 @@ static bool valid_timestamp(const char *s)
     return valid_time(offset);
 }
 
+static bool valid_kind(const char *s)
+{
+    return in_list(s, kinds, ARRAY_LEN(kinds));
+}
+
+static bool valid_mode(const char *s)
+{
+    return in_list(s, modes, ARRAY_LEN(modes));
+}
+
+static bool valid_section(const char *s)
+{
+    return in_list(s, sections, ARRAY_LEN(sections));
+}
+
+static bool valid_http_url(const char *s)
+{
+    return str_starts_with(s, "https://") || str_starts_with(s, "http://");
+}
+
+/* What a text field of each type must look like, and the message when it
+ * does not (time zones are looked up in the database: read_fields). */
+static const struct format {
+    bool (*valid)(const char *text);
+    const char *problem;
+} formats[] = {
+    [F_ENUM_KIND] = {valid_kind, "Unknown kind of activity."},
+    [F_ENUM_MODE] = {valid_mode, "Use open, approval, invitation or external."},
+    [F_ENUM_SECTION] = {valid_section, "Use citynet or partner."},
+    [F_DATE] = {valid_date, "Use a date like 2023-04-24."},
+    [F_TIME] = {valid_time, "Use a time like 09:30."},
+    [F_URL] = {valid_http_url, "Use an http:// or https:// address."},
+    [F_SLUG] = {valid_slug, "Use lowercase letters, digits and single hyphens."},
+    [F_TIMESTAMP] = {valid_timestamp, "Use a date and time like 2023-04-24T09:00:00+09:00."},
+};
+
 /* The names of the fields (the members a body may carry), NULL-ended. */
 static const char *const *field_names(void)
 {
@@ -587,40 +623,7 @@ static int read_fields(struct api_ctx *x, bool create, struct column_values *cv)
             }
             }
             const char *problem = NULL;
-            switch (fd->type) {
-            case F_ENUM_KIND:
-                if (!in_list(text, kinds, ARRAY_LEN(kinds)))
-                    problem = "Unknown kind of activity.";
-                break;
-            case F_ENUM_MODE:
-                if (!in_list(text, modes, ARRAY_LEN(modes)))
-                    problem = "Use open, approval, invitation or external.";
-                break;
-            case F_ENUM_SECTION:
-                if (!in_list(text, sections, ARRAY_LEN(sections)))
-                    problem = "Use citynet or partner.";
-                break;
-            case F_DATE:
-                if (!valid_date(text))
-                    problem = "Use a date like 2023-04-24.";
-                break;
-            case F_TIME:
-                if (!valid_time(text))
-                    problem = "Use a time like 09:30.";
-                break;
-            case F_URL:
-                if (!str_starts_with(text, "https://") && !str_starts_with(text, "http://"))
-                    problem = "Use an http:// or https:// address.";
-                break;
-            case F_SLUG:
-                if (!valid_slug(text))
-                    problem = "Use lowercase letters, digits and single hyphens.";
-                break;
-            case F_TIMESTAMP:
-                if (!valid_timestamp(text))
-                    problem = "Use a date and time like 2023-04-24T09:00:00+09:00.";
-                break;
-            case F_TZ: {
+            if (fd->type == F_TZ) {
                 const char *p[] = {text};
                 struct db_result *r = db_run(x->c, st_tz_ok, 1, p);
                 if (r == NULL) {
@@ -630,10 +633,9 @@ static int read_fields(struct api_ctx *x, bool create, struct column_values *cv)
                 if (db_nrows(r) == 0)
                     problem = "Use a time zone name like Asia/Seoul.";
                 db_result_free(r);
-                break;
-            }
-            default:
-                break;
+            } else if (fd->type < ARRAY_LEN(formats) && formats[fd->type].valid != NULL &&
+                       !formats[fd->type].valid(text)) {
+                problem = formats[fd->type].problem;
             }
             if (problem) {
                 api_field_error(f, fd->name, "invalid_format", problem);
@@ -782,8 +784,9 @@ static char *write_sql(const struct column_values *cv, bool create)
  * writes the row, its period, the waiting list's promotions (an edit may
  * add seats) and the audit entry.
  */
-static void write_activity(struct http_req *req, bool create)
+static void h_write(struct http_req *req)
 {
+    bool create = str_eq(http_method(req), "POST");
     struct api_ctx x;
     if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
         api_body(&x, false, field_names(), activity_read_only) != 0)
@@ -850,16 +853,6 @@ static void write_activity(struct http_req *req, bool create)
     reply_activity(&x, id, create ? 201 : 200);
 out:
     api_end(&x);
-}
-
-static void h_create(struct http_req *req)
-{
-    write_activity(req, true);
-}
-
-static void h_update(struct http_req *req)
-{
-    write_activity(req, false);
 }
 
 /*
@@ -1097,9 +1090,9 @@ void activities_statements(void)
 
 static const struct http_route_def routes[] = {
     {"GET", "/api/activities", h_list},
-    {"POST", "/api/activities", h_create},
+    {"POST", "/api/activities", h_write},
     {"GET", "/api/activities/{id:int}", h_detail},
-    {"PATCH", "/api/activities/{id:int}", h_update},
+    {"PATCH", "/api/activities/{id:int}", h_write},
     {"POST", "/api/activities/{id:int}/publish", h_publish},
     {"POST", "/api/activities/{id:int}/cancel", h_cancel},
     {"PUT", "/api/activities/{id:int}/questions", h_questions_put},

@@ -135,24 +135,6 @@ void config_defaults(struct config *c)
     c->login_limit_ip = 200;
 }
 
-void config_free(struct config *c)
-{
-    if (c == NULL)
-        return;
-    free(c->database_url);
-    free(c->listen_host);
-    free(c->base_url);
-    free(c->web_root);
-    free(c->data_dir);
-    free(c->smtp_url);
-    free(c->mail_from);
-    free(c->log_level);
-    free(c->trusted_proxies);
-    free(c->metrics_allow);
-    free(c->metrics_token);
-    memset(c, 0, sizeof *c);
-}
-
 int config_parse_size(const char *s, long min, long max, long *out)
 {
     if (s == NULL || *s == '\0')
@@ -291,10 +273,31 @@ static bool valid_secret(const char *v)
     return true;
 }
 
+static bool non_empty(const char *v)
+{
+    return *v != '\0';
+}
+
+static bool is_dir(const char *v)
+{
+    struct stat st;
+    return stat(v, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool valid_level(const char *v)
+{
+    enum log_level lvl;
+    return log_parse_level(v, &lvl) == 0;
+}
+
+/* Writes the error; a NULL value (a secret) is not shown. Returns -1. */
 static int fail(char *err, size_t errlen, const char *source, const char *value,
                 const char *expected)
 {
-    snprintf(err, errlen, "%s: invalid value \"%s\": expected %s", source, value, expected);
+    if (value == NULL)
+        snprintf(err, errlen, "%s: invalid value (not shown): expected %s", source, expected);
+    else
+        snprintf(err, errlen, "%s: invalid value \"%s\": expected %s", source, value, expected);
     return -1;
 }
 
@@ -329,6 +332,39 @@ static int parse_bool(const char *v, bool *out)
     return -1;
 }
 
+/* The kinds held as a string: the check a value must pass and what the
+ * error says was expected. A secret is never echoed back. */
+static const struct string_kind {
+    bool (*valid)(const char *);
+    const char *expected;
+} string_kinds[] = {
+    [K_STRING] = {non_empty, "a non-empty value"},
+    [K_URL] = {valid_url, "an http:// or https:// URL"},
+    [K_DIR] = {is_dir, "an existing directory"},
+    [K_LEVEL] = {valid_level, "debug, info, warn or error"},
+    [K_SMTP] = {valid_smtp_url, "smtp://host:port or smtps://user:pass@host:port"},
+    [K_EMAIL] = {simple_email, "an email address like convene@example.org"},
+    [K_ADDRS] = {valid_addr_list, "comma-separated IP addresses or CIDR blocks (10.0.0.0/8, ::1)"},
+    [K_SECRET] = {valid_secret, "16 to 256 printable ASCII characters without spaces"},
+};
+
+static bool is_string_kind(enum kind k)
+{
+    return k < ARRAY_LEN(string_kinds) && string_kinds[k].valid != NULL;
+}
+
+void config_free(struct config *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+        if (is_string_kind(settings[i].kind))
+            free(*(char **)((char *)c + settings[i].offset));
+    }
+    free(c->listen_host); /* the one string a K_LISTEN setting holds */
+    memset(c, 0, sizeof *c);
+}
+
 int config_set(struct config *c, const char *flag, const char *value, const char *source, char *err,
                size_t errlen)
 {
@@ -337,42 +373,16 @@ int config_set(struct config *c, const char *flag, const char *value, const char
         snprintf(err, errlen, "%s: unknown setting", source);
         return -1;
     }
-    char expected[96];
-    long n;
-    switch (s->kind) {
-    case K_STRING:
-        if (*value == '\0')
-            return fail(err, errlen, source, value, "a non-empty value");
-        set_string(c, s->offset, value);
-        return 0;
-    case K_ADDRS:
-        if (!valid_addr_list(value))
-            return fail(err, errlen, source, value,
-                        "comma-separated IP addresses or CIDR blocks (10.0.0.0/8, ::1)");
-        set_string(c, s->offset, value);
-        return 0;
-    case K_SECRET:
-        if (!valid_secret(value)) {
-            snprintf(err, errlen,
-                     "%s: invalid value (not shown): expected 16 to 256 printable ASCII "
-                     "characters without spaces",
-                     source);
-            return -1;
-        }
-        set_string(c, s->offset, value);
-        return 0;
-    case K_URL:
-        if (!valid_url(value))
-            return fail(err, errlen, source, value, "an http:// or https:// URL");
-        set_string(c, s->offset, value);
-        return 0;
-    case K_DIR: {
-        struct stat st;
-        if (stat(value, &st) != 0 || !S_ISDIR(st.st_mode))
-            return fail(err, errlen, source, value, "an existing directory");
+    if (is_string_kind(s->kind)) {
+        const struct string_kind *k = &string_kinds[s->kind];
+        if (!k->valid(value))
+            return fail(err, errlen, source, s->kind == K_SECRET ? NULL : value, k->expected);
         set_string(c, s->offset, value);
         return 0;
     }
+    char expected[96];
+    long n;
+    switch (s->kind) {
     case K_LISTEN: {
         char *host = NULL;
         int port = 0;
@@ -385,15 +395,12 @@ int config_set(struct config *c, const char *flag, const char *value, const char
         return 0;
     }
     case K_INT:
-        if (str_to_long(value, s->min, s->max, &n) != 0) {
-            snprintf(expected, sizeof expected, "an integer from %ld to %ld", s->min, s->max);
-            return fail(err, errlen, source, value, expected);
-        }
-        *(long *)((char *)c + s->offset) = n;
-        return 0;
     case K_SIZE:
-        if (config_parse_size(value, s->min, s->max, &n) != 0) {
-            snprintf(expected, sizeof expected, "a size from %ld to %ld bytes (k, M allowed)",
+        if ((s->kind == K_INT ? str_to_long(value, s->min, s->max, &n)
+                              : config_parse_size(value, s->min, s->max, &n)) != 0) {
+            snprintf(expected, sizeof expected,
+                     s->kind == K_INT ? "an integer from %ld to %ld"
+                                      : "a size from %ld to %ld bytes (k, M allowed)",
                      s->min, s->max);
             return fail(err, errlen, source, value, expected);
         }
@@ -406,26 +413,9 @@ int config_set(struct config *c, const char *flag, const char *value, const char
         *(bool *)((char *)c + s->offset) = b;
         return 0;
     }
-    case K_LEVEL: {
-        enum log_level lvl;
-        if (log_parse_level(value, &lvl) != 0)
-            return fail(err, errlen, source, value, "debug, info, warn or error");
-        set_string(c, s->offset, value);
-        return 0;
+    default:
+        return -1; /* the string kinds are handled above */
     }
-    case K_SMTP:
-        if (!valid_smtp_url(value))
-            return fail(err, errlen, source, value,
-                        "smtp://host:port or smtps://user:pass@host:port");
-        set_string(c, s->offset, value);
-        return 0;
-    case K_EMAIL:
-        if (!simple_email(value))
-            return fail(err, errlen, source, value, "an email address like convene@example.org");
-        set_string(c, s->offset, value);
-        return 0;
-    }
-    return -1;
 }
 
 int config_from_env(struct config *c, char *err, size_t errlen)

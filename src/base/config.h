@@ -48,7 +48,8 @@ struct config {
 /* Fills c with defaults. Strings are heap-allocated (or NULL). */
 void config_defaults(struct config *c);
 
-/* Frees the strings. Accepts NULL. */
+/* Frees the strings: listen_host and every string setting of the table in
+ * config.c (a new char * member needs its row there). Accepts NULL. */
 void config_free(struct config *c);
 
 /*

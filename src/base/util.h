@@ -13,6 +13,7 @@
 #ifndef CONVENE_UTIL_H
 #define CONVENE_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,6 +96,12 @@ int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(p
 uint64_t time_mono_ns(void);
 /* Wall clock in milliseconds since the epoch. */
 int64_t time_wall_ms(void);
+/* Initialises cv so that pthread_cond_timedwait reads its deadline on the
+ * monotonic clock (a wall-clock jump neither shortens nor stretches it). */
+void time_cond_init(pthread_cond_t *cv);
+/* The monotonic instant ns (as time_mono_ns counts) as a deadline for
+ * pthread_cond_timedwait on a condition made by time_cond_init. */
+struct timespec time_mono_deadline(uint64_t ns);
 /* Formats a wall-clock time (ms since epoch) as RFC 3339 UTC with
  * milliseconds, e.g. 2023-04-24T09:00:00.000Z, into out (>= 25 bytes). */
 void time_format_rfc3339(int64_t wall_ms, char *out, size_t outlen);

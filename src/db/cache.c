@@ -94,11 +94,7 @@ struct cache *cache_new(const char *channel)
     struct cache *c = xcalloc(1, sizeof *c);
     snprintf(c->channel, sizeof c->channel, "%s", channel);
     pthread_mutex_init(&c->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->built, &attr);
-    pthread_condattr_destroy(&attr);
+    time_cond_init(&c->built);
     if (online)
         c->gen = c->floor = atomic_fetch_add(&next_gen, 1);
     caches[ncaches++] = c;
@@ -191,13 +187,6 @@ static void copy_out(struct body *b, char **body, size_t *len, char etag[24])
     body_unref(b);
 }
 
-static struct timespec mono_at(uint64_t ns)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
-                          .tv_nsec = (long)(ns % 1000000000ull)};
-    return ts;
-}
-
 int cache_get(struct cache *c, const char *key, char **body, size_t *len, char etag[24],
               uint64_t *ticket)
 {
@@ -236,7 +225,8 @@ int cache_get(struct cache *c, const char *key, char **body, size_t *len, char e
         }
         if (now >= give_up)
             break; /* waited long enough: build without storing */
-        struct timespec until = mono_at(give_up < e->build_until ? give_up : e->build_until);
+        struct timespec until =
+            time_mono_deadline(give_up < e->build_until ? give_up : e->build_until);
         pthread_cond_timedwait(&c->built, &c->mu, &until);
         /* e may be gone (dropped while we slept): look it up again. */
     }

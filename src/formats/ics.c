@@ -24,13 +24,34 @@
 #define SECONDS_PER_DAY    86400
 #define DAYS_PER_400_YEARS 146097
 
-/* Undoes appends made since the buffer was mark bytes long. */
-static void truncate_to(strbuf *b, size_t mark)
+/*
+ * A component (or the calendar's head) being written: the output, a
+ * scratch line for folding, and the output's length before it began, so
+ * that a component that fails leaves nothing behind (a writer that stops
+ * at the first refusal keeps a valid prefix).
+ */
+struct writer {
+    strbuf *out;
+    strbuf line;
+    size_t mark;
+};
+
+static void writer_open(struct writer *wr, strbuf *out)
 {
-    if (b->data == NULL)
-        return;
-    b->len = mark;
-    b->data[mark] = '\0';
+    wr->out = out;
+    wr->mark = out->len;
+    strbuf_init(&wr->line, out->cap);
+}
+
+/* Ends the component: kept when ok, else undone. 0 when ok, else -1. */
+static int writer_close(struct writer *wr, bool ok)
+{
+    strbuf_free(&wr->line);
+    if (!ok && wr->out->data != NULL) {
+        wr->out->len = wr->mark;
+        wr->out->data[wr->mark] = '\0';
+    }
+    return ok ? 0 : -1;
 }
 
 /* ---- Dates ---- */
@@ -202,33 +223,33 @@ static bool valid_text(const char *s)
 
 /* Writes "NAME:value" when value is not NULL: TEXT escaped, or a URI as it
  * is (a URI is not TEXT; valid_url has kept out what would break the line). */
-static int prop(strbuf *out, strbuf *line, const char *name, const char *value, bool is_text)
+static int prop(struct writer *wr, const char *name, const char *value, bool is_text)
 {
     if (value == NULL)
         return 0;
+    strbuf *line = &wr->line;
     strbuf_reset(line);
     if (strbuf_puts(line, name) != 0 || strbuf_putc(line, ':') != 0 ||
         (is_text ? escape_text(line, value) : strbuf_puts(line, value)) != 0)
         return -1;
-    return fold_into(out, line);
+    return fold_into(wr->out, line);
 }
 
-static int text_prop(strbuf *out, strbuf *line, const char *name, const char *text)
+static int text_prop(struct writer *wr, const char *name, const char *text)
 {
-    return prop(out, line, name, text, true);
+    return prop(wr, name, text, true);
 }
 
-static int uri_prop(strbuf *out, strbuf *line, const char *name, const char *uri)
+static int uri_prop(struct writer *wr, const char *name, const char *uri)
 {
-    return prop(out, line, name, uri, false);
+    return prop(wr, name, uri, false);
 }
 
 /* Writes one short line built from a format; the caller vouches for its
  * bytes (ASCII names, validated TZIDs and tokens, numbers). */
-__attribute__((format(printf, 3, 4))) static int raw_prop(strbuf *out, strbuf *line,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int raw_prop(struct writer *wr, const char *fmt, ...)
 {
-    strbuf_reset(line);
+    strbuf_reset(&wr->line);
     char small[256];
     va_list ap;
     va_start(ap, fmt);
@@ -236,9 +257,9 @@ __attribute__((format(printf, 3, 4))) static int raw_prop(strbuf *out, strbuf *l
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof small)
         return -1; /* cannot happen: every raw line here is short */
-    if (strbuf_append(line, small, (size_t)n) != 0)
+    if (strbuf_append(&wr->line, small, (size_t)n) != 0)
         return -1;
-    return fold_into(out, line);
+    return fold_into(wr->out, &wr->line);
 }
 
 /* ---- Validation ---- */
@@ -303,25 +324,13 @@ int ics_begin(strbuf *out, const char *prodid, const char *calname, const char *
         return -1;
     if (method != NULL && (!valid_token(method) || strlen(method) > 64))
         return -1;
-    size_t mark = out->len;
-    strbuf line;
-    strbuf_init(&line, out->cap);
-    int rc = -1;
-    if (raw_prop(out, &line, "BEGIN:VCALENDAR") != 0 || raw_prop(out, &line, "VERSION:2.0") != 0 ||
-        text_prop(out, &line, "PRODID", prodid) != 0 ||
-        raw_prop(out, &line, "CALSCALE:GREGORIAN") != 0)
-        goto out;
-    if (method != NULL && raw_prop(out, &line, "METHOD:%s", method) != 0)
-        goto out;
-    if (text_prop(out, &line, "NAME", calname) != 0 ||
-        text_prop(out, &line, "X-WR-CALNAME", calname) != 0)
-        goto out;
-    rc = 0;
-out:
-    strbuf_free(&line);
-    if (rc != 0)
-        truncate_to(out, mark);
-    return rc;
+    struct writer wr;
+    writer_open(&wr, out);
+    bool ok = raw_prop(&wr, "BEGIN:VCALENDAR") == 0 && raw_prop(&wr, "VERSION:2.0") == 0 &&
+              text_prop(&wr, "PRODID", prodid) == 0 && raw_prop(&wr, "CALSCALE:GREGORIAN") == 0 &&
+              (method == NULL || raw_prop(&wr, "METHOD:%s", method) == 0) &&
+              text_prop(&wr, "NAME", calname) == 0 && text_prop(&wr, "X-WR-CALNAME", calname) == 0;
+    return writer_close(&wr, ok);
 }
 
 int ics_end(strbuf *out)
@@ -347,23 +356,15 @@ int ics_vtimezone(strbuf *out, const char *tzid, int utc_offset_seconds)
         return -1;
     char offset[16];
     format_offset(utc_offset_seconds, offset);
-    size_t mark = out->len;
-    strbuf line;
-    strbuf_init(&line, out->cap);
-    int rc = -1;
-    if (raw_prop(out, &line, "BEGIN:VTIMEZONE") != 0 ||
-        raw_prop(out, &line, "TZID:%s", tzid) != 0 || raw_prop(out, &line, "BEGIN:STANDARD") != 0 ||
-        raw_prop(out, &line, "DTSTART:19700101T000000") != 0 ||
-        raw_prop(out, &line, "TZOFFSETFROM:%s", offset) != 0 ||
-        raw_prop(out, &line, "TZOFFSETTO:%s", offset) != 0 ||
-        raw_prop(out, &line, "END:STANDARD") != 0 || raw_prop(out, &line, "END:VTIMEZONE") != 0)
-        goto out;
-    rc = 0;
-out:
-    strbuf_free(&line);
-    if (rc != 0)
-        truncate_to(out, mark);
-    return rc;
+    struct writer wr;
+    writer_open(&wr, out);
+    bool ok = raw_prop(&wr, "BEGIN:VTIMEZONE") == 0 && raw_prop(&wr, "TZID:%s", tzid) == 0 &&
+              raw_prop(&wr, "BEGIN:STANDARD") == 0 &&
+              raw_prop(&wr, "DTSTART:19700101T000000") == 0 &&
+              raw_prop(&wr, "TZOFFSETFROM:%s", offset) == 0 &&
+              raw_prop(&wr, "TZOFFSETTO:%s", offset) == 0 && raw_prop(&wr, "END:STANDARD") == 0 &&
+              raw_prop(&wr, "END:VTIMEZONE") == 0;
+    return writer_close(&wr, ok);
 }
 
 /* ---- Events ---- */
@@ -405,27 +406,27 @@ static int resolve_when(const struct ics_event *e, struct when *w)
     return 0;
 }
 
-static int date_time_prop(strbuf *out, strbuf *line, const char *name, const char *tzid,
+static int date_time_prop(struct writer *wr, const char *name, const char *tzid,
                           const struct ymd *d, int minutes)
 {
     if (tzid != NULL)
-        return raw_prop(out, line, "%s;TZID=%s:%04d%02d%02dT%02d%02d00", name, tzid, d->y, d->m,
-                        d->d, minutes / 60, minutes % 60);
-    return raw_prop(out, line, "%s:%04d%02d%02dT%02d%02d00Z", name, d->y, d->m, d->d, minutes / 60,
+        return raw_prop(wr, "%s;TZID=%s:%04d%02d%02dT%02d%02d00", name, tzid, d->y, d->m, d->d,
+                        minutes / 60, minutes % 60);
+    return raw_prop(wr, "%s:%04d%02d%02dT%02d%02d00Z", name, d->y, d->m, d->d, minutes / 60,
                     minutes % 60);
 }
 
-static int write_when(strbuf *out, strbuf *line, const struct ics_event *e, const struct when *w)
+static int write_when(struct writer *wr, const struct ics_event *e, const struct when *w)
 {
     if (e->all_day) {
-        if (raw_prop(out, line, "DTSTART;VALUE=DATE:%04d%02d%02d", w->start.y, w->start.m,
-                     w->start.d) != 0)
+        if (raw_prop(wr, "DTSTART;VALUE=DATE:%04d%02d%02d", w->start.y, w->start.m, w->start.d) !=
+            0)
             return -1;
-        return raw_prop(out, line, "DTEND;VALUE=DATE:%04d%02d%02d", w->end.y, w->end.m, w->end.d);
+        return raw_prop(wr, "DTEND;VALUE=DATE:%04d%02d%02d", w->end.y, w->end.m, w->end.d);
     }
-    if (date_time_prop(out, line, "DTSTART", e->tzid, &w->start, w->start_min) != 0)
+    if (date_time_prop(wr, "DTSTART", e->tzid, &w->start, w->start_min) != 0)
         return -1;
-    if (w->has_end && date_time_prop(out, line, "DTEND", e->tzid, &w->end, w->end_min) != 0)
+    if (w->has_end && date_time_prop(wr, "DTEND", e->tzid, &w->end, w->end_min) != 0)
         return -1;
     return 0;
 }
@@ -446,29 +447,16 @@ int ics_event(strbuf *out, const struct ics_event *e)
     struct ymd stamp = day_from_epoch(e->dtstamp_unix / SECONDS_PER_DAY);
     int secs = (int)(e->dtstamp_unix % SECONDS_PER_DAY);
 
-    size_t mark = out->len;
-    strbuf line;
-    strbuf_init(&line, out->cap);
-    int rc = -1;
-    if (raw_prop(out, &line, "BEGIN:VEVENT") != 0 || text_prop(out, &line, "UID", e->uid) != 0 ||
-        raw_prop(out, &line, "DTSTAMP:%04d%02d%02dT%02d%02d%02dZ", stamp.y, stamp.m, stamp.d,
-                 secs / 3600, secs / 60 % 60, secs % 60) != 0 ||
-        write_when(out, &line, e, &w) != 0 || raw_prop(out, &line, "SEQUENCE:%d", e->sequence) != 0)
-        goto out;
-    if (text_prop(out, &line, "SUMMARY", e->summary) != 0 ||
-        text_prop(out, &line, "DESCRIPTION", e->description) != 0 ||
-        text_prop(out, &line, "LOCATION", e->location) != 0)
-        goto out;
-    if (uri_prop(out, &line, "URL", e->url) != 0)
-        goto out;
-    if (e->status != NULL && raw_prop(out, &line, "STATUS:%s", e->status) != 0)
-        goto out;
-    if (raw_prop(out, &line, "END:VEVENT") != 0)
-        goto out;
-    rc = 0;
-out:
-    strbuf_free(&line);
-    if (rc != 0)
-        truncate_to(out, mark);
-    return rc;
+    struct writer wr;
+    writer_open(&wr, out);
+    bool ok = raw_prop(&wr, "BEGIN:VEVENT") == 0 && text_prop(&wr, "UID", e->uid) == 0 &&
+              raw_prop(&wr, "DTSTAMP:%04d%02d%02dT%02d%02d%02dZ", stamp.y, stamp.m, stamp.d,
+                       secs / 3600, secs / 60 % 60, secs % 60) == 0 &&
+              write_when(&wr, e, &w) == 0 && raw_prop(&wr, "SEQUENCE:%d", e->sequence) == 0 &&
+              text_prop(&wr, "SUMMARY", e->summary) == 0 &&
+              text_prop(&wr, "DESCRIPTION", e->description) == 0 &&
+              text_prop(&wr, "LOCATION", e->location) == 0 && uri_prop(&wr, "URL", e->url) == 0 &&
+              (e->status == NULL || raw_prop(&wr, "STATUS:%s", e->status) == 0) &&
+              raw_prop(&wr, "END:VEVENT") == 0;
+    return writer_close(&wr, ok);
 }

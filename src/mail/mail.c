@@ -358,14 +358,7 @@ static bool stopping(struct mail_sender *s)
 /* Sleeps up to ms, returning early when the sender is stopped. */
 static void nap(struct mail_sender *s, long ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = time_mono_deadline(time_mono_ns() + (uint64_t)ms * 1000000u);
     pthread_mutex_lock(&s->mu);
     while (!stopping(s)) {
         if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) != 0)
@@ -389,26 +382,22 @@ static long env_ms(const char *name, long def, long min, long max)
 
 /* ---- Outbox rows: claim, outcome ---- */
 
+/* A claimed row: its texts live in the claim's result, freed with it. */
 struct outbox_row {
-    char *id; /* text, as it goes back into SQL */
-    char *template_name;
-    char *locale;
-    char *to_address;
-    char *to_name; /* NULL when none */
-    char *vars;
-    char *attachments;
+    struct db_result *claim;
+    const char *id; /* text, as it goes back into SQL */
+    const char *template_name;
+    const char *locale;
+    const char *to_address;
+    const char *to_name; /* NULL when none */
+    const char *vars;
+    const char *attachments;
     int attempts; /* including the one just claimed */
 };
 
 static void row_free(struct outbox_row *r)
 {
-    free(r->id);
-    free(r->template_name);
-    free(r->locale);
-    free(r->to_address);
-    free(r->to_name);
-    free(r->vars);
-    free(r->attachments);
+    db_result_free(r->claim);
     memset(r, 0, sizeof *r);
 }
 
@@ -434,7 +423,8 @@ static void outcome_clear(struct outcome *o)
  * pending row that is due, or a 'sending' row whose claim ran out or whose
  * claimer's lock is gone (its process or connection died; a row claimed
  * before migration 0006 names no claimer and waits for its claim to run out). 1 with *row
- * filled, 0 when none is due, -1 on a database failure.
+ * filled (row_free releases it), 0 when none is due, -1 on a database
+ * failure.
  */
 static int claim_row(struct db_conn *db, const char *lock_key, struct outbox_row *row)
 {
@@ -457,23 +447,22 @@ static int claim_row(struct db_conn *db, const char *lock_key, struct outbox_row
         1, p);
     if (r == NULL)
         return -1;
-    int got = db_nrows(r) == 1 ? 1 : 0;
-    if (got) {
-        const char *v;
-        row->id = xstrdup(db_value(r, 0, 0));
-        row->template_name = xstrdup(db_value(r, 0, 1));
-        row->locale = xstrdup(db_value(r, 0, 2));
-        row->to_address = xstrdup(db_value(r, 0, 3));
-        v = db_value(r, 0, 4);
-        row->to_name = v ? xstrdup(v) : NULL;
-        row->vars = xstrdup(db_value(r, 0, 5));
-        row->attachments = xstrdup(db_value(r, 0, 6));
-        long attempts = 0;
-        str_to_long(db_value(r, 0, 7), 0, 1000000, &attempts);
-        row->attempts = (int)attempts;
+    if (db_nrows(r) != 1) {
+        db_result_free(r);
+        return 0;
     }
-    db_result_free(r);
-    return got;
+    row->claim = r;
+    row->id = db_value(r, 0, 0);
+    row->template_name = db_value(r, 0, 1);
+    row->locale = db_value(r, 0, 2);
+    row->to_address = db_value(r, 0, 3);
+    row->to_name = db_value(r, 0, 4);
+    row->vars = db_value(r, 0, 5);
+    row->attachments = db_value(r, 0, 6);
+    long attempts = 0;
+    str_to_long(db_value(r, 0, 7), 0, 1000000, &attempts);
+    row->attempts = (int)attempts;
+    return 1;
 }
 
 /* Milliseconds until the next row falls due (a retry or an expired claim),
@@ -1032,11 +1021,7 @@ struct mail_sender *mail_sender_start(const struct mail_sender_config *cfg)
     s->poll_ms = env_ms("CONVENE_MAIL_POLL_MS", POLL_DEFAULT_MS, 100, 600000);
     atomic_init(&s->stopping, false);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    time_cond_init(&s->cv);
     s->threads = xcalloc((size_t)cfg->threads, sizeof *s->threads);
 
     /* Threads inherit the creator's mask: block everything while creating

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/auth.h"
+#include "base/util.h"
 
 static const char *env_or_die(const char *name)
 {
@@ -323,6 +325,17 @@ long harness_sql_long(const char *db, const char *sql)
     long v = strtol(out, NULL, 10);
     free(out);
     return v;
+}
+
+long harness_sql_longf(const char *db, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(n >= 0 && (size_t)n < sizeof sql, "query too long: %s", fmt);
+    return harness_sql_long(db, sql);
 }
 
 /* ---- Server ---- */
@@ -875,16 +888,40 @@ void harness_new_client(void)
     client_seq++;
 }
 
-const char *herr_code(const struct hresp *r)
+void harness_use_client(unsigned k)
 {
-    static char code[64];
-    code[0] = '\0';
-    json_t *j = json_loads(r->body ? r->body : "", 0, NULL);
+    client_seq = k;
+}
+
+const char *hjson_err_code(const json_t *j)
+{
     json_t *e = json_object_get(j, "error");
     const char *c = json_string_value(json_object_get(e, "code"));
     const char *m = json_string_value(json_object_get(e, "message"));
-    if (c && m && *m) /* a message is part of the contract */
-        snprintf(code, sizeof code, "%s", c);
+    return c && m && *m ? c : ""; /* a message is part of the contract */
+}
+
+const char *hjson_field_code(const json_t *j, const char *field)
+{
+    json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
+    const char *c = json_string_value(json_object_get(json_object_get(fields, field), "code"));
+    return c ? c : "";
+}
+
+const char *herr_code(const struct hresp *r)
+{
+    static char code[64];
+    json_t *j = json_loads(r->body ? r->body : "", 0, NULL);
+    snprintf(code, sizeof code, "%s", hjson_err_code(j));
+    json_decref(j);
+    return code;
+}
+
+const char *herr_field_code(const struct hresp *r, const char *field)
+{
+    static char code[64];
+    json_t *j = json_loads(r->body ? r->body : "", 0, NULL);
+    snprintf(code, sizeof code, "%s", hjson_field_code(j, field));
     json_decref(j);
     return code;
 }
@@ -911,6 +948,23 @@ long hcall(const struct server *s, const char *method, const char *path, const c
     ck_assert_msg(hreq(s, method, path, h, json, json ? strlen(json) : 0, r) == 0,
                   "%s %s: no answer", method, path);
     return r->status;
+}
+
+struct hsession hsession_cookie_only(const struct hsession *who)
+{
+    struct hsession s = *who;
+    s.csrf[0] = '\0';
+    return s;
+}
+
+json_t *hcall_json(const struct server *s, const char *method, const char *path, const char *json,
+                   const struct hsession *who, long *status)
+{
+    struct hresp r;
+    *status = hcall(s, method, path, json, who, &r);
+    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
+    hresp_free(&r);
+    return j;
 }
 
 /* text as an SQL string literal ('...' with quotes doubled) in out. */
@@ -976,6 +1030,49 @@ long harness_make_user(const char *db, const char *email, const char *name, cons
     return id;
 }
 
+void harness_make_users(const char *db, const char *prefix, const char *display, int n,
+                        const char *org, const char *role, struct hsession *out)
+{
+    char q[2048];
+    snprintf(q, sizeof q,
+             "INSERT INTO accounts (email, password_hash, name, organisation_id, "
+             "email_verified_at) SELECT '%s-' || i || '@test.example.org', 'x', '%s ' || i, "
+             "(SELECT id FROM organisations WHERE name = %s%s%s), now() "
+             "FROM generate_series(1, %d) i",
+             prefix, display, org ? "'" : "", org ? org : "NULL", org ? "'" : "", n);
+    harness_sql(db, q);
+    snprintf(q, sizeof q,
+             "INSERT INTO account_roles (account_id, role) SELECT id, '%s' FROM accounts "
+             "WHERE email LIKE '%s-%%@test.example.org'",
+             role, prefix);
+    harness_sql(db, q);
+    /* The session tokens are made here and only their hashes stored, as
+     * the server does. */
+    strbuf s;
+    strbuf_init(&s, 0);
+    strbuf_puts(&s, "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) "
+                    "VALUES ");
+    for (int i = 0; i < n; i++) {
+        char token[48], hash[72];
+        memset(&out[i], 0, sizeof out[i]);
+        auth_random_token(token);
+        auth_random_token(out[i].csrf);
+        auth_token_hash_hex(token, hash);
+        snprintf(out[i].cookie, sizeof out[i].cookie, "convene_session=%s", token);
+        strbuf_printf(&s,
+                      "%s((SELECT id FROM accounts WHERE email = '%s-%d@test.example.org'), "
+                      "'%s'::bytea, '%s', now() + interval '1 day')",
+                      i ? ", " : "", prefix, i + 1, hash, out[i].csrf);
+    }
+    harness_sql(db, strbuf_cstr(&s));
+    strbuf_free(&s);
+    for (int i = 0; i < n; i++) {
+        snprintf(q, sizeof q, "SELECT id FROM accounts WHERE email = '%s-%d@test.example.org'",
+                 prefix, i + 1);
+        out[i].id = harness_sql_long(db, q);
+    }
+}
+
 long harness_login(const struct server *s, const char *email, const char *password,
                    struct hsession *out)
 {
@@ -989,6 +1086,8 @@ long harness_login(const struct server *s, const char *email, const char *passwo
         memset(out, 0, sizeof *out);
         char set[400];
         ck_assert_ptr_nonnull(hresp_header(&r, "Set-Cookie", set, sizeof set));
+        ck_assert_ptr_nonnull(strstr(set, "HttpOnly"));
+        ck_assert_ptr_nonnull(strstr(set, "SameSite=Lax"));
         set[strcspn(set, ";")] = '\0';
         snprintf(out->cookie, sizeof out->cookie, "%.300s", set);
         json_t *j = json_loads(r.body, 0, NULL);

@@ -25,6 +25,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <jansson.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -82,6 +83,9 @@ void harness_sql(const char *db, const char *sql);
 /* The first line of a query's output as a number; fails the test when the
  * query fails. */
 long harness_sql_long(const char *db, const char *sql);
+/* The same with the query formatted from fmt (up to 4 KiB; the values are
+ * the test's own numbers and text, never a client's). */
+long harness_sql_longf(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Stops / starts the test cluster (pg.sh). 0 or -1. A test that stops it
  * and then fails gets it started again when its process exits; the next
  * test's harness_test_setup starts it when the test was killed instead. */
@@ -193,11 +197,25 @@ void hresp_free(struct hresp *r);
 const char *harness_client_addr(void);
 /* Moves this process's requests to another client address. */
 void harness_new_client(void);
+/* Sends this process's requests from its k-th address (0 is the one a test
+ * starts with; 64 distinct ones): a test that plays two clients (an
+ * attacker and the owner) goes back and forth between harness_use_client(1)
+ * and harness_use_client(0). */
+void harness_use_client(unsigned k);
 
 /* The error code of a JSON error answer {"error": {"code", "message"}},
  * or "" when the body is not one or its message is missing or empty
  * (static buffer). */
 const char *herr_code(const struct hresp *r);
+/* The same for an answer already parsed (j borrowed, may be NULL); the
+ * string lives as long as j. */
+const char *hjson_err_code(const json_t *j);
+/* The code of member `field` in a 422 answer's error.fields ({"email":
+ * {"code": "required", "message": ...}}), or "" when there is none: of a
+ * response (static buffer) or of an answer already parsed (lives as long
+ * as j). */
+const char *herr_field_code(const struct hresp *r, const char *field);
+const char *hjson_field_code(const json_t *j, const char *field);
 
 /* ---- Requests as a person ---- */
 
@@ -217,6 +235,36 @@ struct hsession {
 long hcall(const struct server *s, const char *method, const char *path, const char *json,
            const struct hsession *who, struct hresp *r);
 
+/* A copy of who without its CSRF token: the cookie alone, as a request
+ * forged on another site would carry it (for CSRF refusals). */
+struct hsession hsession_cookie_only(const struct hsession *who);
+
+/*
+ * hcall that returns the answer's JSON body (new reference; NULL when the
+ * body is not JSON) and puts the status in *status.
+ */
+json_t *hcall_json(const struct server *s, const char *method, const char *path, const char *json,
+                   const struct hsession *who, long *status);
+
+/*
+ * Sends method path (json body and who as for hcall) and asserts the
+ * status and, when code is not NULL, the error code (herr_code), naming
+ * the request and the answer on failure. Frees the response. A macro, so
+ * that a failure points at the test's line.
+ */
+#define HEXPECT(s, method, path, json, who, status, code)                                          \
+    do {                                                                                           \
+        struct hresp hx_;                                                                          \
+        long hx_got_ = hcall((s), (method), (path), (json), (who), &hx_);                          \
+        const char *hx_code_ = (code);                                                             \
+        ck_assert_msg(hx_got_ == (status), "%s %s: %ld, want %ld: %.300s", (method), (path),       \
+                      hx_got_, (long)(status), hx_.body ? hx_.body : "");                          \
+        if (hx_code_ != NULL)                                                                      \
+            ck_assert_msg(strcmp(herr_code(&hx_), hx_code_) == 0, "%s %s: code \"%s\", want %s",   \
+                          (method), (path), herr_code(&hx_), hx_code_);                            \
+        hresp_free(&hx_);                                                                          \
+    } while (0)
+
 /*
  * Creates a verified account on `db` directly in the database: email,
  * name, the organisation named org (may be NULL), role (may be NULL: none),
@@ -227,9 +275,20 @@ long hcall(const struct server *s, const char *method, const char *path, const c
 long harness_make_user(const char *db, const char *email, const char *name, const char *org,
                        const char *role, const char *password, struct hsession *out);
 
-/* Logs in through POST /api/auth/login; on 200 fills out (when not NULL)
- * from the Set-Cookie header and the answer's csrf_token. Returns the
- * status. */
+/*
+ * Creates n verified accounts at once (three statements, for tests that
+ * need hundreds): prefix-1@test.example.org to prefix-N@..., named
+ * "display 1" to "display N", in the organisation named org (may be NULL),
+ * each with role (not NULL) and a session valid for a day filled into
+ * out[i]. No password: they cannot log in. Fails the test on any error.
+ * prefix, display and org are trusted test text (no quotes).
+ */
+void harness_make_users(const char *db, const char *prefix, const char *display, int n,
+                        const char *org, const char *role, struct hsession *out);
+
+/* Logs in through POST /api/auth/login; on 200 checks that the session
+ * cookie is HttpOnly and SameSite=Lax and fills out (when not NULL) from
+ * the Set-Cookie header and the answer's csrf_token. Returns the status. */
 long harness_login(const struct server *s, const char *email, const char *password,
                    struct hsession *out);
 

@@ -22,16 +22,6 @@ Suite *make_accounts_suite(void);
 
 static struct server srv;
 static struct catcher mail;
-/* The client address the next requests claim through X-Forwarded-For (the
- * server trusts 127.0.0.1 as a proxy), or NULL: each test that signs up or
- * counts attempts gets its own, so limits never leak from one test to the
- * next. */
-static const char *client;
-
-struct session {
-    char cookie[320];
-    char csrf[64];
-};
 
 static void start_all(void)
 {
@@ -57,39 +47,9 @@ static void stop_all(void)
 
 /* ---- Request helpers ---- */
 
-static long call(const char *method, const char *path, const char *json, const struct session *s,
-                 bool csrf, struct hresp *r)
-{
-    const char *h[5];
-    int n = 0;
-    char cookie[360], token[100], xff[80];
-    if (client) {
-        snprintf(xff, sizeof xff, "X-Forwarded-For: %s", client);
-        h[n++] = xff;
-    }
-    if (json)
-        h[n++] = "Content-Type: application/json";
-    if (s && s->cookie[0]) {
-        snprintf(cookie, sizeof cookie, "Cookie: %s", s->cookie);
-        h[n++] = cookie;
-    }
-    if (s && csrf) {
-        snprintf(token, sizeof token, "X-CSRF-Token: %s", s->csrf);
-        h[n++] = token;
-    }
-    h[n] = NULL;
-    ck_assert_int_eq(hreq(&srv, method, path, h, json, json ? strlen(json) : 0, r), 0);
-    return r->status;
-}
-
 static long org_id(const char *name)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT id FROM organisations WHERE name = '%s'", name);
-    char *v = harness_psql(DB, sql);
-    long id = v ? strtol(v, NULL, 10) : 0;
-    free(v);
-    return id;
+    return harness_sql_longf(DB, "SELECT id FROM organisations WHERE name = '%s'", name);
 }
 
 static long signup(const char *email, const char *name, struct hresp *r)
@@ -99,32 +59,9 @@ static long signup(const char *email, const char *name, struct hresp *r)
                   name, "organisation_id", (json_int_t)org_id("Seoul Metropolitan Government"),
                   "position", "Planner", "country", "Republic of Korea", "locale", "en");
     char *text = json_dumps(body, 0);
-    long st = call("POST", "/api/auth/signup", text, NULL, false, r);
+    long st = hcall(&srv, "POST", "/api/auth/signup", text, NULL, r);
     free(text);
     json_decref(body);
-    return st;
-}
-
-/* Logs in; fills s from the cookie and the answer. Returns the status. */
-static long login(const char *email, const char *password, struct session *s)
-{
-    struct hresp r;
-    char body[512];
-    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
-    long st = call("POST", "/api/auth/login", body, NULL, false, &r);
-    if (st == 200 && s) {
-        char set[300];
-        ck_assert_ptr_nonnull(hresp_header(&r, "Set-Cookie", set, sizeof set));
-        ck_assert_ptr_nonnull(strstr(set, "HttpOnly"));
-        ck_assert_ptr_nonnull(strstr(set, "SameSite=Lax"));
-        set[strcspn(set, ";")] = '\0';
-        snprintf(s->cookie, sizeof s->cookie, "%s", set);
-        json_t *j = json_loads(r.body, 0, NULL);
-        snprintf(s->csrf, sizeof s->csrf, "%s",
-                 json_string_value(json_object_get(j, "csrf_token")));
-        json_decref(j);
-    }
-    hresp_free(&r);
     return st;
 }
 
@@ -141,8 +78,7 @@ static void verified_account(const char *email, const char *name)
         harness_token_from(json_string_value(json_object_get(m, "text")), token, sizeof token), 0);
     json_decref(m);
     snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
-    ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 200, NULL);
 }
 
 /* ---- Tests ---- */
@@ -163,9 +99,9 @@ START_TEST(signup_verify_login_me_logout)
     json_decref(m);
 
     /* Unverified log-in works, and /api/me says so. */
-    struct session s;
-    ck_assert_int_eq(login("lee.jiwoo@seoul.example.org", PASSWORD, &s), 200);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 200);
+    struct hsession s;
+    ck_assert_int_eq(harness_login(&srv, "lee.jiwoo@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 200);
     json_t *me = json_loads(r.body, 0, NULL);
     ck_assert(json_is_false(json_object_get(me, "email_verified")));
     json_decref(me);
@@ -173,17 +109,12 @@ START_TEST(signup_verify_login_me_logout)
 
     char body[200];
     snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
-    ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 200, NULL);
     /* A used token fails; so does a made-up one. */
-    ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/verify", "{\"token\":\"nope\"}", NULL, false, &r),
-                     400);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 400, "invalid_token");
+    HEXPECT(&srv, "POST", "/api/auth/verify", "{\"token\":\"nope\"}", NULL, 400, NULL);
 
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 200);
     me = json_loads(r.body, 0, NULL);
     ck_assert(json_is_true(json_object_get(me, "email_verified")));
     ck_assert_str_eq(json_string_value(json_object_get(me, "name")), "Lee Jiwoo");
@@ -209,12 +140,9 @@ START_TEST(signup_verify_login_me_logout)
     ck_assert_str_eq(count, "1");
     free(count);
 
-    ck_assert_int_eq(call("POST", "/api/auth/logout", NULL, &s, true, &r), 204);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, NULL, false, &r), 401);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/logout", NULL, &s, 204, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &s, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, NULL, 401, NULL);
 }
 END_TEST
 
@@ -222,14 +150,14 @@ START_TEST(wrong_password_and_unknown_email_look_the_same)
 {
     verified_account("park@seoul.example.org", "Park Seoyeon");
     struct hresp a, b;
-    ck_assert_int_eq(call("POST", "/api/auth/login",
-                          "{\"email\":\"park@seoul.example.org\",\"password\":\"wrong password!\"}",
-                          NULL, false, &a),
-                     401);
-    ck_assert_int_eq(call("POST", "/api/auth/login",
-                          "{\"email\":\"nobody@seoul.example.org\",\"password\":\"wrong "
-                          "password!\"}",
-                          NULL, false, &b),
+    ck_assert_int_eq(
+        hcall(&srv, "POST", "/api/auth/login",
+              "{\"email\":\"park@seoul.example.org\",\"password\":\"wrong password!\"}", NULL, &a),
+        401);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/login",
+                           "{\"email\":\"nobody@seoul.example.org\",\"password\":\"wrong "
+                           "password!\"}",
+                           NULL, &b),
                      401);
     ck_assert_str_eq(a.body, b.body);
     /* Unknown accounts cost a hash too (within a factor of three). */
@@ -242,16 +170,16 @@ END_TEST
 START_TEST(password_reset_flow)
 {
     verified_account("reset.me@seoul.example.org", "Reset Me");
-    struct session old;
-    ck_assert_int_eq(login("reset.me@seoul.example.org", PASSWORD, &old), 200);
+    struct hsession old;
+    ck_assert_int_eq(harness_login(&srv, "reset.me@seoul.example.org", PASSWORD, &old), 200);
 
     struct hresp r;
     const char *forgot = "{\"email\":\"reset.me@seoul.example.org\"}";
-    ck_assert_int_eq(call("POST", "/api/auth/password/forgot", forgot, NULL, false, &r), 202);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/forgot", forgot, NULL, &r), 202);
     char *known = strdup(r.body);
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/password/forgot",
-                          "{\"email\":\"unknown@seoul.example.org\"}", NULL, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/forgot",
+                           "{\"email\":\"unknown@seoul.example.org\"}", NULL, &r),
                      202);
     ck_assert_str_eq(r.body, known);
     free(known);
@@ -265,8 +193,7 @@ START_TEST(password_reset_flow)
         0);
     json_decref(m1);
     /* A second request: a second token. */
-    ck_assert_int_eq(call("POST", "/api/auth/password/forgot", forgot, NULL, false, &r), 202);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/forgot", forgot, NULL, 202, NULL);
     double deadline = harness_now_ms() + 5000;
     token2[0] = '\0';
     while (harness_now_ms() < deadline && token2[0] == '\0') {
@@ -289,7 +216,7 @@ START_TEST(password_reset_flow)
 
     /* Weak password: 422 naming the field; the token still works after. */
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"short\"}", token2);
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset", body, NULL, false, &r), 422);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", body, NULL, &r), 422);
     json_t *j = json_loads(r.body, 0, NULL);
     ck_assert_ptr_nonnull(
         json_object_get(json_object_get(json_object_get(j, "error"), "fields"), "password"));
@@ -298,26 +225,22 @@ START_TEST(password_reset_flow)
 
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"a brand new passphrase\"}",
              token2);
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset", body, NULL, false, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 200, NULL);
     /* Used token and the older one both fail now. */
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset", body, NULL, false, &r), 400);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 400, NULL);
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"another new passphrase\"}",
              token1);
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset", body, NULL, false, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 400, "invalid_token");
 
     /* The reset ended the old session and sent a notice. */
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &old, false, &r), 401);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &old, 401, NULL);
     json_t *notice = harness_wait_mail(&mail, "reset.me@seoul.example.org", "changed", 5000);
     ck_assert_ptr_nonnull(notice);
     json_decref(notice);
-    ck_assert_int_eq(login("reset.me@seoul.example.org", PASSWORD, NULL), 401);
-    struct session fresh;
-    ck_assert_int_eq(login("reset.me@seoul.example.org", "a brand new passphrase", &fresh), 200);
+    ck_assert_int_eq(harness_login(&srv, "reset.me@seoul.example.org", PASSWORD, NULL), 401);
+    struct hsession fresh;
+    ck_assert_int_eq(
+        harness_login(&srv, "reset.me@seoul.example.org", "a brand new passphrase", &fresh), 200);
     /* An expired token: expired_reset_token_fails. */
 }
 END_TEST
@@ -325,11 +248,8 @@ END_TEST
 START_TEST(expired_reset_token_fails)
 {
     verified_account("expire@seoul.example.org", "Expiry Test");
-    struct hresp r;
-    ck_assert_int_eq(call("POST", "/api/auth/password/forgot",
-                          "{\"email\":\"expire@seoul.example.org\"}", NULL, false, &r),
-                     202);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/forgot", "{\"email\":\"expire@seoul.example.org\"}",
+            NULL, 202, NULL);
     json_t *m = harness_wait_mail(&mail, "expire@seoul.example.org", "password", 5000);
     ck_assert_ptr_nonnull(m);
     char token[80], body[300];
@@ -340,13 +260,12 @@ START_TEST(expired_reset_token_fails)
                           "WHERE purpose = 'reset_password'"));
     snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"a brand new passphrase\"}",
              token);
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset", body, NULL, false, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", body, NULL, 400, "invalid_token");
     /* Nothing changed: the old password still works, the new one does not,
      * and the token was not used up. */
-    ck_assert_int_eq(login("expire@seoul.example.org", PASSWORD, NULL), 200);
-    ck_assert_int_eq(login("expire@seoul.example.org", "a brand new passphrase", NULL), 401);
+    ck_assert_int_eq(harness_login(&srv, "expire@seoul.example.org", PASSWORD, NULL), 200);
+    ck_assert_int_eq(
+        harness_login(&srv, "expire@seoul.example.org", "a brand new passphrase", NULL), 401);
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM one_time_tokens WHERE purpose = "
                                           "'reset_password' AND used_at IS NOT NULL AND "
                                           "account_id = (SELECT id FROM accounts WHERE email = "
@@ -358,34 +277,25 @@ END_TEST
 START_TEST(csrf_and_roles)
 {
     verified_account("role.test@seoul.example.org", "Role Test");
-    struct session s;
+    struct hsession s;
     struct hresp r;
-    ck_assert_int_eq(login("role.test@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(harness_login(&srv, "role.test@seoul.example.org", PASSWORD, &s), 200);
+    struct hsession forged = hsession_cookie_only(&s);
     /* Missing or wrong CSRF header: 403, and nothing changes. */
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"name\":\"Changed\"}", &s, false, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "csrf_failed");
-    hresp_free(&r);
-    struct session wrong = s;
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"name\":\"Changed\"}", &forged, 403, "csrf_failed");
+    struct hsession wrong = s;
     snprintf(wrong.csrf, sizeof wrong.csrf, "%s", "not-the-token");
-    ck_assert_int_eq(call("POST", "/api/auth/logout", NULL, &wrong, true, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "csrf_failed");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/logout", NULL, &wrong, 403, "csrf_failed");
     /* Nothing changed: the name is as it was and the session still works. */
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
                                           "'role.test@seoul.example.org' AND name = 'Role Test'"),
                      1);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"name\":\"Changed\"}", &s, true, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &s, 200, NULL);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"name\":\"Changed\"}", &s, 200, NULL);
     /* A participant is refused admin endpoints. */
-    ck_assert_int_eq(call("GET", "/api/admin/accounts", NULL, &s, false, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "forbidden");
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/admin/accounts", NULL, NULL, false, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/accounts?q=role", NULL, &s, false, &r), 403);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/admin/accounts", NULL, &s, 403, "forbidden");
+    HEXPECT(&srv, "GET", "/api/admin/accounts", NULL, NULL, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/accounts?q=role", NULL, &s, 403, NULL);
 
     /* The first admin comes from the command line; the password on stdin. */
     char cmd[1024];
@@ -395,9 +305,10 @@ START_TEST(csrf_and_roles)
              ">/dev/null 2>&1",
              harness_pg_url(DB), getenv("CONVENE_BIN"));
     ck_assert_int_eq(system(cmd), 0);
-    struct session admin;
-    ck_assert_int_eq(login("boss@citynet.example.org", "an admin passphrase here", &admin), 200);
-    ck_assert_int_eq(call("GET", "/api/admin/accounts?q=role.test", NULL, &admin, false, &r), 200);
+    struct hsession admin;
+    ck_assert_int_eq(
+        harness_login(&srv, "boss@citynet.example.org", "an admin passphrase here", &admin), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/accounts?q=role.test", NULL, &admin, &r), 200);
     json_t *list = json_loads(r.body, 0, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(list, "total")), 1);
     ck_assert_str_eq(
@@ -411,23 +322,21 @@ START_TEST(csrf_and_roles)
     hresp_free(&r);
     char path[128];
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/staff", id);
-    ck_assert_int_eq(call("PUT", path, NULL, &admin, false, &r), 403); /* CSRF */
+    struct hsession forged_admin = hsession_cookie_only(&admin);
+    ck_assert_int_eq(hcall(&srv, "PUT", path, NULL, &forged_admin, &r), 403); /* CSRF */
     hresp_free(&r);
-    ck_assert_int_eq(call("PUT", path, NULL, &admin, true, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PUT", path, NULL, &admin, 200, NULL);
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/wizard", id);
-    ck_assert_int_eq(call("PUT", path, NULL, &admin, true, &r), 404);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 200);
+    HEXPECT(&srv, "PUT", path, NULL, &admin, 404, NULL);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"staff\""));
     hresp_free(&r);
     /* Now staff, the account may search accounts (not the admin list). */
-    ck_assert_int_eq(call("GET", "/api/accounts?q=boss%40citynet", NULL, &s, false, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/accounts?q=boss%40citynet", NULL, &s, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "boss@citynet.example.org"));
     hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/admin/accounts", NULL, &s, false, &r), 403);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/admin/audit?action=role.", NULL, &admin, false, &r), 200);
+    HEXPECT(&srv, "GET", "/api/admin/accounts", NULL, &s, 403, NULL);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/audit?action=role.", NULL, &admin, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "role.granted"));
     hresp_free(&r);
 
@@ -437,20 +346,17 @@ START_TEST(csrf_and_roles)
             "last_error) VALUES ('password_changed', 'retry.me@seoul.example.org', 'Retry Me', "
             "'{\"name\": \"Retry Me\"}', 'failed', 10, 'smtp: gave up') RETURNING id");
     ck_assert_ptr_nonnull(failed_id);
-    ck_assert_int_eq(call("GET", "/api/admin/outbox?status=failed", NULL, &admin, false, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/admin/outbox?status=failed", NULL, &admin, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "retry.me@seoul.example.org"));
     hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/admin/outbox?status=lost", NULL, &admin, false, &r), 400);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/admin/outbox", NULL, &s, false, &r), 403);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/admin/outbox?status=lost", NULL, &admin, 400, NULL);
+    HEXPECT(&srv, "GET", "/api/admin/outbox", NULL, &s, 403, NULL);
     snprintf(path, sizeof path, "/api/admin/outbox/%s/retry", failed_id);
-    ck_assert_int_eq(call("POST", path, NULL, &admin, true, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &admin, 200, NULL);
     json_t *again = harness_wait_mail(&mail, "retry.me@seoul.example.org", NULL, 5000);
     ck_assert_msg(again != NULL, "the retried mail did not arrive");
     json_decref(again);
-    ck_assert_int_eq(call("POST", path, NULL, &admin, true, &r), 404); /* not failed any more */
+    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &admin, &r), 404); /* not failed any more */
     hresp_free(&r);
     free(failed_id);
 }
@@ -459,11 +365,11 @@ END_TEST
 START_TEST(sessions_can_be_listed_and_revoked)
 {
     verified_account("two.devices@seoul.example.org", "Two Devices");
-    struct session a, b;
+    struct hsession a, b;
     struct hresp r;
-    ck_assert_int_eq(login("two.devices@seoul.example.org", PASSWORD, &a), 200);
-    ck_assert_int_eq(login("two.devices@seoul.example.org", PASSWORD, &b), 200);
-    ck_assert_int_eq(call("GET", "/api/me/sessions", NULL, &a, false, &r), 200);
+    ck_assert_int_eq(harness_login(&srv, "two.devices@seoul.example.org", PASSWORD, &a), 200);
+    ck_assert_int_eq(harness_login(&srv, "two.devices@seoul.example.org", PASSWORD, &b), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me/sessions", NULL, &a, &r), 200);
     json_t *j = json_loads(r.body, 0, NULL);
     json_t *items = json_object_get(j, "items");
     ck_assert_int_eq(json_array_size(items), 2);
@@ -480,37 +386,31 @@ START_TEST(sessions_can_be_listed_and_revoked)
     ck_assert_int_gt(other, 0);
     char path[64];
     snprintf(path, sizeof path, "/api/me/sessions/%ld", other);
-    ck_assert_int_eq(call("DELETE", path, NULL, &a, true, &r), 204);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &b, false, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &a, false, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &a, 204, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &b, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &a, 200, NULL);
     /* Someone else's session is not found, and stays live. */
     verified_account("someone.else@seoul.example.org", "Someone Else");
-    struct session theirs;
-    ck_assert_int_eq(login("someone.else@seoul.example.org", PASSWORD, &theirs), 200);
+    struct hsession theirs;
+    ck_assert_int_eq(harness_login(&srv, "someone.else@seoul.example.org", PASSWORD, &theirs), 200);
     long their_id = harness_sql_long(DB, "SELECT max(id) FROM sessions WHERE account_id = (SELECT "
                                          "id FROM accounts WHERE email = "
                                          "'someone.else@seoul.example.org')");
     snprintf(path, sizeof path, "/api/me/sessions/%ld", their_id);
-    ck_assert_int_eq(call("DELETE", path, NULL, &a, true, &r), 404);
-    ck_assert_str_eq(herr_code(&r), "not_found");
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &theirs, false, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &a, 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/me", NULL, &theirs, 200, NULL);
 }
 END_TEST
 
 START_TEST(profile_fields_can_be_changed_and_cleared)
 {
     verified_account("profile@seoul.example.org", "Profile Test");
-    struct session s;
+    struct hsession s;
     struct hresp r;
-    ck_assert_int_eq(login("profile@seoul.example.org", PASSWORD, &s), 200);
-    ck_assert_int_eq(call("PATCH", "/api/me",
-                          "{\"name\":\"김민준\",\"position\":\"Planner\",\"locale\":\"KO\"}", &s,
-                          true, &r),
+    ck_assert_int_eq(harness_login(&srv, "profile@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me",
+                           "{\"name\":\"김민준\",\"position\":\"Planner\",\"locale\":\"KO\"}", &s,
+                           &r),
                      200);
     json_t *me = json_loads(r.body, 0, NULL);
     ck_assert_str_eq(json_string_value(json_object_get(me, "name")), "김민준");
@@ -521,7 +421,7 @@ START_TEST(profile_fields_can_be_changed_and_cleared)
     hresp_free(&r);
     /* null clears; absent leaves alone. */
     ck_assert_int_eq(
-        call("PATCH", "/api/me", "{\"position\":null,\"organisation_id\":null}", &s, true, &r),
+        hcall(&srv, "PATCH", "/api/me", "{\"position\":null,\"organisation_id\":null}", &s, &r),
         200);
     me = json_loads(r.body, 0, NULL);
     ck_assert(json_is_null(json_object_get(me, "position")));
@@ -529,21 +429,20 @@ START_TEST(profile_fields_can_be_changed_and_cleared)
     ck_assert_str_eq(json_string_value(json_object_get(me, "name")), "김민준");
     json_decref(me);
     hresp_free(&r);
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"name\":null}", &s, true, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me", "{\"name\":null}", &s, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "김민준")); /* a name cannot be cleared */
     hresp_free(&r);
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"organisation_id\":424242}", &s, true, &r), 422);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"organisation_id\":424242}", &s, 422, NULL);
 }
 END_TEST
 
 START_TEST(validation_errors_name_fields)
 {
     struct hresp r;
-    ck_assert_int_eq(call("POST", "/api/auth/signup",
-                          "{\"email\":\"not-an-email\",\"password\":\"short\",\"name\":\"\","
-                          "\"organisation_id\":999999,\"locale\":\"Klingon!\"}",
-                          NULL, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/signup",
+                           "{\"email\":\"not-an-email\",\"password\":\"short\",\"name\":\"\","
+                           "\"organisation_id\":999999,\"locale\":\"Klingon!\"}",
+                           NULL, &r),
                      422);
     json_t *j = json_loads(r.body, 0, NULL);
     json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
@@ -554,25 +453,19 @@ START_TEST(validation_errors_name_fields)
     json_decref(j);
     hresp_free(&r);
     /* Wrong types are field errors too, not 500s. */
-    ck_assert_int_eq(call("POST", "/api/auth/signup",
-                          "{\"email\":42,\"password\":[],\"name\":{},\"organisation_id\":\"x\"}",
-                          NULL, false, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/signup",
+            "{\"email\":42,\"password\":[],\"name\":{},\"organisation_id\":\"x\"}", NULL, 422,
+            NULL);
     /* A name with CR/LF never reaches a mail header. */
-    ck_assert_int_eq(call("POST", "/api/auth/signup",
-                          "{\"email\":\"crlf@seoul.example.org\",\"password\":\"" PASSWORD
-                          "\",\"name\":\"Eve\\r\\nBcc: evil@example.org\"}",
-                          NULL, false, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/signup",
+            "{\"email\":\"crlf@seoul.example.org\",\"password\":\"" PASSWORD
+            "\",\"name\":\"Eve\\r\\nBcc: evil@example.org\"}",
+            NULL, 422, NULL);
     /* The password may not be the email or the name. */
-    ck_assert_int_eq(call("POST", "/api/auth/signup",
-                          "{\"email\":\"same.as.pw@seoul.example.org\",\"password\":"
-                          "\"same.as.pw@seoul.example.org\",\"name\":\"Same\"}",
-                          NULL, false, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/signup",
+            "{\"email\":\"same.as.pw@seoul.example.org\",\"password\":"
+            "\"same.as.pw@seoul.example.org\",\"name\":\"Same\"}",
+            NULL, 422, NULL);
 }
 END_TEST
 
@@ -610,7 +503,7 @@ START_TEST(failed_logins_are_rate_limited_per_account)
     verified_account("bystander@seoul.example.org", "Bystander");
     int limited_at = 0;
     for (int i = 1; i <= 20; i++) {
-        long st = login("target@seoul.example.org", "not the password", NULL);
+        long st = harness_login(&srv, "target@seoul.example.org", "not the password", NULL);
         if (st == 429 && limited_at == 0)
             limited_at = i;
         ck_assert(st == 401 || st == 429);
@@ -621,13 +514,13 @@ START_TEST(failed_logins_are_rate_limited_per_account)
     char body[200], ra[32];
     snprintf(body, sizeof body, "{\"email\":\"target@seoul.example.org\",\"password\":\"%s\"}",
              PASSWORD);
-    ck_assert_int_eq(call("POST", "/api/auth/login", body, NULL, false, &r), 429);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/login", body, NULL, &r), 429);
     ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
     ck_assert_int_gt(atoi(ra), 0);
     hresp_free(&r);
     /* Other accounts are unaffected. */
-    struct session s;
-    ck_assert_int_eq(login("bystander@seoul.example.org", PASSWORD, &s), 200);
+    struct hsession s;
+    ck_assert_int_eq(harness_login(&srv, "bystander@seoul.example.org", PASSWORD, &s), 200);
 }
 END_TEST
 
@@ -760,15 +653,15 @@ START_TEST(stronger_limits_rehash_at_login_and_https_cookies_are_host_only)
     free(before);
     free(after);
     /* The old limits still verify the new hash. */
-    ck_assert_int_eq(login("rehash@seoul.example.org", PASSWORD, NULL), 200);
+    ck_assert_int_eq(harness_login(&srv, "rehash@seoul.example.org", PASSWORD, NULL), 200);
 }
 END_TEST
 
 START_TEST(command_line_passwd_and_signup_limits)
 {
     verified_account("cli.pw@seoul.example.org", "Cli Password");
-    struct session s;
-    ck_assert_int_eq(login("cli.pw@seoul.example.org", PASSWORD, &s), 200);
+    struct hsession s;
+    ck_assert_int_eq(harness_login(&srv, "cli.pw@seoul.example.org", PASSWORD, &s), 200);
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "echo 'a password from the shell' | CONVENE_DATABASE_URL='%s' '%s' user passwd "
@@ -776,9 +669,10 @@ START_TEST(command_line_passwd_and_signup_limits)
              harness_pg_url(DB), getenv("CONVENE_BIN"));
     ck_assert_int_eq(system(cmd), 0);
     struct hresp r;
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &s, false, &r), 401); /* sessions ended */
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, &s, &r), 401); /* sessions ended */
     hresp_free(&r);
-    ck_assert_int_eq(login("cli.pw@seoul.example.org", "a password from the shell", NULL), 200);
+    ck_assert_int_eq(
+        harness_login(&srv, "cli.pw@seoul.example.org", "a password from the shell", NULL), 200);
     /* Too short on the command line: refused with status 2. */
     snprintf(cmd, sizeof cmd,
              "echo 'short' | CONVENE_DATABASE_URL='%s' '%s' user passwd "
@@ -802,11 +696,6 @@ END_TEST
 
 /* ---- Hardening (issue 9) and routes without a test before (issue 8) ---- */
 
-static void reset_client(void)
-{
-    client = NULL;
-}
-
 /* The value of convene_password_hashes_total in /metrics. */
 static long hashes_so_far(void)
 {
@@ -819,8 +708,6 @@ static long hashes_so_far(void)
     hresp_free(&r);
     return v;
 }
-
-/* Runs SQL and returns the first line as a number (-1 when not one). */
 
 /* `convene user add` with a password on stdin; org may be NULL. */
 static void cli_user_add(const char *email, const char *name, const char *roles, const char *org)
@@ -837,75 +724,54 @@ static void cli_user_add(const char *email, const char *name, const char *roles,
 
 static long account_id(const char *email)
 {
-    char sql[300];
-    snprintf(sql, sizeof sql, "SELECT id FROM accounts WHERE email = '%s'", email);
-    return harness_sql_long(DB, sql);
-}
-
-/* The code of field `field` in a 422 answer ("" when absent). */
-static const char *field_code(const struct hresp *r, const char *field)
-{
-    static char code[64];
-    json_t *j = json_loads(r->body, 0, NULL);
-    json_t *f = json_object_get(json_object_get(json_object_get(j, "error"), "fields"), field);
-    snprintf(code, sizeof code, "%s",
-             json_string_value(json_object_get(f, "code"))
-                 ? json_string_value(json_object_get(f, "code"))
-                 : "");
-    json_decref(j);
-    return code;
+    return harness_sql_longf(DB, "SELECT id FROM accounts WHERE email = '%s'", email);
 }
 
 START_TEST(reset_checks_the_token_before_hashing_and_is_limited)
 {
-    client = "127.0.0.21";
     struct hresp r;
     long before = hashes_so_far();
     const char *bad = "{\"token\":\"aW52ZW50ZWQtdG9rZW4tdGhhdC1kb2VzLW5vdC1leGlzdA\","
                       "\"password\":\"a perfectly good passphrase\"}";
     for (int i = 1; i <= 20; i++) {
-        ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 400);
-        ck_assert_str_eq(herr_code(&r), "invalid_token");
-        hresp_free(&r);
+        HEXPECT(&srv, "POST", "/api/auth/password/reset", bad, NULL, 400, "invalid_token");
     }
     /* Not one hash for a token that does not exist. */
     ck_assert_int_eq(hashes_so_far(), before);
     char ra[32];
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 429);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset", bad, NULL, &r), 429);
     ck_assert_str_eq(herr_code(&r), "rate_limited");
     ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
     ck_assert_int_gt(atoi(ra), 0);
     hresp_free(&r);
     ck_assert_int_eq(hashes_so_far(), before);
     /* Another address is not limited by this one. */
-    client = "127.0.0.121";
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset", bad, NULL, false, &r), 400);
-    hresp_free(&r);
+    harness_new_client();
+    HEXPECT(&srv, "POST", "/api/auth/password/reset", bad, NULL, 400, NULL);
     /* Unknown members are refused before anything else. */
-    ck_assert_int_eq(call("POST", "/api/auth/password/reset",
-                          "{\"token\":\"x\",\"password\":\"a perfectly good passphrase\","
-                          "\"email\":\"x@example.org\"}",
-                          NULL, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/password/reset",
+                           "{\"token\":\"x\",\"password\":\"a perfectly good passphrase\","
+                           "\"email\":\"x@example.org\"}",
+                           NULL, &r),
                      422);
-    ck_assert_str_eq(field_code(&r, "email"), "unknown_member");
+    ck_assert_str_eq(herr_field_code(&r, "email"), "unknown_member");
     hresp_free(&r);
 }
 END_TEST
 
 struct parallel_login {
     const char *email;
-    const char *addr;
     long status;
 };
 
 static void *one_login(void *p)
 {
     struct parallel_login *a = p;
-    char body[300], xff[80];
+    char body[300];
     snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"not the right password\"}",
              a->email);
-    snprintf(xff, sizeof xff, "X-Forwarded-For: %s", a->addr);
-    const char *h[] = {"Content-Type: application/json", xff, NULL};
+    /* All threads come from this test's one client address. */
+    const char *h[] = {"Content-Type: application/json", NULL};
     struct hresp r;
     a->status =
         hreq(&srv, "POST", "/api/auth/login", h, body, strlen(body), &r) == 0 ? r.status : -1;
@@ -916,14 +782,13 @@ static void *one_login(void *p)
 
 START_TEST(parallel_wrong_passwords_cannot_pass_the_limit)
 {
-    client = "127.0.0.22";
     verified_account("parallel@seoul.example.org", "Parallel Target");
     long before = hashes_so_far();
     enum { THREADS = 40 };
     pthread_t t[THREADS];
     struct parallel_login a[THREADS];
     for (int i = 0; i < THREADS; i++) {
-        a[i] = (struct parallel_login){"parallel@seoul.example.org", "127.0.0.22", 0};
+        a[i] = (struct parallel_login){"parallel@seoul.example.org", 0};
         ck_assert_int_eq(pthread_create(&t[i], NULL, one_login, &a[i]), 0);
     }
     int n401 = 0, n429 = 0;
@@ -941,10 +806,11 @@ END_TEST
 
 START_TEST(an_attacker_cannot_lock_the_owner_out)
 {
-    client = "127.0.0.24";
+    /* The owner uses the test's first client address, the attacker its
+     * second. */
     verified_account("victim@seoul.example.org", "Victim Owner");
     /* The attacker varies case and padding: all one account. */
-    client = "127.0.0.23";
+    harness_use_client(1);
     const char *forms[] = {"victim@seoul.example.org", "VICTIM@Seoul.Example.ORG",
                            "  victim@seoul.example.org  "};
     struct hresp r;
@@ -952,25 +818,26 @@ START_TEST(an_attacker_cannot_lock_the_owner_out)
         char body[300];
         snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"guess number %d!\"}",
                  forms[i % 3], i);
-        long st = call("POST", "/api/auth/login", body, NULL, false, &r);
+        long st = hcall(&srv, "POST", "/api/auth/login", body, NULL, &r);
         ck_assert_msg(st == (i <= 10 ? 401 : 429), "attempt %d: %ld", i, st);
         if (st == 429)
             ck_assert_str_eq(herr_code(&r), "rate_limited");
         hresp_free(&r);
     }
     /* Even the right password waits from the attacker's address... */
-    ck_assert_int_eq(login("victim@seoul.example.org", PASSWORD, NULL), 429);
+    ck_assert_int_eq(harness_login(&srv, "victim@seoul.example.org", PASSWORD, NULL), 429);
     /* ...but the owner, elsewhere, gets in. */
-    client = "127.0.0.24";
-    struct session s;
-    ck_assert_int_eq(login("victim@seoul.example.org", PASSWORD, &s), 200);
+    harness_use_client(0);
+    struct hsession s;
+    ck_assert_int_eq(harness_login(&srv, "victim@seoul.example.org", PASSWORD, &s), 200);
     /* The owner is told, once for the window. */
     json_t *m = harness_wait_mail(&mail, "victim@seoul.example.org", "trying to log in", 5000);
     ck_assert_msg(m != NULL, "no warning mail");
     json_decref(m);
-    client = "127.0.0.23";
+    harness_use_client(1);
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(login("Victim@seoul.example.org", "yet another guess", NULL), 429);
+        ck_assert_int_eq(harness_login(&srv, "Victim@seoul.example.org", "yet another guess", NULL),
+                         429);
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE template = "
                                           "'account_under_attack' AND to_address = "
                                           "'victim@seoul.example.org'"),
@@ -981,64 +848,62 @@ START_TEST(an_attacker_cannot_lock_the_owner_out)
                                       "accounts WHERE email = 'victim@seoul.example.org')"),
                      1);
     ck_assert_int_eq(
-        harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = 'login.failed' "
-                             "AND ip = '127.0.0.23'"),
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND ip = '%s'",
+            harness_client_addr()),
         10);
 }
 END_TEST
 
 START_TEST(changing_the_password)
 {
-    client = "127.0.0.25";
     verified_account("changer@seoul.example.org", "Password Changer");
-    struct session a, b;
+    struct hsession a, b;
     struct hresp r;
-    ck_assert_int_eq(login("changer@seoul.example.org", PASSWORD, &a), 200);
-    ck_assert_int_eq(login("changer@seoul.example.org", PASSWORD, &b), 200);
-    ck_assert_int_eq(call("POST", "/api/me/password",
-                          "{\"current_password\":\"not it at all\",\"new_password\":\"a new "
-                          "and long passphrase\"}",
-                          &a, true, &r),
+    ck_assert_int_eq(harness_login(&srv, "changer@seoul.example.org", PASSWORD, &a), 200);
+    ck_assert_int_eq(harness_login(&srv, "changer@seoul.example.org", PASSWORD, &b), 200);
+    struct hsession forged = hsession_cookie_only(&a);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/me/password",
+                           "{\"current_password\":\"not it at all\",\"new_password\":\"a new "
+                           "and long passphrase\"}",
+                           &a, &r),
                      422);
-    ck_assert_str_eq(field_code(&r, "current_password"), "wrong_password");
+    ck_assert_str_eq(herr_field_code(&r, "current_password"), "wrong_password");
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/me/password",
-                          "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
-                          "and long passphrase\",\"confirm\":\"x\"}",
-                          &a, true, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/me/password",
+                           "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
+                           "and long passphrase\",\"confirm\":\"x\"}",
+                           &a, &r),
                      422);
-    ck_assert_str_eq(field_code(&r, "confirm"), "unknown_member");
+    ck_assert_str_eq(herr_field_code(&r, "confirm"), "unknown_member");
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/me/password",
-                          "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
-                          "and long passphrase\"}",
-                          &a, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/me/password",
+                           "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
+                           "and long passphrase\"}",
+                           &forged, &r),
                      403); /* CSRF */
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/me/password",
-                          "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
-                          "and long passphrase\"}",
-                          &a, true, &r),
-                     200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/me/password",
+            "{\"current_password\":\"" PASSWORD "\",\"new_password\":\"a new "
+            "and long passphrase\"}",
+            &a, 200, NULL);
     /* The other session ended, this one lives, a notice was sent. */
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &b, false, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/me", NULL, &a, false, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &b, 401, NULL);
+    HEXPECT(&srv, "GET", "/api/me", NULL, &a, 200, NULL);
     json_t *m = harness_wait_mail(&mail, "changer@seoul.example.org", "changed", 5000);
     ck_assert_msg(m != NULL, "no password-changed mail");
     json_decref(m);
-    ck_assert_int_eq(login("changer@seoul.example.org", "a new and long passphrase", NULL), 200);
+    ck_assert_int_eq(
+        harness_login(&srv, "changer@seoul.example.org", "a new and long passphrase", NULL), 200);
     /* Guessing the current password is limited per account and address
      * (two counted so far), before any hash. */
     long st = 0;
     int i = 0;
     for (; i < 12 && st != 429; i++) {
-        st = call("POST", "/api/me/password",
-                  "{\"current_password\":\"guessing\",\"new_password\":\"yet another "
-                  "passphrase\"}",
-                  &a, true, &r);
+        st = hcall(&srv, "POST", "/api/me/password",
+                   "{\"current_password\":\"guessing\",\"new_password\":\"yet another "
+                   "passphrase\"}",
+                   &a, &r);
         hresp_free(&r);
     }
     ck_assert_int_eq(st, 429);
@@ -1048,50 +913,46 @@ END_TEST
 
 START_TEST(revoking_a_role)
 {
-    client = "127.0.0.26";
     cli_user_add("root.revoker@citynet.example.org", "Root Revoker", "--role admin", NULL);
     verified_account("judge.once@seoul.example.org", "Judge Once");
-    struct session admin;
+    struct hsession admin;
     struct hresp r;
-    ck_assert_int_eq(login("root.revoker@citynet.example.org", PASSWORD, &admin), 200);
+    ck_assert_int_eq(harness_login(&srv, "root.revoker@citynet.example.org", PASSWORD, &admin),
+                     200);
     long id = account_id("judge.once@seoul.example.org");
-    char path[128], sql[256];
+    char path[128];
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
-    ck_assert_int_eq(call("PUT", path, NULL, &admin, true, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(call("DELETE", path, NULL, &admin, true, &r), 200);
+    HEXPECT(&srv, "PUT", path, NULL, &admin, 200, NULL);
+    ck_assert_int_eq(hcall(&srv, "DELETE", path, NULL, &admin, &r), 200);
     ck_assert_ptr_null(strstr(r.body, "\"judge\""));
     ck_assert_ptr_nonnull(strstr(r.body, "\"participant\""));
     hresp_free(&r);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", id);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", id),
+        0);
     /* Revoking what is not held changes nothing and logs nothing. */
-    ck_assert_int_eq(call("DELETE", path, NULL, &admin, true, &r), 200);
-    hresp_free(&r);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'role.revoked' AND target_id = '%ld' "
-             "AND details->>'role' = 'judge'",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    HEXPECT(&srv, "DELETE", path, NULL, &admin, 200, NULL);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'role.revoked' AND target_id = '%ld' "
+            "AND details->>'role' = 'judge'",
+            id),
+        1);
     /* An admin cannot drop their own admin role; unknown accounts are 404. */
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/admin",
              account_id("root.revoker@citynet.example.org"));
-    ck_assert_int_eq(call("DELETE", path, NULL, &admin, true, &r), 409);
-    hresp_free(&r);
-    ck_assert_int_eq(
-        call("DELETE", "/api/admin/accounts/99999999/roles/judge", NULL, &admin, true, &r), 404);
-    ck_assert_str_eq(herr_code(&r), "not_found");
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &admin, 409, NULL);
+    HEXPECT(&srv, "DELETE", "/api/admin/accounts/99999999/roles/judge", NULL, &admin, 404,
+            "not_found");
     snprintf(path, sizeof path, "/api/admin/accounts/%ld/roles/judge", id);
-    ck_assert_int_eq(call("DELETE", path, NULL, NULL, false, &r), 401);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, NULL, 401, NULL);
 }
 END_TEST
 
 START_TEST(verify_and_resend)
 {
-    client = "127.0.0.27";
     struct hresp r;
     ck_assert_int_eq(signup("resend.me@seoul.example.org", "Resend Me", &r), 202);
     hresp_free(&r);
@@ -1099,13 +960,13 @@ START_TEST(verify_and_resend)
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     /* A second link on request; the answer says nothing about the account. */
-    ck_assert_int_eq(call("POST", "/api/auth/verify/resend",
-                          "{\"email\":\"resend.me@seoul.example.org\"}", NULL, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify/resend",
+                           "{\"email\":\"resend.me@seoul.example.org\"}", NULL, &r),
                      202);
     char *known = strdup(r.body);
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/verify/resend",
-                          "{\"email\":\"nobody.here@seoul.example.org\"}", NULL, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/verify/resend",
+                           "{\"email\":\"nobody.here@seoul.example.org\"}", NULL, &r),
                      202);
     ck_assert_str_eq(r.body, known);
     free(known);
@@ -1130,21 +991,14 @@ START_TEST(verify_and_resend)
     json_decref(all);
     ck_assert_str_ne(token, "");
     snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
-    ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/verify", body, NULL, false, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/verify", "{\"token\":\"made-up\"}", NULL, false, &r),
-                     400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/verify", "{}", NULL, false, &r), 400);
-    ck_assert_str_eq(herr_code(&r), "invalid_token");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 200, NULL);
+    HEXPECT(&srv, "POST", "/api/auth/verify", body, NULL, 400, "invalid_token");
+    HEXPECT(&srv, "POST", "/api/auth/verify", "{\"token\":\"made-up\"}", NULL, 400,
+            "invalid_token");
+    HEXPECT(&srv, "POST", "/api/auth/verify", "{}", NULL, 400, "invalid_token");
     ck_assert_int_eq(
-        call("POST", "/api/auth/verify", "{\"token\":\"x\",\"extra\":1}", NULL, false, &r), 422);
-    ck_assert_str_eq(field_code(&r, "extra"), "unknown_member");
+        hcall(&srv, "POST", "/api/auth/verify", "{\"token\":\"x\",\"extra\":1}", NULL, &r), 422);
+    ck_assert_str_eq(herr_field_code(&r, "extra"), "unknown_member");
     hresp_free(&r);
     ck_assert_int_eq(
         harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
@@ -1153,10 +1007,8 @@ START_TEST(verify_and_resend)
     /* Verified now: a resend queues nothing. */
     long queued = harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE to_address = "
                                        "'resend.me@seoul.example.org'");
-    ck_assert_int_eq(call("POST", "/api/auth/verify/resend",
-                          "{\"email\":\"resend.me@seoul.example.org\"}", NULL, false, &r),
-                     202);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/verify/resend", "{\"email\":\"resend.me@seoul.example.org\"}",
+            NULL, 202, NULL);
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE to_address = "
                                           "'resend.me@seoul.example.org'"),
                      queued);
@@ -1166,7 +1018,7 @@ END_TEST
 START_TEST(organisations_are_listed)
 {
     struct hresp r;
-    ck_assert_int_eq(call("GET", "/api/organisations", NULL, NULL, false, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/organisations", NULL, NULL, &r), 200);
     char cc[64];
     ck_assert_ptr_nonnull(hresp_header(&r, "Cache-Control", cc, sizeof cc));
     ck_assert_ptr_nonnull(strstr(cc, "max-age"));
@@ -1187,21 +1039,23 @@ END_TEST
 
 START_TEST(a_trusted_proxy_gives_the_client_address)
 {
-    client = "127.0.0.28";
+    char addr[32];
+    snprintf(addr, sizeof addr, "%s", harness_client_addr());
     verified_account("proxied@seoul.example.org", "Proxied Person");
-    struct session s;
+    struct hsession s;
     struct hresp r;
-    ck_assert_int_eq(login("proxied@seoul.example.org", PASSWORD, &s), 200);
-    ck_assert_int_eq(call("GET", "/api/me/sessions", NULL, &s, false, &r), 200);
+    ck_assert_int_eq(harness_login(&srv, "proxied@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me/sessions", NULL, &s, &r), 200);
     json_t *j = json_loads(r.body, 0, NULL);
     ck_assert_str_eq(
         json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "ip")),
-        "127.0.0.28");
+        addr);
     json_decref(j);
     hresp_free(&r);
     ck_assert_int_eq(
-        harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' "
-                             "AND ip = '127.0.0.28'"),
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM audit_log WHERE action = 'login.succeeded' AND ip = '%s'",
+            addr),
         1);
     /* A server that does not trust this proxy (it trusts another address
      * only) ignores the header. */
@@ -1226,40 +1080,37 @@ END_TEST
 
 START_TEST(bodies_are_strict)
 {
-    client = "127.0.0.30";
     struct hresp r;
-    ck_assert_int_eq(call("POST", "/api/auth/signup",
-                          "{\"email\":\"strict@seoul.example.org\",\"password\":\"" PASSWORD
-                          "\",\"name\":\"Strict\",\"roles\":[\"admin\"]}",
-                          NULL, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/signup",
+                           "{\"email\":\"strict@seoul.example.org\",\"password\":\"" PASSWORD
+                           "\",\"name\":\"Strict\",\"roles\":[\"admin\"]}",
+                           NULL, &r),
                      422);
-    ck_assert_str_eq(field_code(&r, "roles"), "unknown_member");
+    ck_assert_str_eq(herr_field_code(&r, "roles"), "unknown_member");
     hresp_free(&r);
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
                                           "'strict@seoul.example.org'"),
                      0);
-    ck_assert_int_eq(call("POST", "/api/auth/login",
-                          "{\"email\":\"strict@seoul.example.org\",\"password\":\"x\","
-                          "\"remember\":true}",
-                          NULL, false, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/auth/login",
+                           "{\"email\":\"strict@seoul.example.org\",\"password\":\"x\","
+                           "\"remember\":true}",
+                           NULL, &r),
                      422);
-    ck_assert_str_eq(field_code(&r, "remember"), "unknown_member");
+    ck_assert_str_eq(herr_field_code(&r, "remember"), "unknown_member");
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/password/forgot",
-                          "{\"email\":\"strict@seoul.example.org\",\"x\":1}", NULL, false, &r),
-                     422);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", "/api/auth/password/forgot",
+            "{\"email\":\"strict@seoul.example.org\",\"x\":1}", NULL, 422, NULL);
     verified_account("strict@seoul.example.org", "Strict");
-    struct session s;
-    ck_assert_int_eq(login("strict@seoul.example.org", PASSWORD, &s), 200);
-    ck_assert_int_eq(call("PATCH", "/api/me",
-                          "{\"email\":\"other@seoul.example.org\",\"roles\":[\"admin\"],"
-                          "\"name\":\"Changed\",\"bogus\":1}",
-                          &s, true, &r),
+    struct hsession s;
+    ck_assert_int_eq(harness_login(&srv, "strict@seoul.example.org", PASSWORD, &s), 200);
+    ck_assert_int_eq(hcall(&srv, "PATCH", "/api/me",
+                           "{\"email\":\"other@seoul.example.org\",\"roles\":[\"admin\"],"
+                           "\"name\":\"Changed\",\"bogus\":1}",
+                           &s, &r),
                      422);
-    ck_assert_str_eq(field_code(&r, "email"), "read_only");
-    ck_assert_str_eq(field_code(&r, "roles"), "read_only");
-    ck_assert_str_eq(field_code(&r, "bogus"), "unknown_member");
+    ck_assert_str_eq(herr_field_code(&r, "email"), "read_only");
+    ck_assert_str_eq(herr_field_code(&r, "roles"), "read_only");
+    ck_assert_str_eq(herr_field_code(&r, "bogus"), "unknown_member");
     hresp_free(&r);
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
                                           "'strict@seoul.example.org' AND name = 'Strict'"),
@@ -1277,33 +1128,25 @@ END_TEST
  * status; only an allowed caller learns the query is wrong (400). */
 START_TEST(lists_check_the_caller_first)
 {
-    client = "127.0.0.40";
     cli_user_add("lists.admin@citynet.example.org", "Lists Admin", "--role admin", NULL);
     cli_user_add("lists.staff@citynet.example.org", "Lists Staff", "--role staff", NULL);
     verified_account("lists.person@seoul.example.org", "Lists Person");
-    struct session admin, staff, person;
-    ck_assert_int_eq(login("lists.admin@citynet.example.org", PASSWORD, &admin), 200);
-    ck_assert_int_eq(login("lists.staff@citynet.example.org", PASSWORD, &staff), 200);
-    ck_assert_int_eq(login("lists.person@seoul.example.org", PASSWORD, &person), 200);
+    struct hsession admin, staff, person;
+    ck_assert_int_eq(harness_login(&srv, "lists.admin@citynet.example.org", PASSWORD, &admin), 200);
+    ck_assert_int_eq(harness_login(&srv, "lists.staff@citynet.example.org", PASSWORD, &staff), 200);
+    ck_assert_int_eq(harness_login(&srv, "lists.person@seoul.example.org", PASSWORD, &person), 200);
     struct {
         const char *path;
-        const struct session *allowed;
+        const struct hsession *allowed;
     } cases[] = {
         {"/api/admin/accounts?page=0", &admin},    {"/api/admin/accounts?per_page=abc", &admin},
         {"/api/accounts?page=0", &staff},          {"/api/admin/audit?page=-1", &admin},
         {"/api/admin/outbox?status=nope", &admin}, {"/api/admin/outbox?page=0", &admin},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct hresp r;
-        ck_assert_int_eq(call("GET", cases[i].path, NULL, NULL, false, &r), 401);
-        ck_assert_str_eq(herr_code(&r), "unauthenticated");
-        hresp_free(&r);
-        ck_assert_int_eq(call("GET", cases[i].path, NULL, &person, false, &r), 403);
-        ck_assert_str_eq(herr_code(&r), "forbidden");
-        hresp_free(&r);
-        ck_assert_int_eq(call("GET", cases[i].path, NULL, cases[i].allowed, false, &r), 400);
-        ck_assert_str_eq(herr_code(&r), "bad_request");
-        hresp_free(&r);
+        HEXPECT(&srv, "GET", cases[i].path, NULL, NULL, 401, "unauthenticated");
+        HEXPECT(&srv, "GET", cases[i].path, NULL, &person, 403, "forbidden");
+        HEXPECT(&srv, "GET", cases[i].path, NULL, cases[i].allowed, 400, "bad_request");
     }
 }
 END_TEST
@@ -1312,13 +1155,14 @@ END_TEST
  * refuse any member (422 unknown_member), changing nothing. */
 START_TEST(body_less_routes_refuse_members)
 {
-    client = "127.0.0.41";
     cli_user_add("nobody.admin@citynet.example.org", "Nobody Admin", "--role admin --role staff",
                  NULL);
     verified_account("nobody.person@seoul.example.org", "Nobody Person");
-    struct session admin, person;
-    ck_assert_int_eq(login("nobody.admin@citynet.example.org", PASSWORD, &admin), 200);
-    ck_assert_int_eq(login("nobody.person@seoul.example.org", PASSWORD, &person), 200);
+    struct hsession admin, person;
+    ck_assert_int_eq(harness_login(&srv, "nobody.admin@citynet.example.org", PASSWORD, &admin),
+                     200);
+    ck_assert_int_eq(harness_login(&srv, "nobody.person@seoul.example.org", PASSWORD, &person),
+                     200);
     long pid = account_id("nobody.person@seoul.example.org");
     char roles[128], sessions[128], confirm[128], sql[256], session_path[96];
     snprintf(roles, sizeof roles, "/api/admin/accounts/%ld/roles/judge", pid);
@@ -1331,7 +1175,7 @@ START_TEST(body_less_routes_refuse_members)
              "SELECT count(*) FROM sessions WHERE id = %ld AND revoked_at IS NULL", sid);
     struct {
         const char *method, *path;
-        const struct session *as;
+        const struct hsession *as;
     } cases[] = {
         {"POST", "/api/auth/logout", &person},
         {"DELETE", session_path, &person},
@@ -1343,34 +1187,35 @@ START_TEST(body_less_routes_refuse_members)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct hresp r;
         ck_assert_int_eq(
-            call(cases[i].method, cases[i].path, "{\"why\":\"no\"}", cases[i].as, true, &r), 422);
+            hcall(&srv, cases[i].method, cases[i].path, "{\"why\":\"no\"}", cases[i].as, &r), 422);
         ck_assert_str_eq(herr_code(&r), "validation_failed");
-        ck_assert_str_eq(field_code(&r, "why"), "unknown_member");
+        ck_assert_str_eq(herr_field_code(&r, "why"), "unknown_member");
         hresp_free(&r);
     }
     /* Nothing changed: the session lives, no role, no confirmation. */
     ck_assert_int_eq(harness_sql_long(DB, sessions), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'", pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 0);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_at IS NULL",
-             pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM account_roles WHERE account_id = %ld AND role = 'judge'",
+            pid),
+        0);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_at IS NULL",
+            pid),
+        1);
     /* An empty object is no body at all. */
-    struct hresp r;
-    ck_assert_int_eq(call("PUT", roles, "{}", &admin, true, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", "/api/auth/logout", "{}", &person, true, &r), 204);
-    hresp_free(&r);
+    HEXPECT(&srv, "PUT", roles, "{}", &admin, 200, NULL);
+    HEXPECT(&srv, "POST", "/api/auth/logout", "{}", &person, 204, NULL);
     ck_assert_int_eq(harness_sql_long(DB, sessions), 0);
 }
 END_TEST
 
-static bool me_confirmed(const struct session *s)
+static bool me_confirmed(const struct hsession *s)
 {
     struct hresp r;
-    ck_assert_int_eq(call("GET", "/api/me", NULL, s, false, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/me", NULL, s, &r), 200);
     json_t *j = json_loads(r.body, 0, NULL);
     json_t *v = json_object_get(j, "organisation_confirmed");
     ck_assert_msg(json_is_boolean(v), "organisation_confirmed missing: %s", r.body);
@@ -1382,14 +1227,14 @@ static bool me_confirmed(const struct session *s)
 
 START_TEST(confirmed_affiliation)
 {
-    client = "127.0.0.31";
     char org[24], other[24];
     snprintf(org, sizeof org, "%ld", org_id("Seoul Metropolitan Government"));
     snprintf(other, sizeof other, "%ld", org_id("CityNet Secretariat"));
     /* The command line confirms the organisation it is given. */
     cli_user_add("confirming.staff@citynet.example.org", "Confirming Staff", "--role staff", other);
-    struct session staff, p, anon = {"", ""};
-    ck_assert_int_eq(login("confirming.staff@citynet.example.org", PASSWORD, &staff), 200);
+    struct hsession staff, p, anon = {0};
+    ck_assert_int_eq(harness_login(&srv, "confirming.staff@citynet.example.org", PASSWORD, &staff),
+                     200);
     ck_assert(me_confirmed(&staff));
     ck_assert_int_eq(
         harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = "
@@ -1399,42 +1244,39 @@ START_TEST(confirmed_affiliation)
         1);
     /* Self-declared at sign-up: not confirmed. */
     verified_account("declared@seoul.example.org", "Declared Member");
-    ck_assert_int_eq(login("declared@seoul.example.org", PASSWORD, &p), 200);
+    ck_assert_int_eq(harness_login(&srv, "declared@seoul.example.org", PASSWORD, &p), 200);
     ck_assert(!me_confirmed(&p));
     long pid = account_id("declared@seoul.example.org");
     char path[128], sql[1024];
     snprintf(path, sizeof path, "/api/accounts/%ld/organisation/confirm", pid);
     struct hresp r;
-    ck_assert_int_eq(call("POST", path, NULL, &anon, false, &r), 401);
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", path, NULL, &p, true, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "forbidden");
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, false, &r), 403);
-    ck_assert_str_eq(herr_code(&r), "csrf_failed");
-    hresp_free(&r);
-    ck_assert_int_eq(
-        call("POST", "/api/accounts/99999999/organisation/confirm", NULL, &staff, true, &r), 404);
-    ck_assert_str_eq(herr_code(&r), "not_found");
-    hresp_free(&r);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, true, &r), 200);
+    HEXPECT(&srv, "POST", path, NULL, &anon, 401, NULL);
+    HEXPECT(&srv, "POST", path, NULL, &p, 403, "forbidden");
+    struct hsession forged = hsession_cookie_only(&staff);
+    HEXPECT(&srv, "POST", path, NULL, &forged, 403, "csrf_failed");
+    HEXPECT(&srv, "POST", "/api/accounts/99999999/organisation/confirm", NULL, &staff, 404,
+            "not_found");
+    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 200);
     json_t *j = json_loads(r.body, 0, NULL);
     ck_assert(json_is_true(json_object_get(j, "organisation_confirmed")));
     ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), pid);
     json_decref(j);
     hresp_free(&r);
     ck_assert(me_confirmed(&p));
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_by = %ld",
-             pid, account_id("confirming.staff@citynet.example.org"));
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_confirmed' AND "
-             "target_id = '%ld' AND (details->>'organisation_id')::bigint = %s",
-             pid, org);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB, "SELECT count(*) FROM accounts WHERE id = %ld AND organisation_confirmed_by = %ld",
+            pid, account_id("confirming.staff@citynet.example.org")),
+        1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_confirmed' AND "
+            "target_id = '%ld' AND (details->>'organisation_id')::bigint = %s",
+            pid, org),
+        1);
     /* Staff see it in the account list. */
-    ck_assert_int_eq(call("GET", "/api/accounts?q=declared%40seoul", NULL, &staff, false, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/accounts?q=declared%40seoul", NULL, &staff, &r), 200);
     j = json_loads(r.body, 0, NULL);
     ck_assert(json_is_true(
         json_object_get(json_array_get(json_object_get(j, "items"), 0), "organisation_confirmed")));
@@ -1444,23 +1286,25 @@ START_TEST(confirmed_affiliation)
     /* Changing the organisation clears the confirmation and is logged. */
     char body[128];
     snprintf(body, sizeof body, "{\"organisation_id\":%s}", other);
-    ck_assert_int_eq(call("PATCH", "/api/me", body, &p, true, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", body, &p, 200, NULL);
     ck_assert(!me_confirmed(&p));
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
-             "target_id = '%ld' AND (details->>'from')::bigint = %s AND (details->>'to')::bigint "
-             "= %s",
-             pid, org, other);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
+            "target_id = '%ld' AND (details->>'from')::bigint = %s AND (details->>'to')::bigint "
+            "= %s",
+            pid, org, other),
+        1);
     /* Other changes leave the organisation (and the log) alone. */
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"position\":\"Director\"}", &p, true, &r), 200);
-    hresp_free(&r);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
-             "target_id = '%ld'",
-             pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 1);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"position\":\"Director\"}", &p, 200, NULL);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'account.organisation_changed' AND "
+            "target_id = '%ld'",
+            pid),
+        1);
 
     /* A live registration under a per-organisation limit locks it; one
      * without a limit does not. */
@@ -1474,37 +1318,29 @@ START_TEST(confirmed_affiliation)
              "SELECT id, %ld, %s, 'waitlisted', 1 FROM a",
              pid, other, pid, other);
     free(harness_psql(DB, sql));
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM enrollments WHERE account_id = %ld", pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), 2);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE account_id = %ld", pid), 2);
     snprintf(body, sizeof body, "{\"organisation_id\":%s}", org);
-    ck_assert_int_eq(call("PATCH", "/api/me", body, &p, true, &r), 409);
-    ck_assert_str_eq(herr_code(&r), "organisation_locked");
-    hresp_free(&r);
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"organisation_id\":null}", &p, true, &r), 409);
-    ck_assert_str_eq(herr_code(&r), "organisation_locked");
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", body, &p, 409, "organisation_locked");
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"organisation_id\":null}", &p, 409, "organisation_locked");
     /* No path bypasses it, not even SQL by hand. */
     snprintf(sql, sizeof sql, "UPDATE accounts SET organisation_id = NULL WHERE id = %ld", pid);
     char *out = harness_psql(DB, sql); /* NULL: psql failed */
     ck_assert_msg(out == NULL, "the SQL update went through: %s", out);
-    snprintf(sql, sizeof sql, "SELECT organisation_id FROM accounts WHERE id = %ld", pid);
-    ck_assert_int_eq(harness_sql_long(DB, sql), strtol(other, NULL, 10));
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT organisation_id FROM accounts WHERE id = %ld", pid),
+        strtol(other, NULL, 10));
     /* Other changes still go through; once cancelled, the change does too. */
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"position\":\"Mayor\"}", &p, true, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"position\":\"Mayor\"}", &p, 200, NULL);
     snprintf(sql, sizeof sql,
              "UPDATE enrollments SET status = 'cancelled', waitlist_seq = NULL WHERE account_id "
              "= %ld AND activity_id = (SELECT id FROM activities WHERE slug = 'limited-forum')",
              pid);
     free(harness_psql(DB, sql));
-    ck_assert_int_eq(call("PATCH", "/api/me", body, &p, true, &r), 200);
-    hresp_free(&r);
-    ck_assert_int_eq(call("PATCH", "/api/me", "{\"organisation_id\":null}", &p, true, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", "/api/me", body, &p, 200, NULL);
+    HEXPECT(&srv, "PATCH", "/api/me", "{\"organisation_id\":null}", &p, 200, NULL);
     /* No organisation: nothing to confirm. */
-    ck_assert_int_eq(call("POST", path, NULL, &staff, true, &r), 409);
-    ck_assert_str_eq(herr_code(&r), "no_organisation");
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 409, "no_organisation");
 }
 END_TEST
 
@@ -1512,7 +1348,7 @@ START_TEST(a_database_outage_is_503_then_service_returns)
 {
     struct hresp r;
     ck_assert_int_eq(harness_pg_stop(), 0);
-    ck_assert_int_eq(call("GET", "/api/organisations", NULL, NULL, false, &r), 503);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/organisations", NULL, NULL, &r), 503);
     ck_assert_str_eq(herr_code(&r), "unavailable");
     char ra[16];
     ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
@@ -1521,7 +1357,7 @@ START_TEST(a_database_outage_is_503_then_service_returns)
     double deadline = harness_now_ms() + 20000;
     long st = 0;
     while (st != 200 && harness_now_ms() < deadline) {
-        st = call("GET", "/api/organisations", NULL, NULL, false, &r);
+        st = hcall(&srv, "GET", "/api/organisations", NULL, NULL, &r);
         ck_assert(st == 200 || st == 503);
         hresp_free(&r);
         if (st != 200)
@@ -1568,7 +1404,6 @@ Suite *make_accounts_suite(void)
     tcase_add_test(tc, login_flood_keeps_the_server_responsive);
     tcase_add_test(tc, stronger_limits_rehash_at_login_and_https_cookies_are_host_only);
     tcase_add_test(tc, command_line_passwd_and_signup_limits);
-    tcase_add_checked_fixture(tc, reset_client, reset_client);
     tcase_add_test(tc, reset_checks_the_token_before_hashing_and_is_limited);
     tcase_add_test(tc, parallel_wrong_passwords_cannot_pass_the_limit);
     tcase_add_test(tc, an_attacker_cannot_lock_the_owner_out);

@@ -28,70 +28,7 @@ static struct server srv;
 static struct catcher mail;
 static long staff_id;
 
-struct user {
-    long id;
-    char cookie[128];
-    char csrf[64];
-};
-
-static struct user staff;
-
-/* ---- Set-up: accounts with sessions made directly in the database ---- */
-
-/*
- * Creates n verified accounts named like prefix-<i>@... in organisation
- * org (may be NULL), each with a session, filling users[]. The session
- * tokens are made here and only their hashes stored, as the server does.
- */
-static void make_users(const char *prefix, const char *display, int n, const char *org,
-                       const char *role, struct user *users)
-{
-    char q[2048];
-    snprintf(q, sizeof q,
-             "INSERT INTO accounts (email, password_hash, name, organisation_id, "
-             "email_verified_at) SELECT '%s-' || i || '@test.example.org', 'x', '%s ' || i, "
-             "(SELECT id FROM organisations WHERE name = %s%s%s), now() "
-             "FROM generate_series(1, %d) i",
-             prefix, display, org ? "'" : "", org ? org : "NULL", org ? "'" : "", n);
-    harness_sql(DB, q);
-    snprintf(q, sizeof q,
-             "INSERT INTO account_roles (account_id, role) SELECT id, '%s' FROM accounts "
-             "WHERE email LIKE '%s-%%@test.example.org'",
-             role, prefix);
-    harness_sql(DB, q);
-    strbuf s;
-    strbuf_init(&s, 0);
-    strbuf_puts(&s, "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) "
-                    "VALUES ");
-    for (int i = 0; i < n; i++) {
-        char email[128];
-        snprintf(email, sizeof email, "%s-%d@test.example.org", prefix, i + 1);
-        char token[48];
-        snprintf(token, sizeof token, "%-43.43s", "");
-        int k = snprintf(token, sizeof token, "tok%s%d", prefix, i + 1);
-        for (int j = k; j < 43; j++)
-            token[j] = 'x';
-        token[43] = '\0';
-        char hash[72];
-        auth_token_hash_hex(token, hash);
-        snprintf(users[i].cookie, sizeof users[i].cookie, "convene_session=%s", token);
-        snprintf(users[i].csrf, sizeof users[i].csrf, "csrf-%s-%d", prefix, i + 1);
-        strbuf_printf(&s,
-                      "%s((SELECT id FROM accounts WHERE email = '%s'), '%s'::bytea, '%s', "
-                      "now() + interval '1 day')",
-                      i ? ", " : "", email, hash, users[i].csrf);
-        users[i].id = 0;
-    }
-    char *out = harness_psql(DB, strbuf_cstr(&s));
-    ck_assert_ptr_nonnull(out);
-    free(out);
-    strbuf_free(&s);
-    for (int i = 0; i < n; i++) {
-        snprintf(q, sizeof q, "SELECT id FROM accounts WHERE email = '%s-%d@test.example.org'",
-                 prefix, i + 1);
-        users[i].id = harness_sql_long(DB, q);
-    }
-}
+static struct hsession staff;
 
 static void start_all(void)
 {
@@ -106,7 +43,7 @@ static void start_all(void)
                 "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
                 "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
                 "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
-    make_users("staff", "Staff", 1, "CityNet Secretariat", "staff", &staff);
+    harness_make_users(DB, "staff", "Staff", 1, "CityNet Secretariat", "staff", &staff);
     staff_id = staff.id;
 }
 
@@ -117,32 +54,6 @@ static void stop_all(void)
 }
 
 /* ---- Requests ---- */
-
-static long call_on(const struct server *s, const char *method, const char *path, const char *json,
-                    const struct user *u, struct hresp *r)
-{
-    const char *h[5];
-    int n = 0;
-    char cookie[200], token[100];
-    if (json)
-        h[n++] = "Content-Type: application/json";
-    if (u) {
-        snprintf(cookie, sizeof cookie, "Cookie: %s", u->cookie);
-        h[n++] = cookie;
-        snprintf(token, sizeof token, "X-CSRF-Token: %s", u->csrf);
-        h[n++] = token;
-    }
-    h[n] = NULL;
-    if (hreq(s, method, path, h, json, json ? strlen(json) : 0, r) != 0)
-        return -1;
-    return r->status;
-}
-
-static long call(const char *method, const char *path, const char *json, const struct user *u,
-                 struct hresp *r)
-{
-    return call_on(&srv, method, path, json, u, r);
-}
 
 /* Creates and publishes an activity; returns its id. */
 static long create_activity(const char *extra_json)
@@ -163,7 +74,7 @@ static long create_activity(const char *extra_json)
     char *body = json_dumps(merged, JSON_COMPACT);
     json_decref(merged);
     struct hresp r;
-    ck_assert_int_eq(call("POST", "/api/activities", body, &staff, &r), 201);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/activities", body, &staff, &r), 201);
     free(body);
     json_t *j = json_loads(r.body, 0, NULL);
     long id = (long)json_integer_value(json_object_get(j, "id"));
@@ -171,46 +82,18 @@ static long create_activity(const char *extra_json)
     hresp_free(&r);
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/publish", id);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
     return id;
 }
 
-static json_t *enrol(long activity, const struct user *u, const char *answers, long *status)
+static json_t *enrol(long activity, const struct hsession *u, const char *answers, long *status)
 {
     char path[96], body[1024];
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments", activity);
     snprintf(body, sizeof body, "{\"answers\":%s}", answers ? answers : "{}");
     struct hresp r;
-    *status = call("POST", path, body, u, &r);
+    *status = hcall(&srv, "POST", path, body, u, &r);
     json_t *j = json_loads(r.body, 0, NULL);
-    hresp_free(&r);
-    return j;
-}
-
-/* The error code of a JSON error body (or "" when there is none). */
-static const char *err_code(json_t *j)
-{
-    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-    return c ? c : "";
-}
-
-/* The code of field `field` in a 422 body (or "" when absent). */
-static const char *field_code(json_t *j, const char *field)
-{
-    json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
-    const char *c = json_string_value(json_object_get(json_object_get(fields, field), "code"));
-    return c ? c : "";
-}
-
-/* Sends a request and returns its JSON body (new reference, or NULL);
- * *status gets the HTTP status. */
-static json_t *call_json(const char *method, const char *path, const char *json,
-                         const struct user *u, long *status)
-{
-    struct hresp r;
-    *status = call(method, path, json, u, &r);
-    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
     hresp_free(&r);
     return j;
 }
@@ -221,7 +104,7 @@ static json_t *action(long e, const char *what, const char *json, long *status)
 {
     char path[96];
     snprintf(path, sizeof path, "/api/enrollments/%ld/%s", e, what);
-    return call_json("POST", path, json, &staff, status);
+    return hcall_json(&srv, "POST", path, json, &staff, status);
 }
 
 /* The status of account's registration for activity, from the database
@@ -246,7 +129,7 @@ static char *db_status(long activity, long account)
 
 /* Enrols u and checks the answer's status and HTTP status; returns the
  * enrolment id. */
-static long enrol_expect(long activity, const struct user *u, long want_http,
+static long enrol_expect(long activity, const struct hsession *u, long want_http,
                          const char *want_status)
 {
     long st = 0;
@@ -275,19 +158,17 @@ START_TEST(staff_create_publish_and_public_list)
 {
     struct hresp r;
     /* Participants may not create activities. */
-    struct user p[1];
-    make_users("nonstaff", "Someone", 1, NULL, "participant", p);
-    ck_assert_int_eq(call("POST", "/api/activities",
-                          "{\"kind\":\"workshop\",\"title\":\"x\","
-                          "\"mode\":\"open\"}",
-                          p, &r),
-                     403);
-    hresp_free(&r);
+    struct hsession p[1];
+    harness_make_users(DB, "nonstaff", "Someone", 1, NULL, "participant", p);
+    HEXPECT(&srv, "POST", "/api/activities",
+            "{\"kind\":\"workshop\",\"title\":\"x\","
+            "\"mode\":\"open\"}",
+            p, 403, NULL);
     /* Bad fields are named. */
-    ck_assert_int_eq(call("POST", "/api/activities",
-                          "{\"kind\":\"party\",\"title\":\"\",\"mode\":\"open\",\"starts_on\":"
-                          "\"2030-02-30\",\"timezone\":\"Mars/Olympus\",\"capacity\":0}",
-                          &staff, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/activities",
+                           "{\"kind\":\"party\",\"title\":\"\",\"mode\":\"open\",\"starts_on\":"
+                           "\"2030-02-30\",\"timezone\":\"Mars/Olympus\",\"capacity\":0}",
+                           &staff, &r),
                      422);
     json_t *j = json_loads(r.body, 0, NULL);
     json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
@@ -300,7 +181,7 @@ START_TEST(staff_create_publish_and_public_list)
     hresp_free(&r);
 
     long id = create_activity("\"capacity\":30,\"date_label\":\"22-26 May\"");
-    ck_assert_int_eq(call("GET", "/api/activities?kind=workshop", NULL, NULL, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/activities?kind=workshop", NULL, NULL, &r), 200);
     char etag[64];
     ck_assert_ptr_nonnull(hresp_header(&r, "ETag", etag, sizeof etag));
     j = json_loads(r.body, 0, NULL);
@@ -318,20 +199,18 @@ START_TEST(staff_create_publish_and_public_list)
     ck_assert_int_eq(r.status, 304);
     hresp_free(&r);
     /* Filters: month, text, online; bad values are 400. */
-    ck_assert_int_eq(call("GET", "/api/activities?month=2030-05&q=test%20workshop", NULL, NULL, &r),
-                     200);
+    ck_assert_int_eq(
+        hcall(&srv, "GET", "/api/activities?month=2030-05&q=test%20workshop", NULL, NULL, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "Test workshop"));
     hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/activities?month=2030-06", NULL, NULL, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/activities?month=2030-06", NULL, NULL, &r), 200);
     ck_assert_ptr_null(strstr(r.body, "Test workshop"));
     hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/activities?kind=party", NULL, NULL, &r), 400);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", "/api/activities?from=yesterday", NULL, NULL, &r), 400);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/activities?kind=party", NULL, NULL, 400, NULL);
+    HEXPECT(&srv, "GET", "/api/activities?from=yesterday", NULL, NULL, 400, NULL);
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
-    ck_assert_int_eq(call("GET", path, NULL, NULL, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, NULL, &r), 200);
     j = json_loads(r.body, 0, NULL);
     ck_assert(json_is_null(json_object_get(j, "my_enrollment")));
     ck_assert_int_eq(json_array_size(json_object_get(j, "questions")), 0);
@@ -342,7 +221,7 @@ END_TEST
 
 struct race_arg {
     long activity;
-    struct user *u;
+    struct hsession *u;
     long status;
     char result[32];
     long position;
@@ -363,11 +242,36 @@ static void *race_one(void *p)
     return NULL;
 }
 
+/* Counts the answers of n racing enrolments into *confirmed and
+ * *waitlisted, and checks that none was an error and that each waiting
+ * position is between 1 and max_position and given once (marked in seen,
+ * n + 1 entries). */
+static void tally_race(const struct race_arg *args, int n, long max_position, bool *seen,
+                       int *confirmed, int *waitlisted)
+{
+    int errors = 0;
+    for (int i = 0; i < n; i++) {
+        if (args[i].status != 201) {
+            errors++;
+            continue;
+        }
+        if (strcmp(args[i].result, "confirmed") == 0) {
+            (*confirmed)++;
+        } else if (strcmp(args[i].result, "waitlisted") == 0) {
+            (*waitlisted)++;
+            ck_assert(args[i].position >= 1 && args[i].position <= max_position);
+            ck_assert_msg(!seen[args[i].position], "position %ld twice", args[i].position);
+            seen[args[i].position] = true;
+        }
+    }
+    ck_assert_int_eq(errors, 0);
+}
+
 START_TEST(two_hundred_enrol_for_fifty_seats)
 {
     enum { N = 200, SEATS = 50 };
-    static struct user users[N];
-    make_users("racer", "Racer", N, NULL, "participant", users);
+    static struct hsession users[N];
+    harness_make_users(DB, "racer", "Racer", N, NULL, "participant", users);
     long id = create_activity("\"capacity\":50");
     static struct race_arg args[N];
     pthread_t t[N];
@@ -377,31 +281,19 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     }
     for (int i = 0; i < N; i++)
         pthread_join(t[i], NULL);
-    int confirmed = 0, waitlisted = 0, errors = 0;
+    int confirmed = 0, waitlisted = 0;
     bool seen[N + 1] = {false};
-    for (int i = 0; i < N; i++) {
-        if (args[i].status != 201) {
-            errors++;
-            continue;
-        }
-        if (strcmp(args[i].result, "confirmed") == 0) {
-            confirmed++;
-        } else if (strcmp(args[i].result, "waitlisted") == 0) {
-            waitlisted++;
-            ck_assert(args[i].position >= 1 && args[i].position <= N - SEATS);
-            ck_assert_msg(!seen[args[i].position], "position %ld twice", args[i].position);
-            seen[args[i].position] = true;
-        }
-    }
-    ck_assert_int_eq(errors, 0);
+    tally_race(args, N, N - SEATS, seen, &confirmed, &waitlisted);
     ck_assert_int_eq(confirmed, SEATS);
     ck_assert_int_eq(waitlisted, N - SEATS);
     char q[256];
-    snprintf(q, sizeof q,
-             "SELECT count(*) FILTER (WHERE status = 'confirmed') * 1000 + count(*) FILTER "
-             "(WHERE status = 'waitlisted') FROM enrollments WHERE activity_id = %ld",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), SEATS * 1000 + (N - SEATS));
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FILTER (WHERE status = 'confirmed') * 1000 + count(*) FILTER "
+            "(WHERE status = 'waitlisted') FROM enrollments WHERE activity_id = %ld",
+            id),
+        SEATS * 1000 + (N - SEATS));
 
     /* Enrolling again returns the existing registration. */
     int first_confirmed = -1, first_waiting = -1;
@@ -421,8 +313,7 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments/me", id);
     struct hresp r;
-    ck_assert_int_eq(call("DELETE", path, NULL, &users[first_confirmed], &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", path, NULL, &users[first_confirmed], 200, NULL);
     snprintf(q, sizeof q,
              "SELECT status FROM enrollments WHERE activity_id = %ld AND account_id = %ld", id,
              users[first_waiting].id);
@@ -430,8 +321,8 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     ck_assert_str_eq(status, "confirmed");
     free(status);
     ck_assert_db_status(id, users[first_confirmed].id, "cancelled");
-    snprintf(q, sizeof q, "SELECT confirmed_count FROM activities WHERE id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), SEATS);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT confirmed_count FROM activities WHERE id = %ld", id), SEATS);
     char email[96];
     snprintf(email, sizeof email, "racer-%d@test.example.org", first_waiting + 1);
     json_t *m = harness_wait_mail(&mail, email, "A place opened up", 5000);
@@ -441,7 +332,7 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
     for (int i = 0; i < N; i++) {
         if (strcmp(args[i].result, "waitlisted") == 0 && args[i].position == 2) {
             snprintf(path, sizeof path, "/api/activities/%ld", id);
-            ck_assert_int_eq(call("GET", path, NULL, &users[i], &r), 200);
+            ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &users[i], &r), 200);
             json_t *j = json_loads(r.body, 0, NULL);
             ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "my_enrollment"),
                                                                 "waitlist_position")),
@@ -455,8 +346,8 @@ END_TEST
 
 START_TEST(confirmation_mail_carries_a_calendar_file)
 {
-    struct user u[1];
-    make_users("ics", "김민준", 1, "Seoul Metropolitan Government", "participant", u);
+    struct hsession u[1];
+    harness_make_users(DB, "ics", "김민준", 1, "Seoul Metropolitan Government", "participant", u);
     long id = create_activity("\"capacity\":5");
     long st = 0;
     json_decref(enrol(id, u, NULL, &st));
@@ -493,20 +384,20 @@ END_TEST
 
 START_TEST(answers_are_checked_field_by_field)
 {
-    struct user u[1];
-    make_users("answers", "Answers", 1, NULL, "participant", u);
+    struct hsession u[1];
+    harness_make_users(DB, "answers", "Answers", 1, NULL, "participant", u);
     long id = create_activity("\"capacity\":10");
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/questions", id);
     struct hresp r;
     ck_assert_int_eq(
-        call("PUT", path,
-             "{\"questions\":[{\"kind\":\"text\",\"label\":\"Your project\",\"required\":true,"
-             "\"max_length\":20},{\"kind\":\"single_choice\",\"label\":\"Session\","
-             "\"required\":true,\"choices\":[\"Morning\",\"Afternoon\"]},{\"kind\":"
-             "\"multiple_choice\",\"label\":\"Topics\",\"choices\":[\"Energy\",\"Transport\","
-             "\"Waste\"]},{\"kind\":\"yes_no\",\"label\":\"Certificate?\"}]}",
-             &staff, &r),
+        hcall(&srv, "PUT", path,
+              "{\"questions\":[{\"kind\":\"text\",\"label\":\"Your project\",\"required\":true,"
+              "\"max_length\":20},{\"kind\":\"single_choice\",\"label\":\"Session\","
+              "\"required\":true,\"choices\":[\"Morning\",\"Afternoon\"]},{\"kind\":"
+              "\"multiple_choice\",\"label\":\"Topics\",\"choices\":[\"Energy\",\"Transport\","
+              "\"Waste\"]},{\"kind\":\"yes_no\",\"label\":\"Certificate?\"}]}",
+              &staff, &r),
         200);
     json_t *qdoc = json_loads(r.body, 0, NULL);
     json_t *qs = json_object_get(qdoc, "questions");
@@ -547,8 +438,8 @@ START_TEST(answers_are_checked_field_by_field)
     ck_assert_int_eq(st, 201);
     json_decref(j);
     /* Unverified accounts may not enrol. */
-    struct user v[1];
-    make_users("unverified", "Unverified", 1, NULL, "participant", v);
+    struct hsession v[1];
+    harness_make_users(DB, "unverified", "Unverified", 1, NULL, "participant", v);
     harness_sql(DB, "UPDATE accounts SET email_verified_at = NULL WHERE email LIKE 'unverified-%'");
     j = enrol(id, v, answers, &st);
     ck_assert_int_eq(st, 403);
@@ -561,8 +452,8 @@ END_TEST
 
 START_TEST(modes_approval_invitation_external)
 {
-    struct user u[3];
-    make_users("modes", "Modes", 3, NULL, "participant", u);
+    struct hsession u[3];
+    harness_make_users(DB, "modes", "Modes", 3, NULL, "participant", u);
     long approval = create_activity("\"capacity\":1,\"mode\":\"approval\"");
     long st = 0;
     json_t *j = enrol(approval, &u[0], NULL, &st);
@@ -576,33 +467,31 @@ START_TEST(modes_approval_invitation_external)
     char path[96];
     struct hresp r;
     snprintf(path, sizeof path, "/api/enrollments/%ld/approve", e0);
-    ck_assert_int_eq(call("POST", path, NULL, &u[2], &r), 403); /* not staff */
+    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &u[2], &r), 403); /* not staff */
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"confirmed\""));
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, &r), 409); /* already approved */
+    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 409); /* already approved */
     hresp_free(&r);
     json_t *m = harness_wait_mail(&mail, "modes-1@test.example.org", "confirmed", 5000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     /* The only seat is taken: approving the second puts them on the list. */
     snprintf(path, sizeof path, "/api/enrollments/%ld/approve", e1);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"waitlisted\""));
     hresp_free(&r);
     /* Staff marks attendance, then the list shows it. */
     snprintf(path, sizeof path, "/api/enrollments/%ld/attended", e0);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments?status=attended", approval);
-    ck_assert_int_eq(call("GET", path, NULL, &staff, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &staff, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "modes-1@test.example.org"));
     hresp_free(&r);
     /* Reject the waiting one. */
     snprintf(path, sizeof path, "/api/enrollments/%ld/reject", e1);
-    ck_assert_int_eq(call("POST", path, NULL, &staff, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
     m = harness_wait_mail(&mail, "modes-2@test.example.org", "About your registration", 5000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
@@ -610,47 +499,49 @@ START_TEST(modes_approval_invitation_external)
     long invitation = create_activity("\"mode\":\"invitation\"");
     j = enrol(invitation, &u[2], NULL, &st);
     ck_assert_int_eq(st, 403);
-    ck_assert_str_eq(err_code(j), "invitation_only");
+    ck_assert_str_eq(hjson_err_code(j), "invitation_only");
     json_decref(j);
     /* Staff registers someone on their behalf. */
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments", invitation);
     char body[128];
     snprintf(body, sizeof body, "{\"account_id\":%ld}", u[2].id);
-    ck_assert_int_eq(call("POST", path, body, &staff, &r), 201);
+    ck_assert_int_eq(hcall(&srv, "POST", path, body, &staff, &r), 201);
     ck_assert_ptr_nonnull(strstr(r.body, "\"confirmed\""));
     hresp_free(&r);
-    ck_assert_int_eq(call("POST", path, body, &u[0], &r), 403); /* not staff */
+    ck_assert_int_eq(hcall(&srv, "POST", path, body, &u[0], &r), 403); /* not staff */
     hresp_free(&r);
 
     long external =
         create_activity("\"mode\":\"external\",\"external_url\":\"https://example.org\"");
     j = enrol(external, &u[0], NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "registration_external");
+    ck_assert_str_eq(hjson_err_code(j), "registration_external");
     json_decref(j);
     /* Closed registration window. */
     long closed = create_activity("\"registration_closes_at\":\"2020-01-01T00:00:00Z\"");
     j = enrol(closed, &u[0], NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "registration_closed");
+    ck_assert_str_eq(hjson_err_code(j), "registration_closed");
     json_decref(j);
     /* Not open yet. */
     long early = create_activity("\"registration_opens_at\":\"2099-01-01T00:00:00Z\"");
     j = enrol(early, &u[0], NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "registration_closed");
+    ck_assert_str_eq(hjson_err_code(j), "registration_closed");
     json_decref(j);
-    char q[256];
-    snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id IN (%ld, %ld, %ld)",
-             external, closed, early);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT count(*) FROM enrollments WHERE activity_id IN (%ld, %ld, %ld)",
+                          external, closed, early),
+        0);
 }
 END_TEST
 
 START_TEST(per_organisation_limit_holds)
 {
-    struct user u[3];
-    make_users("orglimit", "Org", 3, "Bangkok Metropolitan Administration", "participant", u);
+    struct hsession u[3];
+    harness_make_users(DB, "orglimit", "Org", 3, "Bangkok Metropolitan Administration",
+                       "participant", u);
     long id = create_activity("\"capacity\":10,\"per_org_limit\":2");
     long st = 0;
     const char *want[] = {"confirmed", "confirmed", "waitlisted"};
@@ -670,22 +561,21 @@ START_TEST(org_limit_does_not_block_others)
 {
     make_org("City 3", "Three");
     make_org("City 4", "Four");
-    struct user a[2], c[1];
-    make_users("fairab", "City three", 2, "City 3", "participant", a);
-    make_users("fairc", "City four", 1, "City 4", "participant", c);
+    struct hsession a[2], c[1];
+    harness_make_users(DB, "fairab", "City three", 2, "City 3", "participant", a);
+    harness_make_users(DB, "fairc", "City four", 1, "City 4", "participant", c);
     long id = create_activity("\"capacity\":10,\"per_org_limit\":1");
     enrol_expect(id, &a[0], 201, "confirmed");
     enrol_expect(id, &a[1], 201, "waitlisted");
     enrol_expect(id, &c[0], 201, "confirmed");
     ck_assert_db_status(id, c[0].id, "confirmed");
-    char q[256];
-    snprintf(q, sizeof q, "SELECT confirmed_count FROM activities WHERE id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 2);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT confirmed_count FROM activities WHERE id = %ld", id), 2);
     /* The catalogue counts the seats the same way. */
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
     long st = 0;
-    json_t *j = call_json("GET", path, NULL, NULL, &st);
+    json_t *j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "seats_left")), 8);
     json_decref(j);
@@ -694,7 +584,7 @@ END_TEST
 
 struct pool_work {
     long activity;
-    struct user *users;
+    struct hsession *users;
     struct race_arg *args;
     int n;
     int next;
@@ -724,13 +614,13 @@ static void *pool_worker(void *p)
 START_TEST(two_hundred_enrol_under_organisation_limits)
 {
     enum { N = 200, ORGS = 45, LIMIT = 2, SEATS = 100, THREADS = 32 };
-    static struct user users[N];
+    static struct hsession users[N];
     for (int o = 0; o < ORGS; o++) {
         char name[32];
         snprintf(name, sizeof name, "Fair org %d", o);
         make_org(name, "Fairville");
     }
-    make_users("fair", "Fair", N, NULL, "participant", users);
+    harness_make_users(DB, "fair", "Fair", N, NULL, "participant", users);
     harness_sql(DB,
                 "UPDATE accounts SET organisation_id = (SELECT id FROM organisations WHERE name = "
                 "'Fair org ' || (substring(email from '^fair-([0-9]+)@')::int % 45)) "
@@ -753,40 +643,28 @@ START_TEST(two_hundred_enrol_under_organisation_limits)
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
     pthread_mutex_destroy(&w.lock);
-    int confirmed = 0, waitlisted = 0, errors = 0;
+    int confirmed = 0, waitlisted = 0;
     bool seen[N + 1] = {false};
-    for (int i = 0; i < N; i++) {
-        if (args[i].status != 201) {
-            errors++;
-            continue;
-        }
-        if (strcmp(args[i].result, "confirmed") == 0) {
-            confirmed++;
-        } else if (strcmp(args[i].result, "waitlisted") == 0) {
-            waitlisted++;
-            ck_assert(args[i].position >= 1 && args[i].position <= N);
-            ck_assert_msg(!seen[args[i].position], "position %ld twice", args[i].position);
-            seen[args[i].position] = true;
-        }
-    }
-    ck_assert_int_eq(errors, 0);
+    tally_race(args, N, N, seen, &confirmed, &waitlisted);
     ck_assert_int_eq(expected, 90);
     ck_assert_int_eq(confirmed, expected);
     ck_assert_int_eq(waitlisted, N - expected);
     for (int pos = 1; pos <= N - expected; pos++)
         ck_assert_msg(seen[pos], "no one at position %d", pos);
-    char q[512];
-    snprintf(q, sizeof q,
-             "SELECT (SELECT confirmed_count FROM activities WHERE id = %ld) * 1000 + "
-             "count(*) FILTER (WHERE status = 'confirmed') FROM enrollments WHERE "
-             "activity_id = %ld",
-             id, id);
-    ck_assert_int_eq(harness_sql_long(DB, q), expected * 1000 + expected);
-    snprintf(q, sizeof q,
-             "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM enrollments WHERE "
-             "activity_id = %ld AND status = 'confirmed' GROUP BY organisation_id) c",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), LIMIT);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT (SELECT confirmed_count FROM activities WHERE id = %ld) * 1000 + "
+                          "count(*) FILTER (WHERE status = 'confirmed') FROM enrollments WHERE "
+                          "activity_id = %ld",
+                          id, id),
+        expected * 1000 + expected);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM enrollments WHERE "
+            "activity_id = %ld AND status = 'confirmed' GROUP BY organisation_id) c",
+            id),
+        LIMIT);
 }
 END_TEST
 
@@ -797,10 +675,10 @@ START_TEST(cancel_promotes_the_first_eligible)
     make_org("Org X", "Xville");
     make_org("Org Y", "Yville");
     make_org("Org Z", "Zville");
-    struct user x[2], y[1], z[1];
-    make_users("elx", "X", 2, "Org X", "participant", x);
-    make_users("ely", "Y", 1, "Org Y", "participant", y);
-    make_users("elz", "Z", 1, "Org Z", "participant", z);
+    struct hsession x[2], y[1], z[1];
+    harness_make_users(DB, "elx", "X", 2, "Org X", "participant", x);
+    harness_make_users(DB, "ely", "Y", 1, "Org Y", "participant", y);
+    harness_make_users(DB, "elz", "Z", 1, "Org Z", "participant", z);
     long id = create_activity("\"capacity\":2,\"per_org_limit\":1");
     enrol_expect(id, &x[0], 201, "confirmed");
     enrol_expect(id, &y[0], 201, "confirmed");
@@ -809,7 +687,7 @@ START_TEST(cancel_promotes_the_first_eligible)
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments/me", id);
     long st = 0;
-    json_decref(call_json("DELETE", path, NULL, &y[0], &st));
+    json_decref(hcall_json(&srv, "DELETE", path, NULL, &y[0], &st));
     ck_assert_int_eq(st, 200);
     ck_assert_db_status(id, y[0].id, "cancelled");
     ck_assert_db_status(id, z[0].id, "confirmed");
@@ -819,7 +697,7 @@ START_TEST(cancel_promotes_the_first_eligible)
     json_decref(m);
     /* The one held back is now first in line. */
     snprintf(path, sizeof path, "/api/activities/%ld", id);
-    json_t *j = call_json("GET", path, NULL, &x[1], &st);
+    json_t *j = hcall_json(&srv, "GET", path, NULL, &x[1], &st);
     ck_assert_int_eq(json_integer_value(
                          json_object_get(json_object_get(j, "my_enrollment"), "waitlist_position")),
                      1);
@@ -827,7 +705,7 @@ START_TEST(cancel_promotes_the_first_eligible)
     /* Staff promotion respects the limit unless overridden. */
     j = action(ex1, "promote", NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "organisation_limit_reached");
+    ck_assert_str_eq(hjson_err_code(j), "organisation_limit_reached");
     json_decref(j);
     ck_assert_db_status(id, x[1].id, "waitlisted");
     j = action(ex1, "promote", "{\"override_limit\":true}", &st);
@@ -836,20 +714,21 @@ START_TEST(cancel_promotes_the_first_eligible)
     ck_assert(json_is_true(json_object_get(j, "over_limit")));
     json_decref(j);
     ck_assert_db_status(id, x[1].id, "confirmed");
-    char q[256];
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.promoted_over_limit' "
-             "AND target_id = '%ld'",
-             ex1);
-    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'enrollment.promoted_over_limit' "
+            "AND target_id = '%ld'",
+            ex1),
+        1);
 }
 END_TEST
 
 /* More seats (a PATCH of the capacity) go to the waiting list at once. */
 START_TEST(capacity_raise_promotes)
 {
-    struct user u[3];
-    make_users("raise", "Raise", 3, NULL, "participant", u);
+    struct hsession u[3];
+    harness_make_users(DB, "raise", "Raise", 3, NULL, "participant", u);
     long id = create_activity("\"capacity\":1");
     enrol_expect(id, &u[0], 201, "confirmed");
     enrol_expect(id, &u[1], 201, "waitlisted");
@@ -857,7 +736,7 @@ START_TEST(capacity_raise_promotes)
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
     long st = 0;
-    json_t *j = call_json("PATCH", path, "{\"capacity\":2}", &staff, &st);
+    json_t *j = hcall_json(&srv, "PATCH", path, "{\"capacity\":2}", &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "seats_left")), 0);
     json_decref(j);
@@ -873,18 +752,19 @@ END_TEST
  * approval respects the limit unless staff override it (audit-logged). */
 START_TEST(organisation_limit_on_enrol_and_approval)
 {
-    struct user none[1], same[2];
-    make_users("noorg", "Nobody", 1, NULL, "participant", none);
-    make_users("sameorg", "Same", 2, "Bangkok Metropolitan Administration", "participant", same);
+    struct hsession none[1], same[2];
+    harness_make_users(DB, "noorg", "Nobody", 1, NULL, "participant", none);
+    harness_make_users(DB, "sameorg", "Same", 2, "Bangkok Metropolitan Administration",
+                       "participant", same);
     long limited = create_activity("\"capacity\":5,\"per_org_limit\":1");
     long st = 0;
     json_t *j = enrol(limited, none, NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "organisation_required");
+    ck_assert_str_eq(hjson_err_code(j), "organisation_required");
     json_decref(j);
-    char q[256];
-    snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", limited);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", limited),
+        0);
     /* Without a limit the same account may enrol. */
     long open = create_activity("\"capacity\":5");
     enrol_expect(open, none, 201, "confirmed");
@@ -899,17 +779,17 @@ START_TEST(organisation_limit_on_enrol_and_approval)
     json_decref(j);
     j = action(e1, "approve", NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "organisation_limit_reached");
+    ck_assert_str_eq(hjson_err_code(j), "organisation_limit_reached");
     json_decref(j);
     ck_assert_db_status(approval, same[1].id, "pending_approval");
     /* The override is a boolean, and only approve and promote take it. */
     j = action(e1, "approve", "{\"override_limit\":\"yes\"}", &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "override_limit"), "invalid_type");
+    ck_assert_str_eq(hjson_field_code(j, "override_limit"), "invalid_type");
     json_decref(j);
     j = action(e1, "reject", "{\"override_limit\":true}", &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "override_limit"), "unknown_member");
+    ck_assert_str_eq(hjson_field_code(j, "override_limit"), "unknown_member");
     json_decref(j);
     ck_assert_db_status(approval, same[1].id, "pending_approval");
     j = action(e1, "approve", "{\"override_limit\":true}", &st);
@@ -918,11 +798,13 @@ START_TEST(organisation_limit_on_enrol_and_approval)
     ck_assert(json_is_true(json_object_get(j, "over_limit")));
     json_decref(j);
     ck_assert_db_status(approval, same[1].id, "confirmed");
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.approved_over_limit' "
-             "AND target_id = '%ld' AND actor_id = %ld",
-             e1, staff_id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE action = 'enrollment.approved_over_limit' "
+            "AND target_id = '%ld' AND actor_id = %ld",
+            e1, staff_id),
+        1);
 }
 END_TEST
 
@@ -930,8 +812,8 @@ END_TEST
  * database state, and refusals with their codes. */
 START_TEST(staff_promote_waitlist_and_cancel)
 {
-    struct user u[2];
-    make_users("moves", "Moves", 2, NULL, "participant", u);
+    struct hsession u[2];
+    harness_make_users(DB, "moves", "Moves", 2, NULL, "participant", u);
     long id = create_activity("\"capacity\":1");
     long ea = enrol_expect(id, &u[0], 201, "confirmed");
     long eb = enrol_expect(id, &u[1], 201, "waitlisted");
@@ -947,7 +829,7 @@ START_TEST(staff_promote_waitlist_and_cancel)
     ck_assert_int_eq(harness_sql_long(DB, q), 2);
     j = action(eb, "promote", NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "invalid_transition");
+    ck_assert_str_eq(hjson_err_code(j), "invalid_transition");
     json_decref(j);
     /* Waitlist: A goes back to the end of the list; no free seat. */
     j = action(ea, "waitlist", NULL, &st);
@@ -969,18 +851,20 @@ START_TEST(staff_promote_waitlist_and_cancel)
     ck_assert_int_eq(harness_sql_long(DB, q), 1);
     j = action(eb, "cancel", NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "invalid_transition");
+    ck_assert_str_eq(hjson_err_code(j), "invalid_transition");
     json_decref(j);
     j = action(999999999, "cancel", NULL, &st);
     ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE target_type = 'enrollment' AND target_id IN "
-             "('%ld', '%ld') AND action IN ('enrollment.promote', 'enrollment.waitlist', "
-             "'enrollment.cancel')",
-             ea, eb);
-    ck_assert_int_eq(harness_sql_long(DB, q), 3);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM audit_log WHERE target_type = 'enrollment' AND target_id IN "
+            "('%ld', '%ld') AND action IN ('enrollment.promote', 'enrollment.waitlist', "
+            "'enrollment.cancel')",
+            ea, eb),
+        3);
 }
 END_TEST
 
@@ -1000,8 +884,8 @@ static long outbox_count(const char *address, const char *tmpl)
  * the seat to the first eligible person. */
 START_TEST(waitlist_never_hands_the_seat_back)
 {
-    struct user u[3];
-    make_users("wlback", "Wlback", 3, NULL, "participant", u);
+    struct hsession u[3];
+    harness_make_users(DB, "wlback", "Wlback", 3, NULL, "participant", u);
     long id = create_activity("\"capacity\":1");
     long ea = enrol_expect(id, &u[0], 201, "confirmed");
     char count_q[128], audit_q[256];
@@ -1014,7 +898,7 @@ START_TEST(waitlist_never_hands_the_seat_back)
     /* Nobody else waits: the seat would come straight back. */
     json_t *j = action(ea, "waitlist", NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "no_one_waiting");
+    ck_assert_str_eq(hjson_err_code(j), "no_one_waiting");
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "confirmed");
     ck_assert_int_eq(harness_sql_long(DB, count_q), 1);
@@ -1040,7 +924,7 @@ START_TEST(waitlist_never_hands_the_seat_back)
     long ec = enrol_expect(approval, &u[2], 201, "pending_approval");
     j = action(ec, "waitlist", NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "no_one_waiting");
+    ck_assert_str_eq(hjson_err_code(j), "no_one_waiting");
     json_decref(j);
     ck_assert_db_status(approval, u[2].id, "pending_approval");
     ck_assert_int_eq(outbox_count("wlback-3@test.example.org", "enrollment_waitlisted"), 0);
@@ -1052,17 +936,17 @@ END_TEST
 START_TEST(unknown_activity_is_not_found)
 {
     long st = 0;
-    json_t *j = call_json("POST", "/api/activities/999999999/publish", NULL, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", "/api/activities/999999999/publish", NULL, &staff, &st);
     ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
-    j = call_json("POST", "/api/activities/999999999/cancel", NULL, &staff, &st);
+    j = hcall_json(&srv, "POST", "/api/activities/999999999/cancel", NULL, &staff, &st);
     ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
-    j = call_json("GET", "/api/activities/999999999/enrollments", NULL, &staff, &st);
+    j = hcall_json(&srv, "GET", "/api/activities/999999999/enrollments", NULL, &staff, &st);
     ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
     ck_assert_int_eq(
         harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE target_type = 'activity' "
@@ -1072,35 +956,35 @@ START_TEST(unknown_activity_is_not_found)
     long id = create_activity("\"capacity\":2");
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/publish", id);
-    j = call_json("POST", path, NULL, &staff, &st);
+    j = hcall_json(&srv, "POST", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "invalid_transition");
+    ck_assert_str_eq(hjson_err_code(j), "invalid_transition");
     json_decref(j);
     /* And its empty registrations list is 200. */
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments", id);
-    j = call_json("GET", path, NULL, &staff, &st);
+    j = hcall_json(&srv, "GET", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 0);
     json_decref(j);
     /* A draft cannot be cancelled (409), and stays a draft. */
     struct hresp r;
-    ck_assert_int_eq(call("POST", "/api/activities",
-                          "{\"kind\":\"workshop\",\"title\":\"Draft only\",\"mode\":\"open\"}",
-                          &staff, &r),
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/activities",
+                           "{\"kind\":\"workshop\",\"title\":\"Draft only\",\"mode\":\"open\"}",
+                           &staff, &r),
                      201);
     j = json_loads(r.body, 0, NULL);
     hresp_free(&r);
     long draft = (long)json_integer_value(json_object_get(j, "id"));
     json_decref(j);
     snprintf(path, sizeof path, "/api/activities/%ld/cancel", draft);
-    j = call_json("POST", path, NULL, &staff, &st);
+    j = hcall_json(&srv, "POST", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "invalid_transition");
+    ck_assert_str_eq(hjson_err_code(j), "invalid_transition");
     json_decref(j);
-    char q[128];
-    snprintf(q, sizeof q, "SELECT count(*) FROM activities WHERE id = %ld AND status = 'draft'",
-             draft);
-    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM activities WHERE id = %ld AND status = 'draft'",
+                          draft),
+        1);
 }
 END_TEST
 
@@ -1108,8 +992,8 @@ END_TEST
  * gets 401 and a participant 403 even for a bad status or page. */
 START_TEST(enrolment_list_checks_the_caller_first)
 {
-    struct user p[1];
-    make_users("listfirst", "Listfirst", 1, NULL, "participant", p);
+    struct hsession p[1];
+    harness_make_users(DB, "listfirst", "Listfirst", 1, NULL, "participant", p);
     long id = create_activity("\"capacity\":2");
     /* A status too long to be one is a bad status, never "no filter". */
     const char *queries[] = {"?status=nope", "?page=0", "?per_page=abc",
@@ -1118,17 +1002,17 @@ START_TEST(enrolment_list_checks_the_caller_first)
         char path[128];
         snprintf(path, sizeof path, "/api/activities/%ld/enrollments%s", id, queries[i]);
         long st = 0;
-        json_t *j = call_json("GET", path, NULL, NULL, &st);
+        json_t *j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
         ck_assert_int_eq(st, 401);
-        ck_assert_str_eq(err_code(j), "unauthenticated");
+        ck_assert_str_eq(hjson_err_code(j), "unauthenticated");
         json_decref(j);
-        j = call_json("GET", path, NULL, p, &st);
+        j = hcall_json(&srv, "GET", path, NULL, p, &st);
         ck_assert_int_eq(st, 403);
-        ck_assert_str_eq(err_code(j), "forbidden");
+        ck_assert_str_eq(hjson_err_code(j), "forbidden");
         json_decref(j);
-        j = call_json("GET", path, NULL, &staff, &st);
+        j = hcall_json(&srv, "GET", path, NULL, &staff, &st);
         ck_assert_int_eq(st, 400);
-        ck_assert_str_eq(err_code(j), "bad_request");
+        ck_assert_str_eq(hjson_err_code(j), "bad_request");
         json_decref(j);
     }
 }
@@ -1138,8 +1022,8 @@ END_TEST
  * data cannot be read, instead of going ahead without the attachment. */
 START_TEST(action_stops_when_the_activity_cannot_be_read)
 {
-    struct user u[1];
-    make_users("infofail", "Infofail", 1, NULL, "participant", u);
+    struct hsession u[1];
+    harness_make_users(DB, "infofail", "Infofail", 1, NULL, "participant", u);
     long id = create_activity("\"capacity\":2");
     /* Registered in the database, so the activity's data is not cached. */
     char q[512];
@@ -1156,14 +1040,15 @@ START_TEST(action_stops_when_the_activity_cannot_be_read)
     json_t *j = action(e, "attended", NULL, &st);
     harness_sql(DB, "ALTER TABLE activity_questions RENAME COLUMN max_length_gone TO max_length");
     ck_assert_int_eq(st, 500);
-    ck_assert_str_eq(err_code(j), "server_error");
+    ck_assert_str_eq(hjson_err_code(j), "server_error");
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "confirmed");
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM audit_log WHERE action = 'enrollment.attended' AND "
-             "target_id = '%ld'",
-             e);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT count(*) FROM audit_log WHERE action = 'enrollment.attended' AND "
+                          "target_id = '%ld'",
+                          e),
+        0);
     /* With the data readable again the action goes ahead. */
     j = action(e, "attended", NULL, &st);
     ck_assert_int_eq(st, 200);
@@ -1185,36 +1070,36 @@ START_TEST(question_id_of_the_wrong_type)
     };
     for (size_t i = 0; i < ARRAY_LEN(bodies); i++) {
         long st = 0;
-        json_t *j = call_json("PUT", path, bodies[i], &staff, &st);
+        json_t *j = hcall_json(&srv, "PUT", path, bodies[i], &staff, &st);
         ck_assert_int_eq(st, 422);
-        ck_assert_str_eq(field_code(j, "questions[0].id"), "invalid_type");
+        ck_assert_str_eq(hjson_field_code(j, "questions[0].id"), "invalid_type");
         json_decref(j);
     }
-    char q[128];
-    snprintf(q, sizeof q, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(harness_sql_longf(
+                         DB, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id),
+                     0);
 }
 END_TEST
 
 /* Cancelling one's registration when there is none is 404; twice is 409. */
 START_TEST(cancel_when_not_registered)
 {
-    struct user u[1];
-    make_users("notreg", "Notreg", 1, NULL, "participant", u);
+    struct hsession u[1];
+    harness_make_users(DB, "notreg", "Notreg", 1, NULL, "participant", u);
     long id = create_activity("\"capacity\":3");
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments/me", id);
     long st = 0;
-    json_t *j = call_json("DELETE", path, NULL, u, &st);
+    json_t *j = hcall_json(&srv, "DELETE", path, NULL, u, &st);
     ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
     enrol_expect(id, u, 201, "confirmed");
-    json_decref(call_json("DELETE", path, NULL, u, &st));
+    json_decref(hcall_json(&srv, "DELETE", path, NULL, u, &st));
     ck_assert_int_eq(st, 200);
-    j = call_json("DELETE", path, NULL, u, &st);
+    j = hcall_json(&srv, "DELETE", path, NULL, u, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "invalid_transition");
+    ck_assert_str_eq(hjson_err_code(j), "invalid_transition");
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "cancelled");
 }
@@ -1261,29 +1146,31 @@ START_TEST(bad_staff_input_is_422_on_the_field)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         long st = 0;
-        json_t *j = call_json(cases[i].method, cases[i].path, cases[i].body, &staff, &st);
+        json_t *j = hcall_json(&srv, cases[i].method, cases[i].path, cases[i].body, &staff, &st);
         ck_assert_msg(st == 422, "%s %s gave %ld", cases[i].method, cases[i].body, st);
-        ck_assert_str_eq(err_code(j), "validation_failed");
-        ck_assert_msg(strcmp(field_code(j, cases[i].field), cases[i].code) == 0,
+        ck_assert_str_eq(hjson_err_code(j), "validation_failed");
+        ck_assert_msg(strcmp(hjson_field_code(j, cases[i].field), cases[i].code) == 0,
                       "%s: field %s has code '%s', want %s", cases[i].body, cases[i].field,
-                      field_code(j, cases[i].field), cases[i].code);
+                      hjson_field_code(j, cases[i].field), cases[i].code);
         json_decref(j);
     }
-    char q[256];
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM activities WHERE title = 'Strict one' OR (id = %ld AND "
-             "(slug IS NULL OR section <> 'citynet' OR status <> 'published'))",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
-    snprintf(q, sizeof q, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(
+            DB,
+            "SELECT count(*) FROM activities WHERE title = 'Strict one' OR (id = %ld AND "
+            "(slug IS NULL OR section <> 'citynet' OR status <> 'published'))",
+            id),
+        0);
+    ck_assert_int_eq(harness_sql_longf(
+                         DB, "SELECT count(*) FROM activity_questions WHERE activity_id = %ld", id),
+                     0);
     /* host_organisation_id is the member that sets the host. */
     long st = 0;
     char body[256];
     snprintf(
         body, sizeof body, "{\"host_organisation_id\":%ld}",
         harness_sql_long(DB, "SELECT id FROM organisations WHERE name = 'CityNet Secretariat'"));
-    json_t *j = call_json("PATCH", path, body, &staff, &st);
+    json_t *j = hcall_json(&srv, "PATCH", path, body, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "host"), "name")),
                      "CityNet Secretariat");
@@ -1291,16 +1178,16 @@ START_TEST(bad_staff_input_is_422_on_the_field)
     /* Enrolment and calendar-token bodies are strict too. */
     char epath[96];
     snprintf(epath, sizeof epath, "/api/activities/%ld/enrollments", id);
-    j = call_json("POST", epath, "{\"answers\":{},\"bogus\":1}", &staff, &st);
+    j = hcall_json(&srv, "POST", epath, "{\"answers\":{},\"bogus\":1}", &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "bogus"), "unknown_member");
+    ck_assert_str_eq(hjson_field_code(j, "bogus"), "unknown_member");
     json_decref(j);
-    j = call_json("POST", "/api/me/calendar-token", "{\"bogus\":1}", &staff, &st);
+    j = hcall_json(&srv, "POST", "/api/me/calendar-token", "{\"bogus\":1}", &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "bogus"), "unknown_member");
+    ck_assert_str_eq(hjson_field_code(j, "bogus"), "unknown_member");
     json_decref(j);
-    snprintf(q, sizeof q, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", id), 0);
 }
 END_TEST
 
@@ -1312,17 +1199,16 @@ START_TEST(cache_follows_changes_on_another_node)
     ck_assert_int_eq(harness_server_start(&second, DB, env), 0);
     struct hresp r;
     /* Warm both caches. */
-    ck_assert_int_eq(call_on(&second, "GET", "/api/activities?q=renamed", NULL, NULL, &r), 200);
+    ck_assert_int_eq(hcall(&second, "GET", "/api/activities?q=renamed", NULL, NULL, &r), 200);
     ck_assert_ptr_null(strstr(r.body, "Renamed on node one"));
     hresp_free(&r);
     char path[64];
     snprintf(path, sizeof path, "/api/activities/%ld", id);
-    ck_assert_int_eq(call("PATCH", path, "{\"title\":\"Renamed on node one\"}", &staff, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"Renamed on node one\"}", &staff, 200, NULL);
     double deadline = harness_now_ms() + 1000;
     bool seen = false;
     while (!seen && harness_now_ms() < deadline) {
-        ck_assert_int_eq(call_on(&second, "GET", "/api/activities?q=renamed", NULL, NULL, &r), 200);
+        ck_assert_int_eq(hcall(&second, "GET", "/api/activities?q=renamed", NULL, NULL, &r), 200);
         seen = strstr(r.body, "Renamed on node one") != NULL;
         hresp_free(&r);
         usleep(20000);
@@ -1338,8 +1224,8 @@ END_TEST
 START_TEST(cancelling_an_activity_tells_everyone)
 {
     enum { N = 5 };
-    struct user u[N];
-    make_users("cancelme", "Cancel", N, NULL, "participant", u);
+    struct hsession u[N];
+    harness_make_users(DB, "cancelme", "Cancel", N, NULL, "participant", u);
     long id = create_activity("\"capacity\":1,\"mode\":\"approval\"");
     long e[N];
     for (int i = 0; i < N; i++)
@@ -1353,7 +1239,7 @@ START_TEST(cancelling_an_activity_tells_everyone)
     ck_assert_int_eq(st, 200);
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/enrollments/me", id);
-    json_decref(call_json("DELETE", path, NULL, &u[4], &st));
+    json_decref(hcall_json(&srv, "DELETE", path, NULL, &u[4], &st));
     ck_assert_int_eq(st, 200);
     const char *before[N] = {"confirmed", "waitlisted", "pending_approval", "rejected",
                              "cancelled"};
@@ -1361,23 +1247,25 @@ START_TEST(cancelling_an_activity_tells_everyone)
         ck_assert_db_status(id, u[i].id, before[i]);
 
     snprintf(path, sizeof path, "/api/activities/%ld/cancel", id);
-    json_t *j = call_json("POST", path, NULL, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "cancelled");
     json_decref(j);
-    char q[256];
-    snprintf(q, sizeof q,
-             "SELECT (details->>'told')::int FROM audit_log WHERE action = "
-             "'activity.cancelled' AND target_id = '%ld'",
-             id);
-    ck_assert_int_eq(harness_sql_long(DB, q), 3);
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT (details->>'told')::int FROM audit_log WHERE action = "
+                          "'activity.cancelled' AND target_id = '%ld'",
+                          id),
+        3);
     for (int i = 0; i < N; i++) {
         ck_assert_db_status(id, u[i].id, before[i]);
-        snprintf(q, sizeof q,
-                 "SELECT count(*) FROM mail_outbox WHERE template = 'activity_cancelled' AND "
-                 "to_address = 'cancelme-%d@test.example.org'",
-                 i + 1);
-        ck_assert_int_eq(harness_sql_long(DB, q), i < 3 ? 1 : 0);
+        ck_assert_int_eq(
+            harness_sql_longf(
+                DB,
+                "SELECT count(*) FROM mail_outbox WHERE template = 'activity_cancelled' AND "
+                "to_address = 'cancelme-%d@test.example.org'",
+                i + 1),
+            i < 3 ? 1 : 0);
     }
     for (int i = 1; i <= 3; i++) {
         char email[64];
@@ -1387,19 +1275,19 @@ START_TEST(cancelling_an_activity_tells_everyone)
         json_decref(m);
     }
     /* Cancelling again, or enrolling now, is refused with its code. */
-    j = call_json("POST", path, NULL, &staff, &st);
+    j = hcall_json(&srv, "POST", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "invalid_transition");
+    ck_assert_str_eq(hjson_err_code(j), "invalid_transition");
     json_decref(j);
     j = enrol(id, &u[4], NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "activity_cancelled");
+    ck_assert_str_eq(hjson_err_code(j), "activity_cancelled");
     json_decref(j);
     ck_assert_db_status(id, u[4].id, "cancelled");
 }
 END_TEST
 
-static void download(const char *path, const struct user *u, const char *file)
+static void download(const char *path, const struct hsession *u, const char *file)
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "curl -sf -o '%s' -H 'Cookie: %s' '%s%s'", file, u ? u->cookie : "",
@@ -1409,8 +1297,8 @@ static void download(const char *path, const struct user *u, const char *file)
 
 START_TEST(participants_csv_is_safe_and_parses)
 {
-    struct user u[4];
-    make_users("csv", "Csv", 4, "Seoul Metropolitan Government", "participant", u);
+    struct hsession u[4];
+    harness_make_users(DB, "csv", "Csv", 4, "Seoul Metropolitan Government", "participant", u);
     harness_sql(DB, "UPDATE accounts SET name = '김민준' WHERE email = 'csv-1@test.example.org'");
     harness_sql(DB, "UPDATE accounts SET name = 'สมชาย ใจดี', position = '=HYPERLINK(\"http://x\")' "
                     "WHERE email = 'csv-2@test.example.org'");
@@ -1423,9 +1311,9 @@ START_TEST(participants_csv_is_safe_and_parses)
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/questions", id);
     struct hresp r;
-    ck_assert_int_eq(
-        call("PUT", path, "{\"questions\":[{\"kind\":\"text\",\"label\":\"Motto\"}]}", &staff, &r),
-        200);
+    ck_assert_int_eq(hcall(&srv, "PUT", path,
+                           "{\"questions\":[{\"kind\":\"text\",\"label\":\"Motto\"}]}", &staff, &r),
+                     200);
     json_t *qdoc = json_loads(r.body, 0, NULL);
     long q = (long)json_integer_value(
         json_object_get(json_array_get(json_object_get(qdoc, "questions"), 0), "id"));
@@ -1439,11 +1327,9 @@ START_TEST(participants_csv_is_safe_and_parses)
         ck_assert_int_eq(st, 201);
     }
     snprintf(path, sizeof path, "/api/activities/%ld/participants.csv", id);
-    struct user anon = {0};
-    ck_assert_int_eq(call("GET", path, NULL, &u[0], &r), 403);
-    hresp_free(&r);
-    ck_assert_int_eq(call("GET", path, NULL, &anon, &r), 401);
-    hresp_free(&r);
+    struct hsession anon = {0};
+    HEXPECT(&srv, "GET", path, NULL, &u[0], 403, NULL);
+    HEXPECT(&srv, "GET", path, NULL, &anon, 401, NULL);
     download(path, &staff, "participants.csv");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
@@ -1499,8 +1385,8 @@ START_TEST(every_csv_column_is_formula_safe)
 {
     harness_sql(DB, "INSERT INTO organisations (name, city, country, kind) VALUES ('=Org formula', "
                     "'+City formula', '-Country formula', 'partner')");
-    struct user u[1];
-    make_users("csvf", "Csvf", 1, "=Org formula", "participant", u);
+    struct hsession u[1];
+    harness_make_users(DB, "csvf", "Csvf", 1, "=Org formula", "participant", u);
     harness_sql(
         DB,
         "UPDATE accounts SET name = '@Name formula', email = '=csvf@test.example.org', "
@@ -1510,9 +1396,9 @@ START_TEST(every_csv_column_is_formula_safe)
     char path[96];
     snprintf(path, sizeof path, "/api/activities/%ld/questions", id);
     long st = 0;
-    json_t *qdoc = call_json("PUT", path,
-                             "{\"questions\":[{\"kind\":\"text\",\"label\":\"+Question label\"}]}",
-                             &staff, &st);
+    json_t *qdoc = hcall_json(&srv, "PUT", path,
+                              "{\"questions\":[{\"kind\":\"text\",\"label\":\"+Question label\"}]}",
+                              &staff, &st);
     ck_assert_int_eq(st, 200);
     long q = (long)json_integer_value(
         json_object_get(json_array_get(json_object_get(qdoc, "questions"), 0), "id"));
@@ -1541,8 +1427,8 @@ END_TEST
  * closes, which curl reports as error 18; the server carries on. */
 START_TEST(failed_export_is_a_truncated_transfer)
 {
-    struct user u[3];
-    make_users("copyfail", "Copy", 3, NULL, "participant", u);
+    struct hsession u[3];
+    harness_make_users(DB, "copyfail", "Copy", 3, NULL, "participant", u);
     harness_sql(
         DB, "UPDATE accounts SET name = 'copy-bomb' WHERE email = 'copyfail-3@test.example.org'");
     long id = create_activity("\"capacity\":10");
@@ -1654,8 +1540,8 @@ END_TEST
 
 START_TEST(cross_activity_export_covers_a_date_range)
 {
-    struct user u[1];
-    make_users("range", "Range", 1, NULL, "participant", u);
+    struct hsession u[1];
+    harness_make_users(DB, "range", "Range", 1, NULL, "participant", u);
     long a = create_activity("\"title\":\"Range inside\",\"starts_on\":\"2031-03-10\","
                              "\"ends_on\":\"2031-03-12\"");
     long b = create_activity("\"title\":\"Range outside\",\"starts_on\":\"2031-09-10\","
@@ -1665,10 +1551,8 @@ START_TEST(cross_activity_export_covers_a_date_range)
     ck_assert_int_eq(st, 201);
     json_decref(enrol(b, u, NULL, &st));
     ck_assert_int_eq(st, 201);
-    struct hresp r;
-    ck_assert_int_eq(
-        call("GET", "/api/exports/participants.csv?from=March%202031", NULL, &staff, &r), 400);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/exports/participants.csv?from=March%202031", NULL, &staff, 400,
+            NULL);
     download("/api/exports/participants.csv?from=2031-03-01&to=2031-03-31", &staff, "range.csv");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
@@ -1681,8 +1565,8 @@ END_TEST
 
 START_TEST(calendar_feeds_parse)
 {
-    struct user u[1];
-    make_users("feed", "Feed", 1, NULL, "participant", u);
+    struct hsession u[1];
+    harness_make_users(DB, "feed", "Feed", 1, NULL, "participant", u);
     long id = create_activity("\"capacity\":5,\"title\":\"Feed workshop สมชาย\"");
     long st = 0;
     json_decref(enrol(id, u, NULL, &st));
@@ -1694,7 +1578,7 @@ START_TEST(calendar_feeds_parse)
     create_activity("\"title\":\"Dublin winter\",\"timezone\":\"Europe/Dublin\","
                     "\"starts_on\":\"2030-01-15\",\"ends_on\":\"2030-01-15\"");
     struct hresp feed;
-    ck_assert_int_eq(call("GET", "/api/calendar.ics", NULL, NULL, &feed), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/calendar.ics", NULL, NULL, &feed), 200);
     ck_assert_ptr_nonnull(strstr(feed.body, "DTSTART:20300701T080000Z"));
     ck_assert_ptr_nonnull(strstr(feed.body, "DTSTART:20300115T090000Z"));
     ck_assert_ptr_nonnull(strstr(feed.body, "DTSTART:20300522T000000Z")); /* 09:00 Seoul */
@@ -1710,15 +1594,13 @@ START_TEST(calendar_feeds_parse)
              "grep -q 'DTSTART;TZID=Asia/Seoul:20300522T090000' one.ics",
              getenv("CONVENE_SOURCE_DIR"));
     ck_assert_msg(system(cmd) == 0, "single activity calendar check failed");
-    struct hresp nf;
-    ck_assert_int_eq(call("GET", "/api/activities/999999/calendar.ics", NULL, NULL, &nf), 404);
-    hresp_free(&nf);
+    HEXPECT(&srv, "GET", "/api/activities/999999/calendar.ics", NULL, NULL, 404, NULL);
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 '%s/tests/tools/check_ics.py' public.ics 1 'Feed workshop สมชาย'",
              getenv("CONVENE_SOURCE_DIR"));
     ck_assert_msg(system(cmd) == 0, "public feed check failed");
     struct hresp r;
-    ck_assert_int_eq(call("POST", "/api/me/calendar-token", NULL, u, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/me/calendar-token", NULL, u, &r), 200);
     json_t *j = json_loads(r.body, 0, NULL);
     const char *url = json_string_value(json_object_get(j, "url"));
     ck_assert_ptr_nonnull(url);
@@ -1734,31 +1616,29 @@ START_TEST(calendar_feeds_parse)
              getenv("CONVENE_SOURCE_DIR"));
     ck_assert_msg(system(cmd) == 0, "private feed check failed");
     /* Revoked: the old link is gone (404), so calendar apps can tell. */
-    ck_assert_int_eq(call("DELETE", "/api/me/calendar-token", NULL, u, &r), 200);
-    hresp_free(&r);
+    HEXPECT(&srv, "DELETE", "/api/me/calendar-token", NULL, u, 200, NULL);
     st = 0;
-    j = call_json("GET", fp, NULL, NULL, &st);
+    j = hcall_json(&srv, "GET", fp, NULL, NULL, &st);
     ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
     /* Unknown (well-formed) token: 404 too. */
-    j = call_json("GET", "/api/feeds/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics", NULL, NULL,
-                  &st);
+    j = hcall_json(&srv, "GET", "/api/feeds/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics", NULL,
+                   NULL, &st);
     ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
-    ck_assert_int_eq(call("GET", "/api/feeds/short.ics", NULL, NULL, &r), 404);
-    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/feeds/short.ics", NULL, NULL, 404, NULL);
     /* A valid token with nothing registered: an empty calendar, 200. */
-    struct user lone[1];
-    make_users("feedlone", "Feedlone", 1, NULL, "participant", lone);
-    ck_assert_int_eq(call("POST", "/api/me/calendar-token", NULL, lone, &r), 200);
+    struct hsession lone[1];
+    harness_make_users(DB, "feedlone", "Feedlone", 1, NULL, "participant", lone);
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/me/calendar-token", NULL, lone, &r), 200);
     j = json_loads(r.body, 0, NULL);
     hresp_free(&r);
     snprintf(fp, sizeof fp, "%s",
              strstr(json_string_value(json_object_get(j, "url")), "/api/feeds/"));
     json_decref(j);
-    ck_assert_int_eq(call("GET", fp, NULL, NULL, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", fp, NULL, NULL, &r), 200);
     ck_assert_ptr_nonnull(strstr(r.body, "BEGIN:VCALENDAR"));
     ck_assert_ptr_null(strstr(r.body, "BEGIN:VEVENT"));
     hresp_free(&r);
@@ -1856,7 +1736,8 @@ START_TEST(bad_input_never_gets_a_server_error)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (int who = 0; who < 2; who++) {
             struct hresp r;
-            long st = call(cases[i].method, cases[i].path, cases[i].body, who ? &staff : NULL, &r);
+            long st =
+                hcall(&srv, cases[i].method, cases[i].path, cases[i].body, who ? &staff : NULL, &r);
             long want = who ? cases[i].staff_status : cases[i].anon_status;
             const char *want_code = who ? cases[i].staff_code : cases[i].anon_code;
             ck_assert_msg(st < 500, "%s %s as %s gave %ld: %s", cases[i].method, cases[i].path,
