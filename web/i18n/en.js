@@ -758,7 +758,7 @@ export default {
   "awards.vote.none": "You have not voted in this category.",
   "awards.vote.no_candidates": "No case is standing in this category.",
   "awards.vote.choose": "Your choice in {category}",
-  "awards.vote.read_case": "Read the case: {title}",
+  "awards.vote.read_case": "Read the whole case: {title}",
   "awards.vote.submit": "Vote",
   "awards.vote.withdraw": "Withdraw my vote",
   "awards.vote.pick_first": "Choose a case first, then press Vote.",
@@ -1167,4 +1167,6 @@ export default {
   "error.category_in_use": "A category that holds cases cannot be removed.",
   "error.conflict_not_waivable": "A conflict with the judge's own organisation cannot be waived.",
   "error.file_quota": "A case holds at most 10 files and 25 MB. Remove a file before attaching another.",
+  "staff.progress.judges_caption": "Cases scored per judge",
+  "staff.progress.cases_caption": "The spread of the scores per case",
 };

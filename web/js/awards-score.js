@@ -39,7 +39,7 @@ byId("score-heading").textContent = t("awards.score.heading_of", { title: c.titl
 document.title = t("title.pattern", { page: t("awards.score.heading_of", { title: c.title }) });
 
 box.append(h("section", { class: "card" },
-  h("p", { class: "lead" }, phaseChip(cycle.phase), " ",
+  h("p", { class: "lead" }, phaseChip(open ? "evaluation" : cycle.phase), " ",
     open ? t("awards.score.open_until", { when: whenText(cycle.evaluation_closes_at) }) : t("awards.score.closed")),
   h("dl", { class: "facts" },
     h("div", null, h("dt", null, t("awards.case_org")), h("dd", null, orgText(c.organisation))),

@@ -66,7 +66,10 @@ async function showCategory(c, cat) {
         h("span", { class: "sub" }, orgText(k.organisation))),
       h("p", { class: "hint" }, k.summary),
       sdgChips(k.sdgs),
-      h("p", null, h("a", { href: `/awards/case.html?id=${k.id}` }, t("awards.vote.read_case", { title: k.title })))));
+      h("details", { class: "case-more" }, h("summary", null, t("awards.vote.read_case", { title: k.title })),
+        h("h3", null, t("awards.case_description")), h("p", { class: "prose" }, k.description),
+        k.partners ? [h("h3", null, t("awards.case_partners")), h("p", { class: "prose" }, k.partners)] : null,
+        k.results ? [h("h3", null, t("awards.case_results")), h("p", { class: "prose" }, k.results)] : null)));
   }
   form.append(group);
   const actions = h("p", { class: "actions" });

@@ -36,7 +36,7 @@ if (!cycle) {
     const under = p.cases.filter((c) => c.under_min_judges).length;
     box.append(h("section", { class: "card", "aria-labelledby": "judges-h" },
       h("h2", { id: "judges-h" }, t("staff.progress.judges")),
-      p.judges.length ? table(t("staff.progress.judges"), ["staff.progress.col.judge", "staff.progress.col.scored", "staff.progress.col.missing", "staff.progress.col.conflicted"],
+      p.judges.length ? table(t("staff.progress.judges_caption"), ["staff.progress.col.judge", "staff.progress.col.scored", "staff.progress.col.missing", "staff.progress.col.conflicted"],
         p.judges.map((j) => h("tr", null,
           cell("staff.progress.col.judge", h("span", { class: "strong" }, j.name), "title-cell"),
           cell("staff.progress.col.scored", formatNumber(j.scored)),
@@ -47,7 +47,7 @@ if (!cycle) {
       h("h2", { id: "cases-h" }, t("staff.progress.cases")),
       h("p", { class: "hint" }, t("staff.progress.cases_hint", { min: formatNumber(p.min_judges) })),
       under ? h("p", { class: "notice bad" }, t("staff.progress.under", { count: formatNumber(under), min: formatNumber(p.min_judges) })) : null,
-      p.cases.length ? table(t("staff.progress.cases"), ["staff.progress.col.case", "staff.progress.col.judges", "staff.progress.col.scored", "staff.progress.col.mean", "staff.progress.col.median", "staff.progress.col.stddev", "staff.progress.col.range"],
+      p.cases.length ? table(t("staff.progress.cases_caption"), ["staff.progress.col.case", "staff.progress.col.judges", "staff.progress.col.scored", "staff.progress.col.mean", "staff.progress.col.median", "staff.progress.col.stddev", "staff.progress.col.range"],
         p.cases.map((c) => h("tr", { class: c.under_min_judges ? "flagged" : null },
           cell("staff.progress.col.case", [h("a", { class: "strong", href: `/awards/case.html?id=${c.submission_id}` }, c.title), h("span", { class: "sub" }, categoryName(cycle, c.category_id))], "title-cell"),
           cell("staff.progress.col.judges", [formatNumber(c.eligible_judges), c.under_min_judges ? h("span", { class: "chip conflict" }, t("staff.progress.too_few")) : null]),
