@@ -510,7 +510,7 @@ test("staff see the jury's progress (too few judges flagged) and the vote report
 
   await page.goto(`${env.base}/staff/award-votes.html?cycle=${state.cycleId}`);
   await settle(page);
-  assert.match(await main.innerText(), /2 valid votes, 0 voided/);
+  assert.match(await main.innerText(), /Valid votes: 2\. Voided: 0\./);
   await checkPage(page, "awards-staff-votes");
   const voidButton = page.getByRole("button", { name: /^Void vote \d+$/ }).first();
   if (await voidButton.count()) {
@@ -523,7 +523,7 @@ test("staff see the jury's progress (too few judges flagged) and the vote report
     await dialog.getByLabel("Reason").fill("Test of the void flow: same address as another voter");
     await dialog.getByRole("button", { name: "Void the vote" }).click();
     await page.locator("#result.notice.ok", { hasText: "is voided" }).waitFor();
-    assert.match(await main.innerText(), /1 valid votes, 1 voided/);
+    assert.match(await main.innerText(), /Valid votes: 1\. Voided: 1\./);
     await settle(page);
   }
   await assertNoProblems(context);
@@ -662,4 +662,181 @@ test("every awards page at both sizes, as the year ends", async () => {
   await checkPage(staff.page, "awards-case-staff");
   await assertNoProblems(staff.context);
   await staff.context.close();
+});
+
+// ---- The pages of the routes being built, on the answers their contract gives ----
+//
+// Until the files, results, publish and gallery routes are merged, these
+// pages are shown answers made up in the shape the contract gives
+// (X-E2E-Simulated: yes), so that what people see is checked now; the
+// tests above use the real server once the routes answer.
+
+function simulated(route, status, body) {
+  return route.fulfill({
+    status, contentType: "application/json", headers: { "X-E2E-Simulated": "yes" }, body: JSON.stringify(body),
+  });
+}
+
+function fakeResults(published) {
+  const org = (name, city, country) => ({ name, city, country });
+  return {
+    formula: "final = 0.6 × jury + 0.4 × public", jury_weight: 0.6, public_weight: 0.4, normalise: false,
+    published_at: published ? new Date().toISOString() : null,
+    categories: [{
+      id: state.cat1, name: CAT1,
+      entries: [
+        { submission_id: state.caseA, title: CASE_A, organisation: org("Seoul Metropolitan Government", "Seoul", "Republic of Korea"), rank: 1, award: published ? "winner" : null, public_choice: true, staff_choice: false, jury_score_raw: 7.3, jury_score: 73.3, public_votes: 2, public_score: 100, final_score: 84 },
+        { submission_id: state.caseB, title: CASE_B, organisation: org("Makati City Government", "Makati", "Philippines"), rank: 2, award: published ? "finalist" : null, public_choice: false, staff_choice: false, jury_score_raw: null, jury_score: null, public_votes: 0, public_score: 0, final_score: 0 },
+      ],
+    }, { id: state.cat2, name: CAT2, entries: [] }],
+  };
+}
+
+test("the results preview, publishing and the public results, on answers in the contract's shape", { skip: has.results ? "the real routes answer: tested above" : false }, async () => {
+  const { context, page } = await loggedIn(env.staffEmail, env.staffPassword, "/staff/awards.html");
+  let published = false;
+  let sent = null;
+  await context.route(/\/api\/awards\/cycles\/\d+\/results$/, (route) => simulated(route, 200, fakeResults(published)));
+  await context.route(/\/api\/awards\/cycles\/\d+\/publish$/, (route) => {
+    sent = route.request().postDataJSON();
+    published = true;
+    return simulated(route, 200, { id: state.cycleId, published_at: new Date().toISOString() });
+  });
+  await page.goto(`${env.base}/staff/award-results.html?cycle=${state.cycleId}`);
+  await settle(page);
+  const main = page.locator("main");
+  assert.match(await main.innerText(), /Final score = 60% jury score \+ 40% public score/);
+  assert.match(await main.innerText(), /A preview: nobody else sees these numbers/);
+  assert.match(await page.locator("section.results-category", { hasText: CAT1 }).innerText(), /Public's choice\s*Seoul Green Rooftops/);
+  const fin = page.getByRole("group", { name: `Finalists in ${CAT1}` });
+  assert.equal(await fin.getByRole("checkbox", { checked: true }).count(), 2, "the two highest ranked are proposed");
+  await checkPage(page, "awards-staff-results");
+  await fin.getByRole("checkbox", { name: /Makati/ }).uncheck();
+  await page.getByRole("button", { name: "Publish the results" }).click();
+  const dialog = page.getByRole("dialog", { name: "Publish the results?" });
+  await dialog.waitFor();
+  await settle(page);
+  await dialog.getByRole("button", { name: "Publish the results" }).click();
+  await page.locator("#banner", { hasText: "The results are published" }).waitFor();
+  await settle(page);
+  assert.deepEqual(sent, { finalists: { [state.cat1]: [state.caseA], [state.cat2]: [] } });
+  assert.match(await main.innerText(), /Published on .*\(Asia\/Seoul\)/);
+  await assertNoProblems(context);
+  await context.close();
+
+  const visitor = await newContext(browser);
+  await visitor.route(new RegExp(`/api/awards/cycles/${state.cycleId}$`), async (route) => {
+    const real = await route.fetch();
+    const body = await real.json();
+    return simulated(route, 200, { ...body, phase: "published", published_at: new Date().toISOString() });
+  });
+  await visitor.route(/\/api\/awards\/cycles\/\d+\/results$/, (route) => simulated(route, 200, fakeResults(true)));
+  const vp = await visitor.newPage();
+  await vp.goto(`${env.base}/awards/results.html?cycle=${state.cycleId}`);
+  await settle(vp);
+  const cat = vp.locator("section.results-category", { hasText: CAT1 });
+  assert.match(await cat.innerText(), /Winner\s*Seoul Green Rooftops/);
+  assert.match(await cat.innerText(), /Finalists\s*Makati Flood Early Warning/);
+  assert.match(await cat.innerText(), /Public's choice\s*Seoul Green Rooftops/);
+  assert.match(await vp.locator("section.results-category", { hasText: CAT2 }).innerText(), /No case stood in this category/);
+  await checkPage(vp, "awards-results");
+  await assertNoProblems(visitor);
+  await visitor.close();
+});
+
+test("the gallery's filters, paging and shareable address, on answers in the contract's shape", { skip: has.gallery ? "the real route answers: tested above" : false }, async () => {
+  const context = await newContext(browser);
+  const asked = [];
+  await context.route(/\/api\/awards\/gallery\?/, (route) => {
+    const q = new URL(route.request().url()).searchParams;
+    asked.push(Object.fromEntries(q));
+    const item = (id, title, city, sdgs, award) => ({
+      id, title, summary: `What ${city} did, in two sentences.`, sdgs, category: CAT1, year: 2026, award, files: [],
+      organisation: { name: `${city} City`, city, country: "Somewhere" },
+    });
+    const all = [item(state.caseA, CASE_A, "Seoul", [11, 13], "winner"), item(state.caseB, CASE_B, "Makati", [11, 13], "finalist")];
+    for (let i = 0; i < 12; i++) all.push(item(900 + i, `Case number ${i + 1}`, "Hanoi", [6], null));
+    const city = q.get("city");
+    const list = city ? all.filter((x) => x.organisation.city === city) : all;
+    const per = Number(q.get("per_page"));
+    const page = Number(q.get("page"));
+    return simulated(route, 200, { items: list.slice((page - 1) * per, page * per), total: list.length, page, per_page: per });
+  });
+  const page = await context.newPage();
+  await page.goto(`${env.base}/awards/gallery.html`);
+  await settle(page);
+  assert.match(await page.locator("#count").innerText(), /14 cases/);
+  assert.ok(await page.getByRole("navigation", { name: "Pages of cases" }).isVisible());
+  await checkPage(page, "awards-gallery");
+  await page.getByLabel("Goal").selectOption("13");
+  await page.getByLabel("Category").selectOption(CAT1);
+  await page.getByLabel("City").fill("Seoul");
+  const year = String(new Date().getFullYear());
+  await page.getByLabel("Year").selectOption(year);
+  await page.getByRole("button", { name: "Show cases" }).click();
+  await page.locator("#count", { hasText: "1 case." }).waitFor();
+  await settle(page);
+  assert.deepEqual(asked.at(-1), { sdg: "13", category: CAT1, city: "Seoul", year, page: "1", per_page: "12" });
+  const url = new URL(page.url());
+  assert.equal(url.search, `?sdg=13&category=${encodeURIComponent(CAT1).replace(/%20/g, "+")}&city=Seoul&year=${year}`);
+  assert.match(await page.locator("li.case-card").innerText(), /Winner/);
+  const other = await context.newPage();
+  await other.goto(url.toString());
+  await settle(other);
+  assert.equal(await other.getByLabel("City").inputValue(), "Seoul");
+  assert.equal(await other.getByLabel("Goal").inputValue(), "13");
+  assert.ok(await other.getByRole("link", { name: CASE_A }).isVisible(), "the address shows the same list");
+  await assertNoProblems(context);
+  await context.close();
+});
+
+test("attaching files: progress, the list with visibility, and the server's refusals, on answers in the contract's shape", { skip: has.files ? "the real route answers: tested above" : false }, async () => {
+  // A fresh draft in a cycle open for submissions (the first has moved on).
+  const staffContext = await newContext(browser);
+  const staff = await apiSession(staffContext, env.staffEmail, env.staffPassword);
+  const now = Date.now();
+  const c = await staff("POST", "/api/awards/cycles", {
+    year: 2027, title: "SDG Awards 2027", categories: [{ name: CAT1 }], criteria: [{ name: "Impact" }],
+    submission_opens_at: iso(now - HOUR), submission_closes_at: iso(now + DAY),
+    voting_opens_at: iso(now + 2 * DAY), voting_closes_at: iso(now + 3 * DAY),
+    evaluation_opens_at: iso(now + 2 * DAY), evaluation_closes_at: iso(now + 4 * DAY),
+  });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  await staffContext.close();
+  const mc = await newContext(browser);
+  const mcall = await apiSession(mc, MEMBER2, password(MEMBER2));
+  const d = await mcall("POST", `/api/awards/cycles/${c.body.id}/submissions`, {
+    category_id: c.body.categories[0].id, sdgs: [6], title: "Makati Rain Gardens", summary: "Rain gardens.", description: "Rain gardens in schools.",
+  });
+  assert.equal(d.status, 201, JSON.stringify(d.body));
+  await mc.close();
+
+  const { context, page } = await loggedIn(MEMBER2, password(MEMBER2), `/awards/case-edit.html?id=${d.body.id}`);
+  let n = 0;
+  await context.route(/\/api\/submissions\/\d+\/files$/, (route) => {
+    const body = route.request().postDataBuffer() || Buffer.alloc(0);
+    n += 1;
+    if (n === 2) return simulated(route, 422, { error: { code: "validation_failed", message: "x", fields: { file: { code: "unsupported_type", message: "Must be a PDF, PNG or JPEG file." } } } });
+    if (n === 3) return simulated(route, 409, { error: { code: "file_quota", message: "At most 10 files and 25 MB per case." } });
+    const visibility = /name="visibility"\r\n\r\njury/.test(body.toString("latin1")) ? "jury" : "public";
+    return simulated(route, 201, { id: n, filename: "site-plan.pdf", content_type: "application/pdf", size: 2048, sha256: "0".repeat(64), visibility });
+  });
+  const pdf = Buffer.from("%PDF-1.4\n%%EOF\n");
+  await page.getByLabel("File to attach").setInputFiles({ name: "site-plan.pdf", mimeType: "application/pdf", buffer: pdf });
+  await page.getByLabel("Who may see it").selectOption("jury");
+  await page.getByRole("button", { name: "Attach the file" }).click();
+  await page.locator("#upload-result.notice.ok", { hasText: "site-plan.pdf is attached" }).waitFor();
+  assert.match(await page.locator("#file-list").innerText(), /site-plan\.pdf[\s\S]*2 KB[\s\S]*Jury only/);
+  assert.ok(await page.getByRole("button", { name: "Remove: site-plan.pdf" }).isVisible());
+  await settle(page);
+  // The server's refusals, after the upload, say what to do.
+  await page.getByLabel("File to attach").setInputFiles({ name: "scan.pdf", mimeType: "application/pdf", buffer: pdf });
+  await page.getByRole("button", { name: "Attach the file" }).click();
+  await page.locator('[data-error-for="file"]', { hasText: "The server did not accept this file" }).waitFor();
+  await page.getByRole("button", { name: "Attach the file" }).click();
+  await page.locator('[data-error-for="file"]', { hasText: "Remove a file before attaching another" }).waitFor();
+  assert.equal(await page.getByLabel("File to attach").getAttribute("aria-invalid"), "true");
+  await checkPage(page, "awards-case-files");
+  await assertNoProblems(context);
+  await context.close();
 });

@@ -1103,7 +1103,7 @@ export default {
   "staff.exports.scores": "Jury scores (CSV)",
   "staff.exports.votes": "Public votes (CSV)",
   "staff.votes.heading": "Vote report",
-  "staff.votes.counts": "{votes} valid votes, {voided} voided.",
+  "staff.votes.counts": "Valid votes: {votes}. Voided: {voided}.",
   "staff.votes.nothing": "Nothing to look at.",
   "staff.votes.networks": "Address networks shared by several accounts",
   "staff.votes.network_line": "{network}: {votes} votes from {accounts} accounts.",
