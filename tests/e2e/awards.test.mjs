@@ -16,7 +16,9 @@
 // so, while the server answers 404 for them.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { allowApi, assertNoProblems, checkPage, env, launch, logIn, newContext, settle } from "./lib.mjs";
+import {
+  allowApi, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
+} from "./lib.mjs";
 
 // ---- The scene ------------------------------------------------------------
 
@@ -35,7 +37,9 @@ const MEMBER2 = "maria.santos@makati.example.org"; // Makati: case B, through th
 const JUDGE = "judge@convene.example.org"; // Aiko Tanaka, Yokohama
 const JUDGE2 = "amit.sharma@kathmandu.example.org"; // made a judge, conflicted with case A
 const VOTER = "somchai@bangkok.example.org";
-const VOTER2 = "nguyen.lan@hanoi.example.org";
+// A voter of its own (accounts.test.mjs changes seeded passwords).
+const VOTER2 = "voter.awards@hanoi.example.org";
+const VOTER2_PASSWORD = "lotus lantern river vote 2026";
 const CYCLE = "SDG Awards 2026";
 const CAT1 = "Climate Action and Resilience";
 const CAT2 = "Inclusive and Safe Cities";
@@ -93,6 +97,19 @@ async function loggedIn(email, pw, path, allows = []) {
   await page.waitForURL(`**${path.split("?")[0]}*`);
   await settle(page);
   return { context, page };
+}
+
+// Signs up and confirms an account through the API and the caught mail.
+async function verifiedAccount(email, pw, name) {
+  const context = await newContext(browser);
+  const before = await lastMailId();
+  const r = await context.request.post(`${env.base}/api/auth/signup`, { data: { email, password: pw, name } });
+  assert.equal(r.status(), 202);
+  const mail = await waitForMail(email, /confirm your email address/i, { after: before });
+  const token = new URL(linkIn(mail, "verify-email.html")).searchParams.get("token");
+  const v = await context.request.post(`${env.base}/api/auth/verify`, { data: { token } });
+  assert.equal(v.status(), 200);
+  await context.close();
 }
 
 async function accountId(call, email) {
@@ -454,7 +471,8 @@ test("members vote; one changes the vote, another withdraws and votes again; vis
   await assertNoProblems(visitor);
   await visitor.close();
 
-  const { context, page } = await loggedIn(VOTER2, password(VOTER2), `/awards/vote.html?cycle=${state.cycleId}`);
+  await verifiedAccount(VOTER2, VOTER2_PASSWORD, "Trần Văn Minh");
+  const { context, page } = await loggedIn(VOTER2, VOTER2_PASSWORD, `/awards/vote.html?cycle=${state.cycleId}`);
   const cat = page.locator("section.vote-category", { has: page.getByRole("heading", { name: CAT1 }) });
   assert.match(await cat.innerText(), /You have not voted in this category/);
   await cat.getByRole("radio", { name: new RegExp(CASE_B) }).check();
@@ -837,6 +855,18 @@ test("attaching files: progress, the list with visibility, and the server's refu
   await page.locator('[data-error-for="file"]', { hasText: "Remove a file before attaching another" }).waitFor();
   assert.equal(await page.getByLabel("File to attach").getAttribute("aria-invalid"), "true");
   await checkPage(page, "awards-case-files");
+  // Withdrawing asks first, then says so at the top.
+  await page.getByRole("button", { name: "Withdraw the case" }).click();
+  const dialog = page.getByRole("dialog", { name: "Withdraw this case?" });
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /This cannot be undone/);
+  await settle(page);
+  await dialog.getByRole("button", { name: "Withdraw the case" }).click();
+  await page.waitForURL(/done=withdrawn/);
+  await settle(page);
+  assert.match(await page.locator("#banner").innerText(), /The case is withdrawn/);
+  assert.match(await page.locator("#submit-box").innerText(), /Withdrawn/);
+  assert.ok(await page.getByLabel("Title", { exact: true }).isDisabled(), "a withdrawn case no longer changes");
   await assertNoProblems(context);
   await context.close();
 });

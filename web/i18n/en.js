@@ -748,7 +748,7 @@ export default {
   "awards.formula_heading": "How the winners are chosen",
   "awards.formula": "The final score is {jury}% the jury's score and {public}% the public vote.",
   "awards.normalised": "The jury's scores are normalised per judge, so that strict and generous judges count alike.",
-  "nav.staff_awards": "Awards admin",
+  "nav.staff_awards": "Manage awards",
   "awards.vote_heading": "Vote for a case",
   "awards.vote.not_yet": "Voting opens on {when}. Come back then to choose a case in each category.",
   "awards.vote.closed": "Voting closed on {when}. Thank you to everyone who voted.",
@@ -1169,4 +1169,6 @@ export default {
   "error.file_quota": "A case holds at most 10 files and 25 MB. Remove a file before attaching another.",
   "staff.progress.judges_caption": "Cases scored per judge",
   "staff.progress.cases_caption": "The spread of the scores per case",
+  "awards.results.proposed": "(highest ranked: the winner once published)",
+  "awards.form.read_only": "You can read this case; only the confirmed members of its organisation change it.",
 };

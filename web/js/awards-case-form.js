@@ -70,14 +70,18 @@ if (!loaded.ok) {
 
 // ---- Who may write ------------------------------------------------------
 
-const staffOnly = !me.organisation_confirmed && me.roles.some((r) => r === "staff" || r === "admin");
+// Only confirmed members of the case's organisation change it (staff read
+// cases but do not change them).
+const ownCase = !record || Boolean(me.organisation && record.organisation && record.organisation.id === me.organisation.id);
 let blocked = null;
-if (!me.organisation) {
+if (!ownCase) {
+  blocked = h("p", { class: "notice info", id: "gate-note" }, t("awards.form.read_only"));
+} else if (!me.organisation) {
   blocked = h("div", { class: "notice info", id: "gate-note" },
     h("h2", null, t("awards.form.no_org_heading")),
     h("p", null, t("awards.form.no_org")),
     h("p", null, h("a", { href: "/profile.html" }, t("awards.form.go_profile"))));
-} else if (!me.organisation_confirmed && !(record && staffOnly)) {
+} else if (!me.organisation_confirmed) {
   blocked = h("div", { class: "notice info", id: "gate-note" },
     h("h2", null, t("awards.form.unconfirmed_heading")),
     h("p", null, t("awards.form.unconfirmed", { org: me.organisation.name })),

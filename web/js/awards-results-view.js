@@ -26,7 +26,10 @@ export function resultsView(r, { staff = false } = {}) {
     r.normalise ? h("p", { class: "hint" }, t("awards.normalised")) : null)];
   for (const cat of r.categories || []) {
     const entries = [...(cat.entries || [])].sort((a, b) => (a.rank || 999) - (b.rank || 999));
-    const winner = entries.find((e) => e.award === "winner");
+    // Before publication no award is set: the highest ranked is shown as
+    // the winner to be.
+    const winner = entries.find((e) => e.award === "winner") || (!r.published_at ? entries.find((e) => e.rank === 1) : null);
+    const proposed = winner && winner.award !== "winner";
     const finalists = entries.filter((e) => e.award === "finalist");
     const publicChoice = entries.find((e) => e.public_choice);
     const rows = entries.map((e) => h("tr", null,
@@ -40,7 +43,7 @@ export function resultsView(r, { staff = false } = {}) {
     out.push(h("section", { class: "card results-category", "aria-labelledby": `res-${cat.id}` },
       h("h2", { id: `res-${cat.id}` }, cat.name),
       h("dl", { class: "facts" },
-        h("div", null, h("dt", null, t("awards.results.winner")), h("dd", null, winner ? entryLine(winner) : t("awards.results.none"))),
+        h("div", null, h("dt", null, t("awards.results.winner")), h("dd", null, winner ? [entryLine(winner), proposed ? h("span", { class: "sub" }, ` ${t("awards.results.proposed")}`) : null] : t("awards.results.none"))),
         h("div", null, h("dt", null, t("awards.results.finalists")),
           h("dd", null, finalists.length ? h("ul", { class: "plain-list" }, finalists.map((e) => h("li", null, entryLine(e)))) : t("awards.results.none"))),
         h("div", null, h("dt", null, t("awards.results.public_choice")), h("dd", null, publicChoice ? entryLine(publicChoice) : t("awards.results.none")))),

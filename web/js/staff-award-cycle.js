@@ -214,7 +214,7 @@ form.addEventListener("submit", async (event) => {
           if (k === "criteria") Object.assign(o, { weight: x.weight, scale_max: x.scale_max });
           return o;
         }))
-        : WHEN.includes(k) ? Date.parse(b[k]) === Date.parse(before) : JSON.stringify(b[k]) === JSON.stringify(before ?? null);
+        : WHEN.includes(k) ? Math.floor(Date.parse(b[k]) / 60000) === Math.floor(Date.parse(before) / 60000) : JSON.stringify(b[k]) === JSON.stringify(before ?? null);
       if (same) delete b[k];
     }
     // The shares go together: the API checks that they add up.
