@@ -146,7 +146,7 @@ function check(b) {
   const out = {};
   if (!b.year) out.year = t("staff.cycle.err.year");
   if (!b.title) out.title = t("staff.cycle.err.title");
-  for (const f of WHEN) if (!b[f]) out[f] = t("staff.cycle.err.when");
+  for (const f of WHEN) if (!b[f]) out[f] = t(`staff.cycle.err.${f}`);
   if (!b.eligible_kinds.length) out.eligible_kinds = t("staff.cycle.err.kinds");
   if (!b.categories.length) out.categories = t("staff.cycle.err.no_categories");
   if (!b.criteria.length) out.criteria = t("staff.cycle.err.no_criteria");
