@@ -4,7 +4,8 @@
 #   1. installs what they need: Debian packages (deploy/deps.sh --test brings
 #      chromium, node, npm and fonts) and the npm packages (npm ci)
 #   2. builds build/convene with CMake when it is missing
-#   3. starts a private PostgreSQL (build/e2e-pg, port 54349, --fast) with a
+#   3. starts a private PostgreSQL (build/e2e-pg, port CONVENE_E2E_PG_PORT,
+#      default 54349, --fast) with a
 #      fresh database `e2e`, runs `convene migrate` and `convene seed`
 #   4. starts the mail catcher and `convene serve` on free loopback ports
 #   5. runs the node tests (tests/e2e/*.test.mjs) against them in Debian's
@@ -13,6 +14,7 @@
 # Screenshots, the server's and the catcher's logs go to build/e2e-artifacts/.
 # Works as root and as a normal user; concurrent runs on one tree take turns
 # (build/e2e.lock). Environment: CONVENE_BIN (default build/convene),
+# CONVENE_E2E_PG_PORT (PostgreSQL's port, default 54349),
 # E2E_CHROMIUM (default /usr/bin/chromium), E2E_TESTS (test files to run,
 # default all), E2E_SKIP_DEPS=1 skips step 1's apt part. Other CONVENE_*
 # settings of the caller are ignored (CONVENE_PG_* still reach pg.sh).
@@ -22,7 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$here"
 e2e=$here/tests/e2e
 pgdir=$here/build/e2e-pg
-pgport=54349
+pgport=${CONVENE_E2E_PG_PORT:-54349} # another port for a second tree's runs
 maildir=$here/build/e2e-mail
 artifacts=$here/build/e2e-artifacts
 bin=${CONVENE_BIN:-$here/build/convene}
@@ -47,7 +49,7 @@ fi
 # environment, which may point at another database or web root).
 while read -r var; do
     case $var in
-        CONVENE_BIN | CONVENE_PG_*) ;;
+        CONVENE_BIN | CONVENE_PG_* | CONVENE_E2E_PG_PORT) ;;
         CONVENE_*) unset "$var" ;;
     esac
 done < <(compgen -e)
@@ -186,6 +188,7 @@ E2E_BASE_URL=$base_url \
     E2E_ADMIN_PASSWORD=$admin_password \
     E2E_STAFF_EMAIL=$staff_email \
     E2E_STAFF_PASSWORD=$staff_password \
+    E2E_SEED_OUTPUT=$seed_out \
     E2E_ARTIFACTS=$artifacts \
     E2E_WEB_ROOT=$here/web \
     E2E_CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium} \

@@ -28,6 +28,12 @@ export const NAV = [
     show: () => true,
     current: (p) => p === "/" || p === "/index.html",
   },
+  {
+    key: "nav.awards",
+    href: "/awards/index.html",
+    show: () => true,
+    current: (p) => p.startsWith("/awards/"),
+  },
   { key: "nav.registrations", href: "/my-registrations.html", show: (me) => Boolean(me) },
   {
     key: "nav.profile",
@@ -39,7 +45,13 @@ export const NAV = [
     key: "nav.staff",
     href: "/staff/activities.html",
     show: (me) => isStaff(me),
-    current: (p) => p.startsWith("/staff/"),
+    current: (p) => p.startsWith("/staff/") && !p.startsWith("/staff/award") && p !== "/staff/affiliations.html",
+  },
+  {
+    key: "nav.staff_awards",
+    href: "/staff/awards.html",
+    show: (me) => isStaff(me),
+    current: (p) => p.startsWith("/staff/award") || p === "/staff/affiliations.html",
   },
   {
     key: "nav.admin",

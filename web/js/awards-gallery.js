@@ -1,0 +1,93 @@
+// awards-gallery.js - the knowledge platform: published cases, filtered
+// by goal, category, city, year and words; the filters and the page live in
+// the address, so a link shows the same list.
+import { api, errorMessage, query } from "./api.js";
+import { byId, clear, h } from "./dom.js";
+import { t, tn } from "./i18n.js";
+import { initPage } from "./layout.js";
+import { SDGS, awardsNav, loadCycles, orgText, sdgChips, sdgLabel } from "./awards-common.js";
+import { saveState } from "./table.js";
+
+const { me } = await initPage();
+awardsNav(me, null);
+const form = byId("filter");
+const out = byId("results");
+const count = byId("count");
+const PER_PAGE = 12;
+
+for (const n of SDGS) form.elements.sdg.append(h("option", { value: String(n) }, sdgLabel(n)));
+const cycles = await loadCycles();
+if (cycles.ok) {
+  const names = new Set();
+  const years = new Set();
+  for (const c of cycles.data.items) {
+    years.add(c.year);
+    for (const k of c.categories) names.add(k.name);
+  }
+  for (const n of [...names].sort()) form.elements.category.append(h("option", { value: n }, n));
+  for (const y of [...years].sort((a, b) => b - a)) form.elements.year.append(h("option", { value: String(y) }, String(y)));
+}
+
+const params = new URLSearchParams(location.search);
+for (const k of ["q", "sdg", "category", "city", "year"]) {
+  const v = params.get(k) || "";
+  const el = form.elements[k];
+  if (el.tagName === "SELECT" && v && ![...el.options].some((o) => o.value === v)) el.append(h("option", { value: v }, v));
+  el.value = v;
+}
+let page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
+
+function filters() {
+  const f = {};
+  for (const k of ["q", "sdg", "category", "city", "year"]) f[k] = form.elements[k].value.trim();
+  return f;
+}
+
+function card(c) {
+  return h("li", { class: "case-card" },
+    h("h2", null, h("a", { href: `/awards/case.html?id=${c.id}` }, c.title)),
+    h("p", { class: "sub" }, [orgText(c.organisation), c.category, c.year ? String(c.year) : null].filter(Boolean).join(" · ")),
+    c.award ? h("p", null, h("span", { class: `chip award-${c.award}` }, t(`awards.award.${c.award}`))) : null,
+    h("p", null, c.summary),
+    sdgChips(c.sdgs));
+}
+
+function pageLink(n, key) {
+  const q = new URLSearchParams(query({ ...filters(), page: n > 1 ? n : "" }).slice(1));
+  const s = q.toString();
+  return h("a", { class: "button-link secondary", href: s ? `?${s}` : location.pathname, dataset: { page: n } }, t(key));
+}
+
+async function show() {
+  out.setAttribute("aria-busy", "true");
+  const r = await api("GET", `/api/awards/gallery${query({ ...filters(), page, per_page: PER_PAGE })}`);
+  out.removeAttribute("aria-busy");
+  clear(out);
+  if (!r.ok || !r.data || !Array.isArray(r.data.items)) {
+    count.textContent = "";
+    out.append(h("p", { class: "notice bad" }, r.status === 404 ? t("awards.gallery_unavailable") : errorMessage(r)));
+    return;
+  }
+  const total = Number(r.data.total) || 0;
+  count.textContent = tn("awards.gallery_count", total);
+  if (!r.data.items.length) {
+    out.append(h("div", { class: "empty-state" }, h("p", null, t("awards.gallery_empty"))));
+    return;
+  }
+  out.append(h("ul", { class: "case-cards" }, r.data.items.map(card)));
+  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
+  if (pages > 1) {
+    out.append(h("nav", { class: "pager", "aria-label": t("awards.gallery_pages") },
+      page > 1 ? pageLink(page - 1, "table.previous") : null,
+      h("span", { class: "page-text" }, t("table.page_of", { page, pages })),
+      page < pages ? pageLink(page + 1, "table.next") : null));
+  }
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  page = 1;
+  saveState({ ...filters(), page });
+  await show();
+});
+await show();
