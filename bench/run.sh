@@ -149,6 +149,8 @@ check() {
         missed+=("MISSED $1 $2 (target $3 $4)")
     fi
 }
+# BENCH_TRACE=1: the seconds since the start at each line (to stderr).
+trace() { [ -z "${BENCH_TRACE:-}" ] || echo "bench: ${SECONDS} s: $1" >&2; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # ---- the server ----
@@ -177,6 +179,7 @@ pids+=($!)
 bare_pid=$!
 wait_ready "http://127.0.0.1:$bport/healthz" 5 || { echo "bench: bench_bare did not start" >&2; exit 1; }
 
+trace "healthz"
 # ---- healthz, interleaved rounds, median of each ----
 hb=(); hc=()
 for _ in $(seq "$rounds"); do
@@ -188,6 +191,7 @@ done
 h_bare=$(median "${hb[@]}"); h_conv=$(median "${hc[@]}")
 kill "$bare_pid" 2>/dev/null || true
 
+trace "catalogue"
 # ---- catalogue: GET /api/activities vs the same bytes from bench_bare ----
 curl -fs "$conv/api/activities" >"$tmp/catalogue"
 cat_bytes=$(wc -c <"$tmp/catalogue")
@@ -206,6 +210,7 @@ done
 c_bare=$(median "${cb[@]}"); c_conv=$(median "${cc[@]}"); c_p99=$(median "${cp[@]}"); c_bare_p99=$(median "${cbp[@]}")
 kill "$bare2_pid" 2>/dev/null || true
 
+trace "activity"
 # ---- an activity page for a signed-in person ----
 python3 "$here/bench/setup.py" "$db_url" staff
 staff_cookie="Cookie: convene_session=benchstaffxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -214,6 +219,7 @@ wrk_case "activity page" strict -t2 -c64 -d"${duration}s" -s "$BENCH_DIR/count.l
     "$conv/api/activities/$act_id"
 a_rps=$W_RPS a_p99=$W_P99
 
+trace "enrolment"
 # ---- enrolment: the server vs pgbench running the same SQL ----
 clients=16
 per_client=$((enrol_duration * 250)) # 4,000 enrolments/s at most
@@ -244,6 +250,7 @@ for pair in "${pairs[@]}"; do
 done
 e_conv=$(median "${es[@]}"); e_pg=$(median "${ep[@]}")
 
+trace "csv"
 # ---- participant CSV of 100,000 rows vs psql \copy of the same query ----
 csv_rows=100000
 csv_act=$(python3 "$here/bench/setup.py" "$db_url" csv "$csv_rows")
@@ -285,6 +292,7 @@ csv_ms=$(median "${cs[@]}"); copy_ms=$(median "${cq[@]}")
 csv_bytes=$(wc -c <"$tmp/export.csv")
 rm -f "$tmp/export.csv" "$tmp/copy.csv"
 
+trace "login flood"
 # ---- login flood: 32 clients log in; healthz latency meanwhile ----
 printf 'bench-password\n' | CONVENE_DATABASE_URL=$db_url CONVENE_DATA_DIR=$here \
     "$build/convene" user add flood-template@bench.example.org --name Template --role participant \
@@ -301,6 +309,7 @@ flood_bad=$(awk '$1 == "non2xx" {print $2}' "$tmp/flood")
 flood_rps=$(awk '$1 == "rps2xx" {print $2}' "$tmp/flood")
 [ "${flood_ok:-0}" -gt 0 ] || fail "login flood: no log-in succeeded"
 
+trace "stampede"
 # ---- stampede: edits during a 64-connection read load of the catalogue ----
 edit_id=$(python3 "$here/bench/setup.py" "$db_url" stampede 5000)
 curl -fs -o /dev/null "$conv/api/activities" || fail "stampede: catalogue not served"
@@ -331,6 +340,7 @@ s_5xx=$W_5XX s_other=$((W_NON2XX - W_5XX)) s_sock=$W_SOCKERR s_p99=$W_P99 s_rps=
 skipped=() # lines not measured because their route is missing (not a pass)
 skip() { skipped+=("SKIPPED: route missing ($*)"); }
 
+trace "vote"
 # ---- vote PUT: the server vs pgbench running the same SQL ----
 # Every request changes a vote (vote.lua, vote.pgbench); each side has its
 # own accounts, enough that none reaches 30 changes an hour at 8,000/s.
@@ -383,6 +393,7 @@ except Exception:
     print(-1)' "$1"
 }
 
+trace "staff preview"
 # ---- staff preview: GET .../results before publication, a large cycle ----
 pv_cats=4 pv_cases=200 pv_judges=12 pv_per_cat=6 pv_criteria=7 pv_voters=25000
 pv_cycle=$(python3 "$here/bench/awards_setup.py" "$db_url" cycle "$pv_cats" "$pv_cases" "$pv_judges" \
@@ -409,6 +420,7 @@ else
     pv_ms=$(median "${pt[@]}")
 fi
 
+trace "published results"
 # ---- published results: the public answer vs bench_bare with its bytes ----
 pub_cases=12
 pub_cycle=$(python3 "$here/bench/awards_setup.py" "$db_url" cycle 4 "$pub_cases" 6 3 7 500) ||
@@ -447,6 +459,7 @@ else
     curl -s "$pub_url" | cmp -s - "$tmp/results" || fail "published results changed under load"
 fi
 
+trace "download"
 # ---- a 10 MiB download vs psql binary COPY of the same bytea ----
 dl_mib=10
 read -r dl_sub dl_file < <(python3 "$here/bench/awards_setup.py" "$db_url" file "$dl_mib") ||
@@ -454,27 +467,33 @@ read -r dl_sub dl_file < <(python3 "$here/bench/awards_setup.py" "$db_url" file 
 dl_bytes=$((dl_mib * 1048576))
 dl_url="$conv/api/submissions/$dl_sub/files/$dl_file"
 dl_sha=$(psql "$db_url" -X -t -A -c "SELECT encode(sha256, 'hex') FROM submission_files WHERE id = $dl_file")
-d_ms="-" d_copy_ms="-" d_ratio="-" d_growth="-"
+d_ms="-" d_copy_ms="-" d_ratio="-" d_growth="-" d_after="-"
 code=$(curl -s -o "$tmp/download" -w '%{http_code}' -H "$staff_cookie" "$dl_url")
 if [ "$code" = 404 ]; then
     skip "download: GET /api/submissions/{id}/files/{file_id}"
 elif [ "$code" != 200 ] || [ "$(sha256sum <"$tmp/download" | cut -d' ' -f1)" != "$dl_sha" ]; then
     fail "download: status $code, $(wc -c <"$tmp/download") bytes not the stored file"
 else
+    # The same bytes through psql: binary COPY is 19 bytes of header, 2 + 4
+    # of tuple head, the bytea, 2 of trailer.
+    copy_sql="\\copy (SELECT data FROM submission_files WHERE id = $dl_file) TO"
+    psql "$db_url" -X -q -c "$copy_sql '$tmp/copy.bin' WITH (FORMAT binary)" || fail "psql binary \\copy failed"
+    [ "$(tail -c +26 "$tmp/copy.bin" | head -c "$dl_bytes" | sha256sum | cut -d' ' -f1)" = "$dl_sha" ] &&
+        [ "$(wc -c <"$tmp/copy.bin")" = $((dl_bytes + 27)) ] || fail "psql binary \\copy: not the stored file"
+    rm -f "$tmp/copy.bin"
+    # Timed, interleaved: each client's own time from request to last byte
+    # (curl's time_total; psql's \timing of the \copy), both into /dev/null.
     ds=(); dq=()
     for _ in $(seq $((quick ? 3 : 5))); do
         read -r code size t < <(curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' \
             -H "$staff_cookie" "$dl_url")
         [ "$code" = 200 ] && [ "$size" = "$dl_bytes" ] || fail "download: status $code, $size bytes"
-        q0=$(date +%s%N)
-        psql "$db_url" -X -q -c "\\copy (SELECT data FROM submission_files WHERE id = $dl_file) TO '$tmp/copy.bin' WITH (FORMAT binary)" ||
-            fail "psql binary \\copy failed"
-        q1=$(date +%s%N)
-        # 19 bytes of header, 2 + 4 of tuple head, 2 of trailer around the bytea.
-        [ "$(wc -c <"$tmp/copy.bin")" = $((dl_bytes + 27)) ] || fail "psql binary \\copy: wrong size"
-        ds+=("$(calc "$t * 1000")"); dq+=("$(((q1 - q0) / 1000000))")
+        ds+=("$(calc "$t * 1000")")
+        out=$(psql "$db_url" -X -c '\timing on' -c "$copy_sql '/dev/null' WITH (FORMAT binary)" 2>&1) ||
+            fail "psql binary \\copy failed: $out"
+        grep -qx 'COPY 1' <<<"$out" || fail "psql binary \\copy: $out"
+        dq+=("$(awk '/^Time:/ {print $2; exit}' <<<"$out")")
     done
-    rm -f "$tmp/copy.bin"
     d_ms=$(median "${ds[@]}"); d_copy_ms=$(median "${dq[@]}")
     d_ratio=$(calc "$d_ms / max($d_copy_ms, 1)")
     # 16 concurrent downloads (each client fetches the file twice on one
@@ -501,10 +520,12 @@ else
         [ "${hwm:-0}" -gt "$peak" ] && peak=$hwm
     fi
     d_growth=$(calc "max($peak - $before, 0) / 1024")
+    d_after=$(calc "max($(rss_kb "$cpid") - $before, 0) / 1024")
     good=$(cat "$tmp"/dl.* | grep -c "^200 $dl_bytes\$" || true)
     [ "$good" = 32 ] || fail "concurrent downloads: $good of 32 complete 200 answers"
 fi
 
+trace "report"
 # ---- report ----
 h_ratio=$(calc "$h_conv / $h_bare")
 c_ratio=$(calc "$c_conv / $c_bare")
@@ -538,7 +559,7 @@ row "  ($pv_cats x $pv_cases cases, $pv_judges judges, $pv_criteria criteria, $p
 row "published results 2xx/s ($r_bytes bytes; reference: bare)" "$(sk "${r_conv%.*}")" "${r_bare%.*}" "$r_ratio" ">=0.50"
 row "  p99 ms (64 conns; reference: bare)" "$(sk "$r_p99")" "$r_bare_p99" "-" "<10"
 row "$dl_mib MiB download ms vs psql binary \\copy" "$(sk "$d_ms")" "$d_copy_ms" "$d_ratio" "<=1.50"
-row "  RSS growth, 16 concurrent downloads (MiB)" "$(sk "$d_growth")" "-" "-" "<5"
+row "  RSS growth, 16 concurrent downloads (MiB; after: ${d_after:--})" "$(sk "$d_growth")" "-" "-" "<5"
 row "start to ready (ms, migrated database)" "$startup_ms" "-" "-" "<300"
 row "idle RSS (MiB)" "$idle_mib" "-" "-" "<30"
 
