@@ -27,18 +27,29 @@ usage: awards_setup.py PSQL_URL vote ACCOUNTS ROUNDS
          Prints "SUBMISSION FILE".
 """
 import hashlib
+import os
 import subprocess
 import sys
 import time
 
 
 def psql(url, script):
+    """Runs script; its output lines. With BENCH_TRACE set, the time of
+    each statement goes to stderr."""
+    trace = bool(os.environ.get("BENCH_TRACE"))
+    if trace:
+        script = "\\timing on\n" + script
     out = subprocess.run(["psql", url, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"],
                          input=script, capture_output=True, text=True)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         sys.exit(1)
-    return out.stdout.strip().splitlines()
+    lines = out.stdout.strip().splitlines()
+    if trace:
+        times = [x for x in lines if x.startswith("Time: ")]
+        sys.stderr.write("awards_setup: %s\n" % ", ".join(t[6:] for t in times))
+        lines = [x for x in lines if not x.startswith("Time: ") and x != "Timing is on."]
+    return lines
 
 
 def token(k):
@@ -156,22 +167,21 @@ CREATE TEMP TABLE bench_voters AS
                  FROM generate_series(1, %(voters)d) v
              RETURNING id)
   SELECT id, row_number() OVER (ORDER BY id) AS v FROM a;
-CREATE TEMP TABLE bench_cases AS
-  SELECT s.id, s.category_id, row_number() OVER (PARTITION BY s.category_id ORDER BY s.id) - 1 AS n
-    FROM submissions s WHERE s.cycle_id = (SELECT id FROM bench_cycle);
-ANALYZE bench_voters;
-ANALYZE bench_cases;
--- Voter v picks, in each category, case floor(CASES * u^2) for a
+-- Each category's cases in an array: a vote's case is a subscript, not
+-- a join the planner could get wrong.
+CREATE TEMP TABLE bench_cats AS
+  SELECT g.id, g.cycle_id, array_agg(s.id ORDER BY s.id) AS cases
+    FROM award_categories g JOIN submissions s ON s.category_id = g.id
+   WHERE g.cycle_id = (SELECT id FROM bench_cycle) GROUP BY g.id, g.cycle_id;
+-- Voter v picks, in each category, case 1 + floor(CASES * u^2) for a
 -- pseudo-random u in [0, 1): a few cases get most of the votes.
 INSERT INTO votes (cycle_id, category_id, account_id, submission_id, client_addr, user_agent,
                    created_at, updated_at)
-  SELECT g.cycle_id, g.id, b.id, c.id, '10.0.' || (b.v %% 250) || '.' || (b.v %% 199), 'setup',
+  SELECT g.cycle_id, g.id, b.id,
+         g.cases[1 + floor(%(cases)d * power(((b.v * 7919 + g.id * 104729) %% 10007) / 10007.0, 2))::int],
+         '10.0.' || (b.v %% 250) || '.' || (b.v %% 199), 'setup',
          now() - interval '25 days', now() - interval '25 days'
-    FROM bench_voters b
-   CROSS JOIN award_categories g
-    JOIN bench_cases c ON c.category_id = g.id
-     AND c.n = floor(%(cases)d * power(((b.v * 7919 + g.id * 104729) %% 10007) / 10007.0, 2))
-   WHERE g.cycle_id = (SELECT id FROM bench_cycle);
+    FROM bench_voters b CROSS JOIN bench_cats g;
 RESET session_replication_role;
 ANALYZE scores;
 ANALYZE votes;

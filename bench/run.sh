@@ -348,8 +348,12 @@ vote_accounts=$((640 * enrol_rounds * enrol_duration)) # per side, a multiple of
 mapfile -t vote_lines < <(python3 "$here/bench/awards_setup.py" "$db_url" vote "$vote_accounts" "$enrol_rounds")
 [ ${#vote_lines[@]} -eq $((enrol_rounds + 1)) ] || { echo "bench: vote setup failed" >&2; exit 1; }
 vote_cat=${vote_lines[0]}
+trace "vote: set up"
 # vote_rows FIRST_K LAST_K A B: "changes accounts votes" of round (A, B) for accounts k in [FIRST_K, LAST_K)
 vote_rows() {
+    # ANALYZE first: the table grew by thousands of rows since the last
+    # statistics, and with none the planner loops over it (seconds).
+    psql "$db_url" -X -q -c "ANALYZE vote_changes"
     psql "$db_url" -X -t -A -F ' ' -c "WITH t AS (SELECT account_id FROM bench_vote_tokens WHERE k >= $1 AND k < $2)
         SELECT (SELECT count(*) FROM vote_changes WHERE category_id = $vote_cat AND submission_id IN ($3, $4)
                    AND account_id IN (SELECT account_id FROM t)),
@@ -368,6 +372,7 @@ for pair in "${vote_lines[@]:1}"; do
     [ "$changes" -ge "$W_OK" ] && [ "$changes" -le $((W_OK + clients)) ] && [ "$votes" = "$voters" ] ||
         fail "vote: $changes vote changes by $voters accounts ($votes votes) for $W_OK 2xx answers"
     vs+=("$W_RPS")
+    trace "vote: server round"
     out=$(pgbench -n -M prepared -c "$clients" -j 2 -T "$enrol_duration" -f "$here/bench/vote.pgbench" \
         -D per=$((vote_accounts / clients)) -D n=0 -D first="$vote_accounts" -D cat="$vote_cat" \
         -D a="$case_a" -D b="$case_b" "$db_url" 2>&1) ||
@@ -380,6 +385,7 @@ for pair in "${vote_lines[@]:1}"; do
     [ "$changes" = "${done_tx:-x}" ] && [ "$votes" = "$voters" ] ||
         fail "vote pgbench: $changes vote changes by $voters accounts ($votes votes) for ${done_tx:-?} transactions"
     vp+=("${tps:-0}")
+    trace "vote: pgbench round"
 done
 v_conv=$(median "${vs[@]}"); v_pg=$(median "${vp[@]}")
 
@@ -402,6 +408,7 @@ read -r pv_scores pv_votes < <(psql "$db_url" -X -t -A -F ' ' -c "SELECT
     (SELECT count(*) FROM scores s JOIN submissions c ON c.id = s.submission_id WHERE c.cycle_id = $pv_cycle),
     (SELECT count(*) FROM votes WHERE cycle_id = $pv_cycle)")
 pv_url="$conv/api/awards/cycles/$pv_cycle/results"
+trace "staff preview: set up"
 pv_ms="-"
 code=$(curl -s -o "$tmp/preview" -w '%{http_code}' -H "$staff_cookie" "$pv_url")
 if [ "$code" = 404 ]; then
@@ -426,6 +433,7 @@ pub_cases=12
 pub_cycle=$(python3 "$here/bench/awards_setup.py" "$db_url" cycle 4 "$pub_cases" 6 3 7 500) ||
     { echo "bench: results setup failed" >&2; exit 1; }
 pub_url="$conv/api/awards/cycles/$pub_cycle/results"
+trace "published results: set up"
 r_conv="-" r_bare="-" r_ratio="-" r_p99="-" r_bare_p99="-" r_bytes=0
 code=$(curl -s -o "$tmp/publish" -w '%{http_code}' -X POST -H "$staff_cookie" -H 'X-CSRF-Token: benchcsrf' \
     -H 'Content-Type: application/json' --data '{}' "$conv/api/awards/cycles/$pub_cycle/publish")
@@ -466,6 +474,7 @@ read -r dl_sub dl_file < <(python3 "$here/bench/awards_setup.py" "$db_url" file 
     { echo "bench: file setup failed" >&2; exit 1; }
 dl_bytes=$((dl_mib * 1048576))
 dl_url="$conv/api/submissions/$dl_sub/files/$dl_file"
+trace "download: set up"
 dl_sha=$(psql "$db_url" -X -t -A -c "SELECT encode(sha256, 'hex') FROM submission_files WHERE id = $dl_file")
 d_ms="-" d_copy_ms="-" d_ratio="-" d_growth="-" d_after="-"
 code=$(curl -s -o "$tmp/download" -w '%{http_code}' -H "$staff_cookie" "$dl_url")
