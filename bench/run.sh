@@ -18,20 +18,36 @@
 #   login      32 clients logging in over and over; healthz p99 meanwhile.
 #   stampede   5,000 more activities; staff edits (PATCH) during a
 #              64-connection read load of GET /api/activities: 5xx and p99.
+#   vote       PUT /api/awards/categories/{id}/vote by distinct accounts,
+#              every request a change (wrk -c16) vs pgbench running the same
+#              SQL (session lookup, BEGIN, convene_vote, COMMIT) with 16
+#              clients; rounds interleaved, median; vote changes = 2xx.
+#   preview    GET /api/awards/cycles/{id}/results as staff before
+#              publication: 4 x 200 cases, 12 judges, 7 criteria, 100k
+#              votes; median time.
+#   results    the published results (public) vs bench_bare answering the
+#              same bytes; p99 latency at 64 connections.
+#   download   a 10 MiB attachment vs psql binary \copy of the same bytea;
+#              server RSS growth during 16 concurrent downloads.
 #   startup    start to ready (/readyz 200) on a migrated database
 #   idle RSS   resident memory of an idle server
 #
 # Every figure with a target is checked; a miss prints
-# "MISSED <what> <figure> (target ...)". Exit status: 0 when everything
+# "MISSED <what> <figure> (target ...)". An awards line whose route answers
+# 404 (not in this tree yet) prints "SKIPPED: route missing (...)": not a
+# pass. Exit status: 0 when everything
 # was measured (misses are information), 1 when something could not be
 # measured (a non-2xx answer or socket error where none is expected, rows
 # written != 2xx answers, a server that did not start), 2 on bad usage.
 #
 # Usage: bench/run.sh [--quick] [--build DIR]
-#   --quick  shorter: 3 rounds of 2 s (full: 3 rounds of 5 s for healthz
-#            and catalogue, 5 rounds of 5 s for enrolment); says so.
+#   --quick  shorter: 3 rounds of 2 s (full: 3 rounds of 5 s for healthz,
+#            catalogue and results, 5 rounds of 5 s for enrolment and
+#            votes); says so.
 # Needs wrk, pgbench, psql, curl; starts its own PostgreSQL cluster
-# (deploy/pg.sh) and stops it. Ports: 56000-56100 on 127.0.0.1.
+# (deploy/pg.sh) and stops it. Ports: 56000-56100 on 127.0.0.1, or
+# CONVENE_BENCH_PORTS=FIRST-LAST. BENCH_TRACE=1 prints the time at which
+# each line starts, and of each setup statement (to stderr).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,15 +57,15 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
     --build) build=$2; shift ;;
-    -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,50p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
 if [ $quick = 1 ]; then
     duration=2 rounds=3 enrol_duration=2 enrol_rounds=3 stampede_duration=4
-    echo "bench: --quick: 3 rounds of 2 s per ratio (enrolment too); the full run uses" \
-        "3 x 5 s (healthz, catalogue) and 5 x 5 s (enrolment)"
+    echo "bench: --quick: 3 rounds of 2 s per ratio (enrolment and votes too); the full run uses" \
+        "3 x 5 s (healthz, catalogue, results) and 5 x 5 s (enrolment, votes)"
 else
     duration=5 rounds=3 enrol_duration=5 enrol_rounds=5 stampede_duration=10
 fi
