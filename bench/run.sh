@@ -450,7 +450,7 @@ pub_cycle=$(python3 "$here/bench/awards_setup.py" "$db_url" cycle 4 "$pub_cases"
     { echo "bench: results setup failed" >&2; exit 1; }
 pub_url="$conv/api/awards/cycles/$pub_cycle/results"
 trace "published results: set up"
-r_conv="-" r_bare="-" r_ratio="-" r_p99="-" r_bare_p99="-" r_bytes=0
+r_conv="-" r_bare="-" r_ratio="-" r_p99="-" r_bare_p99="-" r_bytes="-"
 code=$(curl -s -o "$tmp/publish" -w '%{http_code}' -X POST -H "$staff_cookie" -H 'X-CSRF-Token: benchcsrf' \
     -H 'Content-Type: application/json' --data '{}' "$conv/api/awards/cycles/$pub_cycle/publish")
 if [ "$code" = 404 ]; then
