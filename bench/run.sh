@@ -18,20 +18,36 @@
 #   login      32 clients logging in over and over; healthz p99 meanwhile.
 #   stampede   5,000 more activities; staff edits (PATCH) during a
 #              64-connection read load of GET /api/activities: 5xx and p99.
+#   vote       PUT /api/awards/categories/{id}/vote by distinct accounts,
+#              every request a change (wrk -c16) vs pgbench running the same
+#              SQL (session lookup, BEGIN, convene_vote, COMMIT) with 16
+#              clients; rounds interleaved, median; vote changes = 2xx.
+#   preview    GET /api/awards/cycles/{id}/results as staff before
+#              publication: 4 x 200 cases, 12 judges, 7 criteria, 100k
+#              votes; median time.
+#   results    the published results (public) vs bench_bare answering the
+#              same bytes; p99 latency at 64 connections.
+#   download   a 10 MiB attachment vs psql binary \copy of the same bytea;
+#              server RSS growth during 16 concurrent downloads.
 #   startup    start to ready (/readyz 200) on a migrated database
 #   idle RSS   resident memory of an idle server
 #
 # Every figure with a target is checked; a miss prints
-# "MISSED <what> <figure> (target ...)". Exit status: 0 when everything
+# "MISSED <what> <figure> (target ...)". An awards line whose route answers
+# 404 (not in this tree yet) prints "SKIPPED: route missing (...)": not a
+# pass. Exit status: 0 when everything
 # was measured (misses are information), 1 when something could not be
 # measured (a non-2xx answer or socket error where none is expected, rows
 # written != 2xx answers, a server that did not start), 2 on bad usage.
 #
 # Usage: bench/run.sh [--quick] [--build DIR]
-#   --quick  shorter: 3 rounds of 2 s (full: 3 rounds of 5 s for healthz
-#            and catalogue, 5 rounds of 5 s for enrolment); says so.
+#   --quick  shorter: 3 rounds of 2 s (full: 3 rounds of 5 s for healthz,
+#            catalogue and results, 5 rounds of 5 s for enrolment and
+#            votes); says so.
 # Needs wrk, pgbench, psql, curl; starts its own PostgreSQL cluster
-# (deploy/pg.sh) and stops it. Ports: 56000-56100 on 127.0.0.1.
+# (deploy/pg.sh) and stops it. Ports: 56000-56100 on 127.0.0.1, or
+# CONVENE_BENCH_PORTS=FIRST-LAST. BENCH_TRACE=1 prints the time at which
+# each line starts, and of each setup statement (to stderr).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,15 +57,15 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
     --build) build=$2; shift ;;
-    -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,50p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
 if [ $quick = 1 ]; then
     duration=2 rounds=3 enrol_duration=2 enrol_rounds=3 stampede_duration=4
-    echo "bench: --quick: 3 rounds of 2 s per ratio (enrolment too); the full run uses" \
-        "3 x 5 s (healthz, catalogue) and 5 x 5 s (enrolment)"
+    echo "bench: --quick: 3 rounds of 2 s per ratio (enrolment and votes too); the full run uses" \
+        "3 x 5 s (healthz, catalogue, results) and 5 x 5 s (enrolment, votes)"
 else
     duration=5 rounds=3 enrol_duration=5 enrol_rounds=5 stampede_duration=10
 fi
@@ -64,11 +80,16 @@ export BENCH_DIR="$here/bench"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 export PATH="$pgbin:$PATH"
 
-# A free port in 56000-56100 (the range benchmarks may use on this host).
-next_port=56000
+# A free port in the range benchmarks may use on this host: 56000-56100, or
+# CONVENE_BENCH_PORTS=FIRST-LAST (several runs side by side).
+port_range=${CONVENE_BENCH_PORTS:-56000-56100}
+[[ "$port_range" =~ ^([0-9]+)-([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] ||
+    { echo "bench: CONVENE_BENCH_PORTS must be FIRST-LAST (got $port_range)" >&2; exit 2; }
+next_port=${BASH_REMATCH[1]}
+last_port=${BASH_REMATCH[2]}
 free_port() {
     local p
-    while [ $next_port -le 56100 ]; do
+    while [ $next_port -le $last_port ]; do
         p=$next_port
         next_port=$((next_port + 1))
         if python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1])))' "$p" 2>/dev/null; then
@@ -76,7 +97,7 @@ free_port() {
             return 0
         fi
     done
-    echo "bench: no free port in 56000-56100" >&2
+    echo "bench: no free port in $port_range" >&2
     return 1
 }
 
@@ -144,6 +165,8 @@ check() {
         missed+=("MISSED $1 $2 (target $3 $4)")
     fi
 }
+# BENCH_TRACE=1: the seconds since the start at each line (to stderr).
+trace() { [ -z "${BENCH_TRACE:-}" ] || echo "bench: ${SECONDS} s: $1" >&2; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # ---- the server ----
@@ -172,6 +195,7 @@ pids+=($!)
 bare_pid=$!
 wait_ready "http://127.0.0.1:$bport/healthz" 5 || { echo "bench: bench_bare did not start" >&2; exit 1; }
 
+trace "healthz"
 # ---- healthz, interleaved rounds, median of each ----
 hb=(); hc=()
 for _ in $(seq "$rounds"); do
@@ -183,6 +207,7 @@ done
 h_bare=$(median "${hb[@]}"); h_conv=$(median "${hc[@]}")
 kill "$bare_pid" 2>/dev/null || true
 
+trace "catalogue"
 # ---- catalogue: GET /api/activities vs the same bytes from bench_bare ----
 curl -fs "$conv/api/activities" >"$tmp/catalogue"
 cat_bytes=$(wc -c <"$tmp/catalogue")
@@ -201,6 +226,7 @@ done
 c_bare=$(median "${cb[@]}"); c_conv=$(median "${cc[@]}"); c_p99=$(median "${cp[@]}"); c_bare_p99=$(median "${cbp[@]}")
 kill "$bare2_pid" 2>/dev/null || true
 
+trace "activity"
 # ---- an activity page for a signed-in person ----
 python3 "$here/bench/setup.py" "$db_url" staff
 staff_cookie="Cookie: convene_session=benchstaffxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -209,6 +235,7 @@ wrk_case "activity page" strict -t2 -c64 -d"${duration}s" -s "$BENCH_DIR/count.l
     "$conv/api/activities/$act_id"
 a_rps=$W_RPS a_p99=$W_P99
 
+trace "enrolment"
 # ---- enrolment: the server vs pgbench running the same SQL ----
 clients=16
 per_client=$((enrol_duration * 250)) # 4,000 enrolments/s at most
@@ -239,6 +266,7 @@ for pair in "${pairs[@]}"; do
 done
 e_conv=$(median "${es[@]}"); e_pg=$(median "${ep[@]}")
 
+trace "csv"
 # ---- participant CSV of 100,000 rows vs psql \copy of the same query ----
 csv_rows=100000
 csv_act=$(python3 "$here/bench/setup.py" "$db_url" csv "$csv_rows")
@@ -280,6 +308,7 @@ csv_ms=$(median "${cs[@]}"); copy_ms=$(median "${cq[@]}")
 csv_bytes=$(wc -c <"$tmp/export.csv")
 rm -f "$tmp/export.csv" "$tmp/copy.csv"
 
+trace "login flood"
 # ---- login flood: 32 clients log in; healthz latency meanwhile ----
 printf 'bench-password\n' | CONVENE_DATABASE_URL=$db_url CONVENE_DATA_DIR=$here \
     "$build/convene" user add flood-template@bench.example.org --name Template --role participant \
@@ -296,6 +325,7 @@ flood_bad=$(awk '$1 == "non2xx" {print $2}' "$tmp/flood")
 flood_rps=$(awk '$1 == "rps2xx" {print $2}' "$tmp/flood")
 [ "${flood_ok:-0}" -gt 0 ] || fail "login flood: no log-in succeeded"
 
+trace "stampede"
 # ---- stampede: edits during a 64-connection read load of the catalogue ----
 edit_id=$(python3 "$here/bench/setup.py" "$db_url" stampede 5000)
 curl -fs -o /dev/null "$conv/api/activities" || fail "stampede: catalogue not served"
@@ -322,6 +352,203 @@ s_5xx=$W_5XX s_other=$((W_NON2XX - W_5XX)) s_sock=$W_SOCKERR s_p99=$W_P99 s_rps=
 [ "$edits_ok" -gt 0 ] || fail "stampede: no edit succeeded ($edits_made tried)"
 [ "$W_OK" -gt 0 ] || fail "stampede: no 2xx answer"
 
+# ---- awards: a route another branch has not brought yet is SKIPPED ----
+skipped=() # lines not measured because their route is missing (not a pass)
+skip() { skipped+=("SKIPPED: route missing ($*)"); }
+
+trace "vote"
+# ---- vote PUT: the server vs pgbench running the same SQL ----
+# Every request changes a vote (vote.lua, vote.pgbench); each side has its
+# own accounts, enough that none reaches 30 changes an hour at 8,000/s.
+vote_accounts=$((640 * enrol_rounds * enrol_duration)) # per side, a multiple of 16
+mapfile -t vote_lines < <(python3 "$here/bench/awards_setup.py" "$db_url" vote "$vote_accounts" "$enrol_rounds")
+[ ${#vote_lines[@]} -eq $((enrol_rounds + 1)) ] || { echo "bench: vote setup failed" >&2; exit 1; }
+vote_cat=${vote_lines[0]}
+trace "vote: set up"
+# vote_rows FIRST_K LAST_K A B: "changes accounts votes" of round (A, B) for accounts k in [FIRST_K, LAST_K)
+vote_rows() {
+    # ANALYZE first: the tables changed by thousands of rows since the last
+    # statistics, and with none the planner loops over them (seconds).
+    psql "$db_url" -X -q -c "ANALYZE vote_changes, votes"
+    psql "$db_url" -X -t -A -F ' ' -c "SELECT count(*), count(DISTINCT c.account_id),
+            (SELECT count(*) FROM votes v JOIN bench_vote_tokens t ON t.account_id = v.account_id
+              WHERE t.k >= $1 AND t.k < $2 AND v.category_id = $vote_cat AND v.submission_id IN ($3, $4))
+        FROM vote_changes c JOIN bench_vote_tokens t ON t.account_id = c.account_id
+       WHERE t.k >= $1 AND t.k < $2 AND c.category_id = $vote_cat AND c.submission_id IN ($3, $4)"
+}
+vs=(); vp=()
+for pair in "${vote_lines[@]:1}"; do
+    read -r case_a case_b <<<"$pair"
+    wrk_case "vote" strict -t2 -c"$clients" -d"${enrol_duration}s" -s "$BENCH_DIR/vote.lua" \
+        "$conv" -- "$vote_cat" "$case_a" "$case_b" $((vote_accounts / 2))
+    read -r changes voters votes <<<"$(vote_rows 0 "$vote_accounts" "$case_a" "$case_b")"
+    # In flight when wrk stops: written, not counted (one per connection).
+    [ "$changes" -ge "$W_OK" ] && [ "$changes" -le $((W_OK + clients)) ] && [ "$votes" = "$voters" ] ||
+        fail "vote: $changes vote changes by $voters accounts ($votes votes) for $W_OK 2xx answers"
+    vs+=("$W_RPS")
+    trace "vote: server round"
+    out=$(pgbench -n -M prepared -c "$clients" -j 2 -T "$enrol_duration" -f "$here/bench/vote.pgbench" \
+        -D per=$((vote_accounts / clients)) -D n=0 -D first="$vote_accounts" -D cat="$vote_cat" \
+        -D a="$case_a" -D b="$case_b" "$db_url" 2>&1) ||
+        fail "vote pgbench failed: $(tail -n 1 <<<"$out")"
+    tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
+    done_tx=$(awk -F': ' '/actually processed/ {split($2, a, "/"); print a[1]; exit}' <<<"$out")
+    failed_tx=$(awk -F': ' '/number of failed transactions/ {split($2, a, " "); print a[1]; exit}' <<<"$out")
+    [ "${failed_tx:-0}" = 0 ] || fail "vote pgbench: $failed_tx failed transactions"
+    read -r changes voters votes <<<"$(vote_rows "$vote_accounts" $((2 * vote_accounts)) "$case_a" "$case_b")"
+    [ "$changes" = "${done_tx:-x}" ] && [ "$votes" = "$voters" ] ||
+        fail "vote pgbench: $changes vote changes by $voters accounts ($votes votes) for ${done_tx:-?} transactions"
+    vp+=("${tps:-0}")
+    trace "vote: pgbench round"
+done
+v_conv=$(median "${vs[@]}"); v_pg=$(median "${vp[@]}")
+
+# entries_of FILE: the number of result entries in a results answer (-1: not one)
+entries_of() {
+    python3 -c 'import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    print(sum(len(c["entries"]) for c in d["categories"]))
+except Exception:
+    print(-1)' "$1"
+}
+
+trace "staff preview"
+# ---- staff preview: GET .../results before publication, a large cycle ----
+pv_cats=4 pv_cases=200 pv_judges=12 pv_per_cat=6 pv_criteria=7 pv_voters=25000
+pv_cycle=$(python3 "$here/bench/awards_setup.py" "$db_url" cycle "$pv_cats" "$pv_cases" "$pv_judges" \
+    "$pv_per_cat" "$pv_criteria" "$pv_voters") || { echo "bench: preview setup failed" >&2; exit 1; }
+read -r pv_scores pv_votes < <(psql "$db_url" -X -t -A -F ' ' -c "SELECT
+    (SELECT count(*) FROM scores s JOIN submissions c ON c.id = s.submission_id WHERE c.cycle_id = $pv_cycle),
+    (SELECT count(*) FROM votes WHERE cycle_id = $pv_cycle)")
+pv_url="$conv/api/awards/cycles/$pv_cycle/results"
+trace "staff preview: set up"
+pv_ms="-"
+code=$(curl -s -o "$tmp/preview" -w '%{http_code}' -H "$staff_cookie" "$pv_url")
+if [ "$code" = 404 ]; then
+    skip "staff preview: GET /api/awards/cycles/{id}/results"
+elif [ "$code" != 200 ]; then
+    fail "staff preview: status $code"
+else
+    pt=()
+    for _ in $(seq $((quick ? 5 : 11))); do
+        read -r code t < <(curl -s -o "$tmp/preview" -w '%{http_code} %{time_total}\n' -H "$staff_cookie" "$pv_url")
+        n=$(entries_of "$tmp/preview")
+        [ "$code" = 200 ] && [ "$n" = $((pv_cats * pv_cases)) ] ||
+            fail "staff preview: status $code, $n entries (expected 200, $((pv_cats * pv_cases)))"
+        pt+=("$(calc "$t * 1000")")
+    done
+    pv_ms=$(median "${pt[@]}")
+fi
+
+trace "published results"
+# ---- published results: the public answer vs bench_bare with its bytes ----
+pub_cases=12
+pub_cycle=$(python3 "$here/bench/awards_setup.py" "$db_url" cycle 4 "$pub_cases" 6 3 7 500) ||
+    { echo "bench: results setup failed" >&2; exit 1; }
+pub_url="$conv/api/awards/cycles/$pub_cycle/results"
+trace "published results: set up"
+r_conv="-" r_bare="-" r_ratio="-" r_p99="-" r_bare_p99="-" r_bytes="-"
+code=$(curl -s -o "$tmp/publish" -w '%{http_code}' -X POST -H "$staff_cookie" -H 'X-CSRF-Token: benchcsrf' \
+    -H 'Content-Type: application/json' --data '{}' "$conv/api/awards/cycles/$pub_cycle/publish")
+if [ "$code" = 404 ]; then
+    skip "published results: POST /api/awards/cycles/{id}/publish"
+elif [ "$code" != 200 ] && [ "$code" != 201 ]; then
+    fail "publish: status $code: $(head -c 300 "$tmp/publish")"
+elif ! code=$(curl -s -o "$tmp/results" -w '%{http_code}' "$pub_url") || [ "$code" = 404 ]; then
+    skip "published results: GET /api/awards/cycles/{id}/results"
+elif [ "$code" != 200 ] || [ "$(entries_of "$tmp/results")" != $((4 * pub_cases)) ]; then
+    fail "published results: status $code, $(entries_of "$tmp/results") entries (expected 200, $((4 * pub_cases)))"
+else
+    r_bytes=$(wc -c <"$tmp/results")
+    bport3=$(free_port)
+    "$build/bench/bench_bare" "$bport3" "$tmp/results" 2>/dev/null &
+    pids+=($!)
+    bare3_pid=$!
+    wait_ready "http://127.0.0.1:$bport3/" 5 || { echo "bench: bench_bare did not start" >&2; exit 1; }
+    rb=(); rc_=(); rp=(); rbp=()
+    for _ in $(seq "$rounds"); do
+        wrk_case "results (bare)" strict -t2 -c64 -d"${duration}s" -s "$BENCH_DIR/count.lua" "http://127.0.0.1:$bport3/"
+        rb+=("$W_RPS"); rbp+=("$W_P99")
+        wrk_case "published results" strict -t2 -c64 -d"${duration}s" -s "$BENCH_DIR/count.lua" "$pub_url"
+        rc_+=("$W_RPS"); rp+=("$W_P99")
+    done
+    kill "$bare3_pid" 2>/dev/null || true
+    r_bare=$(median "${rb[@]}"); r_conv=$(median "${rc_[@]}")
+    r_p99=$(median "${rp[@]}"); r_bare_p99=$(median "${rbp[@]}")
+    r_ratio=$(calc "$r_conv / $r_bare")
+    # Still the same bytes after the load (a snapshot never changes).
+    curl -s "$pub_url" | cmp -s - "$tmp/results" || fail "published results changed under load"
+fi
+
+trace "download"
+# ---- a 10 MiB download vs psql binary COPY of the same bytea ----
+dl_mib=10
+read -r dl_sub dl_file < <(python3 "$here/bench/awards_setup.py" "$db_url" file "$dl_mib") ||
+    { echo "bench: file setup failed" >&2; exit 1; }
+dl_bytes=$((dl_mib * 1048576))
+dl_url="$conv/api/submissions/$dl_sub/files/$dl_file"
+trace "download: set up"
+dl_sha=$(psql "$db_url" -X -t -A -c "SELECT encode(sha256, 'hex') FROM submission_files WHERE id = $dl_file")
+d_ms="-" d_copy_ms="-" d_ratio="-" d_growth="-" d_after="-"
+code=$(curl -s -o "$tmp/download" -w '%{http_code}' -H "$staff_cookie" "$dl_url")
+if [ "$code" = 404 ]; then
+    skip "download: GET /api/submissions/{id}/files/{file_id}"
+elif [ "$code" != 200 ] || [ "$(sha256sum <"$tmp/download" | cut -d' ' -f1)" != "$dl_sha" ]; then
+    fail "download: status $code, $(wc -c <"$tmp/download") bytes not the stored file"
+else
+    # The same bytes through psql: binary COPY is 19 bytes of header, 2 + 4
+    # of tuple head, the bytea, 2 of trailer.
+    copy_sql="\\copy (SELECT data FROM submission_files WHERE id = $dl_file) TO"
+    psql "$db_url" -X -q -c "$copy_sql '$tmp/copy.bin' WITH (FORMAT binary)" || fail "psql binary \\copy failed"
+    [ "$(tail -c +26 "$tmp/copy.bin" | head -c "$dl_bytes" | sha256sum | cut -d' ' -f1)" = "$dl_sha" ] &&
+        [ "$(wc -c <"$tmp/copy.bin")" = $((dl_bytes + 27)) ] || fail "psql binary \\copy: not the stored file"
+    rm -f "$tmp/copy.bin"
+    # Timed, interleaved: each client's own time from request to last byte
+    # (curl's time_total; psql's \timing of the \copy), both into /dev/null.
+    ds=(); dq=()
+    for _ in $(seq $((quick ? 3 : 5))); do
+        read -r code size t < <(curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' \
+            -H "$staff_cookie" "$dl_url")
+        [ "$code" = 200 ] && [ "$size" = "$dl_bytes" ] || fail "download: status $code, $size bytes"
+        ds+=("$(calc "$t * 1000")")
+        out=$(psql "$db_url" -X -c '\timing on' -c "$copy_sql '/dev/null' WITH (FORMAT binary)" 2>&1) ||
+            fail "psql binary \\copy failed: $out"
+        grep -qx 'COPY 1' <<<"$out" || fail "psql binary \\copy: $out"
+        dq+=("$(awk '/^Time:/ {print $2; exit}' <<<"$out")")
+    done
+    d_ms=$(median "${ds[@]}"); d_copy_ms=$(median "${dq[@]}")
+    d_ratio=$(calc "$d_ms / max($d_copy_ms, 1)")
+    # 16 concurrent downloads (each client fetches the file twice on one
+    # connection); RSS sampled, and the kernel's high-water mark reset
+    # before (clear_refs 5) so that a peak between samples counts too.
+    before=$(rss_kb "$cpid")
+    hwm_reset=0
+    echo 5 2>/dev/null >"/proc/$cpid/clear_refs" && hwm_reset=1
+    rm -f "$tmp/rss" "$tmp/rss.stop"
+    sample_rss "$cpid" "$tmp/rss" &
+    sampler=$!
+    cl=()
+    for i in $(seq 16); do
+        curl -s -o /dev/null -o /dev/null -w '%{http_code} %{size_download}\n' -H "$staff_cookie" \
+            "$dl_url" "$dl_url" >"$tmp/dl.$i" &
+        cl+=($!)
+    done
+    for p in "${cl[@]}"; do wait "$p" || true; done
+    touch "$tmp/rss.stop"
+    wait "$sampler"
+    peak=$(cat "$tmp/rss")
+    if [ $hwm_reset = 1 ]; then
+        hwm=$(awk '/VmHWM/ {print $2}' "/proc/$cpid/status")
+        [ "${hwm:-0}" -gt "$peak" ] && peak=$hwm
+    fi
+    d_growth=$(calc "max($peak - $before, 0) / 1024")
+    d_after=$(calc "max($(rss_kb "$cpid") - $before, 0) / 1024")
+    good=$(cat "$tmp"/dl.* | grep -c "^200 $dl_bytes\$" || true)
+    [ "$good" = 32 ] || fail "concurrent downloads: $good of 32 complete 200 answers"
+fi
+
+trace "report"
 # ---- report ----
 h_ratio=$(calc "$h_conv / $h_bare")
 c_ratio=$(calc "$c_conv / $c_bare")
@@ -346,6 +573,16 @@ row "  GET /healthz p99 ms during the flood" "$l_p99" "-" "-" "<50"
 row "stampede: 5xx (5,000 activities, $edits_ok edits)" "$s_5xx" "-" "-" "0"
 row "  other non-2xx, socket errors (wrk: timeout 2 s)" "$s_other" "$s_sock" "-" "0"
 row "  GET /api/activities p99 ms, 2xx/s" "$s_p99" "${s_rps%.*}" "-" "-"
+v_ratio=$(calc "$v_conv / $v_pg")
+sk() { [ "$1" = "-" ] && echo SKIPPED || echo "$1"; }
+row "vote PUT 2xx/s vs pgbench tps (16 clients)" "${v_conv%.*}" "${v_pg%.*}" "$v_ratio" ">=0.70"
+row "  ($enrol_rounds rounds of ${enrol_duration} s, median; changes = 2xx checked)" "" "" "" ""
+row "staff results preview ms, median ($pv_votes votes)" "$(sk "$pv_ms")" "-" "-" "<200"
+row "  ($pv_cats x $pv_cases cases, $pv_judges judges, $pv_criteria criteria, $pv_scores scores)" "" "" "" ""
+row "published results 2xx/s ($r_bytes bytes; reference: bare)" "$(sk "${r_conv%.*}")" "${r_bare%.*}" "$r_ratio" ">=0.50"
+row "  p99 ms (64 conns; reference: bare)" "$(sk "$r_p99")" "$r_bare_p99" "-" "<10"
+row "$dl_mib MiB download ms vs psql binary \\copy" "$(sk "$d_ms")" "$d_copy_ms" "$d_ratio" "<=1.50"
+row "  RSS growth, 16 concurrent downloads (MiB; after: ${d_after:--})" "$(sk "$d_growth")" "-" "-" "<5"
 row "start to ready (ms, migrated database)" "$startup_ms" "-" "-" "<300"
 row "idle RSS (MiB)" "$idle_mib" "-" "-" "<30"
 
@@ -358,11 +595,17 @@ check "csv RSS growth MiB" "$growth_mib" "<" 10
 check "healthz p99 ms during login flood" "$l_p99" "<" 50
 check "stampede 5xx" "$s_5xx" "==" 0
 check "stampede other non-2xx + socket errors" "$((s_other + s_sock))" "==" 0
+check "vote ratio" "$v_ratio" ">=" 0.70
+[ "$pv_ms" = "-" ] || check "staff results preview median ms" "$pv_ms" "<" 200
+[ "$r_ratio" = "-" ] || check "published results ratio" "$r_ratio" ">=" 0.50
+[ "$r_p99" = "-" ] || check "published results p99 ms" "$r_p99" "<" 10
+[ "$d_ratio" = "-" ] || check "download vs psql binary copy ratio" "$d_ratio" "<=" 1.50
+[ "$d_growth" = "-" ] || check "download RSS growth MiB (16 concurrent)" "$d_growth" "<" 5
 check "start to ready ms" "$startup_ms" "<" 300
 check "idle RSS MiB" "$idle_mib" "<" 30
 echo
-for m in "${missed[@]}"; do echo "$m"; done
-[ ${#missed[@]} -eq 0 ] && echo "bench: every target met"
+for m in "${missed[@]}" "${skipped[@]}"; do echo "$m"; done
+[ ${#missed[@]} -eq 0 ] && [ ${#skipped[@]} -eq 0 ] && echo "bench: every target met"
 if [ ${#errors[@]} -gt 0 ]; then
     echo "bench: could not measure (${#errors[@]} errors):" >&2
     for e in "${errors[@]}"; do echo "  $e" >&2; done
