@@ -268,8 +268,7 @@ START_TEST(finish_derives_and_trims_base_url)
     ck_assert_int_eq(config_set(&c, "listen", "[::1]:8443", "L", err, sizeof err), 0);
     ck_assert_int_eq(config_finish(&c, err, sizeof err), 0);
     ck_assert_str_eq(c.base_url, "http://[::1]:8443");
-    ck_assert_int_eq(config_set(&c, "base-url", "https://example.org///", "B", err, sizeof err),
-                     0);
+    ck_assert_int_eq(config_set(&c, "base-url", "https://example.org///", "B", err, sizeof err), 0);
     ck_assert_int_eq(config_finish(&c, err, sizeof err), 0);
     ck_assert_str_eq(c.base_url, "https://example.org");
 }

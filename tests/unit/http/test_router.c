@@ -139,9 +139,15 @@ END_TEST
 START_TEST(pattern_limits)
 {
     struct router *x = router_new();
-    const char *bad[] = {"/api/{id",      "/api/{a-b}",    "/api/{id:in}", "/api/{id:inx}",
-                         "/api/{id:}",    "/api/a}b",      "/{a}/{b}/{c}/{d}/{e}/{f}/{g}",
-                         "/1/2/3/4/5/6/7/8/9/10/11/12/13", ""};
+    const char *bad[] = {"/api/{id",
+                         "/api/{a-b}",
+                         "/api/{id:in}",
+                         "/api/{id:inx}",
+                         "/api/{id:}",
+                         "/api/a}b",
+                         "/{a}/{b}/{c}/{d}/{e}/{f}/{g}",
+                         "/1/2/3/4/5/6/7/8/9/10/11/12/13",
+                         ""};
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         ck_assert_msg(router_add(x, "GET", bad[i], NULL, 0) == -1, "accepted '%s'", bad[i]);
     /* Exactly at the limits: six parameters, twelve segments. */
