@@ -23,10 +23,10 @@ Suite *make_migrations_suite(void);
 static char root[128]; /* the data folder: root/sql/migrations */
 static char out[8192];
 
-/* Runs bin (NULL: CONVENE_BIN) `migrate` with CONVENE_DATA_DIR=data_dir
- * (NULL: unset) against the test database; stdout and stderr land in out.
- * Returns the exit status. */
-static int migrate(const char *bin, const char *data_dir)
+/* Runs bin (NULL: CONVENE_BIN) with args (NULL-ended) and
+ * CONVENE_DATA_DIR=data_dir (NULL: unset) against the test database;
+ * stdout and stderr land in out. Returns the exit status. */
+static int run_convene(const char *bin, const char *data_dir, const char *const *args)
 {
     int res[2];
     ck_assert_int_eq(pipe(res), 0);
@@ -41,8 +41,13 @@ static int migrate(const char *bin, const char *data_dir)
         else
             unsetenv("CONVENE_DATA_DIR");
         setenv("CONVENE_DATABASE_URL", harness_pg_url(DB), 1);
-        const char *path = bin ? bin : getenv("CONVENE_BIN");
-        execl(path, path, "migrate", (char *)NULL);
+        const char *argv[16];
+        size_t n = 0;
+        argv[n++] = bin ? bin : getenv("CONVENE_BIN");
+        for (size_t i = 0; args[i] && n < 15; i++)
+            argv[n++] = args[i];
+        argv[n] = NULL;
+        execv(argv[0], (char *const *)argv);
         _exit(127);
     }
     close(res[1]);
@@ -59,6 +64,12 @@ static int migrate(const char *bin, const char *data_dir)
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
     ck_assert_msg(WIFEXITED(st), "convene died: %s", out);
     return WEXITSTATUS(st);
+}
+
+static int migrate(const char *bin, const char *data_dir)
+{
+    const char *args[] = {"migrate", NULL};
+    return run_convene(bin, data_dir, args);
 }
 
 static void put(const char *name, const char *text)
@@ -212,6 +223,49 @@ START_TEST(data_found_next_to_the_binary)
 }
 END_TEST
 
+START_TEST(serve_refuses_a_broken_migrations_folder)
+{
+    put("0001_ok.sql", "CREATE TABLE ok_t (x int);");
+    put("1_bad.sql", "SELECT 1;");
+    char listen[64];
+    snprintf(listen, sizeof listen, "--listen=127.0.0.1:%d", harness_free_port());
+    const char *args[] = {"serve", listen, NULL};
+    ck_assert_int_eq(run_convene(NULL, root, args), 1);
+    ck_assert_ptr_nonnull(strstr(out, "is not named NNNN_name.sql"));
+    ck_assert_int_eq(applied_versions(), -1);
+}
+END_TEST
+
+START_TEST(command_line_usage)
+{
+    static const struct {
+        const char *args[4];
+        int status;
+        const char *says;
+    } cases[] = {
+        {{NULL}, 2, "Usage"},
+        {{"help", NULL}, 0, "Usage"},
+        {{"-h", NULL}, 0, "Usage"},
+        {{"frobnicate", NULL}, 2, "unknown command \"frobnicate\""},
+        {{"migrate", "--help", NULL}, 0, "Apply pending database migrations"},
+        {{"migrate", "--threads=1", NULL}, 2, "--threads"},
+        {{"seed", "--help", NULL}, 0, "Load CityNet's organisations"},
+        {{"seed", "--body-limit=1G", NULL}, 2, "--body-limit"},
+        {{"serve", "--help", NULL}, 0, "Run the HTTP server"},
+        {{"serve", "extra", NULL}, 2, "unexpected argument \"extra\""},
+        {{"routes", "--help", NULL}, 0, "Usage: convene routes"},
+        {{"routes", "extra", NULL}, 2, "Usage: convene routes"},
+        {{"routes", NULL}, 0, "GET /healthz"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = run_convene(NULL, root, cases[i].args);
+        ck_assert_msg(rc == cases[i].status, "case %zu: status %d: %s", i, rc, out);
+        ck_assert_msg(strstr(out, cases[i].says) != NULL, "case %zu said: %s", i, out);
+    }
+    ck_assert_int_eq(applied_versions(), -1);
+}
+END_TEST
+
 Suite *make_migrations_suite(void)
 {
     Suite *s = suite_create("migrations");
@@ -225,6 +279,8 @@ Suite *make_migrations_suite(void)
     tcase_add_test(tc, failing_migration_is_rolled_back_whole);
     tcase_add_test(tc, edited_after_applying);
     tcase_add_test(tc, data_found_next_to_the_binary);
+    tcase_add_test(tc, serve_refuses_a_broken_migrations_folder);
+    tcase_add_test(tc, command_line_usage);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -346,6 +346,53 @@ START_TEST(json_media_types_and_shapes)
 }
 END_TEST
 
+/* ---- Request paths ---- */
+
+static int raw_status(const char *target)
+{
+    char req[512], buf[4096];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", target);
+    int fd = connect_server();
+    send_str(fd, req);
+    int status = read_response(fd, buf, sizeof buf);
+    close(fd);
+    return status;
+}
+
+START_TEST(paths_are_decoded_once_and_strictly)
+{
+    static const struct {
+        const char *target;
+        int status;
+    } cases[] = {
+        /* Hex digits in either case decode to the route. */
+        {"/api/_test/stac%6B", 200},
+        {"/api/_test/stac%6b", 200},
+        {"/%68ealthz", 200},
+        /* Valid UTF-8 that names nothing: 404. */
+        {"/%C3%A9t%C3%A9", 404},
+        {"/%c3%a9", 404},
+        /* Invalid UTF-8, controls, DEL, bad or cut escapes: 400. */
+        {"/healthz%C3", 400},
+        {"/healthz%C3%28", 400},
+        {"/healthz%1F", 400},
+        {"/healthz%7F", 400},
+        {"/healthz%7f", 400},
+        {"/healthz%G1", 400},
+        {"/healthz%", 400},
+        {"/healthz\x7f", 400},
+        /* Not in normal form: 404. */
+        {"/healthz/", 404},
+        {"/a%5Cb", 404},
+        {"/api/_test/stack.", 404},
+        {"healthz", 404},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(raw_status(cases[i].target) == cases[i].status, "%s gave %d", cases[i].target,
+                      raw_status(cases[i].target));
+}
+END_TEST
+
 /* ---- Start-up ---- */
 
 START_TEST(port_in_use_fails_clearly)
@@ -385,6 +432,7 @@ Suite *make_edges_suite(void)
     tcase_add_test(tc, connection_persistence);
     tcase_add_test(tc, forwarded_chains);
     tcase_add_test(tc, json_media_types_and_shapes);
+    tcase_add_test(tc, paths_are_decoded_once_and_strictly);
     tcase_add_test(tc, port_in_use_fails_clearly);
     suite_add_tcase(s, tc);
     return s;
