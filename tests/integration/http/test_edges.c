@@ -372,7 +372,9 @@ START_TEST(paths_are_decoded_once_and_strictly)
         /* Valid UTF-8 that names nothing: 404. */
         {"/%C3%A9t%C3%A9", 404},
         {"/%c3%a9", 404},
-        /* Invalid UTF-8, controls, DEL, bad or cut escapes: 400. */
+        /* Invalid UTF-8, controls, DEL, bad or cut escapes, no leading
+         * slash: 400. */
+        {"healthz", 400},
         {"/healthz%C3", 400},
         {"/healthz%C3%28", 400},
         {"/healthz%1F", 400},
@@ -385,11 +387,44 @@ START_TEST(paths_are_decoded_once_and_strictly)
         {"/healthz/", 404},
         {"/a%5Cb", 404},
         {"/api/_test/stack.", 404},
-        {"healthz", 404},
+
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ck_assert_msg(raw_status(cases[i].target) == cases[i].status, "%s gave %d", cases[i].target,
                       raw_status(cases[i].target));
+}
+END_TEST
+
+/* ---- Streamed answers ---- */
+
+START_TEST(head_on_a_streamed_export_sends_no_body)
+{
+    struct hsession staff;
+    harness_make_user(DB, "edges.staff@example.org", "Edge Staff", NULL, "staff", NULL, &staff);
+    char cookie[400];
+    snprintf(cookie, sizeof cookie, "Cookie: %s", staff.cookie);
+    const char *h[] = {cookie, NULL};
+    struct hresp r;
+    char buf[256];
+    ck_assert_int_eq(hreq(&srv, "GET", "/api/exports/participants.csv", h, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(hresp_header(&r, "Content-Type", buf, sizeof buf));
+    ck_assert_ptr_nonnull(strstr(buf, "text/csv"));
+    ck_assert_uint_gt(r.len, 3);
+    ck_assert_int_eq(memcmp(r.body, "\xEF\xBB\xBF", 3), 0); /* the BOM, then the header row */
+    ck_assert_ptr_nonnull(strstr(r.body, "\r\n"));
+    hresp_free(&r);
+    ck_assert_int_eq(hreq(&srv, "HEAD", "/api/exports/participants.csv", h, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(hresp_header(&r, "Content-Type", buf, sizeof buf));
+    ck_assert_ptr_nonnull(strstr(buf, "text/csv"));
+    ck_assert_ptr_nonnull(hresp_header(&r, "Content-Disposition", buf, sizeof buf));
+    ck_assert_uint_eq(r.len, 0);
+    hresp_free(&r);
+    /* The connection is still good for the next request. */
+    ck_assert_int_eq(hget(&srv, "/healthz", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    hresp_free(&r);
 }
 END_TEST
 
@@ -433,6 +468,7 @@ Suite *make_edges_suite(void)
     tcase_add_test(tc, forwarded_chains);
     tcase_add_test(tc, json_media_types_and_shapes);
     tcase_add_test(tc, paths_are_decoded_once_and_strictly);
+    tcase_add_test(tc, head_on_a_streamed_export_sends_no_body);
     tcase_add_test(tc, port_in_use_fails_clearly);
     suite_add_tcase(s, tc);
     return s;
