@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/ratelimit.h"
 #include "db/db.h"
 #include "harness.h"
 
@@ -334,6 +335,100 @@ START_TEST(pool_to_nowhere_fails_fast)
 }
 END_TEST
 
+/* ---- Rate limits (fixed windows in the rate_limits table) ---- */
+
+#define RLDB "dbapi_rl"
+
+static struct db_conn *rl;
+
+static void rl_setup(void)
+{
+    harness_fresh_db(RLDB);
+    char env[300], err[2048];
+    snprintf(env, sizeof env, "CONVENE_DATABASE_URL=%s", harness_pg_url(RLDB));
+    const char *args[] = {"migrate", NULL};
+    const char *envs[] = {env, NULL};
+    ck_assert_msg(harness_run_convene(args, envs, err, sizeof err) == 0, "%s", err);
+    ratelimit_statements();
+    rl = db_connect(harness_pg_url(RLDB), 5, err, sizeof err);
+    ck_assert_msg(rl != NULL, "%s", err);
+}
+
+static void rl_teardown(void)
+{
+    db_close(rl);
+}
+
+START_TEST(rate_limit_counts_checks_refunds_and_clears)
+{
+    int retry = -1;
+    ck_assert_int_eq(ratelimit_hit(rl, "login:a", 2, 60, &retry), 1);
+    ck_assert_int_eq(ratelimit_hit(rl, "login:a", 2, 60, &retry), 1);
+    ck_assert_int_eq(retry, -1);
+    ck_assert_int_eq(ratelimit_hit(rl, "login:a", 2, 60, &retry), 0);
+    ck_assert_int_ge(retry, 1);
+    ck_assert_int_le(retry, 60);
+    /* Other keys count on their own; a check counts nothing. */
+    ck_assert_int_eq(ratelimit_check(rl, "login:b", 1, 60, &retry), 1);
+    ck_assert_int_eq(ratelimit_hit(rl, "login:b", 1, 60, &retry), 1);
+    ck_assert_int_eq(ratelimit_check(rl, "login:b", 1, 60, &retry), 0);
+    ck_assert_int_eq(ratelimit_check(rl, "login:b", 2, 60, &retry), 1);
+    ck_assert_int_eq(harness_sql_long(RLDB, "SELECT count FROM rate_limits WHERE key = 'login:b'"),
+                     1);
+    /* login:a holds 3: over a limit of 3 on check, under after a refund. */
+    retry = -1;
+    ck_assert_int_eq(ratelimit_check(rl, "login:a", 3, 60, &retry), 0);
+    ck_assert_int_ge(retry, 1);
+    ck_assert_int_eq(ratelimit_refund(rl, "login:a"), 0);
+    ck_assert_int_eq(ratelimit_check(rl, "login:a", 3, 60, &retry), 1);
+    /* A refund never goes below zero, and refunding nothing is fine. */
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(ratelimit_refund(rl, "login:a"), 0);
+    ck_assert_int_eq(harness_sql_long(RLDB, "SELECT count FROM rate_limits WHERE key = 'login:a'"),
+                     0);
+    ck_assert_int_eq(ratelimit_refund(rl, "nobody"), 0);
+    /* Cleared, the key starts again at one. */
+    ck_assert_int_eq(ratelimit_clear(rl, "login:b"), 0);
+    ck_assert_int_eq(harness_sql_long(RLDB, "SELECT count(*) FROM rate_limits WHERE key = "
+                                            "'login:b'"),
+                     0);
+    ck_assert_int_eq(ratelimit_hit(rl, "login:b", 1, 60, &retry), 1);
+}
+END_TEST
+
+START_TEST(rate_limit_windows_end)
+{
+    int retry = 0;
+    ck_assert_int_eq(ratelimit_hit(rl, "w", 1, 1, &retry), 1);
+    ck_assert_int_eq(ratelimit_hit(rl, "w", 1, 1, &retry), 0);
+    ck_assert_int_eq(retry, 1);
+    /* Once the one-second window is over, an attempt counts as the first
+     * of a new window (and a check no longer sees the old one). */
+    WAIT_UNTIL(ratelimit_check(rl, "w", 1, 1, &retry) == 1, 10000);
+    ck_assert_int_eq(ratelimit_hit(rl, "w", 1, 1, &retry), 1);
+    ck_assert_int_eq(harness_sql_long(RLDB, "SELECT count FROM rate_limits WHERE key = 'w'"), 1);
+}
+END_TEST
+
+START_TEST(rate_limit_on_a_lost_connection)
+{
+    struct db_result *r = db_query(rl, "SELECT pg_backend_pid()", 0, NULL);
+    ck_assert_ptr_nonnull(r);
+    char pid[32];
+    snprintf(pid, sizeof pid, "%s", db_value(r, 0, 0));
+    db_result_free(r);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%s)", pid);
+    harness_sql(RLDB, sql);
+    int retry = 0;
+    /* The first call notices the loss; all answer -1, none allows. */
+    WAIT_UNTIL(ratelimit_hit(rl, "x", 5, 60, &retry) == -1, 10000);
+    ck_assert_int_eq(ratelimit_check(rl, "x", 5, 60, &retry), -1);
+    ck_assert_int_eq(ratelimit_clear(rl, "x"), -1);
+    ck_assert_int_eq(ratelimit_refund(rl, "x"), -1);
+}
+END_TEST
+
 Suite *make_dbapi_suite(void)
 {
     Suite *s = suite_create("dbapi");
@@ -352,5 +447,13 @@ Suite *make_dbapi_suite(void)
     tcase_add_test(tc, pool_rolls_back_and_saturates);
     tcase_add_test(tc, pool_to_nowhere_fails_fast);
     suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("ratelimit");
+    tcase_add_checked_fixture(tr, harness_test_setup, NULL);
+    tcase_add_checked_fixture(tr, rl_setup, rl_teardown);
+    tcase_set_timeout(tr, 120);
+    tcase_add_test(tr, rate_limit_counts_checks_refunds_and_clears);
+    tcase_add_test(tr, rate_limit_windows_end);
+    tcase_add_test(tr, rate_limit_on_a_lost_connection);
+    suite_add_tcase(s, tr);
     return s;
 }
