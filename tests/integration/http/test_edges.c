@@ -428,6 +428,87 @@ START_TEST(head_on_a_streamed_export_sends_no_body)
 }
 END_TEST
 
+/* ---- Request ids and header values ---- */
+
+START_TEST(request_id_limits)
+{
+    static const struct {
+        const char *given;
+        bool kept;
+    } cases[] = {
+        {"abcdefghijklmnopqrstuvw", true}, /* 23 characters */
+        {"abcdefghijklmnopqrstuvwx", false},
+        {"A.b_C-9", true},
+        {"a b", false},
+        {"a/b", false},
+        {"caf\xC3\xA9", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char h[128], got[128];
+        snprintf(h, sizeof h, "X-Request-Id: %s", cases[i].given);
+        const char *headers[] = {h, NULL};
+        struct hresp r;
+        ck_assert_int_eq(hreq(&srv, "GET", "/healthz", headers, NULL, 0, &r), 0);
+        ck_assert_int_eq(r.status, 200);
+        ck_assert_ptr_nonnull(hresp_header(&r, "X-Request-Id", got, sizeof got));
+        if (cases[i].kept)
+            ck_assert_str_eq(got, cases[i].given);
+        else
+            ck_assert_msg(strcmp(got, cases[i].given) != 0 && strlen(got) == 20,
+                          "'%s' gave id '%s'", cases[i].given, got);
+        hresp_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(header_values_with_controls)
+{
+    char buf[4096];
+    /* DEL or another control character in a value is a 400 (CivetWeb's
+     * parser refuses them, and a tab too, before our own check). */
+    int fd;
+    static const char *bad[] = {"X-Note: a\x7f"
+                                "b",
+                                "X-Note: a\x01"
+                                "b",
+                                "X-Note: a\x1b"
+                                "b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char req[256];
+        snprintf(req, sizeof req, "GET /healthz HTTP/1.1\r\nHost: x\r\n%s\r\n\r\n", bad[i]);
+        fd = connect_server();
+        send_str(fd, req);
+        ck_assert_msg(read_response(fd, buf, sizeof buf) == 400, "case %zu: %s", i, buf);
+        ck_assert_ptr_nonnull(strstr(buf, "\"code\":\"bad_request\""));
+        ck_assert(closed_by_server(fd));
+        close(fd);
+    }
+    /* Refused before any handler (conflicting lengths), a HEAD gets the
+     * head of the error only. */
+    fd = connect_server();
+    send_str(fd, "HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                 "Content-Length: 2\r\n\r\n");
+    char head[4096];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 5000) <= 0)
+            break;
+        ssize_t n = recv(fd, head + len, sizeof head - 1 - len, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    head[len] = '\0';
+    close(fd);
+    ck_assert_msg(strncmp(head, "HTTP/1.1 400 ", 13) == 0, "%s", head);
+    const char *end = strstr(head, "\r\n\r\n");
+    ck_assert_ptr_nonnull(end);
+    ck_assert_str_eq(end, "\r\n\r\n"); /* nothing after the head */
+    ck_assert_ptr_nonnull(strcasestr(head, "Content-Length: "));
+}
+END_TEST
+
 /* ---- Start-up ---- */
 
 START_TEST(port_in_use_fails_clearly)
@@ -469,6 +550,8 @@ Suite *make_edges_suite(void)
     tcase_add_test(tc, json_media_types_and_shapes);
     tcase_add_test(tc, paths_are_decoded_once_and_strictly);
     tcase_add_test(tc, head_on_a_streamed_export_sends_no_body);
+    tcase_add_test(tc, request_id_limits);
+    tcase_add_test(tc, header_values_with_controls);
     tcase_add_test(tc, port_in_use_fails_clearly);
     suite_add_tcase(s, tc);
     return s;
