@@ -140,6 +140,12 @@ START_TEST(list_and_retry_refuse_bad_arguments)
     ck_assert_ptr_null(mail_outbox_list(c, NULL, 0, 0));
     ck_assert_ptr_null(mail_outbox_list(c, NULL, 501, 0));
     ck_assert_ptr_null(mail_outbox_list(c, NULL, 10, -1));
+    static const char *statuses[] = {"pending", "sending", "failed"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *p = mail_outbox_list(c, statuses[i], 1, 0);
+        ck_assert_msg(p != NULL, "%s", statuses[i]);
+        json_decref(p);
+    }
     json_t *page = mail_outbox_list(c, "sent", 500, 0);
     ck_assert_ptr_nonnull(page);
     ck_assert_int_eq(json_integer_value(json_object_get(page, "total")), 0);
