@@ -237,12 +237,14 @@ START_TEST(secret_is_never_echoed)
     ck_assert_int_eq(config_set(&c, "metrics-token", "short secret", "T", err, sizeof err), -1);
     ck_assert_ptr_null(strstr(err, "short secret"));
     ck_assert_ptr_nonnull(strstr(err, "not shown"));
+    /* 256 characters at most. */
     char big[300];
     memset(big, 'a', sizeof big - 1);
-    big[sizeof big - 1] = '\0';
+    big[257] = '\0';
     ck_assert_int_eq(config_set(&c, "metrics-token", big, "T", err, sizeof err), -1);
     big[256] = '\0';
     ck_assert_int_eq(config_set(&c, "metrics-token", big, "T", err, sizeof err), 0);
+    ck_assert_uint_eq(strlen(c.metrics_token), 256);
 }
 END_TEST
 
