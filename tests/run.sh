@@ -125,7 +125,7 @@ step "coverage of src/ by the unit and integration suites (informational)"
 # checks -fsanitize=undefined inserts before the profiling pass (a NULL
 # argument to a nonnull function, an overflow, a shift): each is a branch
 # whose handler side never runs. They were 1018 of 7104 branches when
-# measured (November 2026), so the figure is about four points below what
+# measured (November 2026), so the figure is four to five points below what
 # the same tests give in a build without UBSan. gcovr's exclusion options
 # do not apply (--exclude-throw-branches is for C++ exceptions,
 # --exclude-unreachable-branches for lines without code: neither changes a
