@@ -45,6 +45,36 @@ START_TEST(invalid_utf8_is_replaced)
 }
 END_TEST
 
+START_TEST(each_invalid_byte_becomes_one_replacement)
+{
+#define R "\xEF\xBF\xBD"
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"a\xC3", "a" R},                                /* 2-byte sequence cut at the end */
+        {"a\xE2\x82", "a" R R},                          /* 3-byte cut */
+        {"a\xF0\x9F\x98", "a" R R R},                    /* 4-byte cut */
+        {"\xC0\xAF", R R},                               /* overlong '/' */
+        {"\xE0\x80\xAF", R R R},                         /* overlong, 3 bytes */
+        {"\xED\xA0\x80", R R R},                         /* a UTF-16 surrogate */
+        {"\xF4\x90\x80\x80", R R R R},                   /* past U+10FFFF */
+        {"\xF5\x80", R R},                               /* no such lead byte */
+        {"\x80x", R "x"},                                /* a lone continuation byte */
+        {"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", "é€😀"}, /* 2, 3 and 4 bytes kept */
+        {"\xC3(", R "("},                                /* a lead byte then ASCII */
+    };
+#undef R
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char *lit = escape(cases[i].in);
+        json_t *j = json_loads(lit, JSON_DECODE_ANY, NULL);
+        ck_assert_msg(j != NULL, "case %zu: not JSON: %s", i, lit);
+        ck_assert_msg(strcmp(json_string_value(j), cases[i].want) == 0, "case %zu: %s", i, lit);
+        json_decref(j);
+        free(lit);
+    }
+}
+END_TEST
+
 START_TEST(quote_fits_its_bound)
 {
     /* Control characters take six bytes each: the worst case fills the
@@ -81,6 +111,7 @@ Suite *make_log_suite(void)
     TCase *tc = tcase_create("json");
     tcase_add_test(tc, escapes_round_trip_through_a_json_parser);
     tcase_add_test(tc, invalid_utf8_is_replaced);
+    tcase_add_test(tc, each_invalid_byte_becomes_one_replacement);
     tcase_add_test(tc, quote_fits_its_bound);
     tcase_add_test(tc, levels_parse);
     suite_add_tcase(s, tc);

@@ -99,6 +99,56 @@ START_TEST(to_long_is_strict)
 }
 END_TEST
 
+START_TEST(ip_blocks_and_lists)
+{
+    unsigned char net[16];
+    int bits = 0;
+    ck_assert_int_eq(ip_block_parse("10.0.0.0/8", net, &bits), 0);
+    ck_assert_int_eq(bits, 96 + 8); /* IPv4 counts after the mapped prefix */
+    ck_assert_int_eq(ip_block_parse("10.1.2.3", net, &bits), 0);
+    ck_assert_int_eq(bits, 128);
+    ck_assert_int_eq(ip_block_parse("fd00::/8", net, &bits), 0);
+    ck_assert_int_eq(bits, 8);
+    ck_assert_int_eq(ip_block_parse("0.0.0.0/0", net, &bits), 0);
+    ck_assert_int_eq(ip_block_parse("::/128", net, &bits), 0);
+    static const char *bad[] = {
+        "10.0.0.0/33",
+        "::/129",
+        "10.0.0.0/",
+        "/8",
+        "10.0.0.0/-1",
+        "10.0.0/8",
+        "nonsense/8",
+        "10.0.0.0/8x",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/8"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        ck_assert_msg(ip_block_parse(bad[i], net, &bits) == -1, "accepted %s", bad[i]);
+
+    /* Membership, with prefixes that end inside a byte. */
+    ck_assert(ip_in_list("10.1.2.3", "10.0.0.0/8"));
+    ck_assert(!ip_in_list("11.1.2.3", "10.0.0.0/8"));
+    ck_assert(ip_in_list("10.127.0.1", "10.0.0.0/9"));
+    ck_assert(!ip_in_list("10.128.0.1", "10.0.0.0/9"));
+    ck_assert(ip_in_list("192.0.2.1", "192.0.2.0/31"));
+    ck_assert(!ip_in_list("192.0.2.2", "192.0.2.0/31"));
+    ck_assert(ip_in_list("2001:db8::1", "127.0.0.1, 2001:db8::/32"));
+    ck_assert(!ip_in_list("2001:db9::1", "127.0.0.1, 2001:db8::/32"));
+    ck_assert(ip_in_list("fd12::1", "fc00::/7"));
+    ck_assert(!ip_in_list("fe00::1", "fc00::/7"));
+    /* An IPv4-mapped address is that IPv4 address. */
+    ck_assert(ip_in_list("::ffff:10.0.0.1", "10.0.0.0/8"));
+    ck_assert(ip_in_list("10.0.0.1", "::ffff:10.0.0.0/104"));
+    /* Bad entries are skipped, not fatal; bad input is never in a list. */
+    ck_assert(ip_in_list("127.0.0.1", "junk, 10.0.0.0/99 127.0.0.0/8"));
+    ck_assert(!ip_in_list("127.0.0.1", "junk, 10.0.0.0/99"));
+    ck_assert(ip_in_list("1.2.3.4", "0.0.0.0/0"));
+    ck_assert(!ip_in_list("not an address", "0.0.0.0/0"));
+    ck_assert(!ip_in_list(NULL, "0.0.0.0/0"));
+    ck_assert(!ip_in_list("1.2.3.4", NULL));
+    ck_assert(!ip_in_list("1.2.3.4", ""));
+}
+END_TEST
+
 START_TEST(crlf_detection)
 {
     ck_assert(str_has_crlf("a\r\nb", 4));
@@ -126,6 +176,7 @@ Suite *make_util_suite(void)
     tcase_add_test(tc, utf8_accepts_asian_scripts);
     tcase_add_test(tc, utf8_rejects_malformed);
     tcase_add_test(tc, to_long_is_strict);
+    tcase_add_test(tc, ip_blocks_and_lists);
     tcase_add_test(tc, crlf_detection);
     tcase_add_test(tc, rfc3339_format);
     suite_add_tcase(s, tc);

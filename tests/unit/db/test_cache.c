@@ -11,6 +11,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -353,6 +354,75 @@ START_TEST(the_wait_for_a_builder_is_bounded)
 END_TEST
 
 Suite *make_cache_suite(void);
+/* Fills c with n fresh entries "<prefix><i>". */
+static void fill_fresh(struct cache *c, const char *prefix, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char key[32], body[32];
+        snprintf(key, sizeof key, "%s%d", prefix, i);
+        snprintf(body, sizeof body, "v-%s%d", prefix, i);
+        struct look l = look(c, key);
+        ck_assert_int_eq(l.rc, -1);
+        put(c, key, body, l.ticket);
+    }
+}
+
+START_TEST(a_full_cache_keeps_fresh_and_building_entries)
+{
+    /* 1024 entries at most. After a change all are stale; k0 is rebuilt
+     * (fresh) and k1 is being rebuilt when a new key needs room: the stale
+     * ones go, those two stay. */
+    cache_set_online(true);
+    struct cache *c = cache_new("things_changed");
+    fill_fresh(c, "k", 1024);
+    cache_invalidate(c);
+    struct look l0 = look(c, "k0");
+    put(c, "k0", "v2-k0", l0.ticket);
+    struct look l1 = look(c, "k1");
+    ck_assert_uint_ne(l1.ticket, 0);
+    struct look n = look(c, "new");
+    ck_assert_int_eq(n.rc, -1);
+    ck_assert_uint_ne(n.ticket, 0);
+    struct look h0 = look(c, "k0");
+    ck_assert_int_eq(h0.rc, 0);
+    ck_assert_str_eq(h0.body, "v2-k0");
+    free(h0.body);
+    /* k1's build still runs: others get its previous version meanwhile. */
+    struct look h1 = look(c, "k1");
+    ck_assert_int_eq(h1.rc, 0);
+    ck_assert_str_eq(h1.body, "v-k1");
+    free(h1.body);
+    put(c, "k1", "v2-k1", l1.ticket);
+    h1 = look(c, "k1");
+    ck_assert_int_eq(h1.rc, 0);
+    ck_assert_str_eq(h1.body, "v2-k1");
+    free(h1.body);
+    cache_free(c);
+}
+END_TEST
+
+START_TEST(a_cache_full_of_fresh_entries_starts_over)
+{
+    cache_set_online(true);
+    struct cache *c = cache_new("things_changed");
+    fill_fresh(c, "f", 1024);
+    struct look h = look(c, "f0");
+    ck_assert_int_eq(h.rc, 0);
+    free(h.body);
+    /* No room and nothing stale: everything goes, f0 is built again. */
+    struct look n = look(c, "one_more");
+    ck_assert_int_eq(n.rc, -1);
+    put(c, "one_more", "x", n.ticket);
+    struct look again = look(c, "f0");
+    ck_assert_int_eq(again.rc, -1);
+    ck_assert_uint_ne(again.ticket, 0);
+    struct look kept = look(c, "one_more");
+    ck_assert_int_eq(kept.rc, 0);
+    free(kept.body);
+    cache_free(c);
+}
+END_TEST
+
 Suite *make_cache_suite(void)
 {
     Suite *s = suite_create("cache");
@@ -366,6 +436,8 @@ Suite *make_cache_suite(void)
     tcase_add_test(tc, each_channel_is_listed_once);
     tcase_add_test(tc, going_offline_drops_everything_and_old_builds);
     tcase_add_test(tc, an_abandoned_build_passes_to_the_next_reader);
+    tcase_add_test(tc, a_full_cache_keeps_fresh_and_building_entries);
+    tcase_add_test(tc, a_cache_full_of_fresh_entries_starts_over);
     suite_add_tcase(s, tc);
     TCase *th = tcase_create("threads");
     tcase_set_timeout(th, 20);

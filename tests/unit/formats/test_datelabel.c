@@ -86,6 +86,26 @@ static const struct label_case good[] = {
     {"Q1", 2024, "2024-01-01", "2024-03-31"},
     {"December", 9999, "9999-12-01", "9999-12-31"},
     {"1 January", 1, "0001-01-01", "0001-01-01"},
+    /* every separator and dash the parser knows */
+    {"3\tApril", 2023, "2023-04-03", "2023-04-03"},
+    {"3\r\nApril", 2023, "2023-04-03", "2023-04-03"},
+    {"3. April", 2023, "2023-04-03", "2023-04-03"},
+    {"April, 3", 2023, "2023-04-03", "2023-04-03"},
+    {"3\u2010"
+     "4 April",
+     2023, "2023-04-03", "2023-04-04"},
+    {"3\u2015"
+     "4 April",
+     2023, "2023-04-03", "2023-04-04"},
+    {"Sept 30 through Oct 2", 2023, "2023-09-30", "2023-10-02"},
+    {"Sep 30 until Oct 2 2024", 2023, "2024-09-30", "2024-10-02"},
+    {"21st – 24th June", 2023, "2023-06-21", "2023-06-24"},
+    {"22nd June", 2023, "2023-06-22", "2023-06-22"},
+    {"Q2 2024", 2023, "2024-04-01", "2024-06-30"},
+    {"3 April – 5", 2023, "2023-04-03", "2023-04-05"},
+    {"2023-04-03 to 2023-05-01", 2023, "2023-04-03", "2023-05-01"},
+    {"April 9999", 2023, "9999-04-01", "9999-04-30"},
+    {"1 January 0001", 2023, "0001-01-01", "0001-01-01"},
 };
 
 static const struct label_case bad[] = {
@@ -136,6 +156,25 @@ static const struct label_case bad[] = {
     {"0000-01-01", 2023, NULL, NULL},
     {"2023-04-03x", 2023, NULL, NULL},
     {"Rolling basis please", 2023, NULL, NULL},
+    /* near misses of dashes (U+2016, U+2296) and of ISO dates */
+    {"3\u2016"
+     "4 April",
+     2023, NULL, NULL},
+    {"3\u2296"
+     "4 April",
+     2023, NULL, NULL},
+    {"2023-04-031", 2023, NULL, NULL},
+    {"2023-04-03a", 2023, NULL, NULL},
+    {"2023-04-0a", 2023, NULL, NULL},
+    /* numbers: five digits, an ordinal on three, a year of 0 or 5 digits */
+    {"12345 April", 2023, NULL, NULL},
+    {"100th April", 2023, NULL, NULL},
+    {"3rd April 0000", 2023, NULL, NULL},
+    {"April 10000", 2023, NULL, NULL},
+    {"qq", 2023, NULL, NULL},
+    {"q", 2023, NULL, NULL},
+    {"through", 2023, NULL, NULL},
+    {"3 April through", 2023, NULL, NULL},
 };
 
 START_TEST(test_good_labels)

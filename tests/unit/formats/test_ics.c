@@ -490,6 +490,148 @@ START_TEST(test_cap_leaves_buffer_unchanged)
 }
 END_TEST
 
+/* Every cap short of what a piece needs: the writer refuses (-1) and leaves
+ * what was already in the buffer exactly as it was, whichever line the cap
+ * falls in (a truncated calendar would be read as a complete one). */
+static void check_every_cap(int (*write)(strbuf *, const void *), const void *arg)
+{
+    static const char prefix[] = "BEGIN:VCALENDAR\r\n";
+    strbuf b;
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(write(&b, arg), 0);
+    size_t need = b.len;
+    char *want = strbuf_detach(&b, NULL);
+    for (size_t cap = sizeof prefix - 1; cap < need + sizeof prefix - 1; cap++) {
+        strbuf_init(&b, cap);
+        ck_assert_int_eq(strbuf_puts(&b, prefix), 0);
+        ck_assert_msg(write(&b, arg) == -1, "cap %zu of %zu accepted", cap, need);
+        ck_assert_str_eq(b.data, prefix);
+        strbuf_free(&b);
+    }
+    strbuf_init(&b, need + sizeof prefix - 1);
+    ck_assert_int_eq(strbuf_puts(&b, prefix), 0);
+    ck_assert_int_eq(write(&b, arg), 0);
+    ck_assert_str_eq(b.data + sizeof prefix - 1, want);
+    strbuf_free(&b);
+    free(want);
+}
+
+static int write_event(strbuf *b, const void *arg)
+{
+    return ics_event(b, arg);
+}
+
+static int write_begin(strbuf *b, const void *arg)
+{
+    (void)arg;
+    return ics_begin(b, "-//CityNet//Convene//EN", "CityNet, 2023 활동", "PUBLISH");
+}
+
+static int write_vtimezone(strbuf *b, const void *arg)
+{
+    (void)arg;
+    return ics_vtimezone(b, "Asia/Kathmandu", 20700);
+}
+
+START_TEST(test_every_cap_is_refused_whole)
+{
+    struct ics_event timed = base_event();
+    timed.all_day = 0;
+    timed.tzid = "Asia/Seoul";
+    timed.start_time = "09:30";
+    timed.end_time = "17:00";
+    timed.end_date = "2023-04-05";
+    timed.summary = "서울 도시 회복력 포럼: 기후, 물, 에너지, 그리고 모두를 위한 도시";
+    timed.description = "Line one;\nline two, with \\ and a long tail that has to fold over "
+                        "more than one physical line of seventy-five octets";
+    timed.location = "Seoul; City Hall";
+    timed.url = "https://example.org/a?b=c&d=e";
+    timed.status = "CONFIRMED";
+    timed.sequence = 3;
+    check_every_cap(write_event, &timed);
+    struct ics_event allday = base_event();
+    allday.end_date = "2023-04-30";
+    check_every_cap(write_event, &allday);
+    check_every_cap(write_begin, NULL);
+    check_every_cap(write_vtimezone, NULL);
+}
+END_TEST
+
+START_TEST(test_event_field_limits)
+{
+    strbuf b;
+    strbuf_init(&b, 0);
+    /* Controls other than tab and LF are dropped from TEXT; tab stays. */
+    struct ics_event e = base_event();
+    e.summary = "a\x01"
+                "b\tc\x7f"
+                "d\re";
+    char *ics = event_str(&e);
+    ck_assert_ptr_nonnull(strstr(ics, "\r\nSUMMARY:ab\tcde\r\n"));
+    free(ics);
+    /* A URL of 2000 bytes is kept; 2001, invalid UTF-8, DEL or tab are not. */
+    char url[2002] = "https://example.org/";
+    size_t base = strlen(url);
+    memset(url + base, 'u', 2000 - base);
+    url[2000] = '\0';
+    e = base_event();
+    e.url = url;
+    ck_assert_int_eq(ics_event(&b, &e), 0);
+    url[2000] = 'u';
+    url[2001] = '\0';
+    assert_refused(&e, "url of 2001 bytes");
+    static const char *bad_urls[] = {"", "https://example.org/\xC3", "https://a\x7f",
+                                     "https://a\tb"};
+    for (size_t i = 0; i < ARRAY_LEN(bad_urls); i++) {
+        e.url = bad_urls[i];
+        assert_refused(&e, bad_urls[i]);
+    }
+    /* A TZID of 64 characters from the IANA alphabet is kept; 65 is not. */
+    char tz[66];
+    memset(tz, 'A', 64);
+    memcpy(tz, "Etc/GMT+1_x-", 12);
+    tz[64] = '\0';
+    e = base_event();
+    e.all_day = 0;
+    e.start_time = "23:59";
+    e.tzid = tz;
+    ck_assert_int_eq(ics_event(&b, &e), 0);
+    tz[64] = 'A';
+    tz[65] = '\0';
+    assert_refused(&e, "tzid of 65");
+    static const char *bad_tz[] = {"", "Europe/Par is", "Europe/Paris,X", "Europe/Paris:X",
+                                   "Europe/Pari\xC3\xA9"};
+    for (size_t i = 0; i < ARRAY_LEN(bad_tz); i++) {
+        e.tzid = bad_tz[i];
+        assert_refused(&e, bad_tz[i]);
+    }
+    ck_assert_int_eq(ics_vtimezone(&b, "", 0), -1);
+    strbuf_free(&b);
+}
+END_TEST
+
+START_TEST(test_begin_method_limits)
+{
+    strbuf b;
+    strbuf_init(&b, 0);
+    char method[67];
+    memset(method, 'X', 66);
+    method[64] = '\0';
+    ck_assert_int_eq(ics_begin(&b, "p", NULL, method), 0);
+    strbuf_reset(&b);
+    method[64] = 'X';
+    method[65] = '\0';
+    ck_assert_int_eq(ics_begin(&b, "p", NULL, method), -1);
+    static const char *bad[] = {"PUB LISH", "PUB_LISH", "PUB;X", "PUB\xC3\xA9"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        ck_assert_msg(ics_begin(&b, "p", NULL, bad[i]) == -1, "%s", bad[i]);
+    ck_assert_int_eq(ics_begin(&b, "p\xC3", NULL, NULL), -1);
+    ck_assert_uint_eq(b.len, 0);
+    ck_assert_int_eq(ics_begin(&b, "p", NULL, "x-Custom-9"), 0);
+    strbuf_free(&b);
+}
+END_TEST
+
 /* ---- Calendar and time zones ---- */
 
 START_TEST(test_begin_end)
@@ -703,6 +845,9 @@ Suite *make_ics_suite(void)
     tcase_add_test(tc, test_rejects_bad_times);
     tcase_add_test(tc, test_rejects_bad_fields);
     tcase_add_test(tc, test_cap_leaves_buffer_unchanged);
+    tcase_add_test(tc, test_every_cap_is_refused_whole);
+    tcase_add_test(tc, test_event_field_limits);
+    tcase_add_test(tc, test_begin_method_limits);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("calendar");

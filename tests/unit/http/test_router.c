@@ -136,6 +136,96 @@ START_TEST(bad_patterns_are_rejected)
 }
 END_TEST
 
+START_TEST(pattern_limits)
+{
+    struct router *x = router_new();
+    const char *bad[] = {"/api/{id",
+                         "/api/{a-b}",
+                         "/api/{id:in}",
+                         "/api/{id:inx}",
+                         "/api/{id:}",
+                         "/api/a}b",
+                         "/{a}/{b}/{c}/{d}/{e}/{f}/{g}",
+                         "/1/2/3/4/5/6/7/8/9/10/11/12/13",
+                         ""};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        ck_assert_msg(router_add(x, "GET", bad[i], NULL, 0) == -1, "accepted '%s'", bad[i]);
+    /* Exactly at the limits: six parameters, twelve segments. */
+    ck_assert_int_eq(router_add(x, "GET", "/{a}/{b}/{c}/{d}/{e}/{f_9}", NULL, 0), 0);
+    ck_assert_int_eq(router_add(x, "GET", "/1/2/3/4/5/6/7/8/9/10/11/12", NULL, 0), 1);
+    /* A method fits in 11 bytes. */
+    ck_assert_int_eq(router_add(x, "PROPPATCHXY", "/m", NULL, 0), 2);
+    ck_assert_int_eq(router_add(x, "PROPPATCHXYZ", "/m", NULL, 0), -1);
+    ck_assert_int_eq(router_count(x), 3);
+    ck_assert_str_eq(router_pattern(x, 1), "/1/2/3/4/5/6/7/8/9/10/11/12");
+    ck_assert_str_eq(router_method(x, 2), "PROPPATCHXY");
+    ck_assert_ptr_null(router_pattern(x, 3));
+    ck_assert_ptr_null(router_pattern(x, -1));
+    ck_assert_ptr_null(router_method(x, 3));
+    ck_assert_ptr_null(router_method(x, -1));
+
+    struct route_match m;
+    ck_assert_int_eq(router_match(x, "GET", "/1/2/3/4/5/6/7/8/9/10/11/12", &m), ROUTER_FOUND);
+    ck_assert_int_eq(router_match(x, "GET", "/1/2/3/4/5/6/7/8/9/10/11/12/13", &m),
+                     ROUTER_NOT_FOUND);
+    ck_assert_int_eq(router_match(x, "GET", "/u/v/w/x/y/z", &m), ROUTER_FOUND);
+    ck_assert_int_eq(m.nparams, 6);
+    ck_assert_str_eq(route_param(&m, "f_9"), "z");
+    ck_assert_ptr_null(route_param(&m, "g"));
+    router_free(x);
+    router_free(NULL);
+}
+END_TEST
+
+START_TEST(int_parameters_at_their_limits)
+{
+    struct route_match m;
+    /* 18 digits are an id; 19 could overflow and are no id at all. */
+    ck_assert_int_eq(router_match(r, "GET", "/api/activities/999999999999999999", &m),
+                     ROUTER_FOUND);
+    ck_assert_str_eq(route_param(&m, "id"), "999999999999999999");
+    ck_assert_int_eq(router_match(r, "GET", "/api/activities/1000000000000000000", &m),
+                     ROUTER_NOT_FOUND);
+    /* A parameter of 255 bytes fits; 256 does not. */
+    char path[300] = "/api/pages/";
+    size_t base = strlen(path);
+    memset(path + base, 'p', 255);
+    path[base + 255] = '\0';
+    ck_assert_int_eq(router_match(r, "GET", path, &m), ROUTER_FOUND);
+    ck_assert_uint_eq(strlen(route_param(&m, "slug")), 255);
+    path[base + 255] = 'p';
+    path[base + 256] = '\0';
+    ck_assert_int_eq(router_match(r, "GET", path, &m), ROUTER_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(allow_lists_each_method_once)
+{
+    struct router *x = router_new();
+    int h;
+    ck_assert_int_ge(router_add(x, "GET", "/a", &h, 0), 0);
+    ck_assert_int_ge(router_add(x, "HEAD", "/a", &h, 0), 0);
+    ck_assert_int_ge(router_add(x, "PUTS", "/a", &h, 0), 0);
+    ck_assert_int_ge(router_add(x, "XPUT", "/a", &h, 0), 0);
+    ck_assert_int_ge(router_add(x, "PUT", "/a", &h, 0), 0);
+    ck_assert_int_ge(router_add(x, "GET", "/b/{x}", &h, 0), 0);
+    ck_assert_int_ge(router_add(x, "POST", "/b/c", &h, 0), 0);
+    struct route_match m;
+    ck_assert_int_eq(router_match(x, "DELETE", "/a", &m), ROUTER_METHOD_NOT_ALLOWED);
+    /* HEAD from the GET route and from its own is listed once; names that
+     * contain another method's name do not hide it. */
+    ck_assert_str_eq(m.allow, "GET, HEAD, PUTS, XPUT, PUT");
+    ck_assert_int_eq(router_match(x, "HEAD", "/a", &m), ROUTER_FOUND);
+    ck_assert_int_eq(router_match(x, "PUT", "/a", &m), ROUTER_FOUND);
+    /* The literal /b/c only takes POST, though /b/{x} takes GET. */
+    ck_assert_int_eq(router_match(x, "GET", "/b/c", &m), ROUTER_METHOD_NOT_ALLOWED);
+    ck_assert_str_eq(m.allow, "POST");
+    ck_assert_int_eq(router_match(x, "GET", "/b/d", &m), ROUTER_FOUND);
+    ck_assert_str_eq(m.allow, "");
+    router_free(x);
+}
+END_TEST
+
 Suite *make_router_suite(void)
 {
     Suite *s = suite_create("router");
@@ -149,9 +239,12 @@ Suite *make_router_suite(void)
     tcase_add_test(tc, head_answers_get_routes);
     tcase_add_test(tc, odd_paths_never_match);
     tcase_add_test(tc, long_parameters_are_refused);
+    tcase_add_test(tc, int_parameters_at_their_limits);
     suite_add_tcase(s, tc);
     TCase *tp = tcase_create("patterns");
     tcase_add_test(tp, bad_patterns_are_rejected);
+    tcase_add_test(tp, pattern_limits);
+    tcase_add_test(tp, allow_lists_each_method_once);
     suite_add_tcase(s, tp);
     return s;
 }

@@ -146,6 +146,88 @@ START_TEST(attachments_size_and_count_caps)
 }
 END_TEST
 
+/* ---- Sender settings: refused before any thread starts ---- */
+
+static struct mail_sender_config good_config(void)
+{
+    struct mail_sender_config c = {
+        /* Nothing listens there: the sender only retries until stopped. */
+        .conninfo = "host=/nonexistent port=1 dbname=none connect_timeout=1",
+        .smtp_url = "smtp://127.0.0.1:1",
+        .mail_from = "convene@localhost",
+        .templates_dir = "/nonexistent",
+        .threads = 1,
+        .max_attempts = 1,
+    };
+    return c;
+}
+
+START_TEST(sender_settings_refused)
+{
+    struct mail_sender_config c = good_config();
+    c.conninfo = NULL;
+    ck_assert_ptr_null(mail_sender_start(&c));
+    c = good_config();
+    c.smtp_url = NULL;
+    ck_assert_ptr_null(mail_sender_start(&c));
+    c = good_config();
+    c.templates_dir = NULL;
+    ck_assert_ptr_null(mail_sender_start(&c));
+    c = good_config();
+    c.threads = 0;
+    ck_assert_ptr_null(mail_sender_start(&c));
+    c = good_config();
+    c.max_attempts = 0;
+    ck_assert_ptr_null(mail_sender_start(&c));
+    c = good_config();
+    c.smtp_url = "http://127.0.0.1:1";
+    ck_assert_ptr_null(mail_sender_start(&c));
+    c = good_config();
+    c.base_url = "https://example.org/\xC3";
+    ck_assert_ptr_null(mail_sender_start(&c));
+    static const char *bad_from[] = {
+        "convene",
+        "@localhost",
+        "convene@",
+        "convene@-host",
+        "convene@host-",
+        "convene@12345",
+        "convene@ho_st",
+        "con vene@localhost",
+        "a<b@localhost",
+        "convene@host@x",
+        "convene@loc.al@x",
+        NULL,
+        "convene@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof bad_from / sizeof bad_from[0]; i++) {
+        c = good_config();
+        c.mail_from = bad_from[i];
+        ck_assert_msg(mail_sender_start(&c) == NULL, "accepted sender %s",
+                      bad_from[i] ? bad_from[i] : "NULL");
+    }
+}
+END_TEST
+
+START_TEST(sender_addresses_accepted)
+{
+    /* A plain address, or (the default) a local part at a single-label
+     * host, up to 63 characters, not all digits. */
+    static const char *good_from[] = {
+        "convene@localhost", "no-reply@mail-1", "convene@example.org", "a.b@H0ST",
+        "convene@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof good_from / sizeof good_from[0]; i++) {
+        struct mail_sender_config c = good_config();
+        c.mail_from = good_from[i];
+        c.smtp_url = i % 2 ? "smtps://user:secret@127.0.0.1:1" : "smtp://127.0.0.1:1";
+        c.base_url = i % 2 ? "https://example.org" : NULL;
+        struct mail_sender *s = mail_sender_start(&c);
+        ck_assert_msg(s != NULL, "refused sender %s", good_from[i]);
+        mail_sender_stop(s);
+    }
+    mail_sender_stop(NULL);
+}
+END_TEST
+
 Suite *make_mailsend_suite(void)
 {
     Suite *s = suite_create("mailsend");
@@ -157,6 +239,8 @@ Suite *make_mailsend_suite(void)
     tcase_add_test(tc, attachments_accepted);
     tcase_add_test(tc, attachments_refused);
     tcase_add_test(tc, attachments_size_and_count_caps);
+    tcase_add_test(tc, sender_settings_refused);
+    tcase_add_test(tc, sender_addresses_accepted);
     suite_add_tcase(s, tc);
     return s;
 }

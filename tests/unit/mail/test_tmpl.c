@@ -227,6 +227,100 @@ START_TEST(test_output_cap)
 }
 END_TEST
 
+START_TEST(test_every_cap_is_refused_whole)
+{
+    /* Escapes, numbers of both kinds and literal text: wherever the cap
+     * falls, the render fails, says so and leaves the buffer empty. */
+    json_t *vars = json_pack("{s:s, s:i, s:f, s:{s:s}}", "name", "<Kim & \"Lee\">", "count", 42,
+                             "ratio", 0.5, "org", "city", "Seoul's");
+    const char *src = "Dear {{name}}: {{count}} seats, {{ratio}} full, {{org.city}} & co.";
+    for (int mode = TMPL_TEXT; mode <= TMPL_HTML; mode++) {
+        strbuf out;
+        strbuf_init(&out, 0);
+        char err[256] = "";
+        ck_assert_int_eq(tmpl_render(src, vars, (enum tmpl_mode)mode, &out, err, sizeof err), 0);
+        size_t need = out.len;
+        char *want = strbuf_detach(&out, NULL);
+        for (size_t cap = 1; cap < need; cap++) {
+            strbuf_init(&out, cap);
+            err[0] = '\0';
+            ck_assert_msg(tmpl_render(src, vars, (enum tmpl_mode)mode, &out, err, sizeof err) == -1,
+                          "mode %d cap %zu of %zu", mode, cap, need);
+            ck_assert_msg(strstr(err, "exceeds") != NULL, "cap %zu: %s", cap, err);
+            ck_assert_uint_eq(out.len, 0);
+            strbuf_free(&out);
+        }
+        strbuf_init(&out, need);
+        ck_assert_int_eq(tmpl_render(src, vars, (enum tmpl_mode)mode, &out, err, sizeof err), 0);
+        ck_assert_str_eq(out.data, want);
+        strbuf_free(&out);
+        free(want);
+    }
+    json_decref(vars);
+}
+END_TEST
+
+START_TEST(test_names_at_their_limits)
+{
+    /* 64 characters of name (dots included) are fine; 65 are not. */
+    char name[70];
+    memset(name, 'a', 64);
+    name[64] = '\0';
+    name[10] = '.';
+    json_t *inner = json_object();
+    char rest[60];
+    memset(rest, 'a', 53);
+    rest[53] = '\0';
+    json_object_set_new(inner, rest, json_string("deep"));
+    json_t *vars = json_object();
+    json_object_set_new(vars, "aaaaaaaaaa", inner);
+    char src[100];
+    snprintf(src, sizeof src, "{{ %s }}", name);
+    char *out = NULL;
+    char err[256] = "";
+    ck_assert_msg(render(src, vars, TMPL_TEXT, &out, err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(out, "deep");
+    free(out);
+    out = NULL;
+    snprintf(src, sizeof src, "{{%sa}}", name);
+    ck_assert_int_eq(render(src, vars, TMPL_TEXT, &out, err, sizeof err), -1);
+    free(out);
+    json_decref(vars);
+}
+END_TEST
+
+START_TEST(test_lookups_through_non_objects)
+{
+    json_t *vars = json_pack("{s:s, s:{s:i}}", "name", "Kim", "org", "size", 3);
+    static const char *const missing[] = {"{{name.first}}", "{{org.city}}", "{{org.size.x}}",
+                                          "{{nobody.name}}"};
+    for (size_t i = 0; i < ARRAY_LEN(missing); i++) {
+        char *out = NULL;
+        char err[256] = "";
+        ck_assert_msg(render(missing[i], vars, TMPL_TEXT, &out, err, sizeof err) == -1, "%s",
+                      missing[i]);
+        ck_assert_msg(strstr(err, "missing variable") != NULL, "%s: %s", missing[i], err);
+        free(out);
+    }
+    char *out = NULL;
+    char err[256] = "";
+    ck_assert_int_eq(render("{{org.size}}", vars, TMPL_TEXT, &out, err, sizeof err), 0);
+    ck_assert_str_eq(out, "3");
+    free(out);
+    json_decref(vars);
+    /* A NUL inside a value is refused, in either mode. */
+    vars = json_object();
+    json_object_set_new(vars, "v", json_stringn("a\0b", 3));
+    for (int mode = TMPL_TEXT; mode <= TMPL_HTML; mode++) {
+        out = NULL;
+        ck_assert_int_eq(render("{{v}}", vars, (enum tmpl_mode)mode, &out, err, sizeof err), -1);
+        ck_assert_ptr_nonnull(strstr(err, "NUL"));
+        free(out);
+    }
+    json_decref(vars);
+}
+END_TEST
+
 /* ---- Loading and rendering sets ---- */
 
 START_TEST(test_load_and_render_set)
@@ -513,6 +607,9 @@ Suite *make_tmpl_suite(void)
     tcase_add_test(tc, test_values_must_be_strings_or_numbers);
     tcase_add_test(tc, test_raw_slot_only_in_layouts);
     tcase_add_test(tc, test_output_cap);
+    tcase_add_test(tc, test_every_cap_is_refused_whole);
+    tcase_add_test(tc, test_names_at_their_limits);
+    tcase_add_test(tc, test_lookups_through_non_objects);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("sets");
