@@ -78,7 +78,11 @@ static int seed_organisations(struct db_conn *c, const char *data_dir, int *adde
                  1, p);
     free(text);
     if (r == NULL) {
-        fprintf(stderr, "convene: organisations: %s\n", db_error_message(c));
+        /* One statement: PostgreSQL's detail ("Failing row contains ...")
+         * names the row that was refused. */
+        const char *detail = db_error_detail(c);
+        fprintf(stderr, "convene: organisations-2023.json: %s%s%s\n", db_error_message(c),
+                detail ? " " : "", detail ? detail : "");
         return -1;
     }
     *added = (int)db_affected(r);
