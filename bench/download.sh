@@ -6,8 +6,9 @@
 # what of it stays after. The measurement is the one of bench/run.sh; this
 # script only skips the other lines, and can repeat the line.
 #
-# Usage: bench/download.sh [--build DIR] [--times N] [--env NAME=VALUE]...
+# Usage: bench/download.sh [--build DIR] [--times N] [--clients N] [--env NAME=VALUE]...
 #   --times N   measure the line N times on one server (default 1)
+#   --clients N concurrent downloads (default 16, as in bench/run.sh)
 #   --env X=Y   start the server with X=Y in its environment (for trials,
 #               e.g. MALLOC_ARENA_MAX=2)
 # Prints per run: the time ratio, the growth and the "after" figure (MiB),
@@ -19,13 +20,15 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$here/build"
 times=1
+clients=16
 envs=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) build=$2; shift ;;
     --times) times=$2; shift ;;
+    --clients) clients=$2; shift ;;
     --env) envs+=("$2"); shift ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "download: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -129,7 +132,7 @@ for run in $(seq "$times"); do
     sample_rss "$cpid" "$tmp/rss" &
     sampler=$!
     cl=()
-    for i in $(seq 16); do
+    for i in $(seq "$clients"); do
         curl -s -o /dev/null -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' \
             -H "$staff_cookie" "$dl_url" "$dl_url" >"$tmp/dl.$i" &
         cl+=($!)
@@ -144,8 +147,8 @@ for run in $(seq "$times"); do
     fi
     good=$(cat "$tmp"/dl.* | grep -c "^200 $dl_bytes " || true)
     slowest=$(cat "$tmp"/dl.* | awk '{ if ($3 > m) m = $3 } END {printf "%.0f", m * 1000}')
-    printf 'run %d: %s ms vs copy %s ms, ratio %s; 16 concurrent: growth %s MiB, after %s MiB, %d/32 good, slowest %s ms, connects +%d; load %s\n' \
-        "$run" "$d_ms" "$d_copy_ms" "$(calc "$d_ms / max($d_copy_ms, 1)")" \
+    printf 'run %d: %s ms vs copy %s ms, ratio %s; %d concurrent: growth %s MiB, after %s MiB, %d/%d good, slowest %s ms, connects +%d; load %s\n' \
+        "$run" "$d_ms" "$d_copy_ms" "$(calc "$d_ms / max($d_copy_ms, 1)")" "$clients" \
         "$(calc "max($peak - $before, 0) / 1024")" "$(calc "max($(rss_kb "$cpid") - $before, 0) / 1024")" \
-        "$good" "$slowest" $(($(connects) - c0)) "$(cut -d' ' -f1-3 /proc/loadavg)"
+        "$good" $((2 * clients)) "$slowest" $(($(connects) - c0)) "$(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -51,12 +51,16 @@
  * 64 KiB (under 1 MiB once the connections were open). The round trips
  * cost no time: 160 of them took 0.5-0.9x the time of psql's binary COPY
  * of the bytea against 0.9-1.05x for 10 slices of 1 MiB (small slices stay
- * in the CPU caches and need no fresh pages on either side).
+ * in the CPU caches and need no fresh pages on either side). glibc's
+ * malloc plays no part: every block of a download is below its 128 KiB
+ * mmap threshold, which only rises (and keeps freed memory) for larger
+ * ones; MALLOC_MMAP_THRESHOLD_=131072 (what a mallopt at start-up would
+ * fix) changed no figure with 64 KiB slices.
  *
- * Nothing else bounds the slices in memory: a download holds a slice only
- * while writing it, and a semaphore over slices would have to be held
- * during that write, so a slow reader would stall the others; the pool
- * bounds the slices being read. A slice stays far below DB_BUFFER_KEEP
+ * Nothing else bounds the slices in memory: a download holds one slice
+ * only while writing it (16 downloads: 1 MiB), and a semaphore over slices
+ * would have to be held during that write, so a slow reader would stall
+ * the others; the pool bounds the slices being read. A slice stays far below DB_BUFFER_KEEP
  * (src/db/db.c), so downloads never make the pool reconnect.
  */
 #define FILE_SLICE 65536
