@@ -40,13 +40,21 @@ struct db_conn {
     char err_constraint[64];
     char err_detail[512];
     bool err_connection;
-    /* It sent parameters larger than DB_BUFFER_KEEP: libpq grows its
-     * buffers and never shrinks them, so the connection is closed when it
-     * is given back rather than keep that memory for good. */
+    /* It sent or received a message larger than DB_BUFFER_KEEP: libpq
+     * grows a connection's output buffer to the largest message it sent
+     * and its input buffer to the largest it read (a whole row of a
+     * result, a row of a COPY), and shrinks neither while the connection
+     * lives; so the connection is closed when it is given back rather than
+     * keep that memory for good (the pool connects afresh when needed). */
     bool oversized;
 };
 
-/* Bytes of parameters a pooled connection may send and still be kept. */
+/* The largest message (binary parameters sent; a row read) after which a
+ * pooled connection is still kept: its buffers then stay under about
+ * twice this (libpq doubles them), for the life of the connection. The
+ * rows the server reads are far smaller (a download's slice is 64 KiB,
+ * src/awards/files.c); a larger one is rare enough that a reconnect
+ * costs less than the memory. */
 #define DB_BUFFER_KEEP (1024 * 1024)
 
 struct db_pool {
@@ -347,12 +355,34 @@ void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
 
 /* ---- Queries ---- */
 
+/* Whether a row of res was larger than DB_BUFFER_KEEP on the wire (libpq
+ * read it whole into the connection's input buffer: each value and its
+ * 4-byte length). A result whose memory is smaller has no such row, so
+ * the rows are summed only for the rare large result. */
+static bool has_large_row(const PGresult *res)
+{
+    if (PQresultMemorySize(res) <= DB_BUFFER_KEEP)
+        return false;
+    int rows = PQntuples(res), cols = PQnfields(res);
+    for (int i = 0; i < rows; i++) {
+        size_t bytes = 0;
+        for (int j = 0; j < cols; j++)
+            bytes += 4 + (size_t)PQgetlength(res, i, j);
+        if (bytes > DB_BUFFER_KEEP)
+            return true;
+    }
+    return false;
+}
+
 /* Turns a PGresult into our result, or records the error and returns NULL. */
 static struct db_result *finish(struct db_conn *c, PGresult *res, const char *what)
 {
     ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (st == PGRES_TUPLES_OK && has_large_row(res))
+            c->oversized = true;
         return (struct db_result *)res;
+    }
     set_error(c, res, what);
     PQclear(res);
     if (c->err_connection)
@@ -563,6 +593,8 @@ int db_copy_out(struct db_conn *c, const char *sql, db_copy_sink sink, void *ud)
         char *buf = NULL;
         int n = PQgetCopyData(c->pg, &buf, 0);
         if (n > 0) {
+            if ((size_t)n > DB_BUFFER_KEEP)
+                c->oversized = true;
             strbuf_append(&batch, buf, (size_t)n);
             PQfreemem(buf);
             if (batch.len < COPY_BATCH)

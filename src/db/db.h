@@ -61,7 +61,11 @@ void db_pool_free(struct db_pool *p);
  */
 struct db_conn *db_acquire(struct db_pool *p);
 /* Returns a connection to its pool, rolling back an open transaction and
- * dropping a broken connection. Accepts NULL. */
+ * dropping a broken connection. A connection that sent a message (binary
+ * parameters) or read one (a result's row, a COPY row) of more than 1 MiB
+ * is closed too: libpq grows its buffers to the largest message and keeps
+ * them for the connection's life, so such a connection would hold that
+ * memory for good; the pool opens another when needed. Accepts NULL. */
 void db_release(struct db_conn *c);
 
 struct db_pool_stats {
@@ -94,8 +98,8 @@ struct db_result *db_run(struct db_conn *c, int stmt, int nparams, const char *c
  * in binary format (a bytea as its raw bytes, half the size of its hex
  * text): read them with db_value and db_value_len. Same result contract as
  * db_run. A pooled connection that sent more than 1 MiB of binary
- * parameters is closed when it is released (libpq keeps its grown buffers
- * for the connection's life); the pool opens another when needed.
+ * parameters, or read a row of more than 1 MiB, is closed when it is
+ * released (see db_release).
  */
 struct db_result *db_run_params(struct db_conn *c, int stmt, int nparams, const char *const *values,
                                 const int *lengths, const int *binary, bool binary_result);

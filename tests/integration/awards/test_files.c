@@ -7,7 +7,9 @@
  * it refused before the body, a chunked body growing past it) with the
  * connection closed; the quota of 10 files and 25 MiB per case, also under
  * concurrent uploads; the bound on uploads in flight; download headers and
- * bytes; who sees which files; deleting while submission is open only.
+ * bytes (also across the ends of the server's slices) with no connection
+ * opened per download; who sees which files; deleting while submission is
+ * open only.
  *
  * Two servers: `srv` with the default upload limit (10M), `small` with
  * CONVENE_UPLOAD_LIMIT=64k and CONVENE_UPLOADS_IN_FLIGHT=1 for the cap and
@@ -845,7 +847,7 @@ END_TEST
 START_TEST(download_headers_and_bytes)
 {
     long id = make_case(&seoul, false, NULL, NULL);
-    /* Three slices of 1 MiB and a bit. */
+    /* 32 of the server's 64 KiB slices and a bit. */
     size_t n = (2u << 20) + 12345;
     unsigned char *data = file_bytes(pdf_head, sizeof pdf_head - 1, n);
     const char *name = "Plan d\xe2\x80\x99\xc3\xa9t\xc3\xa9 (final) #2.pdf";
@@ -893,6 +895,84 @@ START_TEST(download_headers_and_bytes)
     snprintf(path, sizeof path, "/api/submissions/%ld/files/99999999", id);
     ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 404);
     hresp_free(&r);
+}
+END_TEST
+
+/* The server reads a file in slices of 64 KiB (FILE_SLICE in
+ * src/awards/files.c): sizes on either side of a slice's end come back
+ * byte for byte, by GET, with their length, by HEAD. */
+START_TEST(downloads_across_slice_ends)
+{
+    long id = make_case(&seoul, false, NULL, NULL);
+    const size_t sizes[] = {9, 65535, 65536, 65537, 131072, 3 * 65536 + 1};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        unsigned char *data = file_bytes(pdf_head, sizeof pdf_head - 1, n);
+        json_t *j;
+        ck_assert_int_eq(upload(id, "slices.pdf", data, n, NULL, &seoul, &j), 201);
+        long fid = (long)json_integer_value(json_object_get(j, "id"));
+        json_decref(j);
+        char path[128], length[24], v[64];
+        snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, fid);
+        snprintf(length, sizeof length, "%zu", n);
+        struct hresp r;
+        ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 200);
+        ck_assert_msg(r.len == n && memcmp(r.body, data, n) == 0, "%zu bytes: got %zu, or others",
+                      n, r.len);
+        ck_assert_str_eq(hresp_header(&r, "Content-Length", v, sizeof v), length);
+        hresp_free(&r);
+        ck_assert_int_eq(call_on(&srv, "HEAD", path, NULL, NULL, 0, &seoul, &r), 200);
+        ck_assert_uint_eq(r.len, 0);
+        ck_assert_str_eq(hresp_header(&r, "Content-Length", v, sizeof v), length);
+        hresp_free(&r);
+        free(data);
+    }
+}
+END_TEST
+
+/* The pool's successful connects so far, from /metrics. */
+static long db_connects(void)
+{
+    struct hresp r;
+    ck_assert_int_eq(hget(&srv, "/metrics", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    const char *key = "convene_db_connects_total{result=\"ok\"} ";
+    const char *at = strstr(r.body, key);
+    ck_assert_ptr_nonnull(at);
+    long n = strtol(at + strlen(key), NULL, 10);
+    hresp_free(&r);
+    return n;
+}
+
+/* A download reads its file in slices small enough that the connections
+ * that read them are kept (db.c closes one that read a row over 1 MiB, as
+ * libpq would keep a buffer that large for good): downloading a 3 MiB
+ * file again and again opens no connection. */
+START_TEST(downloads_keep_their_connections)
+{
+    long id = make_case(&seoul, false, NULL, NULL);
+    size_t n = 3u << 20;
+    unsigned char *data = file_bytes(pdf_head, sizeof pdf_head - 1, n);
+    json_t *j;
+    ck_assert_int_eq(upload(id, "big.pdf", data, n, NULL, &seoul, &j), 201);
+    long fid = (long)json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    char path[128];
+    snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, fid);
+    struct hresp r;
+    /* The upload's connection was closed (its 3 MiB parameter): one
+     * download first, so that the pool has what it needs. */
+    ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 200);
+    hresp_free(&r);
+    long before = db_connects();
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 200);
+        ck_assert_uint_eq(r.len, n);
+        ck_assert_int_eq(memcmp(r.body, data, n), 0);
+        hresp_free(&r);
+    }
+    ck_assert_int_eq(db_connects(), before);
+    free(data);
 }
 END_TEST
 
@@ -1107,6 +1187,8 @@ Suite *make_files_suite(void)
     tcase_add_test(tc, quota_holds_under_concurrent_uploads);
     tcase_add_test(tc, uploads_in_flight_are_bounded);
     tcase_add_test(tc, download_headers_and_bytes);
+    tcase_add_test(tc, downloads_across_slice_ends);
+    tcase_add_test(tc, downloads_keep_their_connections);
     tcase_add_test(tc, who_sees_which_files);
     tcase_add_test(tc, delete_while_open_then_409);
     tcase_add_test(tc, only_members_upload);

@@ -3,8 +3,12 @@
  * every connection was in use before the restart must not answer the
  * requests after it with 503s (each borrowed connection is checked and
  * replaced when the server has gone away), and readiness comes back within
- * a second of the database.
+ * a second of the database. And the pool's memory: a connection that read
+ * or sent a message of more than 1 MiB (libpq keeps buffers that large for
+ * the connection's life) is closed when released, one that read many small
+ * rows is kept.
  */
+#include "db/db.h"
 #include "harness.h"
 
 #include <check.h>
@@ -129,10 +133,142 @@ START_TEST(ready_within_a_second_after_an_outage)
 }
 END_TEST
 
+/* ---- The pool's memory: a pool of one connection, used directly ---- */
+
+#define BUF_DB "dbbuffers"
+
+static struct db_pool *pool;
+static int st_length = -1;
+
+static void start_pool(void)
+{
+    const char *url = harness_fresh_db(BUF_DB);
+    st_length = db_register("t_length", "SELECT octet_length($1::bytea)");
+    struct db_pool_config cfg = {
+        .conninfo = url, .size = 1, .wait_ms = 1000, .connect_timeout_s = 5};
+    pool = db_pool_new(&cfg);
+}
+
+static void stop_pool(void)
+{
+    db_pool_free(pool);
+    pool = NULL;
+}
+
+/* The backend pid of the pool's connection (borrowed and given back). */
+static long backend_pid(void)
+{
+    struct db_conn *c = db_acquire(pool);
+    ck_assert_ptr_nonnull(c);
+    struct db_result *r = db_query(c, "SELECT pg_backend_pid()", 0, NULL);
+    ck_assert_ptr_nonnull(r);
+    long pid = strtol(db_value(r, 0, 0), NULL, 10);
+    db_result_free(r);
+    db_release(c);
+    return pid;
+}
+
+/* Runs sql on the pool's connection, checks it returned `rows` rows whose
+ * first value is `len` bytes long, and gives the connection back. */
+static void read_rows(const char *sql, int rows, size_t len)
+{
+    struct db_conn *c = db_acquire(pool);
+    ck_assert_ptr_nonnull(c);
+    struct db_result *r = db_query(c, sql, 0, NULL);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(db_nrows(r), rows);
+    ck_assert_uint_eq(db_value_len(r, 0, 0), len);
+    db_result_free(r);
+    db_release(c);
+}
+
+START_TEST(a_row_over_a_mib_costs_its_connection)
+{
+    long pid = backend_pid();
+    /* Rows up to 1 MiB, and 2 MiB of small rows: the connection stays. */
+    read_rows("SELECT repeat('x', 1000000)", 1, 1000000);
+    read_rows("SELECT repeat('x', 1000) FROM generate_series(1, 2000)", 2000, 1000);
+    ck_assert_int_eq(backend_pid(), pid);
+    /* One row of 1.1 MB: closed when given back, the next loan connects. */
+    read_rows("SELECT repeat('x', 1100000)", 1, 1100000);
+    long fresh = backend_pid();
+    ck_assert_int_ne(fresh, pid);
+    /* And the new one is kept again. */
+    ck_assert_int_eq(backend_pid(), fresh);
+}
+END_TEST
+
+static int count_bytes(const char *data, size_t len, void *ud)
+{
+    (void)data;
+    *(size_t *)ud += len;
+    return 0;
+}
+
+START_TEST(a_copy_row_over_a_mib_costs_its_connection)
+{
+    long pid = backend_pid();
+    struct db_conn *c = db_acquire(pool);
+    ck_assert_ptr_nonnull(c);
+    size_t bytes = 0;
+    /* 2 MB in rows of 1001 bytes (with the newline): kept. */
+    ck_assert_int_eq(db_copy_out(c,
+                                 "COPY (SELECT repeat('x', 1000) FROM generate_series(1, 2000)) "
+                                 "TO STDOUT",
+                                 count_bytes, &bytes),
+                     0);
+    ck_assert_uint_eq(bytes, 2000 * 1001);
+    db_release(c);
+    ck_assert_int_eq(backend_pid(), pid);
+    /* One row of 1.1 MB: closed. */
+    c = db_acquire(pool);
+    ck_assert_ptr_nonnull(c);
+    bytes = 0;
+    ck_assert_int_eq(
+        db_copy_out(c, "COPY (SELECT repeat('x', 1100000)) TO STDOUT", count_bytes, &bytes), 0);
+    ck_assert_uint_eq(bytes, 1100001);
+    db_release(c);
+    ck_assert_int_ne(backend_pid(), pid);
+}
+END_TEST
+
+START_TEST(binary_parameters_over_a_mib_cost_their_connection)
+{
+    size_t sizes[] = {1000000, 1100000};
+    for (int i = 0; i < 2; i++) {
+        long pid = backend_pid();
+        char *data = calloc(1, sizes[i]);
+        ck_assert_ptr_nonnull(data);
+        const char *values[] = {data};
+        const int lengths[] = {(int)sizes[i]};
+        const int binary[] = {1};
+        struct db_conn *c = db_acquire(pool);
+        ck_assert_ptr_nonnull(c);
+        struct db_result *r = db_run_params(c, st_length, 1, values, lengths, binary, false);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(strtol(db_value(r, 0, 0), NULL, 10), (long)sizes[i]);
+        db_result_free(r);
+        db_release(c);
+        free(data);
+        if (i == 0)
+            ck_assert_int_eq(backend_pid(), pid);
+        else
+            ck_assert_int_ne(backend_pid(), pid);
+    }
+}
+END_TEST
+
 Suite *make_db_suite(void);
 Suite *make_db_suite(void)
 {
     Suite *s = suite_create("db");
+    TCase *buffers = tcase_create("buffers");
+    tcase_add_unchecked_fixture(buffers, start_pool, stop_pool);
+    tcase_set_timeout(buffers, 60);
+    tcase_add_test(buffers, a_row_over_a_mib_costs_its_connection);
+    tcase_add_test(buffers, a_copy_row_over_a_mib_costs_its_connection);
+    tcase_add_test(buffers, binary_parameters_over_a_mib_cost_their_connection);
+    suite_add_tcase(s, buffers);
     TCase *tc = tcase_create("restart");
     tcase_add_unchecked_fixture(tc, start_server, stop_server);
     tcase_set_timeout(tc, 60);
