@@ -44,7 +44,7 @@
  * written to the client, and in the libpq input buffer of the connection
  * that read it, which libpq grows to the largest row it has read and
  * never shrinks (one per pooled connection, for good). With 16 concurrent
- * downloads of 10 MiB (bench/download.sh, a fresh server opening 15
+ * downloads of 10 MiB (bench/run.sh's download line, a fresh server opening 15
  * connections) the RSS grew by 25-33 MiB with 1 MiB slices (most of it
  * stayed: glibc keeps freed 1 MiB blocks once its mmap threshold has
  * risen), 6-9 MiB with 256 KiB, 4-5 MiB with 128 KiB and 2-3 MiB with
