@@ -537,6 +537,109 @@ START_TEST(modes_approval_invitation_external)
 }
 END_TEST
 
+/* Moves activity id to start at now() + `offset` (an SQL interval, may be
+ * negative) in UTC, ending a day later, and sets the staff closing time
+ * (an SQL expression or NULL). */
+static void set_start(long id, const char *offset, const char *closes)
+{
+    char q[640];
+    snprintf(q, sizeof q,
+             "UPDATE activities SET timezone = 'UTC', starts_on = t.l::date, start_time = "
+             "t.l::time, ends_on = t.l::date + 1, registration_opens_at = NULL, "
+             "registration_closes_at = %s FROM (SELECT (now() + interval '%s') AT TIME ZONE "
+             "'UTC' AS l) t WHERE id = %ld",
+             closes, offset, id);
+    harness_sql(DB, q);
+}
+
+/* The availability of activity id in the answer of GET path (NULL when it
+ * is not listed; caller frees). */
+static char *listed_availability(const char *path, long id)
+{
+    long st = 0;
+    json_t *j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
+    ck_assert_int_eq(st, 200);
+    char *out = NULL;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(j, "items"), i, item)
+    {
+        if (json_integer_value(json_object_get(item, "id")) == id)
+            out = strdup(json_string_value(json_object_get(item, "availability")));
+    }
+    json_decref(j);
+    return out;
+}
+
+START_TEST(registration_closes_when_the_activity_starts)
+{
+    struct hsession u[3];
+    harness_make_users(DB, "starts", "Starts", 3, NULL, "participant", u);
+    long started = create_activity("\"capacity\":10");
+    long soon = create_activity("\"capacity\":10");
+    long rolling = create_activity("\"capacity\":10");
+    set_start(started, "-1 minute", "NULL");
+    set_start(soon, "30 seconds", "NULL");
+    set_start(rolling, "-1 minute", "now() + interval '1 day'");
+
+    /* Exactly at the start the window is shut; one second before it is
+     * open (the function convene_enroll checks). */
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM activities a WHERE id = %ld AND "
+                                       "convene_registration_window_open(a, "
+                                       "convene_activity_starts_at(a) - interval '1 second') "
+                                       "AND NOT convene_registration_window_open(a, "
+                                       "convene_activity_starts_at(a))",
+                                       soon),
+                     1);
+
+    long st = 0;
+    json_t *j = enrol(started, &u[0], NULL, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(hjson_err_code(j), "registration_closed");
+    json_decref(j);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", started),
+        0);
+    enrol_expect(soon, &u[0], 201, "confirmed");
+    /* Staff kept a rolling course open after its start. */
+    enrol_expect(rolling, &u[1], 201, "confirmed");
+    ck_assert_db_status(rolling, u[1].id, "confirmed");
+    /* Staff may still register someone on their behalf after the start. */
+    char path[96], body[64];
+    snprintf(path, sizeof path, "/api/activities/%ld/enrollments", started);
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", u[2].id);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
+
+    /* The calendar says so: closed while it runs, open before, and once it
+     * has ended it is past. */
+    char *a = listed_availability("/api/activities?when=upcoming&per_page=100", started);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a, "closed");
+    free(a);
+    a = listed_availability("/api/activities?when=upcoming&per_page=100", soon);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a, "open");
+    free(a);
+    a = listed_availability("/api/activities?when=upcoming&per_page=100", rolling);
+    ck_assert_str_eq(a, "open");
+    free(a);
+    ck_assert_ptr_null(listed_availability("/api/activities?when=past&per_page=100", started));
+    char q[200];
+    snprintf(q, sizeof q,
+             "UPDATE activities SET starts_on = current_date - 3, ends_on = current_date - 2 "
+             "WHERE id = %ld",
+             started);
+    harness_sql(DB, q);
+    a = listed_availability("/api/activities?when=past&per_page=100", started);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a, "ended");
+    free(a);
+    ck_assert_ptr_null(listed_availability("/api/activities?when=upcoming&per_page=100", started));
+    HEXPECT(&srv, "GET", "/api/activities?when=soon", NULL, NULL, 400, "bad_request");
+}
+END_TEST
+
 START_TEST(per_organisation_limit_holds)
 {
     struct hsession u[3];
@@ -1775,6 +1878,7 @@ Suite *make_activities_suite(void)
     tcase_add_test(tc, confirmation_mail_carries_a_calendar_file);
     tcase_add_test(tc, answers_are_checked_field_by_field);
     tcase_add_test(tc, modes_approval_invitation_external);
+    tcase_add_test(tc, registration_closes_when_the_activity_starts);
     tcase_add_test(tc, per_organisation_limit_holds);
     tcase_add_test(tc, org_limit_does_not_block_others);
     tcase_add_test(tc, two_hundred_enrol_under_organisation_limits);
