@@ -245,9 +245,12 @@ static int cmd_seed(int argc, char **argv)
         seed_year = (int)y;
     }
     int rc = migrate_then(n, args,
-                          "Load CityNet's organisations, 2023 calendar and demo accounts.\n"
-                          "--year YYYY shifts the calendar (dates, labels, periods) to that year "
-                          "and adds demo registrations: a full activity with a waiting list",
+                          "Load CityNet's organisations, 2023 calendar and demo accounts "
+                          "(idempotent).\n\n"
+                          "  --year YYYY  shift the calendar (dates, fuzzy labels, periods) to "
+                          "that year\n"
+                          "               and add demo registrations (a full activity with a "
+                          "waiting list)",
                           seed_with_year);
     free(args);
     return rc;
