@@ -5,15 +5,19 @@
 #   1. installs the Debian packages (deploy/deps.sh; sudo when not root)
 #   2. builds the `convene` binary into build/
 #   3. starts a private PostgreSQL in .local/pg (data kept across runs)
-#   4. applies the migrations and seeds CityNet's 2023 calendar and demo
-#      accounts (their passwords are printed and kept in .local/demo-accounts.txt)
+#   4. applies the migrations and seeds CityNet's calendar, shifted to the
+#      coming year (`convene seed --year`) so the demo has open registrations,
+#      a full activity with a waiting list and one that needs approval, and
+#      demo accounts (their passwords are printed and kept in
+#      .local/demo-accounts.txt)
 #   5. starts a mail catcher (deploy/mailcatcher.py): SMTP on 127.0.0.1:1025,
 #      web inbox on http://127.0.0.1:1080/, messages kept in .local/mail
 #   6. serves on http://127.0.0.1:8080/ until Ctrl-C, then stops the mail
 #      catcher and PostgreSQL
 #
 # Environment: CONVENE_LISTEN (default 127.0.0.1:8080), CONVENE_DEV_DIR
-# (default .local), and every CONVENE_* setting `convene serve` reads. With
+# (default .local), CONVENE_DEV_SEED_YEAR (the calendar's year, default next
+# year), and every CONVENE_* setting `convene serve` reads. With
 # CONVENE_SMTP_URL set, mail goes there and no catcher is started.
 set -euo pipefail
 
@@ -56,11 +60,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "Migrating and seeding CityNet's 2023 calendar and demo accounts"
+seed_year=${CONVENE_DEV_SEED_YEAR:-$(($(date +%Y) + 1))}
+say "Migrating and seeding CityNet's calendar (shifted to $seed_year) and demo accounts"
 ./build/convene migrate
 # The demo passwords are printed once, when the accounts are created; keep
 # them in the (git-ignored) state folder so they can be found again.
-seed_out=$(./build/convene seed)
+seed_out=$(./build/convene seed --year "$seed_year")
 printf '%s\n' "$seed_out"
 if grep -q 'password: ' <<<"$seed_out"; then
     grep 'password: ' <<<"$seed_out" >"$state/demo-accounts.txt"

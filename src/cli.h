@@ -18,10 +18,13 @@ struct config;
 int cli_user(const struct config *cfg, int argc, char **argv);
 
 /*
- * Loads the seed data in data_dir/sql/seed (organisations, then the demo
- * accounts, whose new passwords are printed). Running it again changes
- * nothing. Returns the exit status.
+ * Loads the seed data in data_dir/sql/seed (organisations, the calendar,
+ * the awards cycle, then the demo accounts, whose new passwords are
+ * printed). year 0 loads the calendar's real 2023 dates; another year
+ * (2000-2099) shifts the calendar to it (dates, labels, periods, slugs
+ * "-YYYY") and adds demo registrations that fill an activity and start its
+ * waiting list. Running it again changes nothing. Returns the exit status.
  */
-int cli_seed(const struct config *cfg, const char *data_dir);
+int cli_seed(const struct config *cfg, const char *data_dir, int year);
 
 #endif

@@ -53,7 +53,8 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "run the HTTP server (applies pending migrations first)"},
     {"migrate", cmd_migrate, "apply pending database migrations and exit"},
     {"seed", cmd_seed,
-     "load CityNet's organisations, 2023 calendar and demo accounts (idempotent)"},
+     "load CityNet's organisations, 2023 calendar (--year YYYY: shifted to that year) and demo "
+     "accounts (idempotent)"},
     {"user", cmd_user, "add accounts, grant roles, set passwords (see `convene user --help`)"},
     {"routes", cmd_routes, "list every route of the HTTP API, one \"METHOD pattern\" a line"},
 };
@@ -207,10 +208,52 @@ static int cmd_user(int argc, char **argv)
     return rc;
 }
 
+/* The year `seed --year YYYY` shifts the calendar to (0: as written). */
+static int seed_year;
+
+static int seed_with_year(const struct config *cfg, const char *data_dir)
+{
+    return cli_seed(cfg, data_dir, seed_year);
+}
+
+/* `seed [--year YYYY] [settings]`: --year is taken out before the settings
+ * are read. */
 static int cmd_seed(int argc, char **argv)
 {
-    return migrate_then(argc, argv, "Load CityNet's organisations, 2023 calendar and demo accounts",
-                        cli_seed);
+    char **args = xcalloc((size_t)argc + 1, sizeof *args);
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *v = NULL;
+        if (i > 0 && str_eq(argv[i], "--year")) {
+            v = i + 1 < argc ? argv[++i] : "";
+        } else if (i > 0 && strncmp(argv[i], "--year=", 7) == 0) {
+            v = argv[i] + 7;
+        } else {
+            args[n++] = argv[i];
+            continue;
+        }
+        char *end = NULL;
+        long y = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || strlen(v) != 4 || y < 2000 || y > 2099) {
+            fprintf(stderr,
+                    "convene: --year: invalid value \"%s\": expected a year like 2027 "
+                    "(2000-2099)\n",
+                    v);
+            free(args);
+            return EXIT_USAGE;
+        }
+        seed_year = (int)y;
+    }
+    int rc = migrate_then(n, args,
+                          "Load CityNet's organisations, 2023 calendar and demo accounts "
+                          "(idempotent).\n\n"
+                          "  --year YYYY  shift the calendar (dates, fuzzy labels, periods) to "
+                          "that year\n"
+                          "               and add demo registrations (a full activity with a "
+                          "waiting list)",
+                          seed_with_year);
+    free(args);
+    return rc;
 }
 
 /* Prints the route table as `serve` builds it (the authorisation matrix

@@ -2,8 +2,9 @@
  * seed.c - `convene seed`: loads CityNet's organisations from
  * sql/seed/organisations-2023.json and creates demo accounts (an admin,
  * staff, a judge and participants from several member cities), printing
- * the passwords of the accounts it creates. Idempotent: what exists is left
- * as it is.
+ * the passwords of the accounts it creates. `--year YYYY` shifts the 2023
+ * calendar to that year and adds demo registrations (a full activity with
+ * a waiting list). Idempotent: what exists is left as it is.
  */
 #include "api/auth.h"
 #include "cli.h"
@@ -140,9 +141,24 @@ static const char *jtext(json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
+/* A copy of text (NULL stays NULL) with every "2023" written as year
+ * (four digits, so the length is kept); the caller frees. */
+static char *with_year(const char *text, const char *year)
+{
+    if (text == NULL)
+        return NULL;
+    char *out = xstrdup(text);
+    for (char *p = strstr(out, "2023"); p; p = strstr(p + 4, "2023"))
+        memcpy(p, year, 4);
+    return out;
+}
+
 /* Loads sql/seed/activities-2023.json: CityNet's calendar as written, all
- * published; partner events are external (no registration). */
-static int seed_activities(struct db_conn *c, const char *data_dir, int *added)
+ * published; partner events are external (no registration). With year (not
+ * 0) the calendar moves to that year: exact dates by whole years (29
+ * February becomes the 28th), labels' periods computed for that year, and
+ * "2023" in slugs, titles, summaries and labels written as the year. */
+static int seed_activities(struct db_conn *c, const char *data_dir, int year, int *added)
 {
     json_t *list = load_seed_array(data_dir, "activities-2023.json");
     if (list == NULL)
@@ -150,25 +166,33 @@ static int seed_activities(struct db_conn *c, const char *data_dir, int *added)
     int rc = 0;
     size_t i;
     json_t *a;
+    char ys[16], shift[16];
+    snprintf(ys, sizeof ys, "%04d", year ? year : 2023);
+    snprintf(shift, sizeof shift, "%d", year ? year - 2023 : 0);
     json_array_foreach(list, i, a)
     {
         char start[11] = "", end[11] = "", cap[16] = "";
         const char *starts = jtext(a, "starts_on"), *ends = jtext(a, "ends_on");
+        char *slug = with_year(jtext(a, "slug"), ys), *title = with_year(jtext(a, "title"), ys),
+             *summary = with_year(jtext(a, "summary"), ys),
+             *label = with_year(jtext(a, "date_label"), ys);
         if (starts) {
             snprintf(start, sizeof start, "%s", starts);
             snprintf(end, sizeof end, "%s", ends ? ends : starts);
-        } else if (jtext(a, "date_label") == NULL ||
-                   datelabel_parse(jtext(a, "date_label"), 2023, start, end) != 0) {
+        } else if (label == NULL || datelabel_parse(label, year ? year : 2023, start, end) != 0) {
             start[0] = end[0] = '\0';
         }
+        /* Exact dates move in SQL (make_interval); a label's period is
+         * already for the year. */
+        const char *start_shift = starts ? shift : "0";
         json_t *capacity = json_object_get(a, "capacity");
         if (json_is_integer(capacity))
             snprintf(cap, sizeof cap, "%lld", (long long)json_integer_value(capacity));
-        const char *p[] = {jtext(a, "slug"),
+        const char *p[] = {slug,
                            jtext(a, "kind"),
                            jtext(a, "section"),
-                           jtext(a, "title"),
-                           jtext(a, "summary"),
+                           title,
+                           summary,
                            jtext(a, "description"),
                            jtext(a, "host"),
                            jtext(a, "programme"),
@@ -176,28 +200,40 @@ static int seed_activities(struct db_conn *c, const char *data_dir, int *added)
                            jtext(a, "country"),
                            json_is_true(json_object_get(a, "online")) ? "true" : "false",
                            jtext(a, "timezone") ? jtext(a, "timezone") : "Asia/Seoul",
-                           jtext(a, "date_label"),
+                           label,
                            starts,
                            ends,
                            start[0] ? start : NULL,
                            end[0] ? end : NULL,
                            cap[0] ? cap : NULL,
                            jtext(a, "mode"),
-                           jtext(a, "external_url")};
+                           jtext(a, "external_url"),
+                           shift,
+                           start_shift};
         struct db_result *r = db_query(
             c,
             "INSERT INTO activities (slug, kind, section, title, summary, description, "
             " host_organisation_id, programme, city, country, online, timezone, date_label, "
             " starts_on, ends_on, period_start, period_end, capacity, mode, external_url, status) "
             "VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM organisations WHERE name = $7), "
-            " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'published') "
+            " $8, $9, $10, $11, $12, $13, "
+            " ($14::date + make_interval(years => $21::int))::date, "
+            " ($15::date + make_interval(years => $21::int))::date, "
+            " ($16::date + make_interval(years => $22::int))::date, "
+            " ($17::date + make_interval(years => $22::int))::date, "
+            " $18, $19, $20, 'published') "
             "ON CONFLICT (slug) DO NOTHING",
-            20, p);
+            22, p);
+        free(title);
+        free(summary);
+        free(label);
         if (r == NULL) {
-            fprintf(stderr, "convene: activity %s: %s\n", p[0] ? p[0] : "?", db_error_message(c));
+            fprintf(stderr, "convene: activity %s: %s\n", slug ? slug : "?", db_error_message(c));
+            free(slug);
             rc = -1;
             break;
         }
+        free(slug);
         *added += (int)db_affected(r);
         db_result_free(r);
     }
@@ -215,11 +251,48 @@ static int seed_activities(struct db_conn *c, const char *data_dir, int *added)
         "  '[\"Morning (Seoul time)\", \"Afternoon (Seoul time)\"]'), "
         " (2, 'yes_no', 'Do you need a certificate of participation?', false, '[]')) "
         " AS v(pos, kind, label, required, choices) "
-        "WHERE a.slug = 'training-low-carbon-built-environments-sdgs-2023' "
+        "WHERE a.slug = 'training-low-carbon-built-environments-sdgs-' || $1 "
         "AND NOT EXISTS (SELECT 1 FROM activity_questions x WHERE x.activity_id = a.id)",
-        0, NULL);
+        1, (const char *[]){ys});
     db_result_free(q);
     return q ? 0 : -1;
+}
+
+/*
+ * For a shifted calendar (a demo): the masterclass becomes a small group of
+ * three, taken by three demo participants, and a fourth waits, so the
+ * calendar shows a full activity with a waiting list. Written directly (no
+ * mail is queued for the demo people). Only when the masterclass of that
+ * year has no registration yet.
+ */
+static int seed_demo_registrations(struct db_conn *c, int year)
+{
+    char ys[16];
+    snprintf(ys, sizeof ys, "%04d", year);
+    const char *p[] = {ys};
+    struct db_result *r = db_query(
+        c,
+        "WITH a AS (UPDATE activities SET capacity = 3, confirmed_count = 3, "
+        "   waitlist_counter = 1 "
+        "  WHERE slug = 'urban-safety-inclusive-spaces-masterclass-' || $1 AND NOT EXISTS "
+        "   (SELECT 1 FROM enrollments e WHERE e.activity_id = activities.id) RETURNING id), "
+        "p AS (SELECT acc.id, acc.organisation_id, row_number() OVER (ORDER BY acc.email) AS n "
+        "  FROM accounts acc WHERE acc.email IN ('minjun.kim@seoul.example.org', "
+        "   'somchai@bangkok.example.org', 'amit.sharma@kathmandu.example.org', "
+        "   'maria.santos@makati.example.org')) "
+        "INSERT INTO enrollments (activity_id, account_id, organisation_id, status, waitlist_seq) "
+        "SELECT a.id, p.id, p.organisation_id, CASE WHEN p.n <= 3 THEN 'confirmed' "
+        " ELSE 'waitlisted' END, CASE WHEN p.n > 3 THEN 1 END FROM a, p",
+        1, p);
+    if (r == NULL) {
+        fprintf(stderr, "convene: demo registrations: %s\n", db_error_message(c));
+        return -1;
+    }
+    if (db_affected(r) > 0)
+        printf("demo registrations: %d (a full masterclass with a waiting list)\n",
+               (int)db_affected(r));
+    db_result_free(r);
+    return 0;
 }
 
 /*
@@ -273,7 +346,7 @@ static int seed_awards(struct db_conn *c, int *added)
     return 0;
 }
 
-int cli_seed(const struct config *cfg, const char *data_dir)
+int cli_seed(const struct config *cfg, const char *data_dir, int year)
 {
     char err[512];
     struct db_conn *c =
@@ -291,9 +364,12 @@ int cli_seed(const struct config *cfg, const char *data_dir)
         goto out;
     printf("organisations: %d added\n", added);
     int activities = 0;
-    if (seed_activities(c, data_dir, &activities) != 0)
+    if (seed_activities(c, data_dir, year, &activities) != 0)
         goto out;
-    printf("activities: %d added (CityNet's 2023 calendar)\n", activities);
+    if (year)
+        printf("activities: %d added (CityNet's 2023 calendar, shifted to %d)\n", activities, year);
+    else
+        printf("activities: %d added (CityNet's 2023 calendar)\n", activities);
     int cycles = 0;
     if (seed_awards(c, &cycles) != 0)
         goto out;
@@ -303,6 +379,8 @@ int cli_seed(const struct config *cfg, const char *data_dir)
         if (seed_account(c, &demo_accounts[i]) != 0)
             goto out;
     }
+    if (year && seed_demo_registrations(c, year) != 0)
+        goto out;
     if (db_commit(c) == 0)
         rc = 0;
 out:

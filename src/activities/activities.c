@@ -53,8 +53,9 @@ static void calendar_statements(void)
     calendar = cache_new("activities_changed");
     st_list = db_register(
         "act_list",
-        "WITH f AS (SELECT item, sort_start, title FROM activity_items "
+        "WITH f AS (SELECT item, sort_start, sort_end, title FROM activity_items "
         " WHERE (CASE WHEN $10::boolean THEN true ELSE status <> 'draft' END) "
+        "   AND ($12::text IS NULL OR ($12 = 'past') = coalesce(ends_at <= now(), false)) "
         "   AND ($1::text IS NULL OR kind = $1) "
         "   AND ($2::date IS NULL OR sort_end >= $2::date) "
         "   AND ($3::date IS NULL OR sort_start <= $3::date) "
@@ -63,9 +64,10 @@ static void calendar_statements(void)
         "   AND ($6::text IS NULL OR strpos(lower(concat_ws(' ', title, summary, description, "
         "        host_name, programme, city, country)), lower($6)) > 0) "
         "   AND ($9::text IS NULL OR section = $9)) "
-        "SELECT json_build_object('items', coalesce((SELECT json_agg(item ORDER BY sort_start "
-        " NULLS LAST, title) FROM (SELECT item, sort_start, title FROM f ORDER BY sort_start "
-        " NULLS LAST, title LIMIT $7 OFFSET $8) p), '[]'), 'page', $11::int, 'per_page', $7, "
+        "SELECT json_build_object('items', coalesce((SELECT json_agg(item ORDER BY n) "
+        " FROM (SELECT item, row_number() OVER (ORDER BY CASE WHEN $12 = 'past' THEN sort_end "
+        "   END DESC NULLS LAST, sort_start NULLS LAST, title) AS n FROM f ORDER BY n "
+        "   LIMIT $7 OFFSET $8) p), '[]'), 'page', $11::int, 'per_page', $7, "
         " 'total', (SELECT count(*) FROM f))::text");
     st_detail = db_register(
         "act_detail",
@@ -182,7 +184,7 @@ static void h_list(struct http_req *req)
 {
     /* Text filters: 200 characters of any script (3 bytes each in UTF-8). */
     char kind[40], from[16], to[16], month[16], city[600], online[8], q[600], section[16],
-        status[8];
+        status[8], when[12];
     int nk = http_query(req, "kind", kind, sizeof kind);
     int nf = http_query(req, "from", from, sizeof from);
     int nt = http_query(req, "to", to, sizeof to);
@@ -192,6 +194,7 @@ static void h_list(struct http_req *req)
     int nq = http_query(req, "q", q, sizeof q);
     int ns = http_query(req, "section", section, sizeof section);
     int nst = http_query(req, "status", status, sizeof status);
+    int nw = http_query(req, "when", when, sizeof when);
     struct api_page pg;
     if (api_page_query(req, 50, &pg) != 0)
         return;
@@ -210,6 +213,9 @@ static void h_list(struct http_req *req)
         bad = "section must be citynet or partner.";
     else if (nst == -2 || (nst > 0 && !str_eq(status, "all") && !str_eq(status, "public")))
         bad = "status must be public or all.";
+    else if (nw == -2 ||
+             (nw > 0 && !str_eq(when, "upcoming") && !str_eq(when, "past") && !str_eq(when, "all")))
+        bad = "when must be upcoming, past or all.";
     else if (nm == HTTP_QUERY_UNUSABLE)
         bad = "month must look like 2023-04.";
     if (nm >= 0 && bad == NULL) {
@@ -240,12 +246,17 @@ static void h_list(struct http_req *req)
         return;
     }
     bool all = nst > 0 && str_eq(status, "all");
+    const char *period = nw > 0 && !str_eq(when, "all") ? when : NULL;
 
-    /* Public answers come from the cache, keyed by the normalised query. */
+    /* Public answers come from the cache, keyed by the normalised query and
+     * the minute: availability and the upcoming / past split change with
+     * the clock, so a list is at most a minute behind it (enrolling checks
+     * the exact time). */
     char key[1400];
-    snprintf(key, sizeof key, "list|%s|%s|%s|%s|%s|%s|%s|%ld|%ld", nk > 0 ? kind : "",
+    snprintf(key, sizeof key, "list|%s|%s|%s|%s|%s|%s|%s|%s|%ld|%ld|%lld", nk > 0 ? kind : "",
              nf > 0 ? from : "", nt > 0 ? to : "", nc > 0 ? city : "", no > 0 ? online : "",
-             nq > 0 ? q : "", ns > 0 ? section : "", pg.page, pg.per_page);
+             nq > 0 ? q : "", ns > 0 ? section : "", period ? period : "", pg.page, pg.per_page,
+             (long long)(time_wall_ms() / 60000));
     char *body = NULL;
     size_t len = 0;
     char etag[24];
@@ -263,8 +274,8 @@ static void h_list(struct http_req *req)
     const char *p[] = {nk > 0 ? kind : NULL,      nf > 0 ? from : NULL,    nt > 0 ? to : NULL,
                        nc > 0 ? city : NULL,      no > 0 ? online : NULL,  nq > 0 ? q : NULL,
                        api_num(req, pg.per_page), api_num(req, pg.offset), ns > 0 ? section : NULL,
-                       all ? "true" : "false",    api_num(req, pg.page)};
-    struct db_result *r = db_run(x.c, st_list, 11, p);
+                       all ? "true" : "false",    api_num(req, pg.page),   period};
+    struct db_result *r = db_run(x.c, st_list, 12, p);
     if (r == NULL) {
         cache_abandon(calendar, key, ticket);
         api_reply_db_error(req, x.c);

@@ -28,7 +28,7 @@
 #include <string.h>
 
 static int st_questions = -1, st_activity_title = -1, st_feed_items = -1, st_token_account = -1,
-           st_token_set = -1, st_token_get = -1;
+           st_token_set = -1, st_token_get = -1, st_token_revoked = -1;
 
 /* The activity fields an event needs, one JSON object per row. Feeds hold
  * events of many dates and zones, so timed events are given in UTC (a
@@ -71,6 +71,9 @@ void exports_statements(void)
         db_register("exp_token_set", "UPDATE accounts SET calendar_token = $2 WHERE id = $1");
     st_token_get =
         db_register("exp_token_get", "SELECT calendar_token FROM accounts WHERE id = $1");
+    st_token_revoked =
+        db_register("exp_token_revoked", "SELECT 1 FROM calendar_tokens_revoked WHERE digest = "
+                                         "sha256(convert_to($1, 'UTF8'))");
 }
 
 #define PARTICIPANT_COLUMNS                                                                        \
@@ -280,11 +283,21 @@ static void h_private_feed(struct http_req *req)
         goto out;
     }
     /* No row: the token is unknown, revoked or its account disabled, and
-     * calendar apps should learn that the feed is gone. One row with a
-     * NULL item: an account with nothing to show (an empty calendar). */
+     * calendar apps should learn that the feed is gone: 410 for a token
+     * that was revoked or replaced, 404 otherwise. One row with a NULL
+     * item: an account with nothing to show (an empty calendar). */
     if (db_nrows(r) == 0) {
         db_result_free(r);
-        api_reply_not_found(req, "calendar feed");
+        r = db_run(x.c, st_token_revoked, 1, p);
+        if (r == NULL) {
+            api_reply_db_error(req, x.c);
+        } else if (db_nrows(r) == 1) {
+            http_reply_error(req, 410, "feed_revoked",
+                             "This calendar feed was turned off or replaced by its owner.");
+        } else {
+            api_reply_not_found(req, "calendar feed");
+        }
+        db_result_free(r);
         goto out;
     }
     build_calendar(&out, r, "My CityNet activities", api_app(req)->cfg->base_url);

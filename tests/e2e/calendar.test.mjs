@@ -67,6 +67,13 @@ async function verifiedAccount(context, { email, password, name }) {
 }
 
 const FORUM = "The 3rd International Forum on Low Carbon Cities";
+// The seeded calendar is CityNet's 2023: past now. The activities people
+// register for in these tests move to (or are made in) the coming year.
+const NEXT = new Date().getFullYear() + 1;
+// "2026-11": this month, and a day counted from today ("2026-11-29"), in UTC.
+const THIS_MONTH = new Date().toISOString().slice(0, 7);
+const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+const monthName = (ym) => new Date(`${ym}-15T12:00:00Z`).toLocaleString("en-GB", { month: "long", year: "numeric", timeZone: "UTC" });
 // A long Thai title: it has to wrap on a phone.
 const FULL = "Mekong Cities Flood Resilience Workshop · เวิร์กช็อปเมืองลุ่มน้ำโขงรับมือน้ำท่วม";
 
@@ -78,6 +85,12 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   const adminContext = await newContext(browser);
   const admin = await apiSession(adminContext, env.adminEmail, env.adminPassword);
   const forum = await findActivity(admin, FORUM);
+  // The forum moves to the coming year: registration closes when it starts.
+  const moved = await admin("PATCH", `/api/activities/${forum.id}`, {
+    starts_on: `${NEXT}-08-29`, ends_on: `${NEXT}-08-29`, date_label: "29 August",
+  });
+  assert.equal(moved.status, 200);
+  assert.equal(moved.body.availability, "open");
   const q = await admin("PUT", `/api/activities/${forum.id}/questions`, {
     questions: [
       { kind: "text", label: "Which low carbon project of your city would you present?", required: true, max_length: 300 },
@@ -90,7 +103,7 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   const [qText, , qSessions] = q.body.questions;
   const created = await admin("POST", "/api/activities", {
     kind: "workshop", title: FULL, mode: "open", capacity: 1, city: "Phnom Penh", country: "Cambodia",
-    timezone: "Asia/Phnom_Penh", date_label: "20-21 November", starts_on: "2023-11-20", ends_on: "2023-11-21",
+    timezone: "Asia/Phnom_Penh", date_label: "20-21 November", starts_on: `${NEXT}-11-20`, ends_on: `${NEXT}-11-21`,
     summary: "Two days on early warning, floodable parks and living with the river, with the cities of the Mekong.",
   });
   assert.equal(created.status, 201);
@@ -151,28 +164,54 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await page.getByRole("button", { name: "Confirm my email address" }).click();
   await page.getByText("your email address is confirmed").waitFor();
 
-  // The calendar: a list with pages.
+  // The calendar opens on what is coming up, soonest first: the forum, then
+  // the full workshop; nothing of 2023.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Calendar" }).click();
   await page.waitForURL("**/index.html");
   await settle(page);
   assert.equal(await page.title(), "Activity calendar · Convene");
-  assert.match(await page.locator("#count").textContent(), /^2\d activities\.$/);
-  assert.equal(await page.locator("li.activity").count(), 20, "20 a page");
+  const whenGroup = page.getByRole("group", { name: "Which activities" });
+  assert.equal(await whenGroup.getByRole("link", { name: "Upcoming and ongoing" }).getAttribute("aria-current"), "true");
+  const upcomingTitles = await page.locator("li.activity .activity-title").allTextContents();
+  assert.ok(upcomingTitles.indexOf(FORUM) >= 0 && upcomingTitles.indexOf(FORUM) < upcomingTitles.indexOf(FULL),
+    `the forum, then the workshop: ${upcomingTitles}`);
+  assert.ok(!upcomingTitles.includes("ICP-AGIR Asia Closing Conference"), "no past activity");
+  const forumCard = page.locator("li.activity", { hasText: FORUM });
+  assert.equal(await forumCard.locator(".badge").textContent(), "Open for registration");
+  assert.equal(await page.locator("li.activity", { hasText: "Mekong Cities" }).locator(".badge").textContent(), "Waiting list");
   const feed = page.getByRole("link", { name: "Add the calendar to your calendar app" });
   assert.equal(await feed.getAttribute("href"), "/api/calendar.ics");
+  await checkPage(page, "calendar-upcoming");
+
+  // Past activities: 2023's calendar, the latest first, with pages; they
+  // say "Ended", not "Open registration".
+  await whenGroup.getByRole("link", { name: "Past activities" }).click();
+  await page.waitForURL(/\?when=past$/);
+  await settle(page);
+  assert.equal(await whenGroup.getByRole("link", { name: "Past activities" }).getAttribute("aria-current"), "true");
+  assert.match(await page.locator("#count").textContent(), /^2\d activities\.$/);
+  assert.equal(await page.locator("li.activity").count(), 20, "20 a page");
+  const pastTitles = await page.locator("li.activity .activity-title").allTextContents();
+  assert.equal(pastTitles[0], "CityNet Services (Virtual and Offline)", `the latest end first: ${pastTitles}`);
+  assert.ok(pastTitles.indexOf("Smart City Expo World Congress") < pastTitles.indexOf("Asia-Pacific Urban Forum (APUF-8)"),
+    `November before October: ${pastTitles}`);
+  assert.ok(!pastTitles.includes(FORUM), "the moved forum is not past");
+  const badgesPast = await page.locator("li.activity .badge").allTextContents();
+  assert.ok(badgesPast.every((b) => b === "Ended"), `past activities have ended: ${badgesPast}`);
+  assert.equal(await page.locator("li.activity .seats").count(), 0, "no seats left on past activities");
   await page.getByRole("navigation", { name: "Pages of the calendar" }).getByRole("link", { name: "Next page" }).waitFor();
   await checkPage(page, "calendar-list");
 
   // Filtered by kind: only forums, partner events linking out.
   await page.getByLabel("Kind of activity").selectOption("forum");
   await page.getByRole("button", { name: "Show activities" }).click();
-  await page.waitForURL(/\?kind=forum$/);
+  await page.waitForURL(/\?when=past&kind=forum$/);
   await settle(page);
   const kinds = await page.locator("li.activity .meta .kind").allTextContents();
-  assert.ok(kinds.length >= 5 && kinds.every((k) => k === "Forum"), `only forums: ${kinds}`);
+  assert.ok(kinds.length >= 4 && kinds.every((k) => k === "Forum"), `only forums: ${kinds}`);
   assert.match(await page.locator("#count").textContent(), new RegExp(`^${kinds.length} activities\\.$`));
   const apuf = page.locator("li.activity", { hasText: "Asia-Pacific Urban Forum (APUF-8)" });
-  assert.equal(await apuf.locator(".badge").textContent(), "Partner event");
+  assert.equal(await apuf.locator(".badge").textContent(), "Ended");
   const out = apuf.getByRole("link", { name: "The partner's website: Asia-Pacific Urban Forum (APUF-8)" });
   assert.equal(await out.getAttribute("href"), "https://apuf8.org/");
   assert.match(await out.getAttribute("rel"), /\bnoopener\b/);
@@ -180,44 +219,59 @@ test("a participant browses the calendar, registers with answers, joins a waitin
 
   // The month view keeps the filter; the back button returns to the list.
   await page.getByRole("group", { name: "View" }).getByRole("link", { name: "By month" }).click();
-  await page.waitForURL(/\?view=month&kind=forum$/);
+  await page.waitForURL(/\?view=month&when=past&kind=forum$/);
   await settle(page);
-  const august = page.getByRole("region", { name: /^August 2023/ });
-  await august.getByRole("link", { name: FORUM }).waitFor();
+  const october = page.getByRole("region", { name: /^October 2023/ });
+  await october.getByRole("link", { name: "Asia-Pacific Urban Forum (APUF-8)", exact: true }).waitFor();
   assert.equal(await page.getByRole("link", { name: "By month" }).getAttribute("aria-current"), "true");
   await page.goBack();
-  await page.waitForURL(/\?kind=forum$/);
+  await page.waitForURL(/\?when=past&kind=forum$/);
   await settle(page);
   assert.equal(await page.getByRole("link", { name: "List" }).getAttribute("aria-current"), "true");
   assert.equal(await page.getByLabel("Kind of activity").inputValue(), "forum");
-  assert.equal(await page.getByRole("region", { name: /^August 2023/ }).count(), 0);
+  assert.equal(await page.getByRole("region", { name: /^October 2023/ }).count(), 0);
 
-  // The whole calendar by month: loose dates show in every month they cover.
+  // The past calendar by month, the latest month first: loose dates show in
+  // every month they cover.
   await page.getByRole("link", { name: "Clear the filters" }).click();
-  await page.waitForURL(/\/index\.html$/);
+  await page.waitForURL(/\/index\.html\?when=past$/);
   await settle(page);
   // By keyboard this time.
   await page.getByRole("link", { name: "By month" }).focus();
   await page.keyboard.press("Enter");
-  await page.waitForURL(/\?view=month$/);
+  await page.waitForURL(/\?view=month&when=past$/);
   await settle(page);
-  const months = await page.locator("section.month h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
-  assert.deepEqual(months.slice(0, 12), ["January 2023", "February 2023", "March 2023", "April 2023", "May 2023",
-    "June 2023", "July 2023", "August 2023", "September 2023", "October 2023", "November 2023", "December 2023"]);
-  assert.equal(months[12], "Dates to be announced");
+  const monthHeadings = () => page.locator("section.month h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
+  const months = await monthHeadings();
+  assert.deepEqual(months.slice(0, 12), ["December 2023", "November 2023", "October 2023", "September 2023", "August 2023",
+    "July 2023", "June 2023", "May 2023", "April 2023", "March 2023", "February 2023", "January 2023"]);
   const sections = (title) => page.locator("section.month").filter({ has: page.getByRole("link", { name: title, exact: true }) })
     .locator("h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
   assert.deepEqual(await sections("Approaches in Sustainable Tourism: Lessons from Seoul"),
-    ["January 2023", "February 2023", "March 2023"], "January – March is in three months");
+    ["March 2023", "February 2023", "January 2023"], "January – March is in three months");
   assert.equal((await sections("CityNet Services (Virtual and Offline)")).length, 12, "a rolling basis is all year");
-  assert.deepEqual(await sections("National Chapter Indonesia Congress"), ["July 2023", "August 2023", "September 2023"], "Q3");
-  assert.deepEqual(await sections("Urban Safety & Inclusive Spaces Masterclass"), ["Dates to be announced"]);
+  assert.deepEqual(await sections("National Chapter Indonesia Congress"), ["September 2023", "August 2023", "July 2023"], "Q3");
   const rolling = page.getByRole("region", { name: /^June 2023/ }).locator("li.activity", { hasText: "CityNet Services" });
   assert.match(await rolling.locator(".when").textContent(), /^On a Rolling Basis 2023$/, "the label as written");
+  await checkPage(page, "calendar-month-past");
+
+  // Coming up, by month: it opens on this month, marked as such; undated
+  // activities come last.
+  await page.getByRole("group", { name: "Which activities" }).getByRole("link", { name: "Upcoming and ongoing" }).click();
+  await page.waitForURL(/\?view=month$/);
+  await settle(page);
+  const ahead = await monthHeadings();
+  assert.equal(ahead[0], monthName(THIS_MONTH), `this month first: ${ahead}`);
+  assert.equal(ahead.at(-1), "Dates to be announced");
+  const current = page.locator("section.month.this-month");
+  assert.equal(await current.count(), 1);
+  assert.equal(await current.locator(".this-month-mark").textContent(), "This month");
+  assert.ok(!ahead.some((m) => / 2023$/.test(m)), "no month of 2023");
+  assert.deepEqual(await sections("Urban Safety & Inclusive Spaces Masterclass"), ["Dates to be announced"]);
   await checkPage(page, "calendar-month");
 
   // The forum: its questions, a missing answer refused next to its question.
-  await page.getByRole("region", { name: /^August 2023/ }).getByRole("link", { name: FORUM }).click();
+  await page.getByRole("region", { name: new RegExp(`^August ${NEXT}`) }).getByRole("link", { name: FORUM }).click();
   await page.waitForURL(`**/activity.html?id=${forum.id}`);
   await settle(page);
   const form = page.locator("#register-form");
@@ -246,12 +300,22 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await textField.fill(answer);
   const mailBefore2 = await lastMailId();
   await form.getByRole("button", { name: "Register" }).click();
-  await registration.getByText("You are registered.").waitFor();
+  // The confirmation at the top of the page, with the focus; cancelling is
+  // a secondary action at the end of the registration.
+  const top = page.locator("#confirmation");
+  await top.getByText("You are registered.").waitFor();
   await settle(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "confirmation");
+  const topBox = await top.boundingBox();
+  assert.ok(topBox.y < (await registration.boundingBox()).y, "above the registration");
+  assert.ok(topBox.y + topBox.height <= 800, "visible without scrolling");
   assert.equal(await registration.locator(".my-status .chip").textContent(), "Confirmed");
   await registration.getByText(answer).waitFor();
   await registration.getByText("Transport; Climate finance").waitFor();
-  assert.equal(await registration.getByRole("button", { name: "Cancel my registration" }).count(), 1);
+  const cancelButton = registration.getByRole("button", { name: "Cancel my registration" });
+  assert.equal(await cancelButton.count(), 1);
+  assert.match(await cancelButton.getAttribute("class"), /\bsecondary\b/);
+  assert.doesNotMatch(await cancelButton.getAttribute("class"), /\bdanger\b/);
   const confirmation = await waitForMail(me.email, /^You are registered:/, { after: mailBefore2 });
   assert.ok(confirmation.attachments.some((a) => /\.ics$/.test(a.filename)), "with a calendar file");
   const addHref = await page.getByRole("link", { name: "Add to calendar" }).getAttribute("href");
@@ -269,7 +333,7 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await registration.getByText("Fully booked: new registrations join the waiting list.").waitFor();
   await checkPage(page, "activity-full");
   await registration.getByRole("button", { name: "Join the waiting list" }).click();
-  await registration.getByText("You are on the waiting list, number 1.").waitFor();
+  await page.locator("#confirmation").getByText("You are on the waiting list, number 1.").waitFor();
   await settle(page);
   assert.equal(await registration.locator(".my-status .chip").textContent(), "On the waiting list");
   await registration.getByText("You are number 1 on the waiting list.").waitFor();
@@ -291,13 +355,27 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   assert.match(await register.getAttribute("rel"), /\bnoopener\b/);
   await checkPage(page, "activity-partner");
 
-  // My registrations: both, the waiting one cancelled after confirming.
+  // Staff registered her for a 2023 conference too (a past activity).
+  const adminContext2 = await newContext(browser);
+  const admin2 = await apiSession(adminContext2, env.adminEmail, env.adminPassword);
+  const conference = await findActivity(admin2, "ICP-AGIR Asia Closing Conference");
+  const mineId = await accountId(admin2, me.email);
+  assert.equal((await admin2("POST", `/api/activities/${conference.id}/enrollments`, { account_id: mineId })).status, 201);
+  await adminContext2.close();
+
+  // My registrations: upcoming and past apart, by date; the waiting one
+  // cancelled after confirming.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My registrations" }).click();
   await page.waitForURL("**/my-registrations.html");
   await settle(page);
   assert.equal(await page.title(), "My registrations · Convene");
-  const rows = page.locator("#list tbody tr");
+  const rows = page.getByRole("region", { name: "Upcoming and ongoing" }).locator("tbody tr");
   assert.equal(await rows.count(), 2);
+  assert.match(await rows.first().textContent(), /Low Carbon Cities/, "the soonest first");
+  const pastRows = page.getByRole("region", { name: "Past activities" }).locator("tbody tr");
+  assert.equal(await pastRows.count(), 1);
+  assert.match(await pastRows.textContent(), /ICP-AGIR Asia Closing Conference/);
+  assert.equal(await pastRows.getByRole("button").count(), 0, "nothing to cancel in the past");
   const forumRow = rows.filter({ hasText: FORUM });
   const fullRow = rows.filter({ hasText: "Mekong Cities" });
   assert.match(await forumRow.textContent(), /Confirmed/);
@@ -336,12 +414,12 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await feedBox.getByText("Here is your new feed address").waitFor();
   const renewed = await address.inputValue();
   assert.notEqual(renewed, url);
-  assert.doesNotMatch(await (await context.request.get(url)).text(), /SUMMARY/, "the old address shows nothing");
+  assert.equal((await context.request.get(url)).status(), 410, "the old address is gone");
   await feedBox.getByRole("button", { name: "Turn the feed off" }).click();
   await page.getByRole("dialog", { name: "Turn your feed off?" }).getByRole("button", { name: "Turn the feed off" }).click();
   await feedBox.getByText("Your feed is turned off.").waitFor();
   await feedBox.getByRole("button", { name: "Create my feed address" }).waitFor();
-  assert.doesNotMatch(await (await context.request.get(renewed)).text(), /SUMMARY/);
+  assert.equal((await context.request.get(renewed)).status(), 410, "a feed turned off is gone");
 
   await assertNoProblems(context);
   await context.close();
@@ -381,8 +459,8 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await staff.getByLabel(/^Country/).fill("Thailand");
   await staff.getByLabel("Time zone").fill("Asia/Bangkk");
   await staff.getByLabel(/^Dates as the calendar writes them/).fill("4-6 December");
-  await staff.getByLabel(/^First day/).fill("2023-12-04");
-  await staff.getByLabel(/^Last day/).fill("2023-12-06");
+  await staff.getByLabel(/^First day/).fill(`${NEXT}-12-04`);
+  await staff.getByLabel(/^Last day/).fill(`${NEXT}-12-06`);
   await staff.getByLabel(/^Starts at/).fill("09:00");
   await staff.getByLabel(/^Ends at/).fill("17:00");
   await staff.getByLabel(/^Seats \(optional\)/).fill("25");
@@ -479,7 +557,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await partRegistration.getByRole("group", { name: /^Which site visits/ }).getByLabel("Pocket parks").check();
   await partRegistration.getByRole("group", { name: /^Do you need a visa/ }).getByLabel("Yes").check();
   await partRegistration.getByRole("button", { name: "Request a place" }).click();
-  await partRegistration.getByText("Your request is sent.").waitFor();
+  await part.locator("#confirmation").getByText("Your request is sent.").waitFor();
   await settle(part);
   assert.equal(await partRegistration.locator(".my-status .chip").textContent(), "Waiting for approval");
   await checkPage(part, "activity-pending");
@@ -572,15 +650,15 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await staff.goto(`${env.base}/staff/export.html`);
   await settle(staff);
   assert.equal(await staff.title(), "Export participants · Staff · Convene");
-  await staff.getByLabel(/^From/).fill("2023-12-31");
-  await staff.getByLabel(/^To/).fill("2023-12-01");
+  await staff.getByLabel(/^From/).fill(`${NEXT}-12-31`);
+  await staff.getByLabel(/^To/).fill(`${NEXT}-12-01`);
   await staff.getByText("The end of the period is before its start.").waitFor();
-  await staff.getByLabel(/^From/).fill("2023-12-01");
-  await staff.getByLabel(/^To/).fill("2023-12-31");
+  await staff.getByLabel(/^From/).fill(`${NEXT}-12-01`);
+  await staff.getByLabel(/^To/).fill(`${NEXT}-12-31`);
   const exportLink = staff.getByRole("link", { name: "Download participants (CSV)" });
-  assert.equal(await exportLink.getAttribute("href"), "/api/exports/participants.csv?from=2023-12-01&to=2023-12-31");
+  assert.equal(await exportLink.getAttribute("href"), `/api/exports/participants.csv?from=${NEXT}-12-01&to=${NEXT}-12-31`);
   await checkPage(staff, "staff-export");
-  const all = (await (await staff.request.get(`${env.base}/api/exports/participants.csv?from=2023-12-01&to=2023-12-31`)).body()).toString("utf8");
+  const all = (await (await staff.request.get(`${env.base}/api/exports/participants.csv?from=${NEXT}-12-01&to=${NEXT}-12-31`)).body()).toString("utf8");
   assert.ok(all.includes(VISIT) && all.includes(person.name), "the export has the visit and the participant");
   assert.ok(!all.includes(FORUM), "and nothing outside the period");
 
@@ -629,7 +707,7 @@ test("the calendar says when nothing matches, and when it cannot be loaded", asy
   const page = await context.newPage();
 
   // Nothing matches: a way back to everything.
-  await page.goto(`${env.base}/index.html?q=${encodeURIComponent("no such activity anywhere")}&online=true`);
+  await page.goto(`${env.base}/index.html?when=past&q=${encodeURIComponent("no such activity anywhere")}&online=true`);
   await settle(page);
   assert.equal(await page.getByLabel("Search").inputValue(), "no such activity anywhere", "the filters come from the address");
   assert.equal(await page.getByLabel("Where").inputValue(), "online");
@@ -637,14 +715,14 @@ test("the calendar says when nothing matches, and when it cannot be loaded", asy
   assert.equal(await page.locator("#count").textContent(), "0 activities.");
   await checkPage(page, "calendar-empty", { shots: false });
   await page.locator("#results").getByRole("link", { name: "Clear the filters" }).click();
-  await page.waitForURL(/\/index\.html$/);
+  await page.waitForURL(/\/index\.html\?when=past$/);
   await settle(page);
   assert.equal(await page.locator("li.activity").count(), 20);
 
   // A city from the "Where" list.
   await page.getByLabel("Where").selectOption({ label: "Suwon" });
   await page.getByRole("button", { name: "Show activities" }).click();
-  await page.waitForURL(/\?city=Suwon$/);
+  await page.waitForURL(/\?when=past&city=Suwon$/);
   await settle(page);
   const places = await page.locator("li.activity .meta .where").allTextContents();
   assert.ok(places.length >= 2 && places.every((p) => p === "Suwon, Republic of Korea"), `only Suwon: ${places}`);
@@ -675,7 +753,116 @@ test("the calendar says when nothing matches, and when it cannot be loaded", asy
   await context.unroute(/\/api\/activities\?/);
   await page.getByRole("button", { name: "Try again" }).click();
   await settle(page);
-  await page.getByRole("region", { name: /^October 2023/ }).waitFor();
+  await page.locator("section.month.this-month").waitFor();
+  await assertNoProblems(context);
+  await context.close();
+});
+
+// ---- (d) Whether one can register: the badge, closing at the start --------
+
+test("the badge says whether one can register, and registration closes when an activity starts", async () => {
+  const adminContext = await newContext(browser);
+  const admin = await apiSession(adminContext, env.adminEmail, env.adminPassword);
+  const base = { kind: "workshop", city: "Da Nang", country: "Viet Nam", timezone: "UTC", summary: "A check of the calendar's badges." };
+  // title suffix -> fields; every one published (one then cancelled).
+  const scene = [
+    ["open", { mode: "open", capacity: 100, starts_on: day(30), ends_on: day(31) }],
+    ["few seats", { mode: "open", capacity: 3, starts_on: day(32), ends_on: day(32) }],
+    ["full", { mode: "open", capacity: 1, starts_on: day(33), ends_on: day(33) }],
+    ["approval", { mode: "approval", capacity: 20, starts_on: day(34), ends_on: day(34) }],
+    ["invitation", { mode: "invitation", starts_on: day(35), ends_on: day(35) }],
+    ["started", { mode: "open", capacity: 20, starts_on: day(-1), ends_on: day(3) }],
+    ["ended", { mode: "open", capacity: 20, starts_on: day(-10), ends_on: day(-9) }],
+    ["cancelled", { mode: "open", capacity: 20, starts_on: day(36), ends_on: day(36) }],
+  ];
+  const ids = {};
+  for (const [name, fields] of scene) {
+    const r = await admin("POST", "/api/activities", { ...base, ...fields, title: `Badge check: ${name}` });
+    assert.equal(r.status, 201, `create ${name}: ${JSON.stringify(r.body)}`);
+    ids[name] = r.body.id;
+    assert.equal((await admin("POST", `/api/activities/${r.body.id}/publish`)).status, 200);
+  }
+  const somchai = await accountId(admin, "somchai@bangkok.example.org");
+  assert.equal((await admin("POST", `/api/activities/${ids.full}/enrollments`, { account_id: somchai })).body.status, "confirmed");
+  assert.equal((await admin("POST", `/api/activities/${ids.cancelled}/cancel`)).status, 200);
+  await adminContext.close();
+
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const person = { email: "le.thu@danang.example.org", name: "Lê Thu", password: "marble mountains sea breeze 4" };
+  await verifiedAccount(context, person);
+  const call = await apiSession(context, person.email, person.password);
+
+  // Coming up: each activity's badge says whether one can register now.
+  await page.goto(`${env.base}/index.html?q=${encodeURIComponent("Badge check")}`);
+  await settle(page);
+  const badgeOf = (name) => page.locator("li.activity", { has: page.getByRole("link", { name: `Badge check: ${name}`, exact: true }) })
+    .locator(".badge").textContent();
+  const want = {
+    open: "Open for registration", "few seats": "Few seats left", full: "Waiting list", approval: "Needs approval",
+    invitation: "By invitation", started: "Registration closed", cancelled: "Cancelled",
+  };
+  for (const [name, text] of Object.entries(want)) assert.equal(await badgeOf(name), text, name);
+  assert.equal(await page.getByRole("link", { name: "Badge check: ended", exact: true }).count(), 0, "ended is past");
+  const titles = await page.locator("li.activity .activity-title").allTextContents();
+  assert.equal(titles[0], "Badge check: started", `the ongoing one first: ${titles}`);
+  await checkPage(page, "calendar-badges");
+  await page.getByRole("group", { name: "Which activities" }).getByRole("link", { name: "Past activities" }).click();
+  await page.waitForURL(/\?when=past&q=/);
+  await settle(page);
+  assert.equal(await badgeOf("ended"), "Ended");
+  await checkPage(page, "calendar-badges-past", { shots: false });
+
+  // Started yesterday: registration closed at its start; no form.
+  await page.goto(`${env.base}/activity.html?id=${ids.started}`);
+  await settle(page);
+  const registration = page.getByRole("region", { name: "Registration" });
+  await registration.getByText(/^Registration closed on /).waitFor();
+  assert.equal(await registration.getByRole("button").count(), 0);
+  assert.equal(await page.locator("#badges .badge").textContent(), "Registration closed");
+  await checkPage(page, "activity-closed");
+  // The API agrees: 409 registration_closed.
+  const refused = await call("POST", `/api/activities/${ids.started}/enrollments`, { answers: {} });
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.error.code, "registration_closed");
+
+  // Ended: says so, no seats left shown.
+  await page.goto(`${env.base}/activity.html?id=${ids.ended}`);
+  await settle(page);
+  await registration.getByText("This activity has ended.").waitFor();
+  assert.equal(await page.locator("#badges .badge").textContent(), "Ended");
+  assert.equal(await page.getByText(/seats left/).count(), 0);
+  await checkPage(page, "activity-ended", { shots: false });
+
+  // Few seats left: registering still works.
+  await page.goto(`${env.base}/activity.html?id=${ids["few seats"]}`);
+  await settle(page);
+  await registration.getByRole("button", { name: "Register" }).click();
+  await page.locator("#confirmation").getByText("You are registered.").waitFor();
+  await settle(page);
+  await checkPage(page, "activity-few-seats-registered", { shots: false });
+
+  await assertNoProblems(context);
+  await context.close();
+});
+
+test("my registrations, empty: a way to the calendar", async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const person = { email: "bui.an@hue.example.org", name: "Bùi An", password: "perfume river citadel dusk 7" };
+  await verifiedAccount(context, person);
+  await apiSession(context, person.email, person.password);
+  await page.goto(`${env.base}/my-registrations.html`);
+  await settle(page);
+  const empty = page.locator("#empty");
+  await empty.getByText("You have not registered for any activity yet.").waitFor();
+  const link = empty.getByRole("link", { name: "Find an activity in the calendar" });
+  assert.equal(await link.getAttribute("href"), "/index.html");
+  assert.equal(await page.getByRole("region", { name: "Upcoming and ongoing" }).count(), 0);
+  await checkPage(page, "my-registrations-empty");
+  await link.click();
+  await page.waitForURL("**/index.html");
+  await settle(page);
   await assertNoProblems(context);
   await context.close();
 });

@@ -1,7 +1,7 @@
 // activity-info.js - how an activity of the calendar reads for people: its
 // kind, dates (the calendar's own wording, such as "January – March" or
-// "Q3", kept as written), place, seats, and badges for how one registers
-// and whether it is cancelled; registration statuses. Shared by the
+// "Q3", kept as written), place, seats, and a badge saying whether one can
+// register now (the server's availability); registration statuses. Shared by the
 // calendar, the activity page, "My registrations" and the staff pages.
 import { h } from "./dom.js";
 import { formatDateRange, formatDateTime, formatNumber, t, tn } from "./i18n.js";
@@ -72,6 +72,7 @@ export function placeText(a) {
 // (invitation only, partner events, cancelled) or there is no limit.
 export function seatsText(a) {
   if (a.status === "cancelled" || a.mode === "invitation" || a.mode === "external") return null;
+  if (["ended", "closed", "not_yet_open"].includes(a.availability)) return null;
   if (a.capacity === null || a.capacity === undefined || a.seats_left === null || a.seats_left === undefined) {
     return null;
   }
@@ -86,12 +87,36 @@ export function modeLabel(a) {
   return MODES.includes(a.mode) ? t(`mode.${a.mode}`) : String(a.mode || "");
 }
 
-// Badges: the mode, and the status when it is not "published".
+// Whether one can register now, as the server computes it
+// (ActivityItem.availability in docs/openapi.yaml).
+export const AVAILABILITY = [
+  "open", "few_seats", "waiting_list", "approval", "invitation", "external", "not_yet_open",
+  "closed", "ended", "cancelled",
+];
+
+export function availabilityLabel(a) {
+  if (a.availability === "external" && a.section === "partner") return t("availability.partner");
+  return AVAILABILITY.includes(a.availability) ? t(`availability.${a.availability}`) : modeLabel(a);
+}
+
+// Badges: whether one can register now (open, few seats left, waiting
+// list, needs approval, by invitation, closed, ended, cancelled), and
+// "Draft" for staff.
 export function badges(a) {
-  const out = [h("span", { class: `badge mode-${a.mode}` }, modeLabel(a))];
-  if (a.status === "cancelled") out.unshift(h("span", { class: "badge status-cancelled" }, t("status.cancelled")));
+  const kind = AVAILABILITY.includes(a.availability) ? `avail-${a.availability}` : `mode-${a.mode}`;
+  const out = [h("span", { class: `badge ${kind}` }, availabilityLabel(a))];
+  if (a.status === "cancelled" && !AVAILABILITY.includes(a.availability)) {
+    out.unshift(h("span", { class: "badge status-cancelled" }, t("status.cancelled")));
+  }
   if (a.status === "draft") out.unshift(h("span", { class: "badge status-draft" }, t("status.draft")));
   return out;
+}
+
+// True when the activity has ended (the server's ends_at has passed).
+export function hasEnded(a, now = Date.now()) {
+  if (a.availability === "ended") return true;
+  const end = a.ends_at ? Date.parse(a.ends_at) : NaN;
+  return !Number.isNaN(end) && end <= now;
 }
 
 // A registration's status as a chip, with the waiting-list position.
@@ -111,9 +136,12 @@ export function enrolmentText(e) {
 // Registration opens later or has closed: a sentence, else null.
 export function registrationWindow(a, now = Date.now()) {
   const opens = a.registration_opens_at ? Date.parse(a.registration_opens_at) : NaN;
-  const closes = a.registration_closes_at ? Date.parse(a.registration_closes_at) : NaN;
+  // registration_ends_at: the staff closing time, else the start.
+  const ends = a.registration_ends_at || a.registration_closes_at;
+  const closes = ends ? Date.parse(ends) : NaN;
+  if (hasEnded(a, now)) return t("register.ended");
   if (!Number.isNaN(opens) && opens > now) return t("register.opens_later", { when: formatDateTime(a.registration_opens_at) });
-  if (!Number.isNaN(closes) && closes <= now) return t("register.closed", { when: formatDateTime(a.registration_closes_at) });
+  if (!Number.isNaN(closes) && closes <= now) return t("register.closed", { when: formatDateTime(ends) });
   return null;
 }
 

@@ -66,7 +66,11 @@ function renderFacts(a) {
   const seats = seatsText(a);
   if (seats) rows.push(fact(t("activity.seats"), seats));
   if (a.registration_opens_at) rows.push(fact(t("activity.opens"), formatDateTime(a.registration_opens_at)));
-  if (a.registration_closes_at) rows.push(fact(t("activity.closes"), formatDateTime(a.registration_closes_at)));
+  // When registration closes: the staff closing time, else the start.
+  const ends = a.registration_ends_at || a.registration_closes_at;
+  if (ends && !["ended", "cancelled", "external", "invitation"].includes(a.availability)) {
+    rows.push(fact(t("activity.closes"), formatDateTime(ends)));
+  }
   clear(byId("facts")).append(...rows);
 }
 
@@ -93,12 +97,13 @@ function registered(a, e) {
   ];
   const answers = answerList(a.questions, e.answers);
   if (answers) out.push(h("h3", null, t("register.your_answers")), answers);
-  if (ACTIVE.includes(e.status) && a.status !== "cancelled") {
-    const button = h("button", { type: "button", class: "danger", id: "cancel-registration" }, t("register.cancel"));
-    button.addEventListener("click", () => cancelRegistration(button));
-    out.push(h("p", { class: "actions" }, button));
-  }
   out.push(para(h("a", { href: "/my-registrations.html" }, t("register.all_mine"))));
+  // Cancelling is a secondary action, after everything else.
+  if (ACTIVE.includes(e.status) && a.status !== "cancelled" && a.availability !== "ended") {
+    const button = h("button", { type: "button", class: "secondary small", id: "cancel-registration" }, t("register.cancel"));
+    button.addEventListener("click", () => cancelRegistration(button));
+    out.push(h("p", { class: "actions cancel-action" }, h("span", { class: "hint" }, t("register.cancel_hint")), " ", button));
+  }
   return out;
 }
 
@@ -152,8 +157,11 @@ function registerForm(a) {
         waitlisted: "register.done_waitlisted",
         pending_approval: "register.done_pending",
       }[r.data.status] || "register.done_other";
-      notice(result, "ok", t(key, { position: formatNumber(r.data.waitlist_position || 0) }));
-      byId("register-title").focus();
+      // The confirmation at the top of the page, where the eye is.
+      const top = byId("confirmation");
+      notice(top, "ok", t(key, { position: formatNumber(r.data.waitlist_position || 0) }));
+      focusNotice(top);
+      top.scrollIntoView({ block: "start" });
     } else if (r.status === 401) {
       notice(result, "bad", t("register.session_ended"));
     } else if (r.status === 409 || r.status === 403 || r.status === 404) {
@@ -279,6 +287,7 @@ function render(a) {
 
 async function refresh() {
   clearNotice(result);
+  clearNotice(byId("confirmation"));
   const r = await load();
   if (r.ok && r.data) render(r.data);
   else notice(result, "bad", errorMessage(r));

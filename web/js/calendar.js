@@ -1,7 +1,9 @@
-// calendar.js - the activity calendar (GET /api/activities): a list with
-// pages, or the activities grouped by month (an activity whose dates are
-// loose, such as "January – March" or "On a Rolling Basis", shows in every
-// month its period covers). Filters for the kind, the place (online, in
+// calendar.js - the activity calendar (GET /api/activities): upcoming and
+// ongoing activities (soonest first; when=upcoming, the default) or the
+// past ones (the latest first; when=past), as a list with pages or grouped
+// by month (upcoming opens on the current month, which is marked; an
+// activity whose dates are loose, such as "January – March" or "On a
+// Rolling Basis", shows in every month its period covers). Filters for the kind, the place (online, in
 // person or a city), free text and a month. The view, the filters and the
 // page live in the address (?view=month&kind=forum&page=2), so a view can be
 // shared and the browser's back button goes back through them.
@@ -34,6 +36,7 @@ function readState() {
   else if (p.get("city")) where = `city:${p.get("city")}`;
   return {
     view: p.get("view") === "month" ? "month" : "list",
+    when: p.get("when") === "past" ? "past" : "upcoming",
     q: (p.get("q") || "").trim(),
     kind: KINDS.includes(kind) ? kind : "",
     where,
@@ -43,8 +46,10 @@ function readState() {
 }
 
 // The API's filters for a state.
+// A month filter shows that whole month, past or not.
 function apiFilters(s) {
   return {
+    when: s.month ? "" : s.when,
     q: s.q,
     kind: s.kind,
     month: s.month,
@@ -57,6 +62,7 @@ function hrefFor(s) {
   const f = apiFilters(s);
   const params = {
     view: s.view === "month" ? "month" : "",
+    when: s.when === "past" ? "past" : "",
     q: f.q, kind: f.kind, city: f.city, online: f.online, month: f.month,
     page: s.view === "list" && s.page > 1 ? s.page : "",
   };
@@ -67,6 +73,7 @@ function stateFromForm(view) {
   const month = form.elements.month.value;
   return {
     view,
+    when: state.when,
     q: form.elements.q.value.trim(),
     kind: form.elements.kind.value,
     where: form.elements.where.value,
@@ -147,10 +154,15 @@ function card(a, level, compact = false) {
 }
 
 function emptyState() {
+  const filtered = activeFilters(state) > 0;
   const cleared = { ...state, q: "", kind: "", where: "", month: "", page: 1 };
-  const link = h("a", { href: hrefFor(cleared) }, t("calendar.clear"));
-  link.addEventListener("click", (event) => follow(event, cleared, false));
-  return h("div", { class: "empty-state" }, h("p", null, t("calendar.empty")), h("p", null, link));
+  const other = { ...state, when: state.when === "past" ? "upcoming" : "past", page: 1 };
+  const link = filtered
+    ? h("a", { href: hrefFor(cleared) }, t("calendar.clear"))
+    : h("a", { href: hrefFor(other) }, t(other.when === "past" ? "calendar.when_past" : "calendar.when_upcoming"));
+  link.addEventListener("click", (event) => follow(event, filtered ? cleared : other, false));
+  const text = filtered ? "calendar.empty" : state.when === "past" ? "calendar.empty_past" : "calendar.empty_upcoming";
+  return h("div", { class: "empty-state" }, h("p", null, t(text)), h("p", null, link));
 }
 
 function errorState(r) {
@@ -202,24 +214,44 @@ function monthsOf(a) {
   return out;
 }
 
+// "2026-11": the month of the viewer's today.
+function thisMonth() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
+}
+
 function renderMonths(s, items) {
   const groups = new Map();
   const undated = [];
+  const now = thisMonth();
+  // Upcoming: from this month on (this month first, shown even when it is
+  // empty); past: up to this month, the latest first.
+  if (!s.month && s.when === "upcoming") groups.set(now, []);
   for (const a of items) {
     let months = monthsOf(a);
     // With a month filter, only that month.
     if (s.month) months = months.filter((m) => m === s.month);
+    else if (s.when === "upcoming") months = months.filter((m) => m >= now);
+    else months = months.filter((m) => m <= now);
     if (!months.length && !s.month) undated.push(a);
     for (const m of months) {
       if (!groups.has(m)) groups.set(m, []);
       groups.get(m).push(a);
     }
   }
-  const sections = [...groups.keys()].sort().map((m) => {
+  const order = [...groups.keys()].sort();
+  if (!s.month && s.when === "past") order.reverse();
+  const sections = order.map((m) => {
     const id = `month-${m}`;
-    return h("section", { class: "month", "aria-labelledby": id },
-      h("h2", { id }, formatMonth(m), " ", h("span", { class: "month-count" }, tn("calendar.month_count", groups.get(m).length))),
-      h("ul", { class: "activities" }, groups.get(m).map((a) => card(a, "h3", true))));
+    const current = m === now;
+    const list = groups.get(m);
+    return h("section", { class: `month${current ? " this-month" : ""}`, "aria-labelledby": id },
+      h("h2", { id }, formatMonth(m), " ",
+        current ? h("span", { class: "this-month-mark" }, t("calendar.this_month")) : null, " ",
+        h("span", { class: "month-count" }, tn("calendar.month_count", list.length))),
+      list.length
+        ? h("ul", { class: "activities" }, list.map((a) => card(a, "h3", true)))
+        : h("p", { class: "hint" }, t("calendar.month_empty")));
   });
   if (undated.length) {
     sections.push(h("section", { class: "month", "aria-labelledby": "month-undated" },
@@ -230,7 +262,7 @@ function renderMonths(s, items) {
   // A month index to jump to a month.
   const index = sections.length > 2
     ? h("nav", { class: "month-index", "aria-label": t("calendar.month_index") },
-      h("ul", null, [...groups.keys()].sort().map((m) => h("li", null, h("a", { href: `#month-${m}` }, formatMonth(m))))
+      h("ul", null, order.map((m) => h("li", null, h("a", { href: `#month-${m}`, "aria-current": m === now ? "date" : null }, formatMonth(m))))
         .concat(undated.length ? [h("li", null, h("a", { href: "#month-undated" }, t("calendar.undated")))] : [])))
     : null;
   clear(results).append(...[index, ...sections].filter(Boolean));
@@ -250,6 +282,12 @@ function markView(s) {
     const a = byId(id);
     a.href = hrefFor({ ...s, view, page: 1 });
     if (s.view === view) a.setAttribute("aria-current", "true");
+    else a.removeAttribute("aria-current");
+  }
+  for (const [id, when] of [["when-upcoming", "upcoming"], ["when-past", "past"]]) {
+    const a = byId(id);
+    a.href = hrefFor({ ...s, when, page: 1 });
+    if (s.when === when) a.setAttribute("aria-current", "true");
     else a.removeAttribute("aria-current");
   }
 }
@@ -319,6 +357,8 @@ form.addEventListener("submit", (event) => {
 byId("clear").addEventListener("click", (event) => follow(event, { ...state, q: "", kind: "", where: "", month: "", page: 1 }, false));
 byId("view-list").addEventListener("click", (event) => follow(event, { ...state, view: "list", page: 1 }, false));
 byId("view-month").addEventListener("click", (event) => follow(event, { ...state, view: "month", page: 1 }, false));
+byId("when-upcoming").addEventListener("click", (event) => follow(event, { ...state, when: "upcoming", page: 1 }, false));
+byId("when-past").addEventListener("click", (event) => follow(event, { ...state, when: "past", page: 1 }, false));
 window.addEventListener("popstate", () => {
   const s = readState();
   fillForm(s);

@@ -1,5 +1,7 @@
-// my-registrations.js - the account's registrations (GET /api/me/enrollments)
-// with their status and waiting-list position, each cancellable after
+// my-registrations.js - the account's registrations (GET /api/me/enrollments),
+// upcoming (soonest first) and past (latest first) apart, or an empty state
+// pointing to the calendar, with their status and waiting-list position,
+// each upcoming one cancellable after
 // confirming (DELETE /api/activities/{id}/enrollments/me); and the private
 // calendar feed: its address shown with a copy button, created, renewed or
 // turned off (GET, POST, DELETE /api/me/calendar-token).
@@ -10,7 +12,7 @@ import { focusNotice, notice, setBusy } from "./form.js";
 import { formatDateTime, t } from "./i18n.js";
 import { initPage } from "./layout.js";
 import {
-  ACTIVE, activityHref, badges, dateNodes, enrolmentChip, enrolmentText, kindLabel, placeText,
+  ACTIVE, activityHref, badges, dateNodes, enrolmentChip, enrolmentText, hasEnded, kindLabel, placeText,
 } from "./activity-info.js";
 import { DataTable } from "./table.js";
 
@@ -37,31 +39,79 @@ function statusCell(e) {
 
 function actionCell(e) {
   const a = e.activity || {};
-  if (!ACTIVE.includes(e.status) || a.status === "cancelled") return "";
-  const button = h("button", { type: "button", class: "danger small" }, t("mine.cancel"));
+  if (!ACTIVE.includes(e.status) || a.status === "cancelled" || hasEnded(a)) return "";
+  const button = h("button", { type: "button", class: "secondary small" }, t("mine.cancel"));
   button.setAttribute("aria-label", t("mine.cancel_label", { title: a.title }));
   button.addEventListener("click", () => cancel(e, button));
   return button;
 }
 
-const table = new DataTable(byId("list"), {
-  caption: t("mine.caption"),
+// The first day an activity covers, for ordering ("" when undated).
+function startOf(e) {
+  const a = e.activity || {};
+  return a.starts_on || a.period_start || "";
+}
+
+// One fetch shared by both tables; reset before each refresh.
+let mine = null;
+function fetchMine() {
+  if (!mine) mine = api("GET", "/api/me/enrollments");
+  return mine;
+}
+
+// The part of the registrations for one table: upcoming (not ended yet,
+// soonest first, undated last) or past (latest first).
+function part(which) {
+  return async () => {
+    const r = await fetchMine();
+    if (!r.ok || !r.data || !Array.isArray(r.data.items)) return r;
+    const items = r.data.items.filter((e) => hasEnded(e.activity || {}) === (which === "past"));
+    items.sort((x, y) => {
+      const a = startOf(x);
+      const b = startOf(y);
+      if (a === b) return x.id - y.id;
+      if (!a) return 1;
+      if (!b) return -1;
+      return which === "past" ? b.localeCompare(a) : a.localeCompare(b);
+    });
+    return { ...r, data: { items, total: items.length } };
+  };
+}
+
+const columns = [
+  { label: t("mine.col.activity"), cell: activityCell, className: "title-cell" },
+  { label: t("mine.col.dates"), cell: (e) => dateNodes(e.activity || {}) },
+  { label: t("mine.col.place"), cell: (e) => placeText(e.activity || {}) },
+  { label: t("mine.col.status"), cell: statusCell },
+  { label: t("mine.col.registered"), cell: (e) => formatDateTime(e.registered_at), className: "date" },
+];
+const upcoming = new DataTable(byId("list-upcoming"), {
+  caption: t("mine.upcoming"),
   perPage: 1000,
-  empty: t("mine.empty"),
-  columns: [
-    { label: t("mine.col.activity"), cell: activityCell, className: "title-cell" },
-    { label: t("mine.col.dates"), cell: (e) => dateNodes(e.activity || {}) },
-    { label: t("mine.col.place"), cell: (e) => placeText(e.activity || {}) },
-    { label: t("mine.col.status"), cell: statusCell },
-    { label: t("mine.col.registered"), cell: (e) => formatDateTime(e.registered_at), className: "date" },
-    { label: t("mine.col.action"), cell: actionCell, className: "actions-cell" },
-  ],
-  load: async () => {
-    const r = await api("GET", "/api/me/enrollments");
-    if (r.ok && r.data && Array.isArray(r.data.items)) r.data.total = r.data.items.length;
-    return r;
-  },
+  empty: t("mine.empty_upcoming"),
+  columns: [...columns, { label: t("mine.col.action"), cell: actionCell, className: "actions-cell" }],
+  load: part("upcoming"),
 });
+const past = new DataTable(byId("list-past"), {
+  caption: t("mine.past"),
+  perPage: 1000,
+  empty: t("mine.empty_past"),
+  columns,
+  load: part("past"),
+});
+
+// Both tables, or the empty state when there is nothing at all.
+async function showAll() {
+  mine = null;
+  const r = await fetchMine();
+  const none = r.ok && r.data && Array.isArray(r.data.items) && r.data.items.length === 0;
+  byId("empty").hidden = !none;
+  byId("upcoming").hidden = none;
+  byId("past").hidden = none;
+  if (none) return;
+  await Promise.all([upcoming.show(1), past.show(1)]);
+}
+const table = { show: showAll };
 
 async function cancel(e, button) {
   const title = e.activity ? e.activity.title : "";
@@ -183,5 +233,5 @@ async function loadFeed() {
   }
 }
 
-await Promise.all([table.show(1), loadFeed()]);
+await Promise.all([showAll(), loadFeed()]);
 if (location.hash === "#feed") byId("feed").focus();

@@ -86,6 +86,14 @@ static long create_activity(const char *extra_json)
     return id;
 }
 
+/* "/api/activities/ID/enrollments" (a static buffer: one use at a time). */
+static const char *path_enrol(long activity)
+{
+    static char path[96];
+    snprintf(path, sizeof path, "/api/activities/%ld/enrollments", activity);
+    return path;
+}
+
 static json_t *enrol(long activity, const struct hsession *u, const char *answers, long *status)
 {
     char path[96], body[1024];
@@ -437,6 +445,28 @@ START_TEST(answers_are_checked_field_by_field)
     j = enrol(id, u, answers, &st);
     ck_assert_int_eq(st, 201);
     json_decref(j);
+    /* Staff registering someone on their behalf answer the required
+     * questions too: 422 on each question's field, nothing saved. */
+    struct hsession other[1];
+    harness_make_users(DB, "behalf", "Behalf", 1, NULL, "participant", other);
+    char body[600];
+    snprintf(body, sizeof body, "{\"account_id\":%ld,\"answers\":{\"%ld\":\"\"}}", other[0].id, q1);
+    j = hcall_json(&srv, "POST", path_enrol(id), body, &staff, &st);
+    ck_assert_int_eq(st, 422);
+    snprintf(key, sizeof key, "answers.%ld", q1);
+    ck_assert_str_eq(hjson_field_code(j, key), "required");
+    snprintf(key, sizeof key, "answers.%ld", q2);
+    ck_assert_str_eq(hjson_field_code(j, key), "required");
+    json_decref(j);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM enrollments WHERE account_id = %ld",
+                                       other[0].id),
+                     0);
+    snprintf(body, sizeof body, "{\"account_id\":%ld,\"answers\":%s}", other[0].id, answers);
+    j = hcall_json(&srv, "POST", path_enrol(id), body, &staff, &st);
+    ck_assert_int_eq(st, 201);
+    json_decref(j);
+    ck_assert_db_status(id, other[0].id, "confirmed");
     /* Unverified accounts may not enrol. */
     struct hsession v[1];
     harness_make_users(DB, "unverified", "Unverified", 1, NULL, "participant", v);
@@ -534,6 +564,185 @@ START_TEST(modes_approval_invitation_external)
                           "SELECT count(*) FROM enrollments WHERE activity_id IN (%ld, %ld, %ld)",
                           external, closed, early),
         0);
+}
+END_TEST
+
+/* Moves activity id to start at now() + `offset` (an SQL interval, may be
+ * negative) in UTC, ending a day later, and sets the staff closing time
+ * (an SQL expression or NULL). */
+static void set_start(long id, const char *offset, const char *closes)
+{
+    char q[640];
+    snprintf(q, sizeof q,
+             "UPDATE activities SET timezone = 'UTC', starts_on = t.l::date, start_time = "
+             "t.l::time, ends_on = t.l::date + 1, registration_opens_at = NULL, "
+             "registration_closes_at = %s FROM (SELECT (now() + interval '%s') AT TIME ZONE "
+             "'UTC' AS l) t WHERE id = %ld",
+             closes, offset, id);
+    harness_sql(DB, q);
+}
+
+/* The availability of activity id in the answer of GET path (NULL when it
+ * is not listed; caller frees). */
+static char *listed_availability(const char *path, long id)
+{
+    long st = 0;
+    json_t *j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
+    ck_assert_int_eq(st, 200);
+    char *out = NULL;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(j, "items"), i, item)
+    {
+        if (json_integer_value(json_object_get(item, "id")) == id)
+            out = strdup(json_string_value(json_object_get(item, "availability")));
+    }
+    json_decref(j);
+    return out;
+}
+
+START_TEST(registration_closes_when_the_activity_starts)
+{
+    struct hsession u[3];
+    harness_make_users(DB, "starts", "Starts", 3, NULL, "participant", u);
+    long started = create_activity("\"capacity\":10");
+    long soon = create_activity("\"capacity\":10");
+    long rolling = create_activity("\"capacity\":10");
+    set_start(started, "-1 minute", "NULL");
+    set_start(soon, "30 seconds", "NULL");
+    set_start(rolling, "-1 minute", "now() + interval '1 day'");
+
+    /* Exactly at the start the window is shut; one second before it is
+     * open (the function convene_enroll checks). */
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM activities a WHERE id = %ld AND "
+                                       "convene_registration_window_open(a, "
+                                       "convene_activity_starts_at(a) - interval '1 second') "
+                                       "AND NOT convene_registration_window_open(a, "
+                                       "convene_activity_starts_at(a))",
+                                       soon),
+                     1);
+
+    long st = 0;
+    json_t *j = enrol(started, &u[0], NULL, &st);
+    ck_assert_int_eq(st, 409);
+    ck_assert_str_eq(hjson_err_code(j), "registration_closed");
+    json_decref(j);
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", started),
+        0);
+    enrol_expect(soon, &u[0], 201, "confirmed");
+    /* Staff kept a rolling course open after its start. */
+    enrol_expect(rolling, &u[1], 201, "confirmed");
+    ck_assert_db_status(rolling, u[1].id, "confirmed");
+    /* Staff may still register someone on their behalf after the start. */
+    char path[96], body[64];
+    snprintf(path, sizeof path, "/api/activities/%ld/enrollments", started);
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", u[2].id);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
+
+    /* The calendar says so: closed while it runs, open before, and once it
+     * has ended it is past. */
+    char *a = listed_availability("/api/activities?when=upcoming&per_page=100", started);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a, "closed");
+    free(a);
+    a = listed_availability("/api/activities?when=upcoming&per_page=100", soon);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a, "open");
+    free(a);
+    a = listed_availability("/api/activities?when=upcoming&per_page=100", rolling);
+    ck_assert_str_eq(a, "open");
+    free(a);
+    ck_assert_ptr_null(listed_availability("/api/activities?when=past&per_page=100", started));
+    char q[200];
+    snprintf(q, sizeof q,
+             "UPDATE activities SET starts_on = current_date - 3, ends_on = current_date - 2 "
+             "WHERE id = %ld",
+             started);
+    harness_sql(DB, q);
+    a = listed_availability("/api/activities?when=past&per_page=100", started);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a, "ended");
+    free(a);
+    ck_assert_ptr_null(listed_availability("/api/activities?when=upcoming&per_page=100", started));
+    HEXPECT(&srv, "GET", "/api/activities?when=soon", NULL, NULL, 400, "bad_request");
+}
+END_TEST
+
+/* psql's first line for sql on the seed test's database (caller frees). */
+static char *seed_db(const char *sql)
+{
+    char *out = harness_psql("activities_seed", sql);
+    ck_assert_ptr_nonnull(out);
+    return out;
+}
+
+#define ck_seed_eq(sql, want)                                                                      \
+    do {                                                                                           \
+        char *got_ = seed_db(sql);                                                                 \
+        ck_assert_str_eq(got_, (want));                                                            \
+        free(got_);                                                                                \
+    } while (0)
+
+START_TEST(seed_year_shifts_the_calendar)
+{
+    char url[512], env_url[600], err[2048];
+    snprintf(url, sizeof url, "%s", harness_fresh_db("activities_seed"));
+    snprintf(env_url, sizeof env_url, "CONVENE_DATABASE_URL=%s", url);
+    const char *env[] = {env_url, "CONVENE_ARGON2_MEMLIMIT=8M", "CONVENE_ARGON2_OPSLIMIT=1", NULL};
+    const char *bad[] = {"seed", "--year", "20x0", NULL};
+    ck_assert_int_eq(harness_run_convene(bad, env, err, sizeof err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--year"));
+    const char *bad2[] = {"seed", "--year=1999", NULL};
+    ck_assert_int_eq(harness_run_convene(bad2, env, err, sizeof err), 2);
+
+    /* The default: CityNet's real 2023 dates, no demo registrations. */
+    const char *plain[] = {"seed", NULL};
+    ck_assert_msg(harness_run_convene(plain, env, err, sizeof err) == 0, "seed: %s", err);
+    ck_seed_eq("SELECT starts_on || ' ' || (SELECT count(*) FROM enrollments) FROM activities "
+               "WHERE slug = 'international-forum-low-carbon-cities-3-2023'",
+               "2023-08-29 0");
+
+    /* --year 2090, twice: the same calendar in 2090, added once. */
+    const char *shifted[] = {"seed", "--year", "2090", NULL};
+    for (int round = 0; round < 2; round++) {
+        ck_assert_msg(harness_run_convene(shifted, env, err, sizeof err) == 0, "seed: %s", err);
+        ck_seed_eq("SELECT count(*) FILTER (WHERE slug LIKE '%-2090') || ' ' || "
+                   "count(*) FILTER (WHERE slug LIKE '%-2023') || ' ' || "
+                   "count(*) FILTER (WHERE slug LIKE '%-2090' AND (title || coalesce(summary, '') "
+                   "|| coalesce(date_label, '')) LIKE '%2023%') FROM activities",
+                   "26 26 0");
+        /* Exact dates, a label's period, a quarter, registration windows. */
+        ck_seed_eq("SELECT starts_on || ' ' || ends_on || ' ' || period_start || ' ' || period_end "
+                   "FROM activities WHERE slug = 'international-forum-low-carbon-cities-3-2090'",
+                   "2090-08-29 2090-08-29 2090-08-29 2090-08-29");
+        ck_seed_eq("SELECT date_label || ' ' || period_start || ' ' || period_end FROM activities "
+                   "WHERE slug = 'sustainable-tourism-lessons-from-seoul-2090'",
+                   "January – March 2090-01-01 2090-03-31");
+        ck_seed_eq("SELECT period_start || ' ' || period_end FROM activities "
+                   "WHERE slug = 'national-chapter-indonesia-congress-2090'",
+                   "2090-07-01 2090-09-30");
+        ck_seed_eq("SELECT string_agg(slug || '=' || (item->>'availability'), ' ' ORDER BY slug) "
+                   "FROM activity_items JOIN activities USING (id) WHERE slug IN ("
+                   "'international-forum-low-carbon-cities-3-2090', "
+                   "'training-low-carbon-built-environments-sdgs-2090', "
+                   "'urban-safety-inclusive-spaces-masterclass-2090', "
+                   "'international-forum-low-carbon-cities-3-2023')",
+                   "international-forum-low-carbon-cities-3-2023=ended "
+                   "international-forum-low-carbon-cities-3-2090=open "
+                   "training-low-carbon-built-environments-sdgs-2090=approval "
+                   "urban-safety-inclusive-spaces-masterclass-2090=waiting_list");
+        /* The demo's full masterclass: three seats taken, one waiting. */
+        ck_seed_eq("SELECT a.capacity || ' ' || a.confirmed_count || ' ' || "
+                   "string_agg(e.status, ',' ORDER BY e.status) FROM activities a JOIN "
+                   "enrollments e ON e.activity_id = a.id WHERE a.slug = "
+                   "'urban-safety-inclusive-spaces-masterclass-2090' GROUP BY a.id",
+                   "3 3 confirmed,confirmed,confirmed,waitlisted");
+        ck_seed_eq("SELECT count(*) FROM activity_questions q JOIN activities a ON a.id = "
+                   "q.activity_id WHERE a.slug LIKE 'training-low-carbon-built-environments%'",
+                   "6");
+    }
 }
 END_TEST
 
@@ -1615,12 +1824,12 @@ START_TEST(calendar_feeds_parse)
              "/usr/bin/python3 '%s/tests/tools/check_ics.py' mine.ics 1 'Feed workshop สมชาย'",
              getenv("CONVENE_SOURCE_DIR"));
     ck_assert_msg(system(cmd) == 0, "private feed check failed");
-    /* Revoked: the old link is gone (404), so calendar apps can tell. */
+    /* Revoked: the old link is gone (410), so calendar apps can say so. */
     HEXPECT(&srv, "DELETE", "/api/me/calendar-token", NULL, u, 200, NULL);
     st = 0;
     j = hcall_json(&srv, "GET", fp, NULL, NULL, &st);
-    ck_assert_int_eq(st, 404);
-    ck_assert_str_eq(hjson_err_code(j), "not_found");
+    ck_assert_int_eq(st, 410);
+    ck_assert_str_eq(hjson_err_code(j), "feed_revoked");
     json_decref(j);
     /* Unknown (well-formed) token: 404 too. */
     j = hcall_json(&srv, "GET", "/api/feeds/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics", NULL,
@@ -1642,6 +1851,20 @@ START_TEST(calendar_feeds_parse)
     ck_assert_ptr_nonnull(strstr(r.body, "BEGIN:VCALENDAR"));
     ck_assert_ptr_null(strstr(r.body, "BEGIN:VEVENT"));
     hresp_free(&r);
+    /* A renewed address replaces the old one: the old one is gone (410),
+     * the new one works. */
+    ck_assert_int_eq(hcall(&srv, "POST", "/api/me/calendar-token", NULL, lone, &r), 200);
+    j = json_loads(r.body, 0, NULL);
+    hresp_free(&r);
+    char renewed[128];
+    snprintf(renewed, sizeof renewed, "%s",
+             strstr(json_string_value(json_object_get(j, "url")), "/api/feeds/"));
+    json_decref(j);
+    ck_assert_str_ne(renewed, fp);
+    HEXPECT(&srv, "GET", fp, NULL, NULL, 410, "feed_revoked");
+    ck_assert_int_eq(hcall(&srv, "GET", renewed, NULL, NULL, &r), 200);
+    hresp_free(&r);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM calendar_tokens_revoked"), 2);
 }
 END_TEST
 
@@ -1775,6 +1998,8 @@ Suite *make_activities_suite(void)
     tcase_add_test(tc, confirmation_mail_carries_a_calendar_file);
     tcase_add_test(tc, answers_are_checked_field_by_field);
     tcase_add_test(tc, modes_approval_invitation_external);
+    tcase_add_test(tc, registration_closes_when_the_activity_starts);
+    tcase_add_test(tc, seed_year_shifts_the_calendar);
     tcase_add_test(tc, per_organisation_limit_holds);
     tcase_add_test(tc, org_limit_does_not_block_others);
     tcase_add_test(tc, two_hundred_enrol_under_organisation_limits);
