@@ -15,6 +15,7 @@
 
 struct http_server;
 struct db_result;
+struct account;
 
 void cycles_statements(void);
 int cycles_routes(struct http_server *s);
@@ -46,6 +47,24 @@ void awards_boolean(json_t *obj, const char *key, struct api_fields *f);
 /* x's body as JSON text for an SQL function (request-scoped). */
 const char *awards_body_text(struct api_ctx *x);
 
+/* Whether the caller (may be NULL) is staff or an admin. */
+bool awards_staff(const struct account *me);
+
+/*
+ * The prologue of a request that takes no body (or an empty JSON object):
+ * api_begin(x, req, roles, flags), then the body. 0, or -1 after
+ * answering; call api_end in both cases.
+ */
+int awards_begin_empty(struct api_ctx *x, struct http_req *req, unsigned roles, unsigned flags);
+
+/*
+ * A whole read by the route's id: api_begin(roles, flags), stmt with the
+ * {id} parameter, and its JSON text (row 0, column 0) answered as 200, or
+ * 404 naming what when there is none (api_reply_row_json).
+ */
+void awards_get_by_id(struct http_req *req, unsigned roles, unsigned flags, int stmt,
+                      const char *what);
+
 /*
  * Begins a transaction on x's connection and runs stmt. Returns the result,
  * or NULL after answering the error (the transaction rolled back).
@@ -53,14 +72,29 @@ const char *awards_body_text(struct api_ctx *x);
 struct db_result *awards_run_begun(struct api_ctx *x, int stmt, int nparams,
                                    const char *const *params);
 
-/* Commits. 0, or -1 after answering the error (rolled back). */
-int awards_commit(struct api_ctx *x);
-
 /*
- * Writes the audit row (action on target type/id, details borrowed, may be
- * NULL) and commits. 0, or -1 after answering the error (rolled back).
+ * Commits x's transaction, after writing the audit row (action on target
+ * type/id, details borrowed, may be NULL) when action is not NULL. 0, or
+ * -1 after answering the error (rolled back).
  */
+int awards_commit(struct api_ctx *x, const char *action, const char *type, const char *id,
+                  json_t *details);
+
+/* The text in row 0, column 0 of r, copied into request memory; frees r. */
+const char *awards_take_text(struct api_ctx *x, struct db_result *r);
+
+/* awards_commit with an audit row (files.c's name for it). */
 int awards_commit_audited(struct api_ctx *x, const char *action, const char *type, const char *id,
                           json_t *details);
+
+/* awards_commit, then answers status with the JSON text. */
+void awards_commit_reply(struct api_ctx *x, const char *text, int status, const char *action,
+                         const char *type, const char *id, json_t *details);
+
+/* awards_run_begun, then awards_commit_reply with the statement's JSON
+ * text (row 0, column 0). */
+void awards_run_reply(struct api_ctx *x, int stmt, int nparams, const char *const *params,
+                      int status, const char *action, const char *type, const char *id,
+                      json_t *details);
 
 #endif

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int st_view = -1, st_publish = -1, st_gallery = -1;
+static int st_view = -1, st_publish = -1, st_gallery = -1, st_gallery_one = -1;
 
 /* Published results and gallery pages; both only change with a row that
  * notifies awards_changed. */
@@ -44,6 +44,7 @@ void results_statements(void)
         db_register("aw_publish", "SELECT convene_award_publish($1, $2, $3::jsonb, $4)::text");
     st_gallery =
         db_register("aw_gallery", "SELECT convene_gallery_json($1, $2, $3, $4, $5, $6, $7)::text");
+    st_gallery_one = db_register("aw_gallery_one", "SELECT convene_gallery_one_json($1)::text");
 }
 
 /* Answers 200 with a cached body and its ETag; frees body. */
@@ -70,8 +71,7 @@ static void h_results(struct http_req *req)
         cache_abandon(published, key, ticket);
         goto out;
     }
-    bool staff = x.me != NULL && (x.me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
-    const char *p[] = {http_param(req, "id"), staff ? "t" : "f"};
+    const char *p[] = {http_param(req, "id"), awards_staff(x.me) ? "t" : "f"};
     struct db_result *r = db_run(x.c, st_view, 2, p);
     if (r == NULL) {
         cache_abandon(published, key, ticket);
@@ -161,8 +161,7 @@ static void h_publish(struct http_req *req)
     struct db_result *r = awards_run_begun(&x, st_publish, 4, p);
     if (r == NULL)
         goto out;
-    char *text = http_strdup(req, db_value(r, 0, 0));
-    db_result_free(r);
+    const char *text = awards_take_text(&x, r);
     answer = json_loads(text, 0, NULL);
     json_t *bad = json_object_get(answer, "invalid_finalists");
     if (bad != NULL) {
@@ -180,16 +179,56 @@ static void h_publish(struct http_req *req)
         goto out;
     }
     json_t *details = json_pack("{s:O?}", "finalists", fin);
-    int rc = awards_commit_audited(&x, "results.published", "award_cycle", id, details);
+    awards_commit_reply(&x, text, 200, "results.published", "award_cycle", id, details);
     json_decref(details);
-    if (rc == 0)
-        http_reply(req, 200, "application/json", text, strlen(text));
 out:
     json_decref(answer);
     api_end(&x);
 }
 
 /* ---- The gallery ---- */
+
+/*
+ * Answers the JSON text of stmt (row 0, column 0, run with the n params
+ * p) with its ETag, from the gallery cache under key when it holds it,
+ * else from the database, stored there. 404 naming what when the
+ * statement answers NULL (not stored).
+ */
+static void reply_gallery(struct http_req *req, const char *key, int stmt, int n,
+                          const char *const *p, const char *what)
+{
+    char etag[24];
+    char *body = NULL;
+    size_t len = 0;
+    uint64_t ticket = 0;
+    if (cache_get(gallery, key, &body, &len, etag, &ticket) == 0) {
+        reply_cached(req, body, len, etag);
+        return;
+    }
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_NO_CALLER) != 0) {
+        cache_abandon(gallery, key, ticket);
+        goto out;
+    }
+    struct db_result *r = db_run(x.c, stmt, n, p);
+    const char *text = r != NULL && db_nrows(r) == 1 ? db_value(r, 0, 0) : NULL;
+    if (text == NULL) {
+        cache_abandon(gallery, key, ticket);
+        if (r == NULL)
+            api_reply_db_error(req, x.c);
+        else
+            api_reply_not_found(req, what);
+    } else {
+        len = strlen(text);
+        cache_put(gallery, key, text, len, ticket);
+        cache_etag(text, len, etag);
+        http_add_header(req, "ETag", etag);
+        http_reply(req, 200, "application/json", text, len);
+    }
+    db_result_free(r);
+out:
+    api_end(&x);
+}
 
 static void h_gallery(struct http_req *req)
 {
@@ -203,21 +242,9 @@ static void h_gallery(struct http_req *req)
         api_query_string(req, "q", q, sizeof q) != 0 || api_page_query(req, 20, &pg) != 0)
         return;
     /* Lengths keep keys apart whatever the texts hold. */
-    char key[600], etag[24];
+    char key[600];
     snprintf(key, sizeof key, "gallery|%ld|%ld|%ld|%ld|%ld|%zu:%s|%zu:%s", sdg, category, year,
              pg.page, pg.per_page, strlen(city), city, strlen(q), q);
-    char *body = NULL;
-    size_t len = 0;
-    uint64_t ticket = 0;
-    if (cache_get(gallery, key, &body, &len, etag, &ticket) == 0) {
-        reply_cached(req, body, len, etag);
-        return;
-    }
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0) {
-        cache_abandon(gallery, key, ticket);
-        goto out;
-    }
     const char *p[] = {sdg ? api_num(req, sdg) : NULL,
                        category ? api_num(req, category) : NULL,
                        city[0] ? city : NULL,
@@ -225,28 +252,25 @@ static void h_gallery(struct http_req *req)
                        q[0] ? q : NULL,
                        api_num(req, pg.per_page),
                        api_num(req, pg.offset)};
-    struct db_result *r = db_run(x.c, st_gallery, 7, p);
-    if (r == NULL) {
-        cache_abandon(gallery, key, ticket);
-        api_reply_db_error(req, x.c);
-        goto out;
-    }
-    const char *text = db_value(r, 0, 0);
-    len = strlen(text);
-    cache_put(gallery, key, text, len, ticket);
-    cache_etag(text, len, etag);
-    http_add_header(req, "ETag", etag);
-    http_reply(req, 200, "application/json", text, len);
-    db_result_free(r);
-out:
-    api_end(&x);
+    reply_gallery(req, key, st_gallery, 7, p, "gallery");
+}
+
+/* One case of the gallery, as an item of the list. */
+static void h_gallery_one(struct http_req *req)
+{
+    char key[64];
+    snprintf(key, sizeof key, "item|%s", http_param(req, "id"));
+    const char *p[] = {http_param(req, "id")};
+    reply_gallery(req, key, st_gallery_one, 1, p, "case");
 }
 
 int results_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/results", h_results);
-    rc |= http_route(s, "POST", "/api/awards/cycles/{id:int}/publish", h_publish);
-    rc |= http_route(s, "GET", "/api/awards/gallery", h_gallery);
-    return rc ? -1 : 0;
+    static const struct http_route_def routes[] = {
+        {"GET", "/api/awards/cycles/{id:int}/results", h_results},
+        {"POST", "/api/awards/cycles/{id:int}/publish", h_publish},
+        {"GET", "/api/awards/gallery", h_gallery},
+        {"GET", "/api/awards/gallery/{id:int}", h_gallery_one},
+    };
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -60,14 +60,7 @@ static void vote(struct api_ctx *x, const char *submission)
     const char *agent = http_header(x->req, "User-Agent");
     const char *p[] = {category, api_num(x->req, x->me->id), submission, http_remote_addr(x->req),
                        agent};
-    struct db_result *r = awards_run_begun(x, st_vote, 5, p);
-    if (r == NULL)
-        return;
-    char *text = http_strdup(x->req, db_value(r, 0, 0));
-    db_result_free(r);
-    if (awards_commit(x) != 0)
-        return;
-    http_reply(x->req, 200, "application/json", text, strlen(text));
+    awards_run_reply(x, st_vote, 5, p, 200, NULL, NULL, NULL, NULL);
 }
 
 static void h_put(struct http_req *req)
@@ -87,10 +80,8 @@ out:
 
 static void h_delete(struct http_req *req)
 {
-    static const char *const nothing[] = {NULL};
     struct api_ctx x;
-    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, true, nothing, NULL) != 0 ||
-        api_check(&x) != 0)
+    if (awards_begin_empty(&x, req, 0, AUTH_VERIFIED) != 0)
         goto out;
     vote(&x, NULL);
 out:
@@ -186,13 +177,7 @@ out:
 
 static void h_report(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id")};
-    api_reply_row_json(req, x.c, db_run(x.c, st_report, 1, p), 200, "award cycle");
-out:
-    api_end(&x);
+    awards_get_by_id(req, ROLE_STAFF | ROLE_ADMIN, 0, st_report, "award cycle");
 }
 
 static void h_void(struct http_req *req)
@@ -214,8 +199,7 @@ static void h_void(struct http_req *req)
     bool changed = str_eq(db_value(r, 0, 0), "t");
     db_result_free(r);
     json_t *details = json_pack("{s:s}", "reason", reason);
-    int rc =
-        changed ? awards_commit_audited(&x, "vote.voided", "vote", id, details) : awards_commit(&x);
+    int rc = awards_commit(&x, changed ? "vote.voided" : NULL, "vote", id, details);
     json_decref(details);
     if (rc == 0)
         http_reply_json(req, 200,
@@ -227,12 +211,13 @@ out:
 
 int votes_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "PUT", "/api/awards/categories/{id:int}/vote", h_put);
-    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/vote", h_get);
-    rc |= http_route(s, "DELETE", "/api/awards/categories/{id:int}/vote", h_delete);
-    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/candidates", h_candidates);
-    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/vote-report", h_report);
-    rc |= http_route(s, "POST", "/api/awards/votes/{id:int}/void", h_void);
-    return rc ? -1 : 0;
+    static const struct http_route_def routes[] = {
+        {"PUT", "/api/awards/categories/{id:int}/vote", h_put},
+        {"GET", "/api/awards/categories/{id:int}/vote", h_get},
+        {"DELETE", "/api/awards/categories/{id:int}/vote", h_delete},
+        {"GET", "/api/awards/categories/{id:int}/candidates", h_candidates},
+        {"GET", "/api/awards/cycles/{id:int}/vote-report", h_report},
+        {"POST", "/api/awards/votes/{id:int}/void", h_void},
+    };
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }
