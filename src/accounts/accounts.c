@@ -1078,6 +1078,33 @@ out:
  * `param` of at most filter_size - 1 bytes, the limit and the offset) for
  * callers holding one of `roles`.
  */
+/*
+ * Reads query parameter name, which must be one of choices (NULL-ended)
+ * when present, into *out (NULL when absent). 0, or -1 after answering
+ * 400 bad_request listing the choices (an empty value included).
+ */
+static int query_choice(struct http_req *req, const char *name, const char *const *choices,
+                        const char **out)
+{
+    char value[32];
+    *out = NULL;
+    int n = http_query(req, name, value, sizeof value);
+    if (n == HTTP_QUERY_ABSENT)
+        return 0;
+    for (size_t i = 0; n >= 0 && choices[i] != NULL; i++) {
+        if (str_eq(value, choices[i])) {
+            *out = choices[i];
+            return 0;
+        }
+    }
+    char list[128] = "";
+    for (size_t i = 0; choices[i] != NULL; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 choices[i]);
+    http_reply_error(req, 400, "bad_request", "%s must be one of: %s.", name, list);
+    return -1;
+}
+
 /* With account_filters (st_admin_accounts, both lists of accounts): ?role=
  * (a role's name) and ?organisation_confirmed= (true or false) too, 400 for
  * any other value. */
@@ -1097,22 +1124,14 @@ static void filtered_list(struct http_req *req, unsigned roles, const char *para
         http_reply_error(req, 400, "bad_request", "%s is too long or not valid UTF-8.", param);
         goto out;
     }
-    char role[16] = "", confirmed[8] = "";
-    if (account_filters &&
-        (api_query_string(req, "role", role, sizeof role) != 0 ||
-         api_query_string(req, "organisation_confirmed", confirmed, sizeof confirmed) != 0))
+    static const char *const role_names[] = {"participant", "judge", "staff", "admin", NULL};
+    static const char *const booleans[] = {"true", "false", NULL};
+    const char *role = NULL, *confirmed = NULL;
+    if (account_filters && (query_choice(req, "role", role_names, &role) != 0 ||
+                            query_choice(req, "organisation_confirmed", booleans, &confirmed) != 0))
         goto out;
-    if (role[0] != '\0' && auth_role_from_name(role) == 0) {
-        http_reply_error(req, 400, "bad_request",
-                         "role must be participant, judge, staff or admin.");
-        goto out;
-    }
-    if (confirmed[0] != '\0' && !str_eq(confirmed, "true") && !str_eq(confirmed, "false")) {
-        http_reply_error(req, 400, "bad_request", "organisation_confirmed must be true or false.");
-        goto out;
-    }
     const char *p[] = {n > 0 ? filter : NULL, api_num(req, pg.per_page), api_num(req, pg.offset),
-                       role[0] ? role : NULL, confirmed[0] ? confirmed : NULL};
+                       role, confirmed};
     api_reply_row_json(req, x.c, db_run(x.c, stmt, account_filters ? 5 : 3, p), 200, what);
 out:
     api_end(&x);
