@@ -6,6 +6,7 @@
 
 #include "api/auth.h"
 #include "awards/internal.h"
+#include "db/cache.h"
 #include "db/db.h"
 #include "http/http.h"
 
@@ -79,13 +80,20 @@ int awards_begin_empty(struct api_ctx *x, struct http_req *req, unsigned roles, 
     return 0;
 }
 
-void awards_get_by_id(struct http_req *req, unsigned roles, unsigned flags, int stmt,
-                      const char *what)
+void awards_read(struct http_req *req, unsigned roles, unsigned flags, int stmt, unsigned params,
+                 const char *what)
 {
     struct api_ctx x;
     if (api_begin(&x, req, roles, flags) == 0) {
-        const char *p[] = {http_param(req, "id")};
-        api_reply_row_json(req, x.c, db_run(x.c, stmt, 1, p), 200, what);
+        const char *p[3];
+        int n = 0;
+        if (params & AWARDS_ID)
+            p[n++] = http_param(req, "id");
+        if (params & AWARDS_CALLER)
+            p[n++] = x.me ? api_num(req, x.me->id) : NULL;
+        if (params & AWARDS_STAFF)
+            p[n++] = awards_staff(x.me) ? "true" : "false";
+        api_reply_row_json(req, x.c, db_run(x.c, stmt, n, n ? p : NULL), 200, what);
     }
     api_end(&x);
 }
@@ -142,4 +150,19 @@ int awards_commit_audited(struct api_ctx *x, const char *action, const char *typ
                           json_t *details)
 {
     return api_audit_commit(x, action, type, id, details);
+}
+
+void awards_reply_etag(struct http_req *req, const char *json, size_t len)
+{
+    char etag[24];
+    cache_etag(json, len, etag);
+    http_add_header(req, "ETag", etag);
+    http_reply(req, 200, "application/json", json, len);
+}
+
+void awards_store_reply(struct http_req *req, struct cache *cache, const char *key, uint64_t ticket,
+                        const char *entry, size_t entry_len, const char *json)
+{
+    cache_put(cache, key, entry, entry_len, ticket);
+    awards_reply_etag(req, json, strlen(json));
 }

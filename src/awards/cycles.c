@@ -290,17 +290,12 @@ static const char *const cycle_read_only[] = {"id", "phase", "published_at", NUL
 
 static void h_list(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
-        goto out;
-    api_reply_row_json(req, x.c, db_run(x.c, st_list, 0, NULL), 200, "award cycle");
-out:
-    api_end(&x);
+    awards_read(req, 0, API_NO_CALLER, st_list, 0, "award cycle");
 }
 
 static void h_get(struct http_req *req)
 {
-    awards_get_by_id(req, 0, API_NO_CALLER, st_get, "award cycle");
+    awards_read(req, 0, API_NO_CALLER, st_get, AWARDS_ID, "award cycle");
 }
 
 /* Creates a cycle (create) or changes the route's one from the checked

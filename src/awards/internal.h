@@ -10,12 +10,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/api.h"
 
 struct http_server;
 struct db_result;
 struct account;
+struct cache;
 
 void cycles_statements(void);
 int cycles_routes(struct http_server *s);
@@ -57,13 +59,21 @@ bool awards_staff(const struct account *me);
  */
 int awards_begin_empty(struct api_ctx *x, struct http_req *req, unsigned roles, unsigned flags);
 
+/* The parameters of a read (awards_read), in this order when present. */
+enum {
+    AWARDS_ID = 1,     /* the route's {id} */
+    AWARDS_CALLER = 2, /* the caller's account id (NULL when anonymous) */
+    AWARDS_STAFF = 4,  /* whether the caller is staff: "true" or "false" */
+};
+
 /*
- * A whole read by the route's id: api_begin(roles, flags), stmt with the
- * {id} parameter, and its JSON text (row 0, column 0) answered as 200, or
- * 404 naming what when there is none (api_reply_row_json).
+ * A whole read: api_begin(roles, flags), stmt with the parameters params
+ * names (AWARDS_ID | ...; 0 for none), and its JSON text (row 0, column 0)
+ * answered as 200, or 404 naming what when there is none
+ * (api_reply_row_json).
  */
-void awards_get_by_id(struct http_req *req, unsigned roles, unsigned flags, int stmt,
-                      const char *what);
+void awards_read(struct http_req *req, unsigned roles, unsigned flags, int stmt, unsigned params,
+                 const char *what);
 
 /*
  * Begins a transaction on x's connection and runs stmt. Returns the result,
@@ -96,5 +106,14 @@ void awards_commit_reply(struct api_ctx *x, const char *text, int status, const 
 void awards_run_reply(struct api_ctx *x, int stmt, int nparams, const char *const *params,
                       int status, const char *action, const char *type, const char *id,
                       json_t *details);
+
+/* Answers 200 with the JSON text json (len bytes) and its ETag. */
+void awards_reply_etag(struct http_req *req, const char *json, size_t len);
+
+/* Stores entry (entry_len bytes) in cache under key with the builder's
+ * ticket (cache_put), then answers json as awards_reply_etag. entry is
+ * json itself, or json with what the cache keeps beside it. */
+void awards_store_reply(struct http_req *req, struct cache *cache, const char *key, uint64_t ticket,
+                        const char *entry, size_t entry_len, const char *json);
 
 #endif

@@ -104,7 +104,7 @@ out:
 
 static void h_judges(struct http_req *req)
 {
-    awards_get_by_id(req, ROLE_STAFF | ROLE_ADMIN, 0, st_judges, "award category");
+    awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_judges, AWARDS_ID, "award category");
 }
 
 /* {reason} from the judge itself; {judge_id, reason} from staff or from a
@@ -146,7 +146,7 @@ out:
 
 static void h_conflicts(struct http_req *req)
 {
-    awards_get_by_id(req, ROLE_STAFF | ROLE_ADMIN, 0, st_conflicts, "case");
+    awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_conflicts, AWARDS_ID, "case");
 }
 
 /* Staff waive one conflict: {source} (country, declared, staff or
@@ -273,25 +273,13 @@ out:
  * staff everything); 404 to anyone else. */
 static void h_scores_get(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id"), x.me ? api_num(req, x.me->id) : NULL,
-                       awards_staff(x.me) ? "true" : "false"};
-    api_reply_row_json(req, x.c, db_run(x.c, st_scores_get, 3, p), 200, "case");
-out:
-    api_end(&x);
+    awards_read(req, 0, API_CALLER_OPTIONAL, st_scores_get,
+                AWARDS_ID | AWARDS_CALLER | AWARDS_STAFF, "case");
 }
 
 static void h_judging(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_JUDGE, 0) != 0)
-        goto out;
-    const char *p[] = {api_num(req, x.me->id)};
-    api_reply_row_json(req, x.c, db_run(x.c, st_judging, 1, p), 200, "judge");
-out:
-    api_end(&x);
+    awards_read(req, ROLE_JUDGE, 0, st_judging, AWARDS_CALLER, "judge");
 }
 
 /* Staff: where the jury stands in a cycle; ?sort=disagreement puts the

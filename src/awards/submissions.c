@@ -33,7 +33,7 @@ void submissions_statements(void)
     st_update = db_register("aw_sub_update",
                             "SELECT convene_submission_update($1, $2, $3, $4::jsonb)::text");
     st_get = db_register("aw_sub_get", "SELECT convene_submission_json($1)::text "
-                                       "WHERE convene_case_visible($1, $3, $2)");
+                                       "WHERE convene_case_visible($1, $2, $3)");
     st_submit = db_register(
         "aw_sub_submit", "SELECT status, changed FROM convene_submission_submit($1, $2, $3, $4)");
     st_withdraw =
@@ -96,14 +96,21 @@ static void check_case(struct http_req *req, json_t *body, bool create, struct a
     awards_boolean(body, "gallery_consent", f);
 }
 
+/* The prologue of creating (create) or changing a case: a verified
+ * caller and a checked case body. 0, or -1 after answering. */
+static int begin_case(struct api_ctx *x, struct http_req *req, bool create)
+{
+    if (api_begin(x, req, 0, AUTH_VERIFIED) != 0 ||
+        api_body(x, false, case_members, case_read_only) != 0)
+        return -1;
+    check_case(req, x->body, create, &x->f);
+    return api_check(x);
+}
+
 static void h_create(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 ||
-        api_body(&x, false, case_members, case_read_only) != 0)
-        goto out;
-    check_case(req, x.body, true, &x.f);
-    if (api_check(&x) != 0)
+    if (begin_case(&x, req, true) != 0)
         goto out;
     const char *p[] = {http_param(req, "id"), api_num(req, x.me->id), awards_body_text(&x)};
     struct db_result *r = awards_run_begun(&x, st_create, 3, p);
@@ -122,24 +129,14 @@ out:
 
 static void h_get(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id"), awards_staff(x.me) ? "true" : "false",
-                       x.me ? api_num(req, x.me->id) : NULL};
-    api_reply_row_json(req, x.c, db_run(x.c, st_get, 3, p), 200, "case");
-out:
-    api_end(&x);
+    awards_read(req, 0, API_CALLER_OPTIONAL, st_get, AWARDS_ID | AWARDS_CALLER | AWARDS_STAFF,
+                "case");
 }
 
 static void h_update(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 ||
-        api_body(&x, false, case_members, case_read_only) != 0)
-        goto out;
-    check_case(req, x.body, false, &x.f);
-    if (api_check(&x) != 0)
+    if (begin_case(&x, req, false) != 0)
         goto out;
     const char *id = http_param(req, "id");
     const char *p[] = {id, api_num(req, x.me->id), awards_staff(x.me) ? "true" : "false",
@@ -188,13 +185,7 @@ static void h_withdraw(struct http_req *req)
 /* The cases of the caller's organisation (confirmed members only). */
 static void h_mine(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, 0) != 0)
-        goto out;
-    const char *p[] = {api_num(req, x.me->id)};
-    api_reply_row_json(req, x.c, db_run(x.c, st_mine, 1, p), 200, "case");
-out:
-    api_end(&x);
+    awards_read(req, 0, 0, st_mine, AWARDS_CALLER, "case");
 }
 
 int submissions_routes(struct http_server *s)

@@ -90,13 +90,7 @@ out:
 
 static void h_get(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, 0) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id"), api_num(req, x.me->id)};
-    api_reply_row_json(req, x.c, db_run(x.c, st_get, 2, p), 200, "award category");
-out:
-    api_end(&x);
+    awards_read(req, 0, 0, st_get, AWARDS_ID | AWARDS_CALLER, "award category");
 }
 
 static long long now_ms(void)
@@ -128,9 +122,7 @@ static void h_candidates(struct http_req *req)
     if (got == 0) {
         const char *json = candidates_valid(cached);
         if (json != NULL) {
-            cache_etag(json, strlen(json), etag);
-            http_add_header(req, "ETag", etag);
-            http_reply(req, 200, "application/json", json, strlen(json));
+            awards_reply_etag(req, json, strlen(json));
             free(cached);
             return;
         }
@@ -163,11 +155,8 @@ static void h_candidates(struct http_req *req)
         goto out;
     }
     char *entry = xasprintf("%s\n%s", until ? until : "0", json);
-    cache_put(candidates, key, entry, strlen(entry), ticket);
+    awards_store_reply(req, candidates, key, ticket, entry, strlen(entry), json);
     free(entry);
-    cache_etag(json, strlen(json), etag);
-    http_add_header(req, "ETag", etag);
-    http_reply(req, 200, "application/json", json, strlen(json));
     db_result_free(r);
 out:
     api_end(&x);
@@ -177,7 +166,7 @@ out:
 
 static void h_report(struct http_req *req)
 {
-    awards_get_by_id(req, ROLE_STAFF | ROLE_ADMIN, 0, st_report, "award cycle");
+    awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_report, AWARDS_ID, "award cycle");
 }
 
 static void h_void(struct http_req *req)
