@@ -1271,6 +1271,36 @@ START_TEST(judges_and_conflicts)
     expect("GET", sub_seoul, NULL, &judge_bkk, 404, "not_found"); /* requested */
     expect("GET", sub_bkk, NULL, &judge_bkk, 404, "not_found");   /* organisation */
     expect("GET", sub_seoul, NULL, &judge, 404, "not_found");     /* not assigned */
+    /* One rule decides who reads a case, all its files and its scores. */
+    snprintf(q, sizeof q,
+             "INSERT INTO submission_files (submission_id, filename, content_type, size, sha256, "
+             "data, visibility) SELECT x, 'jury-only.pdf', 'application/pdf', 3, sha256('abc'), "
+             "'abc', 'jury' FROM unnest(ARRAY[%ld, %ld]) x",
+             seoul_case, bkk_case);
+    sql(q);
+    const struct user *readers[] = {&judge_suwon, &judge_bkk, &judge, &seoul[0], &staff};
+    const long cases[] = {seoul_case, bkk_case};
+    for (size_t i = 0; i < ARRAY_LEN(readers); i++) {
+        for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+            char p1[96], p2[96], p3[96];
+            snprintf(p1, sizeof p1, "/api/submissions/%ld", cases[k]);
+            snprintf(p2, sizeof p2, "/api/submissions/%ld/files", cases[k]);
+            snprintf(p3, sizeof p3, "/api/submissions/%ld/scores", cases[k]);
+            long case_st, files_st, scores_st;
+            json_decref(call_json("GET", p1, NULL, readers[i], &case_st));
+            struct hresp r;
+            files_st = call("GET", p2, NULL, readers[i], NULL, &r);
+            bool jury = r.body != NULL && strstr(r.body, "jury-only.pdf") != NULL;
+            hresp_free(&r);
+            json_decref(call_json("GET", p3, NULL, readers[i], &scores_st));
+            ck_assert_int_eq(files_st, 200); /* a public candidate: its public files */
+            ck_assert_msg(jury == (case_st == 200), "case %ld as reader %zu: case %ld, jury %d",
+                          cases[k], i, case_st, jury);
+            /* The scores: the case's judges and staff, no one else. */
+            bool scorer = readers[i] != &seoul[0] && case_st == 200;
+            ck_assert_int_eq(scores_st, scorer ? 200 : 404);
+        }
+    }
     static const int before_eval[6] = {-7200, -3600, -60, 86400, 1, 86400};
     edge_expect(cycle, before_eval, NULL, "GET", sub_seoul, NULL, &judge_suwon, 404, "not_found");
 
