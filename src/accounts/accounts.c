@@ -149,9 +149,12 @@ void accounts_statements(void)
                                    "AND id <> $2 AND revoked_at IS NULL");
     st_admin_accounts = db_register(
         "admin_accounts",
-        "WITH m AS (SELECT a.*, count(*) OVER () AS total FROM accounts a "
-        " WHERE $1::text IS NULL OR a.email ILIKE '%' || $1 || '%' OR a.name ILIKE '%' || $1 "
-        " || '%' ORDER BY a.id LIMIT $2 OFFSET $3) "
+        "WITH f AS (SELECT a.* FROM accounts a "
+        " WHERE ($1::text IS NULL OR a.email ILIKE '%' || $1 || '%' OR a.name ILIKE '%' || $1 "
+        " || '%') AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM account_roles r "
+        "   WHERE r.account_id = a.id AND r.role = $4)) "
+        " AND ($5::boolean IS NULL OR (a.organisation_confirmed_at IS NOT NULL) = $5)), "
+        "m AS (SELECT f.*, count(*) OVER () AS total FROM f ORDER BY f.id LIMIT $2 OFFSET $3) "
         "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
         " 'id', m.id, 'email', m.email, 'name', m.name, 'organisation_id', m.organisation_id, "
         " 'organisation', (SELECT json_build_object('id', o.id, 'name', o.name) "
@@ -161,8 +164,7 @@ void accounts_statements(void)
         " NULL, 'created_at', m.created_at, "
         " 'roles', coalesce((SELECT json_agg(role ORDER BY role) FROM account_roles r "
         "   WHERE r.account_id = m.id), '[]'::json)) ORDER BY m.id), '[]'), "
-        " 'total', coalesce(max(m.total), (SELECT count(*) FROM accounts a WHERE $1::text IS "
-        "   NULL OR a.email ILIKE '%' || $1 || '%' OR a.name ILIKE '%' || $1 || '%')))::text "
+        " 'total', coalesce(max(m.total), (SELECT count(*) FROM f)))::text "
         "FROM m");
     st_role_grant = db_register(
         "admin_role_grant",
@@ -1076,8 +1078,38 @@ out:
  * `param` of at most filter_size - 1 bytes, the limit and the offset) for
  * callers holding one of `roles`.
  */
+/*
+ * Reads query parameter name, which must be one of choices (NULL-ended)
+ * when present, into *out (NULL when absent). 0, or -1 after answering
+ * 400 bad_request listing the choices (an empty value included).
+ */
+static int query_choice(struct http_req *req, const char *name, const char *const *choices,
+                        const char **out)
+{
+    char value[32];
+    *out = NULL;
+    int n = http_query(req, name, value, sizeof value);
+    if (n == HTTP_QUERY_ABSENT)
+        return 0;
+    for (size_t i = 0; n >= 0 && choices[i] != NULL; i++) {
+        if (str_eq(value, choices[i])) {
+            *out = choices[i];
+            return 0;
+        }
+    }
+    char list[128] = "";
+    for (size_t i = 0; choices[i] != NULL; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 choices[i]);
+    http_reply_error(req, 400, "bad_request", "%s must be one of: %s.", name, list);
+    return -1;
+}
+
+/* With account_filters (st_admin_accounts, both lists of accounts): ?role=
+ * (a role's name) and ?organisation_confirmed= (true or false) too, 400 for
+ * any other value. */
 static void filtered_list(struct http_req *req, unsigned roles, const char *param,
-                          size_t filter_size, int stmt, const char *what)
+                          size_t filter_size, int stmt, const char *what, bool account_filters)
 {
     /* The caller first: a stranger learns nothing from the query's checks. */
     struct api_ctx x;
@@ -1092,21 +1124,28 @@ static void filtered_list(struct http_req *req, unsigned roles, const char *para
         http_reply_error(req, 400, "bad_request", "%s is too long or not valid UTF-8.", param);
         goto out;
     }
-    const char *p[] = {n > 0 ? filter : NULL, api_num(req, pg.per_page), api_num(req, pg.offset)};
-    api_reply_row_json(req, x.c, db_run(x.c, stmt, 3, p), 200, what);
+    static const char *const role_names[] = {"participant", "judge", "staff", "admin", NULL};
+    static const char *const booleans[] = {"true", "false", NULL};
+    const char *role = NULL, *confirmed = NULL;
+    if (account_filters && (query_choice(req, "role", role_names, &role) != 0 ||
+                            query_choice(req, "organisation_confirmed", booleans, &confirmed) != 0))
+        goto out;
+    const char *p[] = {n > 0 ? filter : NULL, api_num(req, pg.per_page), api_num(req, pg.offset),
+                       role, confirmed};
+    api_reply_row_json(req, x.c, db_run(x.c, stmt, account_filters ? 5 : 3, p), 200, what);
 out:
     api_end(&x);
 }
 
 static void h_admin_accounts(struct http_req *req)
 {
-    filtered_list(req, ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts");
+    filtered_list(req, ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts", true);
 }
 
 /* Staff find the people they register on someone's behalf. */
 static void h_staff_accounts(struct http_req *req)
 {
-    filtered_list(req, ROLE_STAFF | ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts");
+    filtered_list(req, ROLE_STAFF | ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts", true);
 }
 
 /* Staff confirm that a person belongs to the organisation they declared. */
@@ -1186,7 +1225,7 @@ out:
 
 static void h_admin_audit(struct http_req *req)
 {
-    filtered_list(req, ROLE_ADMIN, "action", 64, st_audit_list, "audit log");
+    filtered_list(req, ROLE_ADMIN, "action", 64, st_audit_list, "audit log", false);
 }
 
 static void h_admin_outbox(struct http_req *req)

@@ -4,14 +4,15 @@
  */
 #include "awards/awards.h"
 
-#include "api/audit.h"
 #include "api/auth.h"
 #include "awards/internal.h"
+#include "db/cache.h"
 #include "db/db.h"
 #include "http/http.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void awards_statements(void)
 {
@@ -65,6 +66,38 @@ const char *awards_body_text(struct api_ctx *x)
     return out;
 }
 
+bool awards_staff(const struct account *me)
+{
+    return me != NULL && (me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
+}
+
+int awards_begin_empty(struct api_ctx *x, struct http_req *req, unsigned roles, unsigned flags)
+{
+    static const char *const nothing[] = {NULL};
+    if (api_begin(x, req, roles, flags) != 0 || api_body(x, true, nothing, NULL) != 0 ||
+        api_check(x) != 0)
+        return -1;
+    return 0;
+}
+
+void awards_read(struct http_req *req, unsigned roles, unsigned flags, int stmt, unsigned params,
+                 const char *what)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, roles, flags) == 0) {
+        const char *p[3];
+        int n = 0;
+        if (params & AWARDS_ID)
+            p[n++] = http_param(req, "id");
+        if (params & AWARDS_CALLER)
+            p[n++] = x.me ? api_num(req, x.me->id) : NULL;
+        if (params & AWARDS_STAFF)
+            p[n++] = awards_staff(x.me) ? "true" : "false";
+        api_reply_row_json(req, x.c, db_run(x.c, stmt, n, n ? p : NULL), 200, what);
+    }
+    api_end(&x);
+}
+
 struct db_result *awards_run_begun(struct api_ctx *x, int stmt, int nparams,
                                    const char *const *params)
 {
@@ -73,31 +106,63 @@ struct db_result *awards_run_begun(struct api_ctx *x, int stmt, int nparams,
         return NULL;
     }
     struct db_result *r = db_run(x->c, stmt, nparams, params);
-    if (r == NULL) {
-        api_reply_db_error(x->req, x->c); /* before the rollback clears the error */
-        db_rollback(x->c);
-    }
+    if (r == NULL)
+        api_fail_tx(x); /* answers before the rollback clears the error */
     return r;
 }
 
-int awards_commit(struct api_ctx *x)
+int awards_commit(struct api_ctx *x, const char *action, const char *type, const char *id,
+                  json_t *details)
 {
+    if (action != NULL)
+        return api_audit_commit(x, action, type, id, details);
     if (db_commit(x->c) != 0) {
-        api_reply_db_error(x->req, x->c);
-        db_rollback(x->c);
+        api_fail_tx(x);
         return -1;
     }
     return 0;
+}
+
+const char *awards_take_text(struct api_ctx *x, struct db_result *r)
+{
+    const char *text = http_strdup(x->req, db_value(r, 0, 0));
+    db_result_free(r);
+    return text;
+}
+
+void awards_commit_reply(struct api_ctx *x, const char *text, int status, const char *action,
+                         const char *type, const char *id, json_t *details)
+{
+    if (awards_commit(x, action, type, id, details) == 0)
+        http_reply(x->req, status, "application/json", text, strlen(text));
+}
+
+void awards_run_reply(struct api_ctx *x, int stmt, int nparams, const char *const *params,
+                      int status, const char *action, const char *type, const char *id,
+                      json_t *details)
+{
+    struct db_result *r = awards_run_begun(x, stmt, nparams, params);
+    if (r != NULL)
+        awards_commit_reply(x, awards_take_text(x, r), status, action, type, id, details);
 }
 
 int awards_commit_audited(struct api_ctx *x, const char *action, const char *type, const char *id,
                           json_t *details)
 {
-    if (audit_log(x->c, x->req, x->me ? x->me->id : 0, action, type, id, details) != 0 ||
-        db_commit(x->c) != 0) {
-        api_reply_db_error(x->req, x->c);
-        db_rollback(x->c);
-        return -1;
-    }
-    return 0;
+    return api_audit_commit(x, action, type, id, details);
+}
+
+void awards_reply_etag(struct http_req *req, const char *json, size_t len)
+{
+    char etag[24];
+    cache_etag(json, len, etag);
+    http_add_header(req, "ETag", etag);
+    http_reply(req, 200, "application/json", json, len);
+}
+
+void awards_store_reply(struct http_req *req, struct cache *cache, const char *key, uint64_t ticket,
+                        const char *entry, size_t entry_len, const char *json)
+{
+    cache_put(cache, key, entry, entry_len, ticket);
+    awards_reply_etag(req, json, strlen(json));
 }

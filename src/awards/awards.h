@@ -1,10 +1,11 @@
 /*
  * awards.h - the SDG Awards as the rest of the program sees it: cycles with
  * their categories, criteria and settings; cases submitted by member
- * organisations; the public vote; judges assigned to categories and
- * their conflicts with cases. (Files, scoring, results and exports come
- * in later slices.) Its files share internal.h, which nothing outside
- * this folder includes. The rules live in SQL (migration 0009_awards).
+ * organisations and their files; the public vote; judges assigned to
+ * categories, their conflicts and scores; results, their publication, the
+ * gallery and the CSV exports. Its files share internal.h, which nothing
+ * outside this folder includes. The rules live in SQL (migrations
+ * 0009_awards to 0012_apigaps).
  */
 #ifndef CONVENE_AWARDS_H
 #define CONVENE_AWARDS_H

@@ -290,81 +290,63 @@ static const char *const cycle_read_only[] = {"id", "phase", "published_at", NUL
 
 static void h_list(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
-        goto out;
-    api_reply_row_json(req, x.c, db_run(x.c, st_list, 0, NULL), 200, "award cycle");
-out:
-    api_end(&x);
+    awards_read(req, 0, API_NO_CALLER, st_list, 0, "award cycle");
 }
 
 static void h_get(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id")};
-    api_reply_row_json(req, x.c, db_run(x.c, st_get, 1, p), 200, "award cycle");
-out:
-    api_end(&x);
+    awards_read(req, 0, API_NO_CALLER, st_get, AWARDS_ID, "award cycle");
 }
 
-/* Answers status with the JSON text of r (row 0, column 0) after the
- * audit row and the commit; frees r. */
-static void finish(struct api_ctx *x, struct db_result *r, const char *action, int status)
+/* Creates a cycle (create) or changes the route's one from the checked
+ * body; answers it (201 or 200) after the audit row and the commit. */
+static void write_cycle(struct http_req *req, bool create)
 {
-    char *text = http_strdup(x->req, db_value(r, 0, 0));
-    db_result_free(r);
-    json_t *j = json_loads(text, 0, NULL);
-    const char *id = api_num(x->req, (long)json_integer_value(json_object_get(j, "id")));
-    json_decref(j);
-    json_t *details = json_pack("{s:O}", "request", x->body);
-    int rc = awards_commit_audited(x, action, "award_cycle", id, details);
+    json_t *j = NULL, *details = NULL;
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, cycle_members, cycle_read_only) != 0)
+        goto out;
+    check_cycle(req, x.body, create, &x.f);
+    if (api_check(&x) != 0)
+        goto out;
+    const char *body = awards_body_text(&x);
+    const char *create_p[] = {body, api_num(req, x.me->id)};
+    const char *update_p[] = {http_param(req, "id"), body};
+    struct db_result *r =
+        awards_run_begun(&x, create ? st_create : st_update, 2, create ? create_p : update_p);
+    if (r == NULL)
+        goto out;
+    const char *text = awards_take_text(&x, r);
+    j = json_loads(text, 0, NULL);
+    const char *id = api_num(req, (long)json_integer_value(json_object_get(j, "id")));
+    details = json_pack("{s:O}", "request", x.body);
+    awards_commit_reply(&x, text, create ? 201 : 200,
+                        create ? "award_cycle.created" : "award_cycle.updated", "award_cycle", id,
+                        details);
+out:
     json_decref(details);
-    if (rc == 0)
-        http_reply(x->req, status, "application/json", text, strlen(text));
+    json_decref(j);
+    api_end(&x);
 }
 
 static void h_create(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        api_body(&x, false, cycle_members, cycle_read_only) != 0)
-        goto out;
-    check_cycle(req, x.body, true, &x.f);
-    if (api_check(&x) != 0)
-        goto out;
-    const char *p[] = {awards_body_text(&x), api_num(req, x.me->id)};
-    struct db_result *r = awards_run_begun(&x, st_create, 2, p);
-    if (r != NULL)
-        finish(&x, r, "award_cycle.created", 201);
-out:
-    api_end(&x);
+    write_cycle(req, true);
 }
 
 static void h_update(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        api_body(&x, false, cycle_members, cycle_read_only) != 0)
-        goto out;
-    check_cycle(req, x.body, false, &x.f);
-    if (api_check(&x) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id"), awards_body_text(&x)};
-    struct db_result *r = awards_run_begun(&x, st_update, 2, p);
-    if (r != NULL)
-        finish(&x, r, "award_cycle.updated", 200);
-out:
-    api_end(&x);
+    write_cycle(req, false);
 }
 
 int cycles_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "GET", "/api/awards/cycles", h_list);
-    rc |= http_route(s, "POST", "/api/awards/cycles", h_create);
-    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}", h_get);
-    rc |= http_route(s, "PATCH", "/api/awards/cycles/{id:int}", h_update);
-    return rc ? -1 : 0;
+    static const struct http_route_def routes[] = {
+        {"GET", "/api/awards/cycles", h_list},
+        {"POST", "/api/awards/cycles", h_create},
+        {"GET", "/api/awards/cycles/{id:int}", h_get},
+        {"PATCH", "/api/awards/cycles/{id:int}", h_update},
+    };
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

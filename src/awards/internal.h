@@ -10,11 +10,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/api.h"
 
 struct http_server;
 struct db_result;
+struct account;
+struct cache;
 
 void cycles_statements(void);
 int cycles_routes(struct http_server *s);
@@ -46,6 +49,32 @@ void awards_boolean(json_t *obj, const char *key, struct api_fields *f);
 /* x's body as JSON text for an SQL function (request-scoped). */
 const char *awards_body_text(struct api_ctx *x);
 
+/* Whether the caller (may be NULL) is staff or an admin. */
+bool awards_staff(const struct account *me);
+
+/*
+ * The prologue of a request that takes no body (or an empty JSON object):
+ * api_begin(x, req, roles, flags), then the body. 0, or -1 after
+ * answering; call api_end in both cases.
+ */
+int awards_begin_empty(struct api_ctx *x, struct http_req *req, unsigned roles, unsigned flags);
+
+/* The parameters of a read (awards_read), in this order when present. */
+enum {
+    AWARDS_ID = 1,     /* the route's {id} */
+    AWARDS_CALLER = 2, /* the caller's account id (NULL when anonymous) */
+    AWARDS_STAFF = 4,  /* whether the caller is staff: "true" or "false" */
+};
+
+/*
+ * A whole read: api_begin(roles, flags), stmt with the parameters params
+ * names (AWARDS_ID | ...; 0 for none), and its JSON text (row 0, column 0)
+ * answered as 200, or 404 naming what when there is none
+ * (api_reply_row_json).
+ */
+void awards_read(struct http_req *req, unsigned roles, unsigned flags, int stmt, unsigned params,
+                 const char *what);
+
 /*
  * Begins a transaction on x's connection and runs stmt. Returns the result,
  * or NULL after answering the error (the transaction rolled back).
@@ -53,14 +82,38 @@ const char *awards_body_text(struct api_ctx *x);
 struct db_result *awards_run_begun(struct api_ctx *x, int stmt, int nparams,
                                    const char *const *params);
 
-/* Commits. 0, or -1 after answering the error (rolled back). */
-int awards_commit(struct api_ctx *x);
-
 /*
- * Writes the audit row (action on target type/id, details borrowed, may be
- * NULL) and commits. 0, or -1 after answering the error (rolled back).
+ * Commits x's transaction, after writing the audit row (action on target
+ * type/id, details borrowed, may be NULL) when action is not NULL. 0, or
+ * -1 after answering the error (rolled back).
  */
+int awards_commit(struct api_ctx *x, const char *action, const char *type, const char *id,
+                  json_t *details);
+
+/* The text in row 0, column 0 of r, copied into request memory; frees r. */
+const char *awards_take_text(struct api_ctx *x, struct db_result *r);
+
+/* awards_commit with an audit row (files.c's name for it). */
 int awards_commit_audited(struct api_ctx *x, const char *action, const char *type, const char *id,
                           json_t *details);
+
+/* awards_commit, then answers status with the JSON text. */
+void awards_commit_reply(struct api_ctx *x, const char *text, int status, const char *action,
+                         const char *type, const char *id, json_t *details);
+
+/* awards_run_begun, then awards_commit_reply with the statement's JSON
+ * text (row 0, column 0). */
+void awards_run_reply(struct api_ctx *x, int stmt, int nparams, const char *const *params,
+                      int status, const char *action, const char *type, const char *id,
+                      json_t *details);
+
+/* Answers 200 with the JSON text json (len bytes) and its ETag. */
+void awards_reply_etag(struct http_req *req, const char *json, size_t len);
+
+/* Stores entry (entry_len bytes) in cache under key with the builder's
+ * ticket (cache_put), then answers json as awards_reply_etag. entry is
+ * json itself, or json with what the cache keeps beside it. */
+void awards_store_reply(struct http_req *req, struct cache *cache, const char *key, uint64_t ticket,
+                        const char *entry, size_t entry_len, const char *json);
 
 #endif

@@ -25,7 +25,8 @@
 #include <string.h>
 
 static int st_assign = -1, st_unassign = -1, st_judges = -1, st_conflict = -1, st_conflicts = -1,
-           st_waive = -1, st_criteria = -1, st_scores = -1, st_judging = -1, st_progress = -1;
+           st_waive = -1, st_criteria = -1, st_scores = -1, st_judging = -1, st_progress = -1,
+           st_scores_get = -1;
 
 void jury_statements(void)
 {
@@ -42,6 +43,8 @@ void jury_statements(void)
                               "ON s.cycle_id = k.cycle_id WHERE s.id = $1 ORDER BY k.id");
     st_scores =
         db_register("aw_scores_put", "SELECT convene_scores_put($1, $2, $3::jsonb, $4, $5)::text");
+    st_scores_get =
+        db_register("aw_scores_get", "SELECT convene_case_scores_json($1, $2, $3)::text");
     st_judging = db_register("aw_my_judging", "SELECT convene_my_judging_json($1)::text");
     st_progress = db_register("aw_progress", "SELECT convene_cycle_progress_json($1, $2)::text");
 }
@@ -65,9 +68,8 @@ static void h_assign(struct http_req *req)
     bool created = str_eq(db_value(r, 0, 0), "t");
     db_result_free(r);
     json_t *details = json_pack("{s:I}", "account_id", (json_int_t)judge);
-    int rc = created
-                 ? awards_commit_audited(&x, "judge.assigned", "award_category", category, details)
-                 : awards_commit(&x);
+    int rc =
+        awards_commit(&x, created ? "judge.assigned" : NULL, "award_category", category, details);
     json_decref(details);
     if (rc != 0)
         goto out;
@@ -81,10 +83,8 @@ out:
 
 static void h_unassign(struct http_req *req)
 {
-    static const char *const nothing[] = {NULL};
     struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
-        api_body(&x, true, nothing, NULL) != 0 || api_check(&x) != 0)
+    if (awards_begin_empty(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
         goto out;
     const char *category = http_param(req, "id");
     const char *judge = http_param(req, "account_id");
@@ -94,7 +94,7 @@ static void h_unassign(struct http_req *req)
         goto out;
     db_result_free(r);
     json_t *details = json_pack("{s:I}", "account_id", (json_int_t)strtoll(judge, NULL, 10));
-    int rc = awards_commit_audited(&x, "judge.removed", "award_category", category, details);
+    int rc = awards_commit(&x, "judge.removed", "award_category", category, details);
     json_decref(details);
     if (rc == 0)
         http_reply_json(req, 200, json_pack("{s:b}", "removed", true));
@@ -104,13 +104,7 @@ out:
 
 static void h_judges(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id")};
-    api_reply_row_json(req, x.c, db_run(x.c, st_judges, 1, p), 200, "award category");
-out:
-    api_end(&x);
+    awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_judges, AWARDS_ID, "award category");
 }
 
 /* {reason} from the judge itself; {judge_id, reason} from staff or from a
@@ -127,10 +121,9 @@ static void h_conflict(struct http_req *req)
         awards_text(req, x.body, "reason", &x.f, API_REQUIRED | API_MULTILINE, 2000);
     if (api_check(&x) != 0)
         goto out;
-    bool staff = (x.me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
     const char *id = http_param(req, "id");
-    const char *p[] = {id, api_num(req, judge), api_num(req, x.me->id), staff ? "true" : "false",
-                       reason};
+    const char *p[] = {id, api_num(req, judge), api_num(req, x.me->id),
+                       awards_staff(x.me) ? "true" : "false", reason};
     struct db_result *r = awards_run_begun(&x, st_conflict, 5, p);
     if (r == NULL)
         goto out;
@@ -140,7 +133,7 @@ static void h_conflict(struct http_req *req)
     char action[48];
     snprintf(action, sizeof action, "conflict.%s", source);
     json_t *details = json_pack("{s:I,s:s}", "judge_id", (json_int_t)judge, "reason", reason);
-    int rc = awards_commit_audited(&x, action, "submission", id, details);
+    int rc = awards_commit(&x, action, "submission", id, details);
     json_decref(details);
     if (rc == 0)
         http_reply_json(req, created ? 201 : 200,
@@ -153,13 +146,7 @@ out:
 
 static void h_conflicts(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id")};
-    api_reply_row_json(req, x.c, db_run(x.c, st_conflicts, 1, p), 200, "case");
-out:
-    api_end(&x);
+    awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_conflicts, AWARDS_ID, "case");
 }
 
 /* Staff waive one conflict: {source} (country, declared, staff or
@@ -192,7 +179,7 @@ static void h_waive(struct http_req *req)
     db_result_free(r);
     json_t *details =
         json_pack("{s:I,s:s}", "judge_id", (json_int_t)strtoll(judge, NULL, 10), "source", source);
-    int rc = awards_commit_audited(&x, "conflict.waived", "submission", id, details);
+    int rc = awards_commit(&x, "conflict.waived", "submission", id, details);
     json_decref(details);
     if (rc == 0)
         http_reply_json(
@@ -275,27 +262,24 @@ static void h_scores(struct http_req *req)
     char *scores = json_dumps(json_object_get(x.body, "scores"), JSON_COMPACT);
     const char *p[] = {id, api_num(req, x.me->id), http_strdup(req, scores), comment, feedback};
     free(scores);
-    struct db_result *r = awards_run_begun(&x, st_scores, 5, p);
-    if (r == NULL)
-        goto out;
-    char *text = http_strdup(req, db_value(r, 0, 0));
-    db_result_free(r);
-    if (awards_commit_audited(&x, "score.saved", "submission", id, NULL) == 0)
-        http_reply(req, 200, "application/json", text, strlen(text));
+    awards_run_reply(&x, st_scores, 5, p, 200, "score.saved", "submission", id, NULL);
 out:
     db_result_free(crit);
     api_end(&x);
 }
 
+/* The scores of a case as the caller may see them (convene_case_scores_json:
+ * a judge its own while evaluation is open, every counted judge's after;
+ * staff everything); 404 to anyone else. */
+static void h_scores_get(struct http_req *req)
+{
+    awards_read(req, 0, API_CALLER_OPTIONAL, st_scores_get,
+                AWARDS_ID | AWARDS_CALLER | AWARDS_STAFF, "case");
+}
+
 static void h_judging(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_JUDGE, 0) != 0)
-        goto out;
-    const char *p[] = {api_num(req, x.me->id)};
-    api_reply_row_json(req, x.c, db_run(x.c, st_judging, 1, p), 200, "judge");
-out:
-    api_end(&x);
+    awards_read(req, ROLE_JUDGE, 0, st_judging, AWARDS_CALLER, "judge");
 }
 
 /* Staff: where the jury stands in a cycle; ?sort=disagreement puts the
@@ -320,17 +304,17 @@ out:
 
 int jury_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "POST", "/api/awards/categories/{id:int}/judges", h_assign);
-    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/judges", h_judges);
-    rc |= http_route(s, "DELETE", "/api/awards/categories/{id:int}/judges/{account_id:int}",
-                     h_unassign);
-    rc |= http_route(s, "POST", "/api/submissions/{id:int}/conflicts", h_conflict);
-    rc |= http_route(s, "GET", "/api/submissions/{id:int}/conflicts", h_conflicts);
-    rc |=
-        http_route(s, "POST", "/api/submissions/{id:int}/conflicts/{judge_id:int}/waive", h_waive);
-    rc |= http_route(s, "PUT", "/api/submissions/{id:int}/scores", h_scores);
-    rc |= http_route(s, "GET", "/api/me/judging", h_judging);
-    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/progress", h_progress);
-    return rc ? -1 : 0;
+    static const struct http_route_def routes[] = {
+        {"POST", "/api/awards/categories/{id:int}/judges", h_assign},
+        {"GET", "/api/awards/categories/{id:int}/judges", h_judges},
+        {"DELETE", "/api/awards/categories/{id:int}/judges/{account_id:int}", h_unassign},
+        {"POST", "/api/submissions/{id:int}/conflicts", h_conflict},
+        {"GET", "/api/submissions/{id:int}/conflicts", h_conflicts},
+        {"POST", "/api/submissions/{id:int}/conflicts/{judge_id:int}/waive", h_waive},
+        {"PUT", "/api/submissions/{id:int}/scores", h_scores},
+        {"GET", "/api/submissions/{id:int}/scores", h_scores_get},
+        {"GET", "/api/me/judging", h_judging},
+        {"GET", "/api/awards/cycles/{id:int}/progress", h_progress},
+    };
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

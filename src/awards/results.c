@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int st_view = -1, st_publish = -1, st_gallery = -1;
+static int st_view = -1, st_publish = -1, st_gallery = -1, st_gallery_one = -1;
 
 /* Published results and gallery pages; both only change with a row that
  * notifies awards_changed. */
@@ -39,63 +39,69 @@ void results_statements(void)
     published = cache_new("awards_changed");
     gallery = cache_new("awards_changed");
     st_view =
-        db_register("aw_results", "SELECT published, body FROM convene_award_results_view($1, $2)");
+        db_register("aw_results", "SELECT body, published FROM convene_award_results_view($1, $2)");
     st_publish =
         db_register("aw_publish", "SELECT convene_award_publish($1, $2, $3::jsonb, $4)::text");
-    st_gallery =
-        db_register("aw_gallery", "SELECT convene_gallery_json($1, $2, $3, $4, $5, $6, $7)::text");
+    st_gallery = db_register("aw_gallery",
+                             "SELECT convene_gallery_json($1, $2, $3, $4, $5, $6, $7)::text, true");
+    st_gallery_one =
+        db_register("aw_gallery_one", "SELECT convene_gallery_one_json($1)::text, true");
 }
 
-/* Answers 200 with a cached body and its ETag; frees body. */
-static void reply_cached(struct http_req *req, char *body, size_t len, const char *etag)
+/*
+ * A read through cache: the answer stored under key when there is one;
+ * else stmt runs with the n parameters p - the last one set to the
+ * caller's staff flag ("t"/"f") when with_staff - and answers a row (JSON
+ * text, whether it is the same for everyone). Shared text is stored and
+ * answered with its ETag, other text is answered private and not stored,
+ * and NULL text or no row is 404 naming what.
+ */
+static void reply_through(struct http_req *req, struct cache *cache, const char *key, int stmt,
+                          int n, const char **p, bool with_staff, const char *what)
 {
-    http_add_header(req, "ETag", etag);
-    http_reply(req, 200, "application/json", body, len);
-    free(body);
-}
-
-static void h_results(struct http_req *req)
-{
-    char key[64], etag[24];
+    char etag[24];
     char *body = NULL;
     size_t len = 0;
     uint64_t ticket = 0;
-    snprintf(key, sizeof key, "results|%s", http_param(req, "id"));
-    if (cache_get(published, key, &body, &len, etag, &ticket) == 0) {
-        reply_cached(req, body, len, etag);
+    if (cache_get(cache, key, &body, &len, etag, &ticket) == 0) {
+        http_add_header(req, "ETag", etag);
+        http_reply(req, 200, "application/json", body, len);
+        free(body);
         return;
     }
     struct api_ctx x;
-    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0) {
-        cache_abandon(published, key, ticket);
+    if (api_begin(&x, req, 0, with_staff ? API_CALLER_OPTIONAL : API_NO_CALLER) != 0) {
+        cache_abandon(cache, key, ticket);
         goto out;
     }
-    bool staff = x.me != NULL && (x.me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
-    const char *p[] = {http_param(req, "id"), staff ? "t" : "f"};
-    struct db_result *r = db_run(x.c, st_view, 2, p);
+    if (with_staff)
+        p[n - 1] = awards_staff(x.me) ? "t" : "f";
+    struct db_result *r = db_run(x.c, stmt, n, p);
+    const char *text = r != NULL && db_nrows(r) == 1 ? db_value(r, 0, 0) : NULL;
+    bool shared = text != NULL && str_eq(db_value(r, 0, 1), "t");
+    if (!shared)
+        cache_abandon(cache, key, ticket);
     if (r == NULL) {
-        cache_abandon(published, key, ticket);
         api_reply_db_error(req, x.c);
-        goto out;
-    }
-    const char *text = db_nrows(r) == 1 ? db_value(r, 0, 1) : NULL;
-    if (text == NULL) {
-        cache_abandon(published, key, ticket);
-        api_reply_not_found(req, "award cycle");
-    } else if (str_eq(db_value(r, 0, 0), "t")) {
-        len = strlen(text);
-        cache_put(published, key, text, len, ticket);
-        cache_etag(text, len, etag);
-        http_add_header(req, "ETag", etag);
-        http_reply(req, 200, "application/json", text, len);
+    } else if (text == NULL) {
+        api_reply_not_found(req, what);
+    } else if (shared) {
+        awards_store_reply(req, cache, key, ticket, text, strlen(text), text);
     } else {
-        cache_abandon(published, key, ticket);
         http_add_header(req, "Cache-Control", "private, no-store");
         http_reply(req, 200, "application/json", text, strlen(text));
     }
     db_result_free(r);
 out:
     api_end(&x);
+}
+
+static void h_results(struct http_req *req)
+{
+    char key[64];
+    snprintf(key, sizeof key, "results|%s", http_param(req, "id"));
+    const char *p[] = {http_param(req, "id"), NULL};
+    reply_through(req, published, key, st_view, 2, p, true, "award cycle");
 }
 
 /* Checks the optional finalists member: {"<category id>": [case ids]},
@@ -161,8 +167,7 @@ static void h_publish(struct http_req *req)
     struct db_result *r = awards_run_begun(&x, st_publish, 4, p);
     if (r == NULL)
         goto out;
-    char *text = http_strdup(req, db_value(r, 0, 0));
-    db_result_free(r);
+    const char *text = awards_take_text(&x, r);
     answer = json_loads(text, 0, NULL);
     json_t *bad = json_object_get(answer, "invalid_finalists");
     if (bad != NULL) {
@@ -180,10 +185,8 @@ static void h_publish(struct http_req *req)
         goto out;
     }
     json_t *details = json_pack("{s:O?}", "finalists", fin);
-    int rc = awards_commit_audited(&x, "results.published", "award_cycle", id, details);
+    awards_commit_reply(&x, text, 200, "results.published", "award_cycle", id, details);
     json_decref(details);
-    if (rc == 0)
-        http_reply(req, 200, "application/json", text, strlen(text));
 out:
     json_decref(answer);
     api_end(&x);
@@ -203,21 +206,9 @@ static void h_gallery(struct http_req *req)
         api_query_string(req, "q", q, sizeof q) != 0 || api_page_query(req, 20, &pg) != 0)
         return;
     /* Lengths keep keys apart whatever the texts hold. */
-    char key[600], etag[24];
+    char key[600];
     snprintf(key, sizeof key, "gallery|%ld|%ld|%ld|%ld|%ld|%zu:%s|%zu:%s", sdg, category, year,
              pg.page, pg.per_page, strlen(city), city, strlen(q), q);
-    char *body = NULL;
-    size_t len = 0;
-    uint64_t ticket = 0;
-    if (cache_get(gallery, key, &body, &len, etag, &ticket) == 0) {
-        reply_cached(req, body, len, etag);
-        return;
-    }
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0) {
-        cache_abandon(gallery, key, ticket);
-        goto out;
-    }
     const char *p[] = {sdg ? api_num(req, sdg) : NULL,
                        category ? api_num(req, category) : NULL,
                        city[0] ? city : NULL,
@@ -225,28 +216,25 @@ static void h_gallery(struct http_req *req)
                        q[0] ? q : NULL,
                        api_num(req, pg.per_page),
                        api_num(req, pg.offset)};
-    struct db_result *r = db_run(x.c, st_gallery, 7, p);
-    if (r == NULL) {
-        cache_abandon(gallery, key, ticket);
-        api_reply_db_error(req, x.c);
-        goto out;
-    }
-    const char *text = db_value(r, 0, 0);
-    len = strlen(text);
-    cache_put(gallery, key, text, len, ticket);
-    cache_etag(text, len, etag);
-    http_add_header(req, "ETag", etag);
-    http_reply(req, 200, "application/json", text, len);
-    db_result_free(r);
-out:
-    api_end(&x);
+    reply_through(req, gallery, key, st_gallery, 7, p, false, "gallery");
+}
+
+/* One case of the gallery, as an item of the list. */
+static void h_gallery_one(struct http_req *req)
+{
+    char key[64];
+    snprintf(key, sizeof key, "item|%s", http_param(req, "id"));
+    const char *p[] = {http_param(req, "id")};
+    reply_through(req, gallery, key, st_gallery_one, 1, p, false, "case");
 }
 
 int results_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/results", h_results);
-    rc |= http_route(s, "POST", "/api/awards/cycles/{id:int}/publish", h_publish);
-    rc |= http_route(s, "GET", "/api/awards/gallery", h_gallery);
-    return rc ? -1 : 0;
+    static const struct http_route_def routes[] = {
+        {"GET", "/api/awards/cycles/{id:int}/results", h_results},
+        {"POST", "/api/awards/cycles/{id:int}/publish", h_publish},
+        {"GET", "/api/awards/gallery", h_gallery},
+        {"GET", "/api/awards/gallery/{id:int}", h_gallery_one},
+    };
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -24,28 +24,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int st_create = -1, st_update = -1, st_get = -1, st_submit = -1, st_withdraw = -1;
+static int st_create = -1, st_update = -1, st_get = -1, st_submit = -1, st_withdraw = -1,
+           st_mine = -1;
 
 void submissions_statements(void)
 {
     st_create = db_register("aw_sub_create", "SELECT convene_submission_create($1, $2, $3::jsonb)");
     st_update = db_register("aw_sub_update",
                             "SELECT convene_submission_update($1, $2, $3, $4::jsonb)::text");
-    st_get = db_register(
-        "aw_sub_get",
-        "SELECT convene_submission_json(s.id)::text FROM submissions s "
-        "JOIN award_cycles c ON c.id = s.cycle_id "
-        "WHERE s.id = $1 AND ($2::boolean OR s.organisation_id = (SELECT a.organisation_id "
-        "  FROM accounts a WHERE a.id = $3 AND a.organisation_confirmed_at IS NOT NULL) "
-        " OR (s.status = 'submitted' AND now() >= c.evaluation_opens_at AND EXISTS ("
-        "  SELECT 1 FROM judge_assignments j JOIN account_roles r ON r.account_id = j.judge_id "
-        "   AND r.role = 'judge' WHERE j.category_id = s.category_id AND j.judge_id = $3) "
-        "  AND NOT convene_judge_conflicted(s.id, $3)))");
+    st_get = db_register("aw_sub_get", "SELECT convene_submission_json($1)::text "
+                                       "WHERE convene_case_visible($1, $2, $3)");
     st_submit = db_register(
         "aw_sub_submit", "SELECT status, changed FROM convene_submission_submit($1, $2, $3, $4)");
     st_withdraw =
         db_register("aw_sub_withdraw",
                     "SELECT status, changed FROM convene_submission_withdraw($1, $2, $3, $4)");
+    st_mine = db_register("aw_sub_mine", "SELECT convene_my_submissions_json($1)::text");
 }
 
 static const char *const case_members[] = {
@@ -54,11 +48,6 @@ static const char *const case_members[] = {
 static const char *const case_read_only[] = {
     "id",           "cycle_id",   "status",     "organisation", "submitted_at",
     "withdrawn_at", "created_at", "updated_at", "files",        NULL};
-
-static bool is_staff(const struct account *me)
-{
-    return me != NULL && (me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
-}
 
 /* Checks the members of a case body (create: the required ones too). */
 static void check_case(struct http_req *req, json_t *body, bool create, struct api_fields *f)
@@ -107,14 +96,21 @@ static void check_case(struct http_req *req, json_t *body, bool create, struct a
     awards_boolean(body, "gallery_consent", f);
 }
 
+/* The prologue of creating (create) or changing a case: a verified
+ * caller and a checked case body. 0, or -1 after answering. */
+static int begin_case(struct api_ctx *x, struct http_req *req, bool create)
+{
+    if (api_begin(x, req, 0, AUTH_VERIFIED) != 0 ||
+        api_body(x, false, case_members, case_read_only) != 0)
+        return -1;
+    check_case(req, x->body, create, &x->f);
+    return api_check(x);
+}
+
 static void h_create(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 ||
-        api_body(&x, false, case_members, case_read_only) != 0)
-        goto out;
-    check_case(req, x.body, true, &x.f);
-    if (api_check(&x) != 0)
+    if (begin_case(&x, req, true) != 0)
         goto out;
     const char *p[] = {http_param(req, "id"), api_num(req, x.me->id), awards_body_text(&x)};
     struct db_result *r = awards_run_begun(&x, st_create, 3, p);
@@ -123,8 +119,7 @@ static void h_create(struct http_req *req)
     long id = strtol(db_value(r, 0, 0), NULL, 10);
     db_result_free(r);
     json_t *details = json_pack("{s:s}", "cycle_id", http_param(req, "id"));
-    int rc =
-        awards_commit_audited(&x, "submission.created", "submission", api_num(req, id), details);
+    int rc = awards_commit(&x, "submission.created", "submission", api_num(req, id), details);
     json_decref(details);
     if (rc == 0)
         http_reply_json(req, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "status", "draft"));
@@ -134,38 +129,21 @@ out:
 
 static void h_get(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id"), is_staff(x.me) ? "true" : "false",
-                       x.me ? api_num(req, x.me->id) : NULL};
-    api_reply_row_json(req, x.c, db_run(x.c, st_get, 3, p), 200, "case");
-out:
-    api_end(&x);
+    awards_read(req, 0, API_CALLER_OPTIONAL, st_get, AWARDS_ID | AWARDS_CALLER | AWARDS_STAFF,
+                "case");
 }
 
 static void h_update(struct http_req *req)
 {
     struct api_ctx x;
-    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 ||
-        api_body(&x, false, case_members, case_read_only) != 0)
-        goto out;
-    check_case(req, x.body, false, &x.f);
-    if (api_check(&x) != 0)
+    if (begin_case(&x, req, false) != 0)
         goto out;
     const char *id = http_param(req, "id");
-    const char *p[] = {id, api_num(req, x.me->id), is_staff(x.me) ? "true" : "false",
+    const char *p[] = {id, api_num(req, x.me->id), awards_staff(x.me) ? "true" : "false",
                        awards_body_text(&x)};
-    struct db_result *r = awards_run_begun(&x, st_update, 4, p);
-    if (r == NULL)
-        goto out;
-    char *text = http_strdup(req, db_value(r, 0, 0));
-    db_result_free(r);
     json_t *details = json_pack("{s:O}", "request", x.body);
-    int rc = awards_commit_audited(&x, "submission.updated", "submission", id, details);
+    awards_run_reply(&x, st_update, 4, p, 200, "submission.updated", "submission", id, details);
     json_decref(details);
-    if (rc == 0)
-        http_reply(req, 200, "application/json", text, strlen(text));
 out:
     api_end(&x);
 }
@@ -174,13 +152,11 @@ out:
  * audit row or mail. */
 static void status_change(struct http_req *req, int stmt, const char *action)
 {
-    static const char *const nothing[] = {NULL};
     struct api_ctx x;
-    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, true, nothing, NULL) != 0 ||
-        api_check(&x) != 0)
+    if (awards_begin_empty(&x, req, 0, AUTH_VERIFIED) != 0)
         goto out;
     const char *id = http_param(req, "id");
-    const char *p[] = {id, api_num(req, x.me->id), is_staff(x.me) ? "true" : "false",
+    const char *p[] = {id, api_num(req, x.me->id), awards_staff(x.me) ? "true" : "false",
                        api_app(req)->cfg->base_url};
     struct db_result *r = awards_run_begun(&x, stmt, 4, p);
     if (r == NULL)
@@ -188,9 +164,7 @@ static void status_change(struct http_req *req, int stmt, const char *action)
     char *status = http_strdup(req, db_value(r, 0, 0));
     bool changed = str_eq(db_value(r, 0, 1), "t");
     db_result_free(r);
-    int rc =
-        changed ? awards_commit_audited(&x, action, "submission", id, NULL) : awards_commit(&x);
-    if (rc == 0)
+    if (awards_commit(&x, changed ? action : NULL, "submission", id, NULL) == 0)
         http_reply_json(req, 200,
                         json_pack("{s:I,s:s,s:b}", "id", (json_int_t)strtoll(id, NULL, 10),
                                   "status", status, "changed", changed));
@@ -208,13 +182,21 @@ static void h_withdraw(struct http_req *req)
     status_change(req, st_withdraw, "submission.withdrawn");
 }
 
+/* The cases of the caller's organisation (confirmed members only). */
+static void h_mine(struct http_req *req)
+{
+    awards_read(req, 0, 0, st_mine, AWARDS_CALLER, "case");
+}
+
 int submissions_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "POST", "/api/awards/cycles/{id:int}/submissions", h_create);
-    rc |= http_route(s, "GET", "/api/submissions/{id:int}", h_get);
-    rc |= http_route(s, "PATCH", "/api/submissions/{id:int}", h_update);
-    rc |= http_route(s, "POST", "/api/submissions/{id:int}/submit", h_submit);
-    rc |= http_route(s, "POST", "/api/submissions/{id:int}/withdraw", h_withdraw);
-    return rc ? -1 : 0;
+    static const struct http_route_def routes[] = {
+        {"POST", "/api/awards/cycles/{id:int}/submissions", h_create},
+        {"GET", "/api/submissions/{id:int}", h_get},
+        {"PATCH", "/api/submissions/{id:int}", h_update},
+        {"POST", "/api/submissions/{id:int}/submit", h_submit},
+        {"POST", "/api/submissions/{id:int}/withdraw", h_withdraw},
+        {"GET", "/api/me/submissions", h_mine},
+    };
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -60,14 +60,7 @@ static void vote(struct api_ctx *x, const char *submission)
     const char *agent = http_header(x->req, "User-Agent");
     const char *p[] = {category, api_num(x->req, x->me->id), submission, http_remote_addr(x->req),
                        agent};
-    struct db_result *r = awards_run_begun(x, st_vote, 5, p);
-    if (r == NULL)
-        return;
-    char *text = http_strdup(x->req, db_value(r, 0, 0));
-    db_result_free(r);
-    if (awards_commit(x) != 0)
-        return;
-    http_reply(x->req, 200, "application/json", text, strlen(text));
+    awards_run_reply(x, st_vote, 5, p, 200, NULL, NULL, NULL, NULL);
 }
 
 static void h_put(struct http_req *req)
@@ -87,10 +80,8 @@ out:
 
 static void h_delete(struct http_req *req)
 {
-    static const char *const nothing[] = {NULL};
     struct api_ctx x;
-    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, true, nothing, NULL) != 0 ||
-        api_check(&x) != 0)
+    if (awards_begin_empty(&x, req, 0, AUTH_VERIFIED) != 0)
         goto out;
     vote(&x, NULL);
 out:
@@ -99,13 +90,7 @@ out:
 
 static void h_get(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, 0) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id"), api_num(req, x.me->id)};
-    api_reply_row_json(req, x.c, db_run(x.c, st_get, 2, p), 200, "award category");
-out:
-    api_end(&x);
+    awards_read(req, 0, 0, st_get, AWARDS_ID | AWARDS_CALLER, "award category");
 }
 
 static long long now_ms(void)
@@ -137,9 +122,7 @@ static void h_candidates(struct http_req *req)
     if (got == 0) {
         const char *json = candidates_valid(cached);
         if (json != NULL) {
-            cache_etag(json, strlen(json), etag);
-            http_add_header(req, "ETag", etag);
-            http_reply(req, 200, "application/json", json, strlen(json));
+            awards_reply_etag(req, json, strlen(json));
             free(cached);
             return;
         }
@@ -172,11 +155,8 @@ static void h_candidates(struct http_req *req)
         goto out;
     }
     char *entry = xasprintf("%s\n%s", until ? until : "0", json);
-    cache_put(candidates, key, entry, strlen(entry), ticket);
+    awards_store_reply(req, candidates, key, ticket, entry, strlen(entry), json);
     free(entry);
-    cache_etag(json, strlen(json), etag);
-    http_add_header(req, "ETag", etag);
-    http_reply(req, 200, "application/json", json, strlen(json));
     db_result_free(r);
 out:
     api_end(&x);
@@ -186,13 +166,7 @@ out:
 
 static void h_report(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id")};
-    api_reply_row_json(req, x.c, db_run(x.c, st_report, 1, p), 200, "award cycle");
-out:
-    api_end(&x);
+    awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_report, AWARDS_ID, "award cycle");
 }
 
 static void h_void(struct http_req *req)
@@ -214,8 +188,7 @@ static void h_void(struct http_req *req)
     bool changed = str_eq(db_value(r, 0, 0), "t");
     db_result_free(r);
     json_t *details = json_pack("{s:s}", "reason", reason);
-    int rc =
-        changed ? awards_commit_audited(&x, "vote.voided", "vote", id, details) : awards_commit(&x);
+    int rc = awards_commit(&x, changed ? "vote.voided" : NULL, "vote", id, details);
     json_decref(details);
     if (rc == 0)
         http_reply_json(req, 200,
@@ -227,12 +200,13 @@ out:
 
 int votes_routes(struct http_server *s)
 {
-    int rc = 0;
-    rc |= http_route(s, "PUT", "/api/awards/categories/{id:int}/vote", h_put);
-    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/vote", h_get);
-    rc |= http_route(s, "DELETE", "/api/awards/categories/{id:int}/vote", h_delete);
-    rc |= http_route(s, "GET", "/api/awards/categories/{id:int}/candidates", h_candidates);
-    rc |= http_route(s, "GET", "/api/awards/cycles/{id:int}/vote-report", h_report);
-    rc |= http_route(s, "POST", "/api/awards/votes/{id:int}/void", h_void);
-    return rc ? -1 : 0;
+    static const struct http_route_def routes[] = {
+        {"PUT", "/api/awards/categories/{id:int}/vote", h_put},
+        {"GET", "/api/awards/categories/{id:int}/vote", h_get},
+        {"DELETE", "/api/awards/categories/{id:int}/vote", h_delete},
+        {"GET", "/api/awards/categories/{id:int}/candidates", h_candidates},
+        {"GET", "/api/awards/cycles/{id:int}/vote-report", h_report},
+        {"POST", "/api/awards/votes/{id:int}/void", h_void},
+    };
+    return http_routes(s, routes, ARRAY_LEN(routes));
 }

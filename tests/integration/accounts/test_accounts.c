@@ -1151,6 +1151,82 @@ START_TEST(lists_check_the_caller_first)
 }
 END_TEST
 
+/* The ids in the items of GET path as s, in order, into ids (at most n);
+ * returns the total the answer gives. */
+static long list_ids(const char *path, const struct hsession *s, long *ids, size_t n, size_t *count)
+{
+    struct hresp r;
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, s, &r), 200);
+    json_t *j = json_loads(r.body, 0, NULL);
+    json_t *items = json_object_get(j, "items");
+    *count = json_array_size(items);
+    for (size_t i = 0; i < *count && i < n; i++)
+        ids[i] = (long)json_integer_value(json_object_get(json_array_get(items, i), "id"));
+    long total = (long)json_integer_value(json_object_get(j, "total"));
+    json_decref(j);
+    hresp_free(&r);
+    return total;
+}
+
+/* Staff narrow the account list by role and by confirmed organisation;
+ * any other value is 400. */
+START_TEST(account_list_filters)
+{
+    cli_user_add("filters-staff@citynet.example.org", "Filters Staff", "--role staff", NULL);
+    struct hsession staff;
+    ck_assert_int_eq(harness_login(&srv, "filters-staff@citynet.example.org", PASSWORD, &staff),
+                     200);
+    long seoul = org_id("Seoul Metropolitan Government");
+    long judge = harness_sql_longf(
+        DB,
+        "WITH a AS (INSERT INTO accounts (email, password_hash, name, organisation_id, "
+        "organisation_confirmed_at) VALUES ('filters-judge@x.example.org', 'x', 'J', %ld, now()) "
+        "RETURNING id), r AS (INSERT INTO account_roles (account_id, role) SELECT id, 'judge' "
+        "FROM a) SELECT id FROM a",
+        seoul);
+    long member = harness_sql_longf(
+        DB,
+        "INSERT INTO accounts (email, password_hash, name, organisation_id) VALUES "
+        "('filters-member@x.example.org', 'x', 'M', %ld) RETURNING id",
+        seoul);
+    long me = account_id("filters-staff@citynet.example.org");
+    long ids[8];
+    size_t n;
+    ck_assert_int_eq(list_ids("/api/accounts?q=filters-", &staff, ids, 8, &n), 3);
+    ck_assert_int_eq(list_ids("/api/accounts?q=filters-&role=judge", &staff, ids, 8, &n), 1);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(ids[0], judge);
+    ck_assert_int_eq(list_ids("/api/accounts?q=filters-&role=staff", &staff, ids, 8, &n), 1);
+    ck_assert_int_eq(ids[0], me);
+    ck_assert_int_eq(
+        list_ids("/api/accounts?q=filters-&organisation_confirmed=true", &staff, ids, 8, &n), 1);
+    ck_assert_int_eq(ids[0], judge);
+    ck_assert_int_eq(
+        list_ids("/api/accounts?q=filters-&organisation_confirmed=false", &staff, ids, 8, &n), 2);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ids[0], me);
+    ck_assert_int_eq(ids[1], member);
+    ck_assert_int_eq(list_ids("/api/accounts?q=filters-&role=judge&organisation_confirmed=false",
+                              &staff, ids, 8, &n),
+                     0);
+    ck_assert_int_eq(n, 0);
+    /* Past the last page the total still counts the filtered accounts. */
+    ck_assert_int_eq(list_ids("/api/accounts?q=filters-&organisation_confirmed=false&page=9",
+                              &staff, ids, 8, &n),
+                     2);
+    ck_assert_int_eq(n, 0);
+    const char *bad[] = {"/api/accounts?role=boss",
+                         "/api/accounts?role=",
+                         "/api/accounts?role=JUDGE",
+                         "/api/accounts?organisation_confirmed=yes",
+                         "/api/accounts?organisation_confirmed=",
+                         "/api/accounts?organisation_confirmed=1",
+                         "/api/accounts?role=%ff"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        HEXPECT(&srv, "GET", bad[i], NULL, &staff, 400, "bad_request");
+}
+END_TEST
+
 /* Account routes that take no body accept none or an empty object and
  * refuse any member (422 unknown_member), changing nothing. */
 START_TEST(body_less_routes_refuse_members)
@@ -1414,6 +1490,7 @@ Suite *make_accounts_suite(void)
     tcase_add_test(tc, a_trusted_proxy_gives_the_client_address);
     tcase_add_test(tc, bodies_are_strict);
     tcase_add_test(tc, lists_check_the_caller_first);
+    tcase_add_test(tc, account_list_filters);
     tcase_add_test(tc, body_less_routes_refuse_members);
     tcase_add_test(tc, confirmed_affiliation);
     tcase_add_test(tc, a_database_outage_is_503_then_service_returns);

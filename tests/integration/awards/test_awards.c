@@ -751,9 +751,14 @@ START_TEST(submission_phase_edges)
     long id = create_case(cycle, cat1, &seoul[0], &st);
     ck_assert_int_eq(st, 201);
 
+    /* A late first try may still have created the case: the retry must
+     * start without it (else the cap answers 409 case_limit). */
+    char undo_late[160];
+    snprintf(undo_late, sizeof undo_late,
+             "DELETE FROM submissions WHERE cycle_id = %ld AND category_id = %ld", cycle, cat2);
     static const int before_close[6] = {-3600, 1, 7200, 9000, 7200, 9000};
-    j = edge_json(cycle, before_close, NULL, "POST", path, case_body(cat2, "In time"), &seoul[0],
-                  &st);
+    j = edge_json(cycle, before_close, undo_late, "POST", path, case_body(cat2, "In time"),
+                  &seoul[0], &st);
     ck_assert_int_eq(st, 201);
     json_decref(j);
     char spath[96];
@@ -773,6 +778,80 @@ START_TEST(submission_phase_edges)
     expect("POST", spath, NULL, &seoul[0], 409, "submission_closed");
     snprintf(spath, sizeof spath, "/api/submissions/%ld/withdraw", id);
     expect("POST", spath, NULL, &seoul[0], 409, "submission_closed");
+}
+END_TEST
+
+/* Each member sees the organisation's cases, newest first; nobody else's. */
+START_TEST(my_organisations_cases)
+{
+    long cat1, cat2, cat3, cat4;
+    long c1 = make_cycle(&cat1, &cat2);
+    long c2 = make_cycle(&cat3, &cat4);
+    long st;
+    long first = create_case(c1, cat1, &seoul[0], &st);
+    ck_assert_int_eq(st, 201);
+    long second = submitted_case(c2, cat3, &seoul[1]);
+    long theirs = create_case(c2, cat4, &bangkok, &st);
+    ck_assert_int_eq(st, 201);
+    char q[512];
+    snprintf(q, sizeof q,
+             "INSERT INTO submission_files (submission_id, filename, content_type, size, sha256, "
+             "data, visibility) VALUES (%ld, 'a.png', 'image/png', 3, sha256('abc'), 'abc', "
+             "'public'), (%ld, 'b.pdf', 'application/pdf', 3, sha256('abc'), 'abc', 'jury')",
+             second, second);
+    sql(q);
+    long seoul_cases = sql_long("SELECT count(*) FROM submissions s JOIN organisations o "
+                                "ON o.id = s.organisation_id WHERE o.name LIKE 'Seoul%'");
+    for (int u = 0; u < 2; u++) {
+        json_t *j = call_json("GET", "/api/me/submissions", NULL, &seoul[u], &st);
+        ck_assert_int_eq(st, 200);
+        json_t *items = json_object_get(j, "items");
+        ck_assert_int_eq((long)json_array_size(items), seoul_cases);
+        long at_first = -1, at_second = -1;
+        size_t i;
+        json_t *e;
+        json_array_foreach(items, i, e)
+        {
+            long id = (long)json_integer_value(json_object_get(e, "id"));
+            ck_assert_int_ne(id, theirs);
+            if (id == first)
+                at_first = (long)i;
+            if (id == second) {
+                at_second = (long)i;
+                ck_assert_str_eq(json_string_value(json_object_get(e, "title")), "Green corridors");
+                ck_assert_str_eq(json_string_value(json_object_get(e, "status")), "submitted");
+                ck_assert_str_eq(json_string_value(json_object_get(e, "phase")), "submission");
+                ck_assert_int_eq(json_integer_value(json_object_get(e, "files")), 2);
+                json_t *cat = json_object_get(e, "category");
+                ck_assert_int_eq(json_integer_value(json_object_get(cat, "id")), cat3);
+                ck_assert_str_eq(json_string_value(json_object_get(cat, "name")), "Climate");
+                json_t *cyc = json_object_get(e, "cycle");
+                ck_assert_int_eq(json_integer_value(json_object_get(cyc, "id")), c2);
+                ck_assert_int_eq(json_integer_value(json_object_get(cyc, "year")), 2030);
+                ck_assert(json_is_string(json_object_get(cyc, "title")));
+                ck_assert(json_is_string(json_object_get(e, "updated_at")));
+            }
+        }
+        ck_assert_msg(at_second >= 0 && at_first > at_second, "newest first: %ld before %ld",
+                      at_second, at_first);
+        json_decref(j);
+    }
+    json_t *j = call_json("GET", "/api/me/submissions", NULL, &bangkok, &st);
+    ck_assert_int_eq(st, 200);
+    bool found = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(j, "items"), i, e)
+    {
+        long id = (long)json_integer_value(json_object_get(e, "id"));
+        ck_assert(id != first && id != second);
+        found |= id == theirs;
+    }
+    ck_assert(found);
+    json_decref(j);
+    expect("GET", "/api/me/submissions", NULL, &seoul_unconfirmed, 403, "organisation_unconfirmed");
+    expect("GET", "/api/me/submissions", NULL, &staff, 200, NULL); /* the Secretariat's own */
+    expect("GET", "/api/me/submissions", NULL, NULL, 401, "unauthenticated");
 }
 END_TEST
 
@@ -951,8 +1030,15 @@ START_TEST(voting_phase_edges)
     set_windows(cycle, -7200, -3600, -1, 3600, -1, 3600);
     expect("GET", vpath(cat1, "candidates"), NULL, NULL, 200, NULL);
     expect("PUT", vpath(cat1, "vote"), body, &voters[1], 200, NULL);
+    /* A late first try may already have withdrawn the vote: the retry
+     * needs it back (else 404 vote_not_found). */
+    char revote[320];
+    snprintf(revote, sizeof revote,
+             "INSERT INTO votes (cycle_id, category_id, account_id, submission_id) VALUES "
+             "(%ld, %ld, %ld, %ld) ON CONFLICT DO NOTHING",
+             cycle, cat1, voters[1].id, a);
     static const int before_close[6] = {-7200, -3600, -3600, 1, -3600, 3600};
-    edge_expect(cycle, before_close, NULL, "DELETE", vpath(cat1, "vote"), NULL, &voters[1], 200,
+    edge_expect(cycle, before_close, revote, "DELETE", vpath(cat1, "vote"), NULL, &voters[1], 200,
                 NULL);
     set_windows(cycle, -7200, -3600, -3600, -1, -3600, 3600);
     j = call_json("PUT", vpath(cat1, "vote"), body, &voters[1], &st);
@@ -1185,6 +1271,36 @@ START_TEST(judges_and_conflicts)
     expect("GET", sub_seoul, NULL, &judge_bkk, 404, "not_found"); /* requested */
     expect("GET", sub_bkk, NULL, &judge_bkk, 404, "not_found");   /* organisation */
     expect("GET", sub_seoul, NULL, &judge, 404, "not_found");     /* not assigned */
+    /* One rule decides who reads a case, all its files and its scores. */
+    snprintf(q, sizeof q,
+             "INSERT INTO submission_files (submission_id, filename, content_type, size, sha256, "
+             "data, visibility) SELECT x, 'jury-only.pdf', 'application/pdf', 3, sha256('abc'), "
+             "'abc', 'jury' FROM unnest(ARRAY[%ld, %ld]) x",
+             seoul_case, bkk_case);
+    sql(q);
+    const struct user *readers[] = {&judge_suwon, &judge_bkk, &judge, &seoul[0], &staff};
+    const long cases[] = {seoul_case, bkk_case};
+    for (size_t i = 0; i < ARRAY_LEN(readers); i++) {
+        for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+            char p1[96], p2[96], p3[96];
+            snprintf(p1, sizeof p1, "/api/submissions/%ld", cases[k]);
+            snprintf(p2, sizeof p2, "/api/submissions/%ld/files", cases[k]);
+            snprintf(p3, sizeof p3, "/api/submissions/%ld/scores", cases[k]);
+            long case_st, files_st, scores_st;
+            json_decref(call_json("GET", p1, NULL, readers[i], &case_st));
+            struct hresp r;
+            files_st = call("GET", p2, NULL, readers[i], NULL, &r);
+            bool jury = r.body != NULL && strstr(r.body, "jury-only.pdf") != NULL;
+            hresp_free(&r);
+            json_decref(call_json("GET", p3, NULL, readers[i], &scores_st));
+            ck_assert_int_eq(files_st, 200); /* a public candidate: its public files */
+            ck_assert_msg(jury == (case_st == 200), "case %ld as reader %zu: case %ld, jury %d",
+                          cases[k], i, case_st, jury);
+            /* The scores: the case's judges and staff, no one else. */
+            bool scorer = readers[i] != &seoul[0] && case_st == 200;
+            ck_assert_int_eq(scores_st, scorer ? 200 : 404);
+        }
+    }
     static const int before_eval[6] = {-7200, -3600, -60, 86400, 1, 86400};
     edge_expect(cycle, before_eval, NULL, "GET", sub_seoul, NULL, &judge_suwon, 404, "not_found");
 
@@ -1654,6 +1770,7 @@ Suite *make_awards_suite(void)
     tcase_add_test(tc, case_limit_holds_under_concurrency);
     tcase_add_test(tc, edit_submit_withdraw_with_mails);
     tcase_add_test(tc, submission_phase_edges);
+    tcase_add_test(tc, my_organisations_cases);
     tcase_add_test(tc, case_visibility);
     tcase_add_test(tc, vote_rules_and_candidates);
     tcase_add_test(tc, voting_phase_edges);

@@ -840,6 +840,9 @@ START_TEST(gallery_filters_and_privacy)
              hidden, b, cycle, a, a, cat1, judge[1].id, a, judge[1].id, k1, a, judge[1].id, k2);
     sql(q);
     ck_assert_int_eq(gallery_total("?year=2031"), 0);
+    char one[96];
+    snprintf(one, sizeof one, "/api/awards/gallery/%ld", a);
+    expect("GET", one, NULL, NULL, 404, "not_found"); /* not published yet */
     set_windows(cycle, -7200, -3600, -600, -2, -600, -1);
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/publish", cycle);
@@ -889,9 +892,37 @@ START_TEST(gallery_filters_and_privacy)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(files, 0), "filename")),
                      "poster.png");
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(files, 0), "size")), 3);
+    /* The single view answers the list's item, whoever asks. */
+    const struct user *askers[] = {NULL, &seoul, &staff};
+    for (size_t i = 0; i < ARRAY_LEN(askers); i++) {
+        json_t *single = call_json("GET", one, NULL, askers[i], &st);
+        ck_assert_int_eq(st, 200);
+        ck_assert_msg(json_equal(single, item), "gallery/%ld differs from its list item", a);
+        json_decref(single);
+    }
     json_decref(j);
     free(body);
-    (void)c;
+    snprintf(path, sizeof path, "/api/awards/gallery/%ld", c);
+    expect("GET", path, NULL, NULL, 200, NULL);
+    long unpublished = sql_long("SELECT id FROM submissions WHERE title = 'Unpublished case'");
+    const long refused[] = {hidden, unpublished, 99999999};
+    for (size_t i = 0; i < ARRAY_LEN(refused); i++) {
+        snprintf(path, sizeof path, "/api/awards/gallery/%ld", refused[i]);
+        expect("GET", path, NULL, &staff, 404, "not_found");
+    }
+    /* Consent withdrawn: the cached item goes (dropped on awards_changed). */
+    snprintf(q, sizeof q, "UPDATE submissions SET gallery_consent = false WHERE id = %ld", a);
+    sql(q);
+    long got = 200;
+    for (int i = 0; i < 100 && got == 200; i++) {
+        json_t *gone = call_json("GET", one, NULL, NULL, &got);
+        json_decref(gone);
+        if (got == 200)
+            usleep(50000);
+    }
+    ck_assert_int_eq(got, 404);
+    snprintf(q, sizeof q, "UPDATE submissions SET gallery_consent = true WHERE id = %ld", a);
+    sql(q);
 
     /* Bad filters: 400 as for every list. */
     const char *bad[] = {"?sdg=18",    "?sdg=0",  "?sdg=x",        "?category=0", "?year=1999",
@@ -908,6 +939,117 @@ START_TEST(gallery_filters_and_privacy)
     char path3[512];
     snprintf(path3, sizeof path3, "%s%s", path, longq);
     expect("GET", path3, NULL, NULL, 400, "bad_request");
+}
+END_TEST
+
+/* ---- The scores of a case ---- */
+
+/* GET .../scores as u: the answer (new reference) and *status. */
+static json_t *scores_of(long sid, const struct user *u, long *status)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/submissions/%ld/scores", sid);
+    return call_json("GET", path, NULL, u, status);
+}
+
+/* The judges' totals in answer j, in order, into out (at most n); their count. */
+static size_t totals(json_t *j, double *out, size_t n)
+{
+    json_t *list = json_object_get(j, "judges");
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        if (i < n)
+            out[i] = json_number_value(json_object_get(e, "total"));
+    }
+    return json_array_size(list);
+}
+
+START_TEST(scores_as_judges_and_staff_see_them)
+{
+    long cat1, cat2, k1, k2;
+    long cycle = make_cycle(NULL, &cat1, &cat2, &k1, &k2);
+    long sid = submitted_case(cycle, cat1, &seoul, "Scored case");
+    for (int i = 0; i < 3; i++)
+        assign(cat1, &judge[i]);
+    assign(cat1, &judge_seoul); /* conflicted: the case is Seoul's */
+    assign(cat2, &judge_seoul);
+    long st;
+    /* Before evaluation opens a judge may not read the case. */
+    json_t *j = scores_of(sid, &judge[0], &st);
+    ck_assert_int_eq(st, 404);
+    json_decref(j);
+
+    set_windows(cycle, -7200, -3600, -600, 3600, -600, 3600);
+    score(sid, &judge[0], k1, 8, k2, 4); /* S = 2.5 * (3 * 8 + 4) = 70 */
+    j = scores_of(sid, &judge[2], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_null(json_object_get(j, "mine")));
+    ck_assert_ptr_null(json_object_get(j, "judges"));
+    json_decref(j);
+
+    json_t *mine = scores_of(sid, &judge[0], &st);
+    ck_assert_int_eq(st, 200);
+    json_t *m = json_object_get(mine, "mine");
+    char key[24];
+    snprintf(key, sizeof key, "%ld", k1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "scores"), key)), 8);
+    ck_assert(json_is_string(json_object_get(m, "updated_at")));
+    ck_assert_ptr_null(json_object_get(mine, "judges"));
+    /* Another judge scores: the first judge's answer does not move. */
+    score(sid, &judge[1], k1, 10, k2, 10); /* S = 100 */
+    j = scores_of(sid, &judge[0], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_msg(json_equal(j, mine), "a judge's answer changed when another judge scored");
+    json_decref(j);
+    json_decref(mine);
+
+    /* Staff see everyone, with names, at any time. */
+    j = scores_of(sid, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_null(json_object_get(j, "mine")));
+    double t[4];
+    ck_assert_int_eq(totals(j, t, 4), 2);
+    ck_assert(t[0] == 100.0 && t[1] == 70.0);
+    json_t *first = json_array_get(json_object_get(j, "judges"), 0);
+    char q[128];
+    snprintf(q, sizeof q, "SELECT name FROM accounts WHERE id = %ld", judge[1].id);
+    char *name = sql_text(q);
+    ck_assert_str_eq(json_string_value(json_object_get(first, "name")), name);
+    free(name);
+    json_decref(j);
+
+    /* Nobody else: the conflicted judge, one of another category, the
+     * case's own organisation, anyone, nobody. */
+    const struct user *refused[] = {&judge_seoul, &seoul, &participant, &voter[0], NULL};
+    char path[96];
+    snprintf(path, sizeof path, "/api/submissions/%ld/scores", sid);
+    for (size_t i = 0; i < ARRAY_LEN(refused); i++)
+        expect("GET", path, NULL, refused[i], 404, "not_found");
+    expect("GET", "/api/submissions/99999999/scores", NULL, &staff, 404, "not_found");
+
+    /* After evaluation closes the judges see every counted judge's total,
+     * without names. */
+    set_windows(cycle, -7200, -3600, -600, -2, -600, -1);
+    for (int i = 0; i < 3; i++) {
+        j = scores_of(sid, &judge[i], &st);
+        ck_assert_int_eq(st, 200);
+        ck_assert_int_eq(totals(j, t, 4), 2);
+        ck_assert(t[0] == 100.0 && t[1] == 70.0);
+        json_t *e;
+        size_t n;
+        json_array_foreach(json_object_get(j, "judges"), n, e)
+        {
+            ck_assert(json_is_null(json_object_get(e, "name")));
+            ck_assert_int_eq(json_object_size(json_object_get(e, "scores")), 2);
+        }
+        ck_assert(i == 2 ? json_is_null(json_object_get(j, "mine"))
+                         : json_is_object(json_object_get(j, "mine")));
+        json_decref(j);
+    }
+    expect("GET", path, NULL, &judge_seoul, 404, "not_found");
+    expect("GET", path, NULL, &seoul, 404, "not_found");
 }
 END_TEST
 
@@ -1064,6 +1206,7 @@ Suite *make_results_suite(void)
     tcase_add_test(tc, publish_snapshot_mails_and_audit);
     tcase_add_test(tc, ties_at_each_level);
     tcase_add_test(tc, gallery_filters_and_privacy);
+    tcase_add_test(tc, scores_as_judges_and_staff_see_them);
     tcase_add_test(tc, csv_exports);
     tcase_add_test(tc, voiding_a_vote_is_audited);
     tcase_add_test(tc, candidates_cache_follows_the_clock);
