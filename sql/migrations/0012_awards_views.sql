@@ -1,4 +1,4 @@
--- 0012_apigaps: one definition of who may read a case (the case view, its
+-- 0012_awards_views: one definition of who may read a case (the case view, its
 -- files and its scores use it), an organisation's own list of cases, the
 -- scores of a case as a judge or staff may see them, and one gallery item
 -- shared by the gallery's list and its single view.
