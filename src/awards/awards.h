@@ -5,7 +5,7 @@
  * categories, their conflicts and scores; results, their publication, the
  * gallery and the CSV exports. Its files share internal.h, which nothing
  * outside this folder includes. The rules live in SQL (migrations
- * 0009_awards to 0012_apigaps).
+ * 0009_awards to 0012_awards_views).
  */
 #ifndef CONVENE_AWARDS_H
 #define CONVENE_AWARDS_H
