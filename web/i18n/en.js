@@ -297,6 +297,7 @@ export default {
   "error.registration_closed": "Registration is not open now.",
   "error.organisation_locked": "Your organisation cannot change while you hold a registration in an activity that limits seats per organisation. Cancel that registration first.",
   "error.no_organisation": "This account has no organisation to confirm.",
+  "error.no_one_waiting": "Nobody else on the waiting list can take this place, so this person would get it straight back. Leave the registration as it is, or cancel or reject it.",
   "error.invalid_transition": "This cannot be done from the current status; someone may have changed it meanwhile.",
   "error.organisation_required": "This activity limits the places per organisation: choose your organisation in your profile before you register.",
   "error.organisation_limit_reached": "This person's organisation already has as many places as the activity allows.",
