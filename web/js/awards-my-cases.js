@@ -2,7 +2,7 @@
 // state, with the main action (continue, or view) in each row.
 //
 // The list comes from GET /api/me/submissions; while the server has no
-// such route (404), the cases opened in this browser are shown instead.
+// such route (404 or 405), the cases opened in this browser are shown instead.
 import { api, errorMessage } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -28,7 +28,7 @@ if (!me.organisation) {
 async function items() {
   const r = await api("GET", "/api/me/submissions");
   if (r.ok && r.data && Array.isArray(r.data.items)) return { r, items: r.data.items };
-  if (r.status !== 404) return { r, items: null };
+  if (r.status !== 404 && r.status !== 405) return { r, items: null };
   const source = byId("source");
   source.textContent = t("awards.my.local_only");
   source.hidden = false;

@@ -29,7 +29,7 @@ export function resultsView(r, { staff = false } = {}) {
     // Before publication no award is set: the highest ranked is shown as
     // the winner to be.
     const winner = entries.find((e) => e.award === "winner") || (!r.published_at ? entries.find((e) => e.rank === 1) : null);
-    const proposed = winner && winner.award !== "winner";
+    const proposed = winner && !r.published_at;
     const finalists = entries.filter((e) => e.award === "finalist");
     const publicChoice = entries.find((e) => e.public_choice);
     const rows = entries.map((e) => h("tr", null,
