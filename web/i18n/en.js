@@ -778,6 +778,7 @@ export default {
   "awards.gallery_category": "Category",
   "awards.gallery_category_all": "All categories",
   "awards.gallery_category_option": "{name} · {year}",
+  "awards.gallery_files": "Files of {title}",
   "awards.gallery_city": "City",
   "awards.gallery_year": "Year",
   "awards.gallery_year_all": "All years",

@@ -5,7 +5,7 @@ import { api, errorMessage, query } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { t, tn } from "./i18n.js";
 import { initPage } from "./layout.js";
-import { SDGS, awardsNav, loadCycles, orgText, sdgChips, sdgLabel } from "./awards-common.js";
+import { SDGS, awardsNav, loadCycles, orgText, sdgChips, sdgLabel, sizeText } from "./awards-common.js";
 import { saveState } from "./table.js";
 
 const { me } = await initPage();
@@ -69,7 +69,12 @@ function card(c) {
     h("p", { class: "sub" }, [orgText(c.organisation), categoryText(c.category), c.year ? String(c.year) : null].filter(Boolean).join(" · ")),
     c.award ? h("p", null, h("span", { class: `chip award-${c.award}` }, t(`awards.award.${c.award}`))) : null,
     h("p", null, c.summary),
-    sdgChips(c.sdgs));
+    sdgChips(c.sdgs),
+    // The public files only: the gallery never lists the jury's.
+    (c.files || []).length ? h("ul", { class: "file-list", "aria-label": t("awards.gallery_files", { title: c.title }) },
+      c.files.map((f) => h("li", null,
+        h("a", { href: `/api/submissions/${c.id}/files/${f.id}`, download: f.filename }, f.filename), " ",
+        h("span", { class: "sub" }, sizeText(f.size))))) : null);
 }
 
 function pageLink(n, key) {
