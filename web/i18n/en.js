@@ -812,6 +812,7 @@ export default {
   "awards.visibility.jury": "Jury only",
   "awards.results_heading": "Results",
   "awards.results.formula": "Final score = {jury}% jury score + {public}% public score (each on 0–100).",
+  "awards.results.formula_full": "The computation in full",
   "awards.results.rank": "Rank",
   "awards.results.case": "Case",
   "awards.results.jury": "Jury score",

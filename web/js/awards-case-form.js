@@ -372,7 +372,7 @@ function drawFiles() {
     });
     list.append(h("li", null,
       h("a", { href: `/api/submissions/${caseId}/files/${f.id}`, download: f.filename }, f.filename), " ",
-      h("span", { class: "sub" }, `${sizeText(f.size)} · `),
+      h("span", { class: "sub" }, sizeText(f.size)), " ",
       h("span", { class: `chip visibility-${f.visibility}` }, t(`awards.visibility.${f.visibility === "jury" ? "jury" : "public"}`)),
       " ", del));
   }
