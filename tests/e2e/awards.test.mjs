@@ -497,7 +497,10 @@ test("the judge scores with save and next; the conflicted judge sees only the ot
   const text = await j2.page.locator("main").innerText();
   assert.match(text, new RegExp(CASE_B));
   assert.doesNotMatch(text, /Seoul Green Rooftops/, "the conflicted case is not in the queue");
-  assert.doesNotMatch(text, /8|Scored/, "no one else's numbers");
+  // No one else's numbers (Aiko's 8 and 4 on the Seoul case): the row says
+  // only where this judge stands.
+  assert.doesNotMatch(text, /Scored/, "no one else's numbers");
+  assert.match(await j2.page.locator("tr", { hasText: CASE_B }).innerText(), new RegExp(`^${CASE_B}\\s*To score\\s`));
   await j2.page.goto(`${env.base}/awards/score.html?id=${state.caseA}`);
   await settle(j2.page);
   assert.match(await j2.page.locator("main").innerText(), /You cannot see this case/);

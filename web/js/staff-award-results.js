@@ -24,7 +24,7 @@ if (!cycle) {
   if (!r.ok) {
     box.append(h("p", { class: "notice bad" }, r.status === 404 ? t("staff.results.unavailable") : errorMessage(r)));
   } else if (r.data.published_at) {
-    box.append(h("p", { class: "notice ok" }, t("awards.results.published_at", { when: whenText(r.data.published_at) })),
+    box.append(h("p", { class: "notice ok results-when" }, t("awards.results.published_at", { when: whenText(r.data.published_at) })),
       ...resultsView(r.data));
   } else {
     box.append(...resultsView(r.data, { staff: true }));
