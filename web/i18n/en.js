@@ -1186,6 +1186,7 @@ export default {
   "error.criteria_locked": "Judges have already scored: the criteria can no longer change.",
   "error.category_in_use": "A category that holds cases cannot be removed.",
   "error.conflict_not_waivable": "A conflict with the judge's own organisation cannot be waived.",
+  "error.phase_open": "Voting or the jury's evaluation is still open: the results can be published once both have closed.",
   "error.file_quota": "A case holds at most 10 files and 25 MB. Remove a file before attaching another.",
   "staff.progress.judges_caption": "Cases scored per judge",
   "staff.progress.cases_caption": "The spread of the scores per case",
