@@ -455,6 +455,7 @@ test("the judge scores with save and next; the conflicted judge sees only the ot
   await staffContext.close();
 
   const { context, page } = await loggedIn(JUDGE, password(JUDGE), "/awards/judging.html");
+  allowMissing(context, "GET", /^\/api\/submissions\/\d+\/scores$/, "GET /api/submissions/{id}/scores");
   const main = page.locator("main");
   assert.match(await main.innerText(), /2 of 2 cases still to score/);
   assert.match(await main.innerText(), new RegExp(CASE_B));
@@ -653,8 +654,13 @@ test("after evaluation closes, the judge sees all the judges' scores of the case
   await settle(page);
   const others = page.locator("#others");
   await others.getByRole("heading", { name: "All judges' scores" }).waitFor();
-  assert.match(await others.innerText(), /Aiko Tanaka: 80/, "the one complete score, S = 100 × (2×8 + 4) / (2×10 + 5)");
-  assert.doesNotMatch(await others.innerText(), /अमित शर्मा/, "the conflicted judge has no score");
+  // The one score that counts, S = 100 × (2×8 + 4) / (2×10 + 5); judges
+  // do not see each other's names; the conflicted judge has none.
+  assert.match(await others.innerText(), /^All judges' scores\s*A judge: 80$/);
+  // The judge's own scores and notes are back in the (read-only) form.
+  assert.ok(await page.getByRole("group", { name: "Impact" }).getByLabel("8", { exact: true }).isChecked());
+  assert.ok(await page.getByRole("group", { name: "Replicability" }).getByLabel("4", { exact: true }).isChecked());
+  assert.equal(await page.getByLabel(/Feedback for the city/).inputValue(), "Show the temperature data per district next time.");
   await checkPage(page, "awards-score-closed");
   await assertNoProblems(context);
   await context.close();
@@ -844,6 +850,7 @@ test("GET /api/me/submissions lists the cases of the member's organisation only"
   await settle(page);
   assert.equal(await page.locator("#source").isVisible(), false, "the list is the server's, not this browser's");
   assert.ok(await page.getByRole("link", { name: `View: ${CASE_A}` }).isVisible(), "after the submission window a case is viewed");
+  assert.match(await page.locator("tr", { hasText: CASE_A }).innerText(), /Climate Action and Resilience · SDG Awards 2026[\s\S]*Submitted/);
   await assertNoProblems(context);
   await context.close();
 });
@@ -863,7 +870,7 @@ test("GET /api/accounts filters by role and by unconfirmed affiliation", async (
   assert.ok(emails.includes(JUDGE) && emails.includes(JUDGE2), "both judges");
   assert.equal(judges.body.total, judges.body.items.length);
   assert.equal(waiting.status, 200);
-  assert.ok(waiting.body.items.every((a) => a.organisation_confirmed === false), "only the unconfirmed");
+  assert.ok(waiting.body.items.every((a) => a.organisation_confirmed !== true), "only the unconfirmed");
   assert.ok(!waiting.body.items.some((a) => a.email === MEMBER), "the member staff confirmed is not waiting");
   await context.close();
 });

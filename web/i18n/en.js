@@ -986,6 +986,7 @@ export default {
   "awards.score.others": "All judges' scores",
   "awards.score.other_line": "{judge}: {total}",
   "awards.score.a_judge": "A judge",
+  "awards.score.no_others": "No judge's scores count for this case.",
   "awards.err.scores.required": "Choose a score from 1 to {max} for {name}",
   "awards.err.reason.required": "Enter the reason",
   "staff.awards.heading": "Award cycles",
