@@ -20,7 +20,9 @@
 // prevents, a gallery of more than one page) is shown to the pages as
 // simulated answers (X-E2E-Simulated), at the end.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import {
   allowApi, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
@@ -124,6 +126,16 @@ async function accountId(call, email) {
   const a = r.body.items.find((x) => x.email === email);
   assert.ok(a, `an account ${email}`);
   return a.id;
+}
+
+// Large files go to the browser as paths on disk: sent as buffers through
+// the DevTools protocol they take seconds on a loaded machine.
+const fileDir = mkdtempSync(path.join(tmpdir(), "convene-e2e-"));
+after(() => rmSync(fileDir, { recursive: true, force: true }));
+function fileOnDisk(name, bytes) {
+  const file = path.join(fileDir, name);
+  writeFileSync(file, bytes);
+  return file;
 }
 
 // "2026-11-29T10:00" in the browser contexts' zone (Asia/Seoul).
@@ -307,7 +319,7 @@ test("a member is told to get confirmed, staff confirm it, it drafts a case that
   // Attachments: refused before any upload for their type and size.
   await page.getByLabel("File to attach").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("plain text") });
   assert.match(await page.locator('[data-error-for="file"]').innerText(), /notes\.txt is not a PDF, PNG or JPEG file/);
-  await page.getByLabel("File to attach").setInputFiles({ name: "huge.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(11 * 1024 * 1024, 32) });
+  await page.getByLabel("File to attach").setInputFiles(fileOnDisk("huge.pdf", Buffer.alloc(11 * 1024 * 1024, 32)));
   assert.match(await page.locator('[data-error-for="file"]').innerText(), /huge\.pdf is 11\.0 MB: files can be at most 10 MB/);
   await checkPage(page, "awards-case-file-error");
   // Refused before any upload for its name: over 200 bytes (80 Hangul
@@ -335,7 +347,7 @@ test("a member is told to get confirmed, staff confirm it, it drafts a case that
     }).observe(box, { attributes: true, subtree: true, attributeFilter: ["hidden", "value"] });
   });
   const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(3 * 1024 * 1024, 0x20), Buffer.from("\n%%EOF\n")]);
-  await page.getByLabel("File to attach").setInputFiles({ name: "rooftops-report.pdf", mimeType: "application/pdf", buffer: pdf });
+  await page.getByLabel("File to attach").setInputFiles(fileOnDisk("rooftops-report.pdf", pdf));
   assert.equal(await page.getByLabel("Who may see it").inputValue(), "public", "public is the default");
   await page.getByRole("button", { name: "Attach the file" }).click();
   await page.locator("#upload-result.notice.ok", { hasText: "rooftops-report.pdf is attached" }).waitFor();
