@@ -52,7 +52,7 @@ box.append(h("section", { class: "card" },
     c.results ? [h("h3", null, t("awards.case_results")), h("p", { class: "prose" }, c.results)] : null),
   (c.files || []).length ? h("ul", { class: "file-list" }, c.files.map((f) => h("li", null,
     h("a", { href: `/api/submissions/${c.id}/files/${f.id}`, download: f.filename }, f.filename), " ",
-    h("span", { class: "sub" }, sizeText(f.size))))) : null));
+    h("span", { class: "sub" }, `${sizeText(f.size)} · ${t(`awards.visibility.${f.visibility === "jury" ? "jury" : "public"}`)}`)))) : null));
 
 // One fieldset per criterion: radio buttons for short scales, else a number.
 const crit = byId("criteria");
