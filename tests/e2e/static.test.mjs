@@ -2,8 +2,9 @@
 // string key used exists in the English dictionary and the English text in
 // the HTML matches it; nothing the Content-Security-Policy would refuse
 // (inline scripts, inline styles, event-handler attributes, eval); every
-// page has the shared frame and a title saying where it is; and the
-// log-in redirect only goes to paths on this site.
+// page has the shared frame and a title saying where it is; the log-in
+// redirect only goes to paths on this site; and every error code of the
+// server's table has its message in the dictionary.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -114,6 +115,26 @@ test("every string key the scripts name exists in en.js", () => {
   ];
   for (const k of need) if (!(k in en)) problems.push(`en.js lacks ${k}`);
   assert.deepEqual(problems, []);
+});
+
+// The codes the server's error table (src/api/api.c, sql_errors[]) sends
+// for refused actions are shown to people in the dictionary's words
+// (errorMessage() uses error.<code> when it exists), not the server's
+// English. not_found is left to the server: its messages say what was not
+// found, and the pages word their own 404s.
+test("every code of the server's error table has its message in en.js", (t) => {
+  const table = path.resolve(web, "../src/api/api.c");
+  let source;
+  try {
+    source = readFileSync(table, "utf8");
+  } catch (e) {
+    t.skip(`no ${table} next to the web root`);
+    return;
+  }
+  const codes = new Set([...source.matchAll(/^\s*\{"[a-z_]+", \d{3}, "([a-z_]+)"/gm)].map((m) => m[1]));
+  assert.ok(codes.has("no_one_waiting"), "the table is read");
+  const missing = [...codes].filter((c) => c !== "not_found" && !(`error.${c}` in en));
+  assert.deepEqual(missing, [], "error codes without a message in en.js");
 });
 
 test("the dictionary's strings are all non-empty text", () => {

@@ -251,8 +251,15 @@ window.addEventListener("beforeunload", (event) => {
 const uploadForm = byId("upload-form");
 const uploadResult = byId("upload-result");
 
+// The server's rules for a file's name: 1..200 bytes of UTF-8 without
+// control characters, "/" or "\\".
+const NAME_MAX = 200;
+const BAD_NAME = /[\u0000-\u001f\u007f/\\]/;
+
 function fileProblem(file) {
   if (!file) return t("awards.err.file.required");
+  if (new TextEncoder().encode(file.name).length > NAME_MAX) return t("awards.err.file.too_long");
+  if (BAD_NAME.test(file.name)) return t("awards.err.file.invalid_filename", { name: file.name });
   const typeOk = TYPES.includes(file.type) || (!file.type && EXTENSIONS.test(file.name));
   if (!typeOk || !EXTENSIONS.test(file.name)) return t("awards.err.file.unsupported_type", { name: file.name });
   if (file.size > FILE_MAX) return t("awards.err.file.too_large", { name: file.name, size: sizeText(file.size) });
@@ -282,15 +289,30 @@ function clearFileError() {
   input.setAttribute("aria-describedby", "files-hint");
 }
 
-function uploadAnswerText(status, data) {
-  const err = data && data.error;
-  const field = err && err.fields && err.fields.file;
-  if (status === 413) return t("awards.err.file.too_large_server");
-  if (status === 409) return t("awards.err.file_quota");
-  if (field && field.code === "unsupported_type") return t("awards.err.file.unsupported_type_server");
-  if (field) return field.message || t("awards.err.file.required");
+// What the server's refusal of an upload means for the person: each
+// code its own message saying what to do.
+function uploadAnswerText(r) {
+  const { status, data } = r;
+  const err = (data && data.error) || {};
+  const field = err.fields && err.fields.file;
   if (status === 0) return t("error.network");
-  return errorMessage({ status, data });
+  if (status === 413) return t("awards.err.file.too_large_server");
+  if (status === 408) return t("awards.err.file.timeout");
+  if (status === 503 && err.code === "uploads_busy") {
+    return t("awards.err.file.busy", { seconds: formatNumber(Math.max(1, Number.parseInt(r.retryAfter || "", 10) || 1)) });
+  }
+  if (status === 409 && err.code === "file_quota") return t("awards.err.file_quota");
+  if (status === 422 && field) {
+    const key = {
+      unsupported_type: "awards.err.file.unsupported_type_server",
+      invalid_filename: "awards.err.file.invalid_filename_server",
+      too_long: "awards.err.file.too_long",
+      required: "awards.err.file.required_server",
+    }[field.code];
+    return key ? t(key) : field.message || errorMessage(r);
+  }
+  if (status === 422 && err.fields && err.fields.visibility) return t("awards.err.file.visibility");
+  return errorMessage(r);
 }
 
 function upload(file, visibility) {
@@ -315,7 +337,7 @@ function upload(file, visibility) {
         data = null;
       }
       box.hidden = true;
-      resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, data });
+      resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, data, retryAfter: xhr.getResponseHeader("Retry-After") });
     };
     xhr.addEventListener("load", done);
     xhr.addEventListener("error", done);
@@ -350,7 +372,7 @@ function drawFiles() {
     });
     list.append(h("li", null,
       h("a", { href: `/api/submissions/${caseId}/files/${f.id}`, download: f.filename }, f.filename), " ",
-      h("span", { class: "sub" }, `${sizeText(f.size)} · `),
+      h("span", { class: "sub" }, sizeText(f.size)), " ",
       h("span", { class: `chip visibility-${f.visibility}` }, t(`awards.visibility.${f.visibility === "jury" ? "jury" : "public"}`)),
       " ", del));
   }
@@ -380,7 +402,7 @@ uploadForm.addEventListener("submit", async (event) => {
   const r = await upload(file, uploadForm.elements.visibility.value);
   setBusy(button, false);
   if (!r.ok) {
-    showFileError(uploadAnswerText(r.status, r.data));
+    showFileError(uploadAnswerText(r));
     return;
   }
   files.push(r.data);

@@ -5,7 +5,7 @@ import { api, errorMessage, query } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { t, tn } from "./i18n.js";
 import { initPage } from "./layout.js";
-import { SDGS, awardsNav, loadCycles, orgText, sdgChips, sdgLabel } from "./awards-common.js";
+import { SDGS, awardsNav, loadCycles, orgText, sdgChips, sdgLabel, sizeText } from "./awards-common.js";
 import { saveState } from "./table.js";
 
 const { me } = await initPage();
@@ -16,19 +16,34 @@ const count = byId("count");
 const PER_PAGE = 12;
 
 for (const n of SDGS) form.elements.sdg.append(h("option", { value: String(n) }, sdgLabel(n)));
+// The gallery filters by a category's id (each cycle has its own
+// categories): the options are "name · year", newest year first.
 const cycles = await loadCycles();
+const categoryIds = new Map(); // a category's name -> its ids, for old addresses
 if (cycles.ok) {
-  const names = new Set();
   const years = new Set();
+  const cats = [];
   for (const c of cycles.data.items) {
     years.add(c.year);
-    for (const k of c.categories) names.add(k.name);
+    for (const k of c.categories || []) {
+      cats.push({ id: k.id, name: k.name, year: c.year });
+      categoryIds.set(k.name, [...(categoryIds.get(k.name) || []), String(k.id)]);
+    }
   }
-  for (const n of [...names].sort()) form.elements.category.append(h("option", { value: n }, n));
+  cats.sort((a, b) => b.year - a.year || a.name.localeCompare(b.name));
+  for (const k of cats) {
+    form.elements.category.append(h("option", { value: String(k.id) }, t("awards.gallery_category_option", { name: k.name, year: String(k.year) })));
+  }
   for (const y of [...years].sort((a, b) => b - a)) form.elements.year.append(h("option", { value: String(y) }, String(y)));
 }
 
 const params = new URLSearchParams(location.search);
+// An address made when the filter took a category's name: its newest id.
+if (params.get("category") && !/^\d+$/.test(params.get("category"))) {
+  const ids = categoryIds.get(params.get("category"));
+  if (ids) params.set("category", ids[0]);
+  else params.delete("category");
+}
 for (const k of ["q", "sdg", "category", "city", "year"]) {
   const v = params.get(k) || "";
   const el = form.elements[k];
@@ -43,13 +58,23 @@ function filters() {
   return f;
 }
 
+// GalleryItem.category is {id, name}.
+function categoryText(k) {
+  return k && typeof k === "object" ? k.name : k || "";
+}
+
 function card(c) {
   return h("li", { class: "case-card" },
     h("h2", null, h("a", { href: `/awards/case.html?id=${c.id}` }, c.title)),
-    h("p", { class: "sub" }, [orgText(c.organisation), c.category, c.year ? String(c.year) : null].filter(Boolean).join(" · ")),
+    h("p", { class: "sub" }, [orgText(c.organisation), categoryText(c.category), c.year ? String(c.year) : null].filter(Boolean).join(" · ")),
     c.award ? h("p", null, h("span", { class: `chip award-${c.award}` }, t(`awards.award.${c.award}`))) : null,
     h("p", null, c.summary),
-    sdgChips(c.sdgs));
+    sdgChips(c.sdgs),
+    // The public files only: the gallery never lists the jury's.
+    (c.files || []).length ? h("ul", { class: "file-list", "aria-label": t("awards.gallery_files", { title: c.title }) },
+      c.files.map((f) => h("li", null,
+        h("a", { href: `/api/submissions/${c.id}/files/${f.id}`, download: f.filename }, f.filename), " ",
+        h("span", { class: "sub" }, sizeText(f.size))))) : null);
 }
 
 function pageLink(n, key) {

@@ -2,7 +2,7 @@
 // state, with the main action (continue, or view) in each row.
 //
 // The list comes from GET /api/me/submissions; while the server has no
-// such route (404), the cases opened in this browser are shown instead.
+// such route (404 or 405), the cases opened in this browser are shown instead.
 import { api, errorMessage } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -26,9 +26,12 @@ if (!me.organisation) {
 }
 
 async function items() {
+  // Only confirmed members may list their organisation's cases (403
+  // organisation_unconfirmed otherwise): the note above says what to do.
+  if (!me.organisation_confirmed) return { r: { ok: true }, items: [] };
   const r = await api("GET", "/api/me/submissions");
   if (r.ok && r.data && Array.isArray(r.data.items)) return { r, items: r.data.items };
-  if (r.status !== 404) return { r, items: null };
+  if (r.status !== 404 && r.status !== 405) return { r, items: null };
   const source = byId("source");
   source.textContent = t("awards.my.local_only");
   source.hidden = false;
@@ -40,6 +43,13 @@ async function items() {
   return { r: { ok: true }, items: out };
 }
 
+// A case read whole has category (its name); the list's items have
+// category {id, name} and cycle {id, year, title}.
+function categoryText(c) {
+  const name = c.category && typeof c.category === "object" ? c.category.name : c.category || "";
+  return c.cycle && c.cycle.title ? `${name} · ${c.cycle.title}` : name;
+}
+
 function row(c) {
   const editable = c.phase === "submission" && c.status !== "withdrawn";
   const main = editable
@@ -47,7 +57,7 @@ function row(c) {
     : h("a", { href: `/awards/case.html?id=${c.id}`, "aria-label": t("awards.my.view_of", { title: c.title }) }, t("awards.my.view"));
   return h("tr", null,
     h("td", { "data-label": t("awards.my.col.title"), class: "title-cell" }, h("div", { class: "cell" },
-      h("a", { href: `/awards/case.html?id=${c.id}`, class: "strong" }, c.title), h("span", { class: "sub" }, c.category || ""))),
+      h("a", { href: `/awards/case.html?id=${c.id}`, class: "strong" }, c.title), h("span", { class: "sub" }, categoryText(c)))),
     h("td", { "data-label": t("awards.my.col.status") }, h("div", { class: "cell" }, statusChip(c.status))),
     h("td", { "data-label": t("awards.my.col.updated") }, h("div", { class: "cell" }, whenText(c.updated_at))),
     h("td", { "data-label": t("awards.my.col.action"), class: "actions-cell" }, h("div", { class: "cell" }, main)));

@@ -22,14 +22,16 @@ export function resultsView(r, { staff = false } = {}) {
   const out = [h("section", { class: "card", "aria-labelledby": "formula-h" },
     h("h2", { id: "formula-h" }, t("awards.formula_heading")),
     h("p", null, formulaText(r)),
-    r.formula ? h("p", null, h("code", null, r.formula)) : null,
+    // The server's computation in full is for those who want to check it.
+    r.formula ? h("details", { class: "formula-full" }, h("summary", null, t("awards.results.formula_full")),
+      h("p", null, h("code", null, r.formula))) : null,
     r.normalise ? h("p", { class: "hint" }, t("awards.normalised")) : null)];
   for (const cat of r.categories || []) {
     const entries = [...(cat.entries || [])].sort((a, b) => (a.rank || 999) - (b.rank || 999));
     // Before publication no award is set: the highest ranked is shown as
     // the winner to be.
     const winner = entries.find((e) => e.award === "winner") || (!r.published_at ? entries.find((e) => e.rank === 1) : null);
-    const proposed = winner && winner.award !== "winner";
+    const proposed = winner && !r.published_at;
     const finalists = entries.filter((e) => e.award === "finalist");
     const publicChoice = entries.find((e) => e.public_choice);
     const rows = entries.map((e) => h("tr", null,

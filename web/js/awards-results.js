@@ -22,7 +22,7 @@ if (!cycle) {
   box.append(h("h2", null, cycle.title));
   if (!r.ok) box.append(h("p", { class: "notice bad" }, r.status === 404 ? t("awards.results.unavailable") : errorMessage(r)));
   else {
-    if (r.data.published_at) box.append(h("p", { class: "hint" }, t("awards.results.published_at", { when: whenText(r.data.published_at) })));
+    if (r.data.published_at) box.append(h("p", { class: "hint results-when" }, t("awards.results.published_at", { when: whenText(r.data.published_at) })));
     box.append(...resultsView(r.data));
   }
 }

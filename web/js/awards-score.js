@@ -52,7 +52,7 @@ box.append(h("section", { class: "card" },
     c.results ? [h("h3", null, t("awards.case_results")), h("p", { class: "prose" }, c.results)] : null),
   (c.files || []).length ? h("ul", { class: "file-list" }, c.files.map((f) => h("li", null,
     h("a", { href: `/api/submissions/${c.id}/files/${f.id}`, download: f.filename }, f.filename), " ",
-    h("span", { class: "sub" }, sizeText(f.size))))) : null));
+    h("span", { class: "sub" }, `${sizeText(f.size)} · ${t(`awards.visibility.${f.visibility === "jury" ? "jury" : "public"}`)}`)))) : null));
 
 // One fieldset per criterion: radio buttons for short scales, else a number.
 const crit = byId("criteria");
@@ -140,8 +140,9 @@ form.addEventListener("submit", async (event) => {
   byId("banner").focus();
 });
 
-// Scores saved from this tab come back when the page is opened again (the
-// API has no read of a judge's own scores yet).
+// The judge's own scores come back when the page is opened again: from
+// GET /api/submissions/{id}/scores (`mine`), or, on a server without that
+// route (404 or 405), from what this tab saved.
 function fillSaved(saved) {
   if (!saved || !saved.scores) return;
   for (const [cid, v] of Object.entries(saved.scores)) {
@@ -153,10 +154,15 @@ function fillSaved(saved) {
   form.elements.comment.value = saved.comment || "";
   form.elements.feedback.value = saved.feedback || "";
 }
-try {
-  fillSaved(JSON.parse(sessionStorage.getItem(`convene.scores.${c.id}`) || "null"));
-} catch (e) {
-  // nothing saved
+const read = await api("GET", `/api/submissions/${c.id}/scores`);
+if (read.ok && read.data) {
+  fillSaved(read.data.mine);
+} else {
+  try {
+    fillSaved(JSON.parse(sessionStorage.getItem(`convene.scores.${c.id}`) || "null"));
+  } catch (e) {
+    // nothing saved
+  }
 }
 
 byId("conflict").addEventListener("click", async () => {
@@ -203,14 +209,14 @@ byId("conflict").addEventListener("click", async () => {
   }
 });
 
-// After evaluation: everyone's scores, when the server gives them.
-if (!open && now >= Date.parse(cycle.evaluation_closes_at)) {
-  const o = await api("GET", `/api/submissions/${c.id}/scores`);
+// After evaluation: every judge's score whose scores count (S, 0-100),
+// when the server gives them; names only to staff ("A judge" otherwise).
+if (!open && now >= Date.parse(cycle.evaluation_closes_at) && read.ok && read.data && Array.isArray(read.data.judges)) {
   const others = byId("others");
-  if (o.ok && o.data && Array.isArray(o.data.judges)) {
-    clear(others).append(h("section", { class: "card" },
-      h("h2", null, t("awards.score.others")),
-      h("ul", { class: "plain-list" }, o.data.judges.map((j) => h("li", null,
-        t("awards.score.other_line", { judge: j.name || t("awards.score.a_judge"), total: number(j.total) }))))));
-  }
+  clear(others).append(h("section", { class: "card" },
+    h("h2", null, t("awards.score.others")),
+    read.data.judges.length
+      ? h("ul", { class: "plain-list" }, read.data.judges.map((j) => h("li", null,
+        t("awards.score.other_line", { judge: j.name || t("awards.score.a_judge"), total: number(j.total) }))))
+      : h("p", { class: "muted" }, t("awards.score.no_others"))));
 }

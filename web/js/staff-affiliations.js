@@ -58,7 +58,11 @@ table = new DataTable(byId("list"), {
     { label: t("staff.aff.col.action"), cell: actionCell, className: "actions-cell" },
   ],
   load: async (page, perPage) => {
-    const r = await api("GET", `/api/accounts${query({ q: filters().q, page, per_page: perPage })}`);
+    // organisation_confirmed=false narrows the list on servers that know
+    // the filter (and the count is then right); the filter below keeps
+    // the page right on those that ignore it.
+    const pending = filters().pending ? { organisation_confirmed: "false" } : {};
+    const r = await api("GET", `/api/accounts${query({ q: filters().q, ...pending, page, per_page: perPage })}`);
     if (r.ok && filters().pending) {
       r.data.items = r.data.items.filter((a) => a.organisation && !a.organisation_confirmed);
     }

@@ -27,7 +27,9 @@ function done(kind, text) {
 async function judgeAccounts() {
   const out = [];
   for (let page = 1; page <= 10; page++) {
-    const r = await api("GET", `/api/accounts${query({ page, per_page: 100 })}`);
+    // role=judge narrows the list on servers that know the filter; the
+    // filter below keeps the page right on those that ignore it.
+    const r = await api("GET", `/api/accounts${query({ role: "judge", page, per_page: 100 })}`);
     if (!r.ok) break;
     out.push(...r.data.items.filter((a) => (a.roles || []).includes("judge") && !a.disabled));
     if (page * 100 >= r.data.total) break;

@@ -24,7 +24,7 @@ if (!cycle) {
   if (!r.ok) {
     box.append(h("p", { class: "notice bad" }, r.status === 404 ? t("staff.results.unavailable") : errorMessage(r)));
   } else if (r.data.published_at) {
-    box.append(h("p", { class: "notice ok" }, t("awards.results.published_at", { when: whenText(r.data.published_at) })),
+    box.append(h("p", { class: "notice ok results-when" }, t("awards.results.published_at", { when: whenText(r.data.published_at) })),
       ...resultsView(r.data));
   } else {
     box.append(...resultsView(r.data, { staff: true }));
@@ -34,14 +34,21 @@ if (!cycle) {
       h("p", { class: "hint" }, t("staff.results.publish_hint", { n: formatNumber(cycle.finalists_per_category) })));
     for (const cat of r.data.categories) {
       const entries = [...cat.entries].sort((a, b) => (a.rank || 999) - (b.rank || 999));
+      // The preview carries the awards publishing without a choice would
+      // give: the winner (rank 1 with a final score) is not a finalist;
+      // the finalists it proposes are ticked, any other case can be.
+      const winner = entries.find((e) => e.award === "winner");
       const fs = h("fieldset", { class: "field" }, h("legend", null, t("staff.results.finalists_of", { category: cat.name })));
-      entries.forEach((e, i) => {
+      if (winner) fs.append(h("p", { class: "hint" }, t("staff.results.winner_is", { title: winner.title, score: number(winner.final_score) })));
+      for (const e of entries) {
+        if (e === winner) continue;
         const id = `fin-${cat.id}-${e.submission_id}`;
         fs.append(h("div", { class: "check" },
-          h("input", { type: "checkbox", id, name: `finalists.${cat.id}`, value: String(e.submission_id), checked: i < cycle.finalists_per_category }),
+          h("input", { type: "checkbox", id, name: `finalists.${cat.id}`, value: String(e.submission_id), checked: e.award === "finalist" }),
           h("label", { for: id }, t("staff.results.entry", { rank: e.rank || "—", title: e.title, score: number(e.final_score) }))));
-      });
+      }
       if (!entries.length) fs.append(h("p", { class: "muted" }, t("awards.results.no_entries")));
+      else if (entries.length === 1 && winner) fs.append(h("p", { class: "muted" }, t("staff.results.no_other")));
       fs.append(h("p", { class: "field-error", dataset: { errorFor: `finalists.${cat.id}` }, hidden: true }));
       form.append(fs);
     }
@@ -57,7 +64,7 @@ if (!cycle) {
         finalists[cat.id] = [...form.querySelectorAll(`input[name="finalists.${cat.id}"]:checked`)].map((x) => Number(x.value));
       }
       const empty = {};
-      for (const cat of r.data.categories) if (cat.entries.length && !finalists[cat.id].length) empty[`finalists.${cat.id}`] = t("staff.results.err.finalists", { category: cat.name });
+      for (const cat of r.data.categories) if (cat.entries.some((e) => e.award !== "winner") && !finalists[cat.id].length) empty[`finalists.${cat.id}`] = t("staff.results.err.finalists", { category: cat.name });
       if (Object.keys(empty).length) {
         showErrors(form, summaryEl, localErrors(empty));
         return;
