@@ -997,12 +997,29 @@ START_TEST(scores_as_judges_and_staff_see_them)
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "scores"), key)), 8);
     ck_assert(json_is_string(json_object_get(m, "updated_at")));
     ck_assert_ptr_null(json_object_get(mine, "judges"));
-    /* Another judge scores: the first judge's answer does not move. */
+    /* Another judge scores: nothing the first judge reads moves (its
+     * scores, its queue, the case), so no count or order leaks. */
+    char case_path[64];
+    snprintf(case_path, sizeof case_path, "/api/submissions/%ld", sid);
+    json_t *queue = call_json("GET", "/api/me/judging", NULL, &judge[0], &st);
+    ck_assert_int_eq(st, 200);
+    json_t *view = call_json("GET", case_path, NULL, &judge[0], &st);
+    ck_assert_int_eq(st, 200);
     score(sid, &judge[1], k1, 10, k2, 10); /* S = 100 */
     j = scores_of(sid, &judge[0], &st);
     ck_assert_int_eq(st, 200);
     ck_assert_msg(json_equal(j, mine), "a judge's answer changed when another judge scored");
     json_decref(j);
+    j = call_json("GET", "/api/me/judging", NULL, &judge[0], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_msg(json_equal(j, queue), "a judge's queue changed when another judge scored");
+    json_decref(j);
+    j = call_json("GET", case_path, NULL, &judge[0], &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_msg(json_equal(j, view), "the case changed for a judge when another judge scored");
+    json_decref(j);
+    json_decref(queue);
+    json_decref(view);
     json_decref(mine);
 
     /* Staff see everyone, with names, at any time. */
