@@ -9,7 +9,6 @@
 #include "awards/awards.h"
 #include "api/audit.h"
 #include "api/ratelimit.h"
-#include "ops/ops.h"
 #include "api/app.h"
 #include "api/auth.h"
 #include "cli.h"
@@ -19,6 +18,7 @@
 #include "base/log.h"
 #include "mail/mail.h"
 #include "db/migrate.h"
+#include "routes.h"
 #include "base/paths.h"
 #include "base/util.h"
 
@@ -60,20 +60,13 @@ static const struct command commands[] = {
 };
 
 /*
- * The wiring, in one place: every module that prepares statements, and
- * every feature's routes. Statements are registered once at start, before
- * any command connects; routes when the server is built.
+ * The wiring, in one place: every module that prepares statements
+ * (registered once at start, before any command connects). The routes are
+ * one table in routes.c, added when the server is built.
  */
 static void (*const statement_sets[])(void) = {
     audit_statements,    auth_statements,       ratelimit_statements,
     accounts_statements, activities_statements, awards_statements,
-};
-
-static int (*const route_sets[])(struct http_server *) = {
-#ifdef CONVENE_TEST_ROUTES
-    testroutes_register,
-#endif
-    ops_routes,          accounts_routes, activities_routes, awards_routes,
 };
 
 static int register_routes(struct http_server *srv)
@@ -81,10 +74,7 @@ static int register_routes(struct http_server *srv)
 #ifdef CONVENE_TEST_ROUTES
     log_warn("test build: diagnostic endpoints under /api/_test/ are compiled in");
 #endif
-    for (size_t i = 0; i < ARRAY_LEN(route_sets); i++)
-        if (route_sets[i](srv) != 0)
-            return -1;
-    return 0;
+    return routes_register(srv);
 }
 
 static void print_usage(FILE *out)

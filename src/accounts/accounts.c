@@ -348,7 +348,7 @@ static void reply_me(struct http_req *req, struct db_conn *c, long account_id, i
 
 /* ---- Organisations ---- */
 
-static void h_organisations(struct http_req *req)
+void accounts_organisations(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
@@ -422,7 +422,7 @@ static int signup_tx(struct api_ctx *x, const char *const params[7], bool *org_o
     return rc;
 }
 
-static void h_signup(struct http_req *req)
+void accounts_signup(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, signup_members, NULL) != 0)
@@ -478,7 +478,7 @@ static const char *const token_members[] = {"token", NULL};
 /* Routes that take no body accept none or an empty object. */
 static const char *const no_members[] = {NULL};
 
-static void h_verify(struct http_req *req)
+void accounts_verify(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, token_members, NULL) != 0)
@@ -547,7 +547,7 @@ static struct db_result *begin_email_request(struct api_ctx *x, const char *what
     return r;
 }
 
-static void h_verify_resend(struct http_req *req)
+void accounts_verify_resend(struct http_req *req)
 {
     struct api_ctx x;
     struct db_result *r = NULL;
@@ -650,7 +650,7 @@ static void uncount_login(struct api_ctx *x, const char *lower)
     ratelimit_refund(x->c, key);
 }
 
-static void h_login(struct http_req *req)
+void accounts_login(struct http_req *req)
 {
     struct api_ctx x;
     char *stored = NULL;
@@ -705,7 +705,7 @@ out:
     api_end(&x);
 }
 
-static void h_logout(struct http_req *req)
+void accounts_logout(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, true, no_members, NULL) != 0 ||
@@ -729,7 +729,7 @@ out:
 
 /* ---- Passwords ---- */
 
-static void h_forgot(struct http_req *req)
+void accounts_forgot(struct http_req *req)
 {
     struct api_ctx x;
     struct db_result *r = NULL;
@@ -790,7 +790,7 @@ static int reset_tx(struct api_ctx *x, const char *token_hash, const char *hash)
     return rc;
 }
 
-static void h_reset(struct http_req *req)
+void accounts_reset(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, API_NO_DB) != 0 || api_body(&x, false, reset_members, NULL) != 0)
@@ -874,7 +874,7 @@ static int change_password_tx(struct api_ctx *x, const char *hash)
     return rc;
 }
 
-static void h_change_password(struct http_req *req)
+void accounts_change_password(struct http_req *req)
 {
     struct api_ctx x;
     char *stored = NULL;
@@ -926,7 +926,7 @@ out:
 
 /* ---- The caller ---- */
 
-static void h_me(struct http_req *req)
+void accounts_me(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, 0) != 0)
@@ -982,7 +982,7 @@ static int profile_tx(struct api_ctx *x, const char *const params[9], bool *org_
     return rc;
 }
 
-static void h_me_update(struct http_req *req)
+void accounts_me_update(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, false, me_members, me_read_only) != 0)
@@ -1022,7 +1022,7 @@ out:
     api_end(&x);
 }
 
-static void h_sessions(struct http_req *req)
+void accounts_sessions(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, 0) != 0)
@@ -1045,7 +1045,7 @@ out:
     api_end(&x);
 }
 
-static void h_session_revoke(struct http_req *req)
+void accounts_session_revoke(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, 0) != 0 || api_body(&x, true, no_members, NULL) != 0 ||
@@ -1137,19 +1137,19 @@ out:
     api_end(&x);
 }
 
-static void h_admin_accounts(struct http_req *req)
+void accounts_admin_accounts(struct http_req *req)
 {
     filtered_list(req, ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts", true);
 }
 
 /* Staff find the people they register on someone's behalf. */
-static void h_staff_accounts(struct http_req *req)
+void accounts_staff_accounts(struct http_req *req)
 {
     filtered_list(req, ROLE_STAFF | ROLE_ADMIN, "q", 600, st_admin_accounts, "accounts", true);
 }
 
 /* Staff confirm that a person belongs to the organisation they declared. */
-static void h_confirm_organisation(struct http_req *req)
+void accounts_confirm_organisation(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
@@ -1178,7 +1178,7 @@ out:
 }
 
 /* PUT grants the role, DELETE revokes it; answers the account. */
-static void h_role(struct http_req *req)
+void accounts_role(struct http_req *req)
 {
     bool grant = str_eq(http_method(req), "PUT");
     struct api_ctx x;
@@ -1223,12 +1223,12 @@ out:
     api_end(&x);
 }
 
-static void h_admin_audit(struct http_req *req)
+void accounts_admin_audit(struct http_req *req)
 {
     filtered_list(req, ROLE_ADMIN, "action", 64, st_audit_list, "audit log", false);
 }
 
-static void h_admin_outbox(struct http_req *req)
+void accounts_admin_outbox(struct http_req *req)
 {
     struct api_ctx x;
     struct api_page pg;
@@ -1251,7 +1251,7 @@ out:
     api_end(&x);
 }
 
-static void h_admin_outbox_retry(struct http_req *req)
+void accounts_admin_outbox_retry(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, ROLE_ADMIN, 0) != 0 || api_body(&x, true, no_members, NULL) != 0 ||
@@ -1267,33 +1267,4 @@ static void h_admin_outbox_retry(struct http_req *req)
         http_reply_json(req, 200, json_pack("{s:s}", "status", "pending"));
 out:
     api_end(&x);
-}
-
-static const struct http_route_def routes[] = {
-    {"GET", "/api/organisations", h_organisations},
-    {"POST", "/api/auth/signup", h_signup},
-    {"POST", "/api/auth/verify", h_verify},
-    {"POST", "/api/auth/verify/resend", h_verify_resend},
-    {"POST", "/api/auth/login", h_login},
-    {"POST", "/api/auth/logout", h_logout},
-    {"POST", "/api/auth/password/forgot", h_forgot},
-    {"POST", "/api/auth/password/reset", h_reset},
-    {"GET", "/api/me", h_me},
-    {"PATCH", "/api/me", h_me_update},
-    {"POST", "/api/me/password", h_change_password},
-    {"GET", "/api/me/sessions", h_sessions},
-    {"DELETE", "/api/me/sessions/{id:int}", h_session_revoke},
-    {"GET", "/api/admin/accounts", h_admin_accounts},
-    {"GET", "/api/accounts", h_staff_accounts},
-    {"POST", "/api/accounts/{id:int}/organisation/confirm", h_confirm_organisation},
-    {"PUT", "/api/admin/accounts/{id:int}/roles/{role}", h_role},
-    {"DELETE", "/api/admin/accounts/{id:int}/roles/{role}", h_role},
-    {"GET", "/api/admin/audit", h_admin_audit},
-    {"GET", "/api/admin/outbox", h_admin_outbox},
-    {"POST", "/api/admin/outbox/{id:int}/retry", h_admin_outbox_retry},
-};
-
-int accounts_routes(struct http_server *s)
-{
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

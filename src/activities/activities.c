@@ -180,7 +180,7 @@ static void reply_etag(struct http_req *req, const char *body, size_t len, const
 
 /* ---- The public list ---- */
 
-static void h_list(struct http_req *req)
+void activities_list(struct http_req *req)
 {
     /* Text filters: 200 characters of any script (3 bytes each in UTF-8). */
     char kind[40], from[16], to[16], month[16], city[600], online[8], q[600], section[16],
@@ -294,7 +294,7 @@ out:
 
 /* ---- One activity ---- */
 
-static void h_detail(struct http_req *req)
+void activities_detail(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
@@ -795,7 +795,7 @@ static char *write_sql(const struct column_values *cv, bool create)
  * writes the row, its period, the waiting list's promotions (an edit may
  * add seats) and the audit entry.
  */
-static void h_write(struct http_req *req)
+void activities_write(struct http_req *req)
 {
     bool create = str_eq(http_method(req), "POST");
     struct api_ctx x;
@@ -891,7 +891,7 @@ static int begin_on_activity(struct api_ctx *x, const char *id)
     return 0;
 }
 
-static void h_publish(struct http_req *req)
+void activities_publish(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
@@ -919,7 +919,7 @@ out:
     api_end(&x);
 }
 
-static void h_cancel(struct http_req *req)
+void activities_cancel(struct http_req *req)
 {
     json_t *details = NULL;
     struct api_ctx x;
@@ -1031,7 +1031,7 @@ static void check_question(struct api_fields *f, size_t i, json_t *q)
  * not listed, updates those with an id of this activity, inserts the new
  * ones in the order given, and answers the list as it is now.
  */
-static void h_questions_put(struct http_req *req)
+void activities_questions_put(struct http_req *req)
 {
     static const char *const allowed[] = {"questions", NULL};
     char *text = NULL;
@@ -1097,23 +1097,4 @@ void activities_statements(void)
     calendar_statements();
     enrol_statements();
     exports_statements();
-}
-
-static const struct http_route_def routes[] = {
-    {"GET", "/api/activities", h_list},
-    {"POST", "/api/activities", h_write},
-    {"GET", "/api/activities/{id:int}", h_detail},
-    {"PATCH", "/api/activities/{id:int}", h_write},
-    {"POST", "/api/activities/{id:int}/publish", h_publish},
-    {"POST", "/api/activities/{id:int}/cancel", h_cancel},
-    {"PUT", "/api/activities/{id:int}/questions", h_questions_put},
-};
-
-int activities_routes(struct http_server *s)
-{
-    int rc = 0;
-    rc |= enrol_routes(s);
-    rc |= exports_routes(s);
-    rc |= http_routes(s, routes, ARRAY_LEN(routes));
-    return rc ? -1 : 0;
 }

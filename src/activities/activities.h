@@ -8,13 +8,31 @@
 #ifndef CONVENE_ACTIVITIES_H
 #define CONVENE_ACTIVITIES_H
 
-struct http_server;
+struct http_req;
 
 /* Registers the feature's prepared statements (see db_register). */
 void activities_statements(void);
 
-/* Registers every route of the feature. 0, or -1 when the route table
- * refuses one. */
-int activities_routes(struct http_server *s);
+/* HTTP handlers (routed in src/routes.c) */
+/* activities.c: the calendar and its editing */
+void activities_list(struct http_req *req);
+void activities_write(struct http_req *req); /* POST (create) and PATCH */
+void activities_detail(struct http_req *req);
+void activities_publish(struct http_req *req);
+void activities_cancel(struct http_req *req);
+void activities_questions_put(struct http_req *req);
+/* enrol.c: enrolment, waiting lists, approvals */
+void enrol_create(struct http_req *req);
+void enrol_list(struct http_req *req);
+void enrol_cancel_own(struct http_req *req);
+void enrol_mine(struct http_req *req);
+void enrol_action(struct http_req *req);
+/* exports.c: participant lists and calendar feeds */
+void exports_participants(struct http_req *req);
+void exports_all_participants(struct http_req *req);
+void exports_public_feed(struct http_req *req);
+void exports_activity_ics(struct http_req *req);
+void exports_private_feed(struct http_req *req);
+void exports_calendar_token(struct http_req *req); /* GET, POST and DELETE */
 
 #endif

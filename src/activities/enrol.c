@@ -9,6 +9,8 @@
  * PostgreSQL (convene_enroll, convene_enrollment_action) under the
  * activity's row lock, together with the email, in one statement.
  */
+#include "activities/activities.h"
+
 #include "activities/internal.h"
 #include "api/api.h"
 #include "api/app.h"
@@ -210,7 +212,7 @@ static int check_account(struct api_ctx *x, long account)
     return 0;
 }
 
-static void h_enrol(struct http_req *req)
+void enrol_create(struct http_req *req)
 {
     static const char *const allowed[] = {"answers", "account_id", NULL};
     json_t *info = NULL, *clean = NULL, *details = NULL;
@@ -269,7 +271,7 @@ out:
     api_end(&x);
 }
 
-static void h_cancel_own(struct http_req *req)
+void enrol_cancel_own(struct http_req *req)
 {
     json_t *info = NULL;
     static const char *const nothing[] = {NULL};
@@ -298,7 +300,7 @@ out:
     api_end(&x);
 }
 
-static void h_mine(struct http_req *req)
+void enrol_mine(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, 0) != 0)
@@ -319,7 +321,7 @@ out:
 
 /* ---- Staff ---- */
 
-static void h_list(struct http_req *req)
+void enrol_list(struct http_req *req)
 {
     /* The caller first: a stranger learns nothing from the query's checks. */
     struct api_ctx x;
@@ -364,7 +366,7 @@ static long enrollment_activity(struct api_ctx *x, const char *id)
     return activity;
 }
 
-static void h_action(struct http_req *req)
+void enrol_action(struct http_req *req)
 {
     const char *action = http_param(req, "action");
     static const char *const actions[] = {"approve",  "reject",   "promote",
@@ -432,17 +434,4 @@ static void h_action(struct http_req *req)
 out:
     json_decref(info);
     api_end(&x);
-}
-
-static const struct http_route_def routes[] = {
-    {"POST", "/api/activities/{id:int}/enrollments", h_enrol},
-    {"GET", "/api/activities/{id:int}/enrollments", h_list},
-    {"DELETE", "/api/activities/{id:int}/enrollments/me", h_cancel_own},
-    {"GET", "/api/me/enrollments", h_mine},
-    {"POST", "/api/enrollments/{id:int}/{action}", h_action},
-};
-
-int enrol_routes(struct http_server *s)
-{
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -7,6 +7,8 @@
  * A CSV is streamed by csvout_stream (api/csvout.h), which says how a
  * failure part-way reaches the client.
  */
+#include "activities/activities.h"
+
 #include "db/cache.h"
 #include "activities/internal.h"
 #include "api/api.h"
@@ -86,7 +88,7 @@ static const char *const participant_header[] = {
     "Name",    "Email",    "Organisation", "City",
     "Country", "Position", "Status",       "Registered at (UTC)"};
 
-static void h_participants(struct http_req *req)
+void exports_participants(struct http_req *req)
 {
     const char **header = NULL;
     strbuf sel;
@@ -161,7 +163,7 @@ static int query_date(struct http_req *req, const char *name, char *out, size_t 
     return -1;
 }
 
-static void h_all_participants(struct http_req *req)
+void exports_all_participants(struct http_req *req)
 {
     char from[11], to[11];
     if (query_date(req, "from", from, sizeof from) != 0 ||
@@ -223,7 +225,7 @@ static void build_calendar(strbuf *out, struct db_result *r, const char *name, c
     ics_end(out);
 }
 
-static void h_public_feed(struct http_req *req)
+void exports_public_feed(struct http_req *req)
 {
     char *body = NULL;
     size_t len = 0;
@@ -260,7 +262,7 @@ out:
     api_end(&x);
 }
 
-static void h_private_feed(struct http_req *req)
+void exports_private_feed(struct http_req *req)
 {
     const char *param = http_param(req, "token");
     size_t n = strlen(param);
@@ -310,7 +312,7 @@ out:
 }
 
 /* One activity as a calendar file, in its own time zone. */
-static void h_activity_ics(struct http_req *req)
+void exports_activity_ics(struct http_req *req)
 {
     json_t *info = NULL;
     strbuf out;
@@ -351,7 +353,7 @@ static void reply_feed_url(struct http_req *req, const char *token)
     free(url);
 }
 
-static void h_token(struct http_req *req)
+void exports_calendar_token(struct http_req *req)
 {
     static const char *const nothing[] = {NULL};
     const char *method = http_method(req);
@@ -389,20 +391,4 @@ static void h_token(struct http_req *req)
     reply_feed_url(req, revoke ? NULL : token);
 out:
     api_end(&x);
-}
-
-static const struct http_route_def routes[] = {
-    {"GET", "/api/activities/{id:int}/participants.csv", h_participants},
-    {"GET", "/api/exports/participants.csv", h_all_participants},
-    {"GET", "/api/calendar.ics", h_public_feed},
-    {"GET", "/api/activities/{id:int}/calendar.ics", h_activity_ics},
-    {"GET", "/api/feeds/{token}", h_private_feed},
-    {"GET", "/api/me/calendar-token", h_token},
-    {"POST", "/api/me/calendar-token", h_token},
-    {"DELETE", "/api/me/calendar-token", h_token},
-};
-
-int exports_routes(struct http_server *s)
-{
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

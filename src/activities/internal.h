@@ -1,7 +1,7 @@
 /*
  * internal.h - what the files of the activities feature share with each
  * other (and with nothing outside src/activities/): the enrolment and
- * export halves register their own statements and routes, and both read
+ * export halves register their own statements, and both read
  * an activity's enrolment data and write it as iCalendar.
  */
 #ifndef CONVENE_ACTIVITIES_INTERNAL_H
@@ -12,16 +12,13 @@
 
 #include "api/api.h"
 
-struct http_server;
 struct http_req;
 struct db_conn;
 struct strbuf;
 struct account;
 
 void enrol_statements(void);
-int enrol_routes(struct http_server *s);
 void exports_statements(void);
-int exports_routes(struct http_server *s);
 
 /*
  * The data of activity id needed to enrol (mode, questions, dates, place,

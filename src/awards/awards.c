@@ -25,15 +25,6 @@ void awards_statements(void)
     files_statements();
 }
 
-int awards_routes(struct http_server *s)
-{
-    if (cycles_routes(s) != 0 || submissions_routes(s) != 0 || votes_routes(s) != 0 ||
-        jury_routes(s) != 0 || results_routes(s) != 0 || award_exports_routes(s) != 0 ||
-        files_routes(s) != 0)
-        return -1;
-    return 0;
-}
-
 const char *awards_text(struct http_req *req, json_t *obj, const char *key, struct api_fields *f,
                         unsigned flags, size_t max_chars)
 {

@@ -8,6 +8,8 @@
  * phase instants and the weights are also checks of the table, so a PATCH
  * that breaks them is a 422 on the field too.
  */
+#include "awards/awards.h"
+
 #include "api/api.h"
 #include "api/auth.h"
 #include "awards/internal.h"
@@ -288,12 +290,12 @@ static const char *const cycle_read_only[] = {"id", "phase", "published_at", NUL
 
 /* ---- Handlers ---- */
 
-static void h_list(struct http_req *req)
+void cycles_list(struct http_req *req)
 {
     awards_read(req, 0, API_NO_CALLER, st_list, 0, "award cycle");
 }
 
-static void h_get(struct http_req *req)
+void cycles_get(struct http_req *req)
 {
     awards_read(req, 0, API_NO_CALLER, st_get, AWARDS_ID, "award cycle");
 }
@@ -330,23 +332,12 @@ out:
     api_end(&x);
 }
 
-static void h_create(struct http_req *req)
+void cycles_create(struct http_req *req)
 {
     write_cycle(req, true);
 }
 
-static void h_update(struct http_req *req)
+void cycles_update(struct http_req *req)
 {
     write_cycle(req, false);
-}
-
-int cycles_routes(struct http_server *s)
-{
-    static const struct http_route_def routes[] = {
-        {"GET", "/api/awards/cycles", h_list},
-        {"POST", "/api/awards/cycles", h_create},
-        {"GET", "/api/awards/cycles/{id:int}", h_get},
-        {"PATCH", "/api/awards/cycles/{id:int}", h_update},
-    };
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

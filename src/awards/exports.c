@@ -6,6 +6,8 @@
  * COPY by csvout_stream (api/csvout.h): BOM, CRLF, RFC 4180, formula-looking
  * cells neutralised by convene_csv_safe.
  */
+#include "awards/awards.h"
+
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/csvout.h"
@@ -187,27 +189,17 @@ out:
     api_end(&x);
 }
 
-static void h_submissions(struct http_req *req)
+void award_exports_submissions(struct http_req *req)
 {
     export_csv(req, &submissions_csv);
 }
 
-static void h_scores(struct http_req *req)
+void award_exports_scores(struct http_req *req)
 {
     export_csv(req, &scores_csv);
 }
 
-static void h_votes(struct http_req *req)
+void award_exports_votes(struct http_req *req)
 {
     export_csv(req, &votes_csv);
-}
-
-int award_exports_routes(struct http_server *s)
-{
-    static const struct http_route_def routes[] = {
-        {"GET", "/api/awards/cycles/{id:int}/submissions.csv", h_submissions},
-        {"GET", "/api/awards/cycles/{id:int}/scores.csv", h_scores},
-        {"GET", "/api/awards/cycles/{id:int}/votes.csv", h_votes},
-    };
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

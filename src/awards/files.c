@@ -18,6 +18,8 @@
  * a slow reader holds no connection and one slice of memory (FILE_SLICE
  * says why 64 KiB rather than 1 MB).
  */
+#include "awards/awards.h"
+
 #include "api/api.h"
 #include "api/app.h"
 #include "api/auth.h"
@@ -97,11 +99,6 @@ void files_statements(void)
     st_delete = db_register("aw_file_delete", "SELECT convene_file_delete($1, $2, $3, $4)");
 }
 
-static bool is_staff(const struct account *me)
-{
-    return me != NULL && (me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
-}
-
 /* Checks the form's parts into x->f: one file with an acceptable name and
  * type, visibility public or jury, nothing else. Returns the file's type
  * (NULL when refused) and the visibility in *visibility. */
@@ -162,7 +159,7 @@ static void hex_encode(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static void h_upload(struct http_req *req)
+void files_upload(struct http_req *req)
 {
     bool slot = false;
     struct api_ctx x;
@@ -170,7 +167,7 @@ static void h_upload(struct http_req *req)
         goto out;
     const char *id = http_param(req, "id");
     const char *me = api_num(req, x.me->id);
-    const char *staff = is_staff(x.me) ? "true" : "false";
+    const char *staff = awards_staff(x.me) ? "true" : "false";
     const char *pre[] = {id, me, staff};
     struct db_result *r = db_run(x.c, st_check, 3, pre);
     if (r == NULL) {
@@ -241,16 +238,10 @@ out:
     api_end(&x);
 }
 
-static void h_list(struct http_req *req)
+void files_list(struct http_req *req)
 {
-    struct api_ctx x;
-    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
-        goto out;
-    const char *p[] = {http_param(req, "id"), x.me ? api_num(req, x.me->id) : NULL,
-                       is_staff(x.me) ? "true" : "false"};
-    api_reply_row_json(req, x.c, db_run(x.c, st_list, 3, p), 200, "case");
-out:
-    api_end(&x);
+    awards_read(req, 0, API_CALLER_OPTIONAL, st_list, AWARDS_ID | AWARDS_CALLER | AWARDS_STAFF,
+                "case");
 }
 
 /* Sends the rest of file `file_id` (size bytes, the first `sent` of them
@@ -282,14 +273,14 @@ static int send_rest(struct http_req *req, const char *file_id, unsigned long lo
     return 0;
 }
 
-static void h_download(struct http_req *req)
+void files_download(struct http_req *req)
 {
     struct api_ctx x;
     if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
         goto out;
     const char *file_id = http_param(req, "file_id");
     const char *p[] = {http_param(req, "id"), file_id, x.me ? api_num(req, x.me->id) : NULL,
-                       is_staff(x.me) ? "true" : "false", SQL_SLICE};
+                       awards_staff(x.me) ? "true" : "false", SQL_SLICE};
     struct db_result *r = db_run_params(x.c, st_head, 5, p, NULL, NULL, true);
     if (r == NULL) {
         api_reply_db_error(req, x.c);
@@ -319,7 +310,7 @@ out:
     api_end(&x);
 }
 
-static void h_delete(struct http_req *req)
+void files_delete(struct http_req *req)
 {
     static const char *const nothing[] = {NULL};
     struct api_ctx x;
@@ -328,7 +319,7 @@ static void h_delete(struct http_req *req)
         goto out;
     const char *id = http_param(req, "id");
     const char *file_id = http_param(req, "file_id");
-    const char *p[] = {id, file_id, api_num(req, x.me->id), is_staff(x.me) ? "true" : "false"};
+    const char *p[] = {id, file_id, api_num(req, x.me->id), awards_staff(x.me) ? "true" : "false"};
     struct db_result *r = awards_run_begun(&x, st_delete, 4, p);
     if (r == NULL)
         goto out;
@@ -343,15 +334,4 @@ static void h_delete(struct http_req *req)
             json_pack("{s:I,s:b}", "id", (json_int_t)strtoll(file_id, NULL, 10), "deleted", true));
 out:
     api_end(&x);
-}
-
-int files_routes(struct http_server *s)
-{
-    static const struct http_route_def routes[] = {
-        {"POST", "/api/submissions/{id:int}/files", h_upload},
-        {"GET", "/api/submissions/{id:int}/files", h_list},
-        {"GET", "/api/submissions/{id:int}/files/{file_id:int}", h_download},
-        {"DELETE", "/api/submissions/{id:int}/files/{file_id:int}", h_delete},
-    };
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

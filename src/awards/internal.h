@@ -1,7 +1,7 @@
 /*
  * internal.h - what the files of the awards feature share with each other
  * (and with nothing outside src/awards/): each file registers its own
- * statements and routes; all of them validate text the same way and run
+ * statements; all of them validate text the same way and run
  * their one SQL call in a transaction with its audit row.
  */
 #ifndef CONVENE_AWARDS_INTERNAL_H
@@ -14,25 +14,17 @@
 
 #include "api/api.h"
 
-struct http_server;
 struct db_result;
 struct account;
 struct cache;
 
 void cycles_statements(void);
-int cycles_routes(struct http_server *s);
 void submissions_statements(void);
-int submissions_routes(struct http_server *s);
 void votes_statements(void);
-int votes_routes(struct http_server *s);
 void jury_statements(void);
-int jury_routes(struct http_server *s);
 void results_statements(void);
-int results_routes(struct http_server *s);
 void award_exports_statements(void);
-int award_exports_routes(struct http_server *s);
 void files_statements(void);
-int files_routes(struct http_server *s);
 
 /*
  * Reads text member key of obj (as api_string) limited to max_chars code

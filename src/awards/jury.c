@@ -13,6 +13,8 @@
  * so) are computed by convene_conflicts from both the recorded and the
  * current organisation, so a profile edit cannot dodge one.
  */
+#include "awards/awards.h"
+
 #include "api/api.h"
 #include "api/auth.h"
 #include "awards/internal.h"
@@ -49,7 +51,7 @@ void jury_statements(void)
     st_progress = db_register("aw_progress", "SELECT convene_cycle_progress_json($1, $2)::text");
 }
 
-static void h_assign(struct http_req *req)
+void jury_assign(struct http_req *req)
 {
     static const char *const allowed[] = {"account_id", NULL};
     struct api_ctx x;
@@ -81,7 +83,7 @@ out:
     api_end(&x);
 }
 
-static void h_unassign(struct http_req *req)
+void jury_unassign(struct http_req *req)
 {
     struct api_ctx x;
     if (awards_begin_empty(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0)
@@ -102,14 +104,14 @@ out:
     api_end(&x);
 }
 
-static void h_judges(struct http_req *req)
+void jury_judges(struct http_req *req)
 {
     awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_judges, AWARDS_ID, "award category");
 }
 
 /* {reason} from the judge itself; {judge_id, reason} from staff or from a
  * confirmed member of the case's organisation. */
-static void h_conflict(struct http_req *req)
+void jury_conflict(struct http_req *req)
 {
     static const char *const allowed[] = {"judge_id", "reason", NULL};
     struct api_ctx x;
@@ -144,14 +146,14 @@ out:
     api_end(&x);
 }
 
-static void h_conflicts(struct http_req *req)
+void jury_conflicts(struct http_req *req)
 {
     awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_conflicts, AWARDS_ID, "case");
 }
 
 /* Staff waive one conflict: {source} (country, declared, staff or
  * requested; an organisation conflict cannot be waived). */
-static void h_waive(struct http_req *req)
+void jury_waive(struct http_req *req)
 {
     static const char *const allowed[] = {"source", NULL};
     static const char *const sources[] = {"organisation", "country", "declared", "staff",
@@ -235,7 +237,7 @@ static void check_scores(json_t *scores, struct db_result *r, struct api_fields 
     }
 }
 
-static void h_scores(struct http_req *req)
+void jury_scores(struct http_req *req)
 {
     static const char *const allowed[] = {"scores", "comment", "feedback", NULL};
     struct api_ctx x;
@@ -271,20 +273,20 @@ out:
 /* The scores of a case as the caller may see them (convene_case_scores_json:
  * a judge its own while evaluation is open, every counted judge's after;
  * staff everything); 404 to anyone else. */
-static void h_scores_get(struct http_req *req)
+void jury_scores_get(struct http_req *req)
 {
     awards_read(req, 0, API_CALLER_OPTIONAL, st_scores_get,
                 AWARDS_ID | AWARDS_CALLER | AWARDS_STAFF, "case");
 }
 
-static void h_judging(struct http_req *req)
+void jury_judging(struct http_req *req)
 {
     awards_read(req, ROLE_JUDGE, 0, st_judging, AWARDS_CALLER, "judge");
 }
 
 /* Staff: where the jury stands in a cycle; ?sort=disagreement puts the
  * cases the judges disagree on most first. */
-static void h_progress(struct http_req *req)
+void jury_progress(struct http_req *req)
 {
     char sort[16];
     if (api_query_string(req, "sort", sort, sizeof sort) != 0)
@@ -300,21 +302,4 @@ static void h_progress(struct http_req *req)
     api_reply_row_json(req, x.c, db_run(x.c, st_progress, 2, p), 200, "award cycle");
 out:
     api_end(&x);
-}
-
-int jury_routes(struct http_server *s)
-{
-    static const struct http_route_def routes[] = {
-        {"POST", "/api/awards/categories/{id:int}/judges", h_assign},
-        {"GET", "/api/awards/categories/{id:int}/judges", h_judges},
-        {"DELETE", "/api/awards/categories/{id:int}/judges/{account_id:int}", h_unassign},
-        {"POST", "/api/submissions/{id:int}/conflicts", h_conflict},
-        {"GET", "/api/submissions/{id:int}/conflicts", h_conflicts},
-        {"POST", "/api/submissions/{id:int}/conflicts/{judge_id:int}/waive", h_waive},
-        {"PUT", "/api/submissions/{id:int}/scores", h_scores},
-        {"GET", "/api/submissions/{id:int}/scores", h_scores_get},
-        {"GET", "/api/me/judging", h_judging},
-        {"GET", "/api/awards/cycles/{id:int}/progress", h_progress},
-    };
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -14,6 +14,8 @@
  * GET /api/awards/gallery: submitted cases of published cycles with the
  * organisation's consent, public fields only, cached per query.
  */
+#include "awards/awards.h"
+
 #include "api/api.h"
 #include "api/app.h"
 #include "api/auth.h"
@@ -96,7 +98,7 @@ out:
     api_end(&x);
 }
 
-static void h_results(struct http_req *req)
+void results_get(struct http_req *req)
 {
     char key[64];
     snprintf(key, sizeof key, "results|%s", http_param(req, "id"));
@@ -147,7 +149,7 @@ static void check_finalists(json_t *body, struct api_fields *f)
     }
 }
 
-static void h_publish(struct http_req *req)
+void results_publish(struct http_req *req)
 {
     static const char *const allowed[] = {"finalists", NULL};
     json_t *answer = NULL;
@@ -194,7 +196,7 @@ out:
 
 /* ---- The gallery ---- */
 
-static void h_gallery(struct http_req *req)
+void results_gallery(struct http_req *req)
 {
     long sdg = 0, category = 0, year = 0;
     char city[201], q[201];
@@ -220,21 +222,10 @@ static void h_gallery(struct http_req *req)
 }
 
 /* One case of the gallery, as an item of the list. */
-static void h_gallery_one(struct http_req *req)
+void results_gallery_one(struct http_req *req)
 {
     char key[64];
     snprintf(key, sizeof key, "item|%s", http_param(req, "id"));
     const char *p[] = {http_param(req, "id")};
     reply_through(req, gallery, key, st_gallery_one, 1, p, false, "case");
-}
-
-int results_routes(struct http_server *s)
-{
-    static const struct http_route_def routes[] = {
-        {"GET", "/api/awards/cycles/{id:int}/results", h_results},
-        {"POST", "/api/awards/cycles/{id:int}/publish", h_publish},
-        {"GET", "/api/awards/gallery", h_gallery},
-        {"GET", "/api/awards/gallery/{id:int}", h_gallery_one},
-    };
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

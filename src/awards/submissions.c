@@ -11,6 +11,8 @@
  * (convene_submission_*), with the mail, in one transaction with the audit
  * row.
  */
+#include "awards/awards.h"
+
 #include "api/api.h"
 #include "api/app.h"
 #include "api/auth.h"
@@ -107,7 +109,7 @@ static int begin_case(struct api_ctx *x, struct http_req *req, bool create)
     return api_check(x);
 }
 
-static void h_create(struct http_req *req)
+void submissions_create(struct http_req *req)
 {
     struct api_ctx x;
     if (begin_case(&x, req, true) != 0)
@@ -127,13 +129,13 @@ out:
     api_end(&x);
 }
 
-static void h_get(struct http_req *req)
+void submissions_get(struct http_req *req)
 {
     awards_read(req, 0, API_CALLER_OPTIONAL, st_get, AWARDS_ID | AWARDS_CALLER | AWARDS_STAFF,
                 "case");
 }
 
-static void h_update(struct http_req *req)
+void submissions_update(struct http_req *req)
 {
     struct api_ctx x;
     if (begin_case(&x, req, false) != 0)
@@ -172,31 +174,18 @@ out:
     api_end(&x);
 }
 
-static void h_submit(struct http_req *req)
+void submissions_submit(struct http_req *req)
 {
     status_change(req, st_submit, "submission.submitted");
 }
 
-static void h_withdraw(struct http_req *req)
+void submissions_withdraw(struct http_req *req)
 {
     status_change(req, st_withdraw, "submission.withdrawn");
 }
 
 /* The cases of the caller's organisation (confirmed members only). */
-static void h_mine(struct http_req *req)
+void submissions_mine(struct http_req *req)
 {
     awards_read(req, 0, 0, st_mine, AWARDS_CALLER, "case");
-}
-
-int submissions_routes(struct http_server *s)
-{
-    static const struct http_route_def routes[] = {
-        {"POST", "/api/awards/cycles/{id:int}/submissions", h_create},
-        {"GET", "/api/submissions/{id:int}", h_get},
-        {"PATCH", "/api/submissions/{id:int}", h_update},
-        {"POST", "/api/submissions/{id:int}/submit", h_submit},
-        {"POST", "/api/submissions/{id:int}/withdraw", h_withdraw},
-        {"GET", "/api/me/submissions", h_mine},
-    };
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

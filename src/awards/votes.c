@@ -17,6 +17,8 @@
  * with the clock and notifies nothing: each entry is stored with the
  * cycle's next phase instant and is not served from then on.
  */
+#include "awards/awards.h"
+
 #include "api/api.h"
 #include "api/auth.h"
 #include "awards/internal.h"
@@ -63,7 +65,7 @@ static void vote(struct api_ctx *x, const char *submission)
     awards_run_reply(x, st_vote, 5, p, 200, NULL, NULL, NULL, NULL);
 }
 
-static void h_put(struct http_req *req)
+void votes_put(struct http_req *req)
 {
     static const char *const allowed[] = {"submission_id", NULL};
     struct api_ctx x;
@@ -78,7 +80,7 @@ out:
     api_end(&x);
 }
 
-static void h_delete(struct http_req *req)
+void votes_delete(struct http_req *req)
 {
     struct api_ctx x;
     if (awards_begin_empty(&x, req, 0, AUTH_VERIFIED) != 0)
@@ -88,7 +90,7 @@ out:
     api_end(&x);
 }
 
-static void h_get(struct http_req *req)
+void votes_get(struct http_req *req)
 {
     awards_read(req, 0, 0, st_get, AWARDS_ID | AWARDS_CALLER, "award category");
 }
@@ -111,7 +113,7 @@ static const char *candidates_valid(const char *entry)
     return end + 1;
 }
 
-static void h_candidates(struct http_req *req)
+void votes_candidates(struct http_req *req)
 {
     char key[64], etag[24];
     char *cached = NULL;
@@ -164,12 +166,12 @@ out:
 
 /* ---- Staff ---- */
 
-static void h_report(struct http_req *req)
+void votes_report(struct http_req *req)
 {
     awards_read(req, ROLE_STAFF | ROLE_ADMIN, 0, st_report, AWARDS_ID, "award cycle");
 }
 
-static void h_void(struct http_req *req)
+void votes_void(struct http_req *req)
 {
     static const char *const allowed[] = {"reason", NULL};
     struct api_ctx x;
@@ -196,17 +198,4 @@ static void h_void(struct http_req *req)
                                   "voided", true, "changed", changed));
 out:
     api_end(&x);
-}
-
-int votes_routes(struct http_server *s)
-{
-    static const struct http_route_def routes[] = {
-        {"PUT", "/api/awards/categories/{id:int}/vote", h_put},
-        {"GET", "/api/awards/categories/{id:int}/vote", h_get},
-        {"DELETE", "/api/awards/categories/{id:int}/vote", h_delete},
-        {"GET", "/api/awards/categories/{id:int}/candidates", h_candidates},
-        {"GET", "/api/awards/cycles/{id:int}/vote-report", h_report},
-        {"POST", "/api/awards/votes/{id:int}/void", h_void},
-    };
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void healthz(struct http_req *req)
+void ops_healthz(struct http_req *req)
 {
     static const char body[] = "{\"status\":\"ok\"}";
     http_reply(req, 200, "application/json", body, sizeof body - 1);
@@ -34,7 +34,7 @@ static void not_ready(struct http_req *req, const char *reason, const char *mess
     http_reply_error_with(req, 503, "unavailable", extra, "%s", message);
 }
 
-static void readyz(struct http_req *req)
+void ops_readyz(struct http_req *req)
 {
     struct app *app = http_app(req);
     struct db_conn *c = db_acquire(app->db);
@@ -70,7 +70,7 @@ static bool bearer_matches(struct http_req *req, const char *token)
 /* /metrics is for the operators' scraper: the client address (through
  * trusted proxies) must be in CONVENE_METRICS_ALLOW and, when
  * CONVENE_METRICS_TOKEN is set, the request must carry it. */
-static void metrics(struct http_req *req)
+void ops_metrics(struct http_req *req)
 {
     struct app *app = http_app(req);
     const struct config *cfg = app->cfg;
@@ -94,15 +94,4 @@ static void metrics(struct http_req *req)
     metrics_render(&b, &g);
     http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_cstr(&b), b.len);
     strbuf_free(&b);
-}
-
-static const struct http_route_def routes[] = {
-    {"GET", "/healthz", healthz},
-    {"GET", "/readyz", readyz},
-    {"GET", "/metrics", metrics},
-};
-
-int ops_routes(struct http_server *s)
-{
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }

@@ -6,14 +6,19 @@
 #ifndef CONVENE_OPS_H
 #define CONVENE_OPS_H
 
-struct http_server;
+struct http_req;
 
-/* Registers /healthz, /readyz and /metrics. 0 or -1. */
-int ops_routes(struct http_server *s);
+/* HTTP handlers (routed in src/routes.c) */
+void ops_healthz(struct http_req *req);
+void ops_readyz(struct http_req *req);
+void ops_metrics(struct http_req *req);
 
 #ifdef CONVENE_TEST_ROUTES
-/* Registers /api/_test/echo, /sleep and /db-sleep. 0 or -1. */
-int testroutes_register(struct http_server *s);
+/* Test-build HTTP handlers (src/ops/testroutes.c; routed in src/routes.c) */
+void testroutes_stack(struct http_req *req);
+void testroutes_echo(struct http_req *req);
+void testroutes_sleep(struct http_req *req);
+void testroutes_db_sleep(struct http_req *req);
 #endif
 
 #endif

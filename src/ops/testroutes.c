@@ -14,7 +14,7 @@
 #include <time.h>
 
 /* Echoes a JSON body back: exercises 413/415/400 paths of the layer. */
-static void echo(struct http_req *req)
+void testroutes_echo(struct http_req *req)
 {
     json_t *body = NULL;
     if (http_json_body(req, &body) != 0)
@@ -32,7 +32,7 @@ static long query_ms(struct http_req *req)
 }
 
 /* Sleeps ?ms= milliseconds in the worker (a request in flight). */
-static void sleep_plain(struct http_req *req)
+void testroutes_sleep(struct http_req *req)
 {
     long ms = query_ms(req);
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
@@ -41,7 +41,7 @@ static void sleep_plain(struct http_req *req)
 }
 
 /* Holds a pooled connection for ?ms= milliseconds (pg_sleep). */
-static void sleep_db(struct http_req *req)
+void testroutes_db_sleep(struct http_req *req)
 {
     struct app *app = http_app(req);
     long ms = query_ms(req);
@@ -65,7 +65,7 @@ static void sleep_db(struct http_req *req)
 }
 
 /* The stack size of the worker thread serving this request. */
-static void stack(struct http_req *req)
+void testroutes_stack(struct http_req *req)
 {
     pthread_attr_t attr;
     size_t size = 0;
@@ -74,16 +74,4 @@ static void stack(struct http_req *req)
         pthread_attr_destroy(&attr);
     }
     http_reply_json(req, 200, json_pack("{s:I}", "stack_bytes", (json_int_t)size));
-}
-
-static const struct http_route_def routes[] = {
-    {"GET", "/api/_test/stack", stack},
-    {"POST", "/api/_test/echo", echo},
-    {"GET", "/api/_test/sleep", sleep_plain},
-    {"GET", "/api/_test/db-sleep", sleep_db},
-};
-
-int testroutes_register(struct http_server *s)
-{
-    return http_routes(s, routes, ARRAY_LEN(routes));
 }
