@@ -127,16 +127,7 @@ static long make_case(const struct hsession *u, bool submit, long *cycle_out, lo
 /* Voting and evaluation open, submission closed. */
 static void open_evaluation(long cycle)
 {
-    char q[512];
-    snprintf(q, sizeof q,
-             "UPDATE award_cycles SET submission_opens_at = now() - interval '2 days', "
-             "submission_closes_at = now() - interval '1 day', "
-             "voting_opens_at = now() - interval '1 hour', "
-             "voting_closes_at = now() + interval '1 day', "
-             "evaluation_opens_at = now() - interval '1 hour', "
-             "evaluation_closes_at = now() + interval '1 day' WHERE id = %ld",
-             cycle);
-    harness_sql(DB, q);
+    aw_set_windows(DB, cycle, -2 * 86400, -86400, -3600, 86400, -3600, 86400);
 }
 
 /* ---- Multipart bodies ---- */
