@@ -327,6 +327,13 @@ long harness_sql_long(const char *db, const char *sql)
     return v;
 }
 
+char *harness_sql_text(const char *db, const char *sql)
+{
+    char *out = harness_psql(db, sql);
+    ck_assert_msg(out != NULL, "SQL failed on %s: %s", db, sql);
+    return out;
+}
+
 long harness_sql_longf(const char *db, const char *fmt, ...)
 {
     char sql[4096];
@@ -928,14 +935,17 @@ const char *herr_field_code(const struct hresp *r, const char *field)
 
 /* ---- Requests as a person ---- */
 
-long hcall(const struct server *s, const char *method, const char *path, const char *json,
-           const struct hsession *who, struct hresp *r)
+long hcall_body(const struct server *s, const char *method, const char *path,
+                const char *content_type, const char *body, size_t len, const struct hsession *who,
+                const char *const *extra, struct hresp *r)
 {
-    const char *h[4];
-    int n = 0;
-    char cookie[360], token[120];
-    if (json)
-        h[n++] = "Content-Type: application/json";
+    const char *h[20];
+    size_t n = 0;
+    char type[200], cookie[360], token[120];
+    if (content_type) {
+        snprintf(type, sizeof type, "Content-Type: %s", content_type);
+        h[n++] = type;
+    }
     if (who && who->cookie[0]) {
         snprintf(cookie, sizeof cookie, "Cookie: %s", who->cookie);
         h[n++] = cookie;
@@ -944,10 +954,20 @@ long hcall(const struct server *s, const char *method, const char *path, const c
         snprintf(token, sizeof token, "X-CSRF-Token: %s", who->csrf);
         h[n++] = token;
     }
+    for (size_t i = 0; extra && extra[i]; i++) {
+        ck_assert_msg(n < sizeof h / sizeof h[0] - 1, "%s %s: too many headers", method, path);
+        h[n++] = extra[i];
+    }
     h[n] = NULL;
-    ck_assert_msg(hreq(s, method, path, h, json, json ? strlen(json) : 0, r) == 0,
-                  "%s %s: no answer", method, path);
+    ck_assert_msg(hreq(s, method, path, h, body, len, r) == 0, "%s %s: no answer", method, path);
     return r->status;
+}
+
+long hcall(const struct server *s, const char *method, const char *path, const char *json,
+           const struct hsession *who, struct hresp *r)
+{
+    return hcall_body(s, method, path, json ? "application/json" : NULL, json,
+                      json ? strlen(json) : 0, who, NULL, r);
 }
 
 struct hsession hsession_cookie_only(const struct hsession *who)
@@ -1017,6 +1037,7 @@ long harness_make_user(const char *db, const char *email, const char *name, cons
         char token[48], token_hash[72];
         memset(out, 0, sizeof *out);
         out->id = id;
+        snprintf(out->email, sizeof out->email, "%s", email);
         auth_random_token(token);
         auth_random_token(out->csrf);
         auth_token_hash_hex(token, token_hash);
@@ -1059,6 +1080,7 @@ void harness_make_users(const char *db, const char *prefix, const char *display,
         auth_random_token(out[i].csrf);
         auth_token_hash_hex(token, hash);
         snprintf(out[i].cookie, sizeof out[i].cookie, "convene_session=%s", token);
+        snprintf(out[i].email, sizeof out[i].email, "%s-%d@test.example.org", prefix, i + 1);
         strbuf_printf(&s,
                       "%s((SELECT id FROM accounts WHERE email = '%s-%d@test.example.org'), "
                       "'%s'::bytea, '%s', now() + interval '1 day')",
@@ -1095,6 +1117,7 @@ long harness_login(const struct server *s, const char *email, const char *passwo
         snprintf(out->csrf, sizeof out->csrf, "%s", csrf ? csrf : "");
         json_t *acc = json_object_get(j, "account");
         out->id = (long)json_integer_value(json_object_get(acc ? acc : j, "id"));
+        snprintf(out->email, sizeof out->email, "%s", email);
         json_decref(j);
     }
     hresp_free(&r);

@@ -86,6 +86,9 @@ long harness_sql_long(const char *db, const char *sql);
 /* The same with the query formatted from fmt (up to 4 KiB; the values are
  * the test's own numbers and text, never a client's). */
 long harness_sql_longf(const char *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The first line of a query's output (caller frees); fails the test when
+ * the query fails. */
+char *harness_sql_text(const char *db, const char *sql);
 /* Stops / starts the test cluster (pg.sh). 0 or -1. A test that stops it
  * and then fails gets it started again when its process exits; the next
  * test's harness_test_setup starts it when the test was killed instead. */
@@ -224,6 +227,9 @@ struct hsession {
     long id; /* the account's id, 0 when unknown */
     char cookie[320];
     char csrf[80];
+    /* The account's email ("" when unknown): set by harness_make_user(s)
+     * and harness_login, for the mail a test waits for. */
+    char email[128];
 };
 
 /*
@@ -234,6 +240,18 @@ struct hsession {
  */
 long hcall(const struct server *s, const char *method, const char *path, const char *json,
            const struct hsession *who, struct hresp *r);
+
+/*
+ * hcall for any body: content_type (NULL: no Content-Type header), body of
+ * len bytes (may be NULL), who as for hcall, and extra NULL-terminated
+ * "Name: value" headers (may be NULL; an "X-Forwarded-For: addr" there
+ * replaces the test's own client address, as for hreq). For uploads, a
+ * user agent or a client address of the test's choosing. Fails the test on
+ * a transport failure; returns the status, the caller frees r.
+ */
+long hcall_body(const struct server *s, const char *method, const char *path,
+                const char *content_type, const char *body, size_t len, const struct hsession *who,
+                const char *const *extra, struct hresp *r);
 
 /* A copy of who without its CSRF token: the cookie alone, as a request
  * forged on another site would carry it (for CSRF refusals). */

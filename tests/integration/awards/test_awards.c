@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api/auth.h"
+#include "awards/awards_fixtures.h"
 #include "harness.h"
 #include "base/util.h"
 
@@ -29,76 +30,11 @@ Suite *make_awards_suite(void);
 static struct server srv;
 static struct catcher mail;
 
-struct user {
-    long id;
-    char email[96];
-    char cookie[128];
-    char csrf[64];
-};
-
 /* Seoul: two confirmed members and one unconfirmed; Bangkok: one
  * confirmed member; a partner organisation's confirmed member; staff; a
  * judge; voters of Kathmandu (confirmed, another member city). */
-static struct user seoul[2], seoul_unconfirmed, bangkok, partner, staff, judge, voters[4];
-static struct user judge_bkk, judge_suwon;
-
-/* ---- Set-up ---- */
-
-static void sql(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    free(out);
-}
-
-static long sql_long(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    long v = strtol(out, NULL, 10);
-    free(out);
-    return v;
-}
-
-/* A number no other test of this run has used: each test runs in its own
- * process (CK_FORK=yes), so a plain counter would start again at 1. */
-static long unique_n(void)
-{
-    static int serial;
-    return (long)(getpid() % 1000000) * 1000 + ++serial;
-}
-
-/* A verified account in organisation org (NULL: none), confirmed or not,
- * with role, and a session made here (only its hash stored). */
-static void make_user(struct user *u, const char *name, const char *org, bool confirmed,
-                      const char *role)
-{
-    long n = unique_n();
-    snprintf(u->email, sizeof u->email, "%s-%ld@awards.test", name, n);
-    char q[1024];
-    snprintf(q, sizeof q,
-             "INSERT INTO accounts (email, password_hash, name, organisation_id, "
-             "email_verified_at, organisation_confirmed_at) VALUES ('%s', 'x', '%s %ld', "
-             "(SELECT id FROM organisations WHERE name = '%s'), now(), %s) RETURNING id",
-             u->email, name, n, org ? org : "", confirmed ? "now()" : "NULL");
-    u->id = sql_long(q);
-    snprintf(q, sizeof q, "INSERT INTO account_roles (account_id, role) VALUES (%ld, '%s')", u->id,
-             role);
-    sql(q);
-    char token[48], hash[72];
-    int k = snprintf(token, sizeof token, "awardstok%ld", n);
-    for (int j = k; j < 43; j++)
-        token[j] = 'x';
-    token[43] = '\0';
-    auth_token_hash_hex(token, hash);
-    snprintf(u->cookie, sizeof u->cookie, "convene_session=%s", token);
-    snprintf(u->csrf, sizeof u->csrf, "csrf-awards-%ld", n);
-    snprintf(q, sizeof q,
-             "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) VALUES "
-             "(%ld, '%s'::bytea, '%s', now() + interval '1 day')",
-             u->id, hash, u->csrf);
-    sql(q);
-}
+static struct hsession seoul[2], seoul_unconfirmed, bangkok, partner, staff, judge, voters[4];
+static struct hsession judge_bkk, judge_suwon;
 
 static void start_all(void)
 {
@@ -112,100 +48,33 @@ static void start_all(void)
                          "CONVENE_TRUSTED_PROXIES=127.0.0.1",
                          NULL};
     ck_assert_int_eq(harness_server_start(&srv, DB, env), 0);
-    sql("INSERT INTO organisations (name, city, country, kind) VALUES "
-        "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
-        "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
-        "('Kathmandu Metropolitan City', 'Kathmandu', 'Nepal', 'member_city'), "
-        "('Habitat Partner', 'Manila', 'Philippines', 'partner'), "
-        "('Suwon Special City', 'Suwon', 'Republic of Korea', 'member_city'), "
-        "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
-    make_user(&seoul[0], "seoul", "Seoul Metropolitan Government", true, "participant");
-    make_user(&seoul[1], "seoul", "Seoul Metropolitan Government", true, "participant");
-    make_user(&seoul_unconfirmed, "seoulu", "Seoul Metropolitan Government", false, "participant");
-    make_user(&bangkok, "bangkok", "Bangkok Metropolitan Administration", true, "participant");
-    make_user(&partner, "partner", "Habitat Partner", true, "participant");
-    make_user(&staff, "staff", "CityNet Secretariat", true, "staff");
-    make_user(&judge, "judge", "CityNet Secretariat", true, "judge");
+    harness_sql(DB,
+                "INSERT INTO organisations (name, city, country, kind) VALUES "
+                "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
+                "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
+                "('Kathmandu Metropolitan City', 'Kathmandu', 'Nepal', 'member_city'), "
+                "('Habitat Partner', 'Manila', 'Philippines', 'partner'), "
+                "('Suwon Special City', 'Suwon', 'Republic of Korea', 'member_city'), "
+                "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
+    aw_make_user(DB, &seoul[0], "seoul", "Seoul Metropolitan Government", true, "participant");
+    aw_make_user(DB, &seoul[1], "seoul", "Seoul Metropolitan Government", true, "participant");
+    aw_make_user(DB, &seoul_unconfirmed, "seoulu", "Seoul Metropolitan Government", false,
+                 "participant");
+    aw_make_user(DB, &bangkok, "bangkok", "Bangkok Metropolitan Administration", true,
+                 "participant");
+    aw_make_user(DB, &partner, "partner", "Habitat Partner", true, "participant");
+    aw_make_user(DB, &staff, "staff", "CityNet Secretariat", true, "staff");
+    aw_make_user(DB, &judge, "judge", "CityNet Secretariat", true, "judge");
     for (int i = 0; i < 4; i++)
-        make_user(&voters[i], "voter", "Kathmandu Metropolitan City", true, "participant");
-    make_user(&judge_bkk, "judgebkk", "Bangkok Metropolitan Administration", true, "judge");
-    make_user(&judge_suwon, "judgesuwon", "Suwon Special City", true, "judge");
+        aw_make_user(DB, &voters[i], "voter", "Kathmandu Metropolitan City", true, "participant");
+    aw_make_user(DB, &judge_bkk, "judgebkk", "Bangkok Metropolitan Administration", true, "judge");
+    aw_make_user(DB, &judge_suwon, "judgesuwon", "Suwon Special City", true, "judge");
 }
 
 static void stop_all(void)
 {
     harness_server_stop(&srv);
     harness_catcher_stop(&mail);
-}
-
-/* ---- Requests ---- */
-
-static long call_on(const struct server *s, const char *method, const char *path, const char *json,
-                    const struct user *u, const char *agent, struct hresp *r)
-{
-    const char *h[6];
-    int n = 0;
-    char cookie[200], token[100], ua[128];
-    if (json)
-        h[n++] = "Content-Type: application/json";
-    if (u) {
-        snprintf(cookie, sizeof cookie, "Cookie: %s", u->cookie);
-        h[n++] = cookie;
-        snprintf(token, sizeof token, "X-CSRF-Token: %s", u->csrf);
-        h[n++] = token;
-    }
-    if (agent) {
-        snprintf(ua, sizeof ua, "User-Agent: %s", agent);
-        h[n++] = ua;
-    }
-    h[n] = NULL;
-    if (hreq(s, method, path, h, json, json ? strlen(json) : 0, r) != 0)
-        return -1;
-    return r->status;
-}
-
-static long call(const char *method, const char *path, const char *json, const struct user *u,
-                 const char *agent, struct hresp *r)
-{
-    return call_on(&srv, method, path, json, u, agent, r);
-}
-
-/* Sends a request and returns its JSON body (new reference, or NULL);
- * *status gets the HTTP status. */
-static json_t *call_json(const char *method, const char *path, const char *json,
-                         const struct user *u, long *status)
-{
-    struct hresp r;
-    *status = call(method, path, json, u, NULL, &r);
-    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
-    hresp_free(&r);
-    return j;
-}
-
-static const char *err_code(json_t *j)
-{
-    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-    return c ? c : "";
-}
-
-static const char *field_code(json_t *j, const char *field)
-{
-    json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
-    const char *c = json_string_value(json_object_get(json_object_get(fields, field), "code"));
-    return c ? c : "";
-}
-
-/* Expects status and error code from a request; frees the answer. */
-static void expect(const char *method, const char *path, const char *json, const struct user *u,
-                   long want, const char *code)
-{
-    long st;
-    json_t *j = call_json(method, path, json, u, &st);
-    ck_assert_msg(st == want, "%s %s: %ld, expected %ld (%s)", method, path, st, want,
-                  json_dumps(j, JSON_COMPACT));
-    if (code)
-        ck_assert_str_eq(err_code(j), code);
-    json_decref(j);
 }
 
 /* ---- Cycles, cases and phases ---- */
@@ -231,7 +100,7 @@ static long make_cycle(long *cat1, long *cat2)
     char body[2048];
     snprintf(body, sizeof body, cycle_body, ++n);
     long st;
-    json_t *j = call_json("POST", "/api/awards/cycles", body, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", "/api/awards/cycles", body, &staff, &st);
     ck_assert_msg(st == 201, "create cycle: %ld %s", st, json_dumps(j, JSON_COMPACT));
     long id = (long)json_integer_value(json_object_get(j, "id"));
     json_t *cats = json_object_get(j, "categories");
@@ -244,25 +113,7 @@ static long make_cycle(long *cat1, long *cat2)
 }
 
 /*
- * Sets the cycle's windows relative to now(), in seconds: submission
- * [s0, s1), voting [v0, v1), evaluation [e0, e1).
- */
-static void set_windows(long cycle, int s0, int s1, int v0, int v1, int e0, int e1)
-{
-    char q[1024];
-    snprintf(q, sizeof q,
-             "UPDATE award_cycles SET submission_opens_at = now() + interval '%d seconds', "
-             "submission_closes_at = now() + interval '%d seconds', "
-             "voting_opens_at = now() + interval '%d seconds', "
-             "voting_closes_at = now() + interval '%d seconds', "
-             "evaluation_opens_at = now() + interval '%d seconds', "
-             "evaluation_closes_at = now() + interval '%d seconds' WHERE id = %ld",
-             s0, s1, v0, v1, e0, e1, cycle);
-    sql(q);
-}
-
-/*
- * Sets the cycle's windows to w (as set_windows) and sends the request,
+ * Sets the cycle's windows to w (as aw_set_windows) and sends the request,
  * timing both. When the round trip took 900 ms or more, an edge set one
  * second ahead may already have passed, so the answer proves nothing: the
  * step is run again (after the SQL undo, which may be NULL, reverts what a
@@ -270,37 +121,37 @@ static void set_windows(long cycle, int s0, int s1, int v0, int v1, int e0, int 
  * a slow, shared machine. Returns the JSON answer (new reference).
  */
 static json_t *edge_json(long cycle, const int w[6], const char *undo, const char *method,
-                         const char *path, const char *body, const struct user *u, long *status)
+                         const char *path, const char *body, const struct hsession *u, long *status)
 {
     for (int attempt = 0;; attempt++) {
         double t0 = harness_now_ms();
-        set_windows(cycle, w[0], w[1], w[2], w[3], w[4], w[5]);
-        json_t *j = call_json(method, path, body, u, status);
+        aw_set_windows(DB, cycle, w[0], w[1], w[2], w[3], w[4], w[5]);
+        json_t *j = hcall_json(&srv, method, path, body, u, status);
         if (harness_now_ms() - t0 < 900 || attempt == 9)
             return j;
         json_decref(j);
         if (undo)
-            sql(undo);
+            harness_sql(DB, undo);
     }
 }
 
 /* edge_json expecting status and (when not NULL) the error code. */
 static void edge_expect(long cycle, const int w[6], const char *undo, const char *method,
-                        const char *path, const char *body, const struct user *u, long want,
+                        const char *path, const char *body, const struct hsession *u, long want,
                         const char *code)
 {
     long st;
     json_t *j = edge_json(cycle, w, undo, method, path, body, u, &st);
     ck_assert_msg(st == want, "%s %s at the edge: %ld, expected %ld", method, path, st, want);
     if (code)
-        ck_assert_str_eq(err_code(j), code);
+        ck_assert_str_eq(hjson_err_code(j), code);
     json_decref(j);
 }
 
 /* Submission closed, voting open for a day. */
 static void open_voting(long cycle)
 {
-    set_windows(cycle, -7200, -3600, -60, 86400, -60, 86400);
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 86400, -60, 86400);
 }
 
 static char case_json[1024];
@@ -315,11 +166,11 @@ static const char *case_body(long category, const char *title)
 }
 
 /* Creates a draft case as u; returns its id (0 on a refusal: *status). */
-static long create_case(long cycle, long category, const struct user *u, long *status)
+static long create_case(long cycle, long category, const struct hsession *u, long *status)
 {
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
-    json_t *j = call_json("POST", path, case_body(category, "Green corridors"), u, status);
+    json_t *j = hcall_json(&srv, "POST", path, case_body(category, "Green corridors"), u, status);
     long id = *status == 201 ? (long)json_integer_value(json_object_get(j, "id")) : 0;
     if (*status == 201)
         ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "draft");
@@ -327,14 +178,12 @@ static long create_case(long cycle, long category, const struct user *u, long *s
     return id;
 }
 
-static long submitted_case(long cycle, long category, const struct user *u)
+static long submitted_case(long cycle, long category, const struct hsession *u)
 {
     long st;
     long id = create_case(cycle, category, u, &st);
     ck_assert_int_eq(st, 201);
-    char path[96];
-    snprintf(path, sizeof path, "/api/submissions/%ld/submit", id);
-    expect("POST", path, NULL, u, 200, NULL);
+    aw_submit_case(&srv, id, u);
     return id;
 }
 
@@ -342,10 +191,10 @@ START_TEST(staff_create_and_view_a_cycle)
 {
     char body[2048];
     snprintf(body, sizeof body, cycle_body, 900);
-    expect("POST", "/api/awards/cycles", body, NULL, 401, NULL);
-    expect("POST", "/api/awards/cycles", body, &seoul[0], 403, NULL);
+    HEXPECT(&srv, "POST", "/api/awards/cycles", body, NULL, 401, NULL);
+    HEXPECT(&srv, "POST", "/api/awards/cycles", body, &seoul[0], 403, NULL);
     long st;
-    json_t *j = call_json("POST", "/api/awards/cycles", body, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", "/api/awards/cycles", body, &staff, &st);
     ck_assert_int_eq(st, 201);
     long id = (long)json_integer_value(json_object_get(j, "id"));
     ck_assert_int_gt(id, 0);
@@ -366,20 +215,20 @@ START_TEST(staff_create_and_view_a_cycle)
              "SELECT count(*) FROM audit_log WHERE action = 'award_cycle.created' AND "
              "target_id = '%ld'",
              id);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld", id);
-    j = call_json("GET", path, NULL, NULL, &st);
+    j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), "submission");
     ck_assert_int_eq(json_array_size(json_object_get(j, "categories")), 2);
     json_decref(j);
-    j = call_json("GET", "/api/awards/cycles", NULL, NULL, &st);
+    j = hcall_json(&srv, "GET", "/api/awards/cycles", NULL, NULL, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_ge(json_array_size(json_object_get(j, "items")), 1);
     json_decref(j);
-    expect("GET", "/api/awards/cycles/99999999", NULL, NULL, 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/awards/cycles/99999999", NULL, NULL, 404, "not_found");
 
     /* Phases from now. */
     struct {
@@ -391,9 +240,9 @@ START_TEST(staff_create_and_view_a_cycle)
         {-120, -60, -50, -40, -30, 300, "evaluation"}, {-120, -60, -50, -40, -30, -20, "closed"},
     };
     for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
-        set_windows(id, phases[i].s0, phases[i].s1, phases[i].v0, phases[i].v1, phases[i].e0,
-                    phases[i].e1);
-        j = call_json("GET", path, NULL, NULL, &st);
+        aw_set_windows(DB, id, phases[i].s0, phases[i].s1, phases[i].v0, phases[i].v1, phases[i].e0,
+                       phases[i].e1);
+        j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
         ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), phases[i].phase);
         json_decref(j);
     }
@@ -407,18 +256,18 @@ START_TEST(bad_cycles_are_422_on_the_field)
     json_t *body = json_loads(cycle_body, 0, NULL);
     json_object_set_new(body, "submission_closes_at", json_string("2039-03-01T00:00:00Z"));
     char *text = json_dumps(body, JSON_COMPACT);
-    json_t *j = call_json("POST", "/api/awards/cycles", text, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", "/api/awards/cycles", text, &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "submission_closes_at"), "out_of_range");
+    ck_assert_str_eq(hjson_field_code(j, "submission_closes_at"), "out_of_range");
     json_decref(j);
     free(text);
     /* Weights not adding up to 1. */
     json_object_set_new(body, "submission_closes_at", json_string("2039-01-01T00:00:00Z"));
     json_object_set_new(body, "public_weight", json_real(0.4));
     text = json_dumps(body, JSON_COMPACT);
-    j = call_json("POST", "/api/awards/cycles", text, &staff, &st);
+    j = hcall_json(&srv, "POST", "/api/awards/cycles", text, &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "public_weight"), "out_of_range");
+    ck_assert_str_eq(hjson_field_code(j, "public_weight"), "out_of_range");
     json_decref(j);
     free(text);
     /* Strict bodies; instants need a zone; items are checked. */
@@ -429,28 +278,29 @@ START_TEST(bad_cycles_are_422_on_the_field)
     json_array_append_new(json_object_get(body, "criteria"),
                           json_pack("{s:s,s:i}", "name", "Extra", "scale_max", 1000));
     text = json_dumps(body, JSON_COMPACT);
-    j = call_json("POST", "/api/awards/cycles", text, &staff, &st);
+    j = hcall_json(&srv, "POST", "/api/awards/cycles", text, &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "colour"), "unknown_member");
-    ck_assert_str_eq(field_code(j, "phase"), "read_only");
-    ck_assert_str_eq(field_code(j, "voting_opens_at"), "invalid_format");
-    ck_assert_str_eq(field_code(j, "criteria.2.scale_max"), "out_of_range");
+    ck_assert_str_eq(hjson_field_code(j, "colour"), "unknown_member");
+    ck_assert_str_eq(hjson_field_code(j, "phase"), "read_only");
+    ck_assert_str_eq(hjson_field_code(j, "voting_opens_at"), "invalid_format");
+    ck_assert_str_eq(hjson_field_code(j, "criteria.2.scale_max"), "out_of_range");
     json_decref(j);
     free(text);
     json_decref(body);
-    ck_assert_int_eq(sql_long("SELECT count(*) FROM award_cycles WHERE title = 'Test cycle %d'"),
-                     0);
+    ck_assert_int_eq(
+        harness_sql_long(DB, "SELECT count(*) FROM award_cycles WHERE title = 'Test cycle %d'"), 0);
 
     /* A change that breaks the order with the stored values: 422 too. */
     long cat;
     long id = make_cycle(&cat, NULL);
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld", id);
-    j = call_json("PATCH", path, "{\"voting_opens_at\":\"2038-01-01T00:00:00Z\"}", &staff, &st);
+    j = hcall_json(&srv, "PATCH", path, "{\"voting_opens_at\":\"2038-01-01T00:00:00Z\"}", &staff,
+                   &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "voting_opens_at"), "invalid");
+    ck_assert_str_eq(hjson_field_code(j, "voting_opens_at"), "invalid");
     json_decref(j);
-    j = call_json("PATCH", path, "{\"jury_weight\":0.5}", &staff, &st);
+    j = hcall_json(&srv, "PATCH", path, "{\"jury_weight\":0.5}", &staff, &st);
     ck_assert_int_eq(st, 422);
     json_decref(j);
 }
@@ -462,12 +312,12 @@ START_TEST(patch_cycle_then_409_after_scores_and_publication)
     long id = make_cycle(&cat, NULL);
     char path[96], q[512];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld", id);
-    expect("PATCH", path, "{\"title\":\"x\"}", &seoul[0], 403, NULL);
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"x\"}", &seoul[0], 403, NULL);
     long st;
-    json_t *j = call_json("PATCH", path,
-                          "{\"jury_weight\":0.6,\"public_weight\":0.4,\"self_vote\":true,"
-                          "\"voting_closes_at\":\"2039-03-02T00:00:00Z\",\"max_cases_per_org\":2}",
-                          &staff, &st);
+    json_t *j = hcall_json(&srv, "PATCH", path,
+                           "{\"jury_weight\":0.6,\"public_weight\":0.4,\"self_vote\":true,"
+                           "\"voting_closes_at\":\"2039-03-02T00:00:00Z\",\"max_cases_per_org\":2}",
+                           &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert(json_is_true(json_object_get(j, "self_vote")));
     ck_assert_int_eq(json_integer_value(json_object_get(j, "max_cases_per_org")), 2);
@@ -478,35 +328,35 @@ START_TEST(patch_cycle_then_409_after_scores_and_publication)
              "SELECT count(*) FROM audit_log WHERE action = 'award_cycle.updated' AND "
              "target_id = '%ld'",
              id);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
     /* Criteria may change until the first score. */
     char body[256];
     snprintf(body, sizeof body,
              "{\"criteria\":[{\"id\":%ld,\"name\":\"Innovation\",\"weight\":2},"
              "{\"name\":\"Outcomes\"}]}",
              crit_id);
-    j = call_json("PATCH", path, body, &staff, &st);
+    j = hcall_json(&srv, "PATCH", path, body, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_array_size(json_object_get(j, "criteria")), 2);
     json_decref(j);
     long sub = submitted_case(id, cat, &seoul[0]);
     /* A category holding a case stays; ids are this cycle's own. */
-    j = call_json("GET", path, NULL, NULL, &st);
+    j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
     long cat_b = (long)json_integer_value(
         json_object_get(json_array_get(json_object_get(j, "categories"), 1), "id"));
     json_decref(j);
     char cats[256];
     snprintf(cats, sizeof cats, "{\"categories\":[{\"id\":%ld,\"name\":\"Finance\"}]}", cat_b);
-    expect("PATCH", path, cats, &staff, 409, "category_in_use");
+    HEXPECT(&srv, "PATCH", path, cats, &staff, 409, "category_in_use");
     snprintf(cats, sizeof cats,
              "{\"categories\":[{\"id\":%ld,\"name\":\"Climate\"},{\"id\":%ld,\"name\":\"x\"}]}",
              cat, cat_b + 1000000);
-    expect("PATCH", path, cats, &staff, 422, "validation_failed");
+    HEXPECT(&srv, "PATCH", path, cats, &staff, 422, "validation_failed");
     snprintf(cats, sizeof cats,
              "{\"categories\":[{\"id\":%ld,\"name\":\"Climate action\"},"
              "{\"name\":\"Digital\"}]}",
              cat);
-    j = call_json("PATCH", path, cats, &staff, &st);
+    j = hcall_json(&srv, "PATCH", path, cats, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(
                          json_array_get(json_object_get(j, "categories"), 0), "name")),
@@ -517,13 +367,13 @@ START_TEST(patch_cycle_then_409_after_scores_and_publication)
              "INSERT INTO scores (submission_id, judge_id, criterion_id, value) VALUES "
              "(%ld, %ld, %ld, 7)",
              sub, judge.id, crit_id);
-    sql(q);
-    expect("PATCH", path, body, &staff, 409, "criteria_locked");
-    expect("PATCH", path, "{\"title\":\"Still fine\"}", &staff, 200, NULL);
+    harness_sql(DB, q);
+    HEXPECT(&srv, "PATCH", path, body, &staff, 409, "criteria_locked");
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"Still fine\"}", &staff, 200, NULL);
     snprintf(q, sizeof q, "UPDATE award_cycles SET published_at = now() WHERE id = %ld", id);
-    sql(q);
-    expect("PATCH", path, "{\"title\":\"Too late\"}", &staff, 409, "cycle_published");
-    j = call_json("GET", path, NULL, NULL, &st);
+    harness_sql(DB, q);
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"Too late\"}", &staff, 409, "cycle_published");
+    j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
     ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), "published");
     ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Still fine");
     json_decref(j);
@@ -536,46 +386,48 @@ START_TEST(only_confirmed_members_of_eligible_organisations_submit)
     long cycle = make_cycle(&cat, NULL);
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
-    expect("POST", path, case_body(cat, "x"), NULL, 401, NULL);
-    expect("POST", path, case_body(cat, "x"), &seoul_unconfirmed, 403, "organisation_unconfirmed");
-    expect("POST", path, case_body(cat, "x"), &partner, 403, "organisation_unconfirmed");
-    expect("POST", path, case_body(cat, "x"), &staff, 403, "organisation_unconfirmed");
+    HEXPECT(&srv, "POST", path, case_body(cat, "x"), NULL, 401, NULL);
+    HEXPECT(&srv, "POST", path, case_body(cat, "x"), &seoul_unconfirmed, 403,
+            "organisation_unconfirmed");
+    HEXPECT(&srv, "POST", path, case_body(cat, "x"), &partner, 403, "organisation_unconfirmed");
+    HEXPECT(&srv, "POST", path, case_body(cat, "x"), &staff, 403, "organisation_unconfirmed");
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE cycle_id = %ld", cycle);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     /* The cycle may accept partners. */
     char cpath[96];
     snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
-    expect("PATCH", cpath, "{\"eligible_kinds\":[\"member_city\",\"partner\"]}", &staff, 200, NULL);
-    expect("POST", path, case_body(cat, "x"), &partner, 201, NULL);
+    HEXPECT(&srv, "PATCH", cpath, "{\"eligible_kinds\":[\"member_city\",\"partner\"]}", &staff, 200,
+            NULL);
+    HEXPECT(&srv, "POST", path, case_body(cat, "x"), &partner, 201, NULL);
     /* Field checks. */
     long st;
     json_t *j =
-        call_json("POST", path,
-                  "{\"category_id\":1,\"sdgs\":[1,1],\"title\":\"\",\"summary\":\"s\","
-                  "\"description\":\"d\",\"contact_email\":\"nobody\",\"status\":\"submitted\","
-                  "\"extra\":1}",
-                  &seoul[0], &st);
+        hcall_json(&srv, "POST", path,
+                   "{\"category_id\":1,\"sdgs\":[1,1],\"title\":\"\",\"summary\":\"s\","
+                   "\"description\":\"d\",\"contact_email\":\"nobody\",\"status\":\"submitted\","
+                   "\"extra\":1}",
+                   &seoul[0], &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "sdgs"), "invalid_choice");
-    ck_assert_str_eq(field_code(j, "title"), "required");
-    ck_assert_str_eq(field_code(j, "contact_email"), "invalid_format");
-    ck_assert_str_eq(field_code(j, "status"), "read_only");
-    ck_assert_str_eq(field_code(j, "extra"), "unknown_member");
+    ck_assert_str_eq(hjson_field_code(j, "sdgs"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "title"), "required");
+    ck_assert_str_eq(hjson_field_code(j, "contact_email"), "invalid_format");
+    ck_assert_str_eq(hjson_field_code(j, "status"), "read_only");
+    ck_assert_str_eq(hjson_field_code(j, "extra"), "unknown_member");
     json_decref(j);
-    j = call_json("POST", path,
-                  "{\"category_id\":1,\"sdgs\":[1,2,3,4,5,6],\"title\":\"t\",\"summary\":\"s\","
-                  "\"description\":\"d\"}",
-                  &seoul[0], &st);
+    j = hcall_json(&srv, "POST", path,
+                   "{\"category_id\":1,\"sdgs\":[1,2,3,4,5,6],\"title\":\"t\",\"summary\":\"s\","
+                   "\"description\":\"d\"}",
+                   &seoul[0], &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "sdgs"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "sdgs"), "invalid_choice");
     json_decref(j);
     /* A category of another cycle. */
     long other_cat;
     make_cycle(&other_cat, NULL);
-    j = call_json("POST", path, case_body(other_cat, "x"), &seoul[0], &st);
+    j = hcall_json(&srv, "POST", path, case_body(other_cat, "x"), &seoul[0], &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "category_id"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "category_id"), "invalid_choice");
     json_decref(j);
 }
 END_TEST
@@ -592,7 +444,7 @@ START_TEST(case_limit_per_organisation_and_category)
     ck_assert_int_eq(st, 409);
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
-    expect("POST", path, case_body(cat1, "Again"), &seoul[1], 409, "case_limit");
+    HEXPECT(&srv, "POST", path, case_body(cat1, "Again"), &seoul[1], 409, "case_limit");
     /* Another category, another organisation: fine. */
     create_case(cycle, cat2, &seoul[1], &st);
     ck_assert_int_eq(st, 201);
@@ -604,14 +456,14 @@ START_TEST(case_limit_per_organisation_and_category)
              "SELECT id FROM submissions WHERE cycle_id = %ld AND category_id = %ld AND "
              "organisation_id = (SELECT id FROM organisations WHERE name LIKE 'Seoul%%')",
              cycle, cat2);
-    long second = sql_long(q);
+    long second = harness_sql_long(DB, q);
     char spath[96], body[64];
     snprintf(spath, sizeof spath, "/api/submissions/%ld", second);
     snprintf(body, sizeof body, "{\"category_id\":%ld}", cat1);
-    expect("PATCH", spath, body, &seoul[1], 409, "case_limit");
+    HEXPECT(&srv, "PATCH", spath, body, &seoul[1], 409, "case_limit");
     /* A withdrawn case frees its place. */
     snprintf(spath, sizeof spath, "/api/submissions/%ld/withdraw", first);
-    expect("POST", spath, NULL, &seoul[0], 200, NULL);
+    HEXPECT(&srv, "POST", spath, NULL, &seoul[0], 200, NULL);
     create_case(cycle, cat1, &seoul[1], &st);
     ck_assert_int_eq(st, 201);
     snprintf(q, sizeof q,
@@ -619,13 +471,13 @@ START_TEST(case_limit_per_organisation_and_category)
              "AND category_id = %ld AND organisation_id = (SELECT id FROM organisations WHERE "
              "name LIKE 'Seoul%%')",
              cycle, cat1);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 }
 END_TEST
 
 struct create_arg {
     long cycle, category;
-    const struct user *u;
+    const struct hsession *u;
     long status;
 };
 
@@ -658,7 +510,7 @@ START_TEST(case_limit_holds_under_concurrency)
     ck_assert_int_eq(created, 1);
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submissions WHERE cycle_id = %ld", cycle);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 }
 END_TEST
 
@@ -671,23 +523,23 @@ START_TEST(edit_submit_withdraw_with_mails)
     ck_assert_int_eq(st, 201);
     char path[96], q[256];
     snprintf(path, sizeof path, "/api/submissions/%ld", id);
-    json_t *j = call_json("PATCH", path,
-                          "{\"title\":\"  Green corridors for Seoul \",\"sdgs\":[3,11,13],"
-                          "\"partners\":\"UN-Habitat\",\"contact_email\":null}",
-                          &seoul[1], &st);
+    json_t *j = hcall_json(&srv, "PATCH", path,
+                           "{\"title\":\"  Green corridors for Seoul \",\"sdgs\":[3,11,13],"
+                           "\"partners\":\"UN-Habitat\",\"contact_email\":null}",
+                           &seoul[1], &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Green corridors for Seoul");
     ck_assert_int_eq(json_array_size(json_object_get(j, "sdgs")), 3);
     ck_assert(json_is_null(json_object_get(j, "contact_email")));
     json_decref(j);
-    expect("PATCH", path, "{\"title\":null}", &seoul[1], 422, "validation_failed");
-    expect("PATCH", path, "{\"title\":\"Theirs\"}", &bangkok, 404, "not_found");
-    expect("PATCH", path, "{\"title\":\"Staff\"}", &staff, 403, "forbidden");
-    expect("PATCH", path, "{\"title\":\"x\"}", &seoul_unconfirmed, 404, "not_found");
+    HEXPECT(&srv, "PATCH", path, "{\"title\":null}", &seoul[1], 422, "validation_failed");
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"Theirs\"}", &bangkok, 404, "not_found");
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"Staff\"}", &staff, 403, "forbidden");
+    HEXPECT(&srv, "PATCH", path, "{\"title\":\"x\"}", &seoul_unconfirmed, 404, "not_found");
 
     snprintf(path, sizeof path, "/api/submissions/%ld/submit", id);
-    expect("POST", path, NULL, &bangkok, 404, "not_found");
-    j = call_json("POST", path, NULL, &seoul[0], &st);
+    HEXPECT(&srv, "POST", path, NULL, &bangkok, 404, "not_found");
+    j = hcall_json(&srv, "POST", path, NULL, &seoul[0], &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "submitted");
     json_decref(j);
@@ -695,24 +547,25 @@ START_TEST(edit_submit_withdraw_with_mails)
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     /* Again: nothing changes, no second mail. */
-    j = call_json("POST", path, NULL, &seoul[0], &st);
+    j = hcall_json(&srv, "POST", path, NULL, &seoul[0], &st);
     ck_assert_int_eq(st, 200);
     ck_assert(json_is_false(json_object_get(j, "changed")));
     json_decref(j);
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM mail_outbox WHERE template = 'submission_received' AND "
-             "to_address = '%s' AND vars->>'case_title' = 'Green corridors for Seoul'",
-             seoul[0].email);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM mail_outbox WHERE template = "
+                                       "'submission_received' AND to_address = '%s' AND "
+                                       "vars->>'case_title' = 'Green corridors for Seoul'",
+                                       seoul[0].email),
+                     1);
     snprintf(q, sizeof q,
              "SELECT count(*) FROM audit_log WHERE action = 'submission.submitted' AND "
              "target_id = '%ld'",
              id);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 
     snprintf(path, sizeof path, "/api/submissions/%ld/withdraw", id);
-    expect("POST", path, "{\"reason\":\"x\"}", &seoul[1], 422, "validation_failed");
-    expect("POST", path, NULL, &seoul[1], 200, NULL);
+    HEXPECT(&srv, "POST", path, "{\"reason\":\"x\"}", &seoul[1], 422, "validation_failed");
+    HEXPECT(&srv, "POST", path, NULL, &seoul[1], 200, NULL);
     m = harness_wait_mail(&mail, seoul[1].email, "Case withdrawn", 10000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
@@ -740,14 +593,14 @@ START_TEST(submission_phase_edges)
     json_t *j =
         edge_json(cycle, before_open, undo, "POST", path, case_body(cat1, "Early"), &seoul[0], &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "submission_closed");
+    ck_assert_str_eq(hjson_err_code(j), "submission_closed");
     json_t *err = json_object_get(j, "error");
     ck_assert_str_eq(json_string_value(json_object_get(err, "phase")), "upcoming");
     ck_assert(json_is_string(json_object_get(err, "opens_at")));
     ck_assert(json_is_string(json_object_get(err, "closes_at")));
     json_decref(j);
 
-    set_windows(cycle, -1, 3600, 7200, 9000, 7200, 9000);
+    aw_set_windows(DB, cycle, -1, 3600, 7200, 9000, 7200, 9000);
     long id = create_case(cycle, cat1, &seoul[0], &st);
     ck_assert_int_eq(st, 201);
 
@@ -766,18 +619,18 @@ START_TEST(submission_phase_edges)
     edge_expect(cycle, before_close, NULL, "PATCH", spath, "{\"title\":\"Just in time\"}",
                 &seoul[0], 200, NULL);
 
-    set_windows(cycle, -3600, -1, 7200, 9000, 7200, 9000);
-    j = call_json("POST", path, case_body(cat2, "Late"), &seoul[1], &st);
+    aw_set_windows(DB, cycle, -3600, -1, 7200, 9000, 7200, 9000);
+    j = hcall_json(&srv, "POST", path, case_body(cat2, "Late"), &seoul[1], &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "submission_closed");
+    ck_assert_str_eq(hjson_err_code(j), "submission_closed");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "phase")),
                      "submission");
     json_decref(j);
-    expect("PATCH", spath, "{\"title\":\"Too late\"}", &seoul[0], 409, "submission_closed");
+    HEXPECT(&srv, "PATCH", spath, "{\"title\":\"Too late\"}", &seoul[0], 409, "submission_closed");
     snprintf(spath, sizeof spath, "/api/submissions/%ld/submit", id);
-    expect("POST", spath, NULL, &seoul[0], 409, "submission_closed");
+    HEXPECT(&srv, "POST", spath, NULL, &seoul[0], 409, "submission_closed");
     snprintf(spath, sizeof spath, "/api/submissions/%ld/withdraw", id);
-    expect("POST", spath, NULL, &seoul[0], 409, "submission_closed");
+    HEXPECT(&srv, "POST", spath, NULL, &seoul[0], 409, "submission_closed");
 }
 END_TEST
 
@@ -799,11 +652,12 @@ START_TEST(my_organisations_cases)
              "data, visibility) VALUES (%ld, 'a.png', 'image/png', 3, sha256('abc'), 'abc', "
              "'public'), (%ld, 'b.pdf', 'application/pdf', 3, sha256('abc'), 'abc', 'jury')",
              second, second);
-    sql(q);
-    long seoul_cases = sql_long("SELECT count(*) FROM submissions s JOIN organisations o "
-                                "ON o.id = s.organisation_id WHERE o.name LIKE 'Seoul%'");
+    harness_sql(DB, q);
+    long seoul_cases =
+        harness_sql_long(DB, "SELECT count(*) FROM submissions s JOIN organisations o "
+                             "ON o.id = s.organisation_id WHERE o.name LIKE 'Seoul%'");
     for (int u = 0; u < 2; u++) {
-        json_t *j = call_json("GET", "/api/me/submissions", NULL, &seoul[u], &st);
+        json_t *j = hcall_json(&srv, "GET", "/api/me/submissions", NULL, &seoul[u], &st);
         ck_assert_int_eq(st, 200);
         json_t *items = json_object_get(j, "items");
         ck_assert_int_eq((long)json_array_size(items), seoul_cases);
@@ -836,7 +690,7 @@ START_TEST(my_organisations_cases)
                       at_second, at_first);
         json_decref(j);
     }
-    json_t *j = call_json("GET", "/api/me/submissions", NULL, &bangkok, &st);
+    json_t *j = hcall_json(&srv, "GET", "/api/me/submissions", NULL, &bangkok, &st);
     ck_assert_int_eq(st, 200);
     bool found = false;
     size_t i;
@@ -849,9 +703,11 @@ START_TEST(my_organisations_cases)
     }
     ck_assert(found);
     json_decref(j);
-    expect("GET", "/api/me/submissions", NULL, &seoul_unconfirmed, 403, "organisation_unconfirmed");
-    expect("GET", "/api/me/submissions", NULL, &staff, 200, NULL); /* the Secretariat's own */
-    expect("GET", "/api/me/submissions", NULL, NULL, 401, "unauthenticated");
+    HEXPECT(&srv, "GET", "/api/me/submissions", NULL, &seoul_unconfirmed, 403,
+            "organisation_unconfirmed");
+    HEXPECT(&srv, "GET", "/api/me/submissions", NULL, &staff, 200,
+            NULL); /* the Secretariat's own */
+    HEXPECT(&srv, "GET", "/api/me/submissions", NULL, NULL, 401, "unauthenticated");
 }
 END_TEST
 
@@ -862,16 +718,16 @@ START_TEST(case_visibility)
     long id = submitted_case(cycle, cat, &seoul[0]);
     char path[96];
     snprintf(path, sizeof path, "/api/submissions/%ld", id);
-    expect("GET", path, NULL, NULL, 404, "not_found");
-    expect("GET", path, NULL, &bangkok, 404, "not_found");
-    expect("GET", path, NULL, &seoul_unconfirmed, 404, "not_found");
-    expect("GET", path, NULL, &judge, 404, "not_found");
-    expect("GET", path, NULL, &voters[0], 404, "not_found");
-    expect("GET", "/api/submissions/99999999", NULL, &staff, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, NULL, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &bangkok, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &seoul_unconfirmed, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &judge, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &voters[0], 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/submissions/99999999", NULL, &staff, 404, "not_found");
     long st;
-    const struct user *may[] = {&seoul[0], &seoul[1], &staff};
+    const struct hsession *may[] = {&seoul[0], &seoul[1], &staff};
     for (size_t i = 0; i < 3; i++) {
-        json_t *j = call_json("GET", path, NULL, may[i], &st);
+        json_t *j = hcall_json(&srv, "GET", path, NULL, may[i], &st);
         ck_assert_int_eq(st, 200);
         ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), id);
         ck_assert_str_eq(json_string_value(json_object_get(j, "contact_email")),
@@ -904,14 +760,14 @@ START_TEST(vote_rules_and_candidates)
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", bangkok_case);
 
     /* Before voting opens: no candidates, no votes. */
-    json_t *j = call_json("GET", vpath(cat1, "candidates"), NULL, NULL, &st);
+    json_t *j = hcall_json(&srv, "GET", vpath(cat1, "candidates"), NULL, NULL, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "voting_closed");
+    ck_assert_str_eq(hjson_err_code(j), "voting_closed");
     json_decref(j);
-    expect("PUT", vpath(cat1, "vote"), body, &voters[0], 409, "voting_closed");
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &voters[0], 409, "voting_closed");
 
     open_voting(cycle);
-    j = call_json("GET", vpath(cat1, "candidates"), NULL, NULL, &st);
+    j = hcall_json(&srv, "GET", vpath(cat1, "candidates"), NULL, NULL, &st);
     ck_assert_int_eq(st, 200);
     json_t *items = json_object_get(j, "items");
     ck_assert_int_eq(json_array_size(items), 2);
@@ -923,38 +779,35 @@ START_TEST(vote_rules_and_candidates)
     }
     json_decref(j);
 
-    expect("PUT", vpath(cat1, "vote"), body, NULL, 401, NULL);
-    expect("PUT", vpath(cat1, "vote"), body, &seoul_unconfirmed, 200, NULL);
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, NULL, 401, NULL);
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &seoul_unconfirmed, 200, NULL);
     /* Own organisation's case: 403 unless the cycle allows it. */
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", seoul_case);
-    expect("PUT", vpath(cat1, "vote"), body, &seoul[1], 403, "own_organisation");
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &seoul[1], 403, "own_organisation");
     /* A draft, another category's case, no such case: 422 on the field. */
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", draft);
-    j = call_json("PUT", vpath(cat2, "vote"), body, &voters[0], &st);
+    j = hcall_json(&srv, "PUT", vpath(cat2, "vote"), body, &voters[0], &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "submission_id"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "submission_id"), "invalid_choice");
     json_decref(j);
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", seoul_case);
-    j = call_json("PUT", vpath(cat2, "vote"), body, &voters[0], &st);
+    j = hcall_json(&srv, "PUT", vpath(cat2, "vote"), body, &voters[0], &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "submission_id"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "submission_id"), "invalid_choice");
     json_decref(j);
-    expect("PUT", vpath(cat1, "vote"), "{\"submission_id\":99999999}", &voters[0], 422,
-           "validation_failed");
-    expect("PUT", vpath(cat1, "vote"), "{\"submission\":1}", &voters[0], 422, "validation_failed");
-    expect("PUT", vpath(99999999, "vote"), body, &voters[0], 404, "not_found");
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), "{\"submission_id\":99999999}", &voters[0], 422,
+            "validation_failed");
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), "{\"submission\":1}", &voters[0], 422,
+            "validation_failed");
+    HEXPECT(&srv, "PUT", vpath(99999999, "vote"), body, &voters[0], 404, "not_found");
 
     /* A vote, with the address and the user agent. */
+    static const char *const from[] = {"User-Agent: VoteTest/1.0", "X-Forwarded-For: 203.0.113.7",
+                                       NULL};
     struct hresp r;
-    const char *h[] = {"Content-Type: application/json", NULL, NULL, "User-Agent: VoteTest/1.0",
-                       "X-Forwarded-For: 203.0.113.7",   NULL};
-    char cookie[200], token[100];
-    snprintf(cookie, sizeof cookie, "Cookie: %s", voters[0].cookie);
-    snprintf(token, sizeof token, "X-CSRF-Token: %s", voters[0].csrf);
-    h[1] = cookie;
-    h[2] = token;
-    ck_assert_int_eq(hreq(&srv, "PUT", vpath(cat1, "vote"), h, body, strlen(body), &r), 0);
-    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(hcall_body(&srv, "PUT", vpath(cat1, "vote"), "application/json", body,
+                                strlen(body), &voters[0], from, &r),
+                     200);
     hresp_free(&r);
     char q[256];
     snprintf(q, sizeof q,
@@ -966,40 +819,40 @@ START_TEST(vote_rules_and_candidates)
     snprintf(want, sizeof want, "%ld 203.0.113.7 VoteTest/1.0", seoul_case);
     ck_assert_str_eq(row, want);
     free(row);
-    j = call_json("GET", vpath(cat1, "vote"), NULL, &voters[0], &st);
+    j = hcall_json(&srv, "GET", vpath(cat1, "vote"), NULL, &voters[0], &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "submission_id")), seoul_case);
     json_decref(j);
-    expect("GET", vpath(cat1, "vote"), NULL, NULL, 401, NULL);
+    HEXPECT(&srv, "GET", vpath(cat1, "vote"), NULL, NULL, 401, NULL);
     /* The same choice again is not a change. */
     snprintf(q, sizeof q, "SELECT count(*) FROM vote_changes WHERE account_id = %ld", voters[0].id);
-    long before = sql_long(q);
-    expect("PUT", vpath(cat1, "vote"), body, &voters[0], 200, NULL);
-    ck_assert_int_eq(sql_long(q), before);
+    long before = harness_sql_long(DB, q);
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &voters[0], 200, NULL);
+    ck_assert_int_eq(harness_sql_long(DB, q), before);
     /* Withdrawn: gone; withdrawing again is 404. */
-    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[0], 200, NULL);
-    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[0], 404, "not_found");
+    HEXPECT(&srv, "DELETE", vpath(cat1, "vote"), NULL, &voters[0], 200, NULL);
+    HEXPECT(&srv, "DELETE", vpath(cat1, "vote"), NULL, &voters[0], 404, "not_found");
     snprintf(q, sizeof q, "SELECT count(*) FROM votes WHERE account_id = %ld", voters[0].id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 
     /* The cycle allows votes for one's own organisation. */
     char cpath[96];
     snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
-    expect("PATCH", cpath, "{\"self_vote\":true}", &staff, 200, NULL);
-    expect("PUT", vpath(cat1, "vote"), body, &seoul[1], 200, NULL);
+    HEXPECT(&srv, "PATCH", cpath, "{\"self_vote\":true}", &staff, 200, NULL);
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &seoul[1], 200, NULL);
 
     /* A voided vote stays as it is. */
     snprintf(q, sizeof q,
              "UPDATE votes SET voided_at = now(), voided_reason = 'test' WHERE account_id = %ld",
              seoul[1].id);
-    sql(q);
+    harness_sql(DB, q);
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", bangkok_case);
-    expect("PUT", vpath(cat1, "vote"), body, &seoul[1], 409, "vote_voided");
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &seoul[1], 409, "vote_voided");
     /* A judge of the category does not vote in it. */
     snprintf(q, sizeof q, "INSERT INTO judge_assignments (category_id, judge_id) VALUES (%ld, %ld)",
              cat1, judge.id);
-    sql(q);
-    expect("PUT", vpath(cat1, "vote"), body, &judge, 403, "judge_cannot_vote");
+    harness_sql(DB, q);
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &judge, 403, "judge_cannot_vote");
 }
 END_TEST
 
@@ -1022,14 +875,14 @@ START_TEST(voting_phase_edges)
     json_t *j =
         edge_json(cycle, before_open, undo, "PUT", vpath(cat1, "vote"), body, &voters[1], &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "voting_closed");
+    ck_assert_str_eq(hjson_err_code(j), "voting_closed");
     json_t *err = json_object_get(j, "error");
     ck_assert_str_eq(json_string_value(json_object_get(err, "phase")), "submission");
     ck_assert(json_is_string(json_object_get(err, "opens_at")));
     json_decref(j);
-    set_windows(cycle, -7200, -3600, -1, 3600, -1, 3600);
-    expect("GET", vpath(cat1, "candidates"), NULL, NULL, 200, NULL);
-    expect("PUT", vpath(cat1, "vote"), body, &voters[1], 200, NULL);
+    aw_set_windows(DB, cycle, -7200, -3600, -1, 3600, -1, 3600);
+    HEXPECT(&srv, "GET", vpath(cat1, "candidates"), NULL, NULL, 200, NULL);
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &voters[1], 200, NULL);
     /* A late first try may already have withdrawn the vote: the retry
      * needs it back (else 404 vote_not_found). */
     char revote[320];
@@ -1040,14 +893,14 @@ START_TEST(voting_phase_edges)
     static const int before_close[6] = {-7200, -3600, -3600, 1, -3600, 3600};
     edge_expect(cycle, before_close, revote, "DELETE", vpath(cat1, "vote"), NULL, &voters[1], 200,
                 NULL);
-    set_windows(cycle, -7200, -3600, -3600, -1, -3600, 3600);
-    j = call_json("PUT", vpath(cat1, "vote"), body, &voters[1], &st);
+    aw_set_windows(DB, cycle, -7200, -3600, -3600, -1, -3600, 3600);
+    j = hcall_json(&srv, "PUT", vpath(cat1, "vote"), body, &voters[1], &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "voting_closed");
+    ck_assert_str_eq(hjson_err_code(j), "voting_closed");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "phase")),
                      "evaluation");
     json_decref(j);
-    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[1], 409, "voting_closed");
+    HEXPECT(&srv, "DELETE", vpath(cat1, "vote"), NULL, &voters[1], 409, "voting_closed");
 }
 END_TEST
 
@@ -1064,8 +917,10 @@ static void *race_one(void *p)
     char body[64], path[96];
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", a->submission);
     snprintf(path, sizeof path, "/api/awards/categories/%ld/vote", a->category);
+    static const char *const agent[] = {"User-Agent: RaceTest", NULL};
     struct hresp r;
-    a->status = call_on(a->srv, "PUT", path, body, &voters[2], "RaceTest", &r);
+    a->status = hcall_body(a->srv, "PUT", path, "application/json", body, strlen(body), &voters[2],
+                           agent, &r);
     hresp_free(&r);
     return NULL;
 }
@@ -1104,16 +959,16 @@ START_TEST(hundred_concurrent_votes_leave_one_row)
     char q[256];
     snprintf(q, sizeof q, "SELECT count(*) FROM votes WHERE account_id = %ld AND category_id = %ld",
              voters[2].id, cat1);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
     snprintf(q, sizeof q, "SELECT count(*) FROM vote_changes WHERE account_id = %ld", voters[2].id);
-    ck_assert_int_le(sql_long(q), 30);
+    ck_assert_int_le(harness_sql_long(DB, q), 30);
     /* Over the limit, the same choice again is still answered. */
     snprintf(q, sizeof q, "SELECT submission_id FROM votes WHERE account_id = %ld", voters[2].id);
-    long current = sql_long(q);
+    long current = harness_sql_long(DB, q);
     char body[64];
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", current);
     struct hresp r;
-    ck_assert_int_eq(call("PUT", vpath(cat1, "vote"), body, &voters[2], NULL, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "PUT", vpath(cat1, "vote"), body, &voters[2], &r), 200);
     hresp_free(&r);
 }
 END_TEST
@@ -1129,38 +984,38 @@ START_TEST(thirty_vote_changes_an_hour)
     char body[64];
     for (int i = 0; i < 30; i++) {
         snprintf(body, sizeof body, "{\"submission_id\":%ld}", i % 2 ? a : b);
-        expect("PUT", vpath(cat1, "vote"), body, &voters[3], 200, NULL);
+        HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &voters[3], 200, NULL);
     }
     /* The last change chose a (i = 29); b is a change. */
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", b);
     struct hresp r;
-    ck_assert_int_eq(call("PUT", vpath(cat1, "vote"), body, &voters[3], NULL, &r), 429);
+    ck_assert_int_eq(hcall(&srv, "PUT", vpath(cat1, "vote"), body, &voters[3], &r), 429);
     char ra[16];
     ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
     hresp_free(&r);
-    expect("DELETE", vpath(cat1, "vote"), NULL, &voters[3], 429, "rate_limited");
+    HEXPECT(&srv, "DELETE", vpath(cat1, "vote"), NULL, &voters[3], 429, "rate_limited");
     /* An hour later the voter may change again. */
     char q[160];
     snprintf(q, sizeof q,
              "UPDATE vote_changes SET changed_at = changed_at - interval '61 minutes' "
              "WHERE account_id = %ld",
              voters[3].id);
-    sql(q);
-    expect("PUT", vpath(cat1, "vote"), body, &voters[3], 200, NULL);
+    harness_sql(DB, q);
+    HEXPECT(&srv, "PUT", vpath(cat1, "vote"), body, &voters[3], 200, NULL);
 }
 END_TEST
 
 /* ---- Jury ---- */
 
 /* Whether judge is conflicted with case sub, as staff see it. */
-static bool conflicted(long sub, const struct user *j, const char *source)
+static bool conflicted(long sub, const struct hsession *j, const char *source)
 {
     char q[256];
     snprintf(q, sizeof q,
              "SELECT count(*) FROM convene_conflicts(%ld, %ld) WHERE NOT waived AND "
              "source = '%s'",
              sub, j->id, source);
-    return sql_long(q) > 0;
+    return harness_sql_long(DB, q) > 0;
 }
 
 START_TEST(judges_and_conflicts)
@@ -1172,18 +1027,18 @@ START_TEST(judges_and_conflicts)
     char path[128], body[128];
     snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cat1);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_bkk.id);
-    expect("POST", path, body, &seoul[0], 403, "forbidden");
-    expect("POST", path, body, &staff, 201, NULL);
-    expect("POST", path, body, &staff, 200, NULL);
+    HEXPECT(&srv, "POST", path, body, &seoul[0], 403, "forbidden");
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 200, NULL);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_suwon.id);
-    expect("POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", seoul[0].id);
     long st;
-    json_t *j = call_json("POST", path, body, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", path, body, &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "account_id"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "account_id"), "invalid_choice");
     json_decref(j);
-    j = call_json("GET", path, NULL, &staff, &st);
+    j = hcall_json(&srv, "GET", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
     json_decref(j);
@@ -1192,7 +1047,7 @@ START_TEST(judges_and_conflicts)
              "SELECT count(*) FROM audit_log WHERE action = 'judge.assigned' AND target_id = "
              "'%ld'",
              cat1);
-    ck_assert_int_eq(sql_long(q), 2);
+    ck_assert_int_eq(harness_sql_long(DB, q), 2);
 
     /* Same organisation; and still after the judge moves elsewhere. */
     ck_assert(conflicted(bkk_case, &judge_bkk, "organisation"));
@@ -1201,13 +1056,13 @@ START_TEST(judges_and_conflicts)
              "UPDATE accounts SET organisation_id = (SELECT id FROM organisations WHERE name = "
              "'Kathmandu Metropolitan City') WHERE id = %ld",
              judge_bkk.id);
-    sql(q);
+    harness_sql(DB, q);
     ck_assert(conflicted(bkk_case, &judge_bkk, "organisation"));
     /* Same country only when the cycle says so. */
     ck_assert(!conflicted(seoul_case, &judge_suwon, "country"));
     char cpath[96];
     snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
-    expect("PATCH", cpath, "{\"country_conflicts\":true}", &staff, 200, NULL);
+    HEXPECT(&srv, "PATCH", cpath, "{\"country_conflicts\":true}", &staff, 200, NULL);
     ck_assert(conflicted(seoul_case, &judge_suwon, "country"));
 
     /* A judge declares a conflict: its scores of the case go. */
@@ -1215,48 +1070,49 @@ START_TEST(judges_and_conflicts)
              "INSERT INTO scores (submission_id, judge_id, criterion_id, value) SELECT %ld, %ld, "
              "id, 5 FROM award_criteria WHERE cycle_id = %ld",
              bkk_case, judge_suwon.id, cycle);
-    sql(q);
+    harness_sql(DB, q);
     char spath[96];
     snprintf(spath, sizeof spath, "/api/submissions/%ld/conflicts", bkk_case);
-    expect("POST", spath, "{}", &judge_suwon, 422, "validation_failed");
-    expect("POST", spath, "{\"reason\":\"I advised them.\"}", &judge, 404, "not_found");
-    j = call_json("POST", spath, "{\"reason\":\"I advised them.\"}", &judge_suwon, &st);
+    HEXPECT(&srv, "POST", spath, "{}", &judge_suwon, 422, "validation_failed");
+    HEXPECT(&srv, "POST", spath, "{\"reason\":\"I advised them.\"}", &judge, 404, "not_found");
+    j = hcall_json(&srv, "POST", spath, "{\"reason\":\"I advised them.\"}", &judge_suwon, &st);
     ck_assert_int_eq(st, 201);
     ck_assert_str_eq(json_string_value(json_object_get(j, "source")), "declared");
     json_decref(j);
     snprintf(q, sizeof q, "SELECT count(*) FROM scores WHERE submission_id = %ld", bkk_case);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     ck_assert(conflicted(bkk_case, &judge_suwon, "declared"));
     /* The organisation asks for one; another organisation cannot. */
     snprintf(spath, sizeof spath, "/api/submissions/%ld/conflicts", seoul_case);
     snprintf(body, sizeof body, "{\"judge_id\":%ld,\"reason\":\"Former colleague.\"}",
              judge_bkk.id);
-    expect("POST", spath, body, &bangkok, 404, "not_found");
-    expect("POST", spath, body, &seoul[1], 201, NULL);
+    HEXPECT(&srv, "POST", spath, body, &bangkok, 404, "not_found");
+    HEXPECT(&srv, "POST", spath, body, &seoul[1], 201, NULL);
     ck_assert(conflicted(seoul_case, &judge_bkk, "requested"));
     snprintf(body, sizeof body, "{\"judge_id\":%ld,\"reason\":\"Not a judge here.\"}", judge.id);
-    j = call_json("POST", spath, body, &staff, &st);
+    j = hcall_json(&srv, "POST", spath, body, &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "judge_id"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "judge_id"), "invalid_choice");
     json_decref(j);
-    j = call_json("GET", spath, NULL, &staff, &st);
+    j = hcall_json(&srv, "GET", spath, NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_array_size(json_object_get(j, "judges")), 2);
     json_decref(j);
-    expect("GET", spath, NULL, &seoul[0], 403, "forbidden");
+    HEXPECT(&srv, "GET", spath, NULL, &seoul[0], 403, "forbidden");
 
     /* Staff waive any conflict but the organisation one. */
     char wpath[160];
     snprintf(wpath, sizeof wpath, "/api/submissions/%ld/conflicts/%ld/waive", seoul_case,
              judge_suwon.id);
-    expect("POST", wpath, "{\"source\":\"country\"}", &seoul[0], 403, "forbidden");
-    expect("POST", wpath, "{\"source\":\"declared\"}", &staff, 404, "not_found");
-    expect("POST", wpath, "{\"source\":\"everything\"}", &staff, 422, "validation_failed");
-    expect("POST", wpath, "{\"source\":\"country\"}", &staff, 200, NULL);
+    HEXPECT(&srv, "POST", wpath, "{\"source\":\"country\"}", &seoul[0], 403, "forbidden");
+    HEXPECT(&srv, "POST", wpath, "{\"source\":\"declared\"}", &staff, 404, "not_found");
+    HEXPECT(&srv, "POST", wpath, "{\"source\":\"everything\"}", &staff, 422, "validation_failed");
+    HEXPECT(&srv, "POST", wpath, "{\"source\":\"country\"}", &staff, 200, NULL);
     ck_assert(!conflicted(seoul_case, &judge_suwon, "country"));
     snprintf(wpath, sizeof wpath, "/api/submissions/%ld/conflicts/%ld/waive", bkk_case,
              judge_bkk.id);
-    expect("POST", wpath, "{\"source\":\"organisation\"}", &staff, 409, "conflict_not_waivable");
+    HEXPECT(&srv, "POST", wpath, "{\"source\":\"organisation\"}", &staff, 409,
+            "conflict_not_waivable");
     ck_assert(conflicted(bkk_case, &judge_bkk, "organisation"));
 
     /* Judges read the cases of their category once evaluation opens,
@@ -1264,21 +1120,21 @@ START_TEST(judges_and_conflicts)
     char sub_seoul[64], sub_bkk[64];
     snprintf(sub_seoul, sizeof sub_seoul, "/api/submissions/%ld", seoul_case);
     snprintf(sub_bkk, sizeof sub_bkk, "/api/submissions/%ld", bkk_case);
-    expect("GET", sub_seoul, NULL, &judge_suwon, 404, "not_found");
-    set_windows(cycle, -7200, -3600, -60, 86400, -1, 86400);
-    expect("GET", sub_seoul, NULL, &judge_suwon, 200, NULL);
-    expect("GET", sub_bkk, NULL, &judge_suwon, 404, "not_found"); /* declared */
-    expect("GET", sub_seoul, NULL, &judge_bkk, 404, "not_found"); /* requested */
-    expect("GET", sub_bkk, NULL, &judge_bkk, 404, "not_found");   /* organisation */
-    expect("GET", sub_seoul, NULL, &judge, 404, "not_found");     /* not assigned */
+    HEXPECT(&srv, "GET", sub_seoul, NULL, &judge_suwon, 404, "not_found");
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 86400, -1, 86400);
+    HEXPECT(&srv, "GET", sub_seoul, NULL, &judge_suwon, 200, NULL);
+    HEXPECT(&srv, "GET", sub_bkk, NULL, &judge_suwon, 404, "not_found"); /* declared */
+    HEXPECT(&srv, "GET", sub_seoul, NULL, &judge_bkk, 404, "not_found"); /* requested */
+    HEXPECT(&srv, "GET", sub_bkk, NULL, &judge_bkk, 404, "not_found");   /* organisation */
+    HEXPECT(&srv, "GET", sub_seoul, NULL, &judge, 404, "not_found");     /* not assigned */
     /* One rule decides who reads a case, all its files and its scores. */
     snprintf(q, sizeof q,
              "INSERT INTO submission_files (submission_id, filename, content_type, size, sha256, "
              "data, visibility) SELECT x, 'jury-only.pdf', 'application/pdf', 3, sha256('abc'), "
              "'abc', 'jury' FROM unnest(ARRAY[%ld, %ld]) x",
              seoul_case, bkk_case);
-    sql(q);
-    const struct user *readers[] = {&judge_suwon, &judge_bkk, &judge, &seoul[0], &staff};
+    harness_sql(DB, q);
+    const struct hsession *readers[] = {&judge_suwon, &judge_bkk, &judge, &seoul[0], &staff};
     const long cases[] = {seoul_case, bkk_case};
     for (size_t i = 0; i < ARRAY_LEN(readers); i++) {
         for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
@@ -1287,12 +1143,12 @@ START_TEST(judges_and_conflicts)
             snprintf(p2, sizeof p2, "/api/submissions/%ld/files", cases[k]);
             snprintf(p3, sizeof p3, "/api/submissions/%ld/scores", cases[k]);
             long case_st, files_st, scores_st;
-            json_decref(call_json("GET", p1, NULL, readers[i], &case_st));
+            json_decref(hcall_json(&srv, "GET", p1, NULL, readers[i], &case_st));
             struct hresp r;
-            files_st = call("GET", p2, NULL, readers[i], NULL, &r);
+            files_st = hcall(&srv, "GET", p2, NULL, readers[i], &r);
             bool jury = r.body != NULL && strstr(r.body, "jury-only.pdf") != NULL;
             hresp_free(&r);
-            json_decref(call_json("GET", p3, NULL, readers[i], &scores_st));
+            json_decref(hcall_json(&srv, "GET", p3, NULL, readers[i], &scores_st));
             ck_assert_int_eq(files_st, 200); /* a public candidate: its public files */
             ck_assert_msg(jury == (case_st == 200), "case %ld as reader %zu: case %ld, jury %d",
                           cases[k], i, case_st, jury);
@@ -1305,8 +1161,8 @@ START_TEST(judges_and_conflicts)
     edge_expect(cycle, before_eval, NULL, "GET", sub_seoul, NULL, &judge_suwon, 404, "not_found");
 
     snprintf(path, sizeof path, "/api/awards/categories/%ld/judges/%ld", cat1, judge_suwon.id);
-    expect("DELETE", path, NULL, &staff, 200, NULL);
-    expect("DELETE", path, NULL, &staff, 404, "not_found");
+    HEXPECT(&srv, "DELETE", path, NULL, &staff, 200, NULL);
+    HEXPECT(&srv, "DELETE", path, NULL, &staff, 404, "not_found");
 }
 END_TEST
 
@@ -1326,14 +1182,14 @@ START_TEST(judges_score_their_cases)
              "UPDATE accounts SET organisation_id = (SELECT id FROM organisations WHERE name = "
              "'Bangkok Metropolitan Administration') WHERE id = %ld",
              judge_bkk.id);
-    sql(q);
+    harness_sql(DB, q);
     snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cat1);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_suwon.id);
-    expect("POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_bkk.id);
-    expect("POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
     snprintf(q, sizeof q, "SELECT min(id) FROM award_criteria WHERE cycle_id = %ld", cycle);
-    long k1 = sql_long(q);
+    long k1 = harness_sql_long(DB, q);
     long k2 = k1 + 1;
     char spath[96];
     snprintf(spath, sizeof spath, "/api/submissions/%ld/scores", seoul_case);
@@ -1352,7 +1208,7 @@ START_TEST(judges_score_their_cases)
     long st;
     json_t *j = edge_json(cycle, before_eval, q, "PUT", spath, good, &judge_suwon, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "evaluation_closed");
+    ck_assert_str_eq(hjson_err_code(j), "evaluation_closed");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "phase")),
                      "voting");
     json_decref(j);
@@ -1360,8 +1216,8 @@ START_TEST(judges_score_their_cases)
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
     json_decref(j);
-    set_windows(cycle, -7200, -3600, -60, 86400, -1, 86400);
-    j = call_json("PUT", spath, good, &judge_suwon, &st);
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 86400, -1, 86400);
+    j = hcall_json(&srv, "PUT", spath, good, &judge_suwon, &st);
     ck_assert_int_eq(st, 200);
     char key[24];
     snprintf(key, sizeof key, "%ld", k2);
@@ -1370,40 +1226,40 @@ START_TEST(judges_score_their_cases)
     snprintf(q, sizeof q,
              "SELECT sum(value) FROM scores WHERE submission_id = %ld AND judge_id = %ld",
              seoul_case, judge_suwon.id);
-    ck_assert_int_eq(sql_long(q), 17);
+    ck_assert_int_eq(harness_sql_long(DB, q), 17);
     /* Again with other values: replaced, not added. */
     snprintf(body, sizeof body, "{\"scores\":{\"%ld\":1,\"%ld\":2}}", k1, k2);
-    expect("PUT", spath, body, &judge_suwon, 200, NULL);
-    ck_assert_int_eq(sql_long(q), 3);
+    HEXPECT(&srv, "PUT", spath, body, &judge_suwon, 200, NULL);
+    ck_assert_int_eq(harness_sql_long(DB, q), 3);
 
     /* Missing, extra, out of range, not whole: 422 on each criterion. */
     snprintf(body, sizeof body, "{\"scores\":{\"%ld\":11,\"99999\":3}}", k1);
-    j = call_json("PUT", spath, body, &judge_suwon, &st);
+    j = hcall_json(&srv, "PUT", spath, body, &judge_suwon, &st);
     ck_assert_int_eq(st, 422);
     char f1[32], f2[32];
     snprintf(f1, sizeof f1, "scores.%ld", k1);
     snprintf(f2, sizeof f2, "scores.%ld", k2);
-    ck_assert_str_eq(field_code(j, f1), "out_of_range");
-    ck_assert_str_eq(field_code(j, f2), "required");
-    ck_assert_str_eq(field_code(j, "scores.99999"), "unknown_member");
+    ck_assert_str_eq(hjson_field_code(j, f1), "out_of_range");
+    ck_assert_str_eq(hjson_field_code(j, f2), "required");
+    ck_assert_str_eq(hjson_field_code(j, "scores.99999"), "unknown_member");
     json_decref(j);
     snprintf(body, sizeof body, "{\"scores\":{\"%ld\":7.5,\"%ld\":\"8\"}}", k1, k2);
-    j = call_json("PUT", spath, body, &judge_suwon, &st);
+    j = hcall_json(&srv, "PUT", spath, body, &judge_suwon, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, f1), "invalid_type");
-    ck_assert_str_eq(field_code(j, f2), "invalid_type");
+    ck_assert_str_eq(hjson_field_code(j, f1), "invalid_type");
+    ck_assert_str_eq(hjson_field_code(j, f2), "invalid_type");
     json_decref(j);
-    ck_assert_int_eq(sql_long(q), 3);
+    ck_assert_int_eq(harness_sql_long(DB, q), 3);
 
     /* Conflicted (same organisation), not assigned, not a judge. */
     char bpath[96];
     snprintf(bpath, sizeof bpath, "/api/submissions/%ld/scores", bkk_case);
-    expect("PUT", bpath, good, &judge_bkk, 403, "judge_conflicted");
-    expect("PUT", spath, good, &judge, 404, "not_found");
-    expect("PUT", spath, good, &staff, 403, "forbidden");
+    HEXPECT(&srv, "PUT", bpath, good, &judge_bkk, 403, "judge_conflicted");
+    HEXPECT(&srv, "PUT", spath, good, &judge, 404, "not_found");
+    HEXPECT(&srv, "PUT", spath, good, &staff, 403, "forbidden");
 
     /* The list: own cases by id, own status, nothing about others. */
-    j = call_json("GET", "/api/me/judging", NULL, &judge_bkk, &st);
+    j = hcall_json(&srv, "GET", "/api/me/judging", NULL, &judge_bkk, &st);
     ck_assert_int_eq(st, 200);
     json_t *items = json_object_get(j, "items");
     ck_assert_int_eq(json_array_size(items), 1); /* not its own organisation's case */
@@ -1412,7 +1268,7 @@ START_TEST(judges_score_their_cases)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "status")),
                      "missing");
     json_decref(j);
-    j = call_json("GET", "/api/me/judging", NULL, &judge_suwon, &st);
+    j = hcall_json(&srv, "GET", "/api/me/judging", NULL, &judge_suwon, &st);
     items = json_object_get(j, "items");
     ck_assert_int_eq(json_array_size(items), 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "status")),
@@ -1422,14 +1278,14 @@ START_TEST(judges_score_their_cases)
     /* A declared conflict takes the judge's scores away. */
     char cpath[96];
     snprintf(cpath, sizeof cpath, "/api/submissions/%ld/conflicts", seoul_case);
-    expect("POST", cpath, "{\"reason\":\"Family ties.\"}", &judge_suwon, 201, NULL);
-    ck_assert_int_eq(sql_long(q), 0);
-    expect("PUT", spath, good, &judge_suwon, 403, "judge_conflicted");
+    HEXPECT(&srv, "POST", cpath, "{\"reason\":\"Family ties.\"}", &judge_suwon, 201, NULL);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+    HEXPECT(&srv, "PUT", spath, good, &judge_suwon, 403, "judge_conflicted");
 
     /* One second after evaluation closes: 409. */
-    set_windows(cycle, -7200, -3600, -60, 86400, -3600, -1);
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 86400, -3600, -1);
     snprintf(bpath, sizeof bpath, "/api/submissions/%ld/scores", bkk_case);
-    expect("PUT", bpath, good, &judge_suwon, 409, "evaluation_closed");
+    HEXPECT(&srv, "PUT", bpath, good, &judge_suwon, 409, "evaluation_closed");
 }
 END_TEST
 
@@ -1450,22 +1306,22 @@ START_TEST(progress_per_judge_and_case)
     long cycle = make_cycle(&cat1, &cat2);
     long case_a = submitted_case(cycle, cat1, &bangkok);
     long case_b = submitted_case(cycle, cat1, &seoul[0]);
-    struct user j1, j2, j3;
-    make_user(&j1, "pjudge", "CityNet Secretariat", true, "judge");
-    make_user(&j2, "pjudge", "Habitat Partner", true, "judge");
-    make_user(&j3, "pjudge", "Bangkok Metropolitan Administration", true, "judge");
-    const struct user *judges[] = {&j1, &j2, &j3};
+    struct hsession j1, j2, j3;
+    aw_make_user(DB, &j1, "pjudge", "CityNet Secretariat", true, "judge");
+    aw_make_user(DB, &j2, "pjudge", "Habitat Partner", true, "judge");
+    aw_make_user(DB, &j3, "pjudge", "Bangkok Metropolitan Administration", true, "judge");
+    const struct hsession *judges[] = {&j1, &j2, &j3};
     char path[128], body[160], q[160];
     snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cat1);
     for (int i = 0; i < 3; i++) {
         snprintf(body, sizeof body, "{\"account_id\":%ld}", judges[i]->id);
-        expect("POST", path, body, &staff, 201, NULL);
+        HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
     }
-    set_windows(cycle, -7200, -3600, -60, 86400, -60, 86400);
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 86400, -60, 86400);
     snprintf(q, sizeof q, "SELECT min(id) FROM award_criteria WHERE cycle_id = %ld", cycle);
-    long k1 = sql_long(q);
+    long k1 = harness_sql_long(DB, q);
     struct {
-        const struct user *judge;
+        const struct hsession *judge;
         long sub;
         int x1, x2;
     } given[] = {{&j1, case_a, 7, 10}, {&j2, case_a, 5, 5}, {&j1, case_b, 10, 10}};
@@ -1473,12 +1329,12 @@ START_TEST(progress_per_judge_and_case)
         snprintf(path, sizeof path, "/api/submissions/%ld/scores", given[i].sub);
         snprintf(body, sizeof body, "{\"scores\":{\"%ld\":%d,\"%ld\":%d}}", k1, given[i].x1, k1 + 1,
                  given[i].x2);
-        expect("PUT", path, body, given[i].judge, 200, NULL);
+        HEXPECT(&srv, "PUT", path, body, given[i].judge, 200, NULL);
     }
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/progress?sort=disagreement", cycle);
-    expect("GET", path, NULL, &j1, 403, "forbidden");
+    HEXPECT(&srv, "GET", path, NULL, &j1, 403, "forbidden");
     long st;
-    json_t *j = call_json("GET", path, NULL, &staff, &st);
+    json_t *j = hcall_json(&srv, "GET", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     json_t *cases = json_object_get(j, "cases");
     ck_assert_int_eq(json_array_size(cases), 2);
@@ -1515,18 +1371,18 @@ START_TEST(progress_per_judge_and_case)
     /* Under min_judges: with 3 required, A (2 eligible judges) is flagged,
      * B (3) is not; without a sort, cases come by id. */
     snprintf(path, sizeof path, "/api/awards/cycles/%ld", cycle);
-    expect("PATCH", path, "{\"min_judges\":3}", &staff, 200, NULL);
+    HEXPECT(&srv, "PATCH", path, "{\"min_judges\":3}", &staff, 200, NULL);
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/progress", cycle);
-    j = call_json("GET", path, NULL, &staff, &st);
+    j = hcall_json(&srv, "GET", path, NULL, &staff, &st);
     cases = json_object_get(j, "cases");
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(cases, 0), "submission_id")),
                      case_a);
     ck_assert(json_is_true(json_object_get(json_array_get(cases, 0), "under_min_judges")));
     ck_assert(json_is_false(json_object_get(json_array_get(cases, 1), "under_min_judges")));
     json_decref(j);
-    expect("GET", "/api/awards/cycles/99999999/progress", NULL, &staff, 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/awards/cycles/99999999/progress", NULL, &staff, 404, "not_found");
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/progress?sort=best", cycle);
-    expect("GET", path, NULL, &staff, 400, "bad_request");
+    HEXPECT(&srv, "GET", path, NULL, &staff, 400, "bad_request");
 }
 END_TEST
 
@@ -1603,10 +1459,10 @@ START_TEST(bad_input_never_gets_a_server_error)
         {"PUT", "/api/submissions/1/scores", "{\"scores\":{\"1\":1e3},\"x\":1}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const struct user *who[] = {NULL, &seoul[0], &staff};
+        const struct hsession *who[] = {NULL, &seoul[0], &staff};
         for (size_t k = 0; k < 3; k++) {
             struct hresp r;
-            long st = call(cases[i].method, cases[i].path, cases[i].body, who[k], NULL, &r);
+            long st = hcall(&srv, cases[i].method, cases[i].path, cases[i].body, who[k], &r);
             ck_assert_msg(st >= 400 && st < 500, "%s %s as %zu gave %ld: %s", cases[i].method,
                           cases[i].path, k, st, r.body);
             if (st != 405 && r.len > 0) {
@@ -1623,16 +1479,15 @@ END_TEST
 
 /* Votes u for submission in category from client address addr; returns
  * the status. */
-static long vote_from(const struct user *u, long category, long submission, const char *addr)
+static long vote_from(const struct hsession *u, long category, long submission, const char *addr)
 {
-    char body[64], cookie[200], token[100], xff[80];
+    char body[64], xff[80];
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", submission);
-    snprintf(cookie, sizeof cookie, "Cookie: %s", u->cookie);
-    snprintf(token, sizeof token, "X-CSRF-Token: %s", u->csrf);
     snprintf(xff, sizeof xff, "X-Forwarded-For: %s", addr);
-    const char *h[] = {"Content-Type: application/json", cookie, token, xff, NULL};
+    const char *const from[] = {xff, NULL};
     struct hresp r;
-    ck_assert_int_eq(hreq(&srv, "PUT", vpath(category, "vote"), h, body, strlen(body), &r), 0);
+    hcall_body(&srv, "PUT", vpath(category, "vote"), "application/json", body, strlen(body), u,
+               from, &r);
     long st = r.status;
     hresp_free(&r);
     return st;
@@ -1659,9 +1514,9 @@ START_TEST(vote_report_and_void)
     long a = submitted_case(cycle, cat1, &seoul[0]);
     submitted_case(cycle, cat1, &bangkok);
     open_voting(cycle);
-    struct user r1, r2;
-    make_user(&r1, "reporter", "Kathmandu Metropolitan City", true, "participant");
-    make_user(&r2, "reporter", "Kathmandu Metropolitan City", true, "participant");
+    struct hsession r1, r2;
+    aw_make_user(DB, &r1, "reporter", "Kathmandu Metropolitan City", true, "participant");
+    aw_make_user(DB, &r2, "reporter", "Kathmandu Metropolitan City", true, "participant");
     char q[512];
     /* One mailbox with two aliases; r1 is older than the vote, r2 new. */
     snprintf(q, sizeof q,
@@ -1670,19 +1525,19 @@ START_TEST(vote_report_and_void)
              "now() - interval '1 day' ELSE created_at END, email_verified_at = CASE id WHEN "
              "%ld THEN now() - interval '1 day' ELSE email_verified_at END WHERE id IN (%ld, %ld)",
              r1.id, r1.id, r1.id, r1.id, r2.id);
-    sql(q);
+    harness_sql(DB, q);
     ck_assert_int_eq(vote_from(&r1, cat1, a, "198.51.100.7"), 200);
     ck_assert_int_eq(vote_from(&r2, cat1, a, "198.51.100.9"), 200);
     char cpath[96];
     snprintf(cpath, sizeof cpath, "/api/awards/cycles/%ld", cycle);
-    expect("PATCH", cpath, "{\"self_vote\":true}", &staff, 200, NULL);
+    HEXPECT(&srv, "PATCH", cpath, "{\"self_vote\":true}", &staff, 200, NULL);
     ck_assert_int_eq(vote_from(&seoul[1], cat1, a, "2001:db8:1:2::5"), 200);
 
     char rpath[96];
     snprintf(rpath, sizeof rpath, "/api/awards/cycles/%ld/vote-report", cycle);
-    expect("GET", rpath, NULL, &r1, 403, "forbidden");
+    HEXPECT(&srv, "GET", rpath, NULL, &r1, 403, "forbidden");
     long st;
-    json_t *j = call_json("GET", rpath, NULL, &staff, &st);
+    json_t *j = hcall_json(&srv, "GET", rpath, NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "votes")), 3);
     json_t *nets = json_object_get(j, "networks");
@@ -1714,16 +1569,16 @@ START_TEST(vote_report_and_void)
 
     /* Staff void r2's vote: it stays, flagged, and cannot change. */
     snprintf(q, sizeof q, "SELECT id FROM votes WHERE account_id = %ld", r2.id);
-    long vote = sql_long(q);
+    long vote = harness_sql_long(DB, q);
     char vpath_[96];
     snprintf(vpath_, sizeof vpath_, "/api/awards/votes/%ld/void", vote);
-    expect("POST", vpath_, "{\"reason\":\"Alias\"}", &r1, 403, "forbidden");
-    expect("POST", vpath_, "{}", &staff, 422, "validation_failed");
-    j = call_json("POST", vpath_, "{\"reason\":\"Alias of another voter.\"}", &staff, &st);
+    HEXPECT(&srv, "POST", vpath_, "{\"reason\":\"Alias\"}", &r1, 403, "forbidden");
+    HEXPECT(&srv, "POST", vpath_, "{}", &staff, 422, "validation_failed");
+    j = hcall_json(&srv, "POST", vpath_, "{\"reason\":\"Alias of another voter.\"}", &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert(json_is_true(json_object_get(j, "changed")));
     json_decref(j);
-    j = call_json("POST", vpath_, "{\"reason\":\"Again.\"}", &staff, &st);
+    j = hcall_json(&srv, "POST", vpath_, "{\"reason\":\"Again.\"}", &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert(json_is_false(json_object_get(j, "changed")));
     json_decref(j);
@@ -1734,19 +1589,19 @@ START_TEST(vote_report_and_void)
     snprintf(q, sizeof q,
              "SELECT count(*) FROM audit_log WHERE action = 'vote.voided' AND target_id = '%ld'",
              vote);
-    ck_assert_int_eq(sql_long(q), 1);
-    expect("DELETE", vpath(cat1, "vote"), NULL, &r2, 409, "vote_voided");
-    j = call_json("GET", rpath, NULL, &staff, &st);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
+    HEXPECT(&srv, "DELETE", vpath(cat1, "vote"), NULL, &r2, 409, "vote_voided");
+    j = hcall_json(&srv, "GET", rpath, NULL, &staff, &st);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "votes")), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "voided")), 1);
     json_decref(j);
-    expect("POST", "/api/awards/votes/99999999/void", "{\"reason\":\"x\"}", &staff, 404,
-           "not_found");
+    HEXPECT(&srv, "POST", "/api/awards/votes/99999999/void", "{\"reason\":\"x\"}", &staff, 404,
+            "not_found");
     snprintf(q, sizeof q, "UPDATE award_cycles SET published_at = now() WHERE id = %ld", cycle);
-    sql(q);
+    harness_sql(DB, q);
     snprintf(q, sizeof q, "SELECT id FROM votes WHERE account_id = %ld", r1.id);
-    snprintf(vpath_, sizeof vpath_, "/api/awards/votes/%ld/void", sql_long(q));
-    expect("POST", vpath_, "{\"reason\":\"Too late.\"}", &staff, 409, "cycle_published");
+    snprintf(vpath_, sizeof vpath_, "/api/awards/votes/%ld/void", harness_sql_long(DB, q));
+    HEXPECT(&srv, "POST", vpath_, "{\"reason\":\"Too late.\"}", &staff, 409, "cycle_published");
 }
 END_TEST
 

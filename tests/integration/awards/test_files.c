@@ -31,6 +31,7 @@
 
 #include "api/auth.h"
 #include "base/util.h"
+#include "awards/awards_fixtures.h"
 #include "harness.h"
 
 Suite *make_files_suite(void);
@@ -39,77 +40,10 @@ Suite *make_files_suite(void);
 
 static struct server srv, small;
 
-struct user {
-    long id;
-    char email[96];
-    char cookie[128];
-    char csrf[64];
-};
-
 /* Seoul: a confirmed member; Bangkok: a confirmed member of another city;
  * staff; judges: one of the Secretariat (assigned: may see), one of Seoul
  * (assigned: conflicted), one of Suwon (not assigned). */
-static struct user seoul, bangkok, staff, judge, judge_seoul, judge_other;
-
-/* ---- Set-up ---- */
-
-static void sql(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    free(out);
-}
-
-static long sql_long(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    long v = strtol(out, NULL, 10);
-    free(out);
-    return v;
-}
-
-static char *sql_text(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    return out;
-}
-
-static long unique_n(void)
-{
-    static int serial;
-    return (long)(getpid() % 1000000) * 1000 + ++serial;
-}
-
-static void make_user(struct user *u, const char *name, const char *org, const char *role)
-{
-    long n = unique_n();
-    snprintf(u->email, sizeof u->email, "%s-%ld@files.test", name, n);
-    char q[1024];
-    snprintf(q, sizeof q,
-             "INSERT INTO accounts (email, password_hash, name, organisation_id, "
-             "email_verified_at, organisation_confirmed_at) VALUES ('%s', 'x', '%s %ld', "
-             "(SELECT id FROM organisations WHERE name = '%s'), now(), now()) RETURNING id",
-             u->email, name, n, org);
-    u->id = sql_long(q);
-    snprintf(q, sizeof q, "INSERT INTO account_roles (account_id, role) VALUES (%ld, '%s')", u->id,
-             role);
-    sql(q);
-    char token[48], hash[72];
-    int k = snprintf(token, sizeof token, "filestok%ld", n);
-    for (int j = k; j < 43; j++)
-        token[j] = 'x';
-    token[43] = '\0';
-    auth_token_hash_hex(token, hash);
-    snprintf(u->cookie, sizeof u->cookie, "convene_session=%s", token);
-    snprintf(u->csrf, sizeof u->csrf, "csrf-files-%ld", n);
-    snprintf(q, sizeof q,
-             "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) VALUES "
-             "(%ld, '%s'::bytea, '%s', now() + interval '1 day')",
-             u->id, hash, u->csrf);
-    sql(q);
-}
+static struct hsession seoul, bangkok, staff, judge, judge_seoul, judge_other;
 
 static void start_all(void)
 {
@@ -120,85 +54,25 @@ static void start_all(void)
     const char *env_small[] = {"CONVENE_MAIL_SENDERS=0", "CONVENE_UPLOAD_LIMIT=64k",
                                "CONVENE_UPLOADS_IN_FLIGHT=1", NULL};
     ck_assert_int_eq(harness_server_start(&small, DB, env_small), 0);
-    sql("INSERT INTO organisations (name, city, country, kind) VALUES "
-        "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
-        "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
-        "('Suwon Special City', 'Suwon', 'Republic of Korea', 'member_city'), "
-        "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
-    make_user(&seoul, "seoul", "Seoul Metropolitan Government", "participant");
-    make_user(&bangkok, "bangkok", "Bangkok Metropolitan Administration", "participant");
-    make_user(&staff, "staff", "CityNet Secretariat", "staff");
-    make_user(&judge, "judge", "CityNet Secretariat", "judge");
-    make_user(&judge_seoul, "judgeseoul", "Seoul Metropolitan Government", "judge");
-    make_user(&judge_other, "judgesuwon", "Suwon Special City", "judge");
+    harness_sql(DB,
+                "INSERT INTO organisations (name, city, country, kind) VALUES "
+                "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
+                "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
+                "('Suwon Special City', 'Suwon', 'Republic of Korea', 'member_city'), "
+                "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
+    aw_make_user(DB, &seoul, "seoul", "Seoul Metropolitan Government", true, "participant");
+    aw_make_user(DB, &bangkok, "bangkok", "Bangkok Metropolitan Administration", true,
+                 "participant");
+    aw_make_user(DB, &staff, "staff", "CityNet Secretariat", true, "staff");
+    aw_make_user(DB, &judge, "judge", "CityNet Secretariat", true, "judge");
+    aw_make_user(DB, &judge_seoul, "judgeseoul", "Seoul Metropolitan Government", true, "judge");
+    aw_make_user(DB, &judge_other, "judgesuwon", "Suwon Special City", true, "judge");
 }
 
 static void stop_all(void)
 {
     harness_server_stop(&small);
     harness_server_stop(&srv);
-}
-
-/* ---- Requests ---- */
-
-static long call_on(const struct server *s, const char *method, const char *path,
-                    const char *content_type, const char *body, size_t len, const struct user *u,
-                    struct hresp *r)
-{
-    const char *h[5];
-    int n = 0;
-    char ct[160], cookie[200], token[100];
-    if (content_type) {
-        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
-        h[n++] = ct;
-    }
-    if (u) {
-        snprintf(cookie, sizeof cookie, "Cookie: %s", u->cookie);
-        h[n++] = cookie;
-        snprintf(token, sizeof token, "X-CSRF-Token: %s", u->csrf);
-        h[n++] = token;
-    }
-    h[n] = NULL;
-    ck_assert_int_eq(hreq(s, method, path, h, body, len, r), 0);
-    return r->status;
-}
-
-static json_t *call_json(const char *method, const char *path, const char *json,
-                         const struct user *u, long *status)
-{
-    struct hresp r;
-    *status = call_on(&srv, method, path, json ? "application/json" : NULL, json,
-                      json ? strlen(json) : 0, u, &r);
-    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
-    hresp_free(&r);
-    return j;
-}
-
-static const char *err_code(json_t *j)
-{
-    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-    return c ? c : "";
-}
-
-static const char *field_code(json_t *j, const char *field)
-{
-    json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
-    const char *c = json_string_value(json_object_get(json_object_get(fields, field), "code"));
-    return c ? c : "";
-}
-
-static void expect(const char *method, const char *path, const char *json, const struct user *u,
-                   long want, const char *code)
-{
-    long st;
-    json_t *j = call_json(method, path, json, u, &st);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    ck_assert_msg(st == want, "%s %s: %ld, expected %ld (%s)", method, path, st, want,
-                  text ? text : "");
-    free(text);
-    if (code)
-        ck_assert_str_eq(err_code(j), code);
-    json_decref(j);
 }
 
 /* ---- Cycles and cases ---- */
@@ -219,9 +93,9 @@ static const char cycle_body[] =
 static long make_cycle(long *cat)
 {
     char body[2048];
-    snprintf(body, sizeof body, cycle_body, (int)unique_n());
+    snprintf(body, sizeof body, cycle_body, (int)aw_unique_n());
     long st;
-    json_t *j = call_json("POST", "/api/awards/cycles", body, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", "/api/awards/cycles", body, &staff, &st);
     ck_assert_int_eq(st, 201);
     long id = (long)json_integer_value(json_object_get(j, "id"));
     *cat = (long)json_integer_value(
@@ -231,25 +105,18 @@ static long make_cycle(long *cat)
 }
 
 /* A case of u's organisation in a new cycle, submitted when asked. */
-static long make_case(const struct user *u, bool submit, long *cycle_out, long *cat_out)
+static long make_case(const struct hsession *u, bool submit, long *cycle_out, long *cat_out)
 {
     long cat;
     long cycle = make_cycle(&cat);
-    char path[96], body[512];
-    snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
+    char body[512];
     snprintf(body, sizeof body,
              "{\"category_id\":%ld,\"sdgs\":[11],\"title\":\"Flood maps\","
              "\"summary\":\"Maps.\",\"description\":\"What was done.\"}",
              cat);
-    long st;
-    json_t *j = call_json("POST", path, body, u, &st);
-    ck_assert_int_eq(st, 201);
-    long id = (long)json_integer_value(json_object_get(j, "id"));
-    json_decref(j);
-    if (submit) {
-        snprintf(path, sizeof path, "/api/submissions/%ld/submit", id);
-        expect("POST", path, NULL, u, 200, NULL);
-    }
+    long id = aw_create_case(&srv, cycle, body, u);
+    if (submit)
+        aw_submit_case(&srv, id, u);
     if (cycle_out)
         *cycle_out = cycle;
     if (cat_out)
@@ -260,16 +127,7 @@ static long make_case(const struct user *u, bool submit, long *cycle_out, long *
 /* Voting and evaluation open, submission closed. */
 static void open_evaluation(long cycle)
 {
-    char q[512];
-    snprintf(q, sizeof q,
-             "UPDATE award_cycles SET submission_opens_at = now() - interval '2 days', "
-             "submission_closes_at = now() - interval '1 day', "
-             "voting_opens_at = now() - interval '1 hour', "
-             "voting_closes_at = now() + interval '1 day', "
-             "evaluation_opens_at = now() - interval '1 hour', "
-             "evaluation_closes_at = now() + interval '1 day' WHERE id = %ld",
-             cycle);
-    sql(q);
+    aw_set_windows(DB, cycle, -2 * 86400, -86400, -3600, 86400, -3600, 86400);
 }
 
 /* ---- Multipart bodies ---- */
@@ -318,14 +176,14 @@ static char *form(const char *filename, size_t fnlen, const void *data, size_t n
 /* Uploads to case id on s; returns the status, the answer in *out (new
  * reference, may be NULL). */
 static long upload_on(const struct server *s, long id, const char *filename, const void *data,
-                      size_t n, const char *visibility, const struct user *u, json_t **out)
+                      size_t n, const char *visibility, const struct hsession *u, json_t **out)
 {
     size_t len;
     char *body = form(filename, strlen(filename), data, n, visibility, &len);
     char path[96];
     snprintf(path, sizeof path, "/api/submissions/%ld/files", id);
     struct hresp r;
-    long st = call_on(s, "POST", path, FORM_TYPE, body, len, u, &r);
+    long st = hcall_body(s, "POST", path, FORM_TYPE, body, len, u, NULL, &r);
     free(body);
     json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
     hresp_free(&r);
@@ -337,7 +195,7 @@ static long upload_on(const struct server *s, long id, const char *filename, con
 }
 
 static long upload(long id, const char *filename, const void *data, size_t n,
-                   const char *visibility, const struct user *u, json_t **out)
+                   const char *visibility, const struct hsession *u, json_t **out)
 {
     return upload_on(&srv, id, filename, data, n, visibility, u, out);
 }
@@ -406,7 +264,7 @@ static void collect(int fd, int wait_ms, struct raw *out)
 
 /* The head of an upload to case id on s, as user u. */
 static void upload_head(char *out, size_t size, const struct server *s, long id,
-                        const struct user *u, const char *framing)
+                        const struct hsession *u, const char *framing)
 {
     (void)s;
     snprintf(out, size,
@@ -494,7 +352,7 @@ START_TEST(uploads_of_each_type_are_stored_with_their_sha256)
                  "SELECT encode(sha256, 'hex') || ' ' || (sha256(data) = sha256)::text || ' ' || "
                  "octet_length(data) || ' ' || content_type FROM submission_files WHERE id = %ld",
                  fid);
-        char *row = sql_text(q);
+        char *row = harness_sql_text(DB, q);
         char expect_row[160];
         snprintf(expect_row, sizeof expect_row, "%s true %zu %s", want, n, kinds[i].type);
         ck_assert_str_eq(row, expect_row);
@@ -503,13 +361,13 @@ START_TEST(uploads_of_each_type_are_stored_with_their_sha256)
                  "SELECT count(*) FROM audit_log WHERE action = 'submission.file_added' AND "
                  "target_id = '%ld' AND details->>'file_id' = '%ld' AND actor_id = %ld",
                  id, fid, seoul.id);
-        ck_assert_int_eq(sql_long(q), 1);
+        ck_assert_int_eq(harness_sql_long(DB, q), 1);
     }
     /* The case lists them (metadata only). */
     char path[96];
     snprintf(path, sizeof path, "/api/submissions/%ld", id);
     long st;
-    json_t *j = call_json("GET", path, NULL, &seoul, &st);
+    json_t *j = hcall_json(&srv, "GET", path, NULL, &seoul, &st);
     ck_assert_int_eq(st, 200);
     json_t *files = json_object_get(j, "files");
     ck_assert_int_eq(json_array_size(files), 3);
@@ -526,14 +384,14 @@ START_TEST(type_comes_from_the_leading_bytes)
         json_t *j;
         long st = upload(id, "report.pdf", bad[i], strlen(bad[i]), NULL, &seoul, &j);
         ck_assert_msg(st == 422, "%zu: %ld", i, st);
-        ck_assert_str_eq(err_code(j), "validation_failed");
-        ck_assert_str_eq(field_code(j, "file"), "unsupported_type");
+        ck_assert_str_eq(hjson_err_code(j), "validation_failed");
+        ck_assert_str_eq(hjson_field_code(j, "file"), "unsupported_type");
         json_decref(j);
     }
     unsigned char *data = file_bytes(pdf_head, sizeof pdf_head - 1, 100);
     json_t *j;
     ck_assert_int_eq(upload(id, "r.pdf", data, 100, "secret", &seoul, &j), 422);
-    ck_assert_str_eq(field_code(j, "visibility"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "visibility"), "invalid_choice");
     json_decref(j);
     /* A field the form does not take: 422 unknown_member (nothing is
      * silently ignored); a field over 1 KiB: 413. */
@@ -547,10 +405,10 @@ START_TEST(type_comes_from_the_leading_bytes)
     char path[96];
     snprintf(path, sizeof path, "/api/submissions/%ld/files", id);
     struct hresp r;
-    ck_assert_int_eq(call_on(&srv, "POST", path, FORM_TYPE, extra, (size_t)pre + len, &seoul, &r),
-                     422);
+    ck_assert_int_eq(
+        hcall_body(&srv, "POST", path, FORM_TYPE, extra, (size_t)pre + len, &seoul, NULL, &r), 422);
     j = json_loads(r.body, 0, NULL);
-    ck_assert_str_eq(field_code(j, "title"), "unknown_member");
+    ck_assert_str_eq(hjson_field_code(j, "title"), "unknown_member");
     json_decref(j);
     hresp_free(&r);
     pre = sprintf(extra, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"visibility\""
@@ -558,15 +416,16 @@ START_TEST(type_comes_from_the_leading_bytes)
     memset(extra + pre, 'j', 1100);
     memcpy(extra + pre + 1100, "\r\n", 2);
     memcpy(extra + pre + 1102, body, len);
-    ck_assert_int_eq(
-        call_on(&srv, "POST", path, FORM_TYPE, extra, (size_t)pre + 1102 + len, &seoul, &r), 413);
+    ck_assert_int_eq(hcall_body(&srv, "POST", path, FORM_TYPE, extra, (size_t)pre + 1102 + len,
+                                &seoul, NULL, &r),
+                     413);
     hresp_free(&r);
     free(extra);
     free(body);
     free(data);
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 }
 END_TEST
 
@@ -604,9 +463,9 @@ START_TEST(bad_filenames_are_422_on_file)
         json_t *j;
         long st = upload(id, cases[i].name, data, 500, NULL, &seoul, &j);
         ck_assert_msg(st == 422, "%zu: %ld", i, st);
-        ck_assert_str_eq(err_code(j), "validation_failed");
-        ck_assert_msg(str_eq(field_code(j, "file"), cases[i].code), "%zu: %s, expected %s", i,
-                      field_code(j, "file"), cases[i].code);
+        ck_assert_str_eq(hjson_err_code(j), "validation_failed");
+        ck_assert_msg(str_eq(hjson_field_code(j, "file"), cases[i].code), "%zu: %s, expected %s", i,
+                      hjson_field_code(j, "file"), cases[i].code);
         json_decref(j);
     }
     /* No file part at all, and an empty filename (a form sent without a
@@ -616,18 +475,19 @@ START_TEST(bad_filenames_are_422_on_file)
     const char only_visibility[] = "--" BOUNDARY "\r\nContent-Disposition: form-data; "
                                    "name=\"visibility\"\r\n\r\njury\r\n--" BOUNDARY "--\r\n";
     struct hresp r;
-    ck_assert_int_eq(call_on(&srv, "POST", path, FORM_TYPE, only_visibility,
-                             sizeof only_visibility - 1, &seoul, &r),
+    ck_assert_int_eq(hcall_body(&srv, "POST", path, FORM_TYPE, only_visibility,
+                                sizeof only_visibility - 1, &seoul, NULL, &r),
                      422);
     json_t *j = json_loads(r.body, 0, NULL);
-    ck_assert_str_eq(field_code(j, "file"), "required");
+    ck_assert_str_eq(hjson_field_code(j, "file"), "required");
     json_decref(j);
     hresp_free(&r);
     ck_assert_int_eq(upload(id, "", data, 500, NULL, &seoul, &j), 422);
-    ck_assert_str_eq(field_code(j, "file"), "required");
+    ck_assert_str_eq(hjson_field_code(j, "file"), "required");
     json_decref(j);
     /* Not multipart: 415. */
-    ck_assert_int_eq(call_on(&srv, "POST", path, "application/json", "{}", 2, &seoul, &r), 415);
+    ck_assert_int_eq(hcall_body(&srv, "POST", path, "application/json", "{}", 2, &seoul, NULL, &r),
+                     415);
     hresp_free(&r);
     /* 200 bytes and UTF-8 beyond ASCII are fine. */
     ck_assert_int_eq(upload(id, long200, data, 500, NULL, &seoul, NULL), 201);
@@ -637,7 +497,7 @@ START_TEST(bad_filenames_are_422_on_file)
     free(data);
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 2);
+    ck_assert_int_eq(harness_sql_long(DB, q), 2);
 }
 END_TEST
 
@@ -688,7 +548,7 @@ START_TEST(chunked_body_growing_past_the_cap_is_413)
     ck_assert_msg(r.closed, "the connection stays open");
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     /* Below the cap, a chunked upload is stored. */
     unsigned char *data = file_bytes(pdf_head, sizeof pdf_head - 1, 60000);
     ck_assert_int_eq(upload_small(id, "ok.pdf", data, 60000), 201);
@@ -718,7 +578,7 @@ START_TEST(quota_of_ten_files_and_25_mib)
     unsigned char *data = file_bytes(png_head, sizeof png_head, 1000);
     json_t *j;
     ck_assert_int_eq(upload(a, "eleven.png", data, 1000, NULL, &seoul, &j), 409);
-    ck_assert_str_eq(err_code(j), "file_quota");
+    ck_assert_str_eq(hjson_err_code(j), "file_quota");
     json_t *e = json_object_get(j, "error");
     ck_assert_int_eq(json_integer_value(json_object_get(e, "files")), 10);
     ck_assert_int_eq(json_integer_value(json_object_get(e, "max_files")), 10);
@@ -726,14 +586,14 @@ START_TEST(quota_of_ten_files_and_25_mib)
     free(data);
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", a);
-    ck_assert_int_eq(sql_long(q), 10);
+    ck_assert_int_eq(harness_sql_long(DB, q), 10);
 
     /* 8 x 3 MiB = 24 MiB; a ninth would make 27. */
     long b = make_case(&seoul, false, NULL, NULL);
     ck_assert_int_eq(add_files(b, 8, 3u << 20), 8);
     data = file_bytes(png_head, sizeof png_head, 3u << 20);
     ck_assert_int_eq(upload(b, "ninth.png", data, 3u << 20, NULL, &seoul, &j), 409);
-    ck_assert_str_eq(err_code(j), "file_quota");
+    ck_assert_str_eq(hjson_err_code(j), "file_quota");
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "error"), "bytes")),
                      24L << 20);
     json_decref(j);
@@ -746,7 +606,7 @@ START_TEST(quota_of_ten_files_and_25_mib)
              "SELECT count(*) * 1000 + sum(size) / 1048576 FROM submission_files "
              "WHERE submission_id = %ld",
              b);
-    ck_assert_int_eq(sql_long(q), 9 * 1000 + 25);
+    ck_assert_int_eq(harness_sql_long(DB, q), 9 * 1000 + 25);
 }
 END_TEST
 
@@ -763,14 +623,9 @@ static void *race_upload(void *arg)
     char *body = form("race.pdf", 8, data, 20000, NULL, &len);
     char path[96];
     snprintf(path, sizeof path, "/api/submissions/%ld/files", r->id);
-    char cookie[200], token[100];
-    snprintf(cookie, sizeof cookie, "Cookie: %s", seoul.cookie);
-    snprintf(token, sizeof token, "X-CSRF-Token: %s", seoul.csrf);
-    const char *h[] = {"Content-Type: " FORM_TYPE, cookie, token, NULL};
     struct hresp resp;
-    r->status = hreq(&srv, "POST", path, h, body, len, &resp) == 0 ? resp.status : -1;
-    if (r->status >= 0)
-        hresp_free(&resp);
+    r->status = hcall_body(&srv, "POST", path, FORM_TYPE, body, len, &seoul, NULL, &resp);
+    hresp_free(&resp);
     free(body);
     free(data);
     return NULL;
@@ -797,7 +652,7 @@ START_TEST(quota_holds_under_concurrent_uploads)
     ck_assert_int_eq(quota, N - 2);
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 10);
+    ck_assert_int_eq(harness_sql_long(DB, q), 10);
 }
 END_TEST
 
@@ -824,7 +679,7 @@ START_TEST(uploads_in_flight_are_bounded)
         char path[96];
         snprintf(path, sizeof path, "/api/submissions/%ld/files", id);
         struct hresp r;
-        st = call_on(&small, "POST", path, FORM_TYPE, body, len, &seoul, &r);
+        st = hcall_body(&small, "POST", path, FORM_TYPE, body, len, &seoul, NULL, &r);
         free(body);
         char retry[16];
         if (st == 503)
@@ -836,7 +691,7 @@ START_TEST(uploads_in_flight_are_bounded)
         usleep(20000);
     }
     ck_assert_int_eq(st, 503);
-    ck_assert_str_eq(err_code(j), "uploads_busy");
+    ck_assert_str_eq(hjson_err_code(j), "uploads_busy");
     json_decref(j);
     /* Once the slow one is gone, uploads are read again. */
     close(fd);
@@ -858,7 +713,7 @@ START_TEST(download_headers_and_bytes)
     char path[128];
     snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, fid);
     struct hresp r;
-    ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 200);
+    ck_assert_int_eq(hcall_body(&srv, "GET", path, NULL, NULL, 0, &seoul, NULL, &r), 200);
     ck_assert_uint_eq(r.len, n);
     ck_assert_int_eq(memcmp(r.body, data, n), 0);
     char v[512];
@@ -879,7 +734,7 @@ START_TEST(download_headers_and_bytes)
     hresp_free(&r);
     /* HEAD: the same head, no body. */
     snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, fid);
-    ck_assert_int_eq(call_on(&srv, "HEAD", path, NULL, NULL, 0, &seoul, &r), 200);
+    ck_assert_int_eq(hcall_body(&srv, "HEAD", path, NULL, NULL, 0, &seoul, NULL, &r), 200);
     ck_assert_uint_eq(r.len, 0);
     char length[24];
     snprintf(length, sizeof length, "%zu", n);
@@ -890,10 +745,10 @@ START_TEST(download_headers_and_bytes)
     /* Another case's file id: 404, even for staff. */
     long other = make_case(&seoul, false, NULL, NULL);
     snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", other, fid);
-    ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &staff, &r), 404);
+    ck_assert_int_eq(hcall_body(&srv, "GET", path, NULL, NULL, 0, &staff, NULL, &r), 404);
     hresp_free(&r);
     snprintf(path, sizeof path, "/api/submissions/%ld/files/99999999", id);
-    ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 404);
+    ck_assert_int_eq(hcall_body(&srv, "GET", path, NULL, NULL, 0, &seoul, NULL, &r), 404);
     hresp_free(&r);
 }
 END_TEST
@@ -916,12 +771,12 @@ START_TEST(downloads_across_slice_ends)
         snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, fid);
         snprintf(length, sizeof length, "%zu", n);
         struct hresp r;
-        ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 200);
+        ck_assert_int_eq(hcall_body(&srv, "GET", path, NULL, NULL, 0, &seoul, NULL, &r), 200);
         ck_assert_msg(r.len == n && memcmp(r.body, data, n) == 0, "%zu bytes: got %zu, or others",
                       n, r.len);
         ck_assert_str_eq(hresp_header(&r, "Content-Length", v, sizeof v), length);
         hresp_free(&r);
-        ck_assert_int_eq(call_on(&srv, "HEAD", path, NULL, NULL, 0, &seoul, &r), 200);
+        ck_assert_int_eq(hcall_body(&srv, "HEAD", path, NULL, NULL, 0, &seoul, NULL, &r), 200);
         ck_assert_uint_eq(r.len, 0);
         ck_assert_str_eq(hresp_header(&r, "Content-Length", v, sizeof v), length);
         hresp_free(&r);
@@ -962,11 +817,11 @@ START_TEST(downloads_keep_their_connections)
     struct hresp r;
     /* The upload's connection was closed (its 3 MiB parameter): one
      * download first, so that the pool has what it needs. */
-    ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 200);
+    ck_assert_int_eq(hcall_body(&srv, "GET", path, NULL, NULL, 0, &seoul, NULL, &r), 200);
     hresp_free(&r);
     long before = db_connects();
     for (int i = 0; i < 4; i++) {
-        ck_assert_int_eq(call_on(&srv, "GET", path, NULL, NULL, 0, &seoul, &r), 200);
+        ck_assert_int_eq(hcall_body(&srv, "GET", path, NULL, NULL, 0, &seoul, NULL, &r), 200);
         ck_assert_uint_eq(r.len, n);
         ck_assert_int_eq(memcmp(r.body, data, n), 0);
         hresp_free(&r);
@@ -992,16 +847,16 @@ static void list_ids(json_t *j, char *out, size_t size)
 
 /* Checks what u sees of case id's files: the list (404 when want is NULL,
  * else the ids in want) and the download of each file. */
-static void sees(const struct user *u, long id, long pub, long jury, const char *want)
+static void sees(const struct hsession *u, long id, long pub, long jury, const char *want)
 {
     char path[128];
     snprintf(path, sizeof path, "/api/submissions/%ld/files", id);
     long st;
-    json_t *j = call_json("GET", path, NULL, u, &st);
+    json_t *j = hcall_json(&srv, "GET", path, NULL, u, &st);
     const char *who = u ? u->email : "anonymous";
     if (want == NULL) {
         ck_assert_msg(st == 404, "%s lists: %ld", who, st);
-        ck_assert_str_eq(err_code(j), "not_found");
+        ck_assert_str_eq(hjson_err_code(j), "not_found");
     } else {
         ck_assert_msg(st == 200, "%s lists: %ld", who, st);
         char ids[64];
@@ -1018,7 +873,7 @@ static void sees(const struct user *u, long id, long pub, long jury, const char 
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, files[i]);
         struct hresp r;
-        st = call_on(&srv, "GET", path, NULL, NULL, 0, u, &r);
+        st = hcall_body(&srv, "GET", path, NULL, NULL, 0, u, NULL, &r);
         hresp_free(&r);
         ck_assert_msg(st == (allowed[i] ? 200 : 404), "%s downloads %ld: %ld", who, files[i], st);
     }
@@ -1041,7 +896,7 @@ START_TEST(who_sees_which_files)
              "\"description\":\"D.\"}",
              cat);
     long st;
-    json_t *j = call_json("POST", path, body, &bangkok, &st);
+    json_t *j = hcall_json(&srv, "POST", path, body, &bangkok, &st);
     ck_assert_int_eq(st, 201);
     long draft = (long)json_integer_value(json_object_get(j, "id"));
     json_decref(j);
@@ -1050,9 +905,9 @@ START_TEST(who_sees_which_files)
      * Seoul (conflicted: the case's own organisation). */
     snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cat);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", judge.id);
-    expect("POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_seoul.id);
-    expect("POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
 
     /* Submission open: the case is not public yet. */
     sees(NULL, id, pub, jury, NULL);
@@ -1069,11 +924,11 @@ START_TEST(who_sees_which_files)
      * declaration. */
     open_evaluation(cycle);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", judge_other.id);
-    expect("POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
     sees(&judge_other, id, pub, jury, both); /* assigned, not conflicted */
     char cpath[96];
     snprintf(cpath, sizeof cpath, "/api/submissions/%ld/conflicts", id);
-    expect("POST", cpath, "{\"reason\":\"Advised them\"}", &judge_other, 201, NULL);
+    HEXPECT(&srv, "POST", cpath, "{\"reason\":\"Advised them\"}", &judge_other, 201, NULL);
     sees(&judge_other, id, pub, jury, only_pub); /* conflicted: the public's view */
     sees(NULL, id, pub, jury, only_pub);
     sees(&bangkok, id, pub, jury, only_pub);
@@ -1082,11 +937,11 @@ START_TEST(who_sees_which_files)
     sees(&staff, id, pub, jury, both);
     /* The draft stays private. */
     snprintf(path, sizeof path, "/api/submissions/%ld/files", draft);
-    expect("GET", path, NULL, NULL, 404, "not_found");
-    expect("GET", path, NULL, &seoul, 404, "not_found");
-    expect("GET", path, NULL, &bangkok, 200, NULL);
+    HEXPECT(&srv, "GET", path, NULL, NULL, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &seoul, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &bangkok, 200, NULL);
     /* Unknown case: 404 for all. */
-    expect("GET", "/api/submissions/99999999/files", NULL, &staff, 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/submissions/99999999/files", NULL, &staff, 404, "not_found");
 }
 END_TEST
 
@@ -1100,34 +955,34 @@ START_TEST(delete_while_open_then_409)
     long foreign = add_pdf(other, "other.pdf", NULL);
     char path[128];
     snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, gone);
-    expect("DELETE", path, NULL, NULL, 401, NULL);
-    expect("DELETE", path, NULL, &bangkok, 404, "not_found");
-    expect("DELETE", path, NULL, &staff, 403, "forbidden");
-    expect("DELETE", path, NULL, &seoul, 200, NULL);
-    expect("DELETE", path, NULL, &seoul, 404, "not_found");
+    HEXPECT(&srv, "DELETE", path, NULL, NULL, 401, NULL);
+    HEXPECT(&srv, "DELETE", path, NULL, &bangkok, 404, "not_found");
+    HEXPECT(&srv, "DELETE", path, NULL, &staff, 403, "forbidden");
+    HEXPECT(&srv, "DELETE", path, NULL, &seoul, 200, NULL);
+    HEXPECT(&srv, "DELETE", path, NULL, &seoul, 404, "not_found");
     char q[256];
     snprintf(q, sizeof q,
              "SELECT count(*) FROM audit_log WHERE action = 'submission.file_deleted' AND "
              "target_id = '%ld' AND details->>'file_id' = '%ld' AND "
              "details->>'filename' = 'gone.pdf'",
              id, gone);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
     /* Another case's file id: 404, and it stays. */
     snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, foreign);
-    expect("DELETE", path, NULL, &seoul, 404, "not_found");
+    HEXPECT(&srv, "DELETE", path, NULL, &seoul, 404, "not_found");
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE id = %ld", foreign);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
     /* Submission closed: 409 with the window, for upload and delete. */
     snprintf(q, sizeof q,
              "UPDATE award_cycles SET submission_closes_at = now() - interval '1 second' "
              "WHERE id = %ld",
              cycle);
-    sql(q);
+    harness_sql(DB, q);
     snprintf(path, sizeof path, "/api/submissions/%ld/files/%ld", id, keep);
     long st;
-    json_t *j = call_json("DELETE", path, NULL, &seoul, &st);
+    json_t *j = hcall_json(&srv, "DELETE", path, NULL, &seoul, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "submission_closed");
+    ck_assert_str_eq(hjson_err_code(j), "submission_closed");
     json_t *e = json_object_get(j, "error");
     ck_assert_ptr_nonnull(json_object_get(e, "phase"));
     ck_assert_ptr_nonnull(json_object_get(e, "opens_at"));
@@ -1135,11 +990,11 @@ START_TEST(delete_while_open_then_409)
     json_decref(j);
     unsigned char *data = file_bytes(pdf_head, sizeof pdf_head - 1, 100);
     ck_assert_int_eq(upload(id, "late.pdf", data, 100, NULL, &seoul, &j), 409);
-    ck_assert_str_eq(err_code(j), "submission_closed");
+    ck_assert_str_eq(hjson_err_code(j), "submission_closed");
     json_decref(j);
     free(data);
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 }
 END_TEST
 
@@ -1151,7 +1006,7 @@ START_TEST(only_members_upload)
     ck_assert_int_eq(upload(id, "a.pdf", data, 100, NULL, NULL, &j), 401);
     json_decref(j);
     ck_assert_int_eq(upload(id, "a.pdf", data, 100, NULL, &bangkok, &j), 404);
-    ck_assert_str_eq(err_code(j), "not_found");
+    ck_assert_str_eq(hjson_err_code(j), "not_found");
     json_decref(j);
     ck_assert_int_eq(upload(id, "a.pdf", data, 100, NULL, &staff, &j), 403);
     json_decref(j);
@@ -1160,7 +1015,7 @@ START_TEST(only_members_upload)
     free(data);
     char q[128];
     snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 }
 END_TEST
 

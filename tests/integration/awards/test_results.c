@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "api/auth.h"
+#include "awards/awards_fixtures.h"
 #include "harness.h"
 #include "base/util.h"
 
@@ -27,77 +28,7 @@ Suite *make_results_suite(void);
 static struct server srv;
 static struct catcher mail;
 
-struct user {
-    long id;
-    char email[96];
-    char cookie[128];
-    char csrf[64];
-};
-
-static struct user staff, seoul, bangkok, ktm, voter[2], judge[3], judge_seoul, participant;
-
-/* ---- Set-up ---- */
-
-static void sql(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    free(out);
-}
-
-static long sql_long(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    long v = strtol(out, NULL, 10);
-    free(out);
-    return v;
-}
-
-/* The text of a one-value query (caller frees). */
-static char *sql_text(const char *text)
-{
-    char *out = harness_psql(DB, text);
-    ck_assert_msg(out != NULL, "SQL failed: %s", text);
-    return out;
-}
-
-static long unique_n(void)
-{
-    static int serial;
-    return (long)(getpid() % 1000000) * 1000 + ++serial;
-}
-
-/* A verified, confirmed account of organisation org with role and a
- * session made here. */
-static void make_user(struct user *u, const char *name, const char *org, const char *role)
-{
-    long n = unique_n();
-    snprintf(u->email, sizeof u->email, "%s-%ld@results.test", name, n);
-    char q[1024];
-    snprintf(q, sizeof q,
-             "INSERT INTO accounts (email, password_hash, name, organisation_id, "
-             "email_verified_at, organisation_confirmed_at) VALUES ('%s', 'x', '%s %ld', "
-             "(SELECT id FROM organisations WHERE name = '%s'), now(), now()) RETURNING id",
-             u->email, name, n, org);
-    u->id = sql_long(q);
-    snprintf(q, sizeof q, "INSERT INTO account_roles (account_id, role) VALUES (%ld, '%s')", u->id,
-             role);
-    sql(q);
-    char token[48], hash[72];
-    int k = snprintf(token, sizeof token, "resultstok%ld", n);
-    for (int j = k; j < 43; j++)
-        token[j] = 'x';
-    token[43] = '\0';
-    auth_token_hash_hex(token, hash);
-    snprintf(u->cookie, sizeof u->cookie, "convene_session=%s", token);
-    snprintf(u->csrf, sizeof u->csrf, "csrf-results-%ld", n);
-    snprintf(q, sizeof q,
-             "INSERT INTO sessions (account_id, token_hash, csrf_token, expires_at) VALUES "
-             "(%ld, '%s'::bytea, '%s', now() + interval '1 day')",
-             u->id, hash, u->csrf);
-    sql(q);
-}
+static struct hsession staff, seoul, bangkok, ktm, voter[2], judge[3], judge_seoul, participant;
 
 static void start_all(void)
 {
@@ -107,86 +38,30 @@ static void start_all(void)
     const char *env[] = {harness_catcher_env(&mail), "CONVENE_BASE_URL=http://convene.test",
                          "CONVENE_TRUSTED_PROXIES=127.0.0.1", NULL};
     ck_assert_int_eq(harness_server_start(&srv, DB, env), 0);
-    sql("INSERT INTO organisations (name, city, country, kind) VALUES "
-        "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
-        "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
-        "('Kathmandu Metropolitan City', 'Kathmandu', 'Nepal', 'member_city'), "
-        "('Suwon Special City', 'Suwon', 'Republic of Korea', 'member_city'), "
-        "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
-    make_user(&staff, "staff", "CityNet Secretariat", "staff");
-    make_user(&seoul, "seoul", "Seoul Metropolitan Government", "participant");
-    make_user(&bangkok, "bangkok", "Bangkok Metropolitan Administration", "participant");
-    make_user(&ktm, "ktm", "Kathmandu Metropolitan City", "participant");
-    make_user(&participant, "someone", "Suwon Special City", "participant");
+    harness_sql(DB,
+                "INSERT INTO organisations (name, city, country, kind) VALUES "
+                "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', 'member_city'), "
+                "('Bangkok Metropolitan Administration', 'Bangkok', 'Thailand', 'member_city'), "
+                "('Kathmandu Metropolitan City', 'Kathmandu', 'Nepal', 'member_city'), "
+                "('Suwon Special City', 'Suwon', 'Republic of Korea', 'member_city'), "
+                "('CityNet Secretariat', 'Seoul', 'Republic of Korea', 'secretariat')");
+    aw_make_user(DB, &staff, "staff", "CityNet Secretariat", true, "staff");
+    aw_make_user(DB, &seoul, "seoul", "Seoul Metropolitan Government", true, "participant");
+    aw_make_user(DB, &bangkok, "bangkok", "Bangkok Metropolitan Administration", true,
+                 "participant");
+    aw_make_user(DB, &ktm, "ktm", "Kathmandu Metropolitan City", true, "participant");
+    aw_make_user(DB, &participant, "someone", "Suwon Special City", true, "participant");
     for (int i = 0; i < 2; i++)
-        make_user(&voter[i], "voter", "Suwon Special City", "participant");
+        aw_make_user(DB, &voter[i], "voter", "Suwon Special City", true, "participant");
     for (int i = 0; i < 3; i++)
-        make_user(&judge[i], "judge", "CityNet Secretariat", "judge");
-    make_user(&judge_seoul, "judgeseoul", "Seoul Metropolitan Government", "judge");
+        aw_make_user(DB, &judge[i], "judge", "CityNet Secretariat", true, "judge");
+    aw_make_user(DB, &judge_seoul, "judgeseoul", "Seoul Metropolitan Government", true, "judge");
 }
 
 static void stop_all(void)
 {
     harness_server_stop(&srv);
     harness_catcher_stop(&mail);
-}
-
-/* ---- Requests ---- */
-
-static long call(const char *method, const char *path, const char *json, const struct user *u,
-                 struct hresp *r)
-{
-    const char *h[5];
-    int n = 0;
-    char cookie[200], token[100];
-    if (json)
-        h[n++] = "Content-Type: application/json";
-    if (u) {
-        snprintf(cookie, sizeof cookie, "Cookie: %s", u->cookie);
-        h[n++] = cookie;
-        snprintf(token, sizeof token, "X-CSRF-Token: %s", u->csrf);
-        h[n++] = token;
-    }
-    h[n] = NULL;
-    ck_assert_int_eq(hreq(&srv, method, path, h, json, json ? strlen(json) : 0, r), 0);
-    return r->status;
-}
-
-static json_t *call_json(const char *method, const char *path, const char *json,
-                         const struct user *u, long *status)
-{
-    struct hresp r;
-    *status = call(method, path, json, u, &r);
-    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
-    hresp_free(&r);
-    return j;
-}
-
-static const char *err_code(json_t *j)
-{
-    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-    return c ? c : "";
-}
-
-static const char *field_code(json_t *j, const char *field)
-{
-    json_t *fields = json_object_get(json_object_get(j, "error"), "fields");
-    const char *c = json_string_value(json_object_get(json_object_get(fields, field), "code"));
-    return c ? c : "";
-}
-
-static void expect(const char *method, const char *path, const char *json, const struct user *u,
-                   long want, const char *code)
-{
-    long st;
-    json_t *j = call_json(method, path, json, u, &st);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    ck_assert_msg(st == want, "%s %s: %ld, expected %ld (%s)", method, path, st, want,
-                  text ? text : "");
-    free(text);
-    if (code)
-        ck_assert_str_eq(err_code(j), code);
-    json_decref(j);
 }
 
 /* ---- Cycles and cases ---- */
@@ -214,7 +89,7 @@ static long make_cycle(const char *title, long *cat1, long *cat2, long *k1, long
              "{\"name\":\"Replicability\",\"weight\":1,\"scale_max\":10}]}",
              name);
     long st;
-    json_t *j = call_json("POST", "/api/awards/cycles", body, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", "/api/awards/cycles", body, &staff, &st);
     ck_assert_int_eq(st, 201);
     long id = (long)json_integer_value(json_object_get(j, "id"));
     json_t *cats = json_object_get(j, "categories"), *crit = json_object_get(j, "criteria");
@@ -228,62 +103,42 @@ static long make_cycle(const char *title, long *cat1, long *cat2, long *k1, long
     return id;
 }
 
-static void set_windows(long cycle, int s0, int s1, int v0, int v1, int e0, int e1)
-{
-    char q[1024];
-    snprintf(q, sizeof q,
-             "UPDATE award_cycles SET submission_opens_at = now() + interval '%d seconds', "
-             "submission_closes_at = now() + interval '%d seconds', "
-             "voting_opens_at = now() + interval '%d seconds', "
-             "voting_closes_at = now() + interval '%d seconds', "
-             "evaluation_opens_at = now() + interval '%d seconds', "
-             "evaluation_closes_at = now() + interval '%d seconds' WHERE id = %ld",
-             s0, s1, v0, v1, e0, e1, cycle);
-    sql(q);
-}
-
 /* A submitted case of u's organisation titled title (JSON-escaped). */
-static long submitted_case(long cycle, long category, const struct user *u, const char *title)
+static long submitted_case(long cycle, long category, const struct hsession *u, const char *title)
 {
-    char path[96], body[1024];
+    char body[1024];
     snprintf(body, sizeof body,
              "{\"category_id\":%ld,\"sdgs\":[11,13],\"title\":\"%s\","
              "\"summary\":\"A short summary of the case.\",\"description\":\"What was done.\","
              "\"contact_email\":\"contact@city.example.org\",\"gallery_consent\":true}",
              category, title);
-    snprintf(path, sizeof path, "/api/awards/cycles/%ld/submissions", cycle);
-    long st;
-    json_t *j = call_json("POST", path, body, u, &st);
-    ck_assert_int_eq(st, 201);
-    long id = (long)json_integer_value(json_object_get(j, "id"));
-    json_decref(j);
-    snprintf(path, sizeof path, "/api/submissions/%ld/submit", id);
-    expect("POST", path, NULL, u, 200, NULL);
+    long id = aw_create_case(&srv, cycle, body, u);
+    aw_submit_case(&srv, id, u);
     return id;
 }
 
-static void assign(long category, const struct user *j)
+static void assign(long category, const struct hsession *j)
 {
     char path[96], body[64];
     snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", category);
     snprintf(body, sizeof body, "{\"account_id\":%ld}", j->id);
-    expect("POST", path, body, &staff, 201, NULL);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
 }
 
-static void score(long submission, const struct user *j, long k1, int x1, long k2, int x2)
+static void score(long submission, const struct hsession *j, long k1, int x1, long k2, int x2)
 {
     char path[96], body[128];
     snprintf(path, sizeof path, "/api/submissions/%ld/scores", submission);
     snprintf(body, sizeof body, "{\"scores\":{\"%ld\":%d,\"%ld\":%d}}", k1, x1, k2, x2);
-    expect("PUT", path, body, j, 200, NULL);
+    HEXPECT(&srv, "PUT", path, body, j, 200, NULL);
 }
 
-static void vote(long category, long submission, const struct user *u)
+static void vote(long category, long submission, const struct hsession *u)
 {
     char path[96], body[64];
     snprintf(path, sizeof path, "/api/awards/categories/%ld/vote", category);
     snprintf(body, sizeof body, "{\"submission_id\":%ld}", submission);
-    expect("PUT", path, body, u, 200, NULL);
+    HEXPECT(&srv, "PUT", path, body, u, 200, NULL);
 }
 
 /* The results entry of case sid in category cat of answer j (borrowed). */
@@ -327,7 +182,7 @@ static void exact_is(long cycle, long sid, const char *col, const char *want)
              "SELECT coalesce(%s::text, 'null') FROM convene_award_results(%ld) WHERE "
              "submission_id = %ld",
              col, cycle, sid);
-    char *got = sql_text(q);
+    char *got = harness_sql_text(DB, q);
     ck_assert_msg(str_eq(got, want), "%s of case %ld: %s, expected %s", col, sid, got, want);
     free(got);
 }
@@ -387,7 +242,7 @@ static void build_hand_cycle(void)
     hc_y = submitted_case(hc_cycle, hc_cat, &bangkok, "Case Y");
     hc_z = submitted_case(hc_cycle, hc_cat, &ktm, "Case Z");
     /* Voting and evaluation open. */
-    set_windows(hc_cycle, -7200, -3600, -60, 86400, -60, 86400);
+    aw_set_windows(DB, hc_cycle, -7200, -3600, -60, 86400, -60, 86400);
     for (int i = 0; i < 3; i++)
         assign(hc_cat, &judge[i]);
     assign(hc_cat, &judge_seoul);
@@ -402,7 +257,7 @@ static void build_hand_cycle(void)
              "INSERT INTO scores (submission_id, judge_id, criterion_id, value) VALUES "
              "(%ld, %ld, %ld, 10), (%ld, %ld, %ld, 10)",
              hc_x, judge_seoul.id, k1, hc_x, judge_seoul.id, k2);
-    sql(q);
+    harness_sql(DB, q);
     vote(hc_cat, hc_x, &voter[0]);
     vote(hc_cat, hc_y, &voter[1]);
 }
@@ -411,23 +266,24 @@ static void build_hand_cycle(void)
  * cycle in the database. */
 static void load_hand_cycle(void)
 {
-    hc_cycle = sql_long("SELECT id FROM award_cycles WHERE title = 'Hand-worked cycle'");
+    hc_cycle =
+        harness_sql_long(DB, "SELECT id FROM award_cycles WHERE title = 'Hand-worked cycle'");
     ck_assert_int_gt(hc_cycle, 0);
     char q[256];
     snprintf(q, sizeof q,
              "SELECT id FROM award_categories WHERE cycle_id = %ld ORDER BY position LIMIT 1",
              hc_cycle);
-    hc_cat = sql_long(q);
+    hc_cat = harness_sql_long(DB, q);
     snprintf(q, sizeof q,
              "SELECT id FROM award_categories WHERE cycle_id = %ld ORDER BY position OFFSET 1",
              hc_cycle);
-    hc_cat2 = sql_long(q);
+    hc_cat2 = harness_sql_long(DB, q);
     long *ids[] = {&hc_x, &hc_y, &hc_z};
     for (int i = 0; i < 3; i++) {
         snprintf(q, sizeof q,
                  "SELECT id FROM submissions WHERE cycle_id = %ld AND title = 'Case %c'", hc_cycle,
                  'X' + i);
-        *ids[i] = sql_long(q);
+        *ids[i] = harness_sql_long(DB, q);
     }
 }
 
@@ -436,7 +292,7 @@ static json_t *preview(long cycle)
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/results", cycle);
     long st;
-    json_t *j = call_json("GET", path, NULL, &staff, &st);
+    json_t *j = hcall_json(&srv, "GET", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     return j;
 }
@@ -452,9 +308,9 @@ START_TEST(hand_worked_cycle_with_and_without_normalisation)
              "<> EXISTS (SELECT 1 FROM convene_cycle_conflicts(%ld) f WHERE f.submission_id = s.id "
              "AND f.judge_id = j.judge_id)",
              hc_cycle, hc_cycle);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     snprintf(q, sizeof q, "SELECT count(*) FROM convene_cycle_conflicts(%ld)", hc_cycle);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 
     json_t *j = preview(hc_cycle);
     ck_assert(json_is_null(json_object_get(j, "published_at")));
@@ -490,7 +346,7 @@ START_TEST(hand_worked_cycle_with_and_without_normalisation)
 
     /* Normalisation changes the winner. */
     snprintf(path, sizeof path, "/api/awards/cycles/%ld", hc_cycle);
-    expect("PATCH", path, "{\"normalise\":true}", &staff, 200, NULL);
+    HEXPECT(&srv, "PATCH", path, "{\"normalise\":true}", &staff, 200, NULL);
     j = preview(hc_cycle);
     ck_assert(json_is_true(json_object_get(j, "normalise")));
     x = entry(j, hc_cat, hc_x), y = entry(j, hc_cat, hc_y), z = entry(j, hc_cat, hc_z);
@@ -512,7 +368,7 @@ START_TEST(hand_worked_cycle_with_and_without_normalisation)
     exact_is(hc_cycle, hc_x, "jury_score", "60.1583");
 
     /* Below min_judges: no jury score, no final score, no award. */
-    expect("PATCH", path, "{\"min_judges\":4}", &staff, 200, NULL);
+    HEXPECT(&srv, "PATCH", path, "{\"min_judges\":4}", &staff, 200, NULL);
     j = preview(hc_cycle);
     x = entry(j, hc_cat, hc_x), y = entry(j, hc_cat, hc_y), z = entry(j, hc_cat, hc_z);
     num_is(x, "jury_score", NAN);
@@ -523,7 +379,7 @@ START_TEST(hand_worked_cycle_with_and_without_normalisation)
     ck_assert_int_eq(json_integer_value(json_object_get(z, "rank")), 3);
     ck_assert_str_eq(award_of(x), "null");
     json_decref(j);
-    expect("PATCH", path, "{\"min_judges\":1}", &staff, 200, NULL);
+    HEXPECT(&srv, "PATCH", path, "{\"min_judges\":1}", &staff, 200, NULL);
 }
 END_TEST
 
@@ -532,13 +388,13 @@ START_TEST(preview_is_for_staff_only)
     load_hand_cycle();
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/results", hc_cycle);
-    expect("GET", path, NULL, NULL, 404, "not_found");
-    expect("GET", path, NULL, &participant, 404, "not_found");
-    expect("GET", path, NULL, &seoul, 404, "not_found");
-    expect("GET", path, NULL, &judge[0], 404, "not_found");
-    expect("GET", "/api/awards/cycles/99999999/results", NULL, &staff, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, NULL, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &participant, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &seoul, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &judge[0], 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/awards/cycles/99999999/results", NULL, &staff, 404, "not_found");
     struct hresp r;
-    ck_assert_int_eq(call("GET", path, NULL, &staff, &r), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &staff, &r), 200);
     char cc[64];
     ck_assert_ptr_nonnull(hresp_header(&r, "Cache-Control", cc, sizeof cc));
     ck_assert_ptr_nonnull(strstr(cc, "no-store"));
@@ -553,55 +409,55 @@ START_TEST(publish_snapshot_mails_and_audit)
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/publish", hc_cycle);
     /* Not before voting and evaluation have closed. */
     long st;
-    json_t *j = call_json("POST", path, NULL, &staff, &st);
+    json_t *j = hcall_json(&srv, "POST", path, NULL, &staff, &st);
     ck_assert_int_eq(st, 409);
-    ck_assert_str_eq(err_code(j), "phase_open");
+    ck_assert_str_eq(hjson_err_code(j), "phase_open");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "error"), "phase")),
                      "voting");
     ck_assert_ptr_nonnull(json_object_get(json_object_get(j, "error"), "closes_at"));
     json_decref(j);
     /* Voting closed, evaluation still open. */
-    set_windows(hc_cycle, -7200, -3600, -600, -1, -600, 3600);
-    expect("POST", path, NULL, &staff, 409, "phase_open");
-    set_windows(hc_cycle, -7200, -3600, -600, -2, -600, -1);
-    expect("POST", path, NULL, NULL, 401, NULL);
-    expect("POST", path, NULL, &seoul, 403, NULL);
-    expect("POST", "/api/awards/cycles/99999999/publish", NULL, &staff, 404, "not_found");
+    aw_set_windows(DB, hc_cycle, -7200, -3600, -600, -1, -600, 3600);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 409, "phase_open");
+    aw_set_windows(DB, hc_cycle, -7200, -3600, -600, -2, -600, -1);
+    HEXPECT(&srv, "POST", path, NULL, NULL, 401, NULL);
+    HEXPECT(&srv, "POST", path, NULL, &seoul, 403, NULL);
+    HEXPECT(&srv, "POST", "/api/awards/cycles/99999999/publish", NULL, &staff, 404, "not_found");
 
     /* Finalists: only submitted cases of that category, not its winner (Y,
      * normalised). */
     snprintf(body, sizeof body, "{\"finalists\":{\"%ld\":[%ld]}}", hc_cat, hc_y);
-    j = call_json("POST", path, body, &staff, &st);
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
     ck_assert_int_eq(st, 422);
     snprintf(q, sizeof q, "finalists.%ld", hc_cat);
-    ck_assert_str_eq(field_code(j, q), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, q), "invalid_choice");
     json_decref(j);
     snprintf(body, sizeof body, "{\"finalists\":{\"%ld\":[%ld]}}", hc_cat2, hc_z);
-    j = call_json("POST", path, body, &staff, &st);
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
     ck_assert_int_eq(st, 422);
     snprintf(q, sizeof q, "finalists.%ld", hc_cat2);
-    ck_assert_str_eq(field_code(j, q), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, q), "invalid_choice");
     json_decref(j);
-    j = call_json("POST", path, "{\"finalists\":{\"99999999\":[1]}}", &staff, &st);
+    j = hcall_json(&srv, "POST", path, "{\"finalists\":{\"99999999\":[1]}}", &staff, &st);
     ck_assert_int_eq(st, 422);
-    ck_assert_str_eq(field_code(j, "finalists.99999999"), "invalid_choice");
+    ck_assert_str_eq(hjson_field_code(j, "finalists.99999999"), "invalid_choice");
     json_decref(j);
     snprintf(body, sizeof body, "{\"finalists\":{\"%ld\":\"all\"}}", hc_cat);
-    j = call_json("POST", path, body, &staff, &st);
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
     ck_assert_int_eq(st, 422);
     snprintf(q, sizeof q, "finalists.%ld", hc_cat);
-    ck_assert_str_eq(field_code(j, q), "invalid_type");
+    ck_assert_str_eq(hjson_field_code(j, q), "invalid_type");
     json_decref(j);
-    expect("POST", path, "{\"finalists\":[1]}", &staff, 422, "validation_failed");
-    expect("POST", path, "{\"winners\":{}}", &staff, 422, "validation_failed");
+    HEXPECT(&srv, "POST", path, "{\"finalists\":[1]}", &staff, 422, "validation_failed");
+    HEXPECT(&srv, "POST", path, "{\"winners\":{}}", &staff, 422, "validation_failed");
     snprintf(q, sizeof q, "SELECT count(*) FROM award_results WHERE cycle_id = %ld", hc_cycle);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
     snprintf(q, sizeof q, "SELECT count(*) FROM mail_outbox WHERE template LIKE 'award_%%'");
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 
     /* Staff name Z as the finalist instead of X. */
     snprintf(body, sizeof body, "{\"finalists\":{\"%ld\":[%ld]}}", hc_cat, hc_z);
-    j = call_json("POST", path, body, &staff, &st);
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert(json_is_string(json_object_get(j, "published_at")));
     json_t *x = entry(j, hc_cat, hc_x), *y = entry(j, hc_cat, hc_y), *z = entry(j, hc_cat, hc_z);
@@ -617,7 +473,7 @@ START_TEST(publish_snapshot_mails_and_audit)
              "':' || staff_choice || ':' || final_score, ' ' ORDER BY rank) FROM award_results "
              "WHERE cycle_id = %ld",
              hc_cycle);
-    char *rows = sql_text(q);
+    char *rows = harness_sql_text(DB, q);
     char want[256];
     snprintf(want, sizeof want,
              "%ld:1:winner:false:80.3682 %ld:2:-:false:72.1108 %ld:3:finalist:true:44.0210", hc_y,
@@ -628,7 +484,7 @@ START_TEST(publish_snapshot_mails_and_audit)
              "SELECT count(*) FROM audit_log WHERE action = 'results.published' AND target_type "
              "= 'award_cycle' AND target_id = '%ld' AND actor_id = %ld",
              hc_cycle, staff.id);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
 
     /* The mails, queued with the publication: winner, finalist, result,
      * to each submitter and (once per case) the contact address. */
@@ -644,44 +500,44 @@ START_TEST(publish_snapshot_mails_and_audit)
     snprintf(q, sizeof q,
              "SELECT string_agg(template, ' ' ORDER BY template) FROM mail_outbox WHERE "
              "to_address = 'contact@city.example.org' AND template LIKE 'award_%%'");
-    rows = sql_text(q);
+    rows = harness_sql_text(DB, q);
     ck_assert_str_eq(rows, "award_finalist award_result award_winner");
     free(rows);
     snprintf(q, sizeof q,
              "SELECT count(*) FROM mail_outbox WHERE template LIKE 'award_%%' AND to_address IN "
              "('%s', '%s', '%s')",
              bangkok.email, ktm.email, seoul.email);
-    ck_assert_int_eq(sql_long(q), 3);
+    ck_assert_int_eq(harness_sql_long(DB, q), 3);
 
     /* Once only. */
-    expect("POST", path, NULL, &staff, 409, "cycle_published");
+    HEXPECT(&srv, "POST", path, NULL, &staff, 409, "cycle_published");
     snprintf(path, sizeof path, "/api/awards/cycles/%ld", hc_cycle);
-    expect("PATCH", path, "{\"normalise\":false}", &staff, 409, "cycle_published");
+    HEXPECT(&srv, "PATCH", path, "{\"normalise\":false}", &staff, 409, "cycle_published");
 
     /* Everyone sees the snapshot now, and later scores and votes change
      * the live computation but not what was published. */
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/results", hc_cycle);
     struct hresp r1, r2;
-    ck_assert_int_eq(call("GET", path, NULL, NULL, &r1), 200);
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, NULL, &r1), 200);
     char etag[64];
     ck_assert_ptr_nonnull(hresp_header(&r1, "ETag", etag, sizeof etag));
     snprintf(q, sizeof q,
              "UPDATE scores SET value = 1 WHERE submission_id = %ld; "
              "UPDATE votes SET submission_id = %ld WHERE category_id = %ld",
              hc_y, hc_z, hc_cat);
-    sql(q);
-    sql("NOTIFY awards_changed");
+    harness_sql(DB, q);
+    harness_sql(DB, "NOTIFY awards_changed");
     snprintf(q, sizeof q, "SELECT rank FROM convene_award_results(%ld) WHERE submission_id = %ld",
              hc_cycle, hc_y);
-    ck_assert_int_ne(sql_long(q), 1);
-    ck_assert_int_eq(call("GET", path, NULL, &participant, &r2), 200);
+    ck_assert_int_ne(harness_sql_long(DB, q), 1);
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &participant, &r2), 200);
     ck_assert_str_eq(r1.body, r2.body);
     hresp_free(&r2);
     snprintf(q, sizeof q,
              "SELECT body = (SELECT snapshot::text FROM award_publications WHERE cycle_id = %ld) "
              "FROM convene_award_results_view(%ld, false)",
              hc_cycle, hc_cycle);
-    rows = sql_text(q);
+    rows = harness_sql_text(DB, q);
     ck_assert_str_eq(rows, "t");
     free(rows);
     json_t *pub = json_loads(r1.body, 0, NULL);
@@ -711,7 +567,7 @@ START_TEST(ties_at_each_level)
              "DELETE FROM award_criteria WHERE id = %ld; "
              "UPDATE award_criteria SET weight = 1 WHERE id = %ld",
              cycle, k2, k1);
-    sql(q);
+    harness_sql(DB, q);
     const char *orgs[] = {"Seoul Metropolitan Government", "Bangkok Metropolitan Administration",
                           "Kathmandu Metropolitan City",   "Suwon Special City",
                           "Seoul Metropolitan Government", "Bangkok Metropolitan Administration",
@@ -727,7 +583,7 @@ START_TEST(ties_at_each_level)
                  i == 5   ? 3
                  : i == 4 ? 2
                           : 1);
-        ids[i] = sql_long(q);
+        ids[i] = harness_sql_long(DB, q);
     }
     /* ids: P Q | R S U V W1 W2 (U = ids[4] submitted 2 h ago, V = ids[5]
      * 3 h ago, W1 and W2 1 h ago). */
@@ -735,13 +591,13 @@ START_TEST(ties_at_each_level)
              "UPDATE submissions SET submitted_at = (SELECT submitted_at FROM submissions "
              "WHERE id = %ld) WHERE id = %ld",
              ids[6], ids[7]);
-    sql(q);
+    harness_sql(DB, q);
     snprintf(q, sizeof q,
              "INSERT INTO judge_assignments (category_id, judge_id) VALUES (%ld, %ld); "
              "INSERT INTO scores (submission_id, judge_id, criterion_id, value) VALUES "
              "(%ld, %ld, %ld, 8), (%ld, %ld, %ld, 6)",
              cat1, judge[0].id, ids[0], judge[0].id, k1, ids[1], judge[0].id, k1);
-    sql(q);
+    harness_sql(DB, q);
     /* Votes from fresh accounts: P 4, Q 5, R 2, S 1. */
     const int counts[4] = {4, 5, 2, 1};
     const long targets[4] = {ids[0], ids[1], ids[2], ids[3]};
@@ -753,7 +609,7 @@ START_TEST(ties_at_each_level)
                  "category_id, account_id, submission_id) SELECT %ld, category_id, a.id, %ld "
                  "FROM a, submissions WHERE submissions.id = %ld",
                  cycle, t, counts[t], cycle, targets[t], targets[t]);
-        sql(q);
+        harness_sql(DB, q);
     }
     /* A voided vote never counts: one more for S, voided. */
     snprintf(q, sizeof q,
@@ -762,7 +618,7 @@ START_TEST(ties_at_each_level)
              "account_id, submission_id, voided_at, voided_reason) SELECT %ld, %ld, id, %ld, "
              "now(), 'test' FROM a",
              cycle, cycle, cat2, ids[3]);
-    sql(q);
+    harness_sql(DB, q);
     json_t *j = preview(cycle);
     json_t *p = entry(j, cat1, ids[0]), *qq = entry(j, cat1, ids[1]);
     num_is(p, "final_score", 80);
@@ -795,7 +651,7 @@ static char *gallery(const char *query, long *status)
     char path[512];
     snprintf(path, sizeof path, "/api/awards/gallery%s", query);
     struct hresp r;
-    *status = call("GET", path, NULL, NULL, &r);
+    *status = hcall(&srv, "GET", path, NULL, NULL, &r);
     char *body = xstrdup(r.body ? r.body : "");
     hresp_free(&r);
     return body;
@@ -838,15 +694,15 @@ START_TEST(gallery_filters_and_privacy)
              "INSERT INTO scores (submission_id, judge_id, criterion_id, value) VALUES "
              "(%ld, %ld, %ld, 9), (%ld, %ld, %ld, 9)",
              hidden, b, cycle, a, a, cat1, judge[1].id, a, judge[1].id, k1, a, judge[1].id, k2);
-    sql(q);
+    harness_sql(DB, q);
     ck_assert_int_eq(gallery_total("?year=2031"), 0);
     char one[96];
     snprintf(one, sizeof one, "/api/awards/gallery/%ld", a);
-    expect("GET", one, NULL, NULL, 404, "not_found"); /* not published yet */
-    set_windows(cycle, -7200, -3600, -600, -2, -600, -1);
+    HEXPECT(&srv, "GET", one, NULL, NULL, 404, "not_found"); /* not published yet */
+    aw_set_windows(DB, cycle, -7200, -3600, -600, -2, -600, -1);
     char path[96];
     snprintf(path, sizeof path, "/api/awards/cycles/%ld/publish", cycle);
-    expect("POST", path, NULL, &staff, 200, NULL);
+    HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
 
     ck_assert_int_eq(gallery_total("?year=2031"), 3);
     ck_assert_int_eq(gallery_total("?year=2029"), 0);
@@ -893,9 +749,9 @@ START_TEST(gallery_filters_and_privacy)
                      "poster.png");
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(files, 0), "size")), 3);
     /* The single view answers the list's item, whoever asks. */
-    const struct user *askers[] = {NULL, &seoul, &staff};
+    const struct hsession *askers[] = {NULL, &seoul, &staff};
     for (size_t i = 0; i < ARRAY_LEN(askers); i++) {
-        json_t *single = call_json("GET", one, NULL, askers[i], &st);
+        json_t *single = hcall_json(&srv, "GET", one, NULL, askers[i], &st);
         ck_assert_int_eq(st, 200);
         ck_assert_msg(json_equal(single, item), "gallery/%ld differs from its list item", a);
         json_decref(single);
@@ -903,26 +759,27 @@ START_TEST(gallery_filters_and_privacy)
     json_decref(j);
     free(body);
     snprintf(path, sizeof path, "/api/awards/gallery/%ld", c);
-    expect("GET", path, NULL, NULL, 200, NULL);
-    long unpublished = sql_long("SELECT id FROM submissions WHERE title = 'Unpublished case'");
+    HEXPECT(&srv, "GET", path, NULL, NULL, 200, NULL);
+    long unpublished =
+        harness_sql_long(DB, "SELECT id FROM submissions WHERE title = 'Unpublished case'");
     const long refused[] = {hidden, unpublished, 99999999};
     for (size_t i = 0; i < ARRAY_LEN(refused); i++) {
         snprintf(path, sizeof path, "/api/awards/gallery/%ld", refused[i]);
-        expect("GET", path, NULL, &staff, 404, "not_found");
+        HEXPECT(&srv, "GET", path, NULL, &staff, 404, "not_found");
     }
     /* Consent withdrawn: the cached item goes (dropped on awards_changed). */
     snprintf(q, sizeof q, "UPDATE submissions SET gallery_consent = false WHERE id = %ld", a);
-    sql(q);
+    harness_sql(DB, q);
     long got = 200;
     for (int i = 0; i < 100 && got == 200; i++) {
-        json_t *gone = call_json("GET", one, NULL, NULL, &got);
+        json_t *gone = hcall_json(&srv, "GET", one, NULL, NULL, &got);
         json_decref(gone);
         if (got == 200)
             usleep(50000);
     }
     ck_assert_int_eq(got, 404);
     snprintf(q, sizeof q, "UPDATE submissions SET gallery_consent = true WHERE id = %ld", a);
-    sql(q);
+    harness_sql(DB, q);
 
     /* Bad filters: 400 as for every list. */
     const char *bad[] = {"?sdg=18",    "?sdg=0",  "?sdg=x",        "?category=0", "?year=1999",
@@ -930,7 +787,7 @@ START_TEST(gallery_filters_and_privacy)
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char path2[128];
         snprintf(path2, sizeof path2, "/api/awards/gallery%s", bad[i]);
-        expect("GET", path2, NULL, NULL, 400, "bad_request");
+        HEXPECT(&srv, "GET", path2, NULL, NULL, 400, "bad_request");
     }
     char longq[400] = "?q=";
     memset(longq + 3, 'a', 300);
@@ -938,18 +795,18 @@ START_TEST(gallery_filters_and_privacy)
     snprintf(path, sizeof path, "/api/awards/gallery");
     char path3[512];
     snprintf(path3, sizeof path3, "%s%s", path, longq);
-    expect("GET", path3, NULL, NULL, 400, "bad_request");
+    HEXPECT(&srv, "GET", path3, NULL, NULL, 400, "bad_request");
 }
 END_TEST
 
 /* ---- The scores of a case ---- */
 
 /* GET .../scores as u: the answer (new reference) and *status. */
-static json_t *scores_of(long sid, const struct user *u, long *status)
+static json_t *scores_of(long sid, const struct hsession *u, long *status)
 {
     char path[96];
     snprintf(path, sizeof path, "/api/submissions/%ld/scores", sid);
-    return call_json("GET", path, NULL, u, status);
+    return hcall_json(&srv, "GET", path, NULL, u, status);
 }
 
 /* The judges' totals in answer j, in order, into out (at most n); their count. */
@@ -981,7 +838,7 @@ START_TEST(scores_as_judges_and_staff_see_them)
     ck_assert_int_eq(st, 404);
     json_decref(j);
 
-    set_windows(cycle, -7200, -3600, -600, 3600, -600, 3600);
+    aw_set_windows(DB, cycle, -7200, -3600, -600, 3600, -600, 3600);
     score(sid, &judge[0], k1, 8, k2, 4); /* S = 2.5 * (3 * 8 + 4) = 70 */
     j = scores_of(sid, &judge[2], &st);
     ck_assert_int_eq(st, 200);
@@ -1001,20 +858,20 @@ START_TEST(scores_as_judges_and_staff_see_them)
      * scores, its queue, the case), so no count or order leaks. */
     char case_path[64];
     snprintf(case_path, sizeof case_path, "/api/submissions/%ld", sid);
-    json_t *queue = call_json("GET", "/api/me/judging", NULL, &judge[0], &st);
+    json_t *queue = hcall_json(&srv, "GET", "/api/me/judging", NULL, &judge[0], &st);
     ck_assert_int_eq(st, 200);
-    json_t *view = call_json("GET", case_path, NULL, &judge[0], &st);
+    json_t *view = hcall_json(&srv, "GET", case_path, NULL, &judge[0], &st);
     ck_assert_int_eq(st, 200);
     score(sid, &judge[1], k1, 10, k2, 10); /* S = 100 */
     j = scores_of(sid, &judge[0], &st);
     ck_assert_int_eq(st, 200);
     ck_assert_msg(json_equal(j, mine), "a judge's answer changed when another judge scored");
     json_decref(j);
-    j = call_json("GET", "/api/me/judging", NULL, &judge[0], &st);
+    j = hcall_json(&srv, "GET", "/api/me/judging", NULL, &judge[0], &st);
     ck_assert_int_eq(st, 200);
     ck_assert_msg(json_equal(j, queue), "a judge's queue changed when another judge scored");
     json_decref(j);
-    j = call_json("GET", case_path, NULL, &judge[0], &st);
+    j = hcall_json(&srv, "GET", case_path, NULL, &judge[0], &st);
     ck_assert_int_eq(st, 200);
     ck_assert_msg(json_equal(j, view), "the case changed for a judge when another judge scored");
     json_decref(j);
@@ -1032,23 +889,23 @@ START_TEST(scores_as_judges_and_staff_see_them)
     json_t *first = json_array_get(json_object_get(j, "judges"), 0);
     char q[128];
     snprintf(q, sizeof q, "SELECT name FROM accounts WHERE id = %ld", judge[1].id);
-    char *name = sql_text(q);
+    char *name = harness_sql_text(DB, q);
     ck_assert_str_eq(json_string_value(json_object_get(first, "name")), name);
     free(name);
     json_decref(j);
 
     /* Nobody else: the conflicted judge, one of another category, the
      * case's own organisation, anyone, nobody. */
-    const struct user *refused[] = {&judge_seoul, &seoul, &participant, &voter[0], NULL};
+    const struct hsession *refused[] = {&judge_seoul, &seoul, &participant, &voter[0], NULL};
     char path[96];
     snprintf(path, sizeof path, "/api/submissions/%ld/scores", sid);
     for (size_t i = 0; i < ARRAY_LEN(refused); i++)
-        expect("GET", path, NULL, refused[i], 404, "not_found");
-    expect("GET", "/api/submissions/99999999/scores", NULL, &staff, 404, "not_found");
+        HEXPECT(&srv, "GET", path, NULL, refused[i], 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/submissions/99999999/scores", NULL, &staff, 404, "not_found");
 
     /* After evaluation closes the judges see every counted judge's total,
      * without names. */
-    set_windows(cycle, -7200, -3600, -600, -2, -600, -1);
+    aw_set_windows(DB, cycle, -7200, -3600, -600, -2, -600, -1);
     for (int i = 0; i < 3; i++) {
         j = scores_of(sid, &judge[i], &st);
         ck_assert_int_eq(st, 200);
@@ -1065,8 +922,8 @@ START_TEST(scores_as_judges_and_staff_see_them)
                          : json_is_object(json_object_get(j, "mine")));
         json_decref(j);
     }
-    expect("GET", path, NULL, &judge_seoul, 404, "not_found");
-    expect("GET", path, NULL, &seoul, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &judge_seoul, 404, "not_found");
+    HEXPECT(&srv, "GET", path, NULL, &seoul, 404, "not_found");
 }
 END_TEST
 
@@ -1078,7 +935,7 @@ START_TEST(csv_exports)
     long cycle = make_cycle(NULL, &cat1, &cat2, &k1, &k2);
     long a = submitted_case(cycle, cat1, &seoul, "=HYPERLINK(1)");
     long b = submitted_case(cycle, cat1, &bangkok, "Plain title");
-    set_windows(cycle, -7200, -3600, -60, 86400, -60, 86400);
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 86400, -60, 86400);
     assign(cat1, &judge[0]);
     score(a, &judge[0], k1, 8, k2, 4); /* S = 2.5 * 28 = 70 */
     vote(cat1, b, &voter[0]);
@@ -1087,18 +944,18 @@ START_TEST(csv_exports)
              "UPDATE votes SET user_agent = '@agent', voided_at = now(), voided_reason = "
              "'Shared address' WHERE account_id = %ld AND category_id = %ld",
              voter[0].id, cat1);
-    sql(q);
+    harness_sql(DB, q);
     const char *kinds[] = {"submissions", "scores", "votes"};
     const char *headers[] = {"\"Id\",\"Category\",", "\"Case id\",\"Case title\",",
                              "\"Vote id\",\"Category\","};
     for (int i = 0; i < 3; i++) {
         char path[128];
         snprintf(path, sizeof path, "/api/awards/cycles/%ld/%s.csv", cycle, kinds[i]);
-        expect("GET", path, NULL, NULL, 401, NULL);
-        expect("GET", path, NULL, &seoul, 403, NULL);
-        expect("GET", path, NULL, &judge[0], 403, NULL);
+        HEXPECT(&srv, "GET", path, NULL, NULL, 401, NULL);
+        HEXPECT(&srv, "GET", path, NULL, &seoul, 403, NULL);
+        HEXPECT(&srv, "GET", path, NULL, &judge[0], 403, NULL);
         struct hresp r;
-        ck_assert_int_eq(call("GET", path, NULL, &staff, &r), 200);
+        ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &staff, &r), 200);
         char ct[64], disp[128];
         ck_assert_ptr_nonnull(hresp_header(&r, "Content-Type", ct, sizeof ct));
         ck_assert_ptr_nonnull(strstr(ct, "text/csv"));
@@ -1126,7 +983,7 @@ START_TEST(csv_exports)
         }
         hresp_free(&r);
         snprintf(path, sizeof path, "/api/awards/cycles/99999999/%s.csv", kinds[i]);
-        expect("GET", path, NULL, &staff, 404, "not_found");
+        HEXPECT(&srv, "GET", path, NULL, &staff, 404, "not_found");
     }
 }
 END_TEST
@@ -1136,26 +993,26 @@ START_TEST(voiding_a_vote_is_audited)
     long cat1, cat2;
     long cycle = make_cycle(NULL, &cat1, &cat2, NULL, NULL);
     long a = submitted_case(cycle, cat1, &seoul, "Audited case");
-    set_windows(cycle, -7200, -3600, -60, 86400, -60, 86400);
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 86400, -60, 86400);
     vote(cat1, a, &voter[1]);
     char q[256], path[96];
     snprintf(q, sizeof q, "SELECT id FROM votes WHERE account_id = %ld AND category_id = %ld",
              voter[1].id, cat1);
-    long v = sql_long(q);
+    long v = harness_sql_long(DB, q);
     snprintf(path, sizeof path, "/api/awards/votes/%ld/void", v);
-    expect("POST", path, "{\"reason\":\"Duplicate\"}", &staff, 200, NULL);
+    HEXPECT(&srv, "POST", path, "{\"reason\":\"Duplicate\"}", &staff, 200, NULL);
     snprintf(q, sizeof q,
              "SELECT count(*) FROM audit_log WHERE action = 'vote.voided' AND target_id = '%ld'",
              v);
-    ck_assert_int_eq(sql_long(q), 1);
+    ck_assert_int_eq(harness_sql_long(DB, q), 1);
     /* Ordinary votes go to vote_changes, not the audit log. */
     snprintf(q, sizeof q, "SELECT count(*) FROM vote_changes WHERE account_id = %ld", voter[1].id);
-    ck_assert_int_ge(sql_long(q), 1);
+    ck_assert_int_ge(harness_sql_long(DB, q), 1);
     snprintf(q, sizeof q,
              "SELECT count(*) FROM audit_log WHERE action LIKE 'vote.%%' AND action <> "
              "'vote.voided' AND actor_id = %ld",
              voter[1].id);
-    ck_assert_int_eq(sql_long(q), 0);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
 }
 END_TEST
 
@@ -1169,20 +1026,20 @@ START_TEST(candidates_cache_follows_the_clock)
     long cycle = make_cycle(NULL, &cat1, &cat2, NULL, NULL);
     long a = submitted_case(cycle, cat1, &seoul, "Cached candidate");
     /* Voting open for 3 more seconds, evaluation open for a day. */
-    set_windows(cycle, -7200, -3600, -60, 3, -60, 86400);
+    aw_set_windows(DB, cycle, -7200, -3600, -60, 3, -60, 86400);
     char path[96], q[256];
     snprintf(path, sizeof path, "/api/awards/categories/%ld/candidates", cat1);
     long st;
-    json_t *j = call_json("GET", path, NULL, NULL, &st);
+    json_t *j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(j, "phase")), "voting");
     json_decref(j);
     /* A renamed case is seen (the change notifies awards_changed). */
     snprintf(q, sizeof q, "UPDATE submissions SET title = 'Renamed candidate' WHERE id = %ld", a);
-    sql(q);
+    harness_sql(DB, q);
     bool renamed = false;
     for (int i = 0; i < 100 && !renamed; i++) {
-        j = call_json("GET", path, NULL, NULL, &st);
+        j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
         ck_assert_int_eq(st, 200);
         const char *t = json_string_value(
             json_object_get(json_array_get(json_object_get(j, "items"), 0), "title"));
@@ -1195,7 +1052,7 @@ START_TEST(candidates_cache_follows_the_clock)
     /* Voting closes without any row changing: the phase moves on. */
     bool moved = false;
     for (int i = 0; i < 200 && !moved; i++) {
-        j = call_json("GET", path, NULL, NULL, &st);
+        j = hcall_json(&srv, "GET", path, NULL, NULL, &st);
         ck_assert_int_eq(st, 200);
         moved = str_eq(json_string_value(json_object_get(j, "phase")), "evaluation");
         json_decref(j);
