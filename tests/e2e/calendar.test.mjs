@@ -464,6 +464,11 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await staff.getByLabel(/^Starts at/).fill("09:00");
   await staff.getByLabel(/^Ends at/).fill("17:00");
   await staff.getByLabel(/^Seats \(optional\)/).fill("25");
+  // Times are entered in the activity's zone, said once above the dates
+  // (the staff's browser is in Seoul): 18:00 in Bangkok is 11:00 UTC.
+  await staff.getByLabel(/^Registration closes/).fill(`${NEXT}-12-01T18:00`);
+  assert.equal(await staff.locator(".hint", { hasText: /time zone/i }).filter({ hasText: /computer|this zone/ }).count(), 0,
+    "no other wording of the form's zone");
   allowApi(staffContext, 422, "POST", /^\/api\/activities$/, "a misspelt time zone, on purpose");
   await staff.getByRole("button", { name: "Create the activity" }).click();
   const zoneError = staff.locator('#activity-form [data-error-for="timezone"]');
@@ -473,6 +478,9 @@ test("staff create an activity with questions, approve a request, mark attendanc
   assert.equal(await staff.evaluate(() => document.activeElement.id), "timezone");
   await checkPage(staff, "staff-new-error");
   await staff.getByLabel("Time zone").fill("Asia/Bangkok");
+  assert.equal(await staff.locator("#zone-note").textContent(),
+    "All times on this form are in the activity's time zone, Bangkok time (UTC+7): enter them as the clocks show them there.");
+  assert.match(await staff.getByLabel(/^Registration closes/).getAttribute("aria-describedby"), /zone-note/);
   await staff.getByRole("button", { name: "Create the activity" }).click();
   await staff.locator("#status-result").getByText("The activity is created as a draft.").waitFor();
   await staff.waitForURL(/\/staff\/activity\.html\?id=\d+$/);
@@ -480,6 +488,9 @@ test("staff create an activity with questions, approve a request, mark attendanc
   assert.equal(await staff.title(), `Edit: ${VISIT} · Staff · Convene`);
   assert.equal(await staff.getByRole("heading", { level: 1 }).textContent(), `Edit: ${VISIT}`);
   assert.match(await staff.locator("#status-line").textContent(), /Draft/);
+  const saved = await (await staff.request.get(`${env.base}/api/activities/${id}`)).json();
+  assert.equal(Date.parse(saved.registration_closes_at), Date.parse(`${NEXT}-12-01T11:00:00Z`), "18:00 Bangkok time is stored");
+  assert.equal(await staff.getByLabel(/^Registration closes/).inputValue(), `${NEXT}-12-01T18:00`, "and shown as entered");
 
   // The staff list has the draft (the public calendar does not).
   await staff.goto(`${env.base}/staff/activities.html?q=${encodeURIComponent("Urban Heat Resilience")}`);
@@ -549,8 +560,12 @@ test("staff create an activity with questions, approve a request, mark attendanc
   assert.equal(await part.locator("#description").evaluate((el) => el.innerText),
     "Day 1: green roofs and cool pavements.\nDay 2: pocket parks in Pathum Wan.\nDay 3: heat early warning with the district offices.",
     "the description's lines are kept");
-  await part.getByText("09:00–17:00").waitFor();
-  await part.getByText("Asia/Bangkok").waitFor();
+  // Times with their zone, and the viewer's own (Seoul) beside them.
+  const times = part.locator("#facts div", { has: part.locator("dt", { hasText: /^Times$/ }) }).locator("dd");
+  assert.equal(await times.innerText(), "09:00–17:00 Bangkok time (UTC+7)\nYour time: 11:00–19:00 Seoul time (UTC+9)");
+  const closes = part.locator("#facts div", { has: part.locator("dt", { hasText: "Registration closes" }) }).locator("dd");
+  assert.equal(await closes.innerText(),
+    `1 Dec ${NEXT}, 18:00 Bangkok time (UTC+7)\nYour time: 1 Dec ${NEXT}, 20:00 Seoul time (UTC+9)`);
   const partRegistration = part.getByRole("region", { name: "Registration" });
   const heat = "Heat islands around the markets of Suwon";
   await partRegistration.getByLabel(/^Which heat problem/).fill(heat);
@@ -560,6 +575,8 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await part.locator("#confirmation").getByText("Your request is sent.").waitFor();
   await settle(part);
   assert.equal(await partRegistration.locator(".my-status .chip").textContent(), "Waiting for approval");
+  assert.match(await partRegistration.getByText(/^Registered on/).textContent(),
+    /^Registered on \d+ \w+ \d{4}, \d\d:\d\d Seoul time \(UTC\+9\)\.$/, "the moment with its zone");
   await checkPage(part, "activity-pending");
 
   // Staff approve the request, then mark the attendance.
@@ -570,6 +587,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   const row = staff.locator("#list tbody tr", { hasText: person.name });
   assert.match(await row.textContent(), /Waiting for approval/);
   assert.match(await row.textContent(), new RegExp(heat));
+  assert.match(await row.textContent(), /\d\d:\d\d Seoul time \(UTC\+9\)/, "registered at, with the zone");
   await checkPage(staff, "staff-registrations");
   await staff.getByRole("button", { name: `Approve: ${person.name}` }).click();
   await staff.getByText(`${person.name}: Confirmed.`).waitFor();
