@@ -475,6 +475,10 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await zoneError.waitFor({ state: "visible" });
   assert.match(await zoneError.textContent(), /time zone name/);
   assert.equal(await staff.getByLabel("Time zone").getAttribute("aria-invalid"), "true");
+  // The GOV.UK pattern: a summary at the top (with the focus) links to the field.
+  assert.equal(await staff.evaluate(() => document.activeElement.id), "activity-form-error-summary");
+  assert.equal(await staff.title(), "Error: New activity · Staff · Convene");
+  await staff.locator("#activity-form-error-summary").getByRole("link", { name: /time zone name/ }).click();
   assert.equal(await staff.evaluate(() => document.activeElement.id), "timezone");
   await checkPage(staff, "staff-new-error");
   await staff.getByLabel("Time zone").fill("Asia/Bangkok");
