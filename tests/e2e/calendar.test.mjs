@@ -231,8 +231,8 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   assert.equal(await page.getByLabel("Kind of activity").inputValue(), "forum");
   assert.equal(await page.getByRole("region", { name: /^October 2023/ }).count(), 0);
 
-  // The past calendar by month, the latest month first: loose dates show in
-  // every month they cover.
+  // The past calendar by month, the latest month first: loose dates over
+  // several months show once, in a band above the months (not in each).
   await page.getByRole("link", { name: "Clear the filters" }).click();
   await page.waitForURL(/\/index\.html\?when=past$/);
   await settle(page);
@@ -243,16 +243,28 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await settle(page);
   const monthHeadings = () => page.locator("section.month h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
   const months = await monthHeadings();
-  assert.deepEqual(months.slice(0, 12), ["December 2023", "November 2023", "October 2023", "September 2023", "August 2023",
+  assert.equal(months[0], "Over several months", "the band comes first");
+  assert.deepEqual(months.slice(1, 13), ["December 2023", "November 2023", "October 2023", "September 2023", "August 2023",
     "July 2023", "June 2023", "May 2023", "April 2023", "March 2023", "February 2023", "January 2023"]);
   const sections = (title) => page.locator("section.month").filter({ has: page.getByRole("link", { name: title, exact: true }) })
     .locator("h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
-  assert.deepEqual(await sections("Approaches in Sustainable Tourism: Lessons from Seoul"),
-    ["March 2023", "February 2023", "January 2023"], "January – March is in three months");
-  assert.equal((await sections("CityNet Services (Virtual and Offline)")).length, 12, "a rolling basis is all year");
-  assert.deepEqual(await sections("National Chapter Indonesia Congress"), ["September 2023", "August 2023", "July 2023"], "Q3");
-  const rolling = page.getByRole("region", { name: /^June 2023/ }).locator("li.activity", { hasText: "CityNet Services" });
-  assert.match(await rolling.locator(".when").textContent(), /^On a Rolling Basis 2023$/, "the label as written");
+  const band = ["Over several months"];
+  assert.deepEqual(await sections("Approaches in Sustainable Tourism: Lessons from Seoul"), band, "January – March, once");
+  assert.deepEqual(await sections("CityNet Services (Virtual and Offline)"), band, "a rolling basis, once");
+  assert.deepEqual(await sections("City-to-City Cooperation between Kuala Lumpur & Iloilo"), band, "May – November, once");
+  assert.deepEqual(await sections("National Chapter Indonesia Congress"), band, "Q3, once");
+  const bandRegion = page.getByRole("region", { name: /^Over several months/ });
+  const rolling = bandRegion.locator("li.activity", { hasText: "CityNet Services" });
+  assert.equal(await rolling.locator(".when").textContent(), "On a Rolling Basis 2023 (approximate dates)",
+    "the label as written, said to be approximate");
+  assert.equal(await bandRegion.locator("li.activity", { hasText: "Indonesia Congress" }).locator(".when").textContent(),
+    "Q3 2023 (approximate dates)");
+  // A single month without days stays in its month, marked approximate too.
+  assert.deepEqual(await sections("ICP-AGIR Study Visit to Prato"), ["March 2023"]);
+  assert.match(await page.getByRole("region", { name: /^March 2023/ }).locator("li.activity", { hasText: "Prato" })
+    .locator(".when").textContent(), /^March 2023 \(approximate dates\)$/);
+  // Exact dates are not marked.
+  assert.equal(await page.locator("li.activity", { hasText: "Asia-Pacific Urban Forum (APUF-8)" }).locator(".approximate").count(), 0);
   await checkPage(page, "calendar-month-past");
 
   // Coming up, by month: it opens on this month, marked as such; undated

@@ -90,6 +90,10 @@ export default {
   "calendar.month_count.one": "{count} activity",
   "calendar.month_count.other": "{count} activities",
   "calendar.undated": "Dates to be announced",
+  "calendar.ongoing": "Ongoing",
+  "calendar.ongoing_hint": "Under way, or running over several months: shown here once rather than in every month.",
+  "calendar.periodic": "Over several months",
+  "calendar.periodic_hint": "Activities that ran over several months, shown here once rather than in every month.",
   "calendar.month_index": "Months",
 
   // Activities
@@ -122,6 +126,7 @@ export default {
   "activity.not_found_text": "This activity does not exist, or it is not published yet.",
   "activity.dates_tba": "Dates to be announced",
   "activity.time_range": "{start}–{end}",
+  "activity.approximate": "(approximate dates)",
   "time.zone": "{place} time ({offset})",
   "time.at_zone": "{when} {zone}",
   "time.yours": "Your time: {when}",

@@ -38,10 +38,17 @@ function year(day) {
 export function dateNodes(a) {
   if (a.date_label) {
     const y = /\b\d{4}\b/.test(a.date_label) ? "" : year(a.period_start || a.starts_on);
-    return [h("span", { class: "date-label" }, a.date_label), y ? h("span", { class: "year" }, ` ${y}`) : null];
+    return [h("span", { class: "date-label" }, a.date_label), y ? h("span", { class: "year" }, ` ${y}`) : null,
+      isApproximate(a) ? h("span", { class: "approximate" }, ` ${t("activity.approximate")}`) : null];
   }
   if (a.starts_on) return [formatDateRange(a.starts_on, a.ends_on)];
   return [h("span", { class: "muted" }, t("activity.dates_tba"))];
+}
+
+// Approximate dates: a label for a period ("Q3", "May – November", "On a
+// Rolling Basis") without the exact days.
+export function isApproximate(a) {
+  return Boolean(a.date_label && !a.starts_on && a.period_start);
 }
 
 // The same as plain text (for table cells and labels).
