@@ -249,7 +249,7 @@ test("form errors: a summary at the top linking to each field, the title says so
 test("someone who signs up from an activity comes back to it after confirming the address", async () => {
   const context = await newContext(browser);
   const page = await context.newPage();
-  const person = { email: "tran.minh@danang.example.org", name: "Trần Minh", password: "han river dragon bridge 88" };
+  const person = { email: "le.thu.ha@hue.example.org", name: "Lê Thu Hà", password: "perfume river citadel lantern 88" };
   // An activity one can register for.
   const list = await (await context.request.get(`${env.base}/api/activities?per_page=50`)).json();
   const activity = list.items.find((a) => ["open", "few_seats", "waiting_list", "approval"].includes(a.availability));

@@ -244,8 +244,10 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   const monthHeadings = () => page.locator("section.month h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
   const months = await monthHeadings();
   assert.equal(months[0], "Over several months", "the band comes first");
-  assert.deepEqual(months.slice(1, 13), ["December 2023", "November 2023", "October 2023", "September 2023", "August 2023",
-    "July 2023", "June 2023", "May 2023", "April 2023", "March 2023", "February 2023", "January 2023"]);
+  // The months that have activities of their own (the rolling one no longer
+  // fills the empty ones).
+  assert.deepEqual(months.slice(1, 9), ["November 2023", "October 2023", "September 2023", "May 2023", "April 2023",
+    "March 2023", "February 2023", "January 2023"]);
   const sections = (title) => page.locator("section.month").filter({ has: page.getByRole("link", { name: title, exact: true }) })
     .locator("h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
   const band = ["Over several months"];

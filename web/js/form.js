@@ -161,6 +161,8 @@ export function showFieldErrors(form, result) {
   if (first) first.focus();
   // Forms that ask for it (data-summary) list every error at the top.
   if (form.hasAttribute("data-summary") && (shown.length || unmatched.length)) {
+    // In the order of the fields on the page.
+    shown.sort(([a], [b]) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
     showSummary(form, [...shown, ...unmatched.map(([, m]) => [null, m])]);
     return [];
   }
