@@ -227,8 +227,8 @@ test("form errors: a summary at the top linking to each field, the title says so
   assert.equal(await page.title(), "Error: Log in · Convene");
   await checkPage(page, "login-errors");
   // Corrected, the summary and the title's "Error:" go.
-  await page.getByLabel("Email address").fill(participant.email);
-  await page.getByLabel("Password").fill("not the password at all");
+  await page.getByLabel("Email address", { exact: true }).fill(participant.email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password at all");
   allowApi(context, 401, "POST", /^\/api\/auth\/login$/, "a wrong password, on purpose");
   await page.getByRole("button", { name: "Log in" }).last().click();
   await page.locator("#result").waitFor({ state: "visible" });
