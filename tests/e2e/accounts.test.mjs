@@ -112,7 +112,11 @@ test("a participant signs up, confirms the address, logs in and manages the prof
     "the error is announced with the field");
   assert.ok(await fieldError.evaluate((el, id) => el.closest(".field").contains(document.getElementById(id)), "new_password"),
     "the error sits next to its field");
-  assert.equal(await page.evaluate(() => document.activeElement.id), "new_password", "the field has the focus");
+  // The summary at the top of the form has the focus and links to the field.
+  const passwordSummary = page.locator("#password-form-error-summary");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "password-form-error-summary", "the summary has the focus");
+  assert.match(await passwordSummary.getByRole("link").first().textContent(), /at least 12 characters/i);
+  assert.equal(await page.title(), "Error: Your profile · Convene");
   await checkPage(page, "profile-password-error");
 
   // Another session (a second browser) shows up in the list and is ended.
@@ -178,6 +182,113 @@ test("a participant signs up, confirms the address, logs in and manages the prof
   await context.close();
 });
 
+test("form errors: a summary at the top linking to each field, the title says so, each field says what to do", async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  allowApi(context, 422, "POST", /^\/api\/auth\/signup$/, "an empty sign-up form, on purpose");
+  allowApi(context, 422, "POST", /^\/api\/auth\/login$/, "an empty log-in form, on purpose");
+  allowApi(context, 422, "POST", /^\/api\/auth\/password\/forgot$/, "an empty forgotten-password form, on purpose");
+
+  // Sign-up, sent empty.
+  await page.goto(`${env.base}/signup.html`);
+  await settle(page);
+  await page.getByRole("button", { name: "Create my account" }).click();
+  const summary = page.locator("#signup-form-error-summary");
+  await summary.waitFor();
+  assert.equal(await summary.getByRole("heading", { level: 2 }).textContent(), "There is a problem");
+  assert.deepEqual(await summary.getByRole("link").allTextContents(),
+    ["Enter your email address", "Enter a password", "Enter your full name"]);
+  assert.equal(await page.title(), "Error: Sign up · Convene");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "signup-form-error-summary");
+  // The summary comes before the form; nothing under the button repeats it.
+  assert.ok(await summary.evaluate((el) => el.nextElementSibling && el.nextElementSibling.id === "signup-form"));
+  assert.equal(await page.locator("#result").isVisible(), false);
+  assert.equal(await page.locator('[data-error-for="email"]').textContent(), "Enter your email address");
+  assert.equal(await page.locator('[data-error-for="name"]').textContent(), "Enter your full name");
+  await checkPage(page, "signup-errors");
+  await summary.getByRole("link", { name: "Enter your full name" }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "name", "the link moves to its field");
+  // A wrong address: the message says what to do; fixed fields drop out.
+  await page.getByLabel("Email address", { exact: true }).fill("someone.example.org");
+  await page.getByLabel("Full name").fill("Siti Rahma");
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await summary.getByRole("link", { name: /right format/ }).waitFor();
+  assert.deepEqual(await summary.getByRole("link").allTextContents(),
+    ["Enter an email address in the right format, like name@city.gov", "Enter a password"]);
+  await checkPage(page, "signup-errors-2", { shots: false });
+
+  // Log-in, sent empty.
+  await page.goto(`${env.base}/login.html`);
+  await settle(page);
+  await page.getByRole("button", { name: "Log in" }).last().click();
+  const loginSummary = page.locator("#login-form-error-summary");
+  await loginSummary.waitFor();
+  assert.deepEqual(await loginSummary.getByRole("link").allTextContents(), ["Enter your email address", "Enter your password"]);
+  assert.equal(await page.title(), "Error: Log in · Convene");
+  await checkPage(page, "login-errors");
+  // Corrected, the summary and the title's "Error:" go.
+  await page.getByLabel("Email address", { exact: true }).fill(participant.email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password at all");
+  allowApi(context, 401, "POST", /^\/api\/auth\/login$/, "a wrong password, on purpose");
+  await page.getByRole("button", { name: "Log in" }).last().click();
+  await page.locator("#result").waitFor({ state: "visible" });
+  assert.equal(await loginSummary.count(), 0);
+  assert.equal(await page.title(), "Log in · Convene");
+
+  // Forgotten password, sent empty.
+  await page.goto(`${env.base}/forgot-password.html`);
+  await settle(page);
+  await page.locator("#forgot-form button[type=submit]").click();
+  const forgotSummary = page.locator("#forgot-form-error-summary");
+  await forgotSummary.waitFor();
+  assert.deepEqual(await forgotSummary.getByRole("link").allTextContents(), ["Enter your email address"]);
+  await checkPage(page, "forgot-password-errors", { shots: false });
+  await context.close();
+});
+
+test("someone who signs up from an activity comes back to it after confirming the address", async () => {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  const person = { email: "le.thu.ha@hue.example.org", name: "Lê Thu Hà", password: "perfume river citadel lantern 88" };
+  // An activity one can register for.
+  const list = await (await context.request.get(`${env.base}/api/activities?per_page=50`)).json();
+  const activity = list.items.find((a) => ["open", "few_seats", "waiting_list", "approval"].includes(a.availability));
+  assert.ok(activity, "the seed has an activity open for registration");
+
+  await page.goto(`${env.base}/activity.html?id=${activity.id}`);
+  await settle(page);
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await page.waitForURL(`**/signup.html?next=${encodeURIComponent(`/activity.html?id=${activity.id}`)}`);
+  await settle(page);
+  await page.getByLabel("Email address", { exact: true }).fill(person.email);
+  await page.getByLabel("Password", { exact: true }).fill(person.password);
+  await page.getByLabel("Full name").fill(person.name);
+  const mailBefore = await lastMailId();
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await page.getByText(`We have sent a message to ${person.email}`).waitFor();
+
+  // The mail's link, in the same browser: confirming offers the way back.
+  const mail = await waitForMail(person.email, /confirm your email address/i, { after: mailBefore });
+  await page.goto(linkIn(mail, "verify-email.html"));
+  await settle(page);
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
+  const back = page.getByRole("link", { name: `Log in and go back to ${activity.title}` });
+  await back.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), `Log in and go back to ${activity.title}`);
+  await checkPage(page, "verify-email-back", { shots: false });
+  await back.click();
+  await page.waitForURL(`**/login.html?next=${encodeURIComponent(`/activity.html?id=${activity.id}`)}`);
+  await settle(page);
+  await logIn(page, person.email, person.password);
+  await page.waitForURL(`**/activity.html?id=${activity.id}`);
+  await settle(page);
+  assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), activity.title);
+  assert.equal(await page.evaluate(() => localStorage.getItem("convene.after_verify")), null, "used once");
+  await checkPage(page, "activity-after-signup", { shots: false });
+  await assertNoProblems(context);
+  await context.close();
+});
+
 test("a forgotten password is reset through the emailed link", async () => {
   const context = await newContext(browser);
   const page = await context.newPage();
@@ -221,6 +332,8 @@ test("a forgotten password is reset through the emailed link", async () => {
   await page.getByLabel("New password").fill("short");
   await page.getByRole("button", { name: "Save the new password" }).click();
   await page.locator('[data-error-for="password"]').waitFor({ state: "visible" });
+  assert.equal(await page.title(), "Error: Choose a new password · Convene");
+  assert.equal(await page.locator("#reset-form-error-summary").getByRole("link").count(), 1);
   await checkPage(page, "reset-password-error", { shots: false });
   await page.getByLabel("New password").fill(password);
   await page.getByRole("button", { name: "Save the new password" }).click();

@@ -231,8 +231,8 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   assert.equal(await page.getByLabel("Kind of activity").inputValue(), "forum");
   assert.equal(await page.getByRole("region", { name: /^October 2023/ }).count(), 0);
 
-  // The past calendar by month, the latest month first: loose dates show in
-  // every month they cover.
+  // The past calendar by month, the latest month first: loose dates over
+  // several months show once, in a band above the months (not in each).
   await page.getByRole("link", { name: "Clear the filters" }).click();
   await page.waitForURL(/\/index\.html\?when=past$/);
   await settle(page);
@@ -243,16 +243,30 @@ test("a participant browses the calendar, registers with answers, joins a waitin
   await settle(page);
   const monthHeadings = () => page.locator("section.month h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
   const months = await monthHeadings();
-  assert.deepEqual(months.slice(0, 12), ["December 2023", "November 2023", "October 2023", "September 2023", "August 2023",
-    "July 2023", "June 2023", "May 2023", "April 2023", "March 2023", "February 2023", "January 2023"]);
+  assert.equal(months[0], "Over several months", "the band comes first");
+  // The months that have activities of their own (the rolling one no longer
+  // fills the empty ones).
+  assert.deepEqual(months.slice(1, 9), ["November 2023", "October 2023", "September 2023", "May 2023", "April 2023",
+    "March 2023", "February 2023", "January 2023"]);
   const sections = (title) => page.locator("section.month").filter({ has: page.getByRole("link", { name: title, exact: true }) })
     .locator("h2").evaluateAll((hs) => hs.map((x) => x.firstChild.textContent));
-  assert.deepEqual(await sections("Approaches in Sustainable Tourism: Lessons from Seoul"),
-    ["March 2023", "February 2023", "January 2023"], "January – March is in three months");
-  assert.equal((await sections("CityNet Services (Virtual and Offline)")).length, 12, "a rolling basis is all year");
-  assert.deepEqual(await sections("National Chapter Indonesia Congress"), ["September 2023", "August 2023", "July 2023"], "Q3");
-  const rolling = page.getByRole("region", { name: /^June 2023/ }).locator("li.activity", { hasText: "CityNet Services" });
-  assert.match(await rolling.locator(".when").textContent(), /^On a Rolling Basis 2023$/, "the label as written");
+  const band = ["Over several months"];
+  assert.deepEqual(await sections("Approaches in Sustainable Tourism: Lessons from Seoul"), band, "January – March, once");
+  assert.deepEqual(await sections("CityNet Services (Virtual and Offline)"), band, "a rolling basis, once");
+  assert.deepEqual(await sections("City-to-City Cooperation between Kuala Lumpur & Iloilo"), band, "May – November, once");
+  assert.deepEqual(await sections("National Chapter Indonesia Congress"), band, "Q3, once");
+  const bandRegion = page.getByRole("region", { name: /^Over several months/ });
+  const rolling = bandRegion.locator("li.activity", { hasText: "CityNet Services" });
+  assert.equal(await rolling.locator(".when").textContent(), "On a Rolling Basis 2023 (approximate dates)",
+    "the label as written, said to be approximate");
+  assert.equal(await bandRegion.locator("li.activity", { hasText: "Indonesia Congress" }).locator(".when").textContent(),
+    "Q3 2023 (approximate dates)");
+  // A single month without days stays in its month, marked approximate too.
+  assert.deepEqual(await sections("ICP-AGIR Study Visit to Prato"), ["March 2023"]);
+  assert.match(await page.getByRole("region", { name: /^March 2023/ }).locator("li.activity", { hasText: "Prato" })
+    .locator(".when").textContent(), /^March 2023 \(approximate dates\)$/);
+  // Exact dates are not marked.
+  assert.equal(await page.locator("li.activity", { hasText: "Asia-Pacific Urban Forum (APUF-8)" }).locator(".approximate").count(), 0);
   await checkPage(page, "calendar-month-past");
 
   // Coming up, by month: it opens on this month, marked as such; undated
@@ -464,15 +478,27 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await staff.getByLabel(/^Starts at/).fill("09:00");
   await staff.getByLabel(/^Ends at/).fill("17:00");
   await staff.getByLabel(/^Seats \(optional\)/).fill("25");
+  // Times are entered in the activity's zone, said once above the dates
+  // (the staff's browser is in Seoul): 18:00 in Bangkok is 11:00 UTC.
+  await staff.getByLabel(/^Registration closes/).fill(`${NEXT}-12-01T18:00`);
+  assert.equal(await staff.locator(".hint", { hasText: /time zone/i }).filter({ hasText: /computer|this zone/ }).count(), 0,
+    "no other wording of the form's zone");
   allowApi(staffContext, 422, "POST", /^\/api\/activities$/, "a misspelt time zone, on purpose");
   await staff.getByRole("button", { name: "Create the activity" }).click();
   const zoneError = staff.locator('#activity-form [data-error-for="timezone"]');
   await zoneError.waitFor({ state: "visible" });
   assert.match(await zoneError.textContent(), /time zone name/);
   assert.equal(await staff.getByLabel("Time zone").getAttribute("aria-invalid"), "true");
+  // The GOV.UK pattern: a summary at the top (with the focus) links to the field.
+  assert.equal(await staff.evaluate(() => document.activeElement.id), "activity-form-error-summary");
+  assert.equal(await staff.title(), "Error: New activity · Staff · Convene");
+  await staff.locator("#activity-form-error-summary").getByRole("link", { name: /time zone name/ }).click();
   assert.equal(await staff.evaluate(() => document.activeElement.id), "timezone");
   await checkPage(staff, "staff-new-error");
   await staff.getByLabel("Time zone").fill("Asia/Bangkok");
+  assert.equal(await staff.locator("#zone-note").textContent(),
+    "All times on this form are in the activity's time zone, Bangkok time (UTC+7): enter them as the clocks show them there.");
+  assert.match(await staff.getByLabel(/^Registration closes/).getAttribute("aria-describedby"), /zone-note/);
   await staff.getByRole("button", { name: "Create the activity" }).click();
   await staff.locator("#status-result").getByText("The activity is created as a draft.").waitFor();
   await staff.waitForURL(/\/staff\/activity\.html\?id=\d+$/);
@@ -480,6 +506,9 @@ test("staff create an activity with questions, approve a request, mark attendanc
   assert.equal(await staff.title(), `Edit: ${VISIT} · Staff · Convene`);
   assert.equal(await staff.getByRole("heading", { level: 1 }).textContent(), `Edit: ${VISIT}`);
   assert.match(await staff.locator("#status-line").textContent(), /Draft/);
+  const saved = await (await staff.request.get(`${env.base}/api/activities/${id}`)).json();
+  assert.equal(Date.parse(saved.registration_closes_at), Date.parse(`${NEXT}-12-01T11:00:00Z`), "18:00 Bangkok time is stored");
+  assert.equal(await staff.getByLabel(/^Registration closes/).inputValue(), `${NEXT}-12-01T18:00`, "and shown as entered");
 
   // The staff list has the draft (the public calendar does not).
   await staff.goto(`${env.base}/staff/activities.html?q=${encodeURIComponent("Urban Heat Resilience")}`);
@@ -549,8 +578,12 @@ test("staff create an activity with questions, approve a request, mark attendanc
   assert.equal(await part.locator("#description").evaluate((el) => el.innerText),
     "Day 1: green roofs and cool pavements.\nDay 2: pocket parks in Pathum Wan.\nDay 3: heat early warning with the district offices.",
     "the description's lines are kept");
-  await part.getByText("09:00–17:00").waitFor();
-  await part.getByText("Asia/Bangkok").waitFor();
+  // Times with their zone, and the viewer's own (Seoul) beside them.
+  const times = part.locator("#facts div", { has: part.locator("dt", { hasText: /^Times$/ }) }).locator("dd");
+  assert.equal(await times.innerText(), "09:00–17:00 Bangkok time (UTC+7)\nYour time: 11:00–19:00 Seoul time (UTC+9)");
+  const closes = part.locator("#facts div", { has: part.locator("dt", { hasText: "Registration closes" }) }).locator("dd");
+  assert.equal(await closes.innerText(),
+    `1 Dec ${NEXT}, 18:00 Bangkok time (UTC+7)\nYour time: 1 Dec ${NEXT}, 20:00 Seoul time (UTC+9)`);
   const partRegistration = part.getByRole("region", { name: "Registration" });
   const heat = "Heat islands around the markets of Suwon";
   await partRegistration.getByLabel(/^Which heat problem/).fill(heat);
@@ -560,6 +593,8 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await part.locator("#confirmation").getByText("Your request is sent.").waitFor();
   await settle(part);
   assert.equal(await partRegistration.locator(".my-status .chip").textContent(), "Waiting for approval");
+  assert.match(await partRegistration.getByText(/^Registered on/).textContent(),
+    /^Registered on \d+ \w+ \d{4}, \d\d:\d\d Seoul time \(UTC\+9\)\.$/, "the moment with its zone");
   await checkPage(part, "activity-pending");
 
   // Staff approve the request, then mark the attendance.
@@ -570,6 +605,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   const row = staff.locator("#list tbody tr", { hasText: person.name });
   assert.match(await row.textContent(), /Waiting for approval/);
   assert.match(await row.textContent(), new RegExp(heat));
+  assert.match(await row.textContent(), /\d\d:\d\d Seoul time \(UTC\+9\)/, "registered at, with the zone");
   await checkPage(staff, "staff-registrations");
   await staff.getByRole("button", { name: `Approve: ${person.name}` }).click();
   await staff.getByText(`${person.name}: Confirmed.`).waitFor();

@@ -19,7 +19,7 @@ const web = process.env.E2E_WEB_ROOT || path.resolve(here, "../../web");
 const importModule = (file) =>
   import(`data:text/javascript;base64,${readFileSync(file).toString("base64")}`);
 const en = (await importModule(path.join(web, "i18n/en.js"))).default;
-const { safeNext } = await importModule(path.join(web, "js/url.js"));
+const { forgetReturn, rememberReturn, returnPath, safeNext } = await importModule(path.join(web, "js/url.js"));
 
 function files(dir, ext) {
   const out = [];
@@ -208,4 +208,21 @@ test("after log-in only paths on this site are followed", () => {
   }
   assert.equal(safeNext("//evil.example/x", origin), "/index.html");
   assert.equal(safeNext("/login.html?next=/x", origin), "/index.html");
+});
+
+test("the page to come back to after confirming an address is a path on this site, used for a week", () => {
+  const origin = "https://convene.example.org";
+  const store = new Map();
+  const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v), removeItem: (k) => store.delete(k) };
+  rememberReturn("//evil.example/x", origin, storage);
+  assert.equal(returnPath(null, origin, storage), null, "another site is not remembered");
+  rememberReturn("/activity.html?id=7", origin, storage);
+  assert.equal(returnPath(null, origin, storage), "/activity.html?id=7");
+  assert.equal(returnPath("https://evil.example/", origin, storage), null, "?next= to another site is refused");
+  assert.equal(returnPath("/activity.html?id=8", origin, storage), "/activity.html?id=8", "?next= wins");
+  const old = JSON.parse(store.get("convene.after_verify"));
+  store.set("convene.after_verify", JSON.stringify({ ...old, at: Date.now() - 8 * 86400000 }));
+  assert.equal(returnPath(null, origin, storage), null, "older than a week: forgotten");
+  forgetReturn(storage);
+  assert.equal(store.size, 0);
 });

@@ -4,7 +4,8 @@
 // register now (the server's availability); registration statuses. Shared by the
 // calendar, the activity page, "My registrations" and the staff pages.
 import { h } from "./dom.js";
-import { formatDateRange, formatDateTime, formatNumber, t, tn } from "./i18n.js";
+import { formatDateRange, formatNumber, t, tn } from "./i18n.js";
+import { activityTimeText, formatInstant } from "./time.js";
 
 export const KINDS = [
   "online_course", "masterclass", "training_programme", "benchmarking_programme", "workshop",
@@ -37,10 +38,17 @@ function year(day) {
 export function dateNodes(a) {
   if (a.date_label) {
     const y = /\b\d{4}\b/.test(a.date_label) ? "" : year(a.period_start || a.starts_on);
-    return [h("span", { class: "date-label" }, a.date_label), y ? h("span", { class: "year" }, ` ${y}`) : null];
+    return [h("span", { class: "date-label" }, a.date_label), y ? h("span", { class: "year" }, ` ${y}`) : null,
+      isApproximate(a) ? h("span", { class: "approximate" }, ` ${t("activity.approximate")}`) : null];
   }
   if (a.starts_on) return [formatDateRange(a.starts_on, a.ends_on)];
   return [h("span", { class: "muted" }, t("activity.dates_tba"))];
+}
+
+// Approximate dates: a label for a period ("Q3", "May – November", "On a
+// Rolling Basis") without the exact days.
+export function isApproximate(a) {
+  return Boolean(a.date_label && !a.starts_on && a.period_start);
 }
 
 // The same as plain text (for table cells and labels).
@@ -53,13 +61,8 @@ export function exactDates(a) {
   return a.starts_on ? formatDateRange(a.starts_on, a.ends_on) : "";
 }
 
-// "09:00–12:30", or "" without times.
-export function timeText(a) {
-  if (!a.start_time) return "";
-  return a.end_time && a.end_time !== a.start_time
-    ? t("activity.time_range", { start: a.start_time, end: a.end_time })
-    : a.start_time;
-}
+// "09:00–12:30 Bangkok time (UTC+7)", or "" without times (time.js).
+export const timeText = activityTimeText;
 
 export function placeText(a) {
   const where = [a.city, a.country].filter(Boolean).join(", ");
@@ -140,8 +143,8 @@ export function registrationWindow(a, now = Date.now()) {
   const ends = a.registration_ends_at || a.registration_closes_at;
   const closes = ends ? Date.parse(ends) : NaN;
   if (hasEnded(a, now)) return t("register.ended");
-  if (!Number.isNaN(opens) && opens > now) return t("register.opens_later", { when: formatDateTime(a.registration_opens_at) });
-  if (!Number.isNaN(closes) && closes <= now) return t("register.closed", { when: formatDateTime(ends) });
+  if (!Number.isNaN(opens) && opens > now) return t("register.opens_later", { when: formatInstant(a.registration_opens_at, a.timezone) });
+  if (!Number.isNaN(closes) && closes <= now) return t("register.closed", { when: formatInstant(ends, a.timezone) });
   return null;
 }
 

@@ -9,11 +9,12 @@ import { api, errorMessage, queryParam } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { openDialog } from "./dialog.js";
 import { focusNotice, notice, clearNotice, submit } from "./form.js";
-import { formatDateTime, formatNumber, t } from "./i18n.js";
+import { formatNumber, t } from "./i18n.js";
+import { activityTimeNodes, formatInstant, instantNodes, zoneLabel } from "./time.js";
 import { initPage, isStaff, loginHref } from "./layout.js";
 import {
   ACTIVE, badges, dateNodes, enrolmentChip, exactDates, externalLink, kindLabel, placeText, registrationWindow,
-  seatsText, timeText,
+  seatsText,
 } from "./activity-info.js";
 import { answerList, collectAnswers, questionFields } from "./questions.js";
 
@@ -55,9 +56,11 @@ function renderFacts(a) {
     dates.push(h("span", { class: "muted" }, ` (${exact})`));
   }
   rows.push(fact(t("activity.dates"), dates));
-  const time = timeText(a);
-  if (time) rows.push(fact(t("activity.times"), time));
-  rows.push(fact(t("activity.timezone"), a.timezone || ""));
+  // Times with the activity's zone, and the viewer's own when different;
+  // the zone on its own only when there are no times to carry it.
+  const time = activityTimeNodes(a);
+  if (time.length) rows.push(fact(t("activity.times"), ...time));
+  else if (a.timezone) rows.push(fact(t("activity.timezone"), zoneLabel(a.timezone)));
   rows.push(fact(t("activity.place"), placeText(a)));
   rows.push(fact(t("activity.kind"), kindLabel(a.kind)));
   if (a.host) rows.push(fact(t("activity.host"), a.host.name));
@@ -65,11 +68,11 @@ function renderFacts(a) {
   if (a.section === "partner") rows.push(fact(t("activity.organiser"), t("activity.partner_event")));
   const seats = seatsText(a);
   if (seats) rows.push(fact(t("activity.seats"), seats));
-  if (a.registration_opens_at) rows.push(fact(t("activity.opens"), formatDateTime(a.registration_opens_at)));
+  if (a.registration_opens_at) rows.push(fact(t("activity.opens"), ...instantNodes(a.registration_opens_at, a.timezone)));
   // When registration closes: the staff closing time, else the start.
   const ends = a.registration_ends_at || a.registration_closes_at;
   if (ends && !["ended", "cancelled", "external", "invitation"].includes(a.availability)) {
-    rows.push(fact(t("activity.closes"), formatDateTime(ends)));
+    rows.push(fact(t("activity.closes"), ...instantNodes(ends, a.timezone)));
   }
   clear(byId("facts")).append(...rows);
 }
@@ -93,7 +96,7 @@ function registered(a, e) {
   const out = [
     h("p", { class: "my-status" }, h("span", { class: "status-label" }, t("register.your_status")), " ", enrolmentChip(e)),
     explain ? para(explain) : null,
-    e.registered_at ? para(t("register.registered_at", { when: formatDateTime(e.registered_at) }), "hint") : null,
+    e.registered_at ? para(t("register.registered_at", { when: formatInstant(e.registered_at) }), "hint") : null,
   ];
   const answers = answerList(a.questions, e.answers);
   if (answers) out.push(h("h3", null, t("register.your_answers")), answers);

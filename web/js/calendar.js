@@ -2,8 +2,9 @@
 // ongoing activities (soonest first; when=upcoming, the default) or the
 // past ones (the latest first; when=past), as a list with pages or grouped
 // by month (upcoming opens on the current month, which is marked; an
-// activity whose dates are loose, such as "January – March" or "On a
-// Rolling Basis", shows in every month its period covers). Filters for the kind, the place (online, in
+// activity that is under way or whose loose dates span several months,
+// such as "May – November" or "On a Rolling Basis", shows once in an
+// "Ongoing" band above the months rather than in every month). Filters for the kind, the place (online, in
 // person or a city), free text and a month. The view, the filters and the
 // page live in the address (?view=month&kind=forum&page=2), so a view can be
 // shared and the browser's back button goes back through them.
@@ -223,6 +224,7 @@ function thisMonth() {
 function renderMonths(s, items) {
   const groups = new Map();
   const undated = [];
+  const ongoing = [];
   const now = thisMonth();
   // Upcoming: from this month on (this month first, shown even when it is
   // empty); past: up to this month, the latest first.
@@ -234,6 +236,11 @@ function renderMonths(s, items) {
     else if (s.when === "upcoming") months = months.filter((m) => m >= now);
     else months = months.filter((m) => m <= now);
     if (!months.length && !s.month) undated.push(a);
+    // Several months, and under way or without exact days: once, in the band.
+    if (!s.month && months.length > 1 && (!a.starts_on || (a.starts_on.slice(0, 7) < now && s.when === "upcoming"))) {
+      ongoing.push(a);
+      continue;
+    }
     for (const m of months) {
       if (!groups.has(m)) groups.set(m, []);
       groups.get(m).push(a);
@@ -253,6 +260,14 @@ function renderMonths(s, items) {
         ? h("ul", { class: "activities" }, list.map((a) => card(a, "h3", true)))
         : h("p", { class: "hint" }, t("calendar.month_empty")));
   });
+  if (ongoing.length) {
+    const key = s.when === "past" ? "calendar.periodic" : "calendar.ongoing";
+    sections.unshift(h("section", { class: "month ongoing", "aria-labelledby": "month-ongoing" },
+      h("h2", { id: "month-ongoing" }, t(key), " ",
+        h("span", { class: "month-count" }, tn("calendar.month_count", ongoing.length))),
+      h("p", { class: "hint" }, t(`${key}_hint`)),
+      h("ul", { class: "activities" }, ongoing.map((a) => card(a, "h3", true)))));
+  }
   if (undated.length) {
     sections.push(h("section", { class: "month", "aria-labelledby": "month-undated" },
       h("h2", { id: "month-undated" }, t("calendar.undated"), " ",
@@ -262,7 +277,8 @@ function renderMonths(s, items) {
   // A month index to jump to a month.
   const index = sections.length > 2
     ? h("nav", { class: "month-index", "aria-label": t("calendar.month_index") },
-      h("ul", null, order.map((m) => h("li", null, h("a", { href: `#month-${m}`, "aria-current": m === now ? "date" : null }, formatMonth(m))))
+      h("ul", null, (ongoing.length ? [h("li", null, h("a", { href: "#month-ongoing" }, t(s.when === "past" ? "calendar.periodic" : "calendar.ongoing")))] : [])
+        .concat(order.map((m) => h("li", null, h("a", { href: `#month-${m}`, "aria-current": m === now ? "date" : null }, formatMonth(m)))))
         .concat(undated.length ? [h("li", null, h("a", { href: "#month-undated" }, t("calendar.undated")))] : [])))
     : null;
   clear(results).append(...[index, ...sections].filter(Boolean));

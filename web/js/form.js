@@ -1,7 +1,9 @@
 // form.js - helpers shared by the forms: field errors from a 422 answer
-// shown next to their fields, a busy state on buttons, and notice areas.
+// shown the GOV.UK way (a summary at the top of the form linking to each
+// field, "Error: " before the page's title, a message next to each field
+// saying what to do), a busy state on buttons, and notice areas.
 import { errorMessage } from "./api.js";
-import { own, t } from "./i18n.js";
+import { hasKey, own, t } from "./i18n.js";
 
 function describedBy(input) {
   return (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
@@ -37,6 +39,7 @@ function controls(form, name) {
 }
 
 export function clearErrors(form) {
+  clearSummary(form);
   for (const el of form.querySelectorAll("[data-error-for]")) {
     el.textContent = "";
     el.hidden = true;
@@ -55,9 +58,76 @@ export function clearErrors(form) {
 // A field error is {code, message}: a translation words the code
 // ("field.required" in its dictionary); English keeps the server's message,
 // which is more precise ("Must be at most 200 bytes long.").
-export function fieldMessage(error) {
+// With the field's name (and its form), the message says what to do in
+// this form's words: error.<form id>.<field>.<code>, else
+// error.field.<field>.<code> ("Enter your email address"); a field left
+// empty that is too short is one left out (.required).
+export function fieldMessage(error, name, form) {
   if (typeof error === "string") return error;
+  if (name) {
+    let code = error.code;
+    const input = form && form.elements ? form.elements.namedItem(name) : null;
+    const empty = input && typeof input.value === "string" && input.value.trim() === "";
+    if (empty && ["too_short", "invalid_format", "weak_password"].includes(code)) code = "required";
+    const base = String(name).replace(/\[\d+\]/g, "");
+    for (const key of [form && form.id ? `error.${form.id}.${base}.${code}` : "", `error.field.${base}.${code}`]) {
+      if (key && hasKey(key)) return t(key);
+    }
+  }
   return own(`field.${error.code}`) || error.message;
+}
+
+// ---- The error summary -------------------------------------------------------
+
+function titlePrefix() {
+  return t("form.error_title", { title: "" });
+}
+
+function clearSummary(form) {
+  const box = document.getElementById(`${form.id || "form"}-error-summary`);
+  if (box) box.remove();
+  const prefix = titlePrefix();
+  if (prefix && document.title.startsWith(prefix)) document.title = document.title.slice(prefix.length);
+}
+
+// Shows a summary of `errors` ([[input or null, message]]) above the form:
+// "There is a problem" and a list whose entries link to their fields;
+// "Error: " before the page's title; the focus on the summary.
+export function showSummary(form, errors) {
+  clearSummary(form);
+  if (!errors.length) return null;
+  const box = document.createElement("div");
+  box.id = `${form.id || "form"}-error-summary`;
+  box.className = "notice bad error-summary";
+  box.setAttribute("role", "alert");
+  box.setAttribute("tabindex", "-1");
+  const heading = document.createElement("h2");
+  heading.textContent = t("form.error_heading");
+  box.setAttribute("aria-labelledby", (heading.id = `${box.id}-title`));
+  const list = document.createElement("ul");
+  for (const [input, message] of errors) {
+    const li = document.createElement("li");
+    if (input && input.id) {
+      const a = document.createElement("a");
+      a.href = `#${input.id}`;
+      a.textContent = message;
+      a.addEventListener("click", (event) => {
+        event.preventDefault();
+        input.scrollIntoView({ block: "center" });
+        input.focus();
+      });
+      li.append(a);
+    } else {
+      li.textContent = message;
+    }
+    list.append(li);
+  }
+  box.append(heading, list);
+  form.insertAdjacentElement("beforebegin", box);
+  const prefix = titlePrefix();
+  if (!document.title.startsWith(prefix)) document.title = t("form.error_title", { title: document.title });
+  box.focus();
+  return box;
 }
 
 export function showFieldErrors(form, result) {
@@ -65,14 +135,16 @@ export function showFieldErrors(form, result) {
   const fields = result && result.data && result.data.error && result.data.error.fields;
   if (!fields || typeof fields !== "object") return null;
   const unmatched = [];
+  const shown = [];
   let first = null;
   for (const [name, error] of Object.entries(fields)) {
-    const message = fieldMessage(error);
+    const message = fieldMessage(error, name, form);
     const inputs = controls(form, name);
     if (!inputs.length) {
       unmatched.push([name, message]);
       continue;
     }
+    shown.push([inputs[0], message]);
     // A group of radio buttons or check boxes shares one error element
     // (its data-error-for one, or one made after the last of them).
     const el = errorElement(form, name, inputs[inputs.length - 1]);
@@ -87,6 +159,13 @@ export function showFieldErrors(form, result) {
     if (!first) first = inputs[0];
   }
   if (first) first.focus();
+  // Forms that ask for it (data-summary) list every error at the top.
+  if (form.hasAttribute("data-summary") && (shown.length || unmatched.length)) {
+    // In the order of the fields on the page.
+    shown.sort(([a], [b]) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    showSummary(form, [...shown, ...unmatched.map(([, m]) => [null, m])]);
+    return [];
+  }
   return unmatched;
 }
 
@@ -146,7 +225,7 @@ export async function submit(form, resultEl, request, onOk) {
       notice(resultEl, "bad", errorMessage(r));
     } else if (unmatched.length) {
       notice(resultEl, "bad", unmatched.map(([, m]) => m).join(" "));
-    } else {
+    } else if (!form.hasAttribute("data-summary")) {
       notice(resultEl, "bad", t("error.validation_failed"));
     }
   }

@@ -9,7 +9,8 @@ import { api, errorMessage } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { openDialog } from "./dialog.js";
 import { focusNotice, notice, setBusy } from "./form.js";
-import { formatDateTime, t } from "./i18n.js";
+import { t } from "./i18n.js";
+import { formatInstant } from "./time.js";
 import { initPage } from "./layout.js";
 import {
   ACTIVE, activityHref, badges, dateNodes, enrolmentChip, enrolmentText, hasEnded, kindLabel, placeText,
@@ -83,7 +84,7 @@ const columns = [
   { label: t("mine.col.dates"), cell: (e) => dateNodes(e.activity || {}) },
   { label: t("mine.col.place"), cell: (e) => placeText(e.activity || {}) },
   { label: t("mine.col.status"), cell: statusCell },
-  { label: t("mine.col.registered"), cell: (e) => formatDateTime(e.registered_at), className: "date" },
+  { label: t("mine.col.registered"), cell: (e) => formatInstant(e.registered_at), className: "date" },
 ];
 const upcoming = new DataTable(byId("list-upcoming"), {
   caption: t("mine.upcoming"),

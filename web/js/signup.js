@@ -6,7 +6,7 @@ import { t } from "./i18n.js";
 import { fillLanguages } from "./languages.js";
 import { initPage } from "./layout.js";
 import { fillCountries, setupOrgPicker } from "./orgpicker.js";
-import { safeNext } from "./url.js";
+import { rememberReturn, safeNext } from "./url.js";
 
 await initPage();
 const form = byId("signup-form");
@@ -36,6 +36,8 @@ form.addEventListener("submit", async (event) => {
   if (org) body.organisation_id = Number(org);
   await submit(form, result, () => api("POST", "/api/auth/signup", body), () => {
     form.hidden = true;
+    // The activity sign-up started from: offered again after confirming.
+    if (next) rememberReturn(next, location.origin);
     notice(result, "ok", t("signup.done", { email: body.email }));
     focusNotice(result);
   });

@@ -12,6 +12,7 @@ import { formatNumber, t, tn } from "./i18n.js";
 import { initPage, setFlash } from "./layout.js";
 import { activityHref, badges, kindOptions } from "./activity-info.js";
 import { fillCountries, setupOrgPicker } from "./orgpicker.js";
+import { fromZoneInput, toZoneInput, validZone, zoneLabel } from "./time.js";
 
 await initPage({ auth: "required", role: ["staff", "admin"], forbiddenKey: "layout.forbidden_staff" });
 
@@ -36,30 +37,30 @@ const TEXT_FIELDS = ["title", "summary", "description", "programme", "city", "co
 const NUMBER_FIELDS = ["capacity", "per_org_limit"];
 const WHEN_FIELDS = ["registration_opens_at", "registration_closes_at"];
 
-// ---- Dates and times for datetime-local fields (the browser's zone) -------
+// ---- Dates and times for datetime-local fields (the activity's zone) ------
 
-function pad(n) {
-  return String(n).padStart(2, "0");
+// The zone the form's times are in: the one in the field, else the
+// activity's, else the one a new activity gets (Asia/Seoul).
+function formZone() {
+  const z = value(form, "timezone");
+  return validZone(z) ? z : (activity && activity.timezone) || "Asia/Seoul";
 }
 
-function toLocalInput(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+// Says once, above the dates, which zone every time of the form is in.
+function showZoneNote() {
+  const z = value(form, "timezone");
+  byId("zone-note").textContent = validZone(z)
+    ? t("staff.f.zone_note", { zone: zoneLabel(z) })
+    : t("staff.f.zone_note_plain");
 }
-
-function fromLocalInput(v) {
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? v : d.toISOString();
-}
+form.elements.timezone.addEventListener("input", showZoneNote);
 
 // ---- The form ----------------------------------------------------------------
 
 function fillForm(a) {
   for (const f of TEXT_FIELDS) form.elements[f].value = a[f] || "";
   for (const f of NUMBER_FIELDS) form.elements[f].value = a[f] === null || a[f] === undefined ? "" : String(a[f]);
-  for (const f of WHEN_FIELDS) form.elements[f].value = toLocalInput(a[f]);
+  for (const f of WHEN_FIELDS) form.elements[f].value = toZoneInput(a[f], a.timezone);
   form.elements.kind.value = a.kind;
   form.elements.section.value = a.section || "citynet";
   form.elements.mode.value = a.mode;
@@ -67,6 +68,7 @@ function fillForm(a) {
   form.elements.timezone.value = a.timezone || "";
   form.elements.slug.value = a.slug || "";
   if (picker) picker.setValue(a.host ? a.host.id : "");
+  showZoneNote();
 }
 
 // The request body: on create only what was filled in; on edit every field,
@@ -93,7 +95,7 @@ function formBody(create) {
   }
   for (const f of WHEN_FIELDS) {
     const v = value(form, f);
-    if (v) b[f] = fromLocalInput(v);
+    if (v) b[f] = fromZoneInput(v, formZone());
     else if (empty !== undefined) b[f] = empty;
   }
   // The slug and the time zone cannot be emptied: left empty, they stay
@@ -375,6 +377,7 @@ if (id) {
   }
 } else {
   form.elements.timezone.value = "Asia/Seoul";
+  showZoneNote();
   byId("loading").hidden = true;
   form.hidden = false;
 }

@@ -11,7 +11,8 @@ import { api, errorMessage, query, queryParam } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { confirmDialog } from "./dialog.js";
 import { focusNotice, notice, clearNotice, submit } from "./form.js";
-import { formatDateTime, formatNumber, t, tn } from "./i18n.js";
+import { formatNumber, t, tn } from "./i18n.js";
+import { formatInstant } from "./time.js";
 import { initPage, setFlash } from "./layout.js";
 import {
   ENROLMENT_STATUSES, activityHref, dateText, enrolmentChip, enrolmentText, modeLabel, placeText, seatsText,
@@ -115,7 +116,7 @@ const table = new DataTable(byId("list"), {
     { label: t("staff.col.person"), cell: personCell },
     { label: t("staff.col.status"), cell: statusCell },
     { label: t("staff.col.answers"), cell: answersCell, className: "answers-cell" },
-    { label: t("staff.col.registered"), cell: (e) => formatDateTime(e.registered_at), className: "date" },
+    { label: t("staff.col.registered"), cell: (e) => formatInstant(e.registered_at), className: "date" },
     { label: t("staff.col.actions"), cell: actionsCell, className: "actions-cell" },
   ],
   load: (page, perPage) => api("GET", `/api/activities/${activity.id}/enrollments${query({ status: statusSelect.value, page, per_page: perPage })}`),

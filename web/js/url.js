@@ -18,3 +18,43 @@ export function safeNext(next, origin) {
     return home;
   }
 }
+
+// The page to come back to after confirming a new account's address (the
+// activity sign-up started from): remembered in this browser for a week
+// while the confirmation email travels. Only same-site paths (safeNext).
+const RETURN_KEY = "convene.after_verify";
+const RETURN_DAYS = 7;
+
+export function rememberReturn(next, origin, storage = globalThis.localStorage) {
+  const path = safeNext(next, origin);
+  if (!storage || path === "/index.html") return;
+  try {
+    storage.setItem(RETURN_KEY, JSON.stringify({ path, at: Date.now() }));
+  } catch (e) {
+    // Storage full or refused: the person finds the activity again.
+  }
+}
+
+// The remembered path (or `next` from the address when given), else null.
+export function returnPath(next, origin, storage = globalThis.localStorage) {
+  if (next) {
+    const path = safeNext(next, origin);
+    return path === "/index.html" ? null : path;
+  }
+  try {
+    const v = storage ? JSON.parse(storage.getItem(RETURN_KEY) || "null") : null;
+    if (!v || typeof v.path !== "string" || Date.now() - Number(v.at) > RETURN_DAYS * 86400000) return null;
+    const path = safeNext(v.path, origin);
+    return path === "/index.html" ? null : path;
+  } catch (e) {
+    return null;
+  }
+}
+
+export function forgetReturn(storage = globalThis.localStorage) {
+  try {
+    if (storage) storage.removeItem(RETURN_KEY);
+  } catch (e) {
+    // Nothing to forget.
+  }
+}
