@@ -35,7 +35,7 @@ fi
 
 # The nginx site.
 if bash "$here/tests/deploy/nginx-conf.sh" "$tmp/nginx" 127.0.0.1:56699 56698 56697 "$here/web" &&
-    out=$(nginx -t -c "$tmp/nginx/nginx.conf" 2>&1); then
+    out=$(nginx -t -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" 2>&1); then
     ok "nginx -t deploy/nginx.conf"
 else
     printf '%s\n' "${out:-}"
