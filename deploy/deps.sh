@@ -46,6 +46,13 @@ TEST_PACKAGES=(
     # tests/spec/check_responses.py: the spec is YAML, its schemas JSON Schema.
     python3-yaml
     python3-jsonschema
+    # tests/deploy/check.sh: nginx -t on deploy/nginx.conf with a throwaway
+    # certificate (systemd-analyze comes with systemd, promtool is unpacked
+    # by tests/tools/promtool.sh). On a machine booted with systemd, Debian
+    # starts nginx's default site on port 80; `systemctl disable --now nginx`
+    # if that is unwanted.
+    nginx-light
+    openssl
     # Coverage summary (tests/run.sh) and the load run (tests/load.sh).
     gcovr
     stress-ng

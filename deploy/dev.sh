@@ -12,8 +12,9 @@
 #      .local/demo-accounts.txt)
 #   5. starts a mail catcher (deploy/mailcatcher.py): SMTP on 127.0.0.1:1025,
 #      web inbox on http://127.0.0.1:1080/, messages kept in .local/mail
-#   6. serves on http://127.0.0.1:8080/ until Ctrl-C, then stops the mail
-#      catcher and PostgreSQL
+#   6. serves on http://127.0.0.1:8080/ until Ctrl-C (or SIGTERM, or SIGHUP
+#      from a closed terminal), then stops the server, the mail catcher and
+#      PostgreSQL
 #
 # Environment: CONVENE_LISTEN (default 127.0.0.1:8080), CONVENE_DEV_DIR
 # (default .local), CONVENE_DEV_SEED_YEAR (the calendar's year, default next
@@ -29,6 +30,39 @@ pgport=54320
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+server_pid=
+catcher_pid=
+pg_started=0
+cleaned=0
+cleanup() {
+    # Once only, and not cut short by a second Ctrl-C or the TERM/HUP that
+    # `timeout` or a closing terminal also sends to our children.
+    ((cleaned)) && return
+    cleaned=1
+    trap '' INT TERM HUP
+    if [ -n "$server_pid" ]; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ -n "$catcher_pid" ]; then
+        kill -TERM "$catcher_pid" 2>/dev/null || true
+        wait "$catcher_pid" 2>/dev/null || true
+    fi
+    if ((pg_started)); then
+        say "Stopping PostgreSQL (data kept in $pgdir)"
+        bash deploy/pg.sh stop "$pgdir" --port "$pgport" || true
+    fi
+}
+# Ctrl-C, `kill`/`timeout` (TERM) and a closed terminal (HUP) all end up in
+# cleanup, through exit. Bash runs a trap only between commands: during
+# `wait` at once, during a foreground command (the build, pg.sh) when it
+# returns, which it does soon as it got the same signal from the terminal
+# or from `timeout`.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
 say "Installing packages (if any are missing)"
 bash deploy/deps.sh
 
@@ -38,27 +72,11 @@ cmake --build build -j "$(nproc)" >/dev/null
 
 say "Starting PostgreSQL in $pgdir"
 mkdir -p "$state"
+pg_started=1
 bash deploy/pg.sh start "$pgdir" --port "$pgport"
 export CONVENE_DATABASE_URL=${CONVENE_DATABASE_URL:-$(bash deploy/pg.sh url "$pgdir" --port "$pgport")}
 export CONVENE_DATA_DIR=$here
 export CONVENE_LISTEN=${CONVENE_LISTEN:-127.0.0.1:8080}
-
-server_pid=
-catcher_pid=
-cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ -n "$catcher_pid" ]; then
-        kill -TERM "$catcher_pid" 2>/dev/null || true
-        wait "$catcher_pid" 2>/dev/null || true
-    fi
-    say "Stopping PostgreSQL (data kept in $pgdir)"
-    bash deploy/pg.sh stop "$pgdir" --port "$pgport" || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 seed_year=${CONVENE_DEV_SEED_YEAR:-$(($(date +%Y) + 1))}
 say "Migrating and seeding CityNet's calendar (shifted to $seed_year) and demo accounts"

@@ -7,7 +7,10 @@
 #      swagger-parser, Redocly lint, the route table), cppcheck and clang-tidy
 #   3. builds with -Werror and runs every ctest suite (unit + integration
 #      against a throwaway PostgreSQL started by the tests themselves; every
-#      response they receive is then checked against docs/openapi.yaml)
+#      response they receive is then checked against docs/openapi.yaml),
+#      then checks the deployment files (tests/deploy/check.sh: the systemd
+#      unit, the nginx site, the alert rules; the .deb is built and
+#      installed by hand, see README)
 #   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #      gcov counters (build-asan/), runs every suite once more and prints
 #      the line and branch coverage of src/ (gcovr; informational)
@@ -103,6 +106,11 @@ else
 fi
 if ! (cd build && ctest --output-on-failure); then
     failures+=("tests")
+fi
+
+step "deployment files (systemd unit, nginx site, alert rules)"
+if ! PROMTOOL=${PROMTOOL:-} bash tests/deploy/check.sh build/convene; then
+    failures+=("deployment files (tests/deploy/check.sh)")
 fi
 
 step "build with ASan + UBSan (and coverage counters)"
