@@ -354,15 +354,9 @@ void accounts_organisations(struct http_req *req)
     if (api_begin(&x, req, 0, API_NO_CALLER) != 0)
         goto out;
     struct db_result *r = db_run(x.c, st_org_list, 0, NULL);
-    if (r) {
-        char *body = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
+    if (r != NULL)
         http_add_header(req, "Cache-Control", "public, max-age=300");
-        http_reply(req, 200, "application/json", body, strlen(body));
-        free(body);
-        db_result_free(r);
-    } else {
-        api_reply_db_error(req, x.c);
-    }
+    api_reply_member_json(req, x.c, r, "items");
 out:
     api_end(&x);
 }
@@ -1032,15 +1026,7 @@ void accounts_sessions(struct http_req *req)
     snprintf(sid, sizeof sid, "%ld", x.me->session_id);
     snprintf(idle, sizeof idle, "%ld", config_of(req)->session_idle_min);
     const char *p[] = {ids, sid, idle};
-    struct db_result *r = db_run(x.c, st_sessions, 3, p);
-    if (r == NULL) {
-        api_reply_db_error(req, x.c);
-    } else {
-        char *body = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
-        http_reply(req, 200, "application/json", body, strlen(body));
-        free(body);
-    }
-    db_result_free(r);
+    api_reply_member_json(req, x.c, db_run(x.c, st_sessions, 3, p), "items");
 out:
     api_end(&x);
 }

@@ -1078,15 +1078,7 @@ void activities_questions_put(struct http_req *req)
     }
     if (api_audit_commit(&x, "activity.questions_changed", "activity", p[0], NULL) != 0)
         goto out;
-    struct db_result *qr = db_run(x.c, st_questions, 1, p);
-    if (qr == NULL) {
-        api_reply_db_error(req, x.c);
-        goto out;
-    }
-    char *out_body = xasprintf("{\"questions\":%s}", db_value(qr, 0, 0));
-    http_reply(req, 200, "application/json", out_body, strlen(out_body));
-    free(out_body);
-    db_result_free(qr);
+    api_reply_member_json(req, x.c, db_run(x.c, st_questions, 1, p), "questions");
 out:
     free(text);
     api_end(&x);

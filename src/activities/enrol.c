@@ -306,15 +306,7 @@ void enrol_mine(struct http_req *req)
     if (api_begin(&x, req, 0, 0) != 0)
         goto out;
     const char *p[] = {api_num(req, x.me->id)};
-    struct db_result *r = db_run(x.c, st_mine, 1, p);
-    if (r == NULL) {
-        api_reply_db_error(req, x.c);
-        goto out;
-    }
-    char *body = xasprintf("{\"items\":%s}", db_value(r, 0, 0));
-    http_reply(req, 200, "application/json", body, strlen(body));
-    free(body);
-    db_result_free(r);
+    api_reply_member_json(req, x.c, db_run(x.c, st_mine, 1, p), "items");
 out:
     api_end(&x);
 }

@@ -377,6 +377,20 @@ void api_reply_row_json(struct http_req *req, struct db_conn *c, struct db_resul
     db_result_free(r);
 }
 
+void api_reply_member_json(struct http_req *req, struct db_conn *c, struct db_result *r,
+                           const char *member)
+{
+    if (r == NULL) {
+        api_reply_db_error(req, c);
+        return;
+    }
+    const char *text = db_nrows(r) > 0 ? db_value(r, 0, 0) : NULL;
+    char *body = xasprintf("{\"%s\":%s}", member, text ? text : "[]");
+    http_reply(req, 200, "application/json", body, strlen(body));
+    free(body);
+    db_result_free(r);
+}
+
 /* ---- Query parameters ---- */
 
 int api_query_string(struct http_req *req, const char *name, char *buf, size_t size)

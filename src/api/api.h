@@ -184,6 +184,14 @@ void api_reply_not_found(struct http_req *req, const char *what);
 void api_reply_row_json(struct http_req *req, struct db_conn *c, struct db_result *r, int status,
                         const char *what);
 
+/*
+ * Answers 200 with {"<member>": <the JSON text in column 0 of row 0 of r>}
+ * (lists built in SQL; SQL NULL is sent as []). Frees r. r may be NULL (then
+ * answers the database error of c).
+ */
+void api_reply_member_json(struct http_req *req, struct db_conn *c, struct db_result *r,
+                           const char *member);
+
 /* ---- Query parameters ---- */
 
 /*
