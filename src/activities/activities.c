@@ -1097,6 +1097,7 @@ void activities_statements(void)
     calendar_statements();
     enrol_statements();
     exports_statements();
+    messages_statements();
 }
 
 static const struct http_route_def routes[] = {
@@ -1114,6 +1115,7 @@ int activities_routes(struct http_server *s)
     int rc = 0;
     rc |= enrol_routes(s);
     rc |= exports_routes(s);
+    rc |= messages_routes(s);
     rc |= http_routes(s, routes, ARRAY_LEN(routes));
     return rc ? -1 : 0;
 }

@@ -22,6 +22,8 @@ void enrol_statements(void);
 int enrol_routes(struct http_server *s);
 void exports_statements(void);
 int exports_routes(struct http_server *s);
+void messages_statements(void);
+int messages_routes(struct http_server *s);
 
 /*
  * The data of activity id needed to enrol (mode, questions, dates, place,
