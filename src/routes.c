@@ -71,6 +71,11 @@ static const struct http_route_def routes[] = {
     {"POST", "/api/me/calendar-token", exports_calendar_token},
     {"DELETE", "/api/me/calendar-token", exports_calendar_token},
 
+    /* Activities, messages to participants: src/activities/messages.c */
+    {"GET", "/api/activities/{id:int}/messages/recipients", messages_recipients},
+    {"POST", "/api/activities/{id:int}/messages", messages_send},
+    {"GET", "/api/activities/{id:int}/messages", messages_history},
+
     /* Activities, the calendar and its editing: src/activities/activities.c */
     {"GET", "/api/activities", activities_list},
     {"POST", "/api/activities", activities_write},

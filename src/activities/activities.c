@@ -1089,4 +1089,5 @@ void activities_statements(void)
     calendar_statements();
     enrol_statements();
     exports_statements();
+    messages_statements();
 }

@@ -34,5 +34,9 @@ void exports_public_feed(struct http_req *req);
 void exports_activity_ics(struct http_req *req);
 void exports_private_feed(struct http_req *req);
 void exports_calendar_token(struct http_req *req); /* GET, POST and DELETE */
+/* messages.c: messages from staff to an activity's participants */
+void messages_recipients(struct http_req *req);
+void messages_send(struct http_req *req);
+void messages_history(struct http_req *req);
 
 #endif

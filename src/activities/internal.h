@@ -19,6 +19,7 @@ struct account;
 
 void enrol_statements(void);
 void exports_statements(void);
+void messages_statements(void);
 
 /*
  * The data of activity id needed to enrol (mode, questions, dates, place,

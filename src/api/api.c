@@ -206,6 +206,12 @@ static const struct sql_error {
     {"invitation_only", 403, "invitation_only",
      "This activity is by invitation only; the Secretariat registers participants."},
     {"registration_closed", 409, "registration_closed", "Registration is not open now."},
+    /* Messages to participants (convene_send_activity_message). */
+    {"no_recipients", 422, "no_recipients",
+     "Nobody has a registration with the chosen statuses: this message would reach no one."},
+    {"idempotency_key_reused", 409, "idempotency_key_reused",
+     "This key was used for another message to this activity; send a new message with a new "
+     "key."},
     {"invalid_transition", 409, "invalid_transition",
      "This registration cannot make that change from its current status."},
     {"no_one_waiting", 409, "no_one_waiting",

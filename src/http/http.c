@@ -892,11 +892,17 @@ const char *http_param(const struct http_req *req, const char *name)
 
 int http_query(const struct http_req *req, const char *name, char *buf, size_t buflen)
 {
+    return http_query_at(req, name, 0, buf, buflen);
+}
+
+int http_query_at(const struct http_req *req, const char *name, size_t nth, char *buf,
+                  size_t buflen)
+{
     const char *qs = req->ri->query_string;
     buf[0] = '\0';
     if (qs == NULL)
         return HTTP_QUERY_ABSENT;
-    int n = mg_get_var2(qs, strlen(qs), name, buf, buflen, 0);
+    int n = mg_get_var2(qs, strlen(qs), name, buf, buflen, nth);
     if (n < 0) {
         buf[0] = '\0';
         return n == -1 ? HTTP_QUERY_ABSENT : HTTP_QUERY_UNUSABLE;

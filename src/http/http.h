@@ -125,6 +125,10 @@ enum {
  * and api_query_long in api.h do this for handlers.
  */
 int http_query(const struct http_req *req, const char *name, char *buf, size_t buflen);
+/* The same for the nth occurrence (0 is the first) of a parameter that may
+ * repeat ("?status=a&status=b"): HTTP_QUERY_ABSENT past the last one. */
+int http_query_at(const struct http_req *req, const char *name, size_t nth, char *buf,
+                  size_t buflen);
 /* A request header, or NULL. */
 const char *http_header(const struct http_req *req, const char *name);
 /* The client's address: the peer, or behind a trusted proxy the last
