@@ -600,6 +600,138 @@ START_TEST(every_question_rule_is_named)
 }
 END_TEST
 
+/* ---- Registration edges ---- */
+
+START_TEST(registering_someone_and_staff_actions)
+{
+    long act = make_activity("\"title\":\"Register edges\",\"capacity\":5", true);
+    char path[128];
+    snprintf(path, sizeof path, "/api/activities/%ld/enrollments", act);
+    /* A participant may not register someone else. */
+    char body[128];
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", staff.id);
+    HEXPECT(&srv, "POST", path, body, &member, 403, "forbidden");
+    long st = 0;
+    json_t *j = hcall_json(&srv, "POST", path, "{\"account_id\":987654}", &staff, &st);
+    CK_FIELD(j, st, "account_id", "not_found");
+    json_decref(j);
+    j = hcall_json(&srv, "POST", path, "{\"account_id\":\"7\"}", &staff, &st);
+    CK_FIELD(j, st, "account_id", "invalid_type");
+    json_decref(j);
+    j = hcall_json(&srv, "POST", path, "{\"answers\":[1]}", &member, &st);
+    CK_FIELD(j, st, "answers", "invalid_type");
+    json_decref(j);
+    HEXPECT(&srv, "POST", "/api/activities/987654/enrollments", "{}", &member, 404, "not_found");
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", act), 0);
+    /* Staff register the member: 201 and logged; again: 200, not logged twice. */
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", member.id);
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
+    ck_assert_int_eq(st, 201);
+    ck_assert(json_is_true(json_object_get(j, "created")));
+    long enr = (long)json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_false(json_object_get(j, "created")));
+    json_decref(j);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM enrollments WHERE activity_id = %ld "
+                                       "AND account_id = %ld AND status = 'confirmed'",
+                                       act, member.id),
+                     1);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM audit_log WHERE action = "
+                                       "'enrollment.registered_for' AND target_id = '%ld'",
+                                       act),
+                     1);
+    /* Staff registering themselves is no registration on someone's behalf. */
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", staff.id);
+    HEXPECT(&srv, "POST", path, body, &staff, 201, NULL);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM audit_log WHERE action = "
+                                       "'enrollment.registered_for' AND target_id = '%ld'",
+                                       act),
+                     1);
+    /* One's own list holds it. */
+    j = hcall_json(&srv, "GET", "/api/me/enrollments", NULL, &member, &st);
+    ck_assert_int_eq(st, 200);
+    bool found = false;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+    {
+        found |= json_integer_value(json_object_get(it, "id")) == enr;
+    }
+    ck_assert(found);
+    json_decref(j);
+
+    /* The staff list: a status filter narrows it; a bad one is 400. */
+    char lpath[160];
+    snprintf(lpath, sizeof lpath, "%s?status=confirmed", path);
+    j = hcall_json(&srv, "GET", lpath, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 2);
+    json_decref(j);
+    snprintf(lpath, sizeof lpath, "%s?status=waitlisted", path);
+    j = hcall_json(&srv, "GET", lpath, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 0);
+    json_decref(j);
+    snprintf(lpath, sizeof lpath, "%s?status=lost", path);
+    HEXPECT(&srv, "GET", lpath, NULL, &staff, 400, "bad_request");
+    snprintf(lpath, sizeof lpath, "%s?status=", path);
+    HEXPECT(&srv, "GET", lpath, NULL, &staff, 400, "bad_request");
+    HEXPECT(&srv, "GET", path, NULL, &member, 403, "forbidden");
+    HEXPECT(&srv, "GET", "/api/activities/987654/enrollments", NULL, &staff, 404, "not_found");
+
+    /* Staff actions: the action's name, its body, the registration. */
+    char apath[128];
+    snprintf(apath, sizeof apath, "/api/enrollments/%ld/teleport", enr);
+    HEXPECT(&srv, "POST", apath, NULL, &staff, 404, "not_found");
+    snprintf(apath, sizeof apath, "/api/enrollments/%ld/approve", enr);
+    j = hcall_json(&srv, "POST", apath, "{\"override_limit\":\"yes\"}", &staff, &st);
+    CK_FIELD(j, st, "override_limit", "invalid_type");
+    json_decref(j);
+    snprintf(apath, sizeof apath, "/api/enrollments/%ld/attended", enr);
+    j = hcall_json(&srv, "POST", apath, "{\"override_limit\":true}", &staff, &st);
+    CK_FIELD(j, st, "override_limit", "unknown_member");
+    json_decref(j);
+    HEXPECT(&srv, "POST", "/api/enrollments/987654/attended", NULL, &staff, 404, "not_found");
+    HEXPECT(&srv, "POST", apath, NULL, &member, 403, "forbidden");
+    ck_assert_int_eq(
+        harness_sql_longf(DB,
+                          "SELECT count(*) FROM enrollments WHERE id = %ld AND status = "
+                          "'confirmed'",
+                          enr),
+        1);
+    j = hcall_json(&srv, "POST", apath, NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "attended");
+    ck_assert(json_is_false(json_object_get(j, "over_limit")));
+    json_decref(j);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM audit_log WHERE action = "
+                                       "'enrollment.attended' AND target_id = '%ld'",
+                                       enr),
+                     1);
+}
+END_TEST
+
+START_TEST(over_long_list_filters_are_400)
+{
+    static const char *const names[] = {"kind",    "from",   "to",   "online",
+                                        "section", "status", "month"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path,
+                 "/api/activities?%s=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                 names[i]);
+        HEXPECT(&srv, "GET", path, NULL, NULL, 400, "bad_request");
+    }
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -622,6 +754,8 @@ Suite *make_activities_edges_suite(void)
     tcase_add_test(tc, patch_changes_only_what_it_names);
     tcase_add_test(tc, publish_and_cancel_from_the_wrong_status);
     tcase_add_test(tc, every_question_rule_is_named);
+    tcase_add_test(tc, registering_someone_and_staff_actions);
+    tcase_add_test(tc, over_long_list_filters_are_400);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;

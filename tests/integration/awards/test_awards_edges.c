@@ -530,6 +530,78 @@ START_TEST(case_goals_and_contact_are_checked)
 }
 END_TEST
 
+/* ---- Upload forms and votes: checked before anything is written ---- */
+
+#define EDGE_BOUNDARY "edge-boundary-41c9"
+
+/* Sends the multipart body parts (already framed, without the closing
+ * line) to case id's files as member; returns the answer, *status set. */
+static json_t *upload_form(long id, const char *parts, long *status)
+{
+    char body[2048], path[96];
+    int n = snprintf(body, sizeof body, "%s--" EDGE_BOUNDARY "--\r\n", parts);
+    snprintf(path, sizeof path, "/api/submissions/%ld/files", id);
+    char cookie[400], token[120];
+    snprintf(cookie, sizeof cookie, "Cookie: %s", member.cookie);
+    snprintf(token, sizeof token, "X-CSRF-Token: %s", member.csrf);
+    const char *h[] = {"Content-Type: multipart/form-data; boundary=" EDGE_BOUNDARY, cookie, token,
+                       NULL};
+    struct hresp r;
+    ck_assert_int_eq(hreq(&srv, "POST", path, h, body, (size_t)n, &r), 0);
+    *status = r.status;
+    json_t *j = r.body ? json_loads(r.body, 0, NULL) : NULL;
+    hresp_free(&r);
+    return j;
+}
+
+#define PART_FILE                                                                                  \
+    "--" EDGE_BOUNDARY "\r\nContent-Disposition: form-data; name=\"file\"; "                       \
+    "filename=\"plan.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\nbody\r\n"
+#define PART_FIELD(name, value)                                                                    \
+    "--" EDGE_BOUNDARY "\r\nContent-Disposition: form-data; name=\"" name "\"\r\n\r\n" value "\r"  \
+                                                                                             "\n"
+
+START_TEST(upload_forms_and_votes_are_checked)
+{
+    long cats[2];
+    long cycle = make_cycle("{\"max_cases_per_org\":5}", cats, NULL);
+    long sub = make_case(cycle, cats[0]);
+    long st = 0;
+    json_t *j = upload_form(sub, PART_FIELD("visibility", "secret") PART_FILE, &st);
+    expect_field(j, st, "visibility secret", "visibility", "invalid_choice");
+    j = upload_form(sub, PART_FIELD("note", "hello") PART_FILE, &st);
+    expect_field(j, st, "note", "note", "unknown_member");
+    j = upload_form(sub, PART_FIELD("visibility", "jury"), &st);
+    expect_field(j, st, "no file", "file", "required");
+    j = upload_form(sub, PART_FILE PART_FILE, &st);
+    expect_field(j, st, "two files", "file", "invalid_format");
+    ck_assert_int_eq(count("submission_files"), 0);
+    /* The same form, well made, is stored with its visibility. */
+    j = upload_form(sub, PART_FIELD("visibility", "jury") PART_FILE, &st);
+    ck_assert_msg(st == 201, "upload: %ld", st);
+    json_decref(j);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM submission_files WHERE "
+                                       "submission_id = %ld AND visibility = 'jury'",
+                                       sub),
+                     1);
+
+    /* Votes: the case named by a whole number; DELETE takes no body. */
+    char path[96];
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/vote", cats[0]);
+    j = hcall_json(&srv, "PUT", path, "{}", &member, &st);
+    expect_field(j, st, "no case", "submission_id", "required");
+    j = hcall_json(&srv, "PUT", path, "{\"submission_id\":\"1\"}", &member, &st);
+    expect_field(j, st, "text id", "submission_id", "invalid_type");
+    j = hcall_json(&srv, "PUT", path, "{\"submission_id\":0}", &member, &st);
+    expect_field(j, st, "id 0", "submission_id", "out_of_range");
+    j = hcall_json(&srv, "DELETE", path, "{\"all\":true}", &member, &st);
+    expect_field(j, st, "delete body", "all", "unknown_member");
+    HEXPECT(&srv, "PUT", path, "{\"submission_id\":1}", NULL, 401, "unauthenticated");
+    ck_assert_int_eq(count("votes"), 0);
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -550,6 +622,7 @@ Suite *make_awards_edges_suite(void)
     tcase_add_test(tc, scores_are_checked_per_criterion);
     tcase_add_test(tc, waiver_source_and_progress_sort);
     tcase_add_test(tc, case_goals_and_contact_are_checked);
+    tcase_add_test(tc, upload_forms_and_votes_are_checked);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
