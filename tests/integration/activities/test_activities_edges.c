@@ -732,6 +732,94 @@ START_TEST(over_long_list_filters_are_400)
 }
 END_TEST
 
+/* ---- Calendar files, feeds and the cross-activity export ---- */
+
+START_TEST(calendar_files_feeds_and_export_dates)
+{
+    long draft = make_activity("\"title\":\"Ics draft\",\"starts_on\":\"2031-01-10\"", false);
+    long undated = make_activity("\"title\":\"Ics undated\",\"date_label\":\"Spring 2031\"", true);
+    long dated = make_activity("\"title\":\"Ics dated\",\"slug\":\"ics-dated\","
+                               "\"starts_on\":\"2031-01-10\",\"start_time\":\"09:00\","
+                               "\"timezone\":\"Asia/Seoul\"",
+                               true);
+    char path[128];
+    snprintf(path, sizeof path, "/api/activities/%ld/calendar.ics", draft);
+    HEXPECT(&srv, "GET", path, NULL, NULL, 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/activities/987654/calendar.ics", NULL, NULL, 404, "not_found");
+    snprintf(path, sizeof path, "/api/activities/%ld/calendar.ics", undated);
+    HEXPECT(&srv, "GET", path, NULL, NULL, 404, "no_dates");
+    snprintf(path, sizeof path, "/api/activities/%ld/calendar.ics", dated);
+    struct hresp r;
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, NULL, &r), 200);
+    char hv[200];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Content-Disposition", hv, sizeof hv));
+    ck_assert_str_eq(hv, "attachment; filename=\"ics-dated.ics\"");
+    ck_assert_ptr_nonnull(strstr(r.body, "TZID=Asia/Seoul"));
+    ck_assert_ptr_nonnull(strstr(r.body, "DTSTART;TZID=Asia/Seoul:20310110T090000"));
+    hresp_free(&r);
+
+    /* The export across activities takes whole ISO dates only. */
+    static const char *const bad[] = {"from=March%202024", "from=2023-02-30", "to=2023-1-1",
+                                      "to=2023-01-01T00", "from=20230101"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(path, sizeof path, "/api/exports/participants.csv?%s", bad[i]);
+        HEXPECT(&srv, "GET", path, NULL, &staff, 400, "bad_request");
+    }
+    HEXPECT(&srv, "GET", "/api/exports/participants.csv?from=2031-01-01&to=", NULL, &member, 403,
+            "forbidden");
+    ck_assert_int_eq(
+        hcall(&srv, "GET", "/api/exports/participants.csv?from=2031-01-01&to=", NULL, &staff, &r),
+        200);
+    ck_assert_ptr_nonnull(hresp_header(&r, "Content-Type", hv, sizeof hv));
+    ck_assert_ptr_nonnull(strstr(hv, "text/csv"));
+    hresp_free(&r);
+
+    /* A private feed: none at first; made, read, revoked, gone. */
+    long st = 0;
+    json_t *j = hcall_json(&srv, "GET", "/api/me/calendar-token", NULL, &member, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_null(json_object_get(j, "url")));
+    json_decref(j);
+    HEXPECT(&srv, "POST", "/api/me/calendar-token", "{\"ttl\":1}", &member, 422,
+            "validation_failed");
+    j = hcall_json(&srv, "POST", "/api/me/calendar-token", NULL, &member, &st);
+    ck_assert_int_eq(st, 200);
+    const char *url = json_string_value(json_object_get(j, "url"));
+    ck_assert_ptr_nonnull(url);
+    const char *feed = strstr(url, "/api/feeds/");
+    ck_assert_ptr_nonnull(feed);
+    char feed_path[128];
+    snprintf(feed_path, sizeof feed_path, "%s", feed);
+    json_decref(j);
+    j = hcall_json(&srv, "GET", "/api/me/calendar-token", NULL, &member, &st);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "url")), feed_path));
+    json_decref(j);
+    ck_assert_int_eq(hcall(&srv, "GET", feed_path, NULL, NULL, &r), 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "BEGIN:VCALENDAR"));
+    ck_assert_ptr_nonnull(hresp_header(&r, "Cache-Control", hv, sizeof hv));
+    ck_assert_str_eq(hv, "private, no-cache");
+    hresp_free(&r);
+    j = hcall_json(&srv, "DELETE", "/api/me/calendar-token", NULL, &member, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_null(json_object_get(j, "url")));
+    json_decref(j);
+    HEXPECT(&srv, "GET", feed_path, NULL, NULL, 404, "not_found");
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM audit_log WHERE actor_id = %ld AND "
+                                       "action IN ('calendar_feed.created', "
+                                       "'calendar_feed.revoked')",
+                                       member.id),
+                     2);
+    /* Feed names of the wrong shape are no feed. */
+    HEXPECT(&srv, "GET", "/api/feeds/short.ics", NULL, NULL, 404, "not_found");
+    HEXPECT(&srv, "GET", "/api/feeds/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.ical", NULL, NULL,
+            404, "not_found");
+    HEXPECT(&srv, "GET", "/api/feeds/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.ics", NULL, NULL,
+            404, "not_found");
+    HEXPECT(&srv, "GET", "/api/me/calendar-token", NULL, NULL, 401, "unauthenticated");
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -756,6 +844,7 @@ Suite *make_activities_edges_suite(void)
     tcase_add_test(tc, every_question_rule_is_named);
     tcase_add_test(tc, registering_someone_and_staff_actions);
     tcase_add_test(tc, over_long_list_filters_are_400);
+    tcase_add_test(tc, calendar_files_feeds_and_export_dates);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
