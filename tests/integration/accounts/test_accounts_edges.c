@@ -27,7 +27,10 @@ static struct hsession admin, staff;
 static void start_all(void)
 {
     harness_fresh_db(DB);
-    ck_assert_int_eq(harness_server_start(&srv, DB, NULL), 0);
+    /* Five log-in attempts per client address (the least allowed): the
+     * address limit is reached before any account's. */
+    const char *env[] = {"CONVENE_LOGIN_LIMIT_PER_IP=5", NULL};
+    ck_assert_int_eq(harness_server_start(&srv, DB, env), 0);
     harness_sql(DB, "INSERT INTO organisations (name, city, country, kind) VALUES "
                     "('Seoul Metropolitan Government', 'Seoul', 'Republic of Korea', "
                     "'member_city'), ('Bangkok Metropolitan Administration', 'Bangkok', "
@@ -380,6 +383,42 @@ START_TEST(admin_list_filters)
 }
 END_TEST
 
+/* The client address's limit: 429 with Retry-After, logged, and no owner
+ * warned (no single account is under attack). */
+START_TEST(login_limit_per_address)
+{
+    for (int i = 0; i < 5; i++) {
+        char body[128];
+        snprintf(body, sizeof body,
+                 "{\"email\":\"guess%d-%d@edges.test\",\"password\":\"not the password\"}", i,
+                 (int)getpid());
+        HEXPECT(&srv, "POST", "/api/auth/login", body, NULL, 401, "invalid_credentials");
+    }
+    struct hresp r;
+    long st =
+        hcall(&srv, "POST", "/api/auth/login",
+              "{\"email\":\"edgeadmin-1@test.example.org\",\"password\":\"whatever\"}", NULL, &r);
+    ck_assert_int_eq(st, 429);
+    ck_assert_str_eq(herr_code(&r), "rate_limited");
+    char ra[16];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Retry-After", ra, sizeof ra));
+    ck_assert_int_gt(strtol(ra, NULL, 10), 0);
+    hresp_free(&r);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM audit_log WHERE action = "
+                                          "'login.rate_limited' AND target_id = "
+                                          "'edgeadmin-1@test.example.org'"),
+                     1);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE template = "
+                                          "'account_under_attack'"),
+                     0);
+    /* Another address is not held back by this one. */
+    harness_new_client();
+    HEXPECT(&srv, "POST", "/api/auth/login",
+            "{\"email\":\"nobody@edges.test\",\"password\":\"not the password\"}", NULL, 401,
+            "invalid_credentials");
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -399,6 +438,7 @@ Suite *make_accounts_edges_suite(void)
     tcase_add_test(tc, confirming_an_organisation);
     tcase_add_test(tc, granting_and_revoking_roles);
     tcase_add_test(tc, admin_list_filters);
+    tcase_add_test(tc, login_limit_per_address);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
