@@ -419,6 +419,44 @@ START_TEST(login_limit_per_address)
 }
 END_TEST
 
+/* A sign-up naming no organisation that exists: 422 on the field, and
+ * nothing written (no account, no mail); a locale is kept lowercased. */
+START_TEST(signup_with_an_unknown_organisation)
+{
+    char body[320];
+    snprintf(body, sizeof body,
+             "{\"email\":\"neworg-%d@edges.test\",\"password\":\"a long passphrase 4 edges\","
+             "\"name\":\"New person\",\"organisation_id\":987654}",
+             (int)getpid());
+    long st = 0;
+    json_t *j = hcall_json(&srv, "POST", "/api/auth/signup", body, NULL, &st);
+    ck_assert_int_eq(st, 422);
+    ck_assert_str_eq(hjson_field_code(j, "organisation_id"), "not_found");
+    json_decref(j);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM accounts WHERE email = "
+                                       "'neworg-%d@edges.test'",
+                                       (int)getpid()),
+                     0);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM mail_outbox WHERE to_address = "
+                                       "'neworg-%d@edges.test'",
+                                       (int)getpid()),
+                     0);
+    snprintf(body, sizeof body,
+             "{\"email\":\"neworg-%d@edges.test\",\"password\":\"a long passphrase 4 edges\","
+             "\"name\":\"New person\",\"organisation_id\":%ld,\"locale\":\"EN-GB\"}",
+             (int)getpid(), org_id("Seoul Metropolitan Government"));
+    HEXPECT(&srv, "POST", "/api/auth/signup", body, NULL, 202, NULL);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM accounts WHERE email = "
+                                       "'neworg-%d@edges.test' AND locale = 'en-gb' AND "
+                                       "organisation_id = %ld",
+                                       (int)getpid(), org_id("Seoul Metropolitan Government")),
+                     1);
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -439,6 +477,7 @@ Suite *make_accounts_edges_suite(void)
     tcase_add_test(tc, granting_and_revoking_roles);
     tcase_add_test(tc, admin_list_filters);
     tcase_add_test(tc, login_limit_per_address);
+    tcase_add_test(tc, signup_with_an_unknown_organisation);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
