@@ -820,6 +820,92 @@ START_TEST(calendar_files_feeds_and_export_dates)
 }
 END_TEST
 
+/* Each kind of answer refused on answers.<question id> with its code;
+ * answers to questions the activity does not ask are dropped. */
+START_TEST(every_answer_rule_is_named)
+{
+    long act = make_activity("\"title\":\"Answer edges\"", true);
+    char path[128];
+    snprintf(path, sizeof path, "/api/activities/%ld/questions", act);
+    long st = 0;
+    json_t *j =
+        hcall_json(&srv, "PUT", path,
+                   "{\"questions\":[{\"kind\":\"text\",\"label\":\"Short\",\"max_length\":5,"
+                   "\"required\":true},{\"kind\":\"yes_no\",\"label\":\"Vegetarian\"},"
+                   "{\"kind\":\"single_choice\",\"label\":\"Size\",\"choices\":[\"S\",\"M\"]},"
+                   "{\"kind\":\"multiple_choice\",\"label\":\"Days\",\"choices\":[\"Mon\",\"Tue\"],"
+                   "\"required\":true}]}",
+                   &staff, &st);
+    ck_assert_int_eq(st, 200);
+    long q[4];
+    for (size_t i = 0; i < 4; i++)
+        q[i] = (long)json_integer_value(
+            json_object_get(json_array_get(json_object_get(j, "questions"), i), "id"));
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/activities/%ld/enrollments", act);
+    char f[4][32];
+    for (size_t i = 0; i < 4; i++)
+        snprintf(f[i], sizeof f[i], "answers.%ld", q[i]);
+    struct {
+        const char *a[4]; /* JSON of each answer, NULL: absent */
+        int which;
+        const char *code;
+    } cases[] = {
+        {{NULL, NULL, NULL, "[\"Mon\"]"}, 0, "required"},
+        {{"\"\"", NULL, NULL, "[\"Mon\"]"}, 0, "required"},
+        {{"null", NULL, NULL, "[\"Mon\"]"}, 0, "required"},
+        {{"\"ok\"", NULL, NULL, "[]"}, 3, "required"},
+        {{"5", NULL, NULL, "[\"Mon\"]"}, 0, "invalid_type"},
+        {{"\"toolong\"", NULL, NULL, "[\"Mon\"]"}, 0, "too_long"},
+        {{"\"ok\"", "\"yes\"", NULL, "[\"Mon\"]"}, 1, "invalid_type"},
+        {{"\"ok\"", NULL, "\"XL\"", "[\"Mon\"]"}, 2, "invalid_choice"},
+        {{"\"ok\"", NULL, "[\"S\"]", "[\"Mon\"]"}, 2, "invalid_choice"},
+        {{"\"ok\"", NULL, NULL, "\"Mon\""}, 3, "invalid_choice"},
+        {{"\"ok\"", NULL, NULL, "[\"Mon\",\"Sun\"]"}, 3, "invalid_choice"},
+        {{"\"ok\"", NULL, NULL, "[1]"}, 3, "invalid_choice"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char body[512];
+        int n = snprintf(body, sizeof body, "{\"answers\":{");
+        bool first = true;
+        for (size_t i = 0; i < 4; i++) {
+            if (cases[c].a[i] == NULL)
+                continue;
+            n += snprintf(body + n, sizeof body - (size_t)n, "%s\"%ld\":%s", first ? "" : ",", q[i],
+                          cases[c].a[i]);
+            first = false;
+        }
+        snprintf(body + n, sizeof body - (size_t)n, "}}");
+        j = hcall_json(&srv, "POST", path, body, &member, &st);
+        ck_assert_msg(st == 422, "%s: %ld", body, st);
+        ck_assert_msg(strcmp(hjson_field_code(j, f[cases[c].which]), cases[c].code) == 0,
+                      "%s: %s \"%s\", want %s", body, f[cases[c].which],
+                      hjson_field_code(j, f[cases[c].which]), cases[c].code);
+        json_decref(j);
+    }
+    /* Text holding a NUL is no JSON text the server reads. */
+    char nul[160];
+    snprintf(nul, sizeof nul, "{\"answers\":{\"%ld\":\"a\\u0000b\",\"%ld\":[\"Mon\"]}}", q[0],
+             q[3]);
+    HEXPECT(&srv, "POST", path, nul, &member, 400, "invalid_json");
+    ck_assert_int_eq(
+        harness_sql_longf(DB, "SELECT count(*) FROM enrollments WHERE activity_id = %ld", act), 0);
+    /* Good answers are stored as sent; one to no question is dropped. */
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"answers\":{\"%ld\":\"hi\",\"%ld\":false,\"%ld\":\"M\",\"%ld\":[\"Tue\","
+             "\"Mon\"],\"999999\":\"extra\"}}",
+             q[0], q[1], q[2], q[3]);
+    HEXPECT(&srv, "POST", path, body, &member, 201, NULL);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM enrollments WHERE activity_id = %ld "
+                                       "AND answers = '{\"%ld\": \"hi\", \"%ld\": false, \"%ld\": "
+                                       "\"M\", \"%ld\": [\"Tue\", \"Mon\"]}'::jsonb",
+                                       act, q[0], q[1], q[2], q[3]),
+                     1);
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -845,6 +931,7 @@ Suite *make_activities_edges_suite(void)
     tcase_add_test(tc, registering_someone_and_staff_actions);
     tcase_add_test(tc, over_long_list_filters_are_400);
     tcase_add_test(tc, calendar_files_feeds_and_export_dates);
+    tcase_add_test(tc, every_answer_rule_is_named);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
