@@ -559,7 +559,7 @@ static json_t *upload_form(long id, const char *parts, long *status)
     "filename=\"plan.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\nbody\r\n"
 #define PART_FIELD(name, value)                                                                    \
     "--" EDGE_BOUNDARY "\r\nContent-Disposition: form-data; name=\"" name "\"\r\n\r\n" value "\r"  \
-                                                                                             "\n"
+    "\n"
 
 START_TEST(upload_forms_and_votes_are_checked)
 {
@@ -602,6 +602,99 @@ START_TEST(upload_forms_and_votes_are_checked)
 }
 END_TEST
 
+/* Judges assigned once (201, logged) and again (200, not logged twice);
+ * a judge's own conflict declared once and again; the results of a cycle
+ * not yet published are never cached publicly. */
+START_TEST(assigning_declaring_and_unpublished_results)
+{
+    long cats[2];
+    long cycle = make_cycle("{\"max_cases_per_org\":5}", cats, NULL);
+    long sub = make_case(cycle, cats[0]);
+    char path[128];
+    snprintf(path, sizeof path, "/api/awards/categories/%ld/judges", cats[0]);
+    long st = 0;
+    json_t *j = hcall_json(&srv, "POST", path, "{}", &staff, &st);
+    expect_field(j, st, "no judge", "account_id", "required");
+    j = hcall_json(&srv, "POST", path, "{\"account_id\":\"3\"}", &staff, &st);
+    expect_field(j, st, "text judge", "account_id", "invalid_type");
+    char body[128];
+    snprintf(body, sizeof body, "{\"account_id\":%ld}", judge.id);
+    HEXPECT(&srv, "POST", path, body, &judge, 403, "forbidden");
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
+    ck_assert_int_eq(st, 201);
+    ck_assert(json_is_true(json_object_get(j, "created")));
+    json_decref(j);
+    j = hcall_json(&srv, "POST", path, body, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_false(json_object_get(j, "created")));
+    json_decref(j);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM audit_log WHERE action = "
+                                       "'judge.assigned' AND target_id = '%ld'",
+                                       cats[0]),
+                     1);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM judge_assignments WHERE "
+                                       "category_id = %ld AND judge_id = %ld",
+                                       cats[0], judge.id),
+                     1);
+
+    snprintf(path, sizeof path, "/api/submissions/%ld/conflicts", sub);
+    j = hcall_json(&srv, "POST", path, "{}", &judge, &st);
+    expect_field(j, st, "no reason", "reason", "required");
+    j = hcall_json(&srv, "POST", path, "{\"reason\":\"x\",\"judge_id\":\"1\"}", &judge, &st);
+    expect_field(j, st, "text judge_id", "judge_id", "invalid_type");
+    j = hcall_json(&srv, "POST", path, "{\"reason\":\"I advised this city.\"}", &judge, &st);
+    ck_assert_int_eq(st, 201);
+    ck_assert(json_is_true(json_object_get(j, "created")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "judge_id")), judge.id);
+    json_decref(j);
+    j = hcall_json(&srv, "POST", path, "{\"reason\":\"Still so.\"}", &judge, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert(json_is_false(json_object_get(j, "created")));
+    json_decref(j);
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM conflicts WHERE submission_id = %ld "
+                                       "AND judge_id = %ld",
+                                       sub, judge.id),
+                     1);
+
+    /* Unpublished results: staff see them, never from a shared cache. */
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/results", cycle);
+    struct hresp r;
+    ck_assert_int_eq(hcall(&srv, "GET", path, NULL, &staff, &r), 200);
+    char cc[64];
+    ck_assert_ptr_nonnull(hresp_header(&r, "Cache-Control", cc, sizeof cc));
+    ck_assert_str_eq(cc, "private, no-store");
+    hresp_free(&r);
+    HEXPECT(&srv, "GET", "/api/awards/cycles/987654/results", NULL, &staff, 404, "not_found");
+    /* Finalists: keys with a letter inside, and lists over 100. */
+    snprintf(path, sizeof path, "/api/awards/cycles/%ld/publish", cycle);
+    j = hcall_json(&srv, "POST", path, "{\"finalists\":{\"12a\":[1]}}", &staff, &st);
+    expect_field(j, st, "12a", "finalists", "invalid_choice");
+    json_t *big = json_array();
+    for (int i = 1; i <= 101; i++)
+        json_array_append_new(big, json_integer(i));
+    char key[24];
+    snprintf(key, sizeof key, "%ld", cats[1]);
+    json_t *fin = json_object();
+    json_object_set_new(fin, key, big);
+    json_t *bodyj = json_pack("{s:o}", "finalists", fin);
+    char *text = json_dumps(bodyj, JSON_COMPACT);
+    json_decref(bodyj);
+    j = hcall_json(&srv, "POST", path, text, &staff, &st);
+    free(text);
+    char field[48];
+    snprintf(field, sizeof field, "finalists.%ld", cats[1]);
+    expect_field(j, st, "101 finalists", field, "invalid_type");
+    ck_assert_int_eq(harness_sql_longf(DB,
+                                       "SELECT count(*) FROM award_cycles WHERE id = %ld AND "
+                                       "published_at IS NULL",
+                                       cycle),
+                     1);
+}
+END_TEST
+
 START_TEST(server_exits_cleanly)
 {
     ck_assert_int_eq(harness_server_stop(&srv), 0);
@@ -623,6 +716,7 @@ Suite *make_awards_edges_suite(void)
     tcase_add_test(tc, waiver_source_and_progress_sort);
     tcase_add_test(tc, case_goals_and_contact_are_checked);
     tcase_add_test(tc, upload_forms_and_votes_are_checked);
+    tcase_add_test(tc, assigning_declaring_and_unpublished_results);
     tcase_add_test(tc, server_exits_cleanly);
     suite_add_tcase(s, tc);
     return s;
