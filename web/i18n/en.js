@@ -1260,4 +1260,12 @@ export default {
   "mine.empty_past": "No past activities yet.",
   "mine.empty_all": "You have not registered for any activity yet.",
   "mine.find": "Find an activity in the calendar",
+  "staff.save_hint": "This saves the activity and its registration questions together.",
+  "staff.created_with_questions": "The activity is created as a draft, with its registration questions. Publish it when it is ready.",
+  "staff.saved_with_questions.one": "The changes and {count} registration question are saved.",
+  "staff.saved_with_questions.other": "The changes and {count} registration questions are saved.",
+  "staff.leave_title": "Leave without saving?",
+  "staff.leave_text": "Your changes to this activity are not saved. Leaving this page loses them.",
+  "staff.leave_stay": "Stay on the page",
+  "staff.leave_go": "Leave without saving",
 };
