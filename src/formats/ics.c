@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* RFC 5545 3.1: lines SHOULD NOT be longer than 75 octets, excluding the
@@ -350,20 +351,216 @@ static void format_offset(int seconds, char out[16])
         snprintf(out, 16, "%c%02d%02d", sign, a / 3600, a / 60 % 60);
 }
 
+/* ---- Daylight-saving rules from the system's time zone data ---- */
+
+/* Where the IANA zone files are (TZif, RFC 8536); tests may point
+ * elsewhere with CONVENE_ZONEINFO. */
+static const char *zoneinfo_dir(void)
+{
+    const char *d = getenv("CONVENE_ZONEINFO");
+    return d != NULL && d[0] != '\0' ? d : "/usr/share/zoneinfo";
+}
+
+/* A yearly change of offset: month, week (1..4, 5 = last) and weekday
+ * (0 = Sunday) of POSIX "Mm.w.d", and the local time of day it happens. */
+struct tz_rule {
+    int month, week, weekday, seconds;
+};
+
+/* A zone's current rules: the standard offset, and when has_dst the
+ * daylight offset with the rules that start and end it. */
+struct tz_rules {
+    int std_offset, dst_offset;
+    bool has_dst;
+    struct tz_rule to_dst, to_std;
+};
+
+/* Reads the footer of a TZif file (the POSIX TZ string between the last
+ * two newlines) into buf. Returns 0, or -1 when there is none. */
+static int read_footer(const char *tzid, char *buf, size_t cap)
+{
+    char path[512];
+    int n = snprintf(path, sizeof path, "%s/%s", zoneinfo_dir(), tzid);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return -1;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    char head[5] = {0};
+    char tail[128];
+    size_t got = 0;
+    bool ok = fread(head, 1, 4, f) == 4 && strcmp(head, "TZif") == 0 &&
+              fseek(f, -(long)sizeof tail, SEEK_END) == 0;
+    if (ok)
+        got = fread(tail, 1, sizeof tail, f);
+    fclose(f);
+    if (!ok || got < 2 || tail[got - 1] != '\n')
+        return -1;
+    size_t start = got - 1;
+    while (start > 0 && tail[start - 1] != '\n')
+        start--;
+    if (start == 0 || got - 1 - start >= cap)
+        return -1; /* no newline before the footer within the tail */
+    memcpy(buf, tail + start, got - 1 - start);
+    buf[got - 1 - start] = '\0';
+    return 0;
+}
+
+/* A zone abbreviation: letters, or <...> (such as <+0330>). */
+static const char *skip_name(const char *p)
+{
+    if (*p == '<') {
+        const char *q = strchr(p, '>');
+        return q != NULL && q > p + 1 ? q + 1 : NULL;
+    }
+    const char *q = p;
+    while ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))
+        q++;
+    return q - p >= 3 ? q : NULL;
+}
+
+/* [+-]hh[:mm[:ss]] as seconds; POSIX offsets are west of UTC, so the caller
+ * negates them. Times of day may be negative or beyond 24 hours. */
+static const char *read_hms(const char *p, int *seconds)
+{
+    int sign = 1;
+    if (*p == '+' || *p == '-')
+        sign = *p++ == '-' ? -1 : 1;
+    int parts[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        if (!is_digit(*p))
+            return i == 0 ? NULL : p;
+        int v = 0;
+        while (is_digit(*p) && v < 1000)
+            v = v * 10 + (*p++ - '0');
+        parts[i] = v;
+        if (*p != ':' || i == 2)
+            break;
+        p++;
+    }
+    if (parts[0] > 167 || parts[1] > 59 || parts[2] > 59)
+        return NULL;
+    *seconds = sign * (parts[0] * 3600 + parts[1] * 60 + parts[2]);
+    return p;
+}
+
+/* ",Mm.w.d[/time]". Julian-day forms (Jn, n) are not read. */
+static const char *read_rule(const char *p, struct tz_rule *r)
+{
+    if (p[0] != ',' || p[1] != 'M')
+        return NULL;
+    p += 2;
+    int v[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        if (!is_digit(*p))
+            return NULL;
+        while (is_digit(*p) && v[i] < 100)
+            v[i] = v[i] * 10 + (*p++ - '0');
+        if (i < 2 && *p++ != '.')
+            return NULL;
+    }
+    if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > 5 || v[2] > 6)
+        return NULL;
+    r->month = v[0];
+    r->week = v[1];
+    r->weekday = v[2];
+    r->seconds = 7200;
+    if (*p == '/' && (p = read_hms(p + 1, &r->seconds)) == NULL)
+        return NULL;
+    return p;
+}
+
+/* Parses a POSIX TZ string such as "CET-1CEST,M3.5.0,M10.5.0/3". Returns 0,
+ * or -1 on a form this writer does not handle. */
+static int parse_posix_tz(const char *p, struct tz_rules *z)
+{
+    int off;
+    if ((p = skip_name(p)) == NULL || (p = read_hms(p, &off)) == NULL)
+        return -1;
+    z->std_offset = -off;
+    z->has_dst = false;
+    if (*p == '\0')
+        return 0;
+    if ((p = skip_name(p)) == NULL)
+        return -1;
+    z->dst_offset = z->std_offset + 3600;
+    if (*p != ',' && *p != '\0') {
+        if ((p = read_hms(p, &off)) == NULL)
+            return -1;
+        z->dst_offset = -off;
+    }
+    if ((p = read_rule(p, &z->to_dst)) == NULL || (p = read_rule(p, &z->to_std)) == NULL ||
+        *p != '\0')
+        return -1;
+    /* The local onset is written as a time of day: keep to one day. */
+    if (z->to_dst.seconds < 0 || z->to_dst.seconds >= 86400 || z->to_std.seconds < 0 ||
+        z->to_std.seconds >= 86400)
+        return -1;
+    z->has_dst = true;
+    return 0;
+}
+
+/* Days since 1970-01-01 of a date (proleptic Gregorian). */
+static int64_t days_from_ymd(int y, int m, int d)
+{
+    int64_t days = 0;
+    for (int yy = 1970; yy < y; yy++)
+        days += is_leap(yy) ? 366 : 365;
+    for (int mm = 1; mm < m; mm++)
+        days += days_in_month(y, mm);
+    return days + d - 1;
+}
+
+/* The day of the month a rule falls on in year y. */
+static int rule_day(const struct tz_rule *r, int y)
+{
+    int first_wd = (int)((days_from_ymd(y, r->month, 1) + 4) % 7); /* 1970-01-01: Thursday */
+    int day = 1 + (r->weekday - first_wd + 7) % 7 + (r->week - 1) * 7;
+    while (day > days_in_month(y, r->month))
+        day -= 7;
+    return day;
+}
+
+static int write_observance(struct writer *wr, const char *kind, const struct tz_rule *r, int from,
+                            int to)
+{
+    static const char *const days[7] = {"SU", "MO", "TU", "WE", "TH", "FR", "SA"};
+    char f[16], t[16];
+    format_offset(from, f);
+    format_offset(to, t);
+    bool ok = raw_prop(wr, "BEGIN:%s", kind) == 0 &&
+              raw_prop(wr, "DTSTART:1970%02d%02dT%02d%02d%02d", r->month, rule_day(r, 1970),
+                       r->seconds / 3600, r->seconds / 60 % 60, r->seconds % 60) == 0 &&
+              raw_prop(wr, "RRULE:FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", r->month,
+                       r->week == 5 ? -1 : r->week, days[r->weekday]) == 0 &&
+              raw_prop(wr, "TZOFFSETFROM:%s", f) == 0 && raw_prop(wr, "TZOFFSETTO:%s", t) == 0 &&
+              raw_prop(wr, "END:%s", kind) == 0;
+    return ok ? 0 : -1;
+}
+
 int ics_vtimezone(strbuf *out, const char *tzid, int utc_offset_seconds)
 {
     if (!valid_tzid(tzid) || utc_offset_seconds < -OFFSET_MAX || utc_offset_seconds > OFFSET_MAX)
         return -1;
+    char footer[128];
+    struct tz_rules z;
+    bool rules = read_footer(tzid, footer, sizeof footer) == 0 && parse_posix_tz(footer, &z) == 0 &&
+                 z.has_dst && z.std_offset >= -OFFSET_MAX && z.std_offset <= OFFSET_MAX &&
+                 z.dst_offset >= -OFFSET_MAX && z.dst_offset <= OFFSET_MAX;
     char offset[16];
     format_offset(utc_offset_seconds, offset);
     struct writer wr;
     writer_open(&wr, out);
-    bool ok = raw_prop(&wr, "BEGIN:VTIMEZONE") == 0 && raw_prop(&wr, "TZID:%s", tzid) == 0 &&
-              raw_prop(&wr, "BEGIN:STANDARD") == 0 &&
-              raw_prop(&wr, "DTSTART:19700101T000000") == 0 &&
-              raw_prop(&wr, "TZOFFSETFROM:%s", offset) == 0 &&
-              raw_prop(&wr, "TZOFFSETTO:%s", offset) == 0 && raw_prop(&wr, "END:STANDARD") == 0 &&
-              raw_prop(&wr, "END:VTIMEZONE") == 0;
+    bool ok = raw_prop(&wr, "BEGIN:VTIMEZONE") == 0 && raw_prop(&wr, "TZID:%s", tzid) == 0;
+    if (rules)
+        ok = ok && write_observance(&wr, "DAYLIGHT", &z.to_dst, z.std_offset, z.dst_offset) == 0 &&
+             write_observance(&wr, "STANDARD", &z.to_std, z.dst_offset, z.std_offset) == 0;
+    else
+        ok = ok && raw_prop(&wr, "BEGIN:STANDARD") == 0 &&
+             raw_prop(&wr, "DTSTART:19700101T000000") == 0 &&
+             raw_prop(&wr, "TZOFFSETFROM:%s", offset) == 0 &&
+             raw_prop(&wr, "TZOFFSETTO:%s", offset) == 0 && raw_prop(&wr, "END:STANDARD") == 0;
+    ok = ok && raw_prop(&wr, "END:VTIMEZONE") == 0;
     return writer_close(&wr, ok);
 }
 

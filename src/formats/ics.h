@@ -41,16 +41,16 @@ int ics_begin(strbuf *out, const char *prodid, const char *calname, const char *
 int ics_end(strbuf *out);
 
 /*
- * Writes a VTIMEZONE for tzid with a single STANDARD component at the fixed
- * offset utc_offset_seconds east of UTC (TZOFFSETFROM = TZOFFSETTO,
- * DTSTART:19700101T000000). The caller passes the zone's offset on the date
+ * Writes a VTIMEZONE for tzid. When the system's zone data
+ * (/usr/share/zoneinfo, or $CONVENE_ZONEINFO) has daylight-saving rules for
+ * tzid (the POSIX TZ footer of its TZif file, "Mm.w.d" rules), it writes a
+ * DAYLIGHT and a STANDARD observance with yearly RRULEs, so every date gets
+ * the offset it really has (an event across a change, a feed with events
+ * on both sides). Otherwise (no daylight saving, zone unknown, or a rule
+ * form not read) it writes a single STANDARD component at the fixed offset
+ * utc_offset_seconds east of UTC (TZOFFSETFROM = TZOFFSETTO,
+ * DTSTART:19700101T000000); the caller passes the zone's offset on the date
  * of its events (e.g. 32400 for Asia/Seoul).
- *
- * Known limitation: no daylight-saving rules are written, so an event that
- * crosses a DST change in that zone, or a feed whose events sit on both
- * sides of one, shows some times an hour off. Convene's events are in
- * mostly DST-free Asian zones; a calendar with events on both sides of a
- * change should use one TZID per offset or UTC times.
  *
  * tzid must be 1..ICS_TZID_MAX characters of letters, digits, '/', '_',
  * '+' and '-' (every IANA name qualifies), so it can appear unquoted in a

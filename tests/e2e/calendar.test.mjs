@@ -483,6 +483,14 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await staff.getByLabel(/^Registration closes/).fill(`${NEXT}-12-01T18:00`);
   assert.equal(await staff.locator(".hint", { hasText: /time zone/i }).filter({ hasText: /computer|this zone/ }).count(), 0,
     "no other wording of the form's zone");
+  // Questions can be added while creating, and one button saves them with it.
+  const questions = staff.getByRole("region", { name: "Registration questions" });
+  await questions.getByText("No questions: people register with one click.").waitFor();
+  await questions.getByRole("button", { name: "Add a question" }).click();
+  const q1 = questions.getByRole("group", { name: "Question 1" });
+  await q1.getByLabel("Question", { exact: true }).fill("Which heat problem of your city do you want to solve?");
+  await q1.getByLabel("An answer is required").check();
+  assert.equal(await staff.getByRole("button", { name: /^Save|^Create/ }).count(), 1, "one save button");
   allowApi(staffContext, 422, "POST", /^\/api\/activities$/, "a misspelt time zone, on purpose");
   await staff.getByRole("button", { name: "Create the activity" }).click();
   const zoneError = staff.locator('#activity-form [data-error-for="timezone"]');
@@ -500,7 +508,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
     "All times on this form are in the activity's time zone, Bangkok time (UTC+7): enter them as the clocks show them there.");
   assert.match(await staff.getByLabel(/^Registration closes/).getAttribute("aria-describedby"), /zone-note/);
   await staff.getByRole("button", { name: "Create the activity" }).click();
-  await staff.locator("#status-result").getByText("The activity is created as a draft.").waitFor();
+  await staff.locator("#status-result").getByText("The activity is created as a draft, with its registration questions.").waitFor();
   await staff.waitForURL(/\/staff\/activity\.html\?id=\d+$/);
   const id = Number(new URL(staff.url()).searchParams.get("id"));
   assert.equal(await staff.title(), `Edit: ${VISIT} · Staff · Convene`);
@@ -509,6 +517,8 @@ test("staff create an activity with questions, approve a request, mark attendanc
   const saved = await (await staff.request.get(`${env.base}/api/activities/${id}`)).json();
   assert.equal(Date.parse(saved.registration_closes_at), Date.parse(`${NEXT}-12-01T11:00:00Z`), "18:00 Bangkok time is stored");
   assert.equal(await staff.getByLabel(/^Registration closes/).inputValue(), `${NEXT}-12-01T18:00`, "and shown as entered");
+  assert.deepEqual(saved.questions.map((q) => [q.label, q.required]),
+    [["Which heat problem of your city do you want to solve?", true]], "the question added while creating is saved");
 
   // The staff list has the draft (the public calendar does not).
   await staff.goto(`${env.base}/staff/activities.html?q=${encodeURIComponent("Urban Heat Resilience")}`);
@@ -529,12 +539,9 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await checkPage(draftView, "activity-draft", { shots: false });
   await draftView.close();
 
-  // Questions: three added, one with too few choices refused, reordered.
-  const questions = staff.getByRole("region", { name: "Registration questions" });
-  await questions.getByRole("button", { name: "Add a question" }).click();
-  const q1 = questions.getByRole("group", { name: "Question 1" });
-  await q1.getByLabel("Question", { exact: true }).fill("Which heat problem of your city do you want to solve?");
-  await q1.getByLabel("An answer is required").check();
+  // Questions: two more added, one with too few choices refused, reordered,
+  // all saved by the form's one button.
+  await questions.getByRole("group", { name: "Question 1" }).waitFor();
   await questions.getByRole("button", { name: "Add a question" }).click();
   const q2 = questions.getByRole("group", { name: "Question 2" });
   await q2.getByLabel("Question", { exact: true }).fill("Which site visits interest you?");
@@ -544,8 +551,22 @@ test("staff create an activity with questions, approve a request, mark attendanc
   const q3 = questions.getByRole("group", { name: "Question 3" });
   await q3.getByLabel("Question", { exact: true }).fill("Do you need a visa support letter?");
   await q3.getByLabel("Kind of answer").selectOption("yes_no");
+  // Leaving now (a link, or closing the tab) asks first.
+  await staff.getByRole("link", { name: "All activities (staff)" }).click();
+  const leave = staff.getByRole("dialog", { name: "Leave without saving?" });
+  await leave.getByText("Your changes to this activity are not saved.").waitFor();
+  await checkPage(staff, "staff-leave-dialog", { shots: false });
+  await leave.getByRole("button", { name: "Stay on the page" }).click();
+  await leave.waitFor({ state: "detached" });
+  assert.match(staff.url(), new RegExp(`/staff/activity\\.html\\?id=${id}$`), "staying keeps the page and its edits");
+  assert.equal(await q3.getByLabel("Kind of answer").inputValue(), "yes_no");
+  assert.equal(await staff.evaluate(() => {
+    const e = new Event("beforeunload", { cancelable: true });
+    window.dispatchEvent(e);
+    return e.defaultPrevented;
+  }), true, "the browser asks before closing or reloading");
   allowApi(staffContext, 422, "PUT", /^\/api\/activities\/\d+\/questions$/, "a choice question with one choice, on purpose");
-  await questions.getByRole("button", { name: "Save the questions" }).click();
+  await staff.getByRole("button", { name: "Save the changes" }).click();
   const choicesError = questions.locator('[data-error-for="questions[1].choices"]');
   await choicesError.waitFor({ state: "visible" });
   assert.match(await choicesError.textContent(), /between 2 and 50 choices/);
@@ -554,8 +575,13 @@ test("staff create an activity with questions, approve a request, mark attendanc
   await questions.getByRole("button", { name: "Move up: question 3" }).click();
   assert.equal(await staff.evaluate(() => document.activeElement.textContent), "Move up", "the focus follows the question");
   await questions.getByText("The question is now number 2.").waitFor();
-  await questions.getByRole("button", { name: "Save the questions" }).click();
-  await questions.getByText("3 questions are saved.").waitFor();
+  await staff.getByRole("button", { name: "Save the changes" }).click();
+  await staff.locator("#form-result").getByText("The changes and 3 registration questions are saved.").waitFor();
+  assert.equal(await staff.evaluate(() => {
+    const e = new Event("beforeunload", { cancelable: true });
+    window.dispatchEvent(e);
+    return e.defaultPrevented;
+  }), false, "nothing to lose once saved");
   const labels = await questions.locator('input[name$=".label"]').evaluateAll((els) => els.map((e) => e.value));
   assert.deepEqual(labels, ["Which heat problem of your city do you want to solve?", "Do you need a visa support letter?",
     "Which site visits interest you?"]);
@@ -899,6 +925,36 @@ test("my registrations, empty: a way to the calendar", async () => {
   await link.click();
   await page.waitForURL("**/index.html");
   await settle(page);
+  await assertNoProblems(context);
+  await context.close();
+});
+
+test("a browser in a language without a dictionary gets English and asks for no dictionary that is not there", async () => {
+  // Thai (no web/i18n/th.js), as a visitor and as an account whose
+  // language is Thai: every answer the pages get is a success (but the
+  // visitor's 401 from /api/me) and the page reads in English.
+  const context = await newContext(browser, { locale: "th-TH" });
+  const page = await context.newPage();
+  const seen = [];
+  page.on("response", (res) => seen.push({ path: new URL(res.url()).pathname, status: res.status() }));
+  await page.goto(`${env.base}/index.html`);
+  await settle(page);
+  assert.equal(await page.evaluate(() => navigator.language), "th-TH");
+  assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
+  await page.getByRole("link", { name: "Skip to the content" }).waitFor({ state: "attached" });
+  const person = { email: "somchai.k@chiangmai.example.org", name: "Somchai K.", password: "doi suthep lantern night 4" };
+  await verifiedAccount(context, person);
+  const call = await apiSession(context, person.email, person.password);
+  const me = await call("PATCH", "/api/me", { locale: "th" });
+  assert.equal(me.status, 200);
+  assert.equal(me.body.locale, "th");
+  await page.goto(`${env.base}/my-registrations.html`);
+  await settle(page);
+  await page.getByText("You have not registered for any activity yet.").waitFor();
+  await checkPage(page, "language-without-dictionary", { shots: false });
+  assert.deepEqual(seen.filter((r) => r.path.startsWith("/i18n/") && r.path !== "/i18n/en.js"), [],
+    "no other dictionary is asked for");
+  assert.deepEqual(seen.filter((r) => r.status >= 400 && r.path !== "/api/me"), [], "no failed request");
   await assertNoProblems(context);
   await context.close();
 });

@@ -226,3 +226,14 @@ test("the page to come back to after confirming an address is a path on this sit
   forgetReturn(storage);
   assert.equal(store.size, 0);
 });
+
+test("the pages ask only for dictionaries that ship: i18n.js's list is the files of web/i18n", () => {
+  const js = readFileSync(path.join(web, "js/i18n.js"), "utf8");
+  const m = /export const DICTIONARIES = \[([^\]]*)\]/.exec(js);
+  assert.ok(m, "i18n.js exports DICTIONARIES");
+  const listed = [...m[1].matchAll(/"([a-z-]+)"/g)].map((x) => x[1]).sort();
+  const shipped = readdirSync(path.join(web, "i18n")).filter((f) => f.endsWith(".js")).map((f) => f.slice(0, -3)).sort();
+  assert.deepEqual(listed, shipped);
+  // And loadLanguage asks for no other.
+  assert.match(js, /if \(!DICTIONARIES\.includes\(tag\)\) continue;/);
+});

@@ -1,8 +1,10 @@
 // i18n.js - every user-visible string comes from a dictionary in
 // /i18n/<lang>.js (a module whose default export maps keys to strings).
-// English is bundled; another language is loaded with a dynamic import, so
-// adding web/i18n/ko.js needs no code change. A key missing from the
-// chosen language falls back to English.
+// English is bundled; another language is loaded with a dynamic import
+// when it is one of DICTIONARIES, the languages web/i18n/ ships (adding
+// web/i18n/ko.js means adding "ko" there), so a page in any other language
+// asks for nothing that is not there and reads in English. A key missing
+// from the chosen language falls back to English.
 //
 // Strings may hold {name} placeholders, filled from t(key, {name: ...}).
 // Counted strings have one key per plural category of Intl.PluralRules
@@ -13,6 +15,10 @@
 // data-i18n-attr="attr:key attr2:key2" sets attributes; translate() applies
 // both.
 import en from "/i18n/en.js";
+
+// The languages with a dictionary in web/i18n/ (tests/e2e/static.test.mjs
+// checks this list against the files).
+export const DICTIONARIES = ["en"];
 
 let dict = en;
 let lang = "en";
@@ -83,6 +89,7 @@ export function candidates(locale) {
 export async function loadLanguage(locale) {
   for (const tag of candidates(locale)) {
     if (tag === "en") break;
+    if (!DICTIONARIES.includes(tag)) continue;
     try {
       const mod = await import(`/i18n/${tag}.js`);
       if (mod && mod.default && typeof mod.default === "object") {

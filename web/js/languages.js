@@ -1,8 +1,11 @@
 // languages.js - the languages an account can choose (BCP 47 tags). Their
 // names come from the browser (Intl.DisplayNames), so no dictionary needs
-// them. Pages and emails use English where a translation is missing.
+// them. Pages and emails use English where a translation is missing; the
+// pages load only the dictionaries i18n.js lists (DICTIONARIES).
 import { clear, h } from "./dom.js";
 import { candidates, languageName } from "./i18n.js";
+
+export { DICTIONARIES } from "./i18n.js";
 
 export const LANGUAGES = [
   "en", "bn", "fil", "hi", "id", "ja", "km", "ko", "lo", "mn", "ms", "my", "ne", "ru", "si",

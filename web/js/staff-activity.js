@@ -3,7 +3,9 @@
 // writable field; publishing and cancelling it (POST .../publish,
 // .../cancel, which emails everyone registered); and its registration
 // questions (PUT /api/activities/{id}/questions: added, removed, reordered
-// and edited here, sent whole with the ids of those that stay).
+// and edited here, sent whole with the ids of those that stay). The one
+// save button saves both: the activity first, then its questions (also
+// while creating). Leaving with unsaved changes asks first.
 import { api, errorMessage, queryParam } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { openDialog } from "./dialog.js";
@@ -31,6 +33,56 @@ if (typeof Intl.supportedValuesOf === "function") {
 
 let activity = null;
 let picker = null;
+
+// ---- Unsaved changes ---------------------------------------------------------
+
+// dirty: something on the form differs from what was last saved;
+// questionsDirty: the questions do (so an edit sends them only then).
+let dirty = false;
+let questionsDirty = false;
+
+function markDirty(questionsToo) {
+  dirty = true;
+  if (questionsToo) questionsDirty = true;
+}
+
+function markSaved() {
+  dirty = false;
+  questionsDirty = false;
+}
+
+form.addEventListener("input", (event) => markDirty(Boolean(event.target.closest("#questions-box"))));
+form.addEventListener("change", (event) => markDirty(Boolean(event.target.closest("#questions-box"))));
+
+// Closing the tab, reloading or typing an address: the browser asks.
+window.addEventListener("beforeunload", (event) => {
+  if (!dirty) return;
+  event.preventDefault();
+  event.returnValue = "";
+});
+
+// A link on the page: asked here, in words.
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest && event.target.closest("a[href]");
+  if (!dirty || !link || event.defaultPrevented || event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || link.target === "_blank") return;
+  const href = link.getAttribute("href");
+  if (href.startsWith("#")) return;
+  event.preventDefault();
+  const leave = await openDialog({
+    title: t("staff.leave_title"),
+    body: [h("p", null, t("staff.leave_text"))],
+    buttons: [
+      { label: t("staff.leave_stay"), value: false, kind: "secondary" },
+      { label: t("staff.leave_go"), value: true, kind: "danger" },
+    ],
+    initial: false,
+  });
+  if (leave === true) {
+    dirty = false;
+    location.href = link.href;
+  }
+});
 
 const TEXT_FIELDS = ["title", "summary", "description", "programme", "city", "country", "date_label", "external_url",
   "starts_on", "ends_on", "start_time", "end_time"];
@@ -127,17 +179,37 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   const body = formBody(create);
-  const r = await submit(form, formResult,
-    () => (create ? api("POST", "/api/activities", body) : api("PATCH", `/api/activities/${activity.id}`, body)));
-  if (!r.ok) return;
+  readQuestions();
+  const sendQuestions = create ? questions.length > 0 : questionsDirty;
+  let saved = null;
+  let savedQuestions = null;
+  const r = await submit(form, formResult, async () => {
+    const a = create ? await api("POST", "/api/activities", body) : await api("PATCH", `/api/activities/${activity.id}`, body);
+    if (!a.ok || !a.data) return a;
+    saved = a.data;
+    if (!sendQuestions) return a;
+    const q = await api("PUT", `/api/activities/${saved.id}/questions`, { questions: questionPayload() });
+    if (q.ok && q.data) savedQuestions = q.data.questions;
+    return q;
+  });
+  if (saved && create) history.replaceState(null, "", `/staff/activity.html?id=${saved.id}`);
+  if (!r.ok) {
+    // The activity may be saved and its questions not: the page edits it
+    // now, the questions as entered, still to save.
+    if (saved) {
+      show(saved, { keepQuestions: true });
+      markDirty(true);
+    }
+    return;
+  }
+  if (savedQuestions) saved.questions = savedQuestions;
+  show(saved, { keepQuestions: !sendQuestions && !create });
+  markSaved();
   if (create) {
-    history.replaceState(null, "", `/staff/activity.html?id=${r.data.id}`);
-    show(r.data);
-    notice(statusResult, "ok", t("staff.created"));
+    notice(statusResult, "ok", t(sendQuestions ? "staff.created_with_questions" : "staff.created"));
     focusNotice(statusResult);
   } else {
-    show(r.data);
-    notice(formResult, "ok", t("staff.saved"));
+    notice(formResult, "ok", sendQuestions ? tn("staff.saved_with_questions", questions.length) : t("staff.saved"));
     focusNotice(formResult);
   }
 });
@@ -216,14 +288,13 @@ byId("cancel-activity").addEventListener("click", async () => {
 
 // ---- Questions -----------------------------------------------------------------
 
-const qForm = byId("questions-form");
 const qList = byId("questions");
 const qResult = byId("questions-result");
 const Q_KINDS = ["text", "single_choice", "multiple_choice", "yes_no"];
 let questions = [];
 
 function field(name) {
-  return qForm.elements.namedItem(name);
+  return form.elements.namedItem(name);
 }
 
 // Reads the editor back into `questions` (before it is drawn again).
@@ -300,6 +371,7 @@ function move(i, delta, which) {
   if (j < 0 || j >= questions.length) return;
   [questions[i], questions[j]] = [questions[j], questions[i]];
   renderQuestions();
+  markDirty(true);
   // Keep the focus on the same button of the moved question (or its other
   // move button when that one is now disabled).
   const li = qList.children[j];
@@ -315,6 +387,7 @@ function removeQuestion(i) {
   renderQuestions();
   // The focus goes to the question that took its place, else to "Add".
   (i < questions.length ? qList.children[i].querySelector("input") : byId("add-question")).focus();
+  markDirty(true);
   notice(qResult, "info", t("staff.q_removed"));
 }
 
@@ -322,41 +395,37 @@ byId("add-question").addEventListener("click", () => {
   readQuestions();
   questions.push({ id: null, kind: "text", label: "", required: false, choices: [], max_length: 1000 });
   renderQuestions();
+  markDirty(true);
   qList.lastElementChild.querySelector("input").focus();
   clearNotice(qResult);
 });
 
-qForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  readQuestions();
-  const payload = questions.map((q) => {
+// The questions as PUT .../questions takes them.
+function questionPayload() {
+  return questions.map((q) => {
     const o = { kind: q.kind, label: q.label, required: q.required };
     if (q.id) o.id = q.id;
     if (q.kind.endsWith("_choice")) o.choices = q.choices;
     if (q.kind === "text") o.max_length = q.max_length;
     return o;
   });
-  const r = await submit(qForm, qResult, () => api("PUT", `/api/activities/${activity.id}/questions`, { questions: payload }));
-  if (r.ok && r.data) {
-    questions = r.data.questions;
-    renderQuestions();
-    notice(qResult, "ok", tn("staff.questions_saved", questions.length));
-    focusNotice(qResult);
-  }
-});
+}
 
 // ---- The page ------------------------------------------------------------------
 
-function show(a) {
+// Shows a saved activity; keepQuestions leaves the question editor as it is
+// (questions not sent, or refused).
+function show(a, { keepQuestions = false } = {}) {
   activity = a;
   document.title = t("title.staff_edit", { title: a.title });
   byId("heading").textContent = t("staff.edit_heading", { title: a.title });
   byId("save").textContent = t("staff.save");
   fillForm(a);
   showStatus(a);
-  questions = a.questions || [];
-  renderQuestions();
-  byId("questions-box").hidden = false;
+  if (!keepQuestions) {
+    questions = a.questions || [];
+    renderQuestions();
+  }
 }
 
 const id = queryParam("id");
@@ -378,6 +447,7 @@ if (id) {
 } else {
   form.elements.timezone.value = "Asia/Seoul";
   showZoneNote();
+  renderQuestions();
   byId("loading").hidden = true;
   form.hidden = false;
 }

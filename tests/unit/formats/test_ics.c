@@ -825,6 +825,117 @@ START_TEST(test_python_icalendar_parses)
 }
 END_TEST
 
+/* ---- Zones with daylight saving ---- */
+
+/* A zone with daylight saving gets both observances with their yearly
+ * rules (from the system's zone data), so a calendar app reads the right
+ * offset on each side of a change. */
+START_TEST(test_vtimezone_dst_rules)
+{
+    strbuf b;
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(ics_vtimezone(&b, "Europe/Berlin", 7200), 0);
+    check_lines(b.data);
+    ck_assert_str_eq(b.data, "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"
+                             "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\n"
+                             "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+                             "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\n"
+                             "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\n"
+                             "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+                             "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+                             "END:VTIMEZONE\r\n");
+    strbuf_free(&b);
+
+    /* The southern hemisphere: daylight from October to April. */
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(ics_vtimezone(&b, "Australia/Sydney", 39600), 0);
+    ck_assert_ptr_nonnull(strstr(b.data, "BEGIN:DAYLIGHT\r\nDTSTART:19701004T020000\r\n"
+                                         "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU\r\n"
+                                         "TZOFFSETFROM:+1000\r\nTZOFFSETTO:+1100\r\n"));
+    ck_assert_ptr_nonnull(strstr(b.data, "BEGIN:STANDARD\r\nDTSTART:19700405T030000\r\n"
+                                         "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU\r\n"
+                                         "TZOFFSETFROM:+1100\r\nTZOFFSETTO:+1000\r\n"));
+    strbuf_free(&b);
+
+    /* A zone without daylight saving, or one the system does not know,
+     * keeps the single fixed offset given. */
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(ics_vtimezone(&b, "Asia/Seoul", 32400), 0);
+    ck_assert_ptr_null(strstr(b.data, "DAYLIGHT"));
+    ck_assert_ptr_nonnull(strstr(b.data, "TZOFFSETTO:+0900\r\n"));
+    strbuf_reset(&b);
+    ck_assert_int_eq(ics_vtimezone(&b, "Nowhere/Atlantis", 3600), 0);
+    ck_assert_ptr_nonnull(strstr(b.data, "DTSTART:19700101T000000\r\nTZOFFSETFROM:+0100\r\n"));
+    strbuf_free(&b);
+}
+END_TEST
+
+/* Reads the file with icalendar, turns its VTIMEZONE into a tzinfo, and for
+ * every day of the event checks that the start and end times of day have
+ * the UTC offset the zone really has then (Python's zoneinfo). */
+static const char py_dst_check[] =
+    "import sys, datetime, icalendar\n"
+    "from zoneinfo import ZoneInfo\n"
+    "cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n"
+    "tz = cal.walk('VTIMEZONE')[0].to_tz()\n"
+    "real = ZoneInfo(sys.argv[2])\n"
+    "ev = cal.walk('VEVENT')[0]\n"
+    "s, e = ev.decoded('DTSTART'), ev.decoded('DTEND')\n"
+    "assert s.utcoffset() == s.replace(tzinfo=None).replace(tzinfo=real).utcoffset(), s\n"
+    "assert e.utcoffset() == e.replace(tzinfo=None).replace(tzinfo=real).utcoffset(), e\n"
+    "d, n = s.date(), 0\n"
+    "while d <= e.date():\n"
+    "    for t in (s.time(), e.time()):\n"
+    "        local = datetime.datetime.combine(d, t)\n"
+    "        got = tz.localize(local).utcoffset()\n"
+    "        want = local.replace(tzinfo=real).utcoffset()\n"
+    "        assert got == want, '%s: %s != %s' % (local, got, want)\n"
+    "    d += datetime.timedelta(days=1)\n"
+    "    n += 1\n"
+    "assert n == int(sys.argv[3]), n\n"
+    "print('%s: %d days right' % (sys.argv[2], n))\n";
+
+static const struct {
+    const char *tzid;
+    int offset; /* at the start, as the caller computes it */
+    const char *start, *end;
+    const char *days;
+} dst_spans[] = {
+    {"Europe/Berlin", 7200, "2026-10-22", "2026-10-28", "7"},      /* ends 25 October */
+    {"Australia/Sydney", 39600, "2026-04-02", "2026-04-08", "7"},  /* ends 5 April */
+    {"America/New_York", -18000, "2026-03-06", "2026-03-10", "5"}, /* starts 8 March */
+};
+
+START_TEST(test_python_dst_span)
+{
+    strbuf b;
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(ics_begin(&b, "-//CityNet//Convene//EN", NULL, "PUBLISH"), 0);
+    ck_assert_int_eq(ics_vtimezone(&b, dst_spans[_i].tzid, dst_spans[_i].offset), 0);
+    struct ics_event e = base_event();
+    e.all_day = 0;
+    e.tzid = dst_spans[_i].tzid;
+    e.start_date = dst_spans[_i].start;
+    e.end_date = dst_spans[_i].end;
+    e.start_time = "09:00";
+    e.end_time = "17:00";
+    ck_assert_int_eq(ics_event(&b, &e), 0);
+    ck_assert_int_eq(ics_end(&b), 0);
+
+    char path[] = "/tmp/convene-test-ics-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    const char *args[] = {"-c", py_dst_check, path, dst_spans[_i].tzid, dst_spans[_i].days};
+    int status = run_python(args, ARRAY_LEN(args), false);
+    unlink(path);
+    strbuf_free(&b);
+    ck_assert_msg(status == 0, "%s: the times across the change are not right (status %d)",
+                  dst_spans[_i].tzid, status);
+}
+END_TEST
+
 Suite *make_ics_suite(void);
 Suite *make_ics_suite(void)
 {
@@ -854,6 +965,8 @@ Suite *make_ics_suite(void)
     tcase_add_test(tc, test_begin_end);
     tcase_add_test(tc, test_vtimezone_offsets);
     tcase_add_test(tc, test_python_icalendar_parses);
+    tcase_add_test(tc, test_vtimezone_dst_rules);
+    tcase_add_loop_test(tc, test_python_dst_span, 0, (int)ARRAY_LEN(dst_spans));
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;
