@@ -156,6 +156,8 @@ json_t *harness_catcher_messages(const struct catcher *m);
 /*
  * Waits up to timeout_ms for a message to `to` whose subject contains
  * `subject_part` (may be NULL) and returns it (new reference), or NULL.
+ * It returns as soon as the message is there, so the suites give it a
+ * generous bound (30 s): under tests/load.sh a mail took over 5 s.
  */
 json_t *harness_wait_mail(const struct catcher *m, const char *to, const char *subject_part,
                           int timeout_ms);

@@ -71,7 +71,7 @@ static void verified_account(const char *email, const char *name)
     struct hresp r;
     ck_assert_int_eq(signup(email, name, &r), 202);
     hresp_free(&r);
-    json_t *m = harness_wait_mail(&mail, email, "confirm your email", 5000);
+    json_t *m = harness_wait_mail(&mail, email, "confirm your email", 30000);
     ck_assert_msg(m != NULL, "no verification mail for %s", email);
     char token[80], body[160];
     ck_assert_int_eq(
@@ -90,7 +90,8 @@ START_TEST(signup_verify_login_me_logout)
     char *first_body = strdup(r.body);
     hresp_free(&r);
 
-    json_t *m = harness_wait_mail(&mail, "lee.jiwoo@seoul.example.org", "confirm your email", 5000);
+    json_t *m =
+        harness_wait_mail(&mail, "lee.jiwoo@seoul.example.org", "confirm your email", 30000);
     ck_assert_ptr_nonnull(m);
     const char *text = json_string_value(json_object_get(m, "text"));
     ck_assert_ptr_nonnull(strstr(text, "http://convene.test/verify-email.html?token="));
@@ -132,7 +133,7 @@ START_TEST(signup_verify_login_me_logout)
     hresp_free(&r);
     free(first_body);
     json_t *warn =
-        harness_wait_mail(&mail, "lee.jiwoo@seoul.example.org", "tried to sign up", 5000);
+        harness_wait_mail(&mail, "lee.jiwoo@seoul.example.org", "tried to sign up", 30000);
     ck_assert_ptr_nonnull(warn);
     json_decref(warn);
     char *count = harness_psql(DB, "SELECT count(*) FROM accounts WHERE email = "
@@ -185,7 +186,7 @@ START_TEST(password_reset_flow)
     free(known);
     hresp_free(&r);
 
-    json_t *m1 = harness_wait_mail(&mail, "reset.me@seoul.example.org", "password", 5000);
+    json_t *m1 = harness_wait_mail(&mail, "reset.me@seoul.example.org", "password", 30000);
     ck_assert_ptr_nonnull(m1);
     char token1[80], token2[80], body[300];
     ck_assert_int_eq(
@@ -234,7 +235,7 @@ START_TEST(password_reset_flow)
 
     /* The reset ended the old session and sent a notice. */
     HEXPECT(&srv, "GET", "/api/me", NULL, &old, 401, NULL);
-    json_t *notice = harness_wait_mail(&mail, "reset.me@seoul.example.org", "changed", 5000);
+    json_t *notice = harness_wait_mail(&mail, "reset.me@seoul.example.org", "changed", 30000);
     ck_assert_ptr_nonnull(notice);
     json_decref(notice);
     ck_assert_int_eq(harness_login(&srv, "reset.me@seoul.example.org", PASSWORD, NULL), 401);
@@ -250,7 +251,7 @@ START_TEST(expired_reset_token_fails)
     verified_account("expire@seoul.example.org", "Expiry Test");
     HEXPECT(&srv, "POST", "/api/auth/password/forgot", "{\"email\":\"expire@seoul.example.org\"}",
             NULL, 202, NULL);
-    json_t *m = harness_wait_mail(&mail, "expire@seoul.example.org", "password", 5000);
+    json_t *m = harness_wait_mail(&mail, "expire@seoul.example.org", "password", 30000);
     ck_assert_ptr_nonnull(m);
     char token[80], body[300];
     ck_assert_int_eq(
@@ -353,7 +354,7 @@ START_TEST(csrf_and_roles)
     HEXPECT(&srv, "GET", "/api/admin/outbox", NULL, &s, 403, NULL);
     snprintf(path, sizeof path, "/api/admin/outbox/%s/retry", failed_id);
     HEXPECT(&srv, "POST", path, NULL, &admin, 200, NULL);
-    json_t *again = harness_wait_mail(&mail, "retry.me@seoul.example.org", NULL, 5000);
+    json_t *again = harness_wait_mail(&mail, "retry.me@seoul.example.org", NULL, 30000);
     ck_assert_msg(again != NULL, "the retried mail did not arrive");
     json_decref(again);
     ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &admin, &r), 404); /* not failed any more */
@@ -480,7 +481,7 @@ START_TEST(non_latin_names_arrive_intact)
         hresp_free(&r);
     }
     for (int i = 0; i < 3; i++) {
-        json_t *m = harness_wait_mail(&mail, emails[i], "confirm your email", 5000);
+        json_t *m = harness_wait_mail(&mail, emails[i], "confirm your email", 30000);
         ck_assert_msg(m != NULL, "no mail for %s", emails[i]);
         const char *subject = json_string_value(json_object_get(m, "subject"));
         const char *text = json_string_value(json_object_get(m, "text"));
@@ -831,7 +832,7 @@ START_TEST(an_attacker_cannot_lock_the_owner_out)
     struct hsession s;
     ck_assert_int_eq(harness_login(&srv, "victim@seoul.example.org", PASSWORD, &s), 200);
     /* The owner is told, once for the window. */
-    json_t *m = harness_wait_mail(&mail, "victim@seoul.example.org", "trying to log in", 5000);
+    json_t *m = harness_wait_mail(&mail, "victim@seoul.example.org", "trying to log in", 30000);
     ck_assert_msg(m != NULL, "no warning mail");
     json_decref(m);
     harness_use_client(1);
@@ -890,7 +891,7 @@ START_TEST(changing_the_password)
     /* The other session ended, this one lives, a notice was sent. */
     HEXPECT(&srv, "GET", "/api/me", NULL, &b, 401, NULL);
     HEXPECT(&srv, "GET", "/api/me", NULL, &a, 200, NULL);
-    json_t *m = harness_wait_mail(&mail, "changer@seoul.example.org", "changed", 5000);
+    json_t *m = harness_wait_mail(&mail, "changer@seoul.example.org", "changed", 30000);
     ck_assert_msg(m != NULL, "no password-changed mail");
     json_decref(m);
     ck_assert_int_eq(
@@ -956,7 +957,8 @@ START_TEST(verify_and_resend)
     struct hresp r;
     ck_assert_int_eq(signup("resend.me@seoul.example.org", "Resend Me", &r), 202);
     hresp_free(&r);
-    json_t *m = harness_wait_mail(&mail, "resend.me@seoul.example.org", "confirm your email", 5000);
+    json_t *m =
+        harness_wait_mail(&mail, "resend.me@seoul.example.org", "confirm your email", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     /* A second link on request; the answer says nothing about the account. */

@@ -333,7 +333,7 @@ START_TEST(two_hundred_enrol_for_fifty_seats)
         harness_sql_longf(DB, "SELECT confirmed_count FROM activities WHERE id = %ld", id), SEATS);
     char email[96];
     snprintf(email, sizeof email, "racer-%d@test.example.org", first_waiting + 1);
-    json_t *m = harness_wait_mail(&mail, email, "A place opened up", 5000);
+    json_t *m = harness_wait_mail(&mail, email, "A place opened up", 30000);
     ck_assert_msg(m != NULL, "no promotion mail for %s", email);
     json_decref(m);
     /* Positions closed up: the old number 2 is now 1. */
@@ -504,7 +504,7 @@ START_TEST(modes_approval_invitation_external)
     hresp_free(&r);
     ck_assert_int_eq(hcall(&srv, "POST", path, NULL, &staff, &r), 409); /* already approved */
     hresp_free(&r);
-    json_t *m = harness_wait_mail(&mail, "modes-1@test.example.org", "confirmed", 5000);
+    json_t *m = harness_wait_mail(&mail, "modes-1@test.example.org", "confirmed", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     /* The only seat is taken: approving the second puts them on the list. */
@@ -522,7 +522,7 @@ START_TEST(modes_approval_invitation_external)
     /* Reject the waiting one. */
     snprintf(path, sizeof path, "/api/enrollments/%ld/reject", e1);
     HEXPECT(&srv, "POST", path, NULL, &staff, 200, NULL);
-    m = harness_wait_mail(&mail, "modes-2@test.example.org", "About your registration", 5000);
+    m = harness_wait_mail(&mail, "modes-2@test.example.org", "About your registration", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
 
@@ -601,6 +601,22 @@ static char *listed_availability(const char *path, long id)
     return out;
 }
 
+/* What listed_availability must become: for harness_wait_until. */
+struct listed_wait {
+    const char *path;
+    long id;
+    const char *want; /* NULL: not listed */
+};
+
+static bool listed_as(void *arg)
+{
+    const struct listed_wait *w = arg;
+    char *a = listed_availability(w->path, w->id);
+    bool ok = (a == NULL && w->want == NULL) || (a != NULL && w->want && strcmp(a, w->want) == 0);
+    free(a);
+    return ok;
+}
+
 START_TEST(registration_closes_when_the_activity_starts)
 {
     struct hsession u[3];
@@ -661,11 +677,14 @@ START_TEST(registration_closes_when_the_activity_starts)
              "WHERE id = %ld",
              started);
     harness_sql(DB, q);
-    a = listed_availability("/api/activities?when=past&per_page=100", started);
-    ck_assert_ptr_nonnull(a);
-    ck_assert_str_eq(a, "ended");
-    free(a);
-    ck_assert_ptr_null(listed_availability("/api/activities?when=upcoming&per_page=100", started));
+    /* The catalogue is cached and dropped on NOTIFY, which arrives a moment
+     * after the commit: wait for the state. */
+    struct listed_wait past = {"/api/activities?when=past&per_page=100", started, "ended"};
+    ck_assert_msg(harness_wait_until(listed_as, &past, 10000),
+                  "an activity that has ended is not listed as past and ended");
+    struct listed_wait gone = {"/api/activities?when=upcoming&per_page=100", started, NULL};
+    ck_assert_msg(harness_wait_until(listed_as, &gone, 10000),
+                  "an activity that has ended is still listed as upcoming");
     HEXPECT(&srv, "GET", "/api/activities?when=soon", NULL, NULL, 400, "bad_request");
 }
 END_TEST
@@ -901,7 +920,7 @@ START_TEST(cancel_promotes_the_first_eligible)
     ck_assert_db_status(id, y[0].id, "cancelled");
     ck_assert_db_status(id, z[0].id, "confirmed");
     ck_assert_db_status(id, x[1].id, "waitlisted");
-    json_t *m = harness_wait_mail(&mail, "elz-1@test.example.org", "A place opened up", 5000);
+    json_t *m = harness_wait_mail(&mail, "elz-1@test.example.org", "A place opened up", 30000);
     ck_assert_msg(m != NULL, "no promotion mail for the first eligible person");
     json_decref(m);
     /* The one held back is now first in line. */
@@ -951,7 +970,7 @@ START_TEST(capacity_raise_promotes)
     json_decref(j);
     ck_assert_db_status(id, u[1].id, "confirmed");
     ck_assert_db_status(id, u[2].id, "waitlisted");
-    json_t *m = harness_wait_mail(&mail, "raise-2@test.example.org", "A place opened up", 5000);
+    json_t *m = harness_wait_mail(&mail, "raise-2@test.example.org", "A place opened up", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
 }
@@ -1047,7 +1066,7 @@ START_TEST(staff_promote_waitlist_and_cancel)
     json_decref(j);
     ck_assert_db_status(id, u[0].id, "waitlisted");
     ck_assert_int_eq(harness_sql_long(DB, q), 1);
-    json_t *m = harness_wait_mail(&mail, "moves-1@test.example.org", "waiting list", 5000);
+    json_t *m = harness_wait_mail(&mail, "moves-1@test.example.org", "waiting list", 30000);
     ck_assert_msg(m != NULL, "no waiting-list mail after the move back");
     json_decref(m);
     /* Cancel B: the seat goes to A, first in line. */
@@ -1479,7 +1498,7 @@ START_TEST(cancelling_an_activity_tells_everyone)
     for (int i = 1; i <= 3; i++) {
         char email[64];
         snprintf(email, sizeof email, "cancelme-%d@test.example.org", i);
-        json_t *m = harness_wait_mail(&mail, email, "Cancelled:", 5000);
+        json_t *m = harness_wait_mail(&mail, email, "Cancelled:", 30000);
         ck_assert_msg(m != NULL, "no cancellation mail for %s", email);
         json_decref(m);
     }

@@ -175,7 +175,7 @@ START_TEST(send_queues_mail_in_the_layout_and_audits)
     for (int i = 0; i < 5; i++) {
         if (i == 2 || i == 3)
             continue;
-        json_t *m = harness_wait_mail(&mail, email_of(i), "Venue change", 20000);
+        json_t *m = harness_wait_mail(&mail, email_of(i), "Venue change", 30000);
         ck_assert_msg(m != NULL, "no mail to %s", email_of(i));
         const char *html = json_string_value(json_object_get(m, "html"));
         const char *text = json_string_value(json_object_get(m, "text"));
@@ -264,7 +264,7 @@ START_TEST(same_key_sends_once)
     ck_assert_str_eq(herr_field_code(&r, "key"), "invalid_format");
     hresp_free(&r);
     /* The mail went out once. */
-    json_t *m = harness_wait_mail(&mail, email_of(2), "Twice clicked", 20000);
+    json_t *m = harness_wait_mail(&mail, email_of(2), "Twice clicked", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     ck_assert_int_eq(harness_count_mail(&mail, email_of(2)), 1);

@@ -543,7 +543,7 @@ START_TEST(edit_submit_withdraw_with_mails)
     ck_assert_int_eq(st, 200);
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "submitted");
     json_decref(j);
-    json_t *m = harness_wait_mail(&mail, seoul[0].email, "Case received", 10000);
+    json_t *m = harness_wait_mail(&mail, seoul[0].email, "Case received", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     /* Again: nothing changes, no second mail. */
@@ -566,7 +566,7 @@ START_TEST(edit_submit_withdraw_with_mails)
     snprintf(path, sizeof path, "/api/submissions/%ld/withdraw", id);
     HEXPECT(&srv, "POST", path, "{\"reason\":\"x\"}", &seoul[1], 422, "validation_failed");
     HEXPECT(&srv, "POST", path, NULL, &seoul[1], 200, NULL);
-    m = harness_wait_mail(&mail, seoul[1].email, "Case withdrawn", 10000);
+    m = harness_wait_mail(&mail, seoul[1].email, "Case withdrawn", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     snprintf(q, sizeof q, "SELECT status FROM submissions WHERE id = %ld", id);

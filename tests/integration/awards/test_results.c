@@ -488,13 +488,13 @@ START_TEST(publish_snapshot_mails_and_audit)
 
     /* The mails, queued with the publication: winner, finalist, result,
      * to each submitter and (once per case) the contact address. */
-    json_t *m = harness_wait_mail(&mail, bangkok.email, "Your case won", 10000);
+    json_t *m = harness_wait_mail(&mail, bangkok.email, "Your case won", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
-    m = harness_wait_mail(&mail, ktm.email, "Your case is a finalist", 10000);
+    m = harness_wait_mail(&mail, ktm.email, "Your case is a finalist", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
-    m = harness_wait_mail(&mail, seoul.email, "Results of", 10000);
+    m = harness_wait_mail(&mail, seoul.email, "Results of", 30000);
     ck_assert_ptr_nonnull(m);
     json_decref(m);
     snprintf(q, sizeof q,
