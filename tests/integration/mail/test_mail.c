@@ -385,7 +385,7 @@ static void sentinel_delivered(const char *addr)
     char values[256];
     snprintf(values, sizeof values, "'greeting', '%s', '{\"name\": \"Sentinel\"}'", addr);
     long id = insert_row("template, to_address, vars", values);
-    free(wait_status(id, "sent", 15000));
+    free(wait_status(id, "sent", 30000));
 }
 
 /* Waits at least ms (a check that something does NOT happen needs time
@@ -551,7 +551,7 @@ START_TEST(crlf_in_names_never_reaches_headers)
     long by_subject =
         insert_row("template, to_address, vars", "'greeting', 'victim3@example.org', "
                                                  "'{\"name\": \"M\\r\\nBcc: evil@example.org\"}'");
-    char *st = wait_status(by_subject, "failed", 5000);
+    char *st = wait_status(by_subject, "failed", 30000);
     ck_assert_msg(strstr(st, "template:"), "%s", st);
     free(st);
 
@@ -603,7 +603,7 @@ START_TEST(smtp_down_then_back_delivers_each_once)
     /* One more whose attempts run out while SMTP is down (max 20). */
     long last = insert_row("template, to_address, vars, attempts",
                            "'greeting', 'lastchance@example.org', '{\"name\": \"L\"}', 19");
-    char *st = wait_status(last, "failed", 15000);
+    char *st = wait_status(last, "failed", 30000);
     ck_assert_msg(strstr(st, "|20|gave up after 20 attempts: smtp:"), "%s", st);
     free(st);
 
@@ -633,7 +633,7 @@ START_TEST(smtp_down_then_back_delivers_each_once)
     fprintf(stderr, "mail: SMTP down %.1f s; all 3 delivered %.0f ms after it came back\n",
             (back - t0) / 1000.0, latest - back);
     for (int i = 0; i < 3; i++)
-        free(wait_status(ids[i], "sent", 5000));
+        free(wait_status(ids[i], "sent", 30000));
     ck_assert_int_eq(count_eml(), files_before + 3);
     /* Later (the senders went through the outbox again and several
      * back-off periods passed): still exactly one each. */
@@ -655,13 +655,13 @@ START_TEST(unknown_template_fails_once_and_admin_can_retry)
 {
     long id =
         insert_row("template, to_address, vars", "'no_such_template', 'nobody@example.org', '{}'");
-    char *st = wait_status(id, "failed", 15000);
+    char *st = wait_status(id, "failed", 30000);
     ck_assert_msg(strncmp(st, "failed|1|template: ", 19) == 0, "%s", st);
     ck_assert_msg(strstr(st, "no_such_template"), "%s", st);
     free(st);
     long rejected = insert_row("template, to_address, vars",
                                "'greeting', 'reject-me@example.org', '{\"name\": \"R\"}'");
-    st = wait_status(rejected, "failed", 15000);
+    st = wait_status(rejected, "failed", 30000);
     ck_assert_str_eq(st, "failed|1|smtp: recipient refused (550)");
     free(st);
     /* Not retried: several back-off periods later, after the senders went
@@ -706,7 +706,7 @@ START_TEST(unknown_template_fails_once_and_admin_can_retry)
     ck_assert_int_gt(sent, 0);
     ck_assert_int_eq(mail_outbox_retry(c, sent), 0); /* sent mail is not retried */
     db_close(c);
-    st = wait_status(id, "failed", 15000);
+    st = wait_status(id, "failed", 30000);
     ck_assert_msg(strncmp(st, "failed|1|template: ", 19) == 0, "%s", st);
     free(st);
 }
@@ -780,7 +780,7 @@ START_TEST(stale_claims_come_back_live_ones_do_not)
                            "'greeting', 'live@example.org', '{\"name\": \"L\"}', 'sending', 1, "
                            "now() + interval '1 hour'");
     json_decref(wait_message_to("stale@example.org", 15000, NULL));
-    char *st = wait_status(stale, "sent", 5000);
+    char *st = wait_status(stale, "sent", 30000);
     ck_assert_str_eq(st, "sent|2|");
     free(st);
     /* The live claim is left alone while the senders keep working. */
