@@ -162,6 +162,9 @@ static void hex_encode(const unsigned char *in, size_t n, char *out)
 void files_upload(struct http_req *req)
 {
     bool slot = false;
+    /* A refusal before the body (401, 404, 409, ...) reads and drops a
+     * body that could be a file, so the client (or nginx) gets it. */
+    http_set_drain_limit(req, api_app(req)->cfg->upload_limit + HTTP_FORM_OVERHEAD);
     struct api_ctx x;
     if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0)
         goto out;

@@ -38,6 +38,11 @@ static atomic_ullong db_errors;
 static atomic_ullong db_connects_ok;
 static atomic_ullong db_connects_failed;
 static atomic_ullong password_hashes;
+static atomic_ullong outbox_read_failures;
+
+/* The statuses of mail_outbox (CHECK in 0002_accounts_mail.sql). */
+const char *const metrics_outbox_statuses[METRICS_OUTBOX_NSTATUS] = {"pending", "sending", "sent",
+                                                                     "failed"};
 
 void metrics_set_route_label(int i, const char *method, const char *label)
 {
@@ -82,6 +87,11 @@ void metrics_db_connect(int ok)
 void metrics_password_hash(void)
 {
     atomic_fetch_add_explicit(&password_hashes, 1, memory_order_relaxed);
+}
+
+void metrics_outbox_read_failed(void)
+{
+    atomic_fetch_add_explicit(&outbox_read_failures, 1, memory_order_relaxed);
 }
 
 static const char *label_of(size_t slot)
@@ -179,5 +189,24 @@ void metrics_render(strbuf *b, const struct metrics_gauges *g)
                       "# TYPE convene_db_pool_waiting gauge\n"
                       "convene_db_pool_waiting %d\n",
                       g->db_pool_size, g->db_pool_in_use, g->db_pool_connected, g->db_pool_waiting);
+    }
+    strbuf_printf(b,
+                  "# HELP convene_outbox_read_failures_total Scrapes that left the outbox "
+                  "figures out (database down or busy).\n"
+                  "# TYPE convene_outbox_read_failures_total counter\n"
+                  "convene_outbox_read_failures_total %llu\n",
+                  atomic_load(&outbox_read_failures));
+    if (g && g->outbox_known) {
+        strbuf_puts(b, "# HELP convene_outbox_mails Mail outbox rows by status.\n"
+                       "# TYPE convene_outbox_mails gauge\n");
+        for (size_t i = 0; i < METRICS_OUTBOX_NSTATUS; i++)
+            strbuf_printf(b, "convene_outbox_mails{status=\"%s\"} %lld\n",
+                          metrics_outbox_statuses[i], g->outbox_rows[i]);
+        strbuf_printf(b,
+                      "# HELP convene_outbox_oldest_due_seconds Age of the oldest mail due and "
+                      "not yet sent (0: none).\n"
+                      "# TYPE convene_outbox_oldest_due_seconds gauge\n"
+                      "convene_outbox_oldest_due_seconds %lld\n",
+                      g->outbox_oldest_due_s);
     }
 }

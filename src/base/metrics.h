@@ -11,6 +11,7 @@
 #ifndef CONVENE_METRICS_H
 #define CONVENE_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct strbuf;
@@ -36,12 +37,26 @@ void metrics_db_connect(int ok);
 /* One Argon2id computation (a hash or a verification) started. */
 void metrics_password_hash(void);
 
-/* Gauges supplied at render time by the caller (pool state). */
+/* The outbox could not be read for a scrape (database down or slow, pool
+ * busy): its figures were left out of that exposition. */
+void metrics_outbox_read_failed(void);
+
+/* Mail outbox rows by status, in the order of metrics_outbox_statuses. */
+enum { METRICS_OUTBOX_NSTATUS = 4 };
+extern const char *const metrics_outbox_statuses[METRICS_OUTBOX_NSTATUS];
+
+/* Gauges supplied at render time by the caller (pool state, and the
+ * outbox when outbox_known). */
 struct metrics_gauges {
     int db_pool_size;
     int db_pool_in_use;
     int db_pool_waiting;
     int db_pool_connected;
+    bool outbox_known;
+    long long outbox_rows[METRICS_OUTBOX_NSTATUS];
+    /* Age of the oldest mail due (pending or sending, next attempt
+     * reached) and not sent; 0 when none. */
+    long long outbox_oldest_due_s;
 };
 
 /* Appends the whole exposition to b. */

@@ -140,6 +140,7 @@ struct http_req {
     bool head;
     bool close_after;
     bool body_done;                 /* the body was read to its end */
+    long long drain_limit;          /* 0: the server's body limit (http_set_drain_limit) */
     bool fixed_stream;              /* a stream of a known length */
     unsigned long long stream_left; /* its bytes still to send */
     unsigned char *form_buf;        /* a form's file bytes (http_read_form) */
@@ -626,6 +627,46 @@ static size_t head_bound(const struct http_req *req, const char *content_type)
            req->extra_headers.len;
 }
 
+static int deadline_arm(timer_t *t, long ms);
+
+void http_set_drain_limit(struct http_req *req, long long limit)
+{
+    req->drain_limit = limit;
+}
+
+/* Reads and drops a body the handler left unread (see
+ * http_set_drain_limit). True when it was read to its end. */
+static bool drain_body(struct http_req *req)
+{
+    long long declared = req->ri->content_length;
+    long long limit = req->drain_limit > 0 ? req->drain_limit : req->srv->body_limit;
+    if (declared <= 0 || declared > limit ||
+        mg_get_header(req->conn, "Transfer-Encoding") != NULL ||
+        mg_get_header(req->conn, "Expect") != NULL)
+        return false;
+    long budget_ms = req->srv->body_timeout_ms;
+    uint64_t deadline = budget_ms > 0 ? time_mono_ns() + (uint64_t)budget_ms * 1000000ull : 0;
+    timer_t timer;
+    bool armed = budget_ms > 0 && deadline_arm(&timer, budget_ms) == 0;
+    bool done = false;
+    char chunk[16384];
+    for (;;) {
+        int n = mg_read(req->conn, chunk, sizeof chunk);
+        if (deadline && time_mono_ns() >= deadline)
+            break;
+        if (n == 0) {
+            done = true;
+            break;
+        }
+        if (n < 0)
+            break;
+    }
+    if (armed)
+        timer_delete(timer);
+    req->body_done = done;
+    return done;
+}
+
 /*
  * Serialises the status line and headers at out, which has room for
  * head_bound bytes; returns the length. Our responses are written with one
@@ -635,11 +676,17 @@ static size_t head_bound(const struct http_req *req, const char *content_type)
 static size_t build_head(struct http_req *req, char *out, int status, const char *content_type,
                          long long content_length)
 {
-    /* A body left unread is not skipped on a kept connection: reading it
-     * could take as long as its sender likes. */
+    /* A body left unread is read and dropped when it is small enough
+     * (drain_body, bounded by the body deadline); a larger or unbounded
+     * one is not, and the connection closes after the reply. A client
+     * that closes anyway gets its body drained too: closing with unread
+     * bytes makes the kernel reset the connection, and a proxy still
+     * sending them loses the reply. */
     bool unread_body = !req->body_done && (req->ri->content_length > 0 ||
                                            mg_get_header(req->conn, "Transfer-Encoding") != NULL);
-    bool keep = !req->close_after && !client_wants_close(req) && !unread_body;
+    bool keep = !req->close_after && !client_wants_close(req);
+    if (unread_body && !req->close_after && !drain_body(req))
+        keep = false;
     if (!keep)
         mg_disable_keep_alive(req->conn); /* unread body bytes must not become a request */
     struct out h = {out, 0};

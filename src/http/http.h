@@ -157,6 +157,19 @@ bool http_is_unsafe_method(const struct http_req *req);
  */
 int http_read_body(struct http_req *req, strbuf *out);
 
+/*
+ * A reply to a request whose body was not read (a refusal before it, such
+ * as 401 or 404 on an upload) reads and discards that body first, so that
+ * the connection stays usable and a proxy that is still sending it (nginx
+ * with its buffered copy) gets the answer instead of a reset. That happens
+ * only for a declared Content-Length of at most the drain limit (the
+ * server's body limit, or what this sets for the request: an upload route
+ * sets its file limit + HTTP_FORM_OVERHEAD) read within the server's body
+ * deadline; a larger, chunked or "Expect: 100-continue" body, or one that
+ * is late, is left unread and the connection closed after the reply.
+ */
+void http_set_drain_limit(struct http_req *req, long long limit);
+
 /* Deepest nesting of arrays and objects a JSON body may have. */
 #define HTTP_JSON_MAX_DEPTH 32
 

@@ -556,6 +556,72 @@ START_TEST(chunked_body_growing_past_the_cap_is_413)
 }
 END_TEST
 
+/* Sends all n bytes on fd; false when the connection failed first. */
+static bool send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k <= 0)
+            return false;
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/*
+ * Sends an upload of about 2 MB to /api/submissions/{id}/files on srv with
+ * the given credential headers, then checks that the whole body was taken
+ * (no reset while sending), that the answer is want (with its error code)
+ * on a kept connection, and that the same connection answers a second
+ * request.
+ */
+static void refused_upload_keeps_connection(long id, const char *credentials, int want,
+                                            const char *code)
+{
+    enum { N = 2 * 1000 * 1000 };
+    unsigned char *data = file_bytes(pdf_head, sizeof pdf_head - 1, N);
+    size_t len;
+    char *body = form("big.pdf", 7, data, N, NULL, &len);
+    free(data);
+    char head[1024];
+    snprintf(head, sizeof head,
+             "POST /api/submissions/%ld/files HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+             "Content-Type: " FORM_TYPE "\r\nContent-Length: %zu\r\n\r\n",
+             id, credentials, len);
+    int fd = connect_to(&srv);
+    ck_assert(send_all(fd, head, strlen(head)));
+    ck_assert_msg(send_all(fd, body, len), "the server reset the connection during the body");
+    free(body);
+    struct raw r;
+    collect(fd, 1000, &r);
+    ck_assert_msg(r.status == want, "%s", r.data);
+    ck_assert_ptr_nonnull(strstr(r.data, code));
+    ck_assert_ptr_nonnull(strstr(r.data, "Connection: keep-alive"));
+    ck_assert_msg(!r.closed, "the connection was closed");
+    static const char again[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ck_assert(send_all(fd, again, sizeof again - 1));
+    collect(fd, 1000, &r);
+    close(fd);
+    ck_assert_msg(r.status == 200, "%s", r.data);
+    ck_assert_ptr_nonnull(strstr(r.data, "{\"status\":\"ok\"}"));
+}
+
+START_TEST(refused_before_the_body_reads_it_and_keeps_the_connection)
+{
+    long id = make_case(&seoul, false, NULL, NULL);
+    /* Not logged in: 401 before the body, the body read and dropped. */
+    refused_upload_keeps_connection(id, "", 401, "\"unauthenticated\"");
+    /* No such case: 404 from the check before the body. */
+    char cred[512];
+    snprintf(cred, sizeof cred, "Cookie: %s\r\nX-CSRF-Token: %s\r\n", seoul.cookie, seoul.csrf);
+    refused_upload_keeps_connection(id + 100000, cred, 404, "\"not_found\"");
+    char q[128];
+    snprintf(q, sizeof q, "SELECT count(*) FROM submission_files WHERE submission_id = %ld", id);
+    ck_assert_int_eq(harness_sql_long(DB, q), 0);
+}
+END_TEST
+
 /* Adds n files of size bytes each to case id; returns how many got 201. */
 static int add_files(long id, int n, size_t size)
 {
@@ -1038,6 +1104,7 @@ Suite *make_files_suite(void)
     tcase_add_test(tc, bad_filenames_are_422_on_file);
     tcase_add_test(tc, declared_length_over_the_cap_is_413_before_the_body);
     tcase_add_test(tc, chunked_body_growing_past_the_cap_is_413);
+    tcase_add_test(tc, refused_before_the_body_reads_it_and_keeps_the_connection);
     tcase_add_test(tc, quota_of_ten_files_and_25_mib);
     tcase_add_test(tc, quota_holds_under_concurrent_uploads);
     tcase_add_test(tc, uploads_in_flight_are_bounded);

@@ -56,7 +56,8 @@ static long metric(const struct server *s, const char *series)
     return v;
 }
 
-#define POOL_IN_USE "convene_db_pool_connections{state=\"in_use\"}"
+#define POOL_IN_USE   "convene_db_pool_connections{state=\"in_use\"}"
+#define OUTBOX_FAILED "convene_outbox_mails{status=\"failed\"}"
 
 static int count_migration_files(void)
 {
@@ -591,6 +592,16 @@ START_TEST(database_restart_under_the_running_server)
     ck_assert_int_eq(hget(&srv, "/healthz", &r), 0);
     ck_assert_int_eq(r.status, 200);
     hresp_free(&r);
+    /* /metrics still answers, fast, without the outbox figures (once its
+     * cache of 5 s is stale) and counting the reads it could not make. */
+    WAIT_UNTIL(metric(&srv, OUTBOX_FAILED) == -1, 8000);
+    ck_assert_int_eq(hget(&srv, "/metrics", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(r.seconds < 0.5, "/metrics took %.3f s", r.seconds);
+    ck_assert_ptr_nonnull(strstr(r.body, "convene_db_pool_connections{state=\"size\"}"));
+    ck_assert_ptr_null(strstr(r.body, "convene_outbox_oldest_due_seconds "));
+    hresp_free(&r);
+    ck_assert_int_gt(metric(&srv, "convene_outbox_read_failures_total"), 0);
 
     ck_assert_int_eq(harness_pg_start(), 0);
     double started = harness_now_ms();
@@ -607,6 +618,7 @@ START_TEST(database_restart_under_the_running_server)
     }
     ck_assert_msg(back >= 0 && back < 2000, "readyz back after %.0f ms", back);
     ck_assert_int_eq(srv.pid, pid);
+    WAIT_UNTIL(metric(&srv, OUTBOX_FAILED) >= 0, 8000);
     ck_assert(harness_server_alive(&srv));
     fprintf(stderr, "database restart: 503 after %.0f ms, ready %.0f ms after restart\n", first_503,
             back);

@@ -249,6 +249,65 @@ START_TEST(smtp_down_gives_up_after_max_attempts)
 }
 END_TEST
 
+/* ---- /metrics ---- */
+
+/* The value of the line of /metrics that starts with series, or -1 when it
+ * is absent. */
+static long metric(const char *series)
+{
+    struct hresp r;
+    long v = -1;
+    if (hget(&srv, "/metrics", &r) == 0 && r.status == 200) {
+        size_t n = strlen(series);
+        for (const char *p = r.body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+            if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+                v = strtol(p + n + 1, NULL, 10);
+                break;
+            }
+        }
+    }
+    hresp_free(&r);
+    return v;
+}
+
+#define FAILED  "convene_outbox_mails{status=\"failed\"}"
+#define SENDING "convene_outbox_mails{status=\"sending\"}"
+#define PENDING "convene_outbox_mails{status=\"pending\"}"
+#define OLDEST  "convene_outbox_oldest_due_seconds"
+
+START_TEST(metrics_report_the_outbox)
+{
+    /* The figures are there from the first scrape (cached for 5 s). */
+    WAIT_UNTIL(metric(FAILED) >= 0, 10000);
+    ck_assert_int_ge(metric(PENDING), 0);
+    ck_assert_int_ge(metric("convene_outbox_mails{status=\"sent\"}"), 0);
+    ck_assert_int_ge(metric(OLDEST), 0);
+    ck_assert_int_eq(metric("convene_outbox_read_failures_total"), 0);
+    long failed = harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE status = 'failed'");
+    WAIT_UNTIL(metric(FAILED) == failed, 10000);
+
+    /* Mail queued with no SMTP server: given up after three attempts, and
+     * the failed gauge counts it. */
+    long id = insert_row("template, to_address, vars",
+                         "'verify_email', 'gauge@example.org', " VERIFY_VARS);
+    WAIT_UNTIL(has_status(id, "failed"), 30000);
+    WAIT_UNTIL(metric(FAILED) == failed + 1, 10000);
+
+    /* A mail claimed by another node (locked for an hour) and due for two
+     * hours: the oldest due age and the sending gauge see it. */
+    long stuck = insert_row("template, to_address, vars, status, locked_until, next_attempt_at",
+                            "'verify_email', 'stuck@example.org', " VERIFY_VARS
+                            ", 'sending', now() + interval '1 hour', now() - interval '2 hours'");
+    WAIT_UNTIL(metric(OLDEST) >= 7200 && metric(SENDING) >= 1, 10000);
+    ck_assert_int_lt(metric(OLDEST), 7200 + 60);
+    char sql[120];
+    snprintf(sql, sizeof sql, "DELETE FROM mail_outbox WHERE id = %ld", stuck);
+    harness_sql(DB, sql);
+    WAIT_UNTIL(metric(OLDEST) < 7200, 10000);
+    ck_assert_int_eq(metric("convene_outbox_read_failures_total"), 0);
+}
+END_TEST
+
 START_TEST(interrupted_sends_are_not_repeated_forever)
 {
     /* Claimed three times already and never reported back: the next
@@ -276,6 +335,7 @@ Suite *make_outbox_suite(void)
     tcase_add_test(tc, unsendable_rows_fail_at_once);
     tcase_add_test(tc, smtp_down_gives_up_after_max_attempts);
     tcase_add_test(tc, interrupted_sends_are_not_repeated_forever);
+    tcase_add_test(tc, metrics_report_the_outbox);
     suite_add_tcase(s, tc);
     return s;
 }
