@@ -803,7 +803,8 @@ START_TEST(calendar_files_feeds_and_export_dates)
     ck_assert_int_eq(st, 200);
     ck_assert(json_is_null(json_object_get(j, "url")));
     json_decref(j);
-    HEXPECT(&srv, "GET", feed_path, NULL, NULL, 404, "not_found");
+    /* A revoked feed says so (410), so that calendar apps can tell. */
+    HEXPECT(&srv, "GET", feed_path, NULL, NULL, 410, "feed_revoked");
     ck_assert_int_eq(harness_sql_longf(DB,
                                        "SELECT count(*) FROM audit_log WHERE actor_id = %ld AND "
                                        "action IN ('calendar_feed.created', "
