@@ -428,8 +428,11 @@ static const char *read_hms(const char *p, int *seconds)
         sign = *p++ == '-' ? -1 : 1;
     int parts[3] = {0, 0, 0};
     for (int i = 0; i < 3; i++) {
-        if (!is_digit(*p))
-            return i == 0 ? NULL : p;
+        if (!is_digit(*p)) {
+            if (i == 0)
+                return NULL;
+            break; /* "1:" then no digit: the parts read so far */
+        }
         int v = 0;
         while (is_digit(*p) && v < 1000)
             v = v * 10 + (*p++ - '0');
@@ -474,7 +477,7 @@ static const char *read_rule(const char *p, struct tz_rule *r)
  * or -1 on a form this writer does not handle. */
 static int parse_posix_tz(const char *p, struct tz_rules *z)
 {
-    int off;
+    int off = 0;
     if ((p = skip_name(p)) == NULL || (p = read_hms(p, &off)) == NULL)
         return -1;
     z->std_offset = -off;

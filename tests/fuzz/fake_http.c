@@ -165,6 +165,12 @@ const char *db_value(const struct db_result *r, int row, int col)
     UNREACHABLE("db_value");
 }
 
+int db_nrows(const struct db_result *r)
+{
+    (void)r;
+    UNREACHABLE("db_nrows");
+}
+
 void db_result_free(struct db_result *r)
 {
     (void)r;
