@@ -8,9 +8,11 @@
  * independent implementation.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -936,6 +938,154 @@ START_TEST(test_python_dst_span)
 }
 END_TEST
 
+/* ---- Zone rules read from TZif footers (CONVENE_ZONEINFO) ---- */
+
+/* A zone file for the table below: the magic, filler, and the footer
+ * between two newlines, like the end of a real TZif file. */
+struct tz_case {
+    const char *name;   /* file under the test's zoneinfo directory */
+    const char *footer; /* NULL: the file is written raw from `raw` */
+    const char *raw;
+    const char *expect; /* a substring of the VTIMEZONE, or NULL */
+    bool dst;           /* daylight rules expected (else the fixed offset) */
+};
+
+static const struct tz_case tz_cases[] = {
+    /* Rules that are read. */
+    {"T/Cet", "CET-1CEST,M3.5.0,M10.5.0/3", NULL,
+     "DTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", true},
+    {"T/Explicit", "AAA-1BBB-3,M3.2.0/2:30:15,M11.1.6", NULL,
+     "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0300", true},
+    {"T/Angle", "<+0330>-3:30<+0430>,M3.4.3/0,M9.3.5/23:59:59", NULL,
+     "DTSTART:19700918T235959\r\nRRULE:FREQ=YEARLY;BYMONTH=9;BYDAY=3FR", true},
+    {"T/West", "EST5EDT,M3.2.0,M11.1.0", NULL, "TZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400", true},
+    /* Standard time only, or forms the writer does not handle: the fixed
+     * offset given by the caller. */
+    {"T/NoDst", "XYZ-1:30:15", NULL, NULL, false},
+    {"T/Colon", "XYZ-1:", NULL, NULL, false},
+    {"T/Short", "XY-1", NULL, NULL, false},
+    {"T/EmptyAngle", "<>-1", NULL, NULL, false},
+    {"T/OpenAngle", "<+07-7", NULL, NULL, false},
+    {"T/NoOffset", "CET", NULL, NULL, false},
+    {"T/Hours", "CET-168", NULL, NULL, false},
+    {"T/Minutes", "CET-1:60", NULL, NULL, false},
+    {"T/Seconds", "CET-1:00:60", NULL, NULL, false},
+    {"T/NoRules", "CET-1CEST", NULL, NULL, false},
+    {"T/ShortDst", "CET-1CE,M3.5.0,M10.5.0", NULL, NULL, false},
+    {"T/BadDstOffset", "CET-1CEST+,M3.5.0,M10.5.0", NULL, NULL, false},
+    {"T/Julian", "CET-1CEST,J60,J300", NULL, NULL, false},
+    {"T/Month", "CET-1CEST,M13.1.0,M10.5.0", NULL, NULL, false},
+    {"T/MonthZero", "CET-1CEST,M0.1.0,M10.5.0", NULL, NULL, false},
+    {"T/Week", "CET-1CEST,M3.6.0,M10.5.0", NULL, NULL, false},
+    {"T/WeekZero", "CET-1CEST,M3.0.0,M10.5.0", NULL, NULL, false},
+    {"T/Weekday", "CET-1CEST,M3.5.7,M10.5.0", NULL, NULL, false},
+    {"T/NoDot", "CET-1CEST,M3.5,M10.5.0", NULL, NULL, false},
+    {"T/NoDigit", "CET-1CEST,M3.x.0,M10.5.0", NULL, NULL, false},
+    {"T/BadTime", "CET-1CEST,M3.5.0/x,M10.5.0", NULL, NULL, false},
+    {"T/NegativeOnset", "CET-1CEST,M3.5.0/-1,M10.5.0", NULL, NULL, false},
+    {"T/LateOnset", "CET-1CEST,M3.5.0,M10.5.0/24", NULL, NULL, false},
+    {"T/OneRule", "CET-1CEST,M3.5.0", NULL, NULL, false},
+    {"T/Trailing", "CET-1CEST,M3.5.0,M10.5.0x", NULL, NULL, false},
+    {"T/FarDst", "AAA-1BBB-25,M3.5.0,M10.5.0", NULL, NULL, false},
+    {"T/FarStd", "AAA-19BBB-1,M3.5.0,M10.5.0", NULL, NULL, false},
+    /* Files that are not TZif, or whose end is not a footer. */
+    {"T/Magic", NULL,
+     "NotTZif, a file long enough to hold a footer in its last 128 bytes, which is read only "
+     "when the file begins with the TZif magic\nCET-1CEST,M3.5.0,M10.5.0/3\n",
+     NULL, false},
+    {"T/Tiny", NULL, "TZif\nCET-1CEST,M3.5.0,M10.5.0/3\n", NULL, false},
+    {"T/NoNewline", NULL, NULL, NULL, false},
+    {"T/NoStart", NULL, NULL, NULL, false},
+};
+
+static char tz_dir[] = "/tmp/convene-tz-XXXXXX";
+
+static void write_tz_file(const struct tz_case *c)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/T", tz_dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s", tz_dir, c->name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    if (c->raw != NULL) {
+        fputs(c->raw, f);
+    } else if (c->footer != NULL) {
+        fputs("TZif2", f);
+        for (int i = 0; i < 300; i++)
+            fputc(i % 7 == 0 ? '\n' : 'x', f);
+        fprintf(f, "\n%s\n", c->footer);
+    } else if (strcmp(c->name, "T/NoNewline") == 0) {
+        fputs("TZif2", f);
+        for (int i = 0; i < 300; i++)
+            fputc('x', f);
+        fputs("\nCET-1CEST,M3.5.0,M10.5.0/3", f); /* no final newline */
+    } else {
+        fputs("TZif2", f); /* 200 bytes without a newline, then one */
+        for (int i = 0; i < 200; i++)
+            fputc('x', f);
+        fputc('\n', f);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_vtimezone_footers)
+{
+    const struct tz_case *c = &tz_cases[_i];
+    write_tz_file(c);
+    ck_assert_int_eq(setenv("CONVENE_ZONEINFO", tz_dir, 1), 0);
+    strbuf b;
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(ics_vtimezone(&b, c->name, 3600), 0);
+    check_lines(b.data);
+    if (c->dst) {
+        ck_assert_msg(strstr(b.data, "BEGIN:DAYLIGHT\r\n") != NULL, "%s: no daylight rules in\n%s",
+                      c->name, b.data);
+        ck_assert_ptr_nonnull(strstr(b.data, "BEGIN:STANDARD\r\n"));
+    } else {
+        ck_assert_msg(strstr(b.data, "DAYLIGHT") == NULL, "%s: unexpected rules in\n%s", c->name,
+                      b.data);
+        ck_assert_ptr_nonnull(strstr(
+            b.data, "DTSTART:19700101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\n"));
+    }
+    if (c->expect != NULL)
+        ck_assert_msg(strstr(b.data, c->expect) != NULL, "%s: no \"%s\" in\n%s", c->name, c->expect,
+                      b.data);
+    strbuf_free(&b);
+    unsetenv("CONVENE_ZONEINFO");
+}
+END_TEST
+
+/* A zone path longer than the directory buffer is not read. */
+START_TEST(test_vtimezone_long_path)
+{
+    char dir[600];
+    memset(dir, 'd', sizeof dir - 1);
+    dir[0] = '/';
+    dir[sizeof dir - 1] = '\0';
+    ck_assert_int_eq(setenv("CONVENE_ZONEINFO", dir, 1), 0);
+    strbuf b;
+    strbuf_init(&b, 0);
+    ck_assert_int_eq(ics_vtimezone(&b, "Europe/Berlin", 3600), 0);
+    ck_assert_ptr_null(strstr(b.data, "DAYLIGHT"));
+    strbuf_free(&b);
+    unsetenv("CONVENE_ZONEINFO");
+}
+END_TEST
+
+static void tz_setup(void)
+{
+    ck_assert_ptr_nonnull(mkdtemp(tz_dir));
+}
+
+static void tz_teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tz_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    strcpy(tz_dir, "/tmp/convene-tz-XXXXXX");
+}
+
 Suite *make_ics_suite(void);
 Suite *make_ics_suite(void)
 {
@@ -968,6 +1118,12 @@ Suite *make_ics_suite(void)
     tcase_add_test(tc, test_vtimezone_dst_rules);
     tcase_add_loop_test(tc, test_python_dst_span, 0, (int)ARRAY_LEN(dst_spans));
     tcase_set_timeout(tc, 30);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("zone files");
+    tcase_add_checked_fixture(tc, tz_setup, tz_teardown);
+    tcase_add_loop_test(tc, test_vtimezone_footers, 0, (int)ARRAY_LEN(tz_cases));
+    tcase_add_test(tc, test_vtimezone_long_path);
     suite_add_tcase(s, tc);
     return s;
 }
