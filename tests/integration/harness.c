@@ -502,49 +502,70 @@ int harness_server_stop(struct server *s)
     return -1;
 }
 
-int harness_run_convene(const char *const *args, const char *const *env, char *err, size_t errlen)
+int harness_exec(const struct harness_exec_opts *o, const char *const *args, char *out,
+                 size_t outlen)
 {
-    int pipefd[2];
-    if (pipe(pipefd) != 0)
+    int res[2], in[2];
+    if (pipe(res) != 0)
         return -1;
+    if (pipe(in) != 0) {
+        close(res[0]);
+        close(res[1]);
+        return -1;
+    }
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        dup2(pipefd[1], STDERR_FILENO);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDOUT_FILENO);
-        close(pipefd[0]);
+        dup2(in[0], STDIN_FILENO);
+        dup2(res[1], STDERR_FILENO);
+        int devnull = o->with_stdout ? -1 : open("/dev/null", O_WRONLY);
+        dup2(o->with_stdout ? res[1] : devnull, STDOUT_FILENO);
+        close(in[1]);
+        close(res[0]);
         setenv("CONVENE_DATA_DIR", env_or_die("CONVENE_SOURCE_DIR"), 1);
-        for (size_t i = 0; env && env[i]; i++)
-            putenv(strdup(env[i]));
+        for (size_t i = 0; o->env && o->env[i]; i++) {
+            if (strchr(o->env[i], '=') != NULL)
+                putenv(strdup(o->env[i]));
+            else
+                unsetenv(o->env[i]);
+        }
         const char *argv[32];
         size_t n = 0;
-        argv[n++] = env_or_die("CONVENE_BIN");
+        argv[n++] = o->bin ? o->bin : env_or_die("CONVENE_BIN");
         for (size_t i = 0; args[i] && n < 31; i++)
             argv[n++] = args[i];
         argv[n] = NULL;
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
-    close(pipefd[1]);
+    close(in[0]);
+    close(res[1]);
+    size_t len = o->stdin_text ? strlen(o->stdin_text) : 0;
+    bool fed = len == 0 || write(in[1], o->stdin_text, len) == (ssize_t)len;
+    close(in[1]);
     size_t used = 0;
     for (;;) {
         char tmp[512];
-        ssize_t r = read(pipefd[0], tmp, sizeof tmp);
+        ssize_t r = read(res[0], tmp, sizeof tmp);
         if (r <= 0)
             break;
-        for (ssize_t i = 0; i < r && used + 1 < errlen; i++)
-            err[used++] = tmp[i];
+        for (ssize_t i = 0; i < r && used + 1 < outlen; i++)
+            out[used++] = tmp[i];
     }
-    if (errlen)
-        err[used < errlen ? used : errlen - 1] = '\0';
-    close(pipefd[0]);
+    if (outlen)
+        out[used] = '\0';
+    close(res[0]);
     int st;
-    if (waitpid(pid, &st, 0) != pid)
+    if (waitpid(pid, &st, 0) != pid || !fed)
         return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int harness_run_convene(const char *const *args, const char *const *env, char *err, size_t errlen)
+{
+    const struct harness_exec_opts o = {.env = env};
+    return harness_exec(&o, args, err, errlen);
 }
 
 /* ---- Mail catcher ---- */

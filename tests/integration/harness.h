@@ -123,8 +123,24 @@ int harness_server_stop(struct server *s);
 /* True when the process is still running. */
 bool harness_server_alive(const struct server *s);
 
-/* Runs the convene binary with args and env ("NAME=value", NULL-ended);
- * captures stderr into err (truncated). Returns the exit status or -1. */
+/* How harness_exec runs a program. Zero-initialised: CONVENE_BIN, stdin
+ * empty, only stderr captured. */
+struct harness_exec_opts {
+    const char *bin;        /* NULL: CONVENE_BIN */
+    const char *const *env; /* NULL-ended; "NAME=value" sets, "NAME" unsets */
+    const char *stdin_text; /* written to the program's stdin; NULL: none */
+    bool with_stdout;       /* stdout lands in out too (else /dev/null) */
+};
+
+/* Runs a program (by default the convene binary) with args (NULL-ended)
+ * and CONVENE_DATA_DIR set to the source tree before o->env is applied;
+ * its stderr (and stdout when asked) lands in out, NUL-terminated and
+ * truncated to outlen. Returns the exit status, or -1 when it could not
+ * run or was killed by a signal. */
+int harness_exec(const struct harness_exec_opts *o, const char *const *args, char *out,
+                 size_t outlen);
+
+/* harness_exec with CONVENE_BIN, env and only stderr captured into err. */
 int harness_run_convene(const char *const *args, const char *const *env, char *err, size_t errlen);
 
 /* ---- Mail catcher (deploy/mailcatcher.py) ---- */

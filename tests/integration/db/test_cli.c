@@ -20,55 +20,18 @@ Suite *make_cli_suite(void);
 
 static char out[8192];
 
-/*
- * Runs the convene binary with args (NULL-ended) and stdin_text on its
- * standard input (NULL: /dev/null); stdout and stderr both land in out.
- * database: conninfo for CONVENE_DATABASE_URL. Returns the exit status.
- */
+/* Runs the convene binary with args (NULL-ended) against database (a
+ * conninfo) with stdin_text on its standard input (NULL: none); stdout and
+ * stderr both land in out. Returns the exit status. */
 static int run_cli(const char *database, const char *stdin_text, const char *const *args)
 {
-    int in[2], res[2];
-    ck_assert_int_eq(pipe(in), 0);
-    ck_assert_int_eq(pipe(res), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(in[0], STDIN_FILENO);
-        dup2(res[1], STDOUT_FILENO);
-        dup2(res[1], STDERR_FILENO);
-        close(in[1]);
-        close(res[0]);
-        setenv("CONVENE_DATA_DIR", getenv("CONVENE_SOURCE_DIR"), 1);
-        setenv("CONVENE_DATABASE_URL", database, 1);
-        setenv("CONVENE_ARGON2_MEMLIMIT", "8M", 1);
-        setenv("CONVENE_ARGON2_OPSLIMIT", "1", 1);
-        const char *argv[32];
-        size_t n = 0;
-        argv[n++] = getenv("CONVENE_BIN");
-        for (size_t i = 0; args[i] && n < 31; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(in[0]);
-    close(res[1]);
-    if (stdin_text)
-        ck_assert_int_eq(write(in[1], stdin_text, strlen(stdin_text)), (ssize_t)strlen(stdin_text));
-    close(in[1]);
-    size_t used = 0;
-    for (;;) {
-        ssize_t r = read(res[0], out + used, sizeof out - 1 - used);
-        if (r <= 0)
-            break;
-        used += (size_t)r;
-    }
-    out[used] = '\0';
-    close(res[0]);
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st), "convene died: %s", out);
-    return WEXITSTATUS(st);
+    char url[512];
+    snprintf(url, sizeof url, "CONVENE_DATABASE_URL=%s", database);
+    const char *env[] = {url, "CONVENE_ARGON2_MEMLIMIT=8M", "CONVENE_ARGON2_OPSLIMIT=1", NULL};
+    const struct harness_exec_opts o = {.env = env, .stdin_text = stdin_text, .with_stdout = true};
+    int rc = harness_exec(&o, args, out, sizeof out);
+    ck_assert_msg(rc >= 0, "convene died: %s", out);
+    return rc;
 }
 
 static int cli(const char *stdin_text, const char *const *args)

@@ -28,42 +28,14 @@ static char out[8192];
  * stdout and stderr land in out. Returns the exit status. */
 static int run_convene(const char *bin, const char *data_dir, const char *const *args)
 {
-    int res[2];
-    ck_assert_int_eq(pipe(res), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(res[1], STDOUT_FILENO);
-        dup2(res[1], STDERR_FILENO);
-        close(res[0]);
-        if (data_dir)
-            setenv("CONVENE_DATA_DIR", data_dir, 1);
-        else
-            unsetenv("CONVENE_DATA_DIR");
-        setenv("CONVENE_DATABASE_URL", harness_pg_url(DB), 1);
-        const char *argv[16];
-        size_t n = 0;
-        argv[n++] = bin ? bin : getenv("CONVENE_BIN");
-        for (size_t i = 0; args[i] && n < 15; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(res[1]);
-    size_t used = 0;
-    for (;;) {
-        ssize_t r = read(res[0], out + used, sizeof out - 1 - used);
-        if (r <= 0)
-            break;
-        used += (size_t)r;
-    }
-    out[used] = '\0';
-    close(res[0]);
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st), "convene died: %s", out);
-    return WEXITSTATUS(st);
+    char dir[256], url[512];
+    snprintf(dir, sizeof dir, "CONVENE_DATA_DIR=%s", data_dir ? data_dir : "");
+    snprintf(url, sizeof url, "CONVENE_DATABASE_URL=%s", harness_pg_url(DB));
+    const char *env[] = {data_dir ? dir : "CONVENE_DATA_DIR", url, NULL};
+    const struct harness_exec_opts o = {.bin = bin, .env = env, .with_stdout = true};
+    int rc = harness_exec(&o, args, out, sizeof out);
+    ck_assert_msg(rc >= 0, "convene died: %s", out);
+    return rc;
 }
 
 static int migrate(const char *bin, const char *data_dir)

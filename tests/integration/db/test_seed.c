@@ -23,39 +23,20 @@ Suite *make_seed_suite(void);
 static char root[128];
 static char out[16384];
 
+/* Runs `convene seed` on the test data folder; stdout and stderr land in
+ * out. The demo accounts' passwords get fast hashes: this is not about
+ * Argon2. Returns the exit status. */
 static int seed(void)
 {
-    int res[2];
-    ck_assert_int_eq(pipe(res), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(res[1], STDOUT_FILENO);
-        dup2(res[1], STDERR_FILENO);
-        close(res[0]);
-        setenv("CONVENE_DATA_DIR", root, 1);
-        setenv("CONVENE_DATABASE_URL", harness_pg_url(DB), 1);
-        /* The demo accounts' passwords: fast hashes, this is not about Argon2. */
-        setenv("CONVENE_ARGON2_MEMLIMIT", "8M", 1);
-        setenv("CONVENE_ARGON2_OPSLIMIT", "1", 1);
-        const char *bin = getenv("CONVENE_BIN");
-        execl(bin, bin, "seed", (char *)NULL);
-        _exit(127);
-    }
-    close(res[1]);
-    size_t used = 0;
-    for (;;) {
-        ssize_t r = read(res[0], out + used, sizeof out - 1 - used);
-        if (r <= 0)
-            break;
-        used += (size_t)r;
-    }
-    out[used] = '\0';
-    close(res[0]);
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st), "convene died: %s", out);
-    return WEXITSTATUS(st);
+    char dir[256], url[512];
+    snprintf(dir, sizeof dir, "CONVENE_DATA_DIR=%s", root);
+    snprintf(url, sizeof url, "CONVENE_DATABASE_URL=%s", harness_pg_url(DB));
+    const char *env[] = {dir, url, "CONVENE_ARGON2_MEMLIMIT=8M", "CONVENE_ARGON2_OPSLIMIT=1", NULL};
+    const char *args[] = {"seed", NULL};
+    const struct harness_exec_opts o = {.env = env, .with_stdout = true};
+    int rc = harness_exec(&o, args, out, sizeof out);
+    ck_assert_msg(rc >= 0, "convene died: %s", out);
+    return rc;
 }
 
 static void write_seed(const char *name, const char *text)
