@@ -294,7 +294,7 @@ static void read_locale(struct http_req *req, json_t *body, struct api_fields *f
 /* Creates a one-time token for account_id and returns the link to the
  * page `page` carrying it (caller frees). NULL on a database error. */
 static char *make_token_link(struct http_req *req, struct db_conn *c, long account_id,
-                             const char *purpose, int minutes, const char *page)
+                             const char *purpose, int minutes, const char *page, const char *next)
 {
     char token[48], hash[72], id[24], mins[16];
     auth_random_token(token);
@@ -306,20 +306,27 @@ static char *make_token_link(struct http_req *req, struct db_conn *c, long accou
     if (r == NULL)
         return NULL;
     db_result_free(r);
-    return xasprintf("%s/%s?token=%s", config_of(req)->base_url, page, token);
+    if (next == NULL)
+        return xasprintf("%s/%s?token=%s", config_of(req)->base_url, page, token);
+    char *escaped = str_query_escape(next);
+    char *link =
+        xasprintf("%s/%s?token=%s&next=%s", config_of(req)->base_url, page, token, escaped);
+    free(escaped);
+    return link;
 }
 
 /*
  * Queues the mail `tmpl` with a link (a fresh one-time token of `purpose`
- * for account_id, valid `minutes`, leading to `page`) for the account in
- * row 0 of r (st_account_by_email columns). 0 or -1.
+ * for account_id, valid `minutes`, leading to `page`, with `next`, the
+ * page to return to afterwards, when not NULL) for the account in row 0 of
+ * r (st_account_by_email columns). 0 or -1.
  */
 static int queue_link_mail(struct api_ctx *x, const struct db_result *r, const char *tmpl,
                            const char *purpose, int minutes, const char *page,
-                           const char *minutes_var)
+                           const char *minutes_var, const char *next)
 {
     long id = strtol(db_value(r, 0, 0), NULL, 10);
-    char *link = make_token_link(x->req, x->c, id, purpose, minutes, page);
+    char *link = make_token_link(x->req, x->c, id, purpose, minutes, page, next);
     if (link == NULL)
         return -1;
     int amount = str_eq(minutes_var, "expires_hours") ? minutes / 60 : minutes;
@@ -366,16 +373,17 @@ out:
 static const char *signup_message =
     "If this address can be used, we have sent a message to it; follow its link to continue.";
 
-static const char *const signup_members[] = {"email",    "password", "name",   "organisation_id",
-                                             "position", "country",  "locale", NULL};
+static const char *const signup_members[] = {
+    "email", "password", "name", "organisation_id", "position", "country", "locale", "next", NULL};
 
 /*
  * The transaction of a sign-up whose password is hashed: creates the
- * account and mails a verification link, or, when the address is taken,
- * tells its owner instead. *org_ok is false when organisation_id names no
- * organisation (nothing written). 0, or -1 with the transaction failed.
+ * account and mails a verification link (leading back to `next` when not
+ * NULL), or, when the address is taken, tells its owner instead. *org_ok
+ * is false when organisation_id names no organisation (nothing written).
+ * 0, or -1 with the transaction failed.
  */
-static int signup_tx(struct api_ctx *x, const char *const params[7], bool *org_ok)
+static int signup_tx(struct api_ctx *x, const char *const params[7], const char *next, bool *org_ok)
 {
     struct db_result *r = db_run(x->c, st_signup, 7, params);
     if (r == NULL)
@@ -396,7 +404,7 @@ static int signup_tx(struct api_ctx *x, const char *const params[7], bool *org_o
     if (rc == 0 && db_nrows(acct) == 1) {
         if (created) {
             rc = queue_link_mail(x, acct, "verify_email", "verify_email", VERIFY_TOKEN_MINUTES,
-                                 "verify-email.html", "expires_hours");
+                                 "verify-email.html", "expires_hours", next);
             if (rc == 0)
                 rc = audit_log(x->c, x->req, strtol(ids, NULL, 10), "account.signup", "account",
                                ids, NULL);
@@ -426,6 +434,13 @@ void accounts_signup(struct http_req *req)
     const char *name = api_string(req, x.body, "name", &x.f, API_REQUIRED | API_TRIM, 1, 200);
     const char *position = api_string(req, x.body, "position", &x.f, API_TRIM, 0, 200);
     const char *country = api_string(req, x.body, "country", &x.f, API_TRIM, 0, 100);
+    /* The page sign-up started from (an activity): the mail link returns
+     * there, whichever browser opens it. */
+    const char *next = api_string(req, x.body, "next", &x.f, 0, 1, 300);
+    if (next != NULL && !str_is_site_path(next)) {
+        api_field_error(&x.f, "next", "invalid_format", "Must be a path on this site.");
+        next = NULL;
+    }
     long org = 0;
     bool has_org = api_integer(x.body, "organisation_id", &x.f, 0, 1, 1L << 53, &org);
     char locale[16], org_s[24], key[300], lower[260];
@@ -455,7 +470,7 @@ void accounts_signup(struct http_req *req)
     snprintf(org_s, sizeof org_s, "%ld", org);
     const char *params[] = {email, hash, name, has_org ? org_s : NULL, position, country, locale};
     bool org_ok = true;
-    if (db_begin(x.c) != 0 || signup_tx(&x, params, &org_ok) != 0 || db_commit(x.c) != 0) {
+    if (db_begin(x.c) != 0 || signup_tx(&x, params, next, &org_ok) != 0 || db_commit(x.c) != 0) {
         api_fail_tx(&x);
     } else if (!org_ok) {
         api_field_error(&x.f, "organisation_id", "not_found", "No such organisation.");
@@ -551,7 +566,7 @@ void accounts_verify_resend(struct http_req *req)
     int rc = 0;
     if (db_nrows(r) == 1 && str_eq(db_value(r, 0, 3), "f"))
         rc = queue_link_mail(&x, r, "verify_email", "verify_email", VERIFY_TOKEN_MINUTES,
-                             "verify-email.html", "expires_hours");
+                             "verify-email.html", "expires_hours", NULL);
     if (rc != 0 || db_commit(x.c) != 0)
         api_fail_tx(&x);
     else
@@ -733,7 +748,7 @@ void accounts_forgot(struct http_req *req)
     int rc = 0;
     if (db_nrows(r) == 1) {
         rc = queue_link_mail(&x, r, "password_reset", "reset_password", RESET_TOKEN_MINUTES,
-                             "reset-password.html", "expires_minutes");
+                             "reset-password.html", "expires_minutes", NULL);
         if (rc == 0)
             rc = audit_log(x.c, req, 0, "password.reset_requested", "account", db_value(r, 0, 0),
                            NULL);

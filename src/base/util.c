@@ -246,6 +246,36 @@ bool str_has_crlf(const char *s, size_t n)
     return false;
 }
 
+bool str_is_site_path(const char *s)
+{
+    if (s == NULL || s[0] != '/' || s[1] == '/' || strlen(s) > 300)
+        return false;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (!isalnum((unsigned char)*p) && strchr("-._~/?=&%#", *p) == NULL)
+            return false;
+    }
+    return true;
+}
+
+char *str_query_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = xmalloc(3 * n + 1);
+    char *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (isalnum(*p) || strchr("-._~", *p) != NULL) {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 int str_to_long(const char *s, long min, long max, long *out)
 {
     if (s == NULL || *s == '\0')

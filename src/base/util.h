@@ -79,6 +79,13 @@ bool str_valid_utf8(const char *s, size_t n);
 /* True when s contains CR, LF or NUL within its first n bytes; used to keep
  * user text out of protocol headers. */
 bool str_has_crlf(const char *s, size_t n);
+/* True when s is a path on this site to send a person back to after a
+ * mail link: "/" then URL characters only (letters, digits and
+ * -._~/?=&%#), at most 300 bytes; never "//host" or "/\\host". */
+bool str_is_site_path(const char *s);
+/* A new string: s with every byte but letters, digits and -._~
+ * percent-encoded, for a query parameter's value. Never NULL. */
+char *str_query_escape(const char *s);
 /*
  * Parses a whole decimal integer in [min, max]. Leading/trailing spaces,
  * signs on unsigned ranges, empty strings and trailing garbage are errors.

@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import {
-  allowApi, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
+  allowApi, apiSession, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, verifiedAccount, waitForMail,
 } from "./lib.mjs";
 
 // ---- The scene ------------------------------------------------------------
@@ -78,21 +78,6 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-// Logs a browser context in through the API; returns a call(method, path,
-// body) that sends the session's CSRF token.
-async function apiSession(context, email, pw) {
-  const r = await context.request.post(`${env.base}/api/auth/login`, { data: { email, password: pw } });
-  assert.equal(r.status(), 200, `log-in of ${email}`);
-  const { csrf_token: csrf } = await r.json();
-  return async (method, path, data) => {
-    const res = await context.request.fetch(`${env.base}${path}`, {
-      method, data, headers: method === "GET" ? {} : { "X-CSRF-Token": csrf },
-    });
-    const type = res.headers()["content-type"] || "";
-    return { status: res.status(), body: type.startsWith("application/json") ? await res.json() : await res.text(), headers: res.headers() };
-  };
-}
-
 // A page logged in as `email` through the log-in page, then at `path`.
 // allows: [status, method, path, why] answers the page may get on purpose.
 async function loggedIn(email, pw, path, allows = []) {
@@ -107,16 +92,10 @@ async function loggedIn(email, pw, path, allows = []) {
   return { context, page };
 }
 
-// Signs up and confirms an account through the API and the caught mail.
-async function verifiedAccount(email, pw, name) {
+// Signs up and confirms an account in a context of its own.
+async function newVerifiedAccount(email, password, name) {
   const context = await newContext(browser);
-  const before = await lastMailId();
-  const r = await context.request.post(`${env.base}/api/auth/signup`, { data: { email, password: pw, name } });
-  assert.equal(r.status(), 202);
-  const mail = await waitForMail(email, /confirm your email address/i, { after: before });
-  const token = new URL(linkIn(mail, "verify-email.html")).searchParams.get("token");
-  const v = await context.request.post(`${env.base}/api/auth/verify`, { data: { token } });
-  assert.equal(v.status(), 200);
+  await verifiedAccount(context, { email, password, name });
   await context.close();
 }
 
@@ -532,7 +511,7 @@ test("members vote; one changes the vote, another withdraws and votes again; vis
   await assertNoProblems(visitor);
   await visitor.close();
 
-  await verifiedAccount(VOTER2, VOTER2_PASSWORD, "Trần Văn Minh");
+  await newVerifiedAccount(VOTER2, VOTER2_PASSWORD, "Trần Văn Minh");
   const { context, page } = await loggedIn(VOTER2, VOTER2_PASSWORD, `/awards/vote.html?cycle=${state.cycleId}`);
   const cat = page.locator("section.vote-category", { has: page.getByRole("heading", { name: CAT1 }) });
   assert.match(await cat.innerText(), /You have not voted in this category/);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  allowApi, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
+  allowApi, apiSession, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, verifiedAccount, waitForMail,
 } from "./lib.mjs";
 
 let browser;
@@ -21,23 +21,6 @@ after(async () => {
 });
 
 // ---- API helpers (setting the scene as staff, outside the pages) ---------
-
-// Logs a browser context in through the API; returns a fetch that sends the
-// session's CSRF token with state-changing requests.
-async function apiSession(context, email, password) {
-  const r = await context.request.post(`${env.base}/api/auth/login`, { data: { email, password } });
-  assert.equal(r.status(), 200, `log-in of ${email}`);
-  const { csrf_token: csrf } = await r.json();
-  return async (method, path, data) => {
-    const res = await context.request.fetch(`${env.base}${path}`, {
-      method,
-      data,
-      headers: method === "GET" ? {} : { "X-CSRF-Token": csrf },
-    });
-    const type = res.headers()["content-type"] || "";
-    return { status: res.status(), body: type.startsWith("application/json") ? await res.json() : await res.text() };
-  };
-}
 
 async function findActivity(call, title) {
   const r = await call("GET", `/api/activities?status=all&per_page=100&q=${encodeURIComponent(title)}`);
@@ -53,17 +36,6 @@ async function accountId(adminCall, email) {
   const a = r.body.items.find((x) => x.email === email);
   assert.ok(a, `an account ${email}`);
   return a.id;
-}
-
-// Signs up and confirms an account through the API and the caught mail.
-async function verifiedAccount(context, { email, password, name }) {
-  const before = await lastMailId();
-  const r = await context.request.post(`${env.base}/api/auth/signup`, { data: { email, password, name } });
-  assert.equal(r.status(), 202);
-  const mail = await waitForMail(email, /confirm your email address/i, { after: before });
-  const token = new URL(linkIn(mail, "verify-email.html")).searchParams.get("token");
-  const v = await context.request.post(`${env.base}/api/auth/verify`, { data: { token } });
-  assert.equal(v.status(), 200);
 }
 
 const FORUM = "The 3rd International Forum on Low Carbon Cities";

@@ -291,3 +291,35 @@ export async function logIn(page, email, password) {
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
 }
+
+// ---- Setting the scene through the API ------------------------------------
+
+// Logs a browser context in through the API; returns call(method, path,
+// body) that sends the session's CSRF token on writes and answers
+// {status, body (JSON, or the text of another type), headers}.
+export async function apiSession(context, email, password) {
+  const r = await context.request.post(`${env.base}/api/auth/login`, { data: { email, password } });
+  assert.equal(r.status(), 200, `log-in of ${email}`);
+  const { csrf_token: csrf } = await r.json();
+  return async (method, path, data) => {
+    const res = await context.request.fetch(`${env.base}${path}`, {
+      method,
+      data,
+      headers: method === "GET" ? {} : { "X-CSRF-Token": csrf },
+    });
+    const type = res.headers()["content-type"] || "";
+    const body = type.startsWith("application/json") ? await res.json() : await res.text();
+    return { status: res.status(), body, headers: res.headers() };
+  };
+}
+
+// Signs up and confirms an account through the API and the caught mail.
+export async function verifiedAccount(context, { email, password, name }) {
+  const since = await lastMailId();
+  const r = await context.request.post(`${env.base}/api/auth/signup`, { data: { email, password, name } });
+  assert.equal(r.status(), 202, `sign-up of ${email}`);
+  const mail = await waitForMail(email, /confirm your email address/i, { after: since });
+  const token = new URL(linkIn(mail, "verify-email.html")).searchParams.get("token");
+  const v = await context.request.post(`${env.base}/api/auth/verify`, { data: { token } });
+  assert.equal(v.status(), 200, `confirmation of ${email}`);
+}

@@ -4,7 +4,7 @@
 // the top of a form (each entry a link to its field).
 import { api, errorMessage } from "./api.js";
 import { clear, h } from "./dom.js";
-import { showFieldErrors } from "./form.js";
+import { fillSummary, showFieldErrors } from "./form.js";
 import { formatNumber, hasKey, t, tn } from "./i18n.js";
 import { hasRole, isStaff } from "./layout.js";
 
@@ -210,42 +210,20 @@ export function showErrors(form, summaryEl, result) {
   const fields = result && result.data && result.data.error && result.data.error.fields;
   if (!fields || typeof fields !== "object" || !Object.keys(fields).length) {
     showFieldErrors(form, null);
-    if (result && !result.ok) {
-      summaryEl.append(h("h2", null, t("awards.err.heading")), h("p", null, errorMessage(result)));
-      summaryEl.className = "notice bad error-summary";
-      summaryEl.setAttribute("role", "alert");
-      summaryEl.hidden = false;
-      summaryEl.setAttribute("tabindex", "-1");
-      summaryEl.focus();
-    }
+    if (result && !result.ok) fillSummary(summaryEl, [[null, errorMessage(result)]], t("awards.err.heading"));
     return false;
   }
   const worded = {};
   for (const [name, err] of Object.entries(fields)) worded[name] = { code: "x", message: fieldText(name, err) };
   showFieldErrors(form, { data: { error: { fields: worded } } });
-  const list = h("ul");
+  const entries = [];
   for (const [name, err] of Object.entries(worded)) {
     const item = form.elements.namedItem(name);
     const el = item && (item.setAttribute ? item : item[0]);
     if (el && !el.id) el.id = `${form.id}-${name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
-    list.append(h("li", null, el ? h("a", { href: `#${el.id}`, dataset: { field: el.id } }, err.message) : err.message));
+    entries.push([el || null, err.message]);
   }
-  summaryEl.append(h("h2", null, t("awards.err.heading")), list);
-  summaryEl.className = "notice bad error-summary";
-  summaryEl.setAttribute("role", "alert");
-  summaryEl.hidden = false;
-  summaryEl.setAttribute("tabindex", "-1");
-  summaryEl.focus();
-  for (const a of summaryEl.querySelectorAll("a[data-field]")) {
-    a.addEventListener("click", (event) => {
-      event.preventDefault();
-      const target = document.getElementById(a.dataset.field);
-      if (target) {
-        target.scrollIntoView({ block: "center" });
-        target.focus();
-      }
-    });
-  }
+  fillSummary(summaryEl, entries, t("awards.err.heading"));
   return true;
 }
 

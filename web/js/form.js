@@ -90,20 +90,18 @@ function clearSummary(form) {
   if (prefix && document.title.startsWith(prefix)) document.title = document.title.slice(prefix.length);
 }
 
-// Shows a summary of `errors` ([[input or null, message]]) above the form:
-// "There is a problem" and a list whose entries link to their fields;
-// "Error: " before the page's title; the focus on the summary.
-export function showSummary(form, errors) {
-  clearSummary(form);
-  if (!errors.length) return null;
-  const box = document.createElement("div");
-  box.id = `${form.id || "form"}-error-summary`;
+// Fills box with an error summary: a heading ("There is a problem") and a
+// list of `errors` ([[input or null, message]]), each entry with an input
+// a link that moves the focus to it. The box becomes an alert and takes
+// the focus. Used by showSummary and by pages that keep their own box.
+export function fillSummary(box, errors, heading = t("form.error_heading")) {
+  box.replaceChildren();
   box.className = "notice bad error-summary";
   box.setAttribute("role", "alert");
   box.setAttribute("tabindex", "-1");
-  const heading = document.createElement("h2");
-  heading.textContent = t("form.error_heading");
-  box.setAttribute("aria-labelledby", (heading.id = `${box.id}-title`));
+  const title = document.createElement("h2");
+  title.textContent = heading;
+  if (box.id) box.setAttribute("aria-labelledby", (title.id = `${box.id}-title`));
   const list = document.createElement("ul");
   for (const [input, message] of errors) {
     const li = document.createElement("li");
@@ -122,11 +120,23 @@ export function showSummary(form, errors) {
     }
     list.append(li);
   }
-  box.append(heading, list);
+  box.append(title, list);
+  box.hidden = false;
+  box.focus();
+}
+
+// Shows a summary of `errors` ([[input or null, message]]) above the form:
+// "There is a problem" and a list whose entries link to their fields;
+// "Error: " before the page's title; the focus on the summary.
+export function showSummary(form, errors) {
+  clearSummary(form);
+  if (!errors.length) return null;
+  const box = document.createElement("div");
+  box.id = `${form.id || "form"}-error-summary`;
   form.insertAdjacentElement("beforebegin", box);
   const prefix = titlePrefix();
   if (!document.title.startsWith(prefix)) document.title = t("form.error_title", { title: document.title });
-  box.focus();
+  fillSummary(box, errors);
   return box;
 }
 

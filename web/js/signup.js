@@ -34,6 +34,10 @@ form.addEventListener("submit", async (event) => {
   }
   const org = form.elements.organisation_id.value;
   if (org) body.organisation_id = Number(org);
+  // The confirmation link in the mail leads back there too, in any browser
+  // (paths of the form the server takes: "/", then URL characters).
+  const back = next ? safeNext(next, location.origin) : "/index.html";
+  if (back !== "/index.html" && /^\/(?!\/)[A-Za-z0-9\-._~\/?=&%#]{0,299}$/.test(back)) body.next = back;
   await submit(form, result, () => api("POST", "/api/auth/signup", body), () => {
     form.hidden = true;
     // The activity sign-up started from: offered again after confirming.

@@ -1462,6 +1462,60 @@ START_TEST(the_server_exits_cleanly)
 }
 END_TEST
 
+/* Sign-up started from an activity: the confirmation link carries the way
+ * back (`next`, percent-encoded after the token), so it works in whichever
+ * browser opens the mail; a `next` that is not a path on this site is 422
+ * on the field and nothing is written. */
+START_TEST(signup_link_leads_back_to_where_it_started)
+{
+    static const char *const bad[] = {"//evil.example/x",
+                                      "https://evil.example/",
+                                      "activity.html",
+                                      "/a b",
+                                      "/a\\b",
+                                      "/a\"b",
+                                      "/a<b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "email", "return.bad@seoul.example.org",
+                                 "password", PASSWORD, "name", "Return Bad", "next", bad[i]);
+        char *text = json_dumps(body, 0);
+        long st = 0;
+        json_t *j = hcall_json(&srv, "POST", "/api/auth/signup", text, NULL, &st);
+        ck_assert_msg(st == 422, "next=%s answered %ld", bad[i], st);
+        ck_assert_str_eq(hjson_field_code(j, "next"), "invalid_format");
+        json_decref(j);
+        free(text);
+        json_decref(body);
+    }
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
+                                          "'return.bad@seoul.example.org'"),
+                     0);
+
+    json_t *body =
+        json_pack("{s:s,s:s,s:s,s:s}", "email", "return.ok@seoul.example.org", "password", PASSWORD,
+                  "name", "Return Ok", "next", "/activity.html?id=42&tab=register#form");
+    char *text = json_dumps(body, 0);
+    HEXPECT(&srv, "POST", "/api/auth/signup", text, NULL, 202, NULL);
+    free(text);
+    json_decref(body);
+    json_t *m =
+        harness_wait_mail(&mail, "return.ok@seoul.example.org", "confirm your email", 30000);
+    ck_assert_ptr_nonnull(m);
+    const char *mail_text = json_string_value(json_object_get(m, "text"));
+    ck_assert_msg(strstr(mail_text, "&next=%2Factivity.html%3Fid%3D42%26tab%3Dregister%23form") !=
+                      NULL,
+                  "no way back in: %s", mail_text);
+    char token[80], verify[160];
+    ck_assert_int_eq(harness_token_from(mail_text, token, sizeof token), 0);
+    json_decref(m);
+    snprintf(verify, sizeof verify, "{\"token\":\"%s\"}", token);
+    HEXPECT(&srv, "POST", "/api/auth/verify", verify, NULL, 200, NULL);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM accounts WHERE email = "
+                                          "'return.ok@seoul.example.org' AND email_verified"),
+                     1);
+}
+END_TEST
+
 Suite *make_accounts_suite(void)
 {
     Suite *s = suite_create("accounts");
@@ -1488,6 +1542,7 @@ Suite *make_accounts_suite(void)
     tcase_add_test(tc, changing_the_password);
     tcase_add_test(tc, revoking_a_role);
     tcase_add_test(tc, verify_and_resend);
+    tcase_add_test(tc, signup_link_leads_back_to_where_it_started);
     tcase_add_test(tc, organisations_are_listed);
     tcase_add_test(tc, a_trusted_proxy_gives_the_client_address);
     tcase_add_test(tc, bodies_are_strict);

@@ -7,6 +7,36 @@
 
 #include "base/util.h"
 
+START_TEST(site_paths_and_query_escaping)
+{
+    static const char *const good[] = {"/", "/activity.html?id=42", "/a/b-c_d.e~f?x=1&y=%20#top"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(str_is_site_path(good[i]), "refused %s", good[i]);
+    static const char *const bad[] = {NULL,   "",      "activity.html", "//evil.example", "/\\evil",
+                                      "/a b", "/a\"b", "/a<b>",         "/a\nb",          "/é"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(!str_is_site_path(bad[i]), "accepted case %zu", i);
+    char longest[302];
+    memset(longest, 'a', sizeof longest);
+    longest[0] = '/';
+    longest[300] = '\0';
+    ck_assert(str_is_site_path(longest));
+    longest[300] = 'a';
+    longest[301] = '\0';
+    ck_assert(!str_is_site_path(longest));
+
+    char *e = str_query_escape("/activity.html?id=42&x=a b#c~d_e-f");
+    ck_assert_str_eq(e, "%2Factivity.html%3Fid%3D42%26x%3Da%20b%23c~d_e-f");
+    free(e);
+    e = str_query_escape("\xea\xb9\x80");
+    ck_assert_str_eq(e, "%EA%B9%80");
+    free(e);
+    e = str_query_escape("");
+    ck_assert_str_eq(e, "");
+    free(e);
+}
+END_TEST
+
 Suite *make_util_suite(void);
 
 START_TEST(strbuf_grows_and_stays_terminated)
@@ -178,6 +208,7 @@ Suite *make_util_suite(void)
     tcase_add_test(tc, to_long_is_strict);
     tcase_add_test(tc, ip_blocks_and_lists);
     tcase_add_test(tc, crlf_detection);
+    tcase_add_test(tc, site_paths_and_query_escaping);
     tcase_add_test(tc, rfc3339_format);
     suite_add_tcase(s, tc);
     return s;
