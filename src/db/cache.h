@@ -90,7 +90,7 @@ void cache_set_online(bool on);
 void cache_notified(const char *channel);
 /*
  * The primary's WAL position a build must see to be stored as fresh: the
- * listener records it (pg_current_wal_lsn, read after the notification
+ * listener records it (pg_current_wal_insert_lsn, read after the notification
  * arrived, so past the commit that sent it) before it drops the caches,
  * and when it comes online. A build reading a replica checks that the
  * replica has replayed that far (db_acquire_read), else reads the

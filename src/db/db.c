@@ -353,7 +353,7 @@ uint64_t db_wal_lsn(struct db_conn *c)
     struct db_result *r =
         db_query(c,
                  "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
-                 "ELSE pg_current_wal_lsn() END",
+                 "ELSE pg_current_wal_insert_lsn() END",
                  0, NULL);
     uint64_t lsn = parse_lsn(db_value(r, 0, 0));
     db_result_free(r);

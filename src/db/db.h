@@ -83,9 +83,10 @@ void db_release(struct db_conn *c);
 struct db_conn *db_acquire_read(struct db_pool *read, struct db_pool *primary, uint64_t min_lsn,
                                 bool *on_standby);
 
-/* The primary's current WAL position (pg_current_wal_lsn), as a number; 0
- * when it cannot be read (a server in recovery answers its replay
- * position). */
+/* The primary's current WAL insert position (pg_current_wal_insert_lsn:
+ * past every commit it acknowledged, even with synchronous_commit=off,
+ * which answers before the commit record is written), as a number; 0 when
+ * it cannot be read (a server in recovery answers its replay position). */
 uint64_t db_wal_lsn(struct db_conn *c);
 
 struct db_pool_stats {
