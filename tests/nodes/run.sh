@@ -476,6 +476,7 @@ nr_ok=0
     [ "$primary_reads" -gt 0 ] && nr_ok=1
 check "replica stopped" "$nr_ok" "PATCH $(cat "$work/patch-status.txt"); catalogue through nginx for 2 s: answers $statuses, change seen after $seen ms; $primary_reads reads from the primary"
 
+say "for sizing: database $(psql_p -c "SELECT pg_size_pretty(pg_database_size('convene'))") after the run; replica lag at the end of the load $(psql_p -c "SELECT coalesce(max(replay_lag)::text, 'none') FROM pg_stat_replication")"
 echo
 say "$(( ${#results[@]} - fails )) of ${#results[@]} checks passed in $(($(date +%s) - t_start)) s"
 [ "$fails" = 0 ] || exit 1
