@@ -342,10 +342,18 @@ void db_release(struct db_conn *c)
 /* "X/Y" (a pg_lsn's text) as one number; 0 when it is not one. */
 static uint64_t parse_lsn(const char *s)
 {
-    unsigned long hi = 0, lo = 0;
-    if (s == NULL || sscanf(s, "%lx/%lx", &hi, &lo) != 2)
+    if (s == NULL)
         return 0;
-    return ((uint64_t)hi << 32) | (uint64_t)(lo & 0xffffffffUL);
+    char *end = NULL;
+    errno = 0;
+    unsigned long long hi = strtoull(s, &end, 16);
+    if (end == s || *end != '/' || errno != 0 || hi > 0xffffffffULL)
+        return 0;
+    const char *lo_text = end + 1;
+    unsigned long long lo = strtoull(lo_text, &end, 16);
+    if (end == lo_text || *end != '\0' || errno != 0 || lo > 0xffffffffULL)
+        return 0;
+    return ((uint64_t)hi << 32) | (uint64_t)lo;
 }
 
 uint64_t db_wal_lsn(struct db_conn *c)

@@ -253,7 +253,7 @@ node_b="http://127.0.0.1:$node_b_port"
 mkdir -p "$work/nginx/tmp"
 cat >"$nginx_conf" <<EOF
 worker_processes 1;
-worker_rlimit_nofile $((need_fds * 2));
+worker_rlimit_nofile $(ulimit -n);
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log warn;
 daemon on;
