@@ -53,6 +53,9 @@ TEST_PACKAGES=(
     # if that is unwanted.
     nginx-light
     openssl
+    # tests/nodes/run.sh counts connections with ss (nginx-light, wrk and
+    # PostgreSQL's pg_basebackup come with the packages above).
+    iproute2
     # Coverage summary (tests/run.sh) and the load run (tests/load.sh).
     gcovr
     stress-ng

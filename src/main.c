@@ -285,6 +285,7 @@ static int cmd_serve(int argc, char **argv)
     }
     rc = 1;
     struct db_pool *pool = NULL;
+    struct db_pool *read_pool = NULL;
     struct http_server *srv = NULL;
     struct mail_sender *mailer = NULL;
     char *web_root = NULL;
@@ -311,6 +312,14 @@ static int cmd_serve(int argc, char **argv)
                                 .wait_ms = (int)cfg.db_pool_wait_ms,
                                 .connect_timeout_s = (int)cfg.db_connect_timeout_s};
     pool = db_pool_new(&pc);
+    if (cfg.database_read_url != NULL) {
+        /* Reads that may lag get their own pool of the same size, so a
+         * replica that is slow or down never holds the primary's
+         * connections; db_acquire_read falls back to the primary. */
+        struct db_pool_config rc_ = pc;
+        rc_.conninfo = cfg.database_read_url;
+        read_pool = db_pool_new(&rc_);
+    }
     if (cfg.mail_senders > 0) {
         char *tpl_dir = xasprintf("%s/mail-templates", data_dir);
         struct mail_sender_config mc = {.conninfo = cfg.database_url,
@@ -326,7 +335,11 @@ static int cmd_serve(int argc, char **argv)
         if (mailer == NULL)
             goto out;
     }
-    struct app app = {.cfg = &cfg, .db = pool, .data_dir = data_dir, .latest_migration = latest};
+    struct app app = {.cfg = &cfg,
+                      .db = pool,
+                      .read_db = read_pool,
+                      .data_dir = data_dir,
+                      .latest_migration = latest};
 
     struct http_options ho = {.host = cfg.listen_host,
                               .port = cfg.listen_port,
@@ -379,6 +392,7 @@ out:
     cache_stop();
     http_server_free(srv);
     mail_sender_stop(mailer);
+    db_pool_free(read_pool);
     db_pool_free(pool);
     free(web_root);
     free(data_dir);

@@ -10,7 +10,10 @@
 #      response they receive is then checked against docs/openapi.yaml),
 #      then checks the deployment files (tests/deploy/check.sh: the systemd
 #      unit, the nginx site, the alert rules; the .deb is built and
-#      installed by hand, see README)
+#      installed by hand, see README) and runs the multi-node suite
+#      (tests/nodes/run.sh: a PostgreSQL primary and streaming replica, two
+#      nodes behind nginx, 5,000 idle clients; about a minute; prints its
+#      figures)
 #   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #      gcov counters (build-asan/), runs every suite once more and prints
 #      the line and branch coverage of src/ (gcovr; informational)
@@ -111,6 +114,11 @@ fi
 step "deployment files (systemd unit, nginx site, alert rules)"
 if ! PROMTOOL=${PROMTOOL:-} bash tests/deploy/check.sh build/convene; then
     failures+=("deployment files (tests/deploy/check.sh)")
+fi
+
+step "several nodes (tests/nodes/run.sh: primary + replica, two nodes, nginx)"
+if ! bash tests/nodes/run.sh --build build; then
+    failures+=("several nodes (tests/nodes/run.sh)")
 fi
 
 step "build with ASan + UBSan (and coverage counters)"

@@ -267,7 +267,9 @@ void activities_list(struct http_req *req)
         return;
     }
     struct api_ctx x;
-    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, all ? 0 : API_NO_CALLER) != 0) {
+    /* The public list may come from a replica (it is cached and may lag);
+     * the staff's list of every status from the primary. */
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, all ? 0 : API_READ_LAGGING) != 0) {
         cache_abandon(calendar, key, ticket);
         goto out;
     }

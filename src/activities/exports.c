@@ -240,7 +240,7 @@ void exports_public_feed(struct http_req *req)
     strbuf out;
     strbuf_init(&out, 0);
     struct api_ctx x;
-    if (api_begin(&x, req, 0, API_NO_CALLER) != 0) {
+    if (api_begin(&x, req, 0, API_READ_LAGGING) != 0) {
         cache_abandon(feed, "ics|public", ticket);
         goto out;
     }

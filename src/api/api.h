@@ -82,6 +82,11 @@ struct app *api_app(struct http_req *req);
 /* Borrows a pooled database connection, or answers 503 with Retry-After
  * and returns NULL. Give it back with db_release. */
 struct db_conn *api_acquire(struct http_req *req);
+/* Like api_acquire, for a read that may lag: from the read pool (the
+ * replica of CONVENE_DATABASE_READ_URL) when it is configured, up, and has
+ * replayed what the caches were last told of (cache_required_lsn), else
+ * from the primary pool (db_acquire_read). */
+struct db_conn *api_acquire_read(struct http_req *req);
 
 /* ---- The handler context ----
  *
@@ -116,6 +121,11 @@ enum {
     API_CALLER_OPTIONAL = 1u << 28, /* the caller when there is one, else me NULL */
     API_NO_CALLER = 1u << 29,       /* no caller looked up: me NULL */
     API_NO_DB = 1u << 30,           /* borrow nothing yet (implies API_NO_CALLER) */
+    /* A read that may lag (the public catalogue, the gallery, published
+     * results): the connection comes from api_acquire_read, a replica when
+     * one is configured. Implies API_NO_CALLER: sessions, and everything
+     * that decides capacity, votes or scores, stay on the primary. */
+    API_READ_LAGGING = 1u << 27,
 };
 
 /*

@@ -12,7 +12,8 @@ struct http_server;
 
 struct app {
     const struct config *cfg;
-    struct db_pool *db;
+    struct db_pool *db;      /* the primary: everything exact */
+    struct db_pool *read_db; /* NULL, or reads that may lag (CONVENE_DATABASE_READ_URL) */
     const char *data_dir;
     int latest_migration; /* highest version among the migration files */
 };

@@ -10,10 +10,21 @@
 #include "api/audit.h"
 #include "api/auth.h"
 #include "base/util.h"
+#include "api/app.h"
+#include "db/cache.h"
 #include "db/db.h"
 #include "http/http.h"
 
 #include <stdio.h>
+
+struct db_conn *api_acquire_read(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    struct db_conn *c = db_acquire_read(app->read_db, app->db, cache_required_lsn(), NULL);
+    if (c == NULL)
+        http_reply_unavailable(req);
+    return c;
+}
 
 int api_begin(struct api_ctx *x, struct http_req *req, unsigned roles_any, unsigned flags)
 {
@@ -21,10 +32,10 @@ int api_begin(struct api_ctx *x, struct http_req *req, unsigned roles_any, unsig
     api_fields_init(&x->f);
     if (flags & API_NO_DB)
         return 0;
-    x->c = api_acquire(req);
+    x->c = (flags & API_READ_LAGGING) ? api_acquire_read(req) : api_acquire(req);
     if (x->c == NULL)
         return -1;
-    if (flags & API_NO_CALLER)
+    if (flags & (API_NO_CALLER | API_READ_LAGGING))
         return 0;
     if (flags & API_CALLER_OPTIONAL) {
         bool failed = false;

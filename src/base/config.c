@@ -44,6 +44,10 @@ struct setting {
 static const struct setting settings[] = {
     {"database-url", "CONVENE_DATABASE_URL", K_STRING, OFF(database_url), 0, 0,
      "postgresql:///convene", "PostgreSQL conninfo string or URI"},
+    {"database-read-url", "CONVENE_DATABASE_READ_URL", K_STRING, OFF(database_read_url), 0, 0,
+     "none",
+     "PostgreSQL for reads that may lag (a replica; e.g. host=a,b "
+     "target_session_attrs=prefer-standby); the primary when unset or down"},
     {"listen", "CONVENE_LISTEN", K_LISTEN, 0, 0, 0, "127.0.0.1:8080",
      "address and port to listen on (host:port, [v6]:port)"},
     {"base-url", "CONVENE_BASE_URL", K_URL, OFF(base_url), 0, 0, "http://<listen>",

@@ -11,22 +11,23 @@
 #include <stdio.h>
 
 struct config {
-    char *database_url;     /* libpq conninfo or URI */
-    char *listen_host;      /* "127.0.0.1" or "::1" (no brackets) */
-    int listen_port;        /* 0 lets the kernel choose */
-    char *base_url;         /* without a trailing slash; NULL -> derived */
-    char *web_root;         /* NULL -> <data dir>/web */
-    char *data_dir;         /* NULL -> discovered (see paths.h) */
-    char *smtp_url;         /* smtp://host:port, smtps://user:pass@host:port */
-    char *mail_from;        /* sender address */
-    char *log_level;        /* debug, info, warn, error */
-    char *trusted_proxies;  /* comma-separated addresses whose X-Forwarded-For counts */
-    long threads;           /* CivetWeb worker threads */
-    long body_limit;        /* bytes; cap on every request body but uploads */
-    long upload_limit;      /* bytes; cap on one uploaded file */
-    long uploads_in_flight; /* uploads read at once; more get 503 */
-    long db_pool_size;      /* PostgreSQL connections per node */
-    long db_pool_wait_ms;   /* wait for a free connection before 503 */
+    char *database_url;      /* libpq conninfo or URI */
+    char *database_read_url; /* NULL, or the conninfo for reads that may lag (a replica) */
+    char *listen_host;       /* "127.0.0.1" or "::1" (no brackets) */
+    int listen_port;         /* 0 lets the kernel choose */
+    char *base_url;          /* without a trailing slash; NULL -> derived */
+    char *web_root;          /* NULL -> <data dir>/web */
+    char *data_dir;          /* NULL -> discovered (see paths.h) */
+    char *smtp_url;          /* smtp://host:port, smtps://user:pass@host:port */
+    char *mail_from;         /* sender address */
+    char *log_level;         /* debug, info, warn, error */
+    char *trusted_proxies;   /* comma-separated addresses whose X-Forwarded-For counts */
+    long threads;            /* CivetWeb worker threads */
+    long body_limit;         /* bytes; cap on every request body but uploads */
+    long upload_limit;       /* bytes; cap on one uploaded file */
+    long uploads_in_flight;  /* uploads read at once; more get 503 */
+    long db_pool_size;       /* PostgreSQL connections per node */
+    long db_pool_wait_ms;    /* wait for a free connection before 503 */
     long db_connect_timeout_s;
     long request_timeout_ms;
     long body_timeout_ms; /* a request body must arrive within this */

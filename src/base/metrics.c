@@ -37,6 +37,8 @@ static atomic_ullong hist_sum_us[NSLOTS];
 static atomic_ullong db_errors;
 static atomic_ullong db_connects_ok;
 static atomic_ullong db_connects_failed;
+static atomic_ullong db_reads_standby;
+static atomic_ullong db_reads_primary;
 static atomic_ullong password_hashes;
 static atomic_ullong outbox_read_failures;
 
@@ -82,6 +84,12 @@ void metrics_db_error(void)
 void metrics_db_connect(int ok)
 {
     atomic_fetch_add_explicit(ok ? &db_connects_ok : &db_connects_failed, 1, memory_order_relaxed);
+}
+
+void metrics_db_read(bool standby)
+{
+    atomic_fetch_add_explicit(standby ? &db_reads_standby : &db_reads_primary, 1,
+                              memory_order_relaxed);
 }
 
 void metrics_password_hash(void)
@@ -172,6 +180,13 @@ void metrics_render(strbuf *b, const struct metrics_gauges *g)
                   "convene_db_connects_total{result=\"failed\"} %llu\n",
                   atomic_load(&db_errors), atomic_load(&db_connects_ok),
                   atomic_load(&db_connects_failed));
+    strbuf_printf(b,
+                  "# HELP convene_db_reads_total Reads that may lag (catalogue, gallery, "
+                  "published results), by the server that answered them.\n"
+                  "# TYPE convene_db_reads_total counter\n"
+                  "convene_db_reads_total{served_by=\"standby\"} %llu\n"
+                  "convene_db_reads_total{served_by=\"primary\"} %llu\n",
+                  atomic_load(&db_reads_standby), atomic_load(&db_reads_primary));
     strbuf_printf(b,
                   "# HELP convene_password_hashes_total Argon2id hashes and verifications "
                   "started.\n"

@@ -33,6 +33,8 @@ void metrics_observe_request(int route, int status, uint64_t duration_ns);
 /* Database counters. */
 void metrics_db_error(void);
 void metrics_db_connect(int ok);
+/* One read that may lag was served by a standby (true) or the primary. */
+void metrics_db_read(bool standby);
 
 /* One Argon2id computation (a hash or a verification) started. */
 void metrics_password_hash(void);

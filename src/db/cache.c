@@ -55,6 +55,7 @@ static bool online;
 /* One counter for every cache and every time online: a generation is
  * never reused, so an old build can never pass for a fresh one. */
 static atomic_ullong next_gen = 1;
+static atomic_ullong required_lsn;
 
 static uint64_t fnv(const char *s, size_t n)
 {
@@ -324,6 +325,18 @@ void cache_notified(const char *channel)
             cache_invalidate(caches[i]);
     }
     pthread_mutex_unlock(&registry_mu);
+}
+
+void cache_require_lsn(uint64_t lsn)
+{
+    unsigned long long seen = atomic_load(&required_lsn);
+    while (lsn > seen && !atomic_compare_exchange_weak(&required_lsn, &seen, lsn)) {
+    }
+}
+
+uint64_t cache_required_lsn(void)
+{
+    return atomic_load(&required_lsn);
 }
 
 void cache_each_channel(void (*fn)(const char *channel, void *ud), void *ud)

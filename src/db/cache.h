@@ -88,6 +88,17 @@ void cache_invalidate(struct cache *c);
 void cache_set_online(bool on);
 /* Invalidates every cache of channel. */
 void cache_notified(const char *channel);
+/*
+ * The primary's WAL position a build must see to be stored as fresh: the
+ * listener records it (pg_current_wal_insert_lsn, read after the notification
+ * arrived, so past the commit that sent it) before it drops the caches,
+ * and when it comes online. A build reading a replica checks that the
+ * replica has replayed that far (db_acquire_read), else reads the
+ * primary: a lagging replica never puts an old answer in a fresh cache.
+ * cache_require_lsn only ever raises it; 0 (unknown) leaves it.
+ */
+void cache_require_lsn(uint64_t lsn);
+uint64_t cache_required_lsn(void);
 /* Calls fn for each distinct channel defined. */
 void cache_each_channel(void (*fn)(const char *channel, void *ud), void *ud);
 

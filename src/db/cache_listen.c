@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static pthread_t listener;
@@ -40,10 +42,24 @@ static void listen_one(const char *channel, void *ud)
         l->failed = 1;
 }
 
+/* The channels one wait brought, each once: they are dropped after the
+ * WAL position is read, so that a build started by the drop knows it. */
+struct fired {
+    char names[CACHE_MAX][64];
+    int n;
+};
+
 static void on_notify(const char *channel, void *ud)
 {
-    (void)ud;
-    cache_notified(channel);
+    struct fired *f = ud;
+    for (int i = 0; i < f->n; i++) {
+        if (strcmp(f->names[i], channel) == 0)
+            return;
+    }
+    if (f->n < CACHE_MAX)
+        snprintf(f->names[f->n++], sizeof f->names[0], "%s", channel);
+    else
+        cache_notified(channel); /* cannot happen: one name per cache at most */
 }
 
 static void *listen_loop(void *arg)
@@ -62,10 +78,19 @@ static void *listen_loop(void *arg)
             continue;
         }
         backoff = 100;
+        cache_require_lsn(db_wal_lsn(l.c));
         cache_set_online(true);
         while (atomic_load(&running)) {
-            if (db_wait_notify(l.c, 250, on_notify, NULL) < 0)
+            struct fired f = {.n = 0};
+            int got = db_wait_notify(l.c, 250, on_notify, &f);
+            uint64_t lsn = got > 0 ? db_wal_lsn(l.c) : 0;
+            /* No position (the connection just failed): going offline
+             * below drops every cache, these channels' too. */
+            if (got < 0 || (got > 0 && lsn == 0))
                 break;
+            cache_require_lsn(lsn);
+            for (int i = 0; i < f.n; i++)
+                cache_notified(f.names[i]);
         }
         cache_set_online(false);
         db_close(l.c);

@@ -339,6 +339,73 @@ void db_release(struct db_conn *c)
     give_back(c->pool, c);
 }
 
+/* "X/Y" (a pg_lsn's text) as one number; 0 when it is not one. */
+static uint64_t parse_lsn(const char *s)
+{
+    if (s == NULL)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long hi = strtoull(s, &end, 16);
+    if (end == s || *end != '/' || errno != 0 || hi > 0xffffffffULL)
+        return 0;
+    const char *lo_text = end + 1;
+    unsigned long long lo = strtoull(lo_text, &end, 16);
+    if (end == lo_text || *end != '\0' || errno != 0 || lo > 0xffffffffULL)
+        return 0;
+    return ((uint64_t)hi << 32) | (uint64_t)lo;
+}
+
+uint64_t db_wal_lsn(struct db_conn *c)
+{
+    struct db_result *r =
+        db_query(c,
+                 "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                 "ELSE pg_current_wal_insert_lsn() END",
+                 0, NULL);
+    uint64_t lsn = parse_lsn(db_value(r, 0, 0));
+    db_result_free(r);
+    return lsn;
+}
+
+/* Whether c may answer a read that must see the primary's WAL up to
+ * min_lsn: a primary always may, a standby once it has replayed that far.
+ * Sets *standby. */
+static bool caught_up(struct db_conn *c, uint64_t min_lsn, bool *standby)
+{
+    char lsn[40];
+    snprintf(lsn, sizeof lsn, "%X/%X", (unsigned)(min_lsn >> 32),
+             (unsigned)(min_lsn & 0xffffffffu));
+    const char *p[] = {lsn};
+    struct db_result *r = db_query(c,
+                                   "SELECT pg_is_in_recovery(), "
+                                   "coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)",
+                                   1, p);
+    *standby = r != NULL && str_eq(db_value(r, 0, 0), "t");
+    bool ok = r != NULL && (!*standby || str_eq(db_value(r, 0, 1), "t"));
+    db_result_free(r);
+    return ok;
+}
+
+struct db_conn *db_acquire_read(struct db_pool *read, struct db_pool *primary, uint64_t min_lsn,
+                                bool *on_standby)
+{
+    bool standby = false;
+    struct db_conn *c = read ? db_acquire(read) : NULL;
+    if (c != NULL && !caught_up(c, min_lsn, &standby)) {
+        db_release(c);
+        c = NULL;
+        standby = false;
+    }
+    if (c == NULL)
+        c = db_acquire(primary);
+    if (c != NULL)
+        metrics_db_read(standby);
+    if (on_standby)
+        *on_standby = standby;
+    return c;
+}
+
 void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
 {
     pthread_mutex_lock(&p->mu);

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct db_pool;
 struct db_conn;
@@ -67,6 +68,26 @@ struct db_conn *db_acquire(struct db_pool *p);
  * them for the connection's life, so such a connection would hold that
  * memory for good; the pool opens another when needed. Accepts NULL. */
 void db_release(struct db_conn *c);
+
+/*
+ * Borrows a connection for a read that may lag behind the primary (the
+ * public catalogue, the gallery, published results): from `read` (a pool
+ * on a replica, or on a libpq multi-host string with
+ * target_session_attrs=prefer-standby) when it is set, reachable and has
+ * replayed the primary's WAL up to min_lsn (0: no such need), else from
+ * `primary`. A replica that is down or behind thus costs no answer and
+ * never a stale one. read may be NULL. *on_standby (may be NULL) tells
+ * whether the connection is to a server in recovery. Same NULL contract
+ * as db_acquire on `primary`.
+ */
+struct db_conn *db_acquire_read(struct db_pool *read, struct db_pool *primary, uint64_t min_lsn,
+                                bool *on_standby);
+
+/* The primary's current WAL insert position (pg_current_wal_insert_lsn:
+ * past every commit it acknowledged, even with synchronous_commit=off,
+ * which answers before the commit record is written), as a number; 0 when
+ * it cannot be read (a server in recovery answers its replay position). */
+uint64_t db_wal_lsn(struct db_conn *c);
 
 struct db_pool_stats {
     int size, in_use, waiting, connected;
