@@ -5,7 +5,8 @@
 // the count at the top, the polite announcement), the other day is its
 // own, both days make them Attended, "Undo" and a second tap take it back;
 // the keyboard alone (search, Enter, Space) checks someone in; a person on
-// the waiting list has no button. Every state is checked with axe-core and
+// the waiting list has no button; one day of two is made enough to be
+// Attended. Every state is checked with axe-core and
 // for horizontal overflow at 360 px, and photographed.
 //
 // The 300 registrations are written straight into the test database (as
@@ -208,13 +209,33 @@ test("staff check people in at the door on a phone, with 300 registrations", asy
   assert.match(await waiting.textContent(), /Cannot be checked in/);
   await phoneState(page, "checkin-waitlisted");
 
-  // All of it came from one load of the list; the server agrees.
+  // All of it came from one load of the list.
   assert.equal(loads.length, 1, "the registrations were loaded once");
+
+  // The rule: one day of two makes attended; Somchai (day 1) is at once.
+  await search.fill("somchai");
+  const rule = page.getByRole("region", { name: "Days that make “attended”" });
+  const needed = rule.getByLabel("Attended after");
+  assert.equal(await needed.inputValue(), "");
+  assert.equal(await needed.locator("option:checked").textContent(), "All 2 days");
+  await needed.selectOption({ label: "1 day of 2" });
+  await rule.getByRole("button", { name: "Save the rule" }).tap();
+  await page.getByText("Saved: 1 day marked makes a participant attended.").waitFor();
+  await page.waitForFunction(() => /1 attended/.test(document.getElementById("count-text").textContent));
+  assert.match(await list.locator("li:not([hidden])").textContent(), /Attended/);
+  assert.equal(await somchai.getAttribute("aria-pressed"), "true");
+  assert.equal(await search.inputValue(), "somchai", "the search is kept");
+  await rule.scrollIntoViewIfNeeded();
+  await phoneState(page, "checkin-rule");
+  assert.equal(loads.length, 2, "the rule loaded the list again, once");
+
+  // The server agrees.
   const check = await newContext(browser);
   const staff2 = await apiSession(check, env.staffEmail, env.staffPassword);
   const state = await staff2("GET", `/api/activities/${id}/checkin`);
   assert.equal(state.status, 200);
-  assert.deepEqual(state.body.counts, { expected: 298, attended: 0, arrived: [1, 0] });
+  assert.deepEqual(state.body.counts, { expected: 298, attended: 1, arrived: [1, 0] });
+  assert.equal(state.body.activity.days_needed, 1);
   const byName = Object.fromEntries(state.body.items.map((e) => [e.name, e]));
   assert.deepEqual(byName["Somchai Jaidee"].days, [1]);
   assert.deepEqual(byName["Kim Min-jun"].days, []);

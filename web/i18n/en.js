@@ -1316,7 +1316,6 @@ export default {
   "checkin.day_number": "Day {day}",
   "checkin.days_count.one": "{count} day",
   "checkin.days_count.other": "{count} days",
-  "checkin.counts_hint": "Arrived of the expected participants on the chosen day.",
   "checkin.counts.one": "arrived of {count} expected",
   "checkin.counts.other": "arrived of {count} expected",
   "checkin.counts_day.one": "arrived on day {day} of {count} expected · {attended} attended",
