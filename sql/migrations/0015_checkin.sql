@@ -130,8 +130,13 @@ BEGIN
         DELETE FROM attendance d WHERE d.enrollment_id = e.id AND d.day = p_day;
     END IF;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
-    v_status := convene_checkin_recompute(e.id, v_days, convene_checkin_needed(a.id, v_days),
-                                          p_by);
+    -- Nothing recorded or removed: nothing to recompute (a registration
+    -- marked attended by the whole-activity action keeps its status).
+    v_status := e.status;
+    IF v_rows > 0 THEN
+        v_status := convene_checkin_recompute(e.id, v_days,
+                                              convene_checkin_needed(a.id, v_days), p_by);
+    END IF;
     RETURN json_build_object(
         'id', e.id, 'activity_id', a.id, 'status', v_status,
         'days', (SELECT coalesce(json_agg(d.day ORDER BY d.day), '[]') FROM attendance d

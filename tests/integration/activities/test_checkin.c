@@ -387,6 +387,33 @@ START_TEST(seats_and_waiting_list_untouched_by_undo)
 }
 END_TEST
 
+/* A registration marked attended by the whole-activity action has no days:
+ * undoing a day it does not have changes nothing (no status change without
+ * an audit row); marking a day of it lets the days decide. */
+START_TEST(whole_activity_attended_kept_until_a_day_changes)
+{
+    long act = new_activity("\"title\":\"Old way\",\"starts_on\":\"2031-07-10\","
+                            "\"ends_on\":\"2031-07-11\",\"mode\":\"open\"");
+    char st[24], p[96];
+    long a = enrol(act, &people[7], st);
+    snprintf(p, sizeof p, "/api/enrollments/%ld/attended", a);
+    HEXPECT(&srv, "POST", p, NULL, &staff, 200, NULL);
+    ck_assert_int_eq(db_status_is(a, "attended"), 1);
+    json_t *j = mark(a, 1, false);
+    ck_assert(json_is_false(json_object_get(j, "changed")));
+    ck_assert_str_eq(str_of(j, "status"), "attended");
+    json_decref(j);
+    ck_assert_int_eq(db_status_is(a, "attended"), 1);
+    ck_assert_int_eq(audit_rows("enrollment.checkin_undone", a), 0);
+    /* One day of two marked: the days decide now (all days needed). */
+    j = mark(a, 1, true);
+    ck_assert_str_eq(str_of(j, "status"), "confirmed");
+    json_decref(j);
+    ck_assert_int_eq(db_status_is(a, "confirmed"), 1);
+    assert_seats(act, 1);
+}
+END_TEST
+
 /* ---- Refusals ---- */
 
 START_TEST(not_confirmed_refused_with_code)
@@ -552,6 +579,7 @@ Suite *make_checkin_suite(void)
     tcase_add_test(tc, one_day_mark_and_undo);
     tcase_add_test(tc, days_needed_rule_on_three_days);
     tcase_add_test(tc, seats_and_waiting_list_untouched_by_undo);
+    tcase_add_test(tc, whole_activity_attended_kept_until_a_day_changes);
     tcase_add_test(tc, not_confirmed_refused_with_code);
     tcase_add_test(tc, only_staff_and_admins);
     tcase_add_test(tc, three_hundred_listed_with_counts);
