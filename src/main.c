@@ -65,8 +65,8 @@ static const struct command commands[] = {
  * one table in routes.c, added when the server is built.
  */
 static void (*const statement_sets[])(void) = {
-    audit_statements,    auth_statements,       ratelimit_statements,
-    accounts_statements, activities_statements, awards_statements,
+    audit_statements,      auth_statements,   ratelimit_statements, accounts_statements,
+    activities_statements, awards_statements, checkin_statements,
 };
 
 static int register_routes(struct http_server *srv)

@@ -76,6 +76,12 @@ static const struct http_route_def routes[] = {
     {"POST", "/api/activities/{id:int}/messages", messages_send},
     {"GET", "/api/activities/{id:int}/messages", messages_history},
 
+    /* Activities, check-in at the door: src/activities/checkin.c */
+    {"GET", "/api/activities/{id:int}/checkin", checkin_list},
+    {"PUT", "/api/activities/{id:int}/checkin", checkin_set_needed},
+    {"PUT", "/api/enrollments/{id:int}/attendance/{day:int}", checkin_mark},
+    {"DELETE", "/api/enrollments/{id:int}/attendance/{day:int}", checkin_unmark},
+
     /* Activities, the calendar and its editing: src/activities/activities.c */
     {"GET", "/api/activities", activities_list},
     {"POST", "/api/activities", activities_write},

@@ -12,6 +12,8 @@ struct http_req;
 
 /* Registers the feature's prepared statements (see db_register). */
 void activities_statements(void);
+/* The check-in statements (checkin.c), registered from main.c beside them. */
+void checkin_statements(void);
 
 /* HTTP handlers (routed in src/routes.c) */
 /* activities.c: the calendar and its editing */
@@ -38,5 +40,10 @@ void exports_calendar_token(struct http_req *req); /* GET, POST and DELETE */
 void messages_recipients(struct http_req *req);
 void messages_send(struct http_req *req);
 void messages_history(struct http_req *req);
+/* checkin.c: check-in at the door, attendance per day */
+void checkin_list(struct http_req *req);
+void checkin_set_needed(struct http_req *req);
+void checkin_mark(struct http_req *req);   /* PUT: the day attended */
+void checkin_unmark(struct http_req *req); /* DELETE: undo */
 
 #endif

@@ -229,6 +229,14 @@ static const struct sql_error {
     {"organisation_limit_reached", 409, "organisation_limit_reached",
      "This organisation already has as many places as the activity allows; approve over the "
      "limit explicitly to go past it."},
+    /* Check-in (convene_checkin_mark, convene_checkin_set_needed);
+     * checkin_not_confirmed comes with {status}, checkin_day_not_found with
+     * {days}. */
+    {"checkin_not_confirmed", 409, "not_confirmed",
+     "Only confirmed registrations can be checked in; this one is not confirmed."},
+    {"checkin_day_not_found", 404, "not_found", "The activity has no such day."},
+    {"checkin_days_needed_too_many", 422, "validation_failed",
+     "The activity does not have that many days.", "days_needed"},
     /* The SDG Awards. The three *_closed codes come with {phase, opens_at,
      * closes_at} in the error object (the RAISE's DETAIL). */
     {"cycle_not_found", 404, "not_found", "No such award cycle."},
