@@ -7,6 +7,7 @@
 #include "accounts/accounts.h"
 #include "activities/activities.h"
 #include "awards/awards.h"
+#include "feedback/feedback.h"
 #include "api/audit.h"
 #include "api/ratelimit.h"
 #include "api/app.h"
@@ -65,8 +66,8 @@ static const struct command commands[] = {
  * one table in routes.c, added when the server is built.
  */
 static void (*const statement_sets[])(void) = {
-    audit_statements,    auth_statements,       ratelimit_statements,
-    accounts_statements, activities_statements, awards_statements,
+    audit_statements,      auth_statements,   ratelimit_statements, accounts_statements,
+    activities_statements, awards_statements, feedback_statements,
 };
 
 static int register_routes(struct http_server *srv)
