@@ -202,10 +202,10 @@ $$;
 
 -- Queues one invitation to every attended participant of p_activity's
 -- form who has none yet (and is not disabled) and returns how many were
--- queued now. Refuses: feedback_not_found, feedback_not_open,
+-- queued now (sent) and in all (invited). Refuses: feedback_not_found, feedback_not_open,
 -- feedback_closed.
 CREATE FUNCTION convene_feedback_invite(p_activity bigint, p_base_url text)
-RETURNS integer
+RETURNS TABLE (sent integer, invited integer)
 LANGUAGE plpgsql AS $$
 DECLARE
     f feedback_forms%ROWTYPE;
@@ -249,7 +249,8 @@ BEGIN
           FROM fresh JOIN accounts acc ON acc.id = fresh.account_id
         RETURNING 1)
     SELECT count(*) INTO n FROM queued;
-    RETURN n;
+    RETURN QUERY SELECT n, (SELECT count(*)::int FROM feedback_invitations i
+                             WHERE i.form_id = f.id);
 END;
 $$;
 

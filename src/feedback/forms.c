@@ -54,9 +54,7 @@ void feedback_forms_statements(void)
     st_answer =
         db_register("fb_answer", "SELECT convene_feedback_answer($1, $2, $3::int, $4::jsonb)");
     st_invite =
-        db_register("fb_invite", "SELECT convene_feedback_invite($1, $2), (SELECT count(*) FROM "
-                                 "feedback_invitations i JOIN feedback_forms f ON f.id = i.form_id "
-                                 "WHERE f.activity_id = $1)");
+        db_register("fb_invite", "SELECT sent, invited FROM convene_feedback_invite($1, $2)");
 }
 
 void feedback_statements(void)

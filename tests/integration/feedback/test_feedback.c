@@ -290,6 +290,7 @@ START_TEST(invitations_once_each)
     json_t *j = hcall_json(&srv, "POST", path(act_a, "/invitations"), NULL, &staff, &st);
     ck_assert_int_eq(st, 200);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "sent")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "invited")), 4);
     json_decref(j);
     char link[128];
     snprintf(link, sizeof link, "http://convene.test/feedback/answer.html?activity=%ld", act_a);
