@@ -215,7 +215,9 @@ static void check_question(struct api_fields *f, size_t i, json_t *q)
         api_field_error(f, field, "out_of_range", "Must be from 1 to 10000.");
 }
 
-static bool digits_in(const char *s, int n, int lo, int hi)
+/* Reads n decimal digits at s into *out (may be NULL); true when they are
+ * all digits and the value is in [lo, hi]. */
+static bool digits_in(const char *s, int n, int lo, int hi, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
@@ -223,6 +225,8 @@ static bool digits_in(const char *s, int n, int lo, int hi)
             return false;
         v = v * 10 + (s[i] - '0');
     }
+    if (out != NULL)
+        *out = v;
     return v >= lo && v <= hi;
 }
 
@@ -233,17 +237,18 @@ static bool instant_ok(const char *s)
     size_t n = strlen(s);
     if (n < 17 || n > 40 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':')
         return false;
-    if (!digits_in(s, 4, 1970, 9999) || !digits_in(s + 5, 2, 1, 12) ||
-        !digits_in(s + 8, 2, 1, 31) || !digits_in(s + 11, 2, 0, 23) || !digits_in(s + 14, 2, 0, 59))
+    int y, mo, d;
+    if (!digits_in(s, 4, 1970, 9999, &y) || !digits_in(s + 5, 2, 1, 12, &mo) ||
+        !digits_in(s + 8, 2, 1, 31, &d) || !digits_in(s + 11, 2, 0, 23, NULL) ||
+        !digits_in(s + 14, 2, 0, 59, NULL))
         return false;
-    int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8);
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
         return false;
     const char *p = s + 16;
     if (*p == ':') {
-        if (!digits_in(p + 1, 2, 0, 59))
+        if (!digits_in(p + 1, 2, 0, 59, NULL))
             return false;
         p += 3;
         if (*p == '.') {
@@ -257,7 +262,7 @@ static bool instant_ok(const char *s)
     if (str_eq(p, "Z"))
         return true;
     return (p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':' &&
-           digits_in(p + 1, 2, 0, 23) && digits_in(p + 4, 2, 0, 59);
+           digits_in(p + 1, 2, 0, 23, NULL) && digits_in(p + 4, 2, 0, 59, NULL);
 }
 
 /*
