@@ -356,7 +356,17 @@ START_TEST(one_answer_per_attended_participant)
     ck_assert_int_eq(hcall(&srv, "POST", path(act_a, "/answers"), body, &people[0], &r), 422);
     ck_assert_str_eq(herr_field_code(&r, f0), "required");
     hresp_free(&r);
+    ck_assert_int_eq(
+        hcall(&srv, "POST", path(act_a, "/answers"), "{\"answers\":\"all good\"}", &people[0], &r),
+        422);
+    ck_assert_str_eq(herr_field_code(&r, "answers"), "invalid_type");
+    hresp_free(&r);
+    /* Answers checked against version 1 of the questions: the form is at
+     * version 2 (saved twice), so they are refused. */
+    snprintf(body, sizeof body, "{\"answers\":{\"%ld\":4},\"version\":1}", q[0]);
+    HEXPECT(&srv, "POST", path(act_a, "/answers"), body, &people[0], 409, "feedback_form_changed");
     ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM feedback_responses"), 0);
+    ck_assert_int_eq(harness_sql_long(DB, "SELECT count(*) FROM feedback_respondents"), 0);
 
     ANSWER_EXPECT(act_a, &people[0], 5, 4, "=HYPERLINK(\\\"http://evil.test\\\")", 201, NULL);
     /* Once. */
