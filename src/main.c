@@ -7,6 +7,7 @@
 #include "accounts/accounts.h"
 #include "activities/activities.h"
 #include "awards/awards.h"
+#include "feedback/feedback.h"
 #include "api/audit.h"
 #include "api/ratelimit.h"
 #include "api/app.h"
@@ -66,7 +67,7 @@ static const struct command commands[] = {
  */
 static void (*const statement_sets[])(void) = {
     audit_statements,      auth_statements,   ratelimit_statements, accounts_statements,
-    activities_statements, awards_statements, checkin_statements,
+    activities_statements, awards_statements, checkin_statements,   feedback_statements,
 };
 
 static int register_routes(struct http_server *srv)

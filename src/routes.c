@@ -11,6 +11,7 @@
 #include "activities/activities.h"
 #include "awards/awards.h"
 #include "base/util.h"
+#include "feedback/feedback.h"
 #include "http/http.h"
 #include "ops/ops.h"
 
@@ -141,6 +142,15 @@ static const struct http_route_def routes[] = {
     {"GET", "/api/submissions/{id:int}/files", files_list},
     {"GET", "/api/submissions/{id:int}/files/{file_id:int}", files_download},
     {"DELETE", "/api/submissions/{id:int}/files/{file_id:int}", files_delete},
+
+    /* Feedback forms after an activity: src/feedback/forms.c, results.c */
+    {"GET", "/api/activities/{id:int}/feedback", feedback_form_get},
+    {"PUT", "/api/activities/{id:int}/feedback", feedback_form_put},
+    {"POST", "/api/activities/{id:int}/feedback/answers", feedback_answer},
+    {"POST", "/api/activities/{id:int}/feedback/invitations", feedback_invite},
+    {"GET", "/api/activities/{id:int}/feedback/results", feedback_results},
+    {"GET", "/api/activities/{id:int}/feedback/answers.csv", feedback_export},
+    {"GET", "/api/feedback/compare", feedback_compare},
 };
 
 int routes_register(struct http_server *s)

@@ -290,6 +290,20 @@ static const struct sql_error {
     {"file_quota", 409, "file_quota",
      "A case holds at most 10 files and 25 MB in all; delete one to add another."},
     {"file_not_found", 404, "not_found", "No such file of this case."},
+    /* Feedback forms (sql/migrations/0016_feedback.sql). */
+    {"feedback_not_found", 404, "not_found", "This activity has no feedback form."},
+    {"feedback_form_locked", 409, "feedback_form_locked",
+     "Someone has answered this form already; its questions cannot change any more."},
+    {"feedback_closes_before_end", 422, "validation_failed",
+     "The form must close after the activity ends (and the activity needs exact dates).",
+     "closes_at"},
+    {"feedback_form_changed", 409, "feedback_form_changed",
+     "The form changed while you were answering; reload it and answer again."},
+    {"feedback_not_open", 409, "feedback_not_open", "This form opens when the activity has ended."},
+    {"feedback_closed", 409, "feedback_closed", "This form is closed."},
+    {"not_attended", 403, "not_attended",
+     "This form is for the participants who attended the activity."},
+    {"feedback_answered", 409, "feedback_answered", "You have answered this form already."},
 };
 
 /* The field a constraint violation is about: the column PostgreSQL names,

@@ -227,6 +227,7 @@ function showStatus(a) {
   byId("link-public").href = activityHref(a);
   byId("link-registrations").href = `/staff/registrations.html?id=${a.id}`;
   byId("link-checkin").href = `/staff/checkin.html?id=${a.id}`;
+  byId("link-feedback").href = `/staff/feedback.html?id=${a.id}`;
   byId("status-box").hidden = false;
 }
 

@@ -1,0 +1,560 @@
+/*
+ * forms.c - an activity's evaluation form: reading it (staff, and the
+ * participants who attended), writing it (staff, until the first answer),
+ * answering it (once per attended participant, inside its window) and
+ * inviting the participants who attended (one mail each, ever).
+ *
+ * The rules (window, attendance, one answer, anonymity, one invitation)
+ * are decided by the SQL functions of sql/migrations/0016_feedback.sql;
+ * this file checks the shape of what comes in.
+ */
+#include "feedback/feedback.h"
+
+#include "api/api.h"
+#include "api/app.h"
+#include "api/auth.h"
+#include "base/config.h"
+#include "base/util.h"
+#include "db/db.h"
+#include "feedback/internal.h"
+#include "http/http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int st_form = -1, st_put = -1, st_answer = -1, st_invite = -1;
+
+/* The form of activity $1 as JSON (column 0) as account $2 sees it, whether
+ * $2 attended (column 1). No row when the activity has no form. */
+#define FORM_JSON                                                                                  \
+    "SELECT json_build_object('activity_id', a.id, 'activity_title', a.title, "                    \
+    " 'programme', a.programme, 'title', f.title, 'intro', f.intro, 'anonymous', f.anonymous, "    \
+    " 'opens_at', convene_activity_ends_at(a), 'closes_at', f.closes_at, "                         \
+    " 'state', convene_feedback_state(f, a, now()), 'version', f.version, "                        \
+    " 'questions', (SELECT coalesce(json_agg(json_build_object('id', q.id, 'kind', q.kind, "       \
+    "   'label', q.label, 'required', q.required, 'choices', q.choices, 'max_length', "            \
+    "   q.max_length) ORDER BY q.position), '[]') FROM feedback_questions q "                      \
+    "   WHERE q.form_id = f.id), "                                                                 \
+    " 'answered', EXISTS (SELECT 1 FROM feedback_respondents r WHERE r.form_id = f.id "            \
+    "   AND r.account_id = $2), "                                                                  \
+    " 'respondents', (SELECT count(*) FROM feedback_respondents r WHERE r.form_id = f.id), "       \
+    " 'invited', (SELECT count(*) FROM feedback_invitations i WHERE i.form_id = f.id), "           \
+    " 'attended', (SELECT count(*) FROM enrollments e WHERE e.activity_id = a.id "                 \
+    "   AND e.status = 'attended'))::text, "                                                       \
+    " EXISTS (SELECT 1 FROM enrollments e WHERE e.activity_id = a.id AND e.account_id = $2 "       \
+    "   AND e.status = 'attended') "                                                               \
+    "FROM feedback_forms f JOIN activities a ON a.id = f.activity_id WHERE f.activity_id = $1"
+
+void feedback_forms_statements(void)
+{
+    st_form = db_register("fb_form", FORM_JSON);
+    st_put = db_register("fb_put", "SELECT convene_feedback_form_put($1, $2, $3, $4::boolean, "
+                                   "$5::timestamptz, $6::jsonb, $7)");
+    st_answer =
+        db_register("fb_answer", "SELECT convene_feedback_answer($1, $2, $3::int, $4::jsonb)");
+    st_invite =
+        db_register("fb_invite", "SELECT sent, invited FROM convene_feedback_invite($1, $2)");
+}
+
+void feedback_statements(void)
+{
+    feedback_forms_statements();
+    feedback_results_statements();
+}
+
+/* ---- Reading the form ---- */
+
+static bool is_staff(const struct api_ctx *x)
+{
+    return (x->me->roles & (ROLE_STAFF | ROLE_ADMIN)) != 0;
+}
+
+/* The form of the route's activity as x's caller sees it (new reference),
+ * with *attended set; NULL after answering 404 or the database error. */
+static json_t *load_form(struct api_ctx *x, bool *attended)
+{
+    const char *p[] = {http_param(x->req, "id"), api_num(x->req, x->me->id)};
+    struct db_result *r = db_run(x->c, st_form, 2, p);
+    if (r == NULL) {
+        api_reply_db_error(x->req, x->c);
+        return NULL;
+    }
+    json_t *form = NULL;
+    if (db_nrows(r) == 1) {
+        form = json_loads(db_value(r, 0, 0), 0, NULL);
+        *attended = str_eq(db_value(r, 0, 1), "t");
+    }
+    db_result_free(r);
+    if (form == NULL)
+        http_reply_error(x->req, 404, "not_found", "This activity has no feedback form.");
+    return form;
+}
+
+/*
+ * GET /api/activities/{id}/feedback: staff see the form with its counts
+ * (attended, invited, respondents); a participant who attended sees the
+ * questions, the window and whether they have answered; anyone else 403.
+ */
+void feedback_form_get(struct http_req *req)
+{
+    json_t *form = NULL;
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0)
+        goto out;
+    bool attended = false;
+    form = load_form(&x, &attended);
+    if (form == NULL)
+        goto out;
+    if (!is_staff(&x)) {
+        if (!attended) {
+            http_reply_error(req, 403, "not_attended",
+                             "This form is for the participants who attended the activity.");
+            goto out;
+        }
+        json_object_del(form, "respondents");
+        json_object_del(form, "invited");
+        json_object_del(form, "attended");
+    }
+    http_reply_json(req, 200, form);
+    form = NULL;
+out:
+    json_decref(form);
+    api_end(&x);
+}
+
+/* ---- Writing the form ---- */
+
+static const char *const kinds[] = {"text", "single_choice", "multiple_choice", "yes_no", "rating"};
+static const char *const question_members[] = {"kind",    "label",      "required",
+                                               "choices", "max_length", NULL};
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (str_eq(s, list[i]))
+            return true;
+    }
+    return false;
+}
+
+static bool one_line(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= max && str_valid_utf8(s, n) && !str_has_crlf(s, n);
+}
+
+/* Checks question i of a PUT body, recording problems as
+ * "questions[i].member". */
+static void check_question(struct api_fields *f, size_t i, json_t *q)
+{
+    char field[96];
+    if (!json_is_object(q)) {
+        snprintf(field, sizeof field, "questions[%zu]", i);
+        api_field_error(f, field, "invalid_type", "Must be an object.");
+        return;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(q, key, v)
+    {
+        bool known = false;
+        for (size_t k = 0; question_members[k] && !known; k++)
+            known = str_eq(key, question_members[k]);
+        if (!known) {
+            snprintf(field, sizeof field, "questions[%zu].%.32s", i, key);
+            api_field_error(f, field, "unknown_member", "This member is not part of a question.");
+        }
+    }
+    snprintf(field, sizeof field, "questions[%zu].kind", i);
+    json_t *kind_v = json_object_get(q, "kind");
+    const char *kind = json_string_value(kind_v);
+    if (kind_v == NULL || json_is_null(kind_v))
+        api_field_error(f, field, "required", "Give the kind of question.");
+    else if (kind == NULL || !in_list(kind, kinds, ARRAY_LEN(kinds)))
+        api_field_error(f, field, "invalid_choice",
+                        "Use text, single_choice, multiple_choice, yes_no or rating.");
+    snprintf(field, sizeof field, "questions[%zu].label", i);
+    json_t *label_v = json_object_get(q, "label");
+    const char *label = json_string_value(label_v);
+    if (label_v == NULL || json_is_null(label_v))
+        api_field_error(f, field, "required", "Give the question's label.");
+    else if (label == NULL || !one_line(label, 500))
+        api_field_error(f, field, "invalid_format",
+                        "A one-line label of at most 500 bytes is required.");
+    json_t *choices = json_object_get(q, "choices");
+    bool choice_kind = kind && strstr(kind, "choice");
+    bool has_choices = json_is_array(choices) && json_array_size(choices) > 0;
+    snprintf(field, sizeof field, "questions[%zu].choices", i);
+    if (choices && !json_is_null(choices) && !json_is_array(choices)) {
+        api_field_error(f, field, "invalid_type", "Send the choices as a list of texts.");
+    } else if (choice_kind && (!json_is_array(choices) || json_array_size(choices) < 2 ||
+                               json_array_size(choices) > 50)) {
+        api_field_error(f, field, "out_of_range", "Give between 2 and 50 choices.");
+    } else if (!choice_kind && has_choices) {
+        api_field_error(f, field, "out_of_range", "Only choice questions have choices.");
+    } else if (json_is_array(choices)) {
+        size_t k;
+        json_t *ch;
+        json_array_foreach(choices, k, ch)
+        {
+            const char *c = json_string_value(ch);
+            if (c == NULL || !one_line(c, 200))
+                api_field_error(f, field, "invalid_format",
+                                "Each choice is a short one-line text.");
+        }
+    }
+    json_t *req_v = json_object_get(q, "required");
+    snprintf(field, sizeof field, "questions[%zu].required", i);
+    if (req_v && !json_is_null(req_v) && !json_is_boolean(req_v))
+        api_field_error(f, field, "invalid_type", "Must be true or false.");
+    json_t *ml = json_object_get(q, "max_length");
+    snprintf(field, sizeof field, "questions[%zu].max_length", i);
+    if (ml && !json_is_null(ml) &&
+        (!json_is_integer(ml) || json_integer_value(ml) < 1 || json_integer_value(ml) > 10000))
+        api_field_error(f, field, "out_of_range", "Must be from 1 to 10000.");
+}
+
+/* Reads n decimal digits at s into *out (may be NULL); true when they are
+ * all digits and the value is in [lo, hi]. */
+static bool digits_in(const char *s, int n, int lo, int hi, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (out != NULL)
+        *out = v;
+    return v >= lo && v <= hi;
+}
+
+/* True for an instant with a zone: YYYY-MM-DDTHH:MM[:SS[.fraction]] then Z
+ * or +HH:MM / -HH:MM, with a day that exists. */
+static bool instant_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 17 || n > 40 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':')
+        return false;
+    int y, mo, d;
+    if (!digits_in(s, 4, 1970, 9999, &y) || !digits_in(s + 5, 2, 1, 12, &mo) ||
+        !digits_in(s + 8, 2, 1, 31, &d) || !digits_in(s + 11, 2, 0, 23, NULL) ||
+        !digits_in(s + 14, 2, 0, 59, NULL))
+        return false;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        return false;
+    const char *p = s + 16;
+    if (*p == ':') {
+        if (!digits_in(p + 1, 2, 0, 59, NULL))
+            return false;
+        p += 3;
+        if (*p == '.') {
+            p++;
+            if (*p < '0' || *p > '9')
+                return false;
+            while (*p >= '0' && *p <= '9')
+                p++;
+        }
+    }
+    if (str_eq(p, "Z"))
+        return true;
+    return (p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':' &&
+           digits_in(p + 1, 2, 0, 23, NULL) && digits_in(p + 4, 2, 0, 59, NULL);
+}
+
+/*
+ * PUT /api/activities/{id}/feedback (staff): creates or replaces the form
+ * and its questions (in the order given). 409 feedback_form_locked once
+ * someone has answered.
+ */
+void feedback_form_put(struct http_req *req)
+{
+    static const char *const allowed[] = {"title",     "intro",     "anonymous",
+                                          "closes_at", "questions", NULL};
+    static const char *const read_only[] = {"activity_id", "version", "state",    "opens_at",
+                                            "respondents", "invited", "attended", NULL};
+    char *text = NULL;
+    json_t *form = NULL, *details = NULL;
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, allowed, read_only) != 0)
+        goto out;
+    const char *title = api_string(req, x.body, "title", &x.f, API_TRIM, 1, 200);
+    const char *intro = api_string(req, x.body, "intro", &x.f, API_MULTILINE, 0, 2000);
+    json_t *anon = json_object_get(x.body, "anonymous");
+    if (anon == NULL || json_is_null(anon))
+        api_field_error(&x.f, "anonymous", "required", "Say whether answers are anonymous.");
+    else if (!json_is_boolean(anon))
+        api_field_error(&x.f, "anonymous", "invalid_type", "Must be true or false.");
+    const char *closes = api_string(req, x.body, "closes_at", &x.f, API_REQUIRED, 1, 64);
+    if (closes != NULL && !instant_ok(closes))
+        api_field_error(&x.f, "closes_at", "invalid_format",
+                        "Must be a date and time with a zone, like 2030-06-01T17:00:00+09:00.");
+    json_t *list = json_object_get(x.body, "questions");
+    if (!json_is_array(list) || json_array_size(list) < 1 || json_array_size(list) > 50) {
+        api_field_error(&x.f, "questions",
+                        list && !json_is_null(list) ? "out_of_range" : "required",
+                        "Send a list of 1 to 50 questions.");
+    } else {
+        size_t i;
+        json_t *q;
+        json_array_foreach(list, i, q)
+        {
+            check_question(&x.f, i, q);
+        }
+    }
+    if (api_check(&x) != 0)
+        goto out;
+    text = json_dumps(list, JSON_COMPACT);
+    const char *act = http_param(req, "id");
+    const char *p[] = {act,
+                       title ? title : "Evaluation",
+                       intro && *intro ? intro : NULL,
+                       json_is_true(anon) ? "true" : "false",
+                       closes,
+                       text,
+                       api_num(req, x.me->id)};
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    struct db_result *r = db_run(x.c, st_put, 7, p);
+    if (r == NULL) {
+        api_fail_tx(&x);
+        goto out;
+    }
+    db_result_free(r);
+    details = json_pack("{s:b,s:I}", "anonymous", json_is_true(anon), "questions",
+                        (json_int_t)json_array_size(list));
+    if (api_audit_commit(&x, "feedback.form_saved", "activity", act, details) != 0)
+        goto out;
+    bool attended = false;
+    form = load_form(&x, &attended);
+    if (form == NULL)
+        goto out;
+    http_reply_json(req, 200, form);
+    form = NULL;
+out:
+    free(text);
+    json_decref(details);
+    json_decref(form);
+    api_end(&x);
+}
+
+/* ---- Answering ---- */
+
+static bool choice_allowed(json_t *choices, const char *v)
+{
+    size_t i;
+    json_t *ch;
+    json_array_foreach(choices, i, ch)
+    {
+        if (str_eq(json_string_value(ch), v))
+            return true;
+    }
+    return false;
+}
+
+/* Checks one answer a to question q (not empty), recording a problem on
+ * field. True when it is good. */
+static bool check_answer(json_t *q, json_t *a, const char *field, struct api_fields *f)
+{
+    const char *kind = json_string_value(json_object_get(q, "kind"));
+    json_t *choices = json_object_get(q, "choices");
+    if (str_eq(kind, "text")) {
+        const char *s = json_string_value(a);
+        if (s == NULL || strlen(s) != json_string_length(a) || !str_valid_utf8(s, strlen(s))) {
+            api_field_error(f, field, "invalid_type", "Must be text.");
+            return false;
+        }
+        if ((json_int_t)api_utf8_chars(s) > json_integer_value(json_object_get(q, "max_length"))) {
+            api_field_error(f, field, "too_long", "This answer is too long.");
+            return false;
+        }
+        return true;
+    }
+    if (str_eq(kind, "yes_no")) {
+        if (!json_is_boolean(a))
+            api_field_error(f, field, "invalid_type", "Answer yes (true) or no (false).");
+        return json_is_boolean(a);
+    }
+    if (str_eq(kind, "rating")) {
+        if (!json_is_integer(a)) {
+            api_field_error(f, field, "invalid_type", "Give a whole number from 1 to 5.");
+            return false;
+        }
+        if (json_integer_value(a) < 1 || json_integer_value(a) > 5) {
+            api_field_error(f, field, "out_of_range", "Give a whole number from 1 to 5.");
+            return false;
+        }
+        return true;
+    }
+    if (str_eq(kind, "single_choice")) {
+        const char *s = json_string_value(a);
+        bool ok = s != NULL && choice_allowed(choices, s);
+        if (!ok)
+            api_field_error(f, field, "invalid_choice", "Pick one of the offered choices.");
+        return ok;
+    }
+    bool ok = json_is_array(a) && json_array_size(a) <= json_array_size(choices);
+    size_t k;
+    json_t *v;
+    if (ok) {
+        json_array_foreach(a, k, v)
+        {
+            if (!json_is_string(v) || !choice_allowed(choices, json_string_value(v)))
+                ok = false;
+        }
+    }
+    if (!ok)
+        api_field_error(f, field, "invalid_choice", "Pick from the offered choices.");
+    return ok;
+}
+
+/*
+ * Checks answers (an object keyed by question id) against the form's
+ * questions, one field error per bad answer ("answers.<id>") and per key
+ * that is not a question. Returns the cleaned answers (new reference).
+ */
+static json_t *check_answers(json_t *questions, json_t *answers, struct api_fields *f)
+{
+    json_t *clean = json_object();
+    if (answers != NULL && !json_is_null(answers) && !json_is_object(answers)) {
+        api_field_error(f, "answers", "invalid_type",
+                        "Send the answers as an object keyed by question id.");
+        return clean;
+    }
+    size_t i;
+    json_t *q;
+    json_array_foreach(questions, i, q)
+    {
+        char key[32], field[48];
+        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(q, "id")));
+        snprintf(field, sizeof field, "answers.%s", key);
+        json_t *a = answers ? json_object_get(answers, key) : NULL;
+        bool empty = a == NULL || json_is_null(a) ||
+                     (json_is_string(a) && json_string_length(a) == 0) ||
+                     (json_is_array(a) && json_array_size(a) == 0);
+        if (empty) {
+            if (json_is_true(json_object_get(q, "required")))
+                api_field_error(f, field, "required", "Please answer this question.");
+            continue;
+        }
+        if (check_answer(q, a, field, f))
+            json_object_set(clean, key, a);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(answers, key, v)
+    {
+        if (json_object_get(clean, key) != NULL)
+            continue;
+        bool known = false;
+        json_array_foreach(questions, i, q)
+        {
+            char id[32];
+            snprintf(id, sizeof id, "%lld",
+                     (long long)json_integer_value(json_object_get(q, "id")));
+            known = known || str_eq(id, key);
+        }
+        if (!known) {
+            char field[96];
+            snprintf(field, sizeof field, "answers.%.64s", key);
+            api_field_error(f, field, "unknown_member", "Not a question of this form.");
+        }
+    }
+    return clean;
+}
+
+/*
+ * POST /api/activities/{id}/feedback/answers {answers, version}: one
+ * answer per attended participant while the form is open. The form's
+ * version (from GET) guards against questions changed meanwhile.
+ */
+void feedback_answer(struct http_req *req)
+{
+    static const char *const allowed[] = {"answers", "version", NULL};
+    json_t *form = NULL, *clean = NULL;
+    char *text = NULL;
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, AUTH_VERIFIED) != 0 || api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    bool attended = false;
+    form = load_form(&x, &attended);
+    if (form == NULL)
+        goto out;
+    long version = (long)json_integer_value(json_object_get(form, "version"));
+    api_integer(x.body, "version", &x.f, 0, 1, 1L << 30, &version);
+    /* Someone who may not answer now hears why (from the SQL function)
+     * before any complaint about the answers. */
+    bool may = attended && str_eq(json_string_value(json_object_get(form, "state")), "open") &&
+               !json_is_true(json_object_get(form, "answered"));
+    if (may) {
+        clean = check_answers(json_object_get(form, "questions"),
+                              json_object_get(x.body, "answers"), &x.f);
+        if (api_check(&x) != 0)
+            goto out;
+    }
+    text = may ? json_dumps(clean, JSON_COMPACT) : xstrdup("{}");
+    const char *p[] = {http_param(req, "id"), api_num(req, x.me->id), api_num(req, version), text};
+    struct db_result *r = db_run(x.c, st_answer, 4, p);
+    if (r == NULL) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    db_result_free(r);
+    http_reply_json(req, 201,
+                    json_pack("{s:b,s:b}", "answered", true, "anonymous",
+                              json_is_true(json_object_get(form, "anonymous"))));
+out:
+    free(text);
+    json_decref(clean);
+    json_decref(form);
+    api_end(&x);
+}
+
+/* ---- Invitations ---- */
+
+/*
+ * POST /api/activities/{id}/feedback/invitations (staff): queues one mail
+ * to every attended participant not invited before; a second call queues
+ * none (and answers 0). Only while the form is open.
+ */
+void feedback_invite(struct http_req *req)
+{
+    static const char *const nothing[] = {NULL};
+    json_t *details = NULL;
+    struct api_ctx x;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, true, nothing, NULL) != 0 || api_check(&x) != 0)
+        goto out;
+    const char *act = http_param(req, "id");
+    const char *p[] = {act, api_app(req)->cfg->base_url};
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    struct db_result *r = db_run(x.c, st_invite, 2, p);
+    if (r == NULL) {
+        api_fail_tx(&x);
+        goto out;
+    }
+    json_int_t sent = strtoll(db_value(r, 0, 0), NULL, 10);
+    json_int_t total = strtoll(db_value(r, 0, 1), NULL, 10);
+    db_result_free(r);
+    details = json_pack("{s:I}", "sent", sent);
+    if (sent > 0) {
+        if (api_audit_commit(&x, "feedback.invitations_sent", "activity", act, details) != 0)
+            goto out;
+    } else if (db_commit(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    http_reply_json(req, 200, json_pack("{s:I,s:I}", "sent", sent, "invited", total));
+out:
+    json_decref(details);
+    api_end(&x);
+}
