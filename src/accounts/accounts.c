@@ -1218,13 +1218,14 @@ out:
     api_end(&x);
 }
 
-/* Reads ?name= as a whole ISO date into out (size 11; "" when absent). 0,
+/* Reads ?name= as a whole ISO date into out (size 11; "" when absent or
+ * empty: no bound). 0,
  * or -1 after answering 400 naming it. */
 static int query_day(struct http_req *req, const char *name, char *out, size_t size)
 {
     char a[11], b[11];
     int n = http_query(req, name, out, size);
-    if (n == HTTP_QUERY_ABSENT) {
+    if (n == HTTP_QUERY_ABSENT || n == 0) {
         out[0] = '\0';
         return 0;
     }
