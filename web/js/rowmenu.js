@@ -2,7 +2,10 @@
 // link, the rest behind a "More" button that opens a list in place (the
 // disclosure pattern: aria-expanded and aria-controls on the button, the
 // list's items are ordinary buttons and links, so screen readers and the
-// Tab key find them as they are).
+// Tab key find them as they are). The open list is placed beside its button
+// with position: fixed, so it neither widens the table nor is cut off by
+// the table's scrolling region; it follows the button when the page
+// scrolls.
 //
 //   rowActions({
 //     main: node | null,                       // a button or link, or nothing
@@ -31,6 +34,26 @@ function close(menu, focusButton) {
 document.addEventListener("click", (event) => {
   if (openMenu && !openMenu.root.contains(event.target)) close(openMenu, false);
 });
+
+// Below the button (above it when there is no room below), inside the
+// viewport.
+function place(menu) {
+  const r = menu.button.getBoundingClientRect();
+  const list = menu.list;
+  const vw = document.documentElement.clientWidth;
+  const vh = document.documentElement.clientHeight;
+  const left = Math.max(8, Math.min(r.left, vw - list.offsetWidth - 8));
+  let top = r.bottom + 4;
+  if (top + list.offsetHeight > vh && r.top - list.offsetHeight - 4 >= 0) top = r.top - list.offsetHeight - 4;
+  list.style.left = `${Math.round(left)}px`;
+  list.style.top = `${Math.round(top)}px`;
+}
+
+for (const type of ["scroll", "resize"]) {
+  window.addEventListener(type, () => {
+    if (openMenu) place(openMenu);
+  }, { capture: true, passive: true });
+}
 
 function items(menu) {
   return [...menu.list.querySelectorAll("button, a")];
@@ -78,6 +101,7 @@ export function rowMenu(entries, name) {
     button.setAttribute("aria-expanded", "true");
     list.hidden = false;
     openMenu = menu;
+    place(menu);
     const first = items(menu)[0];
     if (first) first.focus();
   });
