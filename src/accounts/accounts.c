@@ -148,12 +148,15 @@ void accounts_statements(void)
     st_revoke_others = db_register("acct_revoke_others",
                                    "UPDATE sessions SET revoked_at = now() WHERE account_id = $1 "
                                    "AND id <> $2 AND revoked_at IS NULL");
+    /* counts: the accounts holding each role, with the search but without
+     * the role and affiliation filters (the facet of the role filter). */
     st_admin_accounts = db_register(
         "admin_accounts",
-        "WITH f AS (SELECT a.* FROM accounts a "
+        "WITH b AS (SELECT a.* FROM accounts a "
         " WHERE ($1::text IS NULL OR a.email ILIKE '%' || $1 || '%' OR a.name ILIKE '%' || $1 "
-        " || '%') AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM account_roles r "
-        "   WHERE r.account_id = a.id AND r.role = $4)) "
+        " || '%')), "
+        "f AS (SELECT a.* FROM b a WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM "
+        "   account_roles r WHERE r.account_id = a.id AND r.role = $4)) "
         " AND ($5::boolean IS NULL OR (a.organisation_confirmed_at IS NOT NULL) = $5)), "
         "m AS (SELECT f.*, count(*) OVER () AS total FROM f ORDER BY f.id LIMIT $2 OFFSET $3) "
         "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
@@ -165,7 +168,10 @@ void accounts_statements(void)
         " NULL, 'created_at', m.created_at, "
         " 'roles', coalesce((SELECT json_agg(role ORDER BY role) FROM account_roles r "
         "   WHERE r.account_id = m.id), '[]'::json)) ORDER BY m.id), '[]'), "
-        " 'total', coalesce(max(m.total), (SELECT count(*) FROM f)))::text "
+        " 'total', coalesce(max(m.total), (SELECT count(*) FROM f)), "
+        " 'counts', (SELECT json_object_agg(k.role, (SELECT count(*) FROM b JOIN account_roles r "
+        "   ON r.account_id = b.id AND r.role = k.role) ORDER BY k.n) FROM unnest(ARRAY["
+        "   'participant', 'judge', 'staff', 'admin']) WITH ORDINALITY AS k(role, n)))::text "
         "FROM m");
     st_role_grant = db_register(
         "admin_role_grant",

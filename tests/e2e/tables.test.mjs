@@ -235,6 +235,14 @@ test("staff tables fit, their menus work by keyboard, search narrows, bulk appro
   await admin.goto(`${env.base}/admin/accounts.html?q=${encodeURIComponent("chitra")}`);
   await settle(admin);
   await mainActionsVisible(admin, "accounts at 1280 px");
+  assert.equal(await admin.getByLabel("Role", { exact: true }).locator("option[value=participant]").textContent(), "Participant (1)",
+    "the count of each role, with the search");
+  await admin.getByLabel("Role", { exact: true }).selectOption("staff");
+  await settle(admin);
+  await admin.getByText("No account matches.").waitFor();
+  assert.match(admin.url(), /role=staff/);
+  await admin.getByLabel("Role", { exact: true }).selectOption("");
+  await settle(admin);
   await checkPage(admin, "tables-accounts");
   await admin.goto(`${env.base}/admin/outbox.html`);
   await settle(admin);

@@ -8,7 +8,7 @@ import { api, errorMessage, query } from "./api.js";
 import { byId, h } from "./dom.js";
 import { openDialog } from "./dialog.js";
 import { focusNotice, notice } from "./form.js";
-import { formatDateTime, t } from "./i18n.js";
+import { formatDateTime, formatNumber, t } from "./i18n.js";
 import { hasRole, initPage } from "./layout.js";
 import { loadOrganisations } from "./orgpicker.js";
 import { ROLES, roleChips } from "./roles.js";
@@ -21,6 +21,18 @@ const form = byId("filter");
 const result = byId("result");
 const params = new URLSearchParams(location.search);
 form.elements.q.value = params.get("q") || "";
+form.elements.role.value = ROLES.includes(params.get("role")) ? params.get("role") : "";
+
+function filters() {
+  return { q: form.elements.q.value.trim(), role: form.elements.role.value };
+}
+
+// How many accounts hold each role (with the search), in the role's option.
+function showCounts(counts) {
+  for (const o of form.elements.role.options) {
+    if (o.value) o.textContent = t("accounts.role_count", { role: t(`role.${o.value}`), count: formatNumber(counts[o.value] || 0) });
+  }
+}
 
 const orgNames = new Map();
 loadOrganisations().then((r) => {
@@ -97,16 +109,20 @@ const table = new DataTable(byId("list"), {
   load: async (page, perPage) => {
     await loadOrganisations();
     const path = isAdmin ? "/api/admin/accounts" : "/api/accounts";
-    return api("GET", `${path}${query({ q: form.elements.q.value.trim(), page, per_page: perPage })}`);
+    const r = await api("GET", `${path}${query({ ...filters(), page, per_page: perPage })}`);
+    if (r.ok && r.data && r.data.counts) showCounts(r.data.counts);
+    return r;
   },
-  onPage: (page) => saveState({ q: form.elements.q.value.trim(), page }),
+  onPage: (page) => saveState({ ...filters(), page }),
 });
 await table.show(pageFromUrl());
+
+form.elements.role.addEventListener("change", () => form.requestSubmit());
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   result.hidden = true;
-  saveState({ q: form.elements.q.value.trim(), page: 1 });
+  saveState({ ...filters(), page: 1 });
   await table.show(1);
 });
 

@@ -5,7 +5,8 @@
  * counts per status; approving and moving several registrations at once,
  * one refusal reported in its row while the others are done (database
  * state, audit rows and mails checked); the audit log with names and its
- * filters (person, action, days; 400 on bad values); the outbox's counts;
+ * filters (person, action, days; 400 on bad values); the outbox's and the
+ * accounts' counts;
  * the staff activity list with registration counts, pending approvals
  * first; CSV exports in the pages' words beside the codes.
  */
@@ -419,6 +420,30 @@ START_TEST(outbox_counts_every_status)
 }
 END_TEST
 
+START_TEST(accounts_count_roles)
+{
+    long st;
+    /* "Tables" matches t-1 and t-3 (t-2 is Ana Reyes now), participants;
+     * the counts ignore ?role=. */
+    json_t *j = hcall_json(&srv, "GET", "/api/accounts?q=tables&role=staff", NULL, &staff, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 0);
+    ck_assert_int_eq(count_of(j, "participant"), 2);
+    ck_assert_int_eq(count_of(j, "staff"), 0);
+    ck_assert_int_eq(count_of(j, "judge"), 0);
+    ck_assert_int_eq(count_of(j, "admin"), 0);
+    json_decref(j);
+    j = hcall_json(&srv, "GET", "/api/admin/accounts", NULL, &admin, &st);
+    ck_assert_int_eq(st, 200);
+    ck_assert_int_eq(
+        count_of(j, "staff"),
+        harness_sql_long(DB, "SELECT count(*) FROM account_roles WHERE role = 'staff'"));
+    ck_assert_int_eq(count_of(j, "admin"), 1);
+    json_decref(j);
+    HEXPECT(&srv, "GET", "/api/accounts?role=boss", NULL, &staff, 400, "bad_request");
+}
+END_TEST
+
 START_TEST(staff_list_counts_registrations_pending_first)
 {
     /* `other` has one pending registration; `act` one (t-4) after the bulk
@@ -493,6 +518,7 @@ Suite *make_tables_suite(void)
     tcase_add_test(tc, bulk_refusals);
     tcase_add_test(tc, audit_has_names_and_filters);
     tcase_add_test(tc, outbox_counts_every_status);
+    tcase_add_test(tc, accounts_count_roles);
     tcase_add_test(tc, staff_list_counts_registrations_pending_first);
     tcase_add_test(tc, csv_uses_the_pages_words);
     tcase_add_test(tc, server_exits_cleanly);
