@@ -57,6 +57,7 @@ static const struct http_route_def routes[] = {
     /* Activities, enrolment: src/activities/enrol.c */
     {"POST", "/api/activities/{id:int}/enrollments", enrol_create},
     {"GET", "/api/activities/{id:int}/enrollments", enrol_list},
+    {"POST", "/api/activities/{id:int}/enrollments/bulk", enrol_bulk},
     {"DELETE", "/api/activities/{id:int}/enrollments/me", enrol_cancel_own},
     {"GET", "/api/me/enrollments", enrol_mine},
     {"POST", "/api/enrollments/{id:int}/{action}", enrol_action},

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "api/audit.h"
+#include "formats/datelabel.h"
 #include "api/auth.h"
 #include "base/config.h"
 #include "db/db.h"
@@ -147,12 +148,15 @@ void accounts_statements(void)
     st_revoke_others = db_register("acct_revoke_others",
                                    "UPDATE sessions SET revoked_at = now() WHERE account_id = $1 "
                                    "AND id <> $2 AND revoked_at IS NULL");
+    /* counts: the accounts holding each role, with the search but without
+     * the role and affiliation filters (the facet of the role filter). */
     st_admin_accounts = db_register(
         "admin_accounts",
-        "WITH f AS (SELECT a.* FROM accounts a "
+        "WITH b AS (SELECT a.* FROM accounts a "
         " WHERE ($1::text IS NULL OR a.email ILIKE '%' || $1 || '%' OR a.name ILIKE '%' || $1 "
-        " || '%') AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM account_roles r "
-        "   WHERE r.account_id = a.id AND r.role = $4)) "
+        " || '%')), "
+        "f AS (SELECT a.* FROM b a WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM "
+        "   account_roles r WHERE r.account_id = a.id AND r.role = $4)) "
         " AND ($5::boolean IS NULL OR (a.organisation_confirmed_at IS NOT NULL) = $5)), "
         "m AS (SELECT f.*, count(*) OVER () AS total FROM f ORDER BY f.id LIMIT $2 OFFSET $3) "
         "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
@@ -164,7 +168,10 @@ void accounts_statements(void)
         " NULL, 'created_at', m.created_at, "
         " 'roles', coalesce((SELECT json_agg(role ORDER BY role) FROM account_roles r "
         "   WHERE r.account_id = m.id), '[]'::json)) ORDER BY m.id), '[]'), "
-        " 'total', coalesce(max(m.total), (SELECT count(*) FROM f)))::text "
+        " 'total', coalesce(max(m.total), (SELECT count(*) FROM f)), "
+        " 'counts', (SELECT json_object_agg(k.role, (SELECT count(*) FROM b JOIN account_roles r "
+        "   ON r.account_id = b.id AND r.role = k.role) ORDER BY k.n) FROM unnest(ARRAY["
+        "   'participant', 'judge', 'staff', 'admin']) WITH ORDINALITY AS k(role, n)))::text "
         "FROM m");
     st_role_grant = db_register(
         "admin_role_grant",
@@ -173,18 +180,26 @@ void accounts_statements(void)
     st_role_revoke = db_register(
         "admin_role_revoke",
         "DELETE FROM account_roles WHERE account_id = $1 AND role = $2 RETURNING account_id");
+    /* The audit log with names (audit_entries): $1 the action or its
+     * beginning, $4 a name or address of the actor or the person it is
+     * about, $5 an account as either, $6 and $7 the first and last UTC day. */
     st_audit_list = db_register(
         "admin_audit",
-        "WITH m AS (SELECT l.*, a.email AS actor_email FROM audit_log l "
-        " LEFT JOIN accounts a ON a.id = l.actor_id "
-        " WHERE $1::text IS NULL OR l.action LIKE $1 || '%' "
-        " ORDER BY l.id DESC LIMIT $2 OFFSET $3) "
-        "SELECT json_build_object('items', coalesce(json_agg(json_build_object('id', m.id, "
-        " 'at', m.at, 'actor_id', m.actor_id, 'actor_email', m.actor_email, 'action', "
-        " m.action, 'target_type', m.target_type, 'target_id', m.target_id, 'ip', m.ip, "
-        " 'request_id', m.request_id, 'details', m.details) ORDER BY m.id DESC), '[]'), "
-        " 'total', (SELECT count(*) FROM audit_log l WHERE $1::text IS NULL "
-        "   OR l.action LIKE $1 || '%'))::text FROM m");
+        "WITH f AS (SELECT * FROM audit_entries m "
+        " WHERE ($1::text IS NULL OR left(m.action, length($1)) = $1) "
+        " AND ($4::text IS NULL OR strpos(lower(concat_ws(' ', m.actor_name, m.actor_email, "
+        "   m.person_name, m.person_email)), lower($4)) > 0) "
+        " AND ($5::bigint IS NULL OR m.actor_id = $5 OR m.person_id = $5) "
+        " AND ($6::date IS NULL OR m.at >= $6::date::timestamp AT TIME ZONE 'UTC') "
+        " AND ($7::date IS NULL OR m.at < ($7::date + 1)::timestamp AT TIME ZONE 'UTC')), "
+        "m AS (SELECT * FROM f ORDER BY f.id DESC LIMIT $2 OFFSET $3) "
+        "SELECT json_build_object('items', coalesce((SELECT json_agg(json_build_object('id', "
+        " m.id, 'at', m.at, 'actor_id', m.actor_id, 'actor_name', m.actor_name, "
+        " 'actor_email', m.actor_email, 'action', m.action, 'target_type', m.target_type, "
+        " 'target_id', m.target_id, 'person_id', m.person_id, 'person_name', m.person_name, "
+        " 'person_email', m.person_email, 'activity_id', m.activity_id, 'activity_title', "
+        " m.activity_title, 'ip', m.ip, 'request_id', m.request_id, 'details', m.details) "
+        " ORDER BY m.id DESC) FROM m), '[]'), 'total', (SELECT count(*) FROM f))::text");
     st_account_exists = db_register("acct_exists", "SELECT 1 FROM accounts WHERE id = $1");
     /* Column 0: whether this call confirmed it; 1: the organisation. */
     st_confirm_org = db_register("acct_confirm_org",
@@ -1224,9 +1239,60 @@ out:
     api_end(&x);
 }
 
+/* Reads ?name= as a whole ISO date into out (size 11; "" when absent or
+ * empty: no bound). 0,
+ * or -1 after answering 400 naming it. */
+static int query_day(struct http_req *req, const char *name, char *out, size_t size)
+{
+    char a[11], b[11];
+    int n = http_query(req, name, out, size);
+    if (n == HTTP_QUERY_ABSENT || n == 0) {
+        out[0] = '\0';
+        return 0;
+    }
+    /* A whole ISO date parses to itself; labels like "March 2024" do not. */
+    if (n == 10 && datelabel_parse(out, 2000, a, b) == 0 && str_eq(a, out))
+        return 0;
+    http_reply_error(req, 400, "bad_request", "%s must be a date like 2026-11-29.", name);
+    return -1;
+}
+
+/* ?action= the action or its beginning (letters, digits, _ and .), ?person=
+ * a name or address (actor or the person concerned), ?person_id= an account
+ * as either, ?from= and ?to= UTC days; 400 for any bad value. */
 void accounts_admin_audit(struct http_req *req)
 {
-    filtered_list(req, ROLE_ADMIN, "action", 64, st_audit_list, "audit log", false);
+    struct api_ctx x;
+    struct api_page pg;
+    if (api_begin(&x, req, ROLE_ADMIN, 0) != 0 || api_page_query(req, 50, &pg) != 0)
+        goto out;
+    char action[64], person[600], from[11], to[11];
+    long person_id = 0;
+    if (api_query_string(req, "action", action, sizeof action) != 0 ||
+        api_query_string(req, "person", person, sizeof person) != 0 ||
+        api_query_long(req, "person_id", 1, 1L << 53, &person_id) != 0 ||
+        query_day(req, "from", from, sizeof from) != 0 || query_day(req, "to", to, sizeof to) != 0)
+        goto out;
+    if (action[0] != '\0' &&
+        strspn(action, "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(action)) {
+        http_reply_error(req, 400, "bad_request",
+                         "action must be an action or its beginning, such as enrollment.");
+        goto out;
+    }
+    if (from[0] && to[0] && strcmp(from, to) > 0) {
+        http_reply_error(req, 400, "bad_request", "from must not be after to.");
+        goto out;
+    }
+    const char *p[] = {action[0] ? action : NULL,
+                       api_num(req, pg.per_page),
+                       api_num(req, pg.offset),
+                       person[0] ? person : NULL,
+                       person_id ? api_num(req, person_id) : NULL,
+                       from[0] ? from : NULL,
+                       to[0] ? to : NULL};
+    api_reply_row_json(req, x.c, db_run(x.c, st_audit_list, 7, p), 200, "audit log");
+out:
+    api_end(&x);
 }
 
 void accounts_admin_outbox(struct http_req *req)

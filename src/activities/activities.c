@@ -53,7 +53,14 @@ static void calendar_statements(void)
     calendar = cache_new("activities_changed");
     st_list = db_register(
         "act_list",
-        "WITH f AS (SELECT item, sort_start, sort_end, title FROM activity_items "
+        "WITH f AS (SELECT CASE WHEN $10::boolean THEN item || jsonb_build_object("
+        "  'enrollment_counts', (SELECT jsonb_object_agg(k.st, (SELECT count(*) FROM "
+        "   enrollments e WHERE e.activity_id = activity_items.id AND e.status = k.st)) "
+        "   FROM unnest(ARRAY['pending_approval', 'confirmed', 'waitlisted', 'attended', "
+        "   'rejected', 'cancelled']) AS k(st))) ELSE item END AS item, "
+        "  CASE WHEN $13::text = 'pending' THEN (SELECT count(*) FROM enrollments e "
+        "   WHERE e.activity_id = activity_items.id AND e.status = 'pending_approval') "
+        "   ELSE 0 END AS pending, sort_start, sort_end, title FROM activity_items "
         " WHERE (CASE WHEN $10::boolean THEN true ELSE status <> 'draft' END) "
         "   AND ($12::text IS NULL OR ($12 = 'past') = coalesce(ends_at <= now(), false)) "
         "   AND ($1::text IS NULL OR kind = $1) "
@@ -65,7 +72,8 @@ static void calendar_statements(void)
         "        host_name, programme, city, country)), lower($6)) > 0) "
         "   AND ($9::text IS NULL OR section = $9)) "
         "SELECT json_build_object('items', coalesce((SELECT json_agg(item ORDER BY n) "
-        " FROM (SELECT item, row_number() OVER (ORDER BY CASE WHEN $12 = 'past' THEN sort_end "
+        " FROM (SELECT item, row_number() OVER (ORDER BY pending DESC, CASE WHEN $12 = 'past' "
+        "   THEN sort_end "
         "   END DESC NULLS LAST, sort_start NULLS LAST, title) AS n FROM f ORDER BY n "
         "   LIMIT $7 OFFSET $8) p), '[]'), 'page', $11::int, 'per_page', $7, "
         " 'total', (SELECT count(*) FROM f))::text");
@@ -184,7 +192,7 @@ void activities_list(struct http_req *req)
 {
     /* Text filters: 200 characters of any script (3 bytes each in UTF-8). */
     char kind[40], from[16], to[16], month[16], city[600], online[8], q[600], section[16],
-        status[8], when[12];
+        status[8], when[12], sort[12];
     int nk = http_query(req, "kind", kind, sizeof kind);
     int nf = http_query(req, "from", from, sizeof from);
     int nt = http_query(req, "to", to, sizeof to);
@@ -195,6 +203,7 @@ void activities_list(struct http_req *req)
     int ns = http_query(req, "section", section, sizeof section);
     int nst = http_query(req, "status", status, sizeof status);
     int nw = http_query(req, "when", when, sizeof when);
+    int nso = http_query(req, "sort", sort, sizeof sort);
     struct api_page pg;
     if (api_page_query(req, 50, &pg) != 0)
         return;
@@ -216,6 +225,10 @@ void activities_list(struct http_req *req)
     else if (nw == -2 ||
              (nw > 0 && !str_eq(when, "upcoming") && !str_eq(when, "past") && !str_eq(when, "all")))
         bad = "when must be upcoming, past or all.";
+    else if (nso == -2 || (nso > 0 && !str_eq(sort, "date") && !str_eq(sort, "pending")))
+        bad = "sort must be date or pending.";
+    else if (nso > 0 && str_eq(sort, "pending") && !(nst > 0 && str_eq(status, "all")))
+        bad = "sort=pending is for the staff list (status=all).";
     else if (nm == HTTP_QUERY_UNUSABLE)
         bad = "month must look like 2023-04.";
     if (nm >= 0 && bad == NULL) {
@@ -276,8 +289,9 @@ void activities_list(struct http_req *req)
     const char *p[] = {nk > 0 ? kind : NULL,      nf > 0 ? from : NULL,    nt > 0 ? to : NULL,
                        nc > 0 ? city : NULL,      no > 0 ? online : NULL,  nq > 0 ? q : NULL,
                        api_num(req, pg.per_page), api_num(req, pg.offset), ns > 0 ? section : NULL,
-                       all ? "true" : "false",    api_num(req, pg.page),   period};
-    struct db_result *r = db_run(x.c, st_list, 12, p);
+                       all ? "true" : "false",    api_num(req, pg.page),   period,
+                       nso > 0 ? sort : NULL};
+    struct db_result *r = db_run(x.c, st_list, 13, p);
     if (r == NULL) {
         cache_abandon(calendar, key, ticket);
         api_reply_db_error(req, x.c);

@@ -29,6 +29,8 @@ void enrol_list(struct http_req *req);
 void enrol_cancel_own(struct http_req *req);
 void enrol_mine(struct http_req *req);
 void enrol_action(struct http_req *req);
+/* Approve or move several registrations of one activity, a result per row. */
+void enrol_bulk(struct http_req *req);
 /* exports.c: participant lists and calendar feeds */
 void exports_participants(struct http_req *req);
 void exports_all_participants(struct http_req *req);

@@ -27,7 +27,7 @@
 #include <string.h>
 
 static int st_enroll = -1, st_cancel_own = -1, st_action = -1, st_list = -1, st_mine = -1,
-           st_enrollment_activity = -1, st_account_exists = -1;
+           st_enrollment_activity = -1, st_account_exists = -1, st_bulk = -1;
 
 void enrol_statements(void)
 {
@@ -40,14 +40,19 @@ void enrol_statements(void)
                           "WHERE activity_id = $1 AND account_id = $2");
     st_action = db_register("enr_action", "SELECT status, over_limit FROM "
                                           "convene_enrollment_action($1, $2, $3, $4, $5, $6)");
+    /* $5: the search (name, email or organisation, any case). counts are
+     * the facet over every status, with the search but without ?status=. */
     st_list = db_register(
         "enr_list",
-        "WITH f AS (SELECT e.*, a.name, a.email, o.name AS org, count(*) OVER () AS total "
+        "WITH s AS (SELECT e.*, a.name, a.email, o.name AS org "
         " FROM enrollments e JOIN accounts a ON a.id = e.account_id "
         " LEFT JOIN organisations o ON o.id = e.organisation_id "
-        " WHERE e.activity_id = $1 AND ($2::text IS NULL OR e.status = $2) "
-        " ORDER BY CASE e.status WHEN 'waitlisted' THEN 1 ELSE 0 END, e.waitlist_seq, "
-        "  e.created_at, e.id LIMIT $3 OFFSET $4) "
+        " WHERE e.activity_id = $1 AND ($5::text IS NULL OR strpos(lower(concat_ws(' ', "
+        "   a.name, a.email::text, o.name)), lower($5)) > 0)), "
+        "f AS (SELECT s.*, count(*) OVER () AS total FROM s "
+        " WHERE ($2::text IS NULL OR s.status = $2) "
+        " ORDER BY CASE s.status WHEN 'waitlisted' THEN 1 ELSE 0 END, s.waitlist_seq, "
+        "  s.created_at, s.id LIMIT $3 OFFSET $4) "
         "SELECT json_build_object('items', coalesce(json_agg(json_build_object('id', f.id, "
         " 'account_id', f.account_id, 'name', f.name, 'email', f.email, 'organisation', f.org, "
         " 'status', f.status, 'waitlist_position', CASE WHEN f.status = 'waitlisted' THEN "
@@ -56,9 +61,15 @@ void enrol_statements(void)
         " 'answers', f.answers, 'registered_at', f.created_at, 'updated_at', f.updated_at) "
         " ORDER BY CASE f.status WHEN 'waitlisted' THEN 1 ELSE 0 END, f.waitlist_seq, "
         " f.created_at, f.id), '[]'), "
-        " 'total', coalesce(max(f.total), (SELECT count(*) FROM enrollments e WHERE "
-        "   e.activity_id = $1 AND ($2::text IS NULL OR e.status = $2))))::text FROM f "
+        " 'total', coalesce(max(f.total), (SELECT count(*) FROM s "
+        "   WHERE $2::text IS NULL OR s.status = $2)), "
+        " 'counts', (SELECT json_object_agg(k.st, (SELECT count(*) FROM s "
+        "   WHERE s.status = k.st) ORDER BY k.n) FROM unnest(ARRAY['pending_approval', "
+        "   'confirmed', 'waitlisted', 'attended', 'rejected', 'cancelled']) WITH ORDINALITY "
+        "   AS k(st, n)))::text FROM f "
         "HAVING EXISTS (SELECT 1 FROM activities WHERE id = $1)");
+    st_bulk = db_register("enr_bulk", "SELECT r_id, r_status, r_over_limit, r_error FROM "
+                                      "convene_enrollment_bulk($1, $2::bigint[], $3, $4, $5, $6)");
     st_mine = db_register(
         "enr_mine",
         "SELECT coalesce(json_agg(json_build_object('id', e.id, 'status', e.status, "
@@ -333,10 +344,14 @@ void enrol_list(struct http_req *req)
                          "rejected or attended.");
         goto out;
     }
+    /* ?q=: 200 characters of any script. */
+    char q[600];
+    if (api_query_string(req, "q", q, sizeof q) != 0)
+        goto out;
     /* No row (404) when the activity does not exist. */
     const char *p[] = {http_param(req, "id"), sn > 0 ? status : NULL, api_num(req, pg.per_page),
-                       api_num(req, pg.offset)};
-    api_reply_row_json(req, x.c, db_run(x.c, st_list, 4, p), 200, "activity");
+                       api_num(req, pg.offset), q[0] ? q : NULL};
+    api_reply_row_json(req, x.c, db_run(x.c, st_list, 5, p), 200, "activity");
 out:
     api_end(&x);
 }
@@ -424,6 +439,139 @@ void enrol_action(struct http_req *req)
                     json_pack("{s:I,s:s,s:b}", "id", (json_int_t)strtoll(id, NULL, 10), "status",
                               status, "over_limit", over));
 out:
+    json_decref(info);
+    api_end(&x);
+}
+
+/* ---- Several at once ---- */
+
+/* At most this many registrations per bulk request. */
+#define BULK_MAX 200
+
+/* Reads {"action": "approve"|"waitlist", "ids": [n, ...]} (distinct ids,
+ * 1 to BULK_MAX) into *action and the array text ids ("{1,2}",
+ * request-scoped); problems go to x->f. */
+static void read_bulk(struct api_ctx *x, const char **action, const char **ids)
+{
+    *action = NULL;
+    *ids = NULL;
+    json_t *a = json_object_get(x->body, "action");
+    if (a == NULL)
+        api_field_error(&x->f, "action", "required", "Choose approve or waitlist.");
+    else if (!json_is_string(a))
+        api_field_error(&x->f, "action", "invalid_type", "Must be approve or waitlist.");
+    else if (!str_eq(json_string_value(a), "approve") && !str_eq(json_string_value(a), "waitlist"))
+        api_field_error(&x->f, "action", "invalid_choice", "Must be approve or waitlist.");
+    else
+        *action = json_string_value(a);
+    json_t *list = json_object_get(x->body, "ids");
+    if (list == NULL) {
+        api_field_error(&x->f, "ids", "required", "Choose at least one registration.");
+        return;
+    }
+    if (!json_is_array(list)) {
+        api_field_error(&x->f, "ids", "invalid_type", "Send the registrations' ids as an array.");
+        return;
+    }
+    size_t n = json_array_size(list);
+    if (n == 0) {
+        api_field_error(&x->f, "ids", "too_short", "Choose at least one registration.");
+        return;
+    }
+    if (n > BULK_MAX) {
+        api_field_error(&x->f, "ids", "too_long", "Change at most 200 registrations at once.");
+        return;
+    }
+    strbuf sb;
+    strbuf_init(&sb, 32 * BULK_MAX);
+    strbuf_printf(&sb, "{");
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(list, i);
+        json_int_t id = json_is_integer(v) ? json_integer_value(v) : 0;
+        bool repeated = false;
+        for (size_t k = 0; k < i && id > 0; k++)
+            repeated |= json_integer_value(json_array_get(list, k)) == id;
+        if (id < 1 || id > ((json_int_t)1 << 53)) {
+            api_field_error(&x->f, "ids", "invalid_type",
+                            "Every id must be a whole number above zero.");
+            break;
+        }
+        if (repeated) {
+            api_field_error(&x->f, "ids", "invalid_format", "Each registration may appear once.");
+            break;
+        }
+        strbuf_printf(&sb, "%s%lld", i ? "," : "", (long long)id);
+    }
+    strbuf_printf(&sb, "}");
+    *ids = http_strdup(x->req, strbuf_cstr(&sb));
+    strbuf_free(&sb);
+}
+
+void enrol_bulk(struct http_req *req)
+{
+    static const char *const allowed[] = {"action", "ids", NULL};
+    json_t *info = NULL, *results = NULL;
+    struct api_ctx x;
+    const char *action, *ids;
+    if (api_begin(&x, req, ROLE_STAFF | ROLE_ADMIN, 0) != 0 ||
+        api_body(&x, false, allowed, NULL) != 0)
+        goto out;
+    read_bulk(&x, &action, &ids);
+    if (api_check(&x) != 0)
+        goto out;
+    long activity = strtol(http_param(req, "id"), NULL, 10);
+    info = enrol_info_or_reply(&x, activity);
+    if (info == NULL)
+        goto out;
+    const char *p[] = {
+        api_num(req, activity),     ids, action, api_num(req, x.me->id), ics_text(req, info),
+        api_app(req)->cfg->base_url};
+    if (db_begin(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    struct db_result *r = db_run(x.c, st_bulk, 6, p);
+    if (r == NULL) {
+        api_fail_tx(&x);
+        goto out;
+    }
+    /* Each change done is audit-logged as the single action is. */
+    results = json_array();
+    long done = 0, failed = 0;
+    int rc = 0;
+    char what[48];
+    snprintf(what, sizeof what, "enrollment.%s", action);
+    json_t *details = json_pack("{s:b}", "bulk", 1);
+    for (int i = 0; i < db_nrows(r) && rc == 0; i++) {
+        const char *id = db_value(r, i, 0);
+        json_int_t idn = (json_int_t)strtoll(id, NULL, 10);
+        const char *error = db_value(r, i, 3);
+        if (error != NULL) {
+            failed++;
+            json_array_append_new(results, json_pack("{s:I,s:b,s:o}", "id", idn, "ok", 0, "error",
+                                                     api_sql_error_object(error)));
+            continue;
+        }
+        done++;
+        json_array_append_new(
+            results, json_pack("{s:I,s:b,s:s}", "id", idn, "ok", 1, "status", db_value(r, i, 1)));
+        rc = audit_log(x.c, req, x.me->id, what, "enrollment", id, details);
+    }
+    json_decref(details);
+    db_result_free(r);
+    if (rc != 0) {
+        api_fail_tx(&x);
+        goto out;
+    }
+    if (db_commit(x.c) != 0) {
+        api_reply_db_error(req, x.c);
+        goto out;
+    }
+    http_reply_json(req, 200,
+                    json_pack("{s:s,s:I,s:I,s:O}", "action", action, "done", (json_int_t)done,
+                              "failed", (json_int_t)failed, "results", results));
+out:
+    json_decref(results);
     json_decref(info);
     api_end(&x);
 }

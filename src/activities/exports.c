@@ -82,11 +82,14 @@ void exports_statements(void)
     "convene_csv_safe(acc.name), convene_csv_safe(acc.email::text), "                              \
     "convene_csv_safe(o.name), convene_csv_safe(o.city), "                                         \
     "convene_csv_safe(coalesce(acc.country, o.country)), convene_csv_safe(acc.position), "         \
-    "e.status, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    "convene_enrollment_status_word(e.status), e.status, "                                         \
+    "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-static const char *const participant_header[] = {
-    "Name",    "Email",    "Organisation", "City",
-    "Country", "Position", "Status",       "Registered at (UTC)"};
+/* Status in the pages' words (web/i18n/en.js), its code beside it for
+ * programs. */
+static const char *const participant_header[] = {"Name",   "Email",       "Organisation",
+                                                 "City",   "Country",     "Position",
+                                                 "Status", "Status code", "Registered at (UTC)"};
 
 void exports_participants(struct http_req *req)
 {
@@ -175,34 +178,25 @@ void exports_all_participants(struct http_req *req)
     struct db_conn *c = x.c;
     char *lf = from[0] ? db_literal(c, from) : xstrdup("NULL");
     char *lt = to[0] ? db_literal(c, to) : xstrdup("NULL");
-    char *select =
-        xasprintf("SELECT convene_csv_safe(act.title), convene_csv_safe(act.kind), "
-                  "convene_csv_safe(coalesce(act.date_label, act.starts_on::text)), act.starts_on, "
-                  "act.ends_on, " PARTICIPANT_COLUMNS " FROM enrollments e "
-                  "JOIN activities act ON act.id = e.activity_id "
-                  "JOIN accounts acc ON acc.id = e.account_id "
-                  "LEFT JOIN organisations o ON o.id = e.organisation_id "
-                  "WHERE act.status <> 'draft' "
-                  "AND (%s::date IS NULL OR coalesce(act.period_end, act.ends_on, act.starts_on) "
-                  ">= %s::date) "
-                  "AND (%s::date IS NULL OR coalesce(act.period_start, act.starts_on) <= %s::date) "
-                  "ORDER BY coalesce(act.period_start, act.starts_on), act.id, e.created_at, e.id",
-                  lf, lf, lt, lt);
+    char *select = xasprintf(
+        "SELECT convene_csv_safe(act.title), convene_activity_kind_word(act.kind), act.kind, "
+        "convene_csv_safe(coalesce(act.date_label, act.starts_on::text)), act.starts_on, "
+        "act.ends_on, " PARTICIPANT_COLUMNS " FROM enrollments e "
+        "JOIN activities act ON act.id = e.activity_id "
+        "JOIN accounts acc ON acc.id = e.account_id "
+        "LEFT JOIN organisations o ON o.id = e.organisation_id "
+        "WHERE act.status <> 'draft' "
+        "AND (%s::date IS NULL OR coalesce(act.period_end, act.ends_on, act.starts_on) "
+        ">= %s::date) "
+        "AND (%s::date IS NULL OR coalesce(act.period_start, act.starts_on) <= %s::date) "
+        "ORDER BY coalesce(act.period_start, act.starts_on), act.id, e.created_at, e.id",
+        lf, lf, lt, lt);
     free(lf);
     free(lt);
-    static const char *const header[] = {"Activity",
-                                         "Kind",
-                                         "Dates",
-                                         "Starts on",
-                                         "Ends on",
-                                         "Name",
-                                         "Email",
-                                         "Organisation",
-                                         "City",
-                                         "Country",
-                                         "Position",
-                                         "Status",
-                                         "Registered at (UTC)"};
+    static const char *const header[] = {
+        "Activity", "Kind",     "Kind code", "Dates",        "Starts on",
+        "Ends on",  "Name",     "Email",     "Organisation", "City",
+        "Country",  "Position", "Status",    "Status code",  "Registered at (UTC)"};
     csvout_stream(req, c, "participants.csv", header, ARRAY_LEN(header), select);
     free(select);
 out:

@@ -306,6 +306,18 @@ static const struct sql_error {
     {"feedback_answered", 409, "feedback_answered", "You have answered this form already."},
 };
 
+json_t *api_sql_error_object(const char *raised)
+{
+    for (size_t i = 0; raised != NULL && i < ARRAY_LEN(sql_errors); i++) {
+        const struct sql_error *e = &sql_errors[i];
+        if (str_eq(raised, e->raised))
+            return json_pack("{s:s,s:s}", "code", e->field ? "validation_failed" : e->code,
+                             "message", e->message);
+    }
+    return json_pack("{s:s,s:s}", "code", "server_error", "message",
+                     "Something went wrong on our side; this row was not changed.");
+}
+
 /* The field a constraint violation is about: the column PostgreSQL names,
  * else the column part of a conventionally named constraint
  * (table_column_check, table_column_fkey), else "". */

@@ -183,6 +183,13 @@ const char *api_num(struct http_req *req, long n);
  * otherwise.
  */
 void api_reply_db_error(struct http_req *req, struct db_conn *c);
+/*
+ * The error object {"code", "message"} (new reference) that
+ * api_reply_db_error would send for RAISE EXCEPTION 'raised', for answers
+ * that report several rows' outcomes at once (a bulk change); an unknown
+ * code (a bug, as there) gives server_error.
+ */
+json_t *api_sql_error_object(const char *raised);
 /* 404 with a standard message. */
 void api_reply_not_found(struct http_req *req, const char *what);
 

@@ -52,6 +52,7 @@ static const char *const submissions_header[] = {"Id",
                                                  "City",
                                                  "Country",
                                                  "Status",
+                                                 "Status code",
                                                  "Title",
                                                  "Summary",
                                                  "Description",
@@ -64,6 +65,7 @@ static const char *const submissions_header[] = {"Id",
                                                  "Created at (UTC)",
                                                  "Rank",
                                                  "Award",
+                                                 "Award code",
                                                  "Judges",
                                                  "Jury score (raw)",
                                                  "Jury score",
@@ -99,7 +101,8 @@ static char *submissions_select(long cycle)
 {
     return xasprintf(
         "SELECT s.id, convene_csv_safe(g.name), convene_csv_safe(o.name), "
-        "convene_csv_safe(o.city), convene_csv_safe(o.country), s.status, "
+        "convene_csv_safe(o.city), convene_csv_safe(o.country), "
+        "convene_submission_status_word(s.status), s.status, "
         "convene_csv_safe(s.title), convene_csv_safe(s.summary), "
         "convene_csv_safe(s.description), convene_csv_safe(s.partners), "
         "convene_csv_safe(s.results), array_to_string(s.sdgs, ' '), "
@@ -107,7 +110,7 @@ static char *submissions_select(long cycle)
         "CASE WHEN s.gallery_consent THEN 'yes' ELSE 'no' END, "
         "convene_csv_utc(s.submitted_at), "
         "convene_csv_utc(s.created_at), "
-        "r.rank, r.award, r.judges, r.jury_score_raw, r.jury_score, "
+        "r.rank, convene_award_word(r.award), r.award, r.judges, r.jury_score_raw, r.jury_score, "
         "r.public_votes, r.public_score, r.final_score "
         "FROM submissions s JOIN award_categories g ON g.id = s.category_id "
         "JOIN organisations o ON o.id = s.organisation_id "

@@ -1088,7 +1088,10 @@ json_t *mail_outbox_list(struct db_conn *c, const char *status, int limit, int o
         "AS next_attempt_at "
         "FROM f ORDER BY id DESC LIMIT $2::int OFFSET $3::int) "
         "SELECT json_build_object('items', coalesce((SELECT json_agg(page ORDER BY id DESC) "
-        "FROM page), '[]'::json), 'total', (SELECT count(*) FROM f))::text",
+        "FROM page), '[]'::json), 'total', (SELECT count(*) FROM f), "
+        "'counts', (SELECT json_object_agg(k.st, (SELECT count(*) FROM mail_outbox o "
+        "WHERE o.status = k.st) ORDER BY k.n) FROM unnest(ARRAY['pending', 'sending', "
+        "'sent', 'failed']) WITH ORDINALITY AS k(st, n)))::text",
         3, params);
     if (r == NULL)
         return NULL;

@@ -79,8 +79,10 @@ int mail_attachments_check(const json_t *attachments, char *err, size_t errlen);
 /*
  * Lists outbox rows, newest first, for the admin pages: a new object
  * {"items": [{id, template, to_address, status, attempts, last_error,
- * created_at, sent_at, next_attempt_at}], "total": n} where total counts
- * every row of that status and times are RFC 3339 UTC strings (or null).
+ * created_at, sent_at, next_attempt_at}], "total": n, "counts": {"pending":
+ * n, "sending": n, "sent": n, "failed": n}} where total counts every row of
+ * that status, counts every row of each status (the facet, whatever status
+ * is asked), and times are RFC 3339 UTC strings (or null).
  * status: "pending", "sending", "sent", "failed", or NULL for all.
  * limit: 1..500; offset >= 0. Returns NULL for bad arguments or a database
  * error. The caller owns the result (json_decref).

@@ -600,9 +600,9 @@ test("staff download the three spreadsheets from the progress page", async () =>
   }
   // Every cell is quoted (the header too).
   const line = (cells) => cells.map((c) => `"${c.replace(/"/g, '""')}"`).join(",");
-  assert.equal(csv["submissions.csv"][0], line(["Id", "Category", "Organisation", "City", "Country", "Status", "Title", "Summary",
+  assert.equal(csv["submissions.csv"][0], line(["Id", "Category", "Organisation", "City", "Country", "Status", "Status code", "Title", "Summary",
     "Description", "Partners", "Results", "SDGs", "Contact email", "Gallery consent", "Submitted at (UTC)", "Created at (UTC)",
-    "Rank", "Award", "Judges", "Jury score (raw)", "Jury score", "Public votes", "Public score", "Final score"]));
+    "Rank", "Award", "Award code", "Judges", "Jury score (raw)", "Jury score", "Public votes", "Public score", "Final score"]));
   assert.ok(csv["submissions.csv"].some((l) => l.includes("Seoul Green Rooftops") && l.includes(CAT1)), "the case is a row");
   assert.equal(csv["scores.csv"][0], line(["Case id", "Case title", "Category", "Judge id", "Judge", "Criterion", "Weight",
     "Scale max", "Value", "S (judge's score of the case, 0-100)", "Updated at (UTC)"]));

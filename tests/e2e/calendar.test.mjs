@@ -499,6 +499,7 @@ test("staff create an activity with questions, approve a request, mark attendanc
   assert.match(await listed.textContent(), /Draft/);
   const publicList = await (await staff.request.get(`${env.base}/api/activities?q=${encodeURIComponent("Urban Heat Resilience")}`)).json();
   assert.equal(publicList.total, 0, "drafts stay out of the public calendar");
+  await listed.getByRole("button", { name: `More actions: ${VISIT}` }).click();
   await listed.getByRole("link", { name: `Edit: ${VISIT}` }).click();
   await staff.waitForURL(`**/staff/activity.html?id=${id}`);
   await settle(staff);

@@ -1,4 +1,5 @@
-// admin-accounts.js - accounts with search and paging
+// admin-accounts.js - accounts with search and paging, one action on each
+// row and the other in its menu
 // (GET /api/admin/accounts for admins, GET /api/accounts for staff), their
 // roles (admins: PUT / DELETE /api/admin/accounts/{id}/roles/{role}) and
 // their confirmed affiliation (staff and admins:
@@ -7,10 +8,11 @@ import { api, errorMessage, query } from "./api.js";
 import { byId, h } from "./dom.js";
 import { openDialog } from "./dialog.js";
 import { focusNotice, notice } from "./form.js";
-import { formatDateTime, t } from "./i18n.js";
+import { formatDateTime, formatNumber, t } from "./i18n.js";
 import { hasRole, initPage } from "./layout.js";
 import { loadOrganisations } from "./orgpicker.js";
 import { ROLES, roleChips } from "./roles.js";
+import { rowActions } from "./rowmenu.js";
 import { DataTable, pageFromUrl, saveState } from "./table.js";
 
 const { me } = await initPage({ auth: "required", role: ["admin", "staff"] });
@@ -19,6 +21,18 @@ const form = byId("filter");
 const result = byId("result");
 const params = new URLSearchParams(location.search);
 form.elements.q.value = params.get("q") || "";
+form.elements.role.value = ROLES.includes(params.get("role")) ? params.get("role") : "";
+
+function filters() {
+  return { q: form.elements.q.value.trim(), role: form.elements.role.value };
+}
+
+// How many accounts hold each role (with the search), in the role's option.
+function showCounts(counts) {
+  for (const o of form.elements.role.options) {
+    if (o.value) o.textContent = t("accounts.role_count", { role: t(`role.${o.value}`), count: formatNumber(counts[o.value] || 0) });
+  }
+}
 
 const orgNames = new Map();
 loadOrganisations().then((r) => {
@@ -26,16 +40,19 @@ loadOrganisations().then((r) => {
 });
 
 function nameCell(a) {
-  return h("span", { class: "name" }, a.name);
+  return [h("span", { class: "name strong" }, a.name), h("span", { class: "sub" }, a.email)];
 }
 
 function rolesCell(a) {
   return h("span", { class: "chips" }, roleChips(a.roles));
 }
 
-function affiliationCell(a) {
+function organisationCell(a) {
   if (!a.organisation_id) return "";
-  return t(a.organisation_confirmed ? "accounts.org_confirmed_yes" : "accounts.org_confirmed_no");
+  return [
+    h("span", null, orgNames.get(a.organisation_id) || (a.organisation && a.organisation.name) || ""),
+    h("span", { class: "sub" }, t(a.organisation_confirmed ? "accounts.org_confirmed_yes_long" : "accounts.org_confirmed_no_long")),
+  ];
 }
 
 async function confirmOrganisation(a, button) {
@@ -52,21 +69,29 @@ async function confirmOrganisation(a, button) {
   focusNotice(result);
 }
 
+// One action on the row (admins: the roles; staff: confirming an
+// organisation), the other in the row's menu.
 function actionCell(a) {
-  const buttons = [];
-  if (a.organisation_id && !a.organisation_confirmed) {
-    const confirm = h("button", { type: "button", class: "secondary small" }, t("accounts.confirm_org"));
-    confirm.setAttribute("aria-label", t("accounts.confirm_org_of", { name: a.name }));
-    confirm.addEventListener("click", () => confirmOrganisation(a, confirm));
-    buttons.push(confirm);
-  }
+  const actions = [];
   if (isAdmin) {
-    const button = h("button", { type: "button", class: "secondary small" }, t("accounts.edit_roles"));
-    button.setAttribute("aria-label", t("accounts.edit_roles_of", { name: a.name }));
-    button.addEventListener("click", () => editRoles(a));
-    buttons.push(button);
+    actions.push({
+      label: t("accounts.edit_roles"),
+      ariaLabel: t("accounts.edit_roles_of", { name: a.name }),
+      onSelect: () => editRoles(a),
+    });
   }
-  return h("span", { class: "actions" }, buttons);
+  if (a.organisation_id && !a.organisation_confirmed) {
+    actions.push({
+      label: t("accounts.confirm_org"),
+      ariaLabel: t("accounts.confirm_org_of", { name: a.name }),
+      onSelect: (button) => confirmOrganisation(a, button),
+    });
+  }
+  if (!actions.length) return "";
+  const [first, ...rest] = actions;
+  const main = h("button", { type: "button", class: "secondary small main-action", "aria-label": first.ariaLabel }, first.label);
+  main.addEventListener("click", () => first.onSelect(main));
+  return rowActions({ main, more: rest, name: a.name });
 }
 
 const table = new DataTable(byId("list"), {
@@ -74,28 +99,30 @@ const table = new DataTable(byId("list"), {
   perPage: 20,
   empty: t("accounts.empty"),
   columns: [
-    { label: t("accounts.col.name"), cell: nameCell },
-    { label: t("accounts.col.email"), cell: (a) => a.email },
-    { label: t("accounts.col.organisation"), cell: (a) => orgNames.get(a.organisation_id) || "" },
-    { label: t("accounts.col.affiliation"), cell: affiliationCell },
-    { label: t("accounts.col.verified"), cell: (a) => t(a.email_verified ? "accounts.yes" : "accounts.no") },
+    { label: t("accounts.col.person"), cell: nameCell },
+    { label: t("accounts.col.organisation"), cell: organisationCell },
     { label: t("accounts.col.roles"), cell: rolesCell },
-    { label: t("accounts.col.created"), cell: (a) => formatDateTime(a.created_at), className: "date" },
     { label: t("accounts.col.action"), cell: actionCell, className: "actions-cell" },
+    { label: t("accounts.col.verified"), cell: (a) => t(a.email_verified ? "accounts.yes" : "accounts.no") },
+    { label: t("accounts.col.created"), cell: (a) => formatDateTime(a.created_at), className: "date" },
   ],
   load: async (page, perPage) => {
     await loadOrganisations();
     const path = isAdmin ? "/api/admin/accounts" : "/api/accounts";
-    return api("GET", `${path}${query({ q: form.elements.q.value.trim(), page, per_page: perPage })}`);
+    const r = await api("GET", `${path}${query({ ...filters(), page, per_page: perPage })}`);
+    if (r.ok && r.data && r.data.counts) showCounts(r.data.counts);
+    return r;
   },
-  onPage: (page) => saveState({ q: form.elements.q.value.trim(), page }),
+  onPage: (page) => saveState({ ...filters(), page }),
 });
 await table.show(pageFromUrl());
+
+form.elements.role.addEventListener("change", () => form.requestSubmit());
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   result.hidden = true;
-  saveState({ q: form.elements.q.value.trim(), page: 1 });
+  saveState({ ...filters(), page: 1 });
   await table.show(1);
 });
 

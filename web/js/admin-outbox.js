@@ -1,10 +1,10 @@
-// admin-outbox.js - the mail outbox filtered by status
-// (GET /api/admin/outbox) with "send again" for failed mail
+// admin-outbox.js - the mail outbox filtered by status, each status's count
+// in the filter (GET /api/admin/outbox: counts) with "send again" for failed mail
 // (POST /api/admin/outbox/{id}/retry).
 import { api, errorMessage, query } from "./api.js";
 import { byId, h } from "./dom.js";
 import { focusNotice, notice, setBusy } from "./form.js";
-import { formatDateTime, hasKey, t } from "./i18n.js";
+import { formatDateTime, formatNumber, hasKey, t } from "./i18n.js";
 import { initPage } from "./layout.js";
 import { DataTable, pageFromUrl, saveState } from "./table.js";
 
@@ -14,6 +14,14 @@ const result = byId("result");
 const STATUSES = ["pending", "sending", "sent", "failed"];
 const wanted = new URLSearchParams(location.search).get("status") || "";
 form.elements.status.value = STATUSES.includes(wanted) ? wanted : "";
+
+// The count of each status in its option ("Failed (3)"), from the list's
+// counts.
+function showCounts(counts) {
+  for (const o of form.elements.status.options) {
+    if (o.value) o.textContent = t("outbox.status_count", { status: t(`outbox.status.${o.value}`), count: formatNumber(counts[o.value] || 0) });
+  }
+}
 
 function statusCell(m) {
   return h("span", { class: `chip status-${m.status}` }, t(`outbox.status.${m.status}`));
@@ -47,8 +55,11 @@ const table = new DataTable(byId("list"), {
     { label: t("outbox.col.sent"), cell: (m) => formatDateTime(m.sent_at), className: "date" },
     { label: t("outbox.col.action"), cell: actionCell, className: "actions-cell" },
   ],
-  load: (page, perPage) =>
-    api("GET", `/api/admin/outbox${query({ status: form.elements.status.value, page, per_page: perPage })}`),
+  load: async (page, perPage) => {
+    const r = await api("GET", `/api/admin/outbox${query({ status: form.elements.status.value, page, per_page: perPage })}`);
+    if (r.ok && r.data && r.data.counts) showCounts(r.data.counts);
+    return r;
+  },
   onPage: (page) => saveState({ status: form.elements.status.value, page }),
 });
 await table.show(pageFromUrl());

@@ -1,6 +1,9 @@
 // staff-registrations.js - the registrations of one activity
-// (GET /api/activities/{id}/enrollments, filtered by status, the waiting
-// list in order) with the staff's actions on each (POST
+// (GET /api/activities/{id}/enrollments, searched by name, email or
+// organisation, filtered by status with the count of each, the waiting
+// list in order), several approved or moved to the waiting list at once
+// (POST /api/activities/{id}/enrollments/bulk, a result per row), and the
+// staff's actions on each (the main one on the row, the rest in its menu; POST
 // /api/enrollments/{id}/{action}: approve, reject, promote, waitlist,
 // attended, cancel; approve and promote past an organisation's limit only
 // after an explicit choice, sent as {"override_limit": true}), registering someone on their behalf (POST
@@ -10,7 +13,7 @@
 import { api, errorMessage, query, queryParam } from "./api.js";
 import { byId, clear, h } from "./dom.js";
 import { confirmDialog } from "./dialog.js";
-import { focusNotice, notice, clearNotice, submit } from "./form.js";
+import { focusNotice, notice, clearNotice, setBusy, submit } from "./form.js";
 import { formatNumber, t, tn } from "./i18n.js";
 import { formatInstant } from "./time.js";
 import { initPage, setFlash } from "./layout.js";
@@ -18,6 +21,7 @@ import {
   ENROLMENT_STATUSES, activityHref, dateText, enrolmentChip, enrolmentText, modeLabel, placeText, seatsText,
 } from "./activity-info.js";
 import { answerList, collectAnswers, questionFields } from "./questions.js";
+import { rowActions } from "./rowmenu.js";
 import { DataTable, pageFromUrl, saveState } from "./table.js";
 
 const { me } = await initPage({ auth: "required", role: ["staff", "admin"], forbiddenKey: "layout.forbidden_staff" });
@@ -56,17 +60,41 @@ showActivity(first.data);
 // ---- The list ----------------------------------------------------------------
 
 const statusSelect = filter.elements.status;
+const search = filter.elements.q;
 statusSelect.append(...ENROLMENT_STATUSES.map((s) => h("option", { value: s }, t(`enrolment.${s}`))));
-const wanted = new URLSearchParams(location.search).get("status") || "";
+const startParams = new URLSearchParams(location.search);
+const wanted = startParams.get("status") || "";
 statusSelect.value = ENROLMENT_STATUSES.includes(wanted) ? wanted : "";
+search.value = startParams.get("q") || "";
 
-// The actions each status allows (as the API does).
+// The actions each status allows (as the API does); the first is the one
+// shown on the row, the others are in its menu.
 const ACTIONS = {
   pending_approval: ["approve", "reject", "waitlist", "cancel"],
   confirmed: ["attended", "waitlist", "reject", "cancel"],
   waitlisted: ["promote", "reject", "cancel"],
 };
 const CONFIRM = ["reject", "cancel"];
+
+// The registrations ticked for a bulk action (ids of the page shown).
+const selected = new Set();
+let shown = [];
+
+function selectCell(e) {
+  const box = h("input", {
+    type: "checkbox",
+    class: "row-select",
+    value: String(e.id),
+    "aria-label": t("staff.select_of", { name: e.name }),
+    checked: selected.has(e.id),
+  });
+  box.addEventListener("change", () => {
+    if (box.checked) selected.add(e.id);
+    else selected.delete(e.id);
+    showSelection();
+  });
+  return box;
+}
 
 function personCell(e) {
   return [
@@ -92,20 +120,28 @@ function answersCell(e) {
 function actionsCell(e) {
   const actions = activity.status === "cancelled" ? [] : ACTIONS[e.status] || [];
   if (!actions.length) return "";
-  return h("div", { class: "row-actions" }, actions.map((action) => {
-    const label = t(`staff.action.${action}`);
-    const button = h("button", {
-      type: "button",
-      class: CONFIRM.includes(action) ? "danger small" : action === "approve" || action === "promote" || action === "attended" ? "small" : "secondary small",
-      "aria-label": t("staff.action_of", { action: label, name: e.name }),
-    }, label);
-    button.addEventListener("click", () => act(e, action, button));
-    return button;
-  }));
+  const [first, ...rest] = actions;
+  const label = t(`staff.action.${first}`);
+  const main = h("button", {
+    type: "button",
+    class: "small main-action",
+    "aria-label": t("staff.action_of", { action: label, name: e.name }),
+  }, label);
+  main.addEventListener("click", () => act(e, first, main));
+  return rowActions({
+    main,
+    name: e.name,
+    more: rest.map((action) => ({
+      label: t(`staff.action.${action}`),
+      ariaLabel: t("staff.action_of", { action: t(`staff.action.${action}`), name: e.name }),
+      danger: CONFIRM.includes(action),
+      onSelect: (button) => act(e, action, button),
+    })),
+  });
 }
 
 function params(page) {
-  return { status: statusSelect.value, page };
+  return { q: search.value.trim(), status: statusSelect.value, page };
 }
 
 const table = new DataTable(byId("list"), {
@@ -113,15 +149,111 @@ const table = new DataTable(byId("list"), {
   perPage: 50,
   empty: t("staff.registrations_empty"),
   columns: [
+    { label: t("staff.col.select"), cell: selectCell, className: "select-cell" },
     { label: t("staff.col.person"), cell: personCell },
     { label: t("staff.col.status"), cell: statusCell },
+    { label: t("staff.col.actions"), cell: actionsCell, className: "actions-cell" },
     { label: t("staff.col.answers"), cell: answersCell, className: "answers-cell" },
     { label: t("staff.col.registered"), cell: (e) => formatInstant(e.registered_at), className: "date" },
-    { label: t("staff.col.actions"), cell: actionsCell, className: "actions-cell" },
   ],
-  load: (page, perPage) => api("GET", `/api/activities/${activity.id}/enrollments${query({ status: statusSelect.value, page, per_page: perPage })}`),
+  load: async (page, perPage) => {
+    const r = await api("GET", `/api/activities/${activity.id}/enrollments${query({ q: search.value.trim(), status: statusSelect.value, page, per_page: perPage })}`);
+    selected.clear();
+    shown = r.ok && r.data && Array.isArray(r.data.items) ? r.data.items : [];
+    showCounts(r.ok && r.data ? r.data.counts : null);
+    showSelection();
+    return r;
+  },
   onPage: (page) => saveState({ id: activity.id, ...params(page) }),
 });
+
+// ---- Counts per status: pending approvals first ----
+
+const countsNav = byId("counts");
+
+function showCounts(counts) {
+  clear(countsNav);
+  if (!counts) {
+    countsNav.hidden = true;
+    return;
+  }
+  const items = ENROLMENT_STATUSES.filter((s) => counts[s] > 0 || s === "pending_approval").map((s) => {
+    const link = h("a", {
+      href: `?${new URLSearchParams({ id: activity.id, status: s, ...(search.value.trim() ? { q: search.value.trim() } : {}) })}`,
+      class: `status-count enrolment-${s}`,
+      "aria-current": statusSelect.value === s ? "true" : null,
+    }, t("staff.count_of", { status: t(`enrolment.${s}`), count: formatNumber(counts[s] || 0) }));
+    link.addEventListener("click", async (event) => {
+      event.preventDefault();
+      statusSelect.value = s;
+      clearNotice(result);
+      saveState({ id: activity.id, ...params(1) });
+      await table.show(1);
+    });
+    return h("li", null, link);
+  });
+  countsNav.append(h("ul", null, items));
+  countsNav.hidden = false;
+  // The option labels carry the counts too.
+  for (const o of statusSelect.options) {
+    if (o.value) o.textContent = t("staff.count_option", { status: t(`enrolment.${o.value}`), count: formatNumber(counts[o.value] || 0) });
+  }
+}
+
+// ---- Bulk actions ----
+
+const bulk = byId("bulk");
+const selectAll = byId("select-all");
+const selectedCount = byId("selected-count");
+const bulkApprove = byId("bulk-approve");
+const bulkWaitlist = byId("bulk-waitlist");
+
+function showSelection() {
+  bulk.hidden = activity.status === "cancelled" || shown.length === 0;
+  selectedCount.textContent = tn("staff.selected", selected.size);
+  bulkApprove.disabled = selected.size === 0;
+  bulkWaitlist.disabled = selected.size === 0;
+  selectAll.checked = shown.length > 0 && selected.size === shown.length;
+  selectAll.indeterminate = selected.size > 0 && selected.size < shown.length;
+}
+
+selectAll.addEventListener("change", () => {
+  selected.clear();
+  if (selectAll.checked) for (const e of shown) selected.add(e.id);
+  for (const box of byId("list").querySelectorAll("input.row-select")) box.checked = selectAll.checked;
+  showSelection();
+});
+
+async function runBulk(action, button) {
+  if (selected.size === 0) return;
+  const ids = shown.filter((e) => selected.has(e.id)).map((e) => e.id);
+  const names = new Map(shown.map((e) => [e.id, e.name]));
+  setBusy(button, true);
+  clearNotice(result);
+  const r = await api("POST", `/api/activities/${activity.id}/enrollments/bulk`, { action, ids });
+  setBusy(button, false);
+  if (!r.ok || !r.data) {
+    notice(result, "bad", errorMessage(r));
+    focusNotice(result);
+    return;
+  }
+  await refresh();
+  const failures = r.data.results.filter((x) => !x.ok);
+  const lines = [tn(`staff.bulk_done.${action}`, r.data.done)];
+  if (failures.length) lines.push(tn("staff.bulk_failed", failures.length));
+  notice(result, failures.length ? "bad" : "ok", lines.join(" "));
+  if (failures.length) {
+    result.append(h("ul", { class: "bulk-failures" }, failures.map((x) =>
+      h("li", null, t("staff.bulk_failure", {
+        name: names.get(x.id) || `#${x.id}`,
+        reason: errorMessage({ ok: false, status: 409, data: { error: x.error } }),
+      })))));
+  }
+  focusNotice(result);
+}
+
+bulkApprove.addEventListener("click", () => runBulk("approve", bulkApprove));
+bulkWaitlist.addEventListener("click", () => runBulk("waitlist", bulkWaitlist));
 
 filter.addEventListener("submit", async (event) => {
   event.preventDefault();

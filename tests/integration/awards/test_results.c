@@ -973,6 +973,10 @@ START_TEST(csv_exports)
             ck_assert_ptr_nonnull(strstr(r.body, "\"'=HYPERLINK(1)\""));
             ck_assert_ptr_null(strstr(r.body, "\"=HYPERLINK"));
         }
+        if (i == 0) { /* the status in the pages' words, its code beside it */
+            ck_assert_ptr_nonnull(strstr(r.body, "\"Status\",\"Status code\","));
+            ck_assert_ptr_nonnull(strstr(r.body, "\"Submitted\",\"submitted\""));
+        }
         if (i == 1)
             ck_assert_ptr_nonnull(strstr(r.body, "\"70.0000\""));
         if (i == 2) {
