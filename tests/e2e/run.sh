@@ -8,7 +8,9 @@
 #      default 54349, --fast) with a
 #      fresh database `e2e`, runs `convene migrate` and `convene seed`
 #   4. starts the mail catcher and `convene serve` on free loopback ports
-#   5. runs the node tests (tests/e2e/*.test.mjs) against them in Debian's
+#   5. renders every mail template into build/mail-previews/ (unit.tmpl of
+#      build/tests/convene_unit) for mail.test.mjs
+#   6. runs the node tests (tests/e2e/*.test.mjs) against them in Debian's
 #      headless chromium, then stops everything (also on failure or Ctrl-C)
 #
 # Screenshots, the server's and the catcher's logs go to build/e2e-artifacts/.
@@ -58,6 +60,17 @@ rm -rf "$artifacts"
 stack_on_exit() { echo "Browser test artifacts (screenshots, logs): $artifacts"; }
 stack_start
 
+# The mails as rendered by the real template code (unit.tmpl writes them
+# to build/mail-previews/) for mail.test.mjs.
+unit=$here/build/tests/convene_unit
+if [ -x "$unit" ]; then
+    say "Rendering every mail template (unit.tmpl -> build/mail-previews)"
+    CK_FORK=yes "$unit" tmpl >"$artifacts/mail-previews.log" 2>&1 7>&- || {
+        cat "$artifacts/mail-previews.log" >&2
+        exit 1
+    }
+fi
+
 say "Running the browser tests"
 if [ -n "${E2E_TESTS:-}" ]; then
     read -r -a tests <<<"$E2E_TESTS"
@@ -77,5 +90,6 @@ E2E_BASE_URL=$base_url \
     E2E_SEED_OUTPUT=$seed_out \
     E2E_ARTIFACTS=$artifacts \
     E2E_WEB_ROOT=$here/web \
+    E2E_MAIL_PREVIEWS=$here/build/mail-previews \
     E2E_CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium} \
     node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" 7>&-
