@@ -40,6 +40,7 @@ static const struct http_route_def routes[] = {
     {"POST", "/api/auth/logout", accounts_logout},
     {"POST", "/api/auth/password/forgot", accounts_forgot},
     {"POST", "/api/auth/password/reset", accounts_reset},
+    {"GET", "/api/session", accounts_session},
     {"GET", "/api/me", accounts_me},
     {"PATCH", "/api/me", accounts_me_update},
     {"POST", "/api/me/password", accounts_change_password},

@@ -22,7 +22,9 @@
 #      export and account search; fails on an injection point or any 5xx)
 #   6. runs the browser end-to-end tests (tests/e2e/run.sh: Debian's
 #      headless chromium against the real server, PostgreSQL and a mail
-#      catcher; screenshots in build/e2e-artifacts/)
+#      catcher; screenshots in build/e2e-artifacts/), then Lighthouse on
+#      the calendar, an activity and sign-up (tests/lighthouse/run.sh,
+#      mobile; fails under 95 in any category; reports in build/lighthouse/)
 #   7. runs every libFuzzer target for 20 s (tests/fuzz/run.sh, clang with
 #      ASan + UBSan; one summary line per target; a crash fails the suite)
 #   8. runs the short benchmarks and prints their ratios (informational)
@@ -162,6 +164,11 @@ fi
 step "browser end-to-end tests"
 if ! bash tests/e2e/run.sh; then
     failures+=("browser end-to-end tests")
+fi
+
+step "Lighthouse (calendar, activity, sign-up; mobile)"
+if ! bash tests/lighthouse/run.sh; then
+    failures+=("Lighthouse")
 fi
 
 step "fuzzing (libFuzzer, ASan + UBSan)"

@@ -968,6 +968,31 @@ out:
     api_end(&x);
 }
 
+/* GET /api/session: whether the caller is logged in, always 200, so a
+ * visitor's page learns it without an error answer (and the browser logs
+ * none). Logged in, the answer carries the account as GET /api/me shows it
+ * and the CSRF token; logged out, only {"authenticated": false}. */
+void accounts_session(struct http_req *req)
+{
+    struct api_ctx x;
+    if (api_begin(&x, req, 0, API_CALLER_OPTIONAL) != 0)
+        goto out;
+    http_add_header(req, "Cache-Control", "no-store");
+    if (x.me == NULL) {
+        http_reply_json(req, 200, json_pack("{s:b}", "authenticated", 0));
+        goto out;
+    }
+    json_t *j = auth_me_json(x.c, x.me->id);
+    if (j == NULL)
+        api_reply_db_error(req, x.c);
+    else
+        http_reply_json(
+            req, 200,
+            json_pack("{s:b,s:o,s:s}", "authenticated", 1, "account", j, "csrf_token", x.me->csrf));
+out:
+    api_end(&x);
+}
+
 static const char *const me_members[] = {"name",   "position", "country", "organisation_id",
                                          "locale", NULL};
 /* What GET /api/me shows but PATCH cannot change. */

@@ -21,6 +21,7 @@ void accounts_logout(struct http_req *req);
 void accounts_forgot(struct http_req *req);
 void accounts_reset(struct http_req *req);
 void accounts_me(struct http_req *req);
+void accounts_session(struct http_req *req);
 void accounts_me_update(struct http_req *req);
 void accounts_change_password(struct http_req *req);
 void accounts_sessions(struct http_req *req);

@@ -8,7 +8,9 @@
 #      default 54349, --fast) with a
 #      fresh database `e2e`, runs `convene migrate` and `convene seed`
 #   4. starts the mail catcher and `convene serve` on free loopback ports
-#   5. runs the node tests (tests/e2e/*.test.mjs) against them in Debian's
+#   5. renders every mail template into build/mail-previews/ (unit.tmpl of
+#      build/tests/convene_unit) for mail.test.mjs
+#   6. runs the node tests (tests/e2e/*.test.mjs) against them in Debian's
 #      headless chromium, then stops everything (also on failure or Ctrl-C)
 #
 # Screenshots, the server's and the catcher's logs go to build/e2e-artifacts/.
@@ -28,31 +30,14 @@ pgport=${CONVENE_E2E_PG_PORT:-54349} # another port for a second tree's runs
 maildir=$here/build/e2e-mail
 artifacts=$here/build/e2e-artifacts
 bin=${CONVENE_BIN:-$here/build/convene}
-python=/usr/bin/python3 # Debian's: it has python3-aiosmtpd
-[ -x "$python" ] || python=python3
-
-say() { printf '==> %s\n' "$*"; }
+# The server, its database and the mail catcher: tests/e2e/stack.sh.
+# shellcheck source=tests/e2e/stack.sh
+. "$e2e/stack.sh"
 
 # One run at a time on this tree: runs share the PostgreSQL cluster, the
 # npm packages and the artifacts folder (tests/run.sh may be running one).
-mkdir -p "$here/build"
-exec 7>"$here/build/e2e.lock"
-if ! flock -n 7; then
-    say "Another browser test run is using build/e2e-*; waiting for it to finish"
-    flock -w 1800 7 || {
-        echo "gave up waiting for $here/build/e2e.lock" >&2
-        exit 1
-    }
-fi
-
-# The server's settings come from this script only (not from the caller's
-# environment, which may point at another database or web root).
-while read -r var; do
-    case $var in
-        CONVENE_BIN | CONVENE_PG_* | CONVENE_E2E_PG_PORT) ;;
-        CONVENE_*) unset "$var" ;;
-    esac
-done < <(compgen -e)
+stack_lock "$here/build/e2e.lock"
+stack_scrub_env
 
 if [ "${E2E_SKIP_DEPS:-0}" != 1 ]; then
     bash deploy/deps.sh --test
@@ -71,106 +56,20 @@ if [ ! -x "$bin" ]; then
     cmake --build build -j "$(nproc)" >/dev/null
 fi
 
-rm -rf "$maildir" "$artifacts"
-mkdir -p "$artifacts"
+rm -rf "$artifacts"
+stack_on_exit() { echo "Browser test artifacts (screenshots, logs): $artifacts"; }
+stack_start
 
-server_pid=
-catcher_pid=
-cleanup() {
-    local rc=$?
-    if [ -n "$server_pid" ]; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ -n "$catcher_pid" ]; then
-        kill -TERM "$catcher_pid" 2>/dev/null || true
-        wait "$catcher_pid" 2>/dev/null || true
-    fi
-    bash "$here/deploy/pg.sh" stop "$pgdir" --port "$pgport" >/dev/null 2>&1 || true
-    echo "Browser test artifacts (screenshots, logs): $artifacts"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Free loopback TCP ports, one per argument slot.
-free_ports() {
-    "$python" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-wait_http() { # URL PID NAME LOG
-    local i
-    for i in $(seq 150); do
-        if curl -fs -o /dev/null "$1"; then
-            return 0
-        fi
-        if ! kill -0 "$2" 2>/dev/null; then
-            echo "$3 exited; last lines of $4:" >&2
-            tail -n 20 "$4" >&2 || true
-            return 1
-        fi
-        sleep 0.1
-    done
-    echo "$3 did not answer at $1 within 15 s" >&2
-    return 1
-}
-
-say "Starting PostgreSQL in $pgdir (fresh database e2e)"
-bash deploy/pg.sh start "$pgdir" --port "$pgport" --fast
-bash deploy/pg.sh psql "$pgdir" --port "$pgport" -q -v ON_ERROR_STOP=1 \
-    -c 'SET client_min_messages = warning' \
-    -c 'DROP DATABASE IF EXISTS e2e WITH (FORCE)' -c 'CREATE DATABASE e2e'
-url=$(bash deploy/pg.sh url "$pgdir" --port "$pgport")
-export CONVENE_DATABASE_URL=${url/:\/\/\/convene\?/:\/\/\/e2e?}
-export CONVENE_DATA_DIR=$here
-
-read -r smtp_port mail_port http_port <<<"$(free_ports 3)"
-
-say "Migrating and seeding"
-"$bin" migrate >"$artifacts/migrate.log" 2>&1 || {
-    cat "$artifacts/migrate.log" >&2
-    exit 1
-}
-seed_out=$("$bin" seed 2>&1) || {
-    printf '%s\n' "$seed_out" >&2
-    exit 1
-}
-# `convene seed` prints "  EMAIL  ROLES  password: PASSWORD" per account made.
-seeded_password() {
-    local pw
-    pw=$(awk -v e="$1" '$1 == e { for (i = 1; i < NF; i++) if ($i == "password:") print $(i + 1) }' <<<"$seed_out")
-    if [ -z "$pw" ]; then
-        printf 'could not find the password of %s in the seed output:\n%s\n' "$1" "$seed_out" >&2
-        return 1
-    fi
-    printf '%s' "$pw"
-}
-admin_email=admin@convene.example.org
-staff_email=staff@convene.example.org
-admin_password=$(seeded_password "$admin_email")
-staff_password=$(seeded_password "$staff_email")
-
-say "Starting the mail catcher (SMTP 127.0.0.1:$smtp_port, web 127.0.0.1:$mail_port)"
-"$python" deploy/mailcatcher.py --smtp "127.0.0.1:$smtp_port" --http "127.0.0.1:$mail_port" \
-    --dir "$maildir" --reject-rcpt '^bounce@' >"$artifacts/mailcatcher.log" 2>&1 7>&- &
-catcher_pid=$!
-wait_http "http://127.0.0.1:$mail_port/api/messages" "$catcher_pid" "the mail catcher" "$artifacts/mailcatcher.log"
-
-base_url=http://127.0.0.1:$http_port
-say "Starting convene at $base_url"
-CONVENE_LISTEN=127.0.0.1:$http_port CONVENE_BASE_URL=$base_url \
-    CONVENE_SMTP_URL=smtp://127.0.0.1:$smtp_port CONVENE_LOG_LEVEL=warn \
-    "$bin" serve >"$artifacts/convene.log" 2>&1 7>&- &
-server_pid=$!
-wait_http "$base_url/readyz" "$server_pid" "convene" "$artifacts/convene.log"
+# The mails as rendered by the real template code (unit.tmpl writes them
+# to build/mail-previews/) for mail.test.mjs.
+unit=$here/build/tests/convene_unit
+if [ -x "$unit" ]; then
+    say "Rendering every mail template (unit.tmpl -> build/mail-previews)"
+    CK_FORK=yes "$unit" tmpl >"$artifacts/mail-previews.log" 2>&1 7>&- || {
+        cat "$artifacts/mail-previews.log" >&2
+        exit 1
+    }
+fi
 
 say "Running the browser tests"
 if [ -n "${E2E_TESTS:-}" ]; then
@@ -191,5 +90,6 @@ E2E_BASE_URL=$base_url \
     E2E_SEED_OUTPUT=$seed_out \
     E2E_ARTIFACTS=$artifacts \
     E2E_WEB_ROOT=$here/web \
+    E2E_MAIL_PREVIEWS=$here/build/mail-previews \
     E2E_CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium} \
     node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" 7>&-

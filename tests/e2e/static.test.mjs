@@ -182,6 +182,10 @@ test("every page has the shared frame and a title saying where it is", () => {
       [/class="skip-link" href="#main"/, "skip link"],
     ];
     for (const [re, what] of need) if (!re.test(html)) problems.push(`${rel(f)}: no ${what}`);
+    // Pages a visitor or a search engine may open say what they are for.
+    if (!/\/(staff|admin)\//.test(f) && !/<meta name="description" content="[^"]{50,160}">/.test(html)) {
+      problems.push(`${rel(f)}: no meta description of 50 to 160 characters`);
+    }
     const title = /<title[^>]*>([^<]+)<\/title>/.exec(html);
     if (!title) problems.push(`${rel(f)}: no <title>`);
     else if (!/ · Convene$|^Convene · CityNet$/.test(title[1])) problems.push(`${rel(f)}: title "${title[1]}"`);

@@ -268,6 +268,9 @@ function renderCalendar(a) {
 function render(a) {
   activity = a;
   document.title = t("title.pattern", { page: a.title });
+  // Shared links and search engines describe the activity, not the page.
+  const metaDescription = document.querySelector('meta[name="description"]');
+  if (metaDescription && a.summary) metaDescription.setAttribute("content", a.summary.slice(0, 300));
   byId("title").textContent = a.title;
   clear(byId("badges")).append(h("span", { class: "chip kind" }, kindLabel(a.kind)), ...badges(a));
   const summary = byId("summary");

@@ -1,10 +1,10 @@
 // api.js - the one way pages talk to the server: JSON in and out, the
 // session's CSRF token on every state-changing request, errors as values.
 //
-// The token comes with log-in and with GET /api/me. It is kept for the tab
+// The token comes with log-in and with GET /api/session. It is kept for the tab
 // in sessionStorage; when there is none (a new tab, a reload after the
 // storage was cleared) or the server refuses it, it is fetched again from
-// GET /api/me before the request is (re)sent.
+// GET /api/session before the request is (re)sent.
 import { t, hasKey } from "./i18n.js";
 
 const STORE = "convene.csrf";
@@ -47,16 +47,17 @@ async function send(method, path, body) {
   return { ok: res.ok, status: res.status, data, headers: res.headers };
 }
 
-// The logged-in account (GET /api/me), or null when nobody is logged in.
-// Keeps the CSRF token it carries. A failure other than 401 comes back as
+// The logged-in account, or null when nobody is logged in, from GET
+// /api/session (which answers 200 either way, so a visitor's browser logs
+// no error). Keeps the CSRF token it carries. A failure comes back as
 // {error: result}.
 export async function fetchMe() {
-  const r = await send("GET", "/api/me");
-  if (r.ok && r.data) {
+  const r = await send("GET", "/api/session");
+  if (r.ok && r.data && r.data.authenticated && r.data.account) {
     setCsrf(r.data.csrf_token);
-    return r.data;
+    return { ...r.data.account, csrf_token: r.data.csrf_token };
   }
-  if (r.status === 401) {
+  if (r.ok && r.data && r.data.authenticated === false) {
     setCsrf("");
     return null;
   }

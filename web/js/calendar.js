@@ -383,6 +383,8 @@ window.addEventListener("popstate", () => {
 
 fillForm(state);
 // On a phone the filters start folded away (unless some are in use), so the
-// activities come first.
+// activities come first. Until this is decided the stylesheet shows a phone
+// only the box's summary, so folding it moves nothing on the screen.
 if (window.matchMedia("(max-width: 40rem)").matches && !activeFilters(state)) byId("filter-box").open = false;
+byId("filter-box").classList.add("settled");
 await Promise.all([show(state), loadCities()]);

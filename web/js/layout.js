@@ -4,7 +4,7 @@
 //
 //   const { me } = await initPage({ auth: "required" });
 //
-// which fetches the account (GET /api/me, keeping its CSRF token), loads
+// which fetches the account (GET /api/session, keeping its CSRF token), loads
 // the language (the account's locale, else the browser's, else English),
 // translates the page, fills the navigation and shows a message left by the
 // previous page (flash). auth: "optional" (default) or "required" (sends

@@ -1445,6 +1445,48 @@ START_TEST(a_database_outage_is_503_then_service_returns)
 }
 END_TEST
 
+/* GET /api/session: 200 with authenticated false for a visitor (no cookie,
+ * a made-up cookie, a logged-out session), and the account with the CSRF
+ * token for a session; never cached. */
+START_TEST(session_state_without_an_error_answer)
+{
+    struct hsession s;
+    long id = harness_make_user(DB, "session-state@seoul.example.org", "Han Sora", NULL, NULL,
+                                PASSWORD, NULL);
+    ck_assert_int_eq(harness_login(&srv, "session-state@seoul.example.org", PASSWORD, &s), 200);
+
+    struct hresp r;
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/session", NULL, NULL, &r), 200);
+    ck_assert_str_eq(r.body, "{\"authenticated\":false}");
+    ck_assert_ptr_nonnull(strstr(r.headers, "no-store"));
+    hresp_free(&r);
+
+    long status = 0;
+    json_t *j = hcall_json(&srv, "GET", "/api/session", NULL, &s, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert(json_is_true(json_object_get(j, "authenticated")));
+    json_t *acct = json_object_get(j, "account");
+    ck_assert_int_eq(json_integer_value(json_object_get(acct, "id")), id);
+    ck_assert_str_eq(json_string_value(json_object_get(acct, "name")), "Han Sora");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "csrf_token")), s.csrf);
+    json_decref(j);
+
+    struct hsession forged = s;
+    snprintf(forged.cookie, sizeof forged.cookie, "convene_session=not-a-session");
+    j = hcall_json(&srv, "GET", "/api/session", NULL, &forged, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert(json_is_false(json_object_get(j, "authenticated")));
+    ck_assert_ptr_null(json_object_get(j, "account"));
+    json_decref(j);
+
+    HEXPECT(&srv, "POST", "/api/auth/logout", NULL, &s, 204, NULL);
+    j = hcall_json(&srv, "GET", "/api/session", NULL, &s, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert(json_is_false(json_object_get(j, "authenticated")));
+    json_decref(j);
+}
+END_TEST
+
 START_TEST(the_server_exits_cleanly)
 {
     /* Under AddressSanitizer a leak makes the server exit non-zero. */
@@ -1523,6 +1565,7 @@ Suite *make_accounts_suite(void)
     tcase_add_unchecked_fixture(tc, start_all, stop_all);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, signup_verify_login_me_logout);
+    tcase_add_test(tc, session_state_without_an_error_answer);
     tcase_add_test(tc, wrong_password_and_unknown_email_look_the_same);
     tcase_add_test(tc, password_reset_flow);
     tcase_add_test(tc, expired_reset_token_fails);

@@ -363,6 +363,10 @@ START_TEST(confirmation_mail_carries_a_calendar_file)
     json_t *m = harness_wait_mail(&mail, "ics-1@test.example.org", "You are registered", 30000);
     ck_assert_ptr_nonnull(m);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(m, "text")), "김민준"));
+    /* When, in full: weekdays, the year, the times and the zone. */
+    const char *when = "Wednesday 22 May – Sunday 26 May 2030, 09:00–17:30 Seoul time (UTC+9)";
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(m, "text")), when));
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(m, "html")), when));
     json_decref(m);
     /* Find the .eml and check the attachment with python3-icalendar. */
     char cmd[2048];

@@ -1,9 +1,14 @@
 /*
  * test_tmpl.c - unit tests of the mail template module: placeholder syntax,
  * escaping, errors that stop a mail with holes, loading with fallback and
- * path checks (from a temporary directory), and the shipped English set.
+ * path checks (from a temporary directory), and the shipped English set:
+ * every template rendered with its sample variables (samples.json beside
+ * this file) in the layout, checked against the layout's contract and
+ * written to CONVENE_MAIL_PREVIEW_DIR (build/mail-previews/) for the
+ * browser test tests/e2e/mail.test.mjs.
  */
 #include <check.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -575,7 +580,7 @@ START_TEST(test_shipped_templates_render)
         ck_assert_ptr_nonnull(strstr(msg.text, "Kim Minjun"));
         ck_assert_ptr_nonnull(strstr(msg.html, "Kim Minjun"));
         ck_assert_ptr_nonnull(strstr(msg.html, "CityNet · Convene"));
-        ck_assert_ptr_nonnull(strstr(msg.html, "<html lang=\"en\">"));
+        ck_assert_ptr_nonnull(strstr(msg.html, "<html lang=\"en\""));
         ck_assert_ptr_null(strstr(msg.text, "{{"));
         ck_assert_ptr_null(strstr(msg.html, "{{"));
         if (strcmp(name, "verify_email") == 0 || strcmp(name, "password_reset") == 0) {
@@ -588,6 +593,158 @@ START_TEST(test_shipped_templates_render)
         tmpl_set_free(&set);
         json_decref(vars);
     }
+}
+END_TEST
+
+/* ---- Every shipped template in the layout, with previews ---- */
+
+#ifndef CONVENE_MAIL_PREVIEW_DIR
+#define CONVENE_MAIL_PREVIEW_DIR "mail-previews"
+#endif
+
+/* The text between open and close in s (a new string), or NULL. */
+static char *between(const char *s, const char *open, const char *close)
+{
+    const char *a = strstr(s, open);
+    if (a == NULL)
+        return NULL;
+    a += strlen(open);
+    const char *b = strstr(a, close);
+    if (b == NULL)
+        return NULL;
+    return xasprintf("%.*s", (int)(b - a), a);
+}
+
+/* s with the entities the renderer writes turned back (in place). */
+static char *unescape(char *s)
+{
+    static const char *const ent[][2] = {
+        {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
+    char *w = s;
+    for (const char *r = s; *r;) {
+        size_t i;
+        for (i = 0; i < ARRAY_LEN(ent); i++) {
+            if (strncmp(r, ent[i][0], strlen(ent[i][0])) == 0)
+                break;
+        }
+        if (i < ARRAY_LEN(ent)) {
+            *w++ = ent[i][1][0];
+            r += strlen(ent[i][0]);
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return s;
+}
+
+static void write_preview(const char *name, const char *ext, const char *content)
+{
+    char *path = xasprintf("%s/%s.%s", CONVENE_MAIL_PREVIEW_DIR, name, ext);
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_int_eq(fputs(content, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
+    free(path);
+}
+
+/* Renders one template with its sample variables and checks what the
+ * layout promises (see the comment at the top of _layout.html). */
+static void check_in_layout(const char *name, const json_t *samples, json_t *index)
+{
+    json_t *vars = json_deep_copy(json_object_get(samples, "_all"));
+    json_t *own = json_object_get(samples, name);
+    ck_assert_msg(json_is_object(own), "%s: no sample variables in tests/unit/mail/samples.json",
+                  name);
+    json_object_update(vars, own);
+    struct tmpl_set set;
+    struct tmpl_message msg;
+    char err[256] = "";
+    int rc = tmpl_load(CONVENE_SOURCE_DIR "/mail-templates", name, "en", &set, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s: %s", name, err);
+    rc = tmpl_render_set(&set, vars, &msg, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s: %s", name, err);
+
+    /* The frame: one column at most 600 px wide, dark mode, the network. */
+    ck_assert_msg(strstr(msg.html, "<meta name=\"color-scheme\" content=\"light dark\">") != NULL,
+                  "%s: no color-scheme", name);
+    ck_assert_msg(strstr(msg.html, "prefers-color-scheme: dark") != NULL, "%s: no dark mode", name);
+    ck_assert_msg(strstr(msg.html, "max-width: 600px") != NULL, "%s: no 600 px column", name);
+    ck_assert_msg(strstr(msg.html, "CityNet · Convene") != NULL, "%s: no header", name);
+    ck_assert_msg(strstr(msg.text, "CityNet · Convene") != NULL, "%s: no text header", name);
+    ck_assert_msg(strstr(msg.html, "{{") == NULL && strstr(msg.text, "{{") == NULL,
+                  "%s: braces left", name);
+
+    /* One button, whose address the text part gives too (the layout's
+     * head shows one in a comment). */
+    const char *body = strstr(msg.html, "</head>");
+    ck_assert_msg(body != NULL, "%s: no </head>", name);
+    char *href = between(body, "class=\"button-link\" href=\"", "\"");
+    ck_assert_msg(href != NULL, "%s: no button (class=\"button-link\")", name);
+    ck_assert_msg(strstr(strstr(body, "class=\"button-link\"") + 1, "class=\"button-link\"") ==
+                      NULL,
+                  "%s: more than one button", name);
+    unescape(href);
+    ck_assert_msg(strstr(msg.text, href) != NULL, "%s: the text part lacks %s", name, href);
+    free(href);
+
+    /* The text part says the same: the title, and the full time. */
+    char *title = between(body, "<h2>", "</h2>");
+    ck_assert_msg(title != NULL, "%s: no <h2> title", name);
+    unescape(title);
+    ck_assert_msg(strstr(msg.text, title) != NULL, "%s: the text part lacks \"%s\"", name, title);
+    free(title);
+    const char *when = json_string_value(json_object_get(vars, "activity_when"));
+    if (when != NULL) {
+        ck_assert_msg(strstr(msg.html, when) != NULL, "%s: no full time in HTML", name);
+        ck_assert_msg(strstr(msg.text, when) != NULL, "%s: no full time in text", name);
+    }
+    ck_assert_msg(strstr(msg.html, "When: {{activity_dates}}") == NULL, "%s", name);
+
+    write_preview(name, "html", msg.html);
+    write_preview(name, "txt", msg.text);
+    json_array_append_new(index, json_pack("{s:s,s:s}", "name", name, "subject", msg.subject));
+    tmpl_message_free(&msg);
+    tmpl_set_free(&set);
+    json_decref(vars);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+START_TEST(test_every_template_renders_in_the_layout)
+{
+    json_error_t jerr;
+    json_t *samples = json_load_file(CONVENE_SOURCE_DIR "/tests/unit/mail/samples.json", 0, &jerr);
+    ck_assert_msg(samples != NULL, "samples.json: %s (line %d)", jerr.text, jerr.line);
+    mkdir(CONVENE_MAIL_PREVIEW_DIR, 0755);
+    DIR *d = opendir(CONVENE_SOURCE_DIR "/mail-templates/en");
+    ck_assert_ptr_nonnull(d);
+    char *names[128];
+    size_t n = 0;
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (str_ends_with(e->d_name, ".subject.txt")) {
+            ck_assert_uint_lt(n, ARRAY_LEN(names));
+            names[n++] =
+                xasprintf("%.*s", (int)(strlen(e->d_name) - strlen(".subject.txt")), e->d_name);
+        }
+    }
+    closedir(d);
+    ck_assert_uint_ge(n, 18);
+    qsort(names, n, sizeof names[0], by_name);
+    json_t *index = json_array();
+    for (size_t i = 0; i < n; i++) {
+        check_in_layout(names[i], samples, index);
+        free(names[i]);
+    }
+    char *path = xasprintf("%s/index.json", CONVENE_MAIL_PREVIEW_DIR);
+    ck_assert_int_eq(json_dump_file(index, path, JSON_INDENT(1)), 0);
+    free(path);
+    json_decref(index);
+    json_decref(samples);
 }
 END_TEST
 
@@ -631,6 +788,7 @@ Suite *make_tmpl_suite(void)
 
     tc = tcase_create("shipped");
     tcase_add_loop_test(tc, test_shipped_templates_render, 0, (int)ARRAY_LEN(shipped));
+    tcase_add_test(tc, test_every_template_renders_in_the_layout);
     suite_add_tcase(s, tc);
     return s;
 }
