@@ -290,7 +290,7 @@ static const struct sql_error {
     {"file_quota", 409, "file_quota",
      "A case holds at most 10 files and 25 MB in all; delete one to add another."},
     {"file_not_found", 404, "not_found", "No such file of this case."},
-    /* Feedback forms (sql/migrations/0016_feedback.sql). */
+    /* Feedback forms (sql/migrations/0017_feedback.sql). */
     {"feedback_not_found", 404, "not_found", "This activity has no feedback form."},
     {"feedback_form_locked", 409, "feedback_form_locked",
      "Someone has answered this form already; its questions cannot change any more."},

@@ -5,7 +5,7 @@
  * attended (one mail each, ever), read the results, compare the activities
  * of one programme and export the answers as CSV; participants who
  * attended answer once, anonymously when the form says so. The rules live
- * in sql/migrations/0016_feedback.sql. Its files share internal.h, which
+ * in sql/migrations/0017_feedback.sql. Its files share internal.h, which
  * nothing outside this folder includes.
  */
 #ifndef CONVENE_FEEDBACK_H

@@ -5,7 +5,7 @@
  * inviting the participants who attended (one mail each, ever).
  *
  * The rules (window, attendance, one answer, anonymity, one invitation)
- * are decided by the SQL functions of sql/migrations/0016_feedback.sql;
+ * are decided by the SQL functions of sql/migrations/0017_feedback.sql;
  * this file checks the shape of what comes in.
  */
 #include "feedback/feedback.h"

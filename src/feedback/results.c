@@ -8,7 +8,7 @@
  * cells neutralised by convene_csv_safe).
  *
  * Anonymous forms: nothing here can name a respondent, because the data
- * cannot (sql/migrations/0016_feedback.sql); text answers are listed in
+ * cannot (sql/migrations/0017_feedback.sql); text answers are listed in
  * alphabetical order and CSV rows in the order of their random ids.
  */
 #include "feedback/feedback.h"

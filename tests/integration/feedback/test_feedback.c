@@ -300,6 +300,9 @@ START_TEST(invitations_once_each)
         const char *text = json_string_value(json_object_get(m, "text"));
         ck_assert_ptr_nonnull(strstr(text, link));
         ck_assert_ptr_nonnull(strstr(text, "anonymous"));
+        /* The closing time with its weekday, year and zone (the activity's). */
+        ck_assert_msg(strstr(text, "Seoul time (UTC+9)") != NULL && strstr(text, "day ") != NULL,
+                      "closing time without its zone: %s", text);
         json_decref(m);
     }
     /* A second send sends none. */

@@ -1,4 +1,4 @@
--- 0018_mail_dates: mails about an activity say when it is in full.
+-- 0016_mail_dates: mails about an activity say when it is in full.
 --
 -- The confirmation said "When: 29 August": no weekday, no year, no times,
 -- no zone. convene_activity_when(a) writes the line every activity mail

@@ -1,4 +1,4 @@
--- 0017_tables: staff tables that fit and speak in words.
+-- 0018_tables: staff tables that fit and speak in words.
 --
 -- * convene_enrollment_bulk applies the one rule of a registration's change
 --   (convene_enrollment_action) to several registrations of one activity in

@@ -1,4 +1,4 @@
--- 0016_feedback.sql - evaluation forms after an activity.
+-- 0017_feedback.sql - evaluation forms after an activity.
 --
 -- Staff attach one form to an activity: ordered questions of the
 -- registration kinds (text, single_choice, multiple_choice, yes_no) plus
@@ -236,9 +236,11 @@ BEGIN
         SELECT 'feedback_invitation', acc.locale, acc.email, acc.name,
                jsonb_build_object('name', acc.name, 'activity_title', a.title,
                                   'form_title', f.title,
+                                  -- "Friday 15 December 2023, 23:59 Bangkok time (UTC+7)"
                                   'closes_on', to_char(f.closes_at AT TIME ZONE a.timezone,
-                                                       'FMDD FMMonth YYYY, HH24:MI')
-                                               || ' (' || a.timezone || ')',
+                                                       'FMDay FMDD FMMonth YYYY, HH24:MI')
+                                               || ' ' || convene_zone_label(a.timezone,
+                                                         f.closes_at AT TIME ZONE a.timezone),
                                   'anonymity_note',
                                   CASE WHEN f.anonymous
                                        THEN 'Your answers are anonymous: they are stored '
