@@ -56,7 +56,20 @@ cd "$here"
 jobs=${JOBS:-$(nproc)}
 failures=()
 
-step() { printf '\n==== %s ====\n' "$*"; }
+# Each step is announced with the time since the start, and the summary
+# lists how long each took (to keep the whole run well under 30 minutes).
+started=$SECONDS
+step_name=
+step_at=$SECONDS
+timings=()
+step() {
+    if [ -n "$step_name" ]; then
+        timings+=("$(printf '%5d s  %s' $((SECONDS - step_at)) "$step_name")")
+    fi
+    step_name=$*
+    step_at=$SECONDS
+    printf '\n==== %s (at %d s) ====\n' "$*" $((SECONDS - started))
+}
 
 step "packages"
 bash deploy/deps.sh --test
@@ -189,6 +202,8 @@ if [ "$with_load" = 1 ]; then
 fi
 
 step "summary"
+printf '%s\n' "${timings[@]}"
+printf '%5d s  in all\n' $((SECONDS - started))
 if [ ${#failures[@]} -gt 0 ]; then
     printf 'FAILED: %s\n' "${failures[@]}"
     exit 1
