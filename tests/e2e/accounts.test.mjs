@@ -242,8 +242,8 @@ test("form errors: a summary at the top linking to each field, the title says so
 });
 
 test("someone who signs up from an activity comes back to it after confirming the address", async () => {
-  const context = await newContext(browser);
-  const page = await context.newPage();
+  let context = await newContext(browser);
+  let page = await context.newPage();
   const person = { email: "le.thu.ha@hue.example.org", name: "Lê Thu Hà", password: "perfume river citadel lantern 88" };
   // An activity one can register for.
   const list = await (await context.request.get(`${env.base}/api/activities?per_page=50`)).json();
@@ -262,9 +262,17 @@ test("someone who signs up from an activity comes back to it after confirming th
   await page.getByRole("button", { name: "Create my account" }).click();
   await page.getByText(`We have sent a message to ${person.email}`).waitFor();
 
-  // The mail's link, in the same browser: confirming offers the way back.
+  // The mail's link carries the way back itself, so it works in another
+  // browser too (a phone's mail app): a fresh context, nothing remembered.
   const mail = await waitForMail(person.email, /confirm your email address/i, { after: mailBefore });
-  await page.goto(linkIn(mail, "verify-email.html"));
+  const link = linkIn(mail, "verify-email.html");
+  assert.equal(new URL(link).searchParams.get("next"), `/activity.html?id=${activity.id}`);
+  assert.ok(await page.evaluate(() => localStorage.getItem("convene.after_verify")), "remembered in the first browser");
+  await page.close();
+  await context.close();
+  context = await newContext(browser);
+  page = await context.newPage();
+  await page.goto(link);
   await settle(page);
   await page.getByRole("button", { name: "Confirm my email address" }).click();
   const back = page.getByRole("link", { name: `Log in and go back to ${activity.title}` });
@@ -278,7 +286,7 @@ test("someone who signs up from an activity comes back to it after confirming th
   await page.waitForURL(`**/activity.html?id=${activity.id}`);
   await settle(page);
   assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), activity.title);
-  assert.equal(await page.evaluate(() => localStorage.getItem("convene.after_verify")), null, "used once");
+  assert.equal(await page.evaluate(() => localStorage.getItem("convene.after_verify")), null, "nothing left behind");
   await checkPage(page, "activity-after-signup", { shots: false });
   await assertNoProblems(context);
   await context.close();
