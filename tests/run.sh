@@ -9,11 +9,14 @@
 #      against a throwaway PostgreSQL started by the tests themselves; every
 #      response they receive is then checked against docs/openapi.yaml),
 #      then checks the deployment files (tests/deploy/check.sh: the systemd
-#      unit, the nginx site, the alert rules; the .deb is built and
-#      installed by hand, see README) and runs the multi-node suite
+#      unit, the nginx site, the alert rules), tries a point-in-time
+#      restore (tests/deploy/wal-restore.sh: base backup, WAL archive,
+#      recovery to a named restore point; about 20 s), builds the .deb and,
+#      as root, installs it, serves the seeded calendar with it and purges
+#      it (tests/deploy/deb.sh; about 30 s), and runs the multi-node suite
 #      (tests/nodes/run.sh: a PostgreSQL primary and streaming replica, two
-#      nodes behind nginx, 5,000 idle clients; about a minute; prints its
-#      figures)
+#      nodes behind nginx, 5,000 idle clients, promtool on their live
+#      /metrics; about a minute; prints its figures)
 #   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #      gcov counters (build-asan/), runs every suite once more and prints
 #      the line and branch coverage of src/ (gcovr; informational)
@@ -129,6 +132,16 @@ fi
 step "deployment files (systemd unit, nginx site, alert rules)"
 if ! PROMTOOL=${PROMTOOL:-} bash tests/deploy/check.sh build/convene; then
     failures+=("deployment files (tests/deploy/check.sh)")
+fi
+
+step "WAL archiving and point-in-time restore (tests/deploy/wal-restore.sh)"
+if ! bash tests/deploy/wal-restore.sh build/convene; then
+    failures+=("WAL restore (tests/deploy/wal-restore.sh)")
+fi
+
+step "Debian package (tests/deploy/deb.sh: cpack, install, serve, purge)"
+if ! bash tests/deploy/deb.sh; then
+    failures+=("Debian package (tests/deploy/deb.sh)")
 fi
 
 step "several nodes (tests/nodes/run.sh: primary + replica, two nodes, nginx)"

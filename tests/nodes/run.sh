@@ -18,6 +18,9 @@
 #   mail        every mail sent exactly once although both nodes run
 #               senders: messages at the catcher = outbox rows sent, and
 #               their Message-IDs the outbox's, each once
+#   metrics     each node's live /metrics (after the enrolments and the
+#               mail) accepted by `promtool check metrics` ($PROMTOOL, or
+#               tests/tools/promtool.sh), with its families and samples
 #   sigterm     SIGTERM to node A during a read load through nginx: no
 #               answer other than 200 at the client
 #   sigkill     SIGKILL to node B during an enrolment load: every 2xx
@@ -84,6 +87,8 @@ for tool in nginx wrk curl psql pg_basebackup ss; do
     command -v "$tool" >/dev/null || die "$tool not found (run deploy/deps.sh --test)"
 done
 [ -x "$bin" ] || die "no convene binary at $bin (build first)"
+# Prometheus's checker for the metrics check (none: that check fails).
+promtool=${PROMTOOL:-$(bash "$here/tests/tools/promtool.sh" "$build/tools" 2>/dev/null || true)}
 
 # ---- File descriptors: 5,000 client sockets in one process, as many in
 # nginx, plus nginx's upstream side.
@@ -384,6 +389,27 @@ senders_b=$(grep -c '"mail sent"\|mail sent' "$work/node-b.log" || true)
 mail_ok=0
 [ "$sent" = "$outbox_total" ] && [ "$files" = "$sent" ] && [ "$dups" = 0 ] && [ "$same" = 1 ] && mail_ok=1
 check "every mail exactly once" "$mail_ok" "$outbox_total outbox rows, $sent sent (all within $drain_s s of the enrolments' end), $failed failed; $files messages at the catcher, $dups duplicate Message-IDs, same Message-IDs as the outbox: $([ $same = 1 ] && echo yes || echo no) (log lines 'mail sent': node A $senders_a, node B $senders_b)"
+
+# ---- 5b. Both nodes' live /metrics pass promtool check metrics
+if [ -z "$promtool" ]; then
+    check "promtool check metrics" 0 "no promtool (none on PATH, PROMTOOL unset, apt-get download prometheus failed)"
+else
+    prom_ok=1 prom_fig=
+    for node in a b; do
+        port=$node_a_port
+        [ "$node" = b ] && port=$node_b_port
+        status=$(curl -s -o "$work/metrics-$node.txt" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/metrics" || true)
+        families=$(grep -c '^# TYPE ' "$work/metrics-$node.txt" || true)
+        samples=$(grep -vc '^#' "$work/metrics-$node.txt" || true)
+        if out=$("$promtool" check metrics <"$work/metrics-$node.txt" 2>&1) && [ "$status" = 200 ] && [ "$families" -gt 0 ]; then
+            prom_fig+="node ${node^^} $families families, $samples samples: ok; "
+        else
+            prom_ok=0
+            prom_fig+="node ${node^^} GET /metrics $status, $families families: $(tr '\n' ' ' <<<"$out"); "
+        fi
+    done
+    check "promtool check metrics" "$prom_ok" "${prom_fig%; } ($("$promtool" --version 2>&1 | head -n 1 | awk '{print "promtool " $3}'))"
+fi
 
 # ---- 6. SIGTERM of node A during a read load: nginx retries what it can
 load_paths=(/healthz /api/activities "/api/activities/$act_catalogue" /readyz)
