@@ -11,6 +11,7 @@
 #include "feedback/feedback.h"
 
 #include "api/api.h"
+#include "api/questions.h"
 #include "api/app.h"
 #include "api/auth.h"
 #include "base/config.h"
@@ -125,95 +126,19 @@ out:
 
 /* ---- Writing the form ---- */
 
-static const char *const kinds[] = {"text", "single_choice", "multiple_choice", "yes_no", "rating"};
+static const char *const kinds[] = {"text",   "single_choice", "multiple_choice",
+                                    "yes_no", "rating",        NULL};
 static const char *const question_members[] = {"kind",    "label",      "required",
                                                "choices", "max_length", NULL};
 
-static bool in_list(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (str_eq(s, list[i]))
-            return true;
-    }
-    return false;
-}
-
-static bool one_line(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    return n > 0 && n <= max && str_valid_utf8(s, n) && !str_has_crlf(s, n);
-}
-
-/* Checks question i of a PUT body, recording problems as
- * "questions[i].member". */
-static void check_question(struct api_fields *f, size_t i, json_t *q)
-{
-    char field[96];
-    if (!json_is_object(q)) {
-        snprintf(field, sizeof field, "questions[%zu]", i);
-        api_field_error(f, field, "invalid_type", "Must be an object.");
-        return;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(q, key, v)
-    {
-        bool known = false;
-        for (size_t k = 0; question_members[k] && !known; k++)
-            known = str_eq(key, question_members[k]);
-        if (!known) {
-            snprintf(field, sizeof field, "questions[%zu].%.32s", i, key);
-            api_field_error(f, field, "unknown_member", "This member is not part of a question.");
-        }
-    }
-    snprintf(field, sizeof field, "questions[%zu].kind", i);
-    json_t *kind_v = json_object_get(q, "kind");
-    const char *kind = json_string_value(kind_v);
-    if (kind_v == NULL || json_is_null(kind_v))
-        api_field_error(f, field, "required", "Give the kind of question.");
-    else if (kind == NULL || !in_list(kind, kinds, ARRAY_LEN(kinds)))
-        api_field_error(f, field, "invalid_choice",
-                        "Use text, single_choice, multiple_choice, yes_no or rating.");
-    snprintf(field, sizeof field, "questions[%zu].label", i);
-    json_t *label_v = json_object_get(q, "label");
-    const char *label = json_string_value(label_v);
-    if (label_v == NULL || json_is_null(label_v))
-        api_field_error(f, field, "required", "Give the question's label.");
-    else if (label == NULL || !one_line(label, 500))
-        api_field_error(f, field, "invalid_format",
-                        "A one-line label of at most 500 bytes is required.");
-    json_t *choices = json_object_get(q, "choices");
-    bool choice_kind = kind && strstr(kind, "choice");
-    bool has_choices = json_is_array(choices) && json_array_size(choices) > 0;
-    snprintf(field, sizeof field, "questions[%zu].choices", i);
-    if (choices && !json_is_null(choices) && !json_is_array(choices)) {
-        api_field_error(f, field, "invalid_type", "Send the choices as a list of texts.");
-    } else if (choice_kind && (!json_is_array(choices) || json_array_size(choices) < 2 ||
-                               json_array_size(choices) > 50)) {
-        api_field_error(f, field, "out_of_range", "Give between 2 and 50 choices.");
-    } else if (!choice_kind && has_choices) {
-        api_field_error(f, field, "out_of_range", "Only choice questions have choices.");
-    } else if (json_is_array(choices)) {
-        size_t k;
-        json_t *ch;
-        json_array_foreach(choices, k, ch)
-        {
-            const char *c = json_string_value(ch);
-            if (c == NULL || !one_line(c, 200))
-                api_field_error(f, field, "invalid_format",
-                                "Each choice is a short one-line text.");
-        }
-    }
-    json_t *req_v = json_object_get(q, "required");
-    snprintf(field, sizeof field, "questions[%zu].required", i);
-    if (req_v && !json_is_null(req_v) && !json_is_boolean(req_v))
-        api_field_error(f, field, "invalid_type", "Must be true or false.");
-    json_t *ml = json_object_get(q, "max_length");
-    snprintf(field, sizeof field, "questions[%zu].max_length", i);
-    if (ml && !json_is_null(ml) &&
-        (!json_is_integer(ml) || json_integer_value(ml) < 1 || json_integer_value(ml) > 10000))
-        api_field_error(f, field, "out_of_range", "Must be from 1 to 10000.");
-}
+/* The registration questions' rules, with the 1-5 rating scale, and no
+ * choices on a kind that has none. */
+static const struct question_rules form_questions = {
+    .kinds = kinds,
+    .kinds_message = "Use text, single_choice, multiple_choice, yes_no or rating.",
+    .members = question_members,
+    .choices_only_for_choice = true,
+};
 
 /* Reads n decimal digits at s into *out (may be NULL); true when they are
  * all digits and the value is in [lo, hi]. */
@@ -303,7 +228,7 @@ void feedback_form_put(struct http_req *req)
         json_t *q;
         json_array_foreach(list, i, q)
         {
-            check_question(&x.f, i, q);
+            api_check_question(&x.f, i, q, &form_questions);
         }
     }
     if (api_check(&x) != 0)
