@@ -13,6 +13,7 @@
 
 #include "activities/internal.h"
 #include "api/api.h"
+#include "api/questions.h"
 #include "api/app.h"
 #include "api/audit.h"
 #include "api/auth.h"
@@ -89,90 +90,6 @@ void enrol_statements(void)
 
 /* ---- Answers ---- */
 
-static bool choice_allowed(json_t *choices, const char *v)
-{
-    size_t i;
-    json_t *ch;
-    json_array_foreach(choices, i, ch)
-    {
-        if (str_eq(json_string_value(ch), v))
-            return true;
-    }
-    return false;
-}
-
-/*
- * Checks answers (an object keyed by question id) against the questions;
- * records one field error per bad answer ("answers.<id>"). Returns the
- * cleaned answers (new reference) holding only known questions.
- */
-static json_t *check_answers(json_t *questions, json_t *answers, struct api_fields *f)
-{
-    json_t *clean = json_object();
-    if (answers && !json_is_null(answers) && !json_is_object(answers)) {
-        api_field_error(f, "answers", "invalid_type",
-                        "Send the answers as an object keyed by question id.");
-        return clean;
-    }
-    size_t i;
-    json_t *q;
-    json_array_foreach(questions, i, q)
-    {
-        char key[32], field[48];
-        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(q, "id")));
-        snprintf(field, sizeof field, "answers.%s", key);
-        const char *kind = json_string_value(json_object_get(q, "kind"));
-        bool required = json_is_true(json_object_get(q, "required"));
-        json_t *choices = json_object_get(q, "choices");
-        json_int_t max = json_integer_value(json_object_get(q, "max_length"));
-        json_t *a = answers ? json_object_get(answers, key) : NULL;
-        bool empty = a == NULL || json_is_null(a) ||
-                     (json_is_string(a) && json_string_length(a) == 0) ||
-                     (json_is_array(a) && json_array_size(a) == 0);
-        if (empty) {
-            if (required)
-                api_field_error(f, field, "required", "Please answer this question.");
-            continue;
-        }
-        if (str_eq(kind, "text")) {
-            const char *s = json_string_value(a);
-            if (s == NULL || strlen(s) != json_string_length(a))
-                api_field_error(f, field, "invalid_type", "Must be text.");
-            else if ((json_int_t)strlen(s) > max)
-                api_field_error(f, field, "too_long", "This answer is too long.");
-            else
-                json_object_set(clean, key, a);
-        } else if (str_eq(kind, "yes_no")) {
-            if (!json_is_boolean(a))
-                api_field_error(f, field, "invalid_type", "Answer yes (true) or no (false).");
-            else
-                json_object_set(clean, key, a);
-        } else if (str_eq(kind, "single_choice")) {
-            const char *s = json_string_value(a);
-            if (s == NULL || !choice_allowed(choices, s))
-                api_field_error(f, field, "invalid_choice", "Pick one of the offered choices.");
-            else
-                json_object_set(clean, key, a);
-        } else {
-            bool ok = json_is_array(a);
-            size_t k;
-            json_t *v;
-            if (ok) {
-                json_array_foreach(a, k, v)
-                {
-                    if (!json_is_string(v) || !choice_allowed(choices, json_string_value(v)))
-                        ok = false;
-                }
-            }
-            if (!ok)
-                api_field_error(f, field, "invalid_choice", "Pick from the offered choices.");
-            else
-                json_object_set(clean, key, a);
-        }
-    }
-    return clean;
-}
-
 /* ---- Shared steps ---- */
 
 /* The activity's enrolment data (see activities_enrol_info), or NULL after
@@ -245,8 +162,8 @@ void enrol_create(struct http_req *req)
             account != x.me->id && check_account(&x, account) != 0)
             goto out;
     }
-    clean =
-        check_answers(json_object_get(info, "questions"), json_object_get(x.body, "answers"), &x.f);
+    clean = api_check_answers(json_object_get(info, "questions"),
+                              json_object_get(x.body, "answers"), &x.f, false);
     if (api_check(&x) != 0)
         goto out;
     char *answers = json_dumps(clean, JSON_COMPACT);

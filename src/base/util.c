@@ -294,6 +294,79 @@ int str_to_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+static bool digits(const char *s, size_t n, long min, long max, long *out)
+{
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return v >= min && v <= max;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static long days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+bool time_parse_rfc3339(const char *s, double *out)
+{
+    long y, mo, d, h, mi, sec = 0, oh = 0, om = 0;
+    size_t n = strlen(s);
+    if (n < 17 || n > 40 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+        s[13] != ':')
+        return false;
+    if (!digits(s, 4, 1, 9999, &y) || !digits(s + 5, 2, 1, 12, &mo) ||
+        !digits(s + 8, 2, 1, 31, &d) || !digits(s + 11, 2, 0, 23, &h) ||
+        !digits(s + 14, 2, 0, 59, &mi))
+        return false;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        return false;
+    const char *p = s + 16;
+    double frac = 0;
+    if (*p == ':') {
+        if (!digits(p + 1, 2, 0, 59, &sec))
+            return false;
+        p += 3;
+        if (*p == '.') {
+            p++;
+            double scale = 0.1;
+            size_t k = 0;
+            while (*p >= '0' && *p <= '9' && k < 9) {
+                frac += (*p - '0') * scale;
+                scale /= 10;
+                p++;
+                k++;
+            }
+            if (k == 0)
+                return false;
+        }
+    }
+    int sign = 0;
+    if (str_eq(p, "Z")) {
+        sign = 0;
+    } else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':' &&
+               digits(p + 1, 2, 0, 23, &oh) && digits(p + 4, 2, 0, 59, &om)) {
+        sign = p[0] == '+' ? 1 : -1;
+    } else {
+        return false;
+    }
+    double t =
+        (double)days_from_civil(y, mo, d) * 86400.0 + (double)(h * 3600 + mi * 60 + sec) + frac;
+    *out = t - sign * (double)(oh * 3600 + om * 60);
+    return true;
+}
+
 int errf(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err != NULL && errlen > 0) {

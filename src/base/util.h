@@ -112,6 +112,14 @@ struct timespec time_mono_deadline(uint64_t ns);
 /* Formats a wall-clock time (ms since epoch) as RFC 3339 UTC with
  * milliseconds, e.g. 2023-04-24T09:00:00.000Z, into out (>= 25 bytes). */
 void time_format_rfc3339(int64_t wall_ms, char *out, size_t outlen);
+/*
+ * Parses an instant, "YYYY-MM-DDTHH:MM[:SS[.fraction]]" (a space may stand
+ * for the T) followed by "Z" or "+HH:MM" / "-HH:MM" (a zone is required: an
+ * instant, not a wall-clock time), at most 40 bytes, with a day that
+ * exists, into seconds since the epoch. true when valid; *out is set only
+ * then.
+ */
+bool time_parse_rfc3339(const char *s, double *out);
 
 /* ---- IP addresses and blocks ---- */
 

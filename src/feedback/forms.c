@@ -140,54 +140,11 @@ static const struct question_rules form_questions = {
     .choices_only_for_choice = true,
 };
 
-/* Reads n decimal digits at s into *out (may be NULL); true when they are
- * all digits and the value is in [lo, hi]. */
-static bool digits_in(const char *s, int n, int lo, int hi, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (out != NULL)
-        *out = v;
-    return v >= lo && v <= hi;
-}
-
-/* True for an instant with a zone: YYYY-MM-DDTHH:MM[:SS[.fraction]] then Z
- * or +HH:MM / -HH:MM, with a day that exists. */
+/* True for an instant with a zone from 1970 on (time_parse_rfc3339). */
 static bool instant_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n < 17 || n > 40 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':')
-        return false;
-    int y, mo, d;
-    if (!digits_in(s, 4, 1970, 9999, &y) || !digits_in(s + 5, 2, 1, 12, &mo) ||
-        !digits_in(s + 8, 2, 1, 31, &d) || !digits_in(s + 11, 2, 0, 23, NULL) ||
-        !digits_in(s + 14, 2, 0, 59, NULL))
-        return false;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
-        return false;
-    const char *p = s + 16;
-    if (*p == ':') {
-        if (!digits_in(p + 1, 2, 0, 59, NULL))
-            return false;
-        p += 3;
-        if (*p == '.') {
-            p++;
-            if (*p < '0' || *p > '9')
-                return false;
-            while (*p >= '0' && *p <= '9')
-                p++;
-        }
-    }
-    if (str_eq(p, "Z"))
-        return true;
-    return (p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':' &&
-           digits_in(p + 1, 2, 0, 23, NULL) && digits_in(p + 4, 2, 0, 59, NULL);
+    double t;
+    return time_parse_rfc3339(s, &t) && t >= 0;
 }
 
 /*
@@ -271,129 +228,6 @@ out:
 
 /* ---- Answering ---- */
 
-static bool choice_allowed(json_t *choices, const char *v)
-{
-    size_t i;
-    json_t *ch;
-    json_array_foreach(choices, i, ch)
-    {
-        if (str_eq(json_string_value(ch), v))
-            return true;
-    }
-    return false;
-}
-
-/* Checks one answer a to question q (not empty), recording a problem on
- * field. True when it is good. */
-static bool check_answer(json_t *q, json_t *a, const char *field, struct api_fields *f)
-{
-    const char *kind = json_string_value(json_object_get(q, "kind"));
-    json_t *choices = json_object_get(q, "choices");
-    if (str_eq(kind, "text")) {
-        const char *s = json_string_value(a);
-        if (s == NULL || strlen(s) != json_string_length(a) || !str_valid_utf8(s, strlen(s))) {
-            api_field_error(f, field, "invalid_type", "Must be text.");
-            return false;
-        }
-        if ((json_int_t)api_utf8_chars(s) > json_integer_value(json_object_get(q, "max_length"))) {
-            api_field_error(f, field, "too_long", "This answer is too long.");
-            return false;
-        }
-        return true;
-    }
-    if (str_eq(kind, "yes_no")) {
-        if (!json_is_boolean(a))
-            api_field_error(f, field, "invalid_type", "Answer yes (true) or no (false).");
-        return json_is_boolean(a);
-    }
-    if (str_eq(kind, "rating")) {
-        if (!json_is_integer(a)) {
-            api_field_error(f, field, "invalid_type", "Give a whole number from 1 to 5.");
-            return false;
-        }
-        if (json_integer_value(a) < 1 || json_integer_value(a) > 5) {
-            api_field_error(f, field, "out_of_range", "Give a whole number from 1 to 5.");
-            return false;
-        }
-        return true;
-    }
-    if (str_eq(kind, "single_choice")) {
-        const char *s = json_string_value(a);
-        bool ok = s != NULL && choice_allowed(choices, s);
-        if (!ok)
-            api_field_error(f, field, "invalid_choice", "Pick one of the offered choices.");
-        return ok;
-    }
-    bool ok = json_is_array(a) && json_array_size(a) <= json_array_size(choices);
-    size_t k;
-    json_t *v;
-    if (ok) {
-        json_array_foreach(a, k, v)
-        {
-            if (!json_is_string(v) || !choice_allowed(choices, json_string_value(v)))
-                ok = false;
-        }
-    }
-    if (!ok)
-        api_field_error(f, field, "invalid_choice", "Pick from the offered choices.");
-    return ok;
-}
-
-/*
- * Checks answers (an object keyed by question id) against the form's
- * questions, one field error per bad answer ("answers.<id>") and per key
- * that is not a question. Returns the cleaned answers (new reference).
- */
-static json_t *check_answers(json_t *questions, json_t *answers, struct api_fields *f)
-{
-    json_t *clean = json_object();
-    if (answers != NULL && !json_is_null(answers) && !json_is_object(answers)) {
-        api_field_error(f, "answers", "invalid_type",
-                        "Send the answers as an object keyed by question id.");
-        return clean;
-    }
-    size_t i;
-    json_t *q;
-    json_array_foreach(questions, i, q)
-    {
-        char key[32], field[48];
-        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(q, "id")));
-        snprintf(field, sizeof field, "answers.%s", key);
-        json_t *a = answers ? json_object_get(answers, key) : NULL;
-        bool empty = a == NULL || json_is_null(a) ||
-                     (json_is_string(a) && json_string_length(a) == 0) ||
-                     (json_is_array(a) && json_array_size(a) == 0);
-        if (empty) {
-            if (json_is_true(json_object_get(q, "required")))
-                api_field_error(f, field, "required", "Please answer this question.");
-            continue;
-        }
-        if (check_answer(q, a, field, f))
-            json_object_set(clean, key, a);
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(answers, key, v)
-    {
-        if (json_object_get(clean, key) != NULL)
-            continue;
-        bool known = false;
-        json_array_foreach(questions, i, q)
-        {
-            char id[32];
-            snprintf(id, sizeof id, "%lld",
-                     (long long)json_integer_value(json_object_get(q, "id")));
-            known = known || str_eq(id, key);
-        }
-        if (!known) {
-            char field[96];
-            snprintf(field, sizeof field, "answers.%.64s", key);
-            api_field_error(f, field, "unknown_member", "Not a question of this form.");
-        }
-    }
-    return clean;
-}
-
 /*
  * POST /api/activities/{id}/feedback/answers {answers, version}: one
  * answer per attended participant while the form is open. The form's
@@ -418,8 +252,8 @@ void feedback_answer(struct http_req *req)
     bool may = attended && str_eq(json_string_value(json_object_get(form, "state")), "open") &&
                !json_is_true(json_object_get(form, "answered"));
     if (may) {
-        clean = check_answers(json_object_get(form, "questions"),
-                              json_object_get(x.body, "answers"), &x.f);
+        clean = api_check_answers(json_object_get(form, "questions"),
+                                  json_object_get(x.body, "answers"), &x.f, true);
         if (api_check(&x) != 0)
             goto out;
     }

@@ -127,6 +127,72 @@ START_TEST(each_problem_on_its_field)
 }
 END_TEST
 
+/* Stored questions: 1 text (max 2 characters, required), 2 yes_no, 3 a
+ * rating, 4 single choice, 5 multiple choice. */
+static const char stored[] =
+    "[{\"id\":1,\"kind\":\"text\",\"required\":true,\"max_length\":2},"
+    "{\"id\":2,\"kind\":\"yes_no\",\"required\":false},"
+    "{\"id\":3,\"kind\":\"rating\",\"required\":false},"
+    "{\"id\":4,\"kind\":\"single_choice\",\"required\":false,\"choices\":[\"On site\",\"Online\"]},"
+    "{\"id\":5,\"kind\":\"multiple_choice\",\"required\":false,\"choices\":[\"a\",\"b\"]}]";
+
+/* Checks answers (JSON text) with refuse_unknown; answers the good ones. */
+static json_t *answers(const char *text, bool refuse_unknown)
+{
+    api_fields_free(&f);
+    api_fields_init(&f);
+    json_t *qs = json_loads(stored, 0, NULL);
+    json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+    ck_assert(qs != NULL && (text == NULL || a != NULL));
+    json_t *good = api_check_answers(qs, a, &f, refuse_unknown);
+    json_decref(qs);
+    json_decref(a);
+    return good;
+}
+
+START_TEST(answers_are_checked)
+{
+    /* Characters, not bytes: two Hangul syllables are two. */
+    json_t *g = answers("{\"1\":\"서울\",\"2\":true,\"3\":5,\"4\":\"Online\",\"5\":[\"b\",\"a\"],"
+                        "\"99\":\"ignored\"}",
+                        false);
+    ck_assert(no_errors());
+    ck_assert_int_eq(json_object_size(g), 5);
+    ck_assert_ptr_null(json_object_get(g, "99"));
+    json_decref(g);
+    g = answers("{\"1\":\"ok\",\"99\":\"x\"}", true);
+    ck_assert_str_eq(code_of("answers.99"), "unknown_member");
+    json_decref(g);
+
+    g = answers(NULL, false);
+    ck_assert_str_eq(code_of("answers.1"), "required");
+    json_decref(g);
+    g = answers("[1]", false);
+    ck_assert_str_eq(code_of("answers"), "invalid_type");
+    json_decref(g);
+    g = answers("{\"1\":\"abc\",\"2\":\"yes\",\"3\":6,\"4\":\"Offline\",\"5\":[\"a\",\"a\",\"a\"]}",
+                false);
+    ck_assert_str_eq(code_of("answers.1"), "too_long");
+    ck_assert_str_eq(code_of("answers.2"), "invalid_type");
+    ck_assert_str_eq(code_of("answers.3"), "out_of_range");
+    ck_assert_str_eq(code_of("answers.4"), "invalid_choice");
+    ck_assert_str_eq(code_of("answers.5"), "invalid_choice");
+    ck_assert_int_eq(json_object_size(g), 0);
+    json_decref(g);
+    g = answers("{\"1\":7,\"3\":\"3\",\"4\":[\"Online\"],\"5\":[\"c\"]}", false);
+    ck_assert_str_eq(code_of("answers.1"), "invalid_type");
+    ck_assert_str_eq(code_of("answers.3"), "invalid_type");
+    ck_assert_str_eq(code_of("answers.4"), "invalid_choice");
+    ck_assert_str_eq(code_of("answers.5"), "invalid_choice");
+    json_decref(g);
+    /* Empty answers to optional questions are no answers. */
+    g = answers("{\"1\":\"x\",\"2\":null,\"4\":\"\",\"5\":[]}", false);
+    ck_assert(no_errors());
+    ck_assert_int_eq(json_object_size(g), 1);
+    json_decref(g);
+}
+END_TEST
+
 Suite *make_questions_suite(void)
 {
     Suite *s = suite_create("questions");
@@ -134,6 +200,7 @@ Suite *make_questions_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, good_questions_pass);
     tcase_add_test(tc, each_problem_on_its_field);
+    tcase_add_test(tc, answers_are_checked);
     suite_add_tcase(s, tc);
     return s;
 }

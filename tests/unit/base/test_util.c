@@ -37,6 +37,37 @@ START_TEST(site_paths_and_query_escaping)
 }
 END_TEST
 
+START_TEST(rfc3339_parse)
+{
+    double t = -1;
+    ck_assert(time_parse_rfc3339("1970-01-01T00:00:00Z", &t));
+    ck_assert(t == 0);
+    ck_assert(time_parse_rfc3339("2023-08-29T09:00+07:00", &t));
+    ck_assert(t == 1693274400);
+    ck_assert(time_parse_rfc3339("2023-08-29 02:00:00.5Z", &t));
+    ck_assert(t == 1693274400.5);
+    ck_assert(time_parse_rfc3339("2024-02-29T23:59:59-05:30", &t));
+    ck_assert(t == 1709270999);
+    static const char *const bad[] = {
+        "2023-02-29T00:00Z",     /* no such day */
+        "2023-13-01T00:00Z",     /* no such month */
+        "2023-08-29T24:00Z",     /* no such hour */
+        "2023-08-29T09:00",      /* no zone: a wall-clock time */
+        "2023-08-29",            /* a day */
+        "2023-08-29T09:00:00.Z", /* a point without digits */
+        "2023-08-29T09:00+7",    /* a short offset */
+        "2023-08-29T09:00+07:00:00",
+        "2023-08-29T09:00:00.0000000000000000000000000000Z", /* over 40 bytes */
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        t = -1;
+        ck_assert_msg(!time_parse_rfc3339(bad[i], &t), "accepted %s", bad[i]);
+        ck_assert(t == -1);
+    }
+}
+END_TEST
+
 Suite *make_util_suite(void);
 
 START_TEST(strbuf_grows_and_stays_terminated)
@@ -210,6 +241,7 @@ Suite *make_util_suite(void)
     tcase_add_test(tc, crlf_detection);
     tcase_add_test(tc, site_paths_and_query_escaping);
     tcase_add_test(tc, rfc3339_format);
+    tcase_add_test(tc, rfc3339_parse);
     suite_add_tcase(s, tc);
     return s;
 }
