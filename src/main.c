@@ -7,6 +7,7 @@
 #include "accounts/accounts.h"
 #include "activities/activities.h"
 #include "awards/awards.h"
+#include "certificates/certificates.h"
 #include "api/audit.h"
 #include "api/ratelimit.h"
 #include "api/app.h"
@@ -65,8 +66,8 @@ static const struct command commands[] = {
  * one table in routes.c, added when the server is built.
  */
 static void (*const statement_sets[])(void) = {
-    audit_statements,    auth_statements,       ratelimit_statements,
-    accounts_statements, activities_statements, awards_statements,
+    audit_statements,      auth_statements,   ratelimit_statements,    accounts_statements,
+    activities_statements, awards_statements, certificates_statements,
 };
 
 static int register_routes(struct http_server *srv)
@@ -313,6 +314,10 @@ static int cmd_serve(int argc, char **argv)
     pool = db_pool_new(&pc);
     if (cfg.mail_senders > 0) {
         char *tpl_dir = xasprintf("%s/mail-templates", data_dir);
+        /* Attachments made when a mail is sent (see mail.h). */
+        const struct mail_source mail_sources[] = {
+            {"certificate", certificates_mail_source, (void *)cfg.base_url},
+        };
         struct mail_sender_config mc = {.conninfo = cfg.database_url,
                                         .smtp_url = cfg.smtp_url,
                                         .mail_from = cfg.mail_from,
@@ -320,7 +325,9 @@ static int cmd_serve(int argc, char **argv)
                                         .base_url = cfg.base_url,
                                         .threads = (int)cfg.mail_senders,
                                         .max_attempts = (int)cfg.mail_max_attempts,
-                                        .db_connect_timeout_s = (int)cfg.db_connect_timeout_s};
+                                        .db_connect_timeout_s = (int)cfg.db_connect_timeout_s,
+                                        .sources = mail_sources,
+                                        .nsources = (int)ARRAY_LEN(mail_sources)};
         mailer = mail_sender_start(&mc);
         free(tpl_dir);
         if (mailer == NULL)

@@ -229,6 +229,9 @@ static const struct sql_error {
     {"organisation_limit_reached", 409, "organisation_limit_reached",
      "This organisation already has as many places as the activity allows; approve over the "
      "limit explicitly to go past it."},
+    /* Certificates of attendance (convene_certificates_due). */
+    {"certificates_disabled", 409, "certificates_disabled",
+     "Certificates are not switched on for this activity; switch them on first."},
     /* The SDG Awards. The three *_closed codes come with {phase, opens_at,
      * closes_at} in the error object (the RAISE's DETAIL). */
     {"cycle_not_found", 404, "not_found", "No such award cycle."},
