@@ -93,6 +93,7 @@ static const struct http_route_def routes[] = {
     {"PUT", "/api/certificates/layout/logo", certificates_logo_put},
     {"DELETE", "/api/certificates/layout/logo", certificates_logo_delete},
     {"GET", "/api/certificates/preview.pdf", certificates_preview},
+    {"GET", "/api/certificates/preview.png", certificates_preview},
 
     /* Certificates per activity, the participant's own, verification and
      * revocation: src/certificates/certificates.c */

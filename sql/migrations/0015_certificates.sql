@@ -148,7 +148,9 @@ BEGIN
                                   'number', ins.number,
                                   'verify_link', p_base_url || '/certificates/verify.html?code='
                                                  || ins.code,
-                                  'link', p_base_url || '/activity.html?id=' || p_activity),
+                                  'link', p_base_url || '/activity.html?id=' || p_activity,
+                                  'download_link', p_base_url || '/api/activities/'
+                                                   || p_activity || '/certificate.pdf'),
                jsonb_build_array(jsonb_build_object(
                    'filename', 'certificate-' || ins.number || '.pdf',
                    'content_type', 'application/pdf',

@@ -121,7 +121,7 @@ int certificates_mail_source(struct db_conn *c, const char *ref, void *ud, struc
         errf(err, errlen, "no such certificate");
         rc = MAIL_SOURCE_GONE;
     } else
-        rc = cert_render(cert, layout, ud, out, err, errlen);
+        rc = cert_render(cert, layout, ud, 0, out, err, errlen);
     db_result_free(cert);
     db_result_free(layout);
     return rc;
@@ -295,7 +295,7 @@ void certificates_download_own(struct http_req *req)
     }
     api_db_release(&x); /* no connection is held while drawing */
     char err[256];
-    if (cert_render(cert, layout, api_app(req)->cfg->base_url, &pdf, err, sizeof err) != 0) {
+    if (cert_render(cert, layout, api_app(req)->cfg->base_url, 0, &pdf, err, sizeof err) != 0) {
         log_error("certificate %s: %s", db_value(cert, 0, 6), err);
         http_reply_error(req, 500, "server_error", "The certificate could not be drawn.");
         goto out;

@@ -36,7 +36,7 @@ void certificates_layout_get(struct http_req *req);
 void certificates_layout_put(struct http_req *req);
 void certificates_logo_put(struct http_req *req);
 void certificates_logo_delete(struct http_req *req);
-void certificates_preview(struct http_req *req);
+void certificates_preview(struct http_req *req); /* preview.pdf and preview.png */
 /* certificates.c: per activity, per participant, and the public check */
 void certificates_settings_get(struct http_req *req);
 void certificates_settings_put(struct http_req *req);

@@ -29,14 +29,15 @@ void layout_statements(void);
 struct db_result *cert_layout_row(struct db_conn *c);
 
 /*
- * Renders a certificate into out: the content from the certificate row
- * `cert` (columns participant_name, activity_title, dates_label, host,
- * number, issued_on, code; NULL for the preview's sample), the look from
- * the layout row `layout` (as cert_layout_row reads it), the verification
- * link from base_url. 0, or -1 with the reason in err.
+ * Renders a certificate into out, as a PDF (png_width 0) or a PNG image
+ * png_width pixels wide: the content from the certificate row `cert`
+ * (columns participant_name, activity_title, dates_label, host, number,
+ * issued_on, code; NULL for the preview's sample), the look from the
+ * layout row `layout` (as cert_layout_row reads it), the verification link
+ * from base_url. 0, or -1 with the reason in err.
  */
 int cert_render(const struct db_result *cert, const struct db_result *layout, const char *base_url,
-                strbuf *out, char *err, size_t errlen);
+                int png_width, strbuf *out, char *err, size_t errlen);
 
 /* Replies 200 with the PDF in out, named filename (inline when inline_). */
 void cert_reply_pdf(struct http_req *req, const strbuf *out, const char *filename, int inline_);

@@ -57,7 +57,7 @@ struct db_result *cert_layout_row(struct db_conn *c)
 }
 
 int cert_render(const struct db_result *cert, const struct db_result *layout, const char *base_url,
-                strbuf *out, char *err, size_t errlen)
+                int png_width, strbuf *out, char *err, size_t errlen)
 {
     struct certificate_layout l = {
         .primary_colour = db_value(layout, 0, 0),
@@ -88,7 +88,8 @@ int cert_render(const struct db_result *cert, const struct db_result *layout, co
     }
     char *url = xasprintf("%s%s%s", base_url ? base_url : "", CERT_VERIFY_PATH, code);
     c.verify_url = url;
-    int rc = certificate_render(&c, &l, out, err, errlen);
+    int rc = png_width > 0 ? certificate_render_png(&c, &l, png_width, out, err, errlen)
+                           : certificate_render(&c, &l, out, err, errlen);
     free(url);
     return rc;
 }
@@ -241,8 +242,12 @@ out:
     api_end(&x);
 }
 
+/* Width of the preview image: a page's column at twice its pixels. */
+#define PREVIEW_PNG_WIDTH 1200
+
 void certificates_preview(struct http_req *req)
 {
+    bool png = str_ends_with(http_path(req), ".png");
     struct db_result *layout = NULL;
     strbuf pdf;
     strbuf_init(&pdf, 0);
@@ -256,12 +261,18 @@ void certificates_preview(struct http_req *req)
     }
     api_db_release(&x);
     char err[256];
-    if (cert_render(NULL, layout, api_app(req)->cfg->base_url, &pdf, err, sizeof err) != 0) {
+    if (cert_render(NULL, layout, api_app(req)->cfg->base_url, png ? PREVIEW_PNG_WIDTH : 0, &pdf,
+                    err, sizeof err) != 0) {
         log_error("certificate preview: %s", err);
         http_reply_error(req, 500, "server_error", "The preview could not be drawn.");
         goto out;
     }
-    cert_reply_pdf(req, &pdf, "certificate-preview.pdf", 1);
+    if (png) {
+        http_add_header(req, "Cache-Control", "private, no-store");
+        http_reply(req, 200, "image/png", pdf.data, pdf.len);
+    } else {
+        cert_reply_pdf(req, &pdf, "certificate-preview.pdf", 1);
+    }
 out:
     db_result_free(layout);
     strbuf_free(&pdf);

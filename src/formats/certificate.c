@@ -348,27 +348,33 @@ static void draw_page(cairo_t *cr, const struct certificate_content *c,
     }
 }
 
-int certificate_render(const struct certificate_content *content,
-                       const struct certificate_layout *layout, strbuf *out, char *err,
-                       size_t errlen)
+/* Draws the whole certificate on cr (page units: points). 0 or -1. */
+static int draw_all(cairo_t *cr, const struct certificate_content *content,
+                    const struct certificate_layout *layout, char *err, size_t errlen)
 {
     static const struct certificate_layout none = {0};
     if (layout == NULL)
         layout = &none;
-    size_t start = out->len;
-    cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(write_out, out, PAGE_W, PAGE_H);
-    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Certificate of attendance");
-    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Convene");
-    cairo_t *cr = cairo_create(surface);
-    int rc = 0;
     draw_page(cr, content, layout);
-    if (present(content->verify_url)) {
-        double qx = PAGE_W - 2 * MARGIN - QR_SIZE;
-        double qy = PAGE_H - 2 * MARGIN - QR_SIZE;
-        rc = draw_qr(cr, content->verify_url, qx, qy, QR_SIZE, err, errlen);
-    }
+    if (!present(content->verify_url))
+        return 0;
+    double qx = PAGE_W - 2 * MARGIN - QR_SIZE;
+    double qy = PAGE_H - 2 * MARGIN - QR_SIZE;
+    return draw_qr(cr, content->verify_url, qx, qy, QR_SIZE, err, errlen);
+}
+
+/* After drawing: the first failure of cr, the surface or the drawing, and
+ * out back to its length before (start) on failure. Destroys both. */
+static int finish(cairo_t *cr, cairo_surface_t *surface, int rc, strbuf *out, size_t start,
+                  char *err, size_t errlen)
+{
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
+    if (st == CAIRO_STATUS_SUCCESS && cairo_surface_get_type(surface) == CAIRO_SURFACE_TYPE_IMAGE &&
+        rc == 0) {
+        cairo_surface_flush(surface);
+        st = cairo_surface_write_to_png_stream(surface, write_out, out);
+    }
     cairo_surface_finish(surface);
     if (st == CAIRO_STATUS_SUCCESS)
         st = cairo_surface_status(surface);
@@ -381,4 +387,33 @@ int certificate_render(const struct certificate_content *content,
             out->data[start] = '\0';
     }
     return rc;
+}
+
+int certificate_render(const struct certificate_content *content,
+                       const struct certificate_layout *layout, strbuf *out, char *err,
+                       size_t errlen)
+{
+    size_t start = out->len;
+    cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(write_out, out, PAGE_W, PAGE_H);
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Certificate of attendance");
+    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Convene");
+    cairo_t *cr = cairo_create(surface);
+    int rc = draw_all(cr, content, layout, err, errlen);
+    return finish(cr, surface, rc, out, start, err, errlen);
+}
+
+int certificate_render_png(const struct certificate_content *content,
+                           const struct certificate_layout *layout, int width, strbuf *out,
+                           char *err, size_t errlen)
+{
+    if (width < 100 || width > CERTIFICATE_PNG_WIDTH_MAX)
+        return errf(err, errlen, "width out of range");
+    size_t start = out->len;
+    double scale = width / PAGE_W;
+    cairo_surface_t *surface =
+        cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, (int)(PAGE_H * scale + 0.5));
+    cairo_t *cr = cairo_create(surface);
+    cairo_scale(cr, scale, scale);
+    int rc = draw_all(cr, content, layout, err, errlen);
+    return finish(cr, surface, rc, out, start, err, errlen);
 }

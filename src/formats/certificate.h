@@ -71,4 +71,17 @@ int certificate_render(const struct certificate_content *content,
                        const struct certificate_layout *layout, strbuf *out, char *err,
                        size_t errlen);
 
+/* Widest PNG certificate_render_png draws, in pixels. */
+#define CERTIFICATE_PNG_WIDTH_MAX 2400
+
+/*
+ * The same certificate as a PNG image `width` pixels wide (100 ..
+ * CERTIFICATE_PNG_WIDTH_MAX; the height follows the page), for previews
+ * in a page (which may not frame a PDF). Same contract as
+ * certificate_render.
+ */
+int certificate_render_png(const struct certificate_content *content,
+                           const struct certificate_layout *layout, int width, strbuf *out,
+                           char *err, size_t errlen);
+
 #endif

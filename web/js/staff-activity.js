@@ -226,6 +226,7 @@ function showStatus(a) {
   byId("cancel-activity").hidden = a.status !== "published";
   byId("link-public").href = activityHref(a);
   byId("link-registrations").href = `/staff/registrations.html?id=${a.id}`;
+  byId("link-certificates").href = `/staff/certificates.html?id=${a.id}`;
   byId("status-box").hidden = false;
 }
 

@@ -363,7 +363,8 @@ START_TEST(mail_naming_no_certificate_fails_for_good)
     harness_sql(DB, "INSERT INTO mail_outbox (template, to_address, vars, attachments) VALUES "
                     "('certificate_issued', 'lost@test.example.org', "
                     "'{\"name\":\"L\",\"activity_title\":\"T\",\"dates\":\"D\",\"number\":\"N\","
-                    "\"verify_link\":\"http://x.test/v\",\"link\":\"http://x.test/a\"}', "
+                    "\"verify_link\":\"http://x.test/v\",\"link\":\"http://x.test/a\","
+                    "\"download_link\":\"http://x.test/d\"}', "
                     "'[{\"filename\":\"certificate-x.pdf\",\"content_type\":\"application/pdf\","
                     "\"source\":\"certificate\",\"ref\":\"ffffffffffffffffffffffffffffffff\"}]')");
     WAIT_UNTIL(harness_sql_long(DB, "SELECT count(*) FROM mail_outbox WHERE to_address = "
@@ -449,6 +450,9 @@ START_TEST(layout_logo_and_preview)
     ck_assert(r.len > 1000 && memcmp(r.body, "%PDF-", 5) == 0);
     hresp_free(&r);
     HEXPECT(&srv, "GET", "/api/certificates/preview.pdf", NULL, &people[0], 403, "forbidden");
+    ck_assert_int_eq(hcall(&srv, "GET", "/api/certificates/preview.png", NULL, &staff, &r), 200);
+    ck_assert(r.len > 1000 && memcmp(r.body, "\x89PNG", 4) == 0);
+    hresp_free(&r);
 
     /* Downloads use the layout as it is now, with the logo. */
     HEXPECT(&srv, "GET", apath(act, "/certificate.pdf"), NULL, &people[0], 200, NULL);
