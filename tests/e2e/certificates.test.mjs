@@ -112,7 +112,7 @@ test("staff set the layout, issue certificates, and anyone verifies one", async 
   });
   await page.getByRole("button", { name: "Upload the logo" }).click();
   await page.getByText("The logo is saved; the preview shows it.").waitFor();
-  await page.getByText(/An SVG logo of \d+ KB\./).waitFor();
+  await page.getByText(/Current logo: SVG, \d+ KB\./).waitFor();
   await previewLoaded(page);
   await checkPage(page, "certificates-layout");
 
@@ -123,7 +123,7 @@ test("staff set the layout, issue certificates, and anyone verifies one", async 
   await page.getByRole("button", { name: "Issue certificates" }).click();
   await page.getByText("1 certificate issued; it is being emailed.").waitFor();
   const table = page.getByRole("table", { name: "Issued certificates" });
-  await table.getByRole("cell", { name: PERSON.name }).waitFor();
+  await table.getByRole("cell", { name: PERSON.name, exact: true }).waitFor();
   await checkPage(page, "certificates-issued");
   const href = await table.getByRole("link").first().getAttribute("href");
   const code = new URL(href, env.base).searchParams.get("code");
@@ -150,7 +150,7 @@ test("staff set the layout, issue certificates, and anyone verifies one", async 
   // Revoked by staff: the page says so.
   await table.getByRole("button", { name: `Revoke certificate` }).click();
   await page.getByText(/is revoked; its verification page says so\./).waitFor();
-  await table.getByRole("cell", { name: "Revoked" }).waitFor();
+  await table.getByRole("cell", { name: "Revoked", exact: true }).waitFor();
   await v.reload();
   await settle(v);
   await v.getByRole("heading", { name: "This certificate has been revoked" }).waitFor();
