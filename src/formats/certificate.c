@@ -13,6 +13,7 @@
 #include <qrencode.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PAGE_W   841.89 /* A4 landscape, points */
@@ -101,10 +102,9 @@ struct rgb {
 
 static struct rgb colour(const char *s, struct rgb def)
 {
-    if (!certificate_colour_ok(s))
+    if (s == NULL || !certificate_colour_ok(s))
         return def;
-    unsigned v = 0;
-    sscanf(s + 1, "%6x", &v);
+    unsigned long v = strtoul(s + 1, NULL, 16); /* six hex digits: checked above */
     return (struct rgb){((v >> 16) & 0xff) / 255.0, ((v >> 8) & 0xff) / 255.0, (v & 0xff) / 255.0};
 }
 
@@ -309,7 +309,7 @@ static void draw_page(cairo_t *cr, const struct certificate_content *c,
     y += draw_text(cr, c->dates_label, FONT_SANS, 13, false, PANGO_ALIGN_CENTER, left, y, inner, 1);
     if (present(c->host)) {
         char *host = g_strdup_printf("Hosted by %s", c->host);
-        y += draw_text(cr, host, FONT_SANS, 13, false, PANGO_ALIGN_CENTER, left, y, inner, 2);
+        draw_text(cr, host, FONT_SANS, 13, false, PANGO_ALIGN_CENTER, left, y, inner, 2);
         g_free(host);
     }
 
