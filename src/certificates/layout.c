@@ -217,12 +217,12 @@ void certificates_logo_put(struct http_req *req)
         goto out;
     for (size_t i = 0; i < form.nvalues; i++)
         api_field_error(&x.f, "file", "unknown_member", "Send only the logo, in the field file.");
-    const char *type = NULL;
+    const char *type = form.has_file ? certificate_logo_type(form.data, form.len) : NULL;
     if (!form.has_file)
         api_field_error(&x.f, "file", "required", "Attach a PNG or SVG logo in the field file.");
     else if (form.file_parts > 1)
         api_field_error(&x.f, "file", "invalid_format", "Send one file per request.");
-    else if ((type = certificate_logo_type(form.data, form.len)) == NULL)
+    else if (type == NULL)
         api_field_error(&x.f, "file", "unsupported_type",
                         "The logo must be a PNG (at most 4000 pixels a side) or an SVG file.");
     if (api_check(&x) != 0 || api_db(&x) != 0)
