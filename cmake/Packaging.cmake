@@ -48,9 +48,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION web)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The libraries `ldd convene` names, by their Debian 12 packages (dpkg -S),
-# plus curl for the unit's readiness check and adduser for postinst.
+# plus the fonts certificates are drawn with (fonts-noto-core, fonts-noto-cjk),
+# curl for the unit's readiness check and adduser for postinst.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libc6 (>= 2.34), libcivetweb1 (>= 1.15), libpq5 (>= 15), libsodium23 (>= 1.0.18), libcurl4 (>= 7.88), libjansson4 (>= 2.14), curl, adduser")
+    "libc6 (>= 2.34), libcivetweb1 (>= 1.15), libpq5 (>= 15), libsodium23 (>= 1.0.18), libcurl4 (>= 7.88), libjansson4 (>= 2.14), libcairo2 (>= 1.16), libpango-1.0-0 (>= 1.50), libpangocairo-1.0-0 (>= 1.50), libqrencode4 (>= 4.1), librsvg2-2 (>= 2.54), fonts-noto-core, fonts-noto-cjk, curl, adduser")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postgresql (>= 15)")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

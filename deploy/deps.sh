@@ -27,6 +27,15 @@ BASE_PACKAGES=(
     ca-certificates
     python3
     python3-aiosmtpd
+    # Certificates of attendance (src/formats/certificate.c): cairo for the
+    # PDF, pango for the text, libqrencode for the QR code, librsvg for SVG
+    # logos, and the fonts for every script a name may be written in.
+    libcairo2-dev
+    libpango1.0-dev
+    libqrencode-dev
+    librsvg2-dev
+    fonts-noto-core
+    fonts-noto-cjk
 )
 
 # Extra packages for tests, linting, benchmarks and browser tests (--test).
@@ -69,6 +78,10 @@ TEST_PACKAGES=(
     fonts-tlwg-loma
     fonts-lohit-deva
     fonts-wqy-microhei
+    # Certificates read back (tests/tools/check_certificate_pdf.sh): the
+    # text (pdftotext), the page as an image (pdftoppm), the QR code (zbarimg).
+    poppler-utils
+    zbar-tools
 )
 
 PROG=${0##*/}

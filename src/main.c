@@ -8,6 +8,7 @@
 #include "activities/activities.h"
 #include "awards/awards.h"
 #include "feedback/feedback.h"
+#include "certificates/certificates.h"
 #include "api/audit.h"
 #include "api/ratelimit.h"
 #include "api/app.h"
@@ -66,8 +67,9 @@ static const struct command commands[] = {
  * one table in routes.c, added when the server is built.
  */
 static void (*const statement_sets[])(void) = {
-    audit_statements,      auth_statements,   ratelimit_statements, accounts_statements,
-    activities_statements, awards_statements, checkin_statements,   feedback_statements,
+    audit_statements,    auth_statements,       ratelimit_statements,
+    accounts_statements, activities_statements, awards_statements,
+    checkin_statements,  feedback_statements,   certificates_statements,
 };
 
 static int register_routes(struct http_server *srv)
@@ -323,6 +325,10 @@ static int cmd_serve(int argc, char **argv)
     }
     if (cfg.mail_senders > 0) {
         char *tpl_dir = xasprintf("%s/mail-templates", data_dir);
+        /* Attachments made when a mail is sent (see mail.h). */
+        const struct mail_source mail_sources[] = {
+            {"certificate", certificates_mail_source, (void *)cfg.base_url},
+        };
         struct mail_sender_config mc = {.conninfo = cfg.database_url,
                                         .smtp_url = cfg.smtp_url,
                                         .mail_from = cfg.mail_from,
@@ -330,7 +336,9 @@ static int cmd_serve(int argc, char **argv)
                                         .base_url = cfg.base_url,
                                         .threads = (int)cfg.mail_senders,
                                         .max_attempts = (int)cfg.mail_max_attempts,
-                                        .db_connect_timeout_s = (int)cfg.db_connect_timeout_s};
+                                        .db_connect_timeout_s = (int)cfg.db_connect_timeout_s,
+                                        .sources = mail_sources,
+                                        .nsources = (int)ARRAY_LEN(mail_sources)};
         mailer = mail_sender_start(&mc);
         free(tpl_dir);
         if (mailer == NULL)

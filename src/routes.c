@@ -10,6 +10,7 @@
 #include "accounts/accounts.h"
 #include "activities/activities.h"
 #include "awards/awards.h"
+#include "certificates/certificates.h"
 #include "base/util.h"
 #include "feedback/feedback.h"
 #include "http/http.h"
@@ -93,6 +94,26 @@ static const struct http_route_def routes[] = {
     {"POST", "/api/activities/{id:int}/publish", activities_publish},
     {"POST", "/api/activities/{id:int}/cancel", activities_cancel},
     {"PUT", "/api/activities/{id:int}/questions", activities_questions_put},
+
+    /* Certificates, the network's layout and its preview:
+     * src/certificates/layout.c */
+    {"GET", "/api/certificates/layout", certificates_layout_get},
+    {"PUT", "/api/certificates/layout", certificates_layout_put},
+    {"PUT", "/api/certificates/layout/logo", certificates_logo_put},
+    {"DELETE", "/api/certificates/layout/logo", certificates_logo_delete},
+    {"GET", "/api/certificates/preview.pdf", certificates_preview},
+    {"GET", "/api/certificates/preview.png", certificates_preview},
+
+    /* Certificates per activity, the participant's own, verification and
+     * revocation: src/certificates/certificates.c */
+    {"GET", "/api/activities/{id:int}/certificate-settings", certificates_settings_get},
+    {"PUT", "/api/activities/{id:int}/certificate-settings", certificates_settings_put},
+    {"POST", "/api/activities/{id:int}/certificates", certificates_issue},
+    {"GET", "/api/activities/{id:int}/certificates", certificates_list},
+    {"GET", "/api/activities/{id:int}/certificate.pdf", certificates_download_own},
+    {"GET", "/api/certificates/{code}", certificates_verify},
+    {"POST", "/api/certificates/{code}/revocation", certificates_revoke},
+    {"DELETE", "/api/certificates/{code}/revocation", certificates_revoke},
 
     /* Awards, cycles: src/awards/cycles.c */
     {"GET", "/api/awards/cycles", cycles_list},

@@ -237,6 +237,9 @@ static const struct sql_error {
     {"checkin_day_not_found", 404, "not_found", "The activity has no such day."},
     {"checkin_days_needed_too_many", 422, "validation_failed",
      "The activity does not have that many days.", "days_needed"},
+    /* Certificates of attendance (convene_certificates_due). */
+    {"certificates_disabled", 409, "certificates_disabled",
+     "Certificates are not switched on for this activity; switch them on first."},
     /* The SDG Awards. The three *_closed codes come with {phase, opens_at,
      * closes_at} in the error object (the RAISE's DETAIL). */
     {"cycle_not_found", 404, "not_found", "No such award cycle."},

@@ -125,6 +125,20 @@ static bool valid_filename(const char *s)
     return true;
 }
 
+/* A source's reference: 1..200 characters of [A-Za-z0-9._:-]. */
+static bool valid_ref(const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0'; n++) {
+        char ch = s[n];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == ':' || ch == '-';
+        if (!ok || n >= 200)
+            return false;
+    }
+    return n >= 1;
+}
+
 int mail_attachments_check(const json_t *attachments, char *err, size_t errlen)
 {
     if (attachments == NULL)
@@ -146,6 +160,15 @@ int mail_attachments_check(const json_t *attachments, char *err, size_t errlen)
             return errf(err, errlen, "attachment %zu: missing or unsafe filename", i);
         if (type == NULL || !valid_content_type(type))
             return errf(err, errlen, "attachment %zu: missing or invalid content_type", i);
+        if (data == NULL) {
+            const char *source = json_string_value(json_object_get(a, "source"));
+            const char *ref = json_string_value(json_object_get(a, "ref"));
+            if (source == NULL || !chars_in(source, 1, 32, "_"))
+                return errf(err, errlen, "attachment %zu: no data and no valid source", i);
+            if (ref == NULL || !valid_ref(ref))
+                return errf(err, errlen, "attachment %zu: missing or invalid ref", i);
+            continue;
+        }
         if (!json_is_string(data))
             return errf(err, errlen, "attachment %zu: data is not a string", i);
         total += json_string_length(data);
@@ -341,6 +364,8 @@ struct mail_sender {
     int smtp_timeout_s;
     long backoff_ms;
     long poll_ms;
+    struct mail_source *sources;
+    int nsources;
 
     atomic_bool stopping;
     pthread_mutex_t mu;
@@ -587,13 +612,35 @@ static void built_free(struct built *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Asks the attachment's source for its bytes into out (emptied first).
+ * 0, or -1 with o set: RETRY when the source may succeed later, FAILED when
+ * the source is unknown or what the reference names is gone. */
+static int fetch_source(struct mail_sender *s, struct db_conn *db, const json_t *a, strbuf *out,
+                        struct outcome *o)
+{
+    const char *name = json_string_value(json_object_get(a, "source"));
+    const char *ref = json_string_value(json_object_get(a, "ref"));
+    char err[256] = "";
+    strbuf_reset(out);
+    for (int i = 0; i < s->nsources; i++) {
+        if (!str_eq(s->sources[i].name, name))
+            continue;
+        int rc = s->sources[i].fetch(db, ref, s->sources[i].ud, out, err, sizeof err);
+        if (rc == 0)
+            return 0;
+        return fail_outcome(o, rc == MAIL_SOURCE_GONE ? OUTCOME_FAILED : OUTCOME_RETRY,
+                            "attachment from %s %s: %s", name, ref, err);
+    }
+    return fail_outcome(o, OUTCOME_FAILED, "attachment source %s: not known to this server", name);
+}
+
 /*
  * Renders the row's template set and builds the MIME message into b.
  * Problems with the row itself are permanent (FAILED): the same row will
  * never render or validate better later. Returns 0, or -1 with o set.
  */
-static int build_message(struct mail_sender *s, CURL *curl, const struct outbox_row *row,
-                         struct built *b, struct outcome *o)
+static int build_message(struct mail_sender *s, struct db_conn *db, CURL *curl,
+                         const struct outbox_row *row, struct built *b, struct outcome *o)
 {
     char err[512];
     int rc = -1;
@@ -605,6 +652,8 @@ static int build_message(struct mail_sender *s, CURL *curl, const struct outbox_
     char *subject = NULL;
     char *line = NULL;
     json_error_t jerr;
+    strbuf made;
+    strbuf_init(&made, MAIL_ATTACHMENTS_MAX);
 
     if (!mailfmt_valid_address(row->to_address)) {
         fail_outcome(o, OUTCOME_FAILED, "invalid recipient address");
@@ -684,9 +733,17 @@ static int build_message(struct mail_sender *s, CURL *curl, const struct outbox_
     for (size_t i = 0; i < json_array_size(attachments); i++) {
         const json_t *a = json_array_get(attachments, i);
         const json_t *data = json_object_get(a, "data");
+        const char *bytes = json_string_value(data);
+        size_t len = json_string_length(data);
+        if (data == NULL) {
+            if (fetch_source(s, db, a, &made, o) != 0)
+                goto out;
+            bytes = made.data ? made.data : "";
+            len = made.len;
+        }
         curl_mimepart *part = curl_mime_addpart(b->mime);
-        if (part == NULL ||
-            curl_mime_data(part, json_string_value(data), json_string_length(data)) != CURLE_OK ||
+        /* curl_mime_data copies the bytes: made is reused for the next. */
+        if (part == NULL || curl_mime_data(part, bytes, len) != CURLE_OK ||
             curl_mime_filename(part, json_string_value(json_object_get(a, "filename"))) !=
                 CURLE_OK ||
             curl_mime_type(part, json_string_value(json_object_get(a, "content_type"))) !=
@@ -707,6 +764,7 @@ out:
     free(to);
     free(subject);
     free(line);
+    strbuf_free(&made);
     return rc;
 }
 
@@ -815,7 +873,7 @@ static void process_row(struct sender_thread *t, const struct outbox_row *row, s
                      row->attempts - 1);
     } else {
         struct built b = {0};
-        if (build_message(s, t->curl, row, &b, o) == 0)
+        if (build_message(s, t->db, t->curl, row, &b, o) == 0)
             smtp_send(t, row, &b, o);
         built_free(&b);
     }
@@ -973,6 +1031,7 @@ static void sender_free(struct mail_sender *s)
     free(s->from_domain);
     free(s->templates_dir);
     free(s->base_url);
+    free(s->sources);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s);
@@ -1013,6 +1072,11 @@ struct mail_sender *mail_sender_start(const struct mail_sender_config *cfg)
     s->templates_dir = xstrdup(cfg->templates_dir);
     s->base_url = cfg->base_url ? xstrdup(cfg->base_url) : NULL;
     s->smtps = smtps;
+    if (cfg->nsources > 0) {
+        s->sources = xcalloc((size_t)cfg->nsources, sizeof *s->sources);
+        memcpy(s->sources, cfg->sources, (size_t)cfg->nsources * sizeof *s->sources);
+        s->nsources = cfg->nsources;
+    }
     s->max_attempts = cfg->max_attempts;
     s->db_connect_timeout_s =
         cfg->db_connect_timeout_s > 0 ? cfg->db_connect_timeout_s : DB_TIMEOUT_DEFAULT;

@@ -35,6 +35,7 @@
 
 struct db_conn;
 struct mail_sender;
+struct strbuf;
 
 /* Cap on the attachments of one mail (sum of their data, bytes). */
 #define MAIL_ATTACHMENTS_MAX (10L * 1024 * 1024)
@@ -57,7 +58,11 @@ struct mail_sender;
  *   `base_url` is added by the sender; do not rely on passing your own.
  * attachments: NULL, or a JSON array (borrowed) of objects
  *   {"filename": "invite.ics", "content_type": "text/calendar; method=REQUEST",
- *    "data": "<text>"}; see mail_attachments_check for the rules.
+ *    "data": "<text>"}, or, for bytes made when the mail is sent,
+ *   {"filename": "certificate-2031-00042.pdf", "content_type": "application/pdf",
+ *    "source": "certificate", "ref": "<what the source needs>"}: the sender
+ *   asks the source of that name (mail_sender_config.sources) for the bytes;
+ *   see mail_attachments_check for the rules.
  *
  * Returns 0, or -1 when an argument is refused (logged as a warning, no
  * row written) or the INSERT failed (the caller's transaction is then
@@ -70,9 +75,11 @@ int mail_enqueue(struct db_conn *c, const char *template_name, const char *local
  * Checks an attachments value: NULL or an array of at most 20 objects, each
  * with a "filename" of 1..MAIL_FILENAME_MAX characters from [A-Za-z0-9._ -]
  * (not starting with '.' or ' '), a "content_type" like "type/subtype" with
- * optional "; name=value" parameters (token characters only), and a string
- * "data"; the data together at most MAIL_ATTACHMENTS_MAX bytes. Returns 0, or
- * -1 with a one-line reason in err (which never quotes the data).
+ * optional "; name=value" parameters (token characters only), and either a
+ * string "data" or a "source" ([a-z0-9_], 1..32) with a "ref" (1..200 of
+ * [A-Za-z0-9._:-]); the data together at most MAIL_ATTACHMENTS_MAX bytes.
+ * Returns 0, or -1 with a one-line reason in err (which never quotes the
+ * data).
  */
 int mail_attachments_check(const json_t *attachments, char *err, size_t errlen);
 
@@ -100,6 +107,29 @@ int mail_outbox_retry(struct db_conn *c, long id);
 
 /* ---- Sender ---- */
 
+/* What a source answers when the thing a reference names is gone for good
+ * (the mail then fails: trying again would not help). */
+#define MAIL_SOURCE_GONE (-2)
+
+/*
+ * Makes the bytes of an attachment by reference, when its mail is sent: a
+ * feature above this layer (the certificates) renders them from the rows
+ * `ref` names, read on c (the sender's own connection, outside any
+ * transaction). Appends the bytes to out, whose cap is
+ * MAIL_ATTACHMENTS_MAX. Returns 0; -1 for a failure that may pass (the
+ * database; the mail is retried like an SMTP failure); MAIL_SOURCE_GONE
+ * when ref names nothing (the mail fails). err gets a one-line reason.
+ * Called from the sender threads, several at once.
+ */
+typedef int (*mail_source_fn)(struct db_conn *c, const char *ref, void *ud, struct strbuf *out,
+                              char *err, size_t errlen);
+
+struct mail_source {
+    const char *name; /* as in an attachment's "source"; must outlive the sender */
+    mail_source_fn fetch;
+    void *ud; /* handed to fetch */
+};
+
 struct mail_sender_config {
     const char *conninfo;      /* libpq conninfo for the senders' own connections */
     const char *smtp_url;      /* smtp://host:port or smtps://user:pass@host:port */
@@ -110,6 +140,10 @@ struct mail_sender_config {
     int max_attempts;          /* attempts before a mail is failed, >= 1 */
     int db_connect_timeout_s;  /* libpq connect_timeout (0: 5) */
     int smtp_timeout_s;        /* whole SMTP session cap (0: 60); connect gets 10 at most */
+    /* Sources of attachments by reference (copied; may be NULL when
+     * nsources is 0). A mail naming a source that is not here fails. */
+    const struct mail_source *sources;
+    int nsources;
 };
 
 /*

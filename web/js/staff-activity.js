@@ -228,6 +228,7 @@ function showStatus(a) {
   byId("link-registrations").href = `/staff/registrations.html?id=${a.id}`;
   byId("link-checkin").href = `/staff/checkin.html?id=${a.id}`;
   byId("link-feedback").href = `/staff/feedback.html?id=${a.id}`;
+  byId("link-certificates").href = `/staff/certificates.html?id=${a.id}`;
   byId("status-box").hidden = false;
 }
 

@@ -82,6 +82,33 @@ START_TEST(attachments_accepted)
 }
 END_TEST
 
+START_TEST(attachments_by_reference)
+{
+    ck_assert_int_eq(check_json("[{\"filename\": \"certificate-2031-00042.pdf\", "
+                                "\"content_type\": \"application/pdf\", \"source\": "
+                                "\"certificate\", \"ref\": \"0123456789abcdef\"}]"),
+                     0);
+    static const char *bad[] = {
+        /* No source, an unsafe or empty one, no ref, an unsafe ref. */
+        "[{\"filename\": \"c.pdf\", \"content_type\": \"application/pdf\", \"ref\": \"ab\"}]",
+        "[{\"filename\": \"c.pdf\", \"content_type\": \"application/pdf\", \"source\": "
+        "\"Cert/x\", \"ref\": \"ab\"}]",
+        "[{\"filename\": \"c.pdf\", \"content_type\": \"application/pdf\", \"source\": \"\", "
+        "\"ref\": \"ab\"}]",
+        "[{\"filename\": \"c.pdf\", \"content_type\": \"application/pdf\", \"source\": "
+        "\"certificate\"}]",
+        "[{\"filename\": \"c.pdf\", \"content_type\": \"application/pdf\", \"source\": "
+        "\"certificate\", \"ref\": \"a b\"}]",
+        "[{\"filename\": \"c.pdf\", \"content_type\": \"application/pdf\", \"source\": "
+        "\"certificate\", \"ref\": \"\"}]",
+        "[{\"filename\": \"c.pdf\", \"content_type\": \"application/pdf\", \"source\": "
+        "\"certificate\", \"ref\": 5}]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(check_json(bad[i]) == -1, "accepted: %s", bad[i]);
+}
+END_TEST
+
 START_TEST(attachments_refused)
 {
     static const char *bad[] = {
@@ -238,6 +265,7 @@ Suite *make_mailsend_suite(void)
     tcase_add_test(tc, backoff_odd_arguments);
     tcase_add_test(tc, attachments_accepted);
     tcase_add_test(tc, attachments_refused);
+    tcase_add_test(tc, attachments_by_reference);
     tcase_add_test(tc, attachments_size_and_count_caps);
     tcase_add_test(tc, sender_settings_refused);
     tcase_add_test(tc, sender_addresses_accepted);
