@@ -280,7 +280,8 @@ export async function lastMailId() {
 // The link to `page` with its token in a message's text part.
 export function linkIn(message, page) {
   const escaped = `${env.base}/${page}`.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`${escaped}\\?token=[A-Za-z0-9_-]+`).exec(message.text || "");
+  // The token, and the page to return to when the link carries one.
+  const m = new RegExp(`${escaped}\\?token=[A-Za-z0-9_-]+(?:&next=[A-Za-z0-9%._~-]+)?`).exec(message.text || "");
   assert.ok(m, `the mail "${message.subject}" has a link to ${page}:\n${message.text}`);
   return m[0];
 }
