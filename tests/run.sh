@@ -205,6 +205,8 @@ fi
 if [ "${CONVENE_SKIP_BENCH:-0}" != 1 ]; then
     step "benchmarks (informational)"
     bash bench/run.sh --quick || echo "benchmarks: did not complete (not a test failure)"
+    step "benchmark: issuing 500 certificates (informational)"
+    bash bench/certificates.sh || echo "certificate benchmark: did not complete (not a test failure)"
 fi
 
 if [ "$with_load" = 1 ]; then
