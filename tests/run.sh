@@ -41,7 +41,7 @@
 #
 # Works as root or as a normal user (sudo is used for packages when needed).
 # Environment: CONVENE_SKIP_BENCH=1 skips step 8; CONVENE_FUZZ_SECONDS sets the
-# time per fuzz target (default 20); JOBS sets build parallelism.
+# time per fuzz target (default 8; longer runs: tests/fuzz/run.sh --seconds N); JOBS sets build parallelism.
 set -euo pipefail
 
 with_load=0
@@ -198,7 +198,7 @@ if ! bash tests/lighthouse/run.sh; then
 fi
 
 step "fuzzing (libFuzzer, ASan + UBSan)"
-if ! bash tests/fuzz/run.sh --seconds "${CONVENE_FUZZ_SECONDS:-20}"; then
+if ! bash tests/fuzz/run.sh --seconds "${CONVENE_FUZZ_SECONDS:-8}"; then
     failures+=("fuzzing")
 fi
 

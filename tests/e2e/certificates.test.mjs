@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  allowApi, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, waitForMail,
+  allowApi, apiSession, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, verifiedAccount, waitForMail,
 } from "./lib.mjs";
 
 let browser;
@@ -20,31 +20,6 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
 });
-
-// A fetch for a logged-in browser context, with its CSRF token on writes.
-async function apiSession(context, email, password) {
-  const r = await context.request.post(`${env.base}/api/auth/login`, { data: { email, password } });
-  assert.equal(r.status(), 200, `log-in of ${email}`);
-  const { csrf_token: csrf } = await r.json();
-  return async (method, path, data) => {
-    const res = await context.request.fetch(`${env.base}${path}`, {
-      method,
-      data,
-      headers: method === "GET" ? {} : { "X-CSRF-Token": csrf },
-    });
-    return { status: res.status(), body: await res.json().catch(() => null) };
-  };
-}
-
-async function verifiedAccount(context, { email, password, name }) {
-  const since = await lastMailId();
-  const r = await context.request.post(`${env.base}/api/auth/signup`, { data: { email, password, name } });
-  assert.equal(r.status(), 202);
-  const mail = await waitForMail(email, /confirm your email address/i, { after: since });
-  const token = new URL(linkIn(mail, "verify-email.html")).searchParams.get("token");
-  const v = await context.request.post(`${env.base}/api/auth/verify`, { data: { token } });
-  assert.equal(v.status(), 200);
-}
 
 const NEXT = new Date().getFullYear() + 1;
 const TITLE = "Urban Flood Resilience Training";

@@ -17,7 +17,7 @@ import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import path from "node:path";
 import {
-  PHONE, assertNoProblems, axe, env, launch, logIn, newContext, overflow, settle,
+  PHONE, apiSession, assertNoProblems, axe, env, launch, logIn, newContext, overflow, settle,
 } from "./lib.mjs";
 
 let browser;
@@ -32,20 +32,6 @@ function sql(text) {
   const url = process.env.CONVENE_DATABASE_URL;
   assert.ok(url, "CONVENE_DATABASE_URL is set (tests/e2e/run.sh exports it)");
   return execFileSync("psql", [url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", text], { encoding: "utf8" }).trim();
-}
-
-async function apiSession(context, email, password) {
-  const r = await context.request.post(`${env.base}/api/auth/login`, { data: { email, password } });
-  assert.equal(r.status(), 200, `log-in of ${email}`);
-  const { csrf_token: csrf } = await r.json();
-  return async (method, p, data) => {
-    const res = await context.request.fetch(`${env.base}${p}`, {
-      method,
-      data,
-      headers: method === "GET" ? {} : { "X-CSRF-Token": csrf },
-    });
-    return { status: res.status(), body: await res.json().catch(() => null) };
-  };
 }
 
 // The standard check at the phone's size: axe, no overflow, a screenshot.

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  allowApi, assertNoProblems, checkPage, env, lastMailId, launch, logIn, newContext, settle, waitForMail,
+  allowApi, apiSession, assertNoProblems, checkPage, env, lastMailId, launch, logIn, newContext, settle, verifiedAccount, waitForMail,
 } from "./lib.mjs";
 
 let browser;
@@ -19,36 +19,10 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-// A fetch for a logged-in browser context, with its CSRF token on writes.
-async function apiSession(context, email, password) {
-  const r = await context.request.post(`${env.base}/api/auth/login`, { data: { email, password } });
-  assert.equal(r.status(), 200, `log-in of ${email}`);
-  const { csrf_token: csrf } = await r.json();
-  return async (method, path, data) => {
-    const res = await context.request.fetch(`${env.base}${path}`, {
-      method,
-      data,
-      headers: method === "GET" ? {} : { "X-CSRF-Token": csrf },
-    });
-    return { status: res.status(), body: await res.json().catch(() => null) };
-  };
-}
-
-// Signs up and verifies an account through the API and the caught mail.
-async function verifiedAccount(context, { email, password, name }) {
-  const since = await lastMailId();
-  const r = await context.request.post(`${env.base}/api/auth/signup`, { data: { email, password, name } });
-  assert.equal(r.status(), 202);
-  const mail = await waitForMail(email, /confirm your email address/i, { after: since });
-  const m = /verify-email\.html\?token=([A-Za-z0-9_-]+)/.exec(mail.text || "");
-  assert.ok(m, "the sign-up mail has its link");
-  const v = await context.request.post(`${env.base}/api/auth/verify`, { data: { token: m[1] } });
-  assert.equal(v.status(), 200);
-}
-
 const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
 const PROGRAMME = `SDG Online Courses ${Date.now()}`;
-const person = { email: "somchai.jaidee@bangkok.example.org", name: "สมชาย ใจดี", password: "chao phraya river boat 9" };
+// Not the certificates test's participant: each browser test signs up its own.
+const person = { email: "pranee.wongsa@chiangmai.example.org", name: "ปราณี วงศ์สา", password: "doi suthep temple bell 4" };
 
 test("a participant who attended answers the form once; staff read the results", async () => {
   // The scene: two ended courses of one programme; the participant is

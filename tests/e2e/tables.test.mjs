@@ -11,8 +11,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  DESKTOP, PHONE, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle,
-  waitForMail,
+  DESKTOP, PHONE, apiSession, assertNoProblems, checkPage, env, lastMailId, launch, linkIn, logIn, newContext, settle, verifiedAccount, waitForMail,
 } from "./lib.mjs";
 
 let browser;
@@ -22,30 +21,6 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
 });
-
-async function apiSession(context, email, password) {
-  const r = await context.request.post(`${env.base}/api/auth/login`, { data: { email, password } });
-  assert.equal(r.status(), 200, `log-in of ${email}`);
-  const { csrf_token: csrf } = await r.json();
-  return async (method, path, data) => {
-    const res = await context.request.fetch(`${env.base}${path}`, {
-      method,
-      data,
-      headers: method === "GET" ? {} : { "X-CSRF-Token": csrf },
-    });
-    return { status: res.status(), body: await res.json().catch(() => null) };
-  };
-}
-
-async function verifiedAccount(context, { email, password, name }) {
-  const since = await lastMailId();
-  const r = await context.request.post(`${env.base}/api/auth/signup`, { data: { email, password, name } });
-  assert.equal(r.status(), 202);
-  const mail = await waitForMail(email, /confirm your email address/i, { after: since });
-  const token = new URL(linkIn(mail, "verify-email.html")).searchParams.get("token");
-  const v = await context.request.post(`${env.base}/api/auth/verify`, { data: { token } });
-  assert.equal(v.status(), 200);
-}
 
 // The table fits its region (no sideways scroll) and every main action of
 // the rows is inside the viewport.

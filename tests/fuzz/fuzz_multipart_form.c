@@ -26,6 +26,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -104,6 +107,30 @@ static void send_all(int fd, const void *p, size_t n)
     }
 }
 
+/* A connection to the server. A refusal for want of a port or of room in
+ * the listen queue is tried again, a bounded number of times (2 s). */
+static int connect_server(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int err = 0;
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        FUZZ_ASSERT(fd >= 0, "a socket");
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+            return fd;
+        err = errno;
+        close(fd);
+        if (err != EADDRNOTAVAIL && err != ECONNREFUSED && err != EAGAIN && err != EINTR)
+            break;
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    fprintf(stderr, "connect: %s\n", strerror(err));
+    FUZZ_ASSERT(0, "the server accepts");
+    return -1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (server == NULL)
@@ -136,11 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 "POST /form HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n"
                                 "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
                                 type, n);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    FUZZ_ASSERT(fd >= 0, "a socket");
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    FUZZ_ASSERT(connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "the server accepts");
+    int fd = connect_server();
     send_all(fd, head, (size_t)hl);
     if (chunked) {
         char line[32];
@@ -169,6 +192,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         got += (size_t)r;
     }
+    /* Closed with a reset: thousands of requests a second would otherwise
+     * leave as many connections in TIME_WAIT and run the loopback out of
+     * ports for new ones. */
+    struct linger hard = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     close(fd);
     resp[got] = '\0';
     int status = 0;

@@ -5,7 +5,8 @@
 // each report (HTML and JSON) in LH_ARTIFACTS, and exits 1 when a score is
 // under LH_MIN (default 95). Run by tests/lighthouse/run.sh, which starts
 // the server; settings: LH_BASE_URL, LH_ARTIFACTS, CHROME_PATH, LH_MIN,
-// LH_RUNS (runs per page, the best performance score counts; default 2).
+// LH_RUNS (runs per page at most, the best performance score counts; a run
+// that reaches LH_MIN ends them; default 2).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as chromeLauncher from "chrome-launcher";
@@ -74,6 +75,9 @@ try {
       }
       const perf = lhr.categories.performance.score;
       if (!best || perf > best.lhr.categories.performance.score) best = result;
+      // A first run that reaches the bar is enough; the others are for a
+      // run slowed by something else on the machine.
+      if (best.lhr.categories.performance.score * 100 >= min) break;
     }
     const lhr = best.lhr;
     writeFileSync(path.join(artifacts, `${p.name}.report.html`), best.report[0]);
