@@ -72,17 +72,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# wait_for WHAT SECONDS COMMAND...: polls every 0.1 s.
-wait_for() {
-    local what=$1 secs=$2 i
-    shift 2
-    for ((i = 0; i < secs * 10; i++)); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.1
-    done
-    say "timed out after ${secs}s waiting for $what"
-    return 1
-}
+# shellcheck source=tests/lib/wait.sh
+. "$here/tests/lib/wait.sh"
 
 # ---- 1. The primary, archiving every WAL segment into $work/archive
 pg init "$work/primary" --port "$primary_port" 2>"$work/pg.log" || {

@@ -128,17 +128,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# wait_for WHAT SECONDS COMMAND...: polls every 0.1 s.
-wait_for() {
-    local what=$1 secs=$2 i
-    shift 2
-    for ((i = 0; i < secs * 10; i++)); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.1
-    done
-    say "timed out after ${secs}s waiting for $what"
-    return 1
-}
+# shellcheck source=tests/lib/wait.sh
+. "$here/tests/lib/wait.sh"
 # wait_upstream PORT: until nginx sends a request to the node on PORT again
 # (a node that failed is left out for fail_timeout).
 wait_upstream() {
