@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib/wait.sh - sourced by the test scripts that start servers
 # (tests/nodes/run.sh, tests/deploy/wal-restore.sh): waiting for a state,
 # never for a fixed time. The caller defines say MESSAGE.
